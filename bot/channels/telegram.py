@@ -1,0 +1,296 @@
+"""The Telegram channel: python-telegram-bot in, channel-neutral ``Incoming`` and ``Reply``."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable, Coroutine, Sequence
+from datetime import timedelta
+from typing import Any, Final
+
+from telegram import (
+    BotCommand,
+    BotCommandScopeChat,
+    BotCommandScopeDefault,
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    InputFile,
+    Update,
+)
+from telegram.error import RetryAfter, TelegramError
+from telegram.ext import (
+    Application,
+    ApplicationBuilder,
+    BaseRateLimiter,
+    ContextTypes,
+    TypeHandler,
+)
+
+from bot.channels.flood import FloodControl
+from bot.i18n import SUPPORTED, Translator
+from bot.messages import Attachment, Button, Incoming, Location, Outcome, Reply
+from bot.roles import Audience
+from bot.runtime import Runtime
+
+log = logging.getLogger(__name__)
+
+CHANNEL: Final = "telegram"
+TEXT_LIMIT: Final = 4096
+CAPTION_LIMIT: Final = 1024
+ALLOWED_UPDATES: Final = ["message", "callback_query"]
+SENDING_METHODS: Final = frozenset(
+    {"sendMessage", "sendDocument", "sendPhoto", "editMessageText", "editMessageReplyMarkup"}
+)
+MAX_RETRIES: Final = 5
+
+
+def _seconds(value: int | float | timedelta) -> float:
+    return value.total_seconds() if isinstance(value, timedelta) else float(value)
+
+
+class TelegramFloodLimiter(BaseRateLimiter[int]):
+    """Applies ``FloodControl`` to every sending call and retries on ``RetryAfter``.
+
+    PTB's own ``AIORateLimiter`` has no per-private-chat limit, hence this one.
+    """
+
+    def __init__(self, flood: FloodControl | None = None, max_retries: int = MAX_RETRIES) -> None:
+        self.flood = flood or FloodControl()
+        self.max_retries = max_retries
+
+    async def initialize(self) -> None:
+        """Nothing to open."""
+
+    async def shutdown(self) -> None:
+        """Nothing to close."""
+
+    async def process_request(
+        self,
+        callback: Callable[..., Coroutine[Any, Any, bool | dict[str, Any] | list[dict[str, Any]]]],
+        args: Any,
+        kwargs: dict[str, Any],
+        endpoint: str,
+        data: dict[str, Any],
+        rate_limit_args: int | None,
+    ) -> bool | dict[str, Any] | list[dict[str, Any]]:
+        """Wait for a slot, send, and on flood errors pause everything and try again."""
+        chat_id = data.get("chat_id") if endpoint in SENDING_METHODS else None
+        for attempt in range(self.max_retries + 1):
+            if endpoint in SENDING_METHODS:
+                await self.flood.acquire(chat_id)
+            try:
+                return await callback(*args, **kwargs)
+            except RetryAfter as exc:
+                wait = _seconds(exc.retry_after)
+                log.warning("flood limit hit on %s; waiting %.1f s", endpoint, wait)
+                self.flood.pause(wait)
+                if attempt == self.max_retries:
+                    raise
+        raise AssertionError("unreachable")
+
+
+def to_incoming(update: Update) -> Incoming | None:
+    """Translate a Telegram update into an ``Incoming``; ``None`` for what we ignore."""
+    user = update.effective_user
+    chat = update.effective_chat
+    if user is None or chat is None or user.is_bot:
+        return None
+    base: dict[str, Any] = {
+        "channel": CHANNEL,
+        "user_id": user.id,
+        "chat_id": chat.id,
+        "display_name": user.full_name,
+        "username": user.username,
+        "language_code": user.language_code,
+    }
+    if (query := update.callback_query) is not None:
+        return Incoming(**base, button=query.data or "")
+    message = update.message
+    if message is None:
+        return None
+    if message.location is not None:
+        base["location"] = Location(message.location.latitude, message.location.longitude)
+    if (document := message.document) is not None:
+        base["attachment"] = Attachment(
+            filename=document.file_name or "file",
+            mime_type=document.mime_type,
+            size=document.file_size,
+            fetch=_fetcher(document.get_file),
+        )
+    elif message.photo:
+        photo = message.photo[-1]
+        base["attachment"] = Attachment(
+            filename="photo.jpg",
+            mime_type="image/jpeg",
+            size=photo.file_size,
+            fetch=_fetcher(photo.get_file),
+        )
+    return Incoming(**base, text=message.text or message.caption)
+
+
+def _fetcher(get_file: Callable[[], Awaitable[Any]]) -> Callable[[], Awaitable[bytes]]:
+    async def fetch() -> bytes:
+        file = await get_file()
+        return bytes(await file.download_as_bytearray())
+
+    return fetch
+
+
+def _markup(buttons: Sequence[Sequence[Button]]) -> InlineKeyboardMarkup | None:
+    if not buttons:
+        return None
+    return InlineKeyboardMarkup(
+        [
+            [
+                InlineKeyboardButton(b.text, url=b.url)
+                if b.url
+                else InlineKeyboardButton(b.text, callback_data=b.data)
+                for b in row
+            ]
+            for row in buttons
+        ]
+    )
+
+
+def _chunks(text: str, size: int = TEXT_LIMIT) -> list[str]:
+    if len(text) <= size:
+        return [text]
+    chunks, rest = [], text
+    while len(rest) > size:
+        cut = rest.rfind("\n", 0, size)
+        cut = cut if cut > size // 2 else size
+        chunks.append(rest[:cut])
+        rest = rest[cut:].lstrip("\n")
+    return [*chunks, rest] if rest else chunks
+
+
+async def send_reply(
+    app: Application[Any, Any, Any, Any, Any, Any], chat_id: int, reply: Reply
+) -> None:
+    """Send one reply as plain text (no parse mode, so nothing a user typed becomes markup)."""
+    bot = app.bot
+    if reply.file is not None:
+        content = await reply.file.read()
+        caption = reply.text[:CAPTION_LIMIT] if reply.text else None
+        await bot.send_document(
+            chat_id,
+            InputFile(content, filename=reply.file.filename),
+            caption=caption,
+            reply_markup=_markup(reply.buttons),
+        )
+        if reply.text and len(reply.text) > CAPTION_LIMIT:
+            for chunk in _chunks(reply.text[CAPTION_LIMIT:]):
+                await bot.send_message(chat_id, chunk)
+        return
+    chunks = _chunks(reply.text)
+    for index, chunk in enumerate(chunks):
+        last = index == len(chunks) - 1
+        await bot.send_message(
+            chat_id, chunk, reply_markup=_markup(reply.buttons) if last else None
+        )
+
+
+def menu_commands(runtime: Runtime, audiences: frozenset[str], locale: str) -> list[BotCommand]:
+    """The command menu for people of these audiences, described in ``locale``."""
+    t = Translator(locale)
+    return [
+        BotCommand(c.name, t._(c.description)[:256])
+        for c in runtime.dispatcher.deployment.router.commands()
+        if c.in_menu and {str(a) for a in c.audiences} & audiences
+    ]
+
+
+async def set_default_menus(
+    app: Application[Any, Any, Any, Any, Any, Any], runtime: Runtime
+) -> None:
+    """Publish the citizens' command menu in every language (Vietnamese as the default)."""
+    citizen = frozenset({str(Audience.CITIZEN)})
+    default = runtime.settings.default_locale
+    await app.bot.set_my_commands(
+        menu_commands(runtime, citizen, default), BotCommandScopeDefault()
+    )
+    for locale in SUPPORTED:
+        await app.bot.set_my_commands(
+            menu_commands(runtime, citizen, locale), BotCommandScopeDefault(), language_code=locale
+        )
+
+
+async def _deliver(
+    app: Application[Any, Any, Any, Any, Any, Any], runtime: Runtime, chat_id: int, outcome: Outcome
+) -> None:
+    for reply in outcome.replies:
+        await send_reply(app, chat_id, reply)
+    if outcome.roles_changed:
+        await app.bot.set_my_commands(
+            menu_commands(runtime, outcome.roles, outcome.locale), BotCommandScopeChat(chat_id)
+        )
+
+
+def build_application(
+    runtime: Runtime, limiter: BaseRateLimiter[Any] | None = None
+) -> Application[Any, Any, Any, Any, Any, Any]:
+    """Build the python-telegram-bot application that feeds the dispatcher."""
+    settings = runtime.settings
+    if settings.telegram_token is None:
+        raise ValueError("the Telegram channel needs TELEGRAM_BOT_TOKEN")
+    app = (
+        ApplicationBuilder()
+        .token(settings.telegram_token)
+        .base_url(settings.telegram_api_base_url)
+        .base_file_url(settings.file_base_url)
+        .rate_limiter(limiter or TelegramFloodLimiter())
+        .concurrent_updates(256)
+        .build()
+    )
+
+    async def on_update(update: object, _context: ContextTypes.DEFAULT_TYPE) -> None:
+        if not isinstance(update, Update) or (incoming := to_incoming(update)) is None:
+            return
+        if update.callback_query is not None:
+            await update.callback_query.answer()
+        outcome = await runtime.dispatcher.handle(incoming)
+        await _deliver(app, runtime, incoming.chat_id, outcome)
+
+    async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+        log.error("error while handling an update", exc_info=context.error)
+        if isinstance(update, Update) and update.effective_chat is not None:
+            t = Translator(runtime.settings.default_locale)
+            try:
+                await app.bot.send_message(
+                    update.effective_chat.id,
+                    t._("Something went wrong on our side. Nothing was changed; try again."),
+                )
+            except TelegramError:
+                log.warning("could not tell the user about the error")
+
+    app.add_handler(TypeHandler(Update, on_update))
+    app.add_error_handler(on_error)
+    return app
+
+
+async def run_telegram(runtime: Runtime, stop: asyncio.Event) -> None:
+    """Serve Telegram (polling or webhook) until ``stop`` is set."""
+    settings = runtime.settings
+    app = build_application(runtime)
+    async with app:
+        runtime.set_bot_username(settings.telegram_bot_username or app.bot.username)
+        await set_default_menus(app, runtime)
+        await app.start()
+        updater = app.updater
+        if updater is None:
+            raise RuntimeError("the application was built without an updater")
+        if settings.telegram_mode == "webhook" and settings.webhook_url:
+            await updater.start_webhook(
+                listen=settings.webhook_listen,
+                port=settings.webhook_port,
+                url_path="telegram",
+                webhook_url=settings.webhook_url,
+                secret_token=settings.webhook_secret,
+                allowed_updates=ALLOWED_UPDATES,
+            )
+        else:
+            await updater.start_polling(allowed_updates=ALLOWED_UPDATES, timeout=10)
+        log.info("ready: Telegram bot @%s (%s)", app.bot.username, settings.telegram_mode)
+        await stop.wait()
+        await updater.stop()
+        await app.stop()

@@ -1,0 +1,282 @@
+"""The command line: run the bot, chat in the console, issue invites, manage the database."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import signal
+import sys
+from collections.abc import Awaitable, Callable, Sequence
+from datetime import timedelta
+
+from bot.channels.console import ConsoleChat
+from bot.clock import SystemClock
+from bot.invites import deep_link
+from bot.logs import configure_logging
+from bot.runtime import Runtime, open_runtime
+from bot.settings import Settings, SettingsError, load_settings
+from db import migrate
+from db.engine import create_engine
+from db.models import Role
+from db.queries import audit, invites, orgs
+from jobs.scheduler import build_scheduler
+
+log = logging.getLogger("bot")
+
+Command = Callable[[argparse.Namespace, Settings], Awaitable[int]]
+
+
+class CliError(Exception):
+    """A command-line request that cannot be carried out; its text is shown as is."""
+
+
+def _stop_event() -> asyncio.Event:
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    return stop
+
+
+async def _serve(runtime: Runtime, console: bool) -> None:
+    scheduler = build_scheduler(runtime)
+    scheduler.start()
+    try:
+        if console or runtime.settings.telegram_token is None:
+            if not console:
+                log.info("no TELEGRAM_BOT_TOKEN set: starting the console chat")
+            log.info("ready: console chat on %s", runtime.engine.url.render_as_string())
+            await ConsoleChat(runtime.dispatcher, sys.stdin, sys.stdout).run()
+        else:
+            from bot.channels.telegram import run_telegram
+
+            await run_telegram(runtime, _stop_event())
+    finally:
+        scheduler.shutdown(wait=False)
+
+
+async def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
+    """Run the bot: on Telegram with a token, else the console chat."""
+    async with open_runtime(settings) as runtime:
+        await _serve(runtime, console=False)
+    return 0
+
+
+async def cmd_chat(args: argparse.Namespace, settings: Settings) -> int:
+    """Chat with the bot in this terminal."""
+    async with open_runtime(settings) as runtime:
+        await _serve(runtime, console=True)
+    return 0
+
+
+async def cmd_invite(args: argparse.Namespace, settings: Settings) -> int:
+    """Print a one-time invite code (the code is the last line)."""
+    role = Role(args.role)
+    if role is Role.OFFICIAL and not args.unit:
+        raise CliError("--unit is required for --role official")
+    clock = SystemClock()
+    async with open_runtime(settings, clock) as runtime, runtime.sessions.begin() as session:
+        org_id = runtime.dispatcher.deployment.root_org_id
+        if args.org:
+            org = await orgs.org_by_name(session, args.org)
+            if org is None:
+                raise CliError(f"no organization called {args.org!r} (see `org list`)")
+            org_id = org.id
+        unit_id = None
+        if args.unit:
+            unit = await orgs.unit_by_name(session, org_id, args.unit)
+            if unit is None:
+                raise CliError(f"no unit called {args.unit!r} (add it with `units add`)")
+            unit_id = unit.id
+        now = clock.now()
+        invite, code = await invites.create_invite(
+            session,
+            org_id=org_id,
+            role=role,
+            unit_id=unit_id,
+            created_by=None,
+            now=now,
+            ttl=timedelta(days=args.ttl_days or settings.invite_ttl_days),
+        )
+        await audit.record(
+            session,
+            at=now,
+            actor_id=None,
+            org_id=org_id,
+            action="invite.created",
+            entity="invite",
+            entity_id=invite.id,
+            after={"role": role.value, "unit_id": unit_id, "via": "cli"},
+        )
+        print(f"Invite for role {role.value}; expires {invite.expires_at:%Y-%m-%d %H:%M} UTC.")
+        print(f"Send to the bot: /start {code}")
+        if settings.telegram_bot_username:
+            print(deep_link(settings.telegram_bot_username, code))
+        print(code)
+    return 0
+
+
+async def cmd_db(args: argparse.Namespace, settings: Settings) -> int:
+    """Apply, inspect or create migrations."""
+    engine = create_engine(settings.database_url)
+    try:
+        if args.db_command == "upgrade":
+            await migrate.upgrade(engine, args.revision)
+            print(f"database at {args.revision}")
+        elif args.db_command == "downgrade":
+            await migrate.downgrade(engine, args.revision)
+            print(f"database at {args.revision}")
+        elif args.db_command == "current":
+            print("up to date" if await migrate.is_current(engine) else "migrations pending")
+        else:
+            await migrate.revision(engine, args.message)
+    finally:
+        await engine.dispose()
+    return 0
+
+
+async def cmd_audit(args: argparse.Namespace, settings: Settings) -> int:
+    """Check the audit trail's hash chain."""
+    async with open_runtime(settings) as runtime, runtime.sessions() as session:
+        count, broken = await audit.verify(session)
+    if broken is not None:
+        print(f"audit chain BROKEN at entry {broken.entry_id} ({broken.reason}); {count} ok before")
+        return 1
+    print(f"audit chain ok: {count} entries")
+    return 0
+
+
+async def cmd_units(args: argparse.Namespace, settings: Settings) -> int:
+    """List or add units of an organization."""
+    clock = SystemClock()
+    async with open_runtime(settings, clock) as runtime, runtime.sessions.begin() as session:
+        org_id = runtime.dispatcher.deployment.root_org_id
+        if args.org:
+            org = await orgs.org_by_name(session, args.org)
+            if org is None:
+                raise CliError(f"no organization called {args.org!r}")
+            org_id = org.id
+        if args.units_command == "add":
+            name = " ".join(args.name.split())
+            if not name or await orgs.unit_by_name(session, org_id, name) is not None:
+                raise CliError(f"a unit called {name!r} exists already or the name is empty")
+            unit = await orgs.add_unit(
+                session, org_id=org_id, name=name, aliases=args.alias, now=clock.now()
+            )
+            await audit.record(
+                session,
+                at=clock.now(),
+                actor_id=None,
+                org_id=org_id,
+                action="unit.created",
+                entity="unit",
+                entity_id=unit.id,
+                after={"name": name, "aliases": list(args.alias), "via": "cli"},
+            )
+            print(f"added unit {unit.id}: {name}")
+        else:
+            for unit in await orgs.list_units(session, org_id):
+                aliases = ", ".join(a.alias for a in unit.aliases)
+                print(f"{unit.id}\t{unit.name}\t{aliases}")
+    return 0
+
+
+async def cmd_org(args: argparse.Namespace, settings: Settings) -> int:
+    """List organizations or add one under a parent (province → district → commune)."""
+    clock = SystemClock()
+    async with open_runtime(settings, clock) as runtime, runtime.sessions.begin() as session:
+        if args.org_command == "add":
+            parent_id = None
+            if args.parent:
+                parent = await orgs.org_by_name(session, args.parent)
+                if parent is None:
+                    raise CliError(f"no organization called {args.parent!r}")
+                parent_id = parent.id
+            org = await orgs.add_org(
+                session, name=args.name, level=args.level, parent_id=parent_id, now=clock.now()
+            )
+            print(f"added organization {org.id}: {org.name}")
+        else:
+            for org in await orgs.list_orgs(session):
+                print(f"{org.id}\t{org.level}\t{org.name}\tparent={org.parent_id or '-'}")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """Describe every command and option."""
+    parser = argparse.ArgumentParser(
+        prog="python -m bot",
+        description="Commune governance bot: PAPI plan tasks, reminders, citizens' feedback.",
+    )
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    sub.add_parser("run", help="run the bot (Telegram with a token, else the console chat)")
+    sub.add_parser("chat", help="chat with the bot in this terminal")
+
+    invite = sub.add_parser("invite", help="print a one-time invite code")
+    invite.add_argument("--role", required=True, choices=[r.value for r in Role])
+    invite.add_argument("--unit", help="the unit of an official (name or alias)")
+    invite.add_argument("--org", help="organization name (default: the first one)")
+    invite.add_argument("--ttl-days", type=int, help="days before the code expires")
+
+    db = sub.add_parser("db", help="database migrations")
+    db_sub = db.add_subparsers(dest="db_command", required=True, metavar="ACTION")
+    up = db_sub.add_parser("upgrade", help="apply migrations")
+    up.add_argument("revision", nargs="?", default="head")
+    down = db_sub.add_parser("downgrade", help="undo migrations")
+    down.add_argument("revision")
+    db_sub.add_parser("current", help="tell whether migrations are pending")
+    rev = db_sub.add_parser("revision", help="write a migration from model changes")
+    rev.add_argument("-m", "--message", required=True)
+
+    aud = sub.add_parser("audit", help="audit trail")
+    aud_sub = aud.add_subparsers(dest="audit_command", required=True, metavar="ACTION")
+    aud_sub.add_parser("verify", help="check the hash chain")
+
+    units = sub.add_parser("units", help="units of an organization")
+    units.add_argument("--org", help="organization name (default: the first one)")
+    units_sub = units.add_subparsers(dest="units_command", required=True, metavar="ACTION")
+    units_sub.add_parser("list", help="list units")
+    add = units_sub.add_parser("add", help="add a unit")
+    add.add_argument("name")
+    add.add_argument("--alias", action="append", default=[], help="another name (repeatable)")
+
+    org = sub.add_parser("org", help="organizations")
+    org_sub = org.add_subparsers(dest="org_command", required=True, metavar="ACTION")
+    org_sub.add_parser("list", help="list organizations")
+    org_add = org_sub.add_parser("add", help="add an organization")
+    org_add.add_argument("name")
+    org_add.add_argument("--level", default="commune", choices=["province", "district", "commune"])
+    org_add.add_argument("--parent", help="name of the parent organization")
+    return parser
+
+
+COMMANDS: dict[str, Command] = {
+    "run": cmd_run,
+    "chat": cmd_chat,
+    "invite": cmd_invite,
+    "db": cmd_db,
+    "audit": cmd_audit,
+    "units": cmd_units,
+    "org": cmd_org,
+}
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Parse the command line and run the command; return the exit status."""
+    args = build_parser().parse_args(argv)
+    command = args.command or "run"
+    try:
+        settings = load_settings()
+    except SettingsError as exc:
+        print(f"configuration error: {exc}", file=sys.stderr)
+        return 2
+    configure_logging(settings.log_level)
+    try:
+        return asyncio.run(COMMANDS[command](args, settings))
+    except CliError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130

@@ -1,0 +1,115 @@
+"""What a handler gets: the incoming, the person, their language, a session, a way to reply."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.i18n import Translator
+from bot.messages import Attachment, Button, Incoming, Outcome, Reply
+from bot.roles import Audience
+from bot.router import Router
+from bot.settings import Settings
+from db.models import Dialog, Membership, Person
+from db.queries import audit, dialogs
+
+
+@dataclass(frozen=True, slots=True)
+class Deployment:
+    """Facts about this running bot that handlers may need."""
+
+    settings: Settings
+    router: Router
+    root_org_id: int
+    bot_username: str | None = None
+
+
+@dataclass(slots=True)
+class Context:
+    """One person's one update, while it is being handled."""
+
+    incoming: Incoming
+    session: AsyncSession
+    person: Person
+    memberships: Sequence[Membership]
+    audiences: frozenset[Audience]
+    t: Translator
+    now: datetime
+    deployment: Deployment
+    dialog: Dialog | None = None
+    args: tuple[str, ...] = ()
+    outcome: Outcome = field(default_factory=Outcome)
+
+    def _(self, message: str, /, **params: object) -> str:
+        """Translate for this person."""
+        return self.t._(message, **params)
+
+    def reply(
+        self,
+        text: str,
+        buttons: Sequence[Sequence[Button]] = (),
+        file: Attachment | None = None,
+    ) -> None:
+        """Queue a message back to this person."""
+        self.outcome.replies.append(Reply(text, buttons, file))
+
+    @property
+    def org_id(self) -> int:
+        """The organization this person acts in: their first membership's, else the root."""
+        return self.memberships[0].org_id if self.memberships else self.deployment.root_org_id
+
+    def is_(self, audience: Audience) -> bool:
+        """Tell whether the person belongs to ``audience``."""
+        return audience in self.audiences
+
+    async def start_dialog(self, flow: str, step: str, data: Mapping[str, Any] = {}) -> None:
+        """Begin a dialog (replacing any other) waiting at ``step``."""
+        self.dialog = await dialogs.save_dialog(
+            self.session,
+            person_id=self.person.id,
+            flow=flow,
+            step=step,
+            data=dict(data),
+            now=self.now,
+            expires_at=self._expiry(),
+        )
+
+    async def move_dialog(self, step: str, **data: Any) -> None:
+        """Move the current dialog to ``step``, merging ``data`` into what it holds."""
+        if self.dialog is None:
+            raise RuntimeError("move_dialog called outside a dialog")
+        await self.start_dialog(self.dialog.flow, step, {**self.dialog.data, **data})
+
+    async def end_dialog(self) -> None:
+        """Finish the current dialog."""
+        await dialogs.end_dialog(self.session, self.person.id)
+        self.dialog = None
+
+    async def audit(
+        self,
+        action: str,
+        entity: str,
+        entity_id: str | int,
+        *,
+        before: Mapping[str, Any] | None = None,
+        after: Mapping[str, Any] | None = None,
+    ) -> None:
+        """Write what this person changed to the audit trail."""
+        await audit.record(
+            self.session,
+            at=self.now,
+            actor_id=self.person.id,
+            org_id=self.org_id,
+            action=action,
+            entity=entity,
+            entity_id=entity_id,
+            before=before,
+            after=after,
+        )
+
+    def _expiry(self) -> datetime:
+        return self.now + timedelta(minutes=self.deployment.settings.dialog_ttl_minutes)

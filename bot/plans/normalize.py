@@ -1,0 +1,34 @@
+"""Text helpers shared by the plan parser: whitespace cleanup and accent folding."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from typing import Final
+
+_SPACES: Final = re.compile(r"[ \t\u00a0\u2000-\u200b\u202f\u3000]+")
+_BLANK_LINES: Final = re.compile(r"\s*\n\s*")
+
+
+def clean(text: str) -> str:
+    """Collapse runs of spaces, keep single line breaks, strip the ends (NFC)."""
+    text = unicodedata.normalize("NFC", text).replace("\r\n", "\n").replace("\r", "\n")
+    text = _SPACES.sub(" ", text)
+    return _BLANK_LINES.sub("\n", text).strip()
+
+
+def one_line(text: str) -> str:
+    """``clean`` with the line breaks turned into spaces."""
+    return " ".join(clean(text).split())
+
+
+def fold(text: str) -> str:
+    """Lower-case ``text`` and drop Vietnamese diacritics (``Đ`` becomes ``d``)."""
+    decomposed = unicodedata.normalize("NFD", text.replace("đ", "d").replace("Đ", "D"))
+    stripped = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    return stripped.casefold()
+
+
+def words(text: str) -> list[str]:
+    """The folded alphanumeric words of ``text``."""
+    return re.findall(r"[a-z0-9]+", fold(text))

@@ -1,0 +1,105 @@
+"""The router: which handler answers a command, a button payload or a dialog step."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Iterable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from bot.roles import EVERYONE, Audience
+
+if TYPE_CHECKING:
+    from bot.context import Context
+
+Handler = Callable[["Context"], Awaitable[None]]
+
+PAYLOAD_SEPARATOR = ":"
+
+
+@dataclass(frozen=True, slots=True)
+class Command:
+    """A slash command: its handler, who may use it and its menu description (a msgid)."""
+
+    name: str
+    handler: Handler
+    audiences: frozenset[Audience]
+    description: str
+    in_menu: bool = True
+
+
+@dataclass(frozen=True, slots=True)
+class Route:
+    """The handler chosen for one incoming, with who may run it and its arguments."""
+
+    handler: Handler
+    audiences: frozenset[Audience]
+    args: tuple[str, ...] = ()
+
+
+class Router:
+    """Registers handlers and resolves each incoming to one of them."""
+
+    def __init__(self) -> None:
+        self._commands: dict[str, Command] = {}
+        self._buttons: dict[str, Route] = {}
+        self._steps: dict[tuple[str, str], Handler] = {}
+        self._fallback: Handler | None = None
+
+    def command(
+        self,
+        name: str,
+        handler: Handler,
+        *,
+        description: str,
+        audiences: Iterable[Audience] = EVERYONE,
+        in_menu: bool = True,
+    ) -> None:
+        """Answer ``/name`` with ``handler`` for the given audiences."""
+        if not (name.isascii() and name.islower() and name.replace("_", "").isalnum()):
+            raise ValueError(f"command names must be lower-case ASCII: {name!r}")
+        if name in self._commands:
+            raise ValueError(f"command /{name} registered twice")
+        self._commands[name] = Command(name, handler, frozenset(audiences), description, in_menu)
+
+    def button(
+        self, prefix: str, handler: Handler, *, audiences: Iterable[Audience] = EVERYONE
+    ) -> None:
+        """Answer button payloads ``prefix:arg:…`` (prefix is ``namespace:action``)."""
+        if prefix in self._buttons:
+            raise ValueError(f"button prefix {prefix!r} registered twice")
+        self._buttons[prefix] = Route(handler, frozenset(audiences))
+
+    def step(self, flow: str, step: str, handler: Handler) -> None:
+        """Answer free input while a person's dialog ``flow`` waits at ``step``."""
+        self._steps[(flow, step)] = handler
+
+    def fallback(self, handler: Handler) -> None:
+        """Answer anything nothing else claims."""
+        self._fallback = handler
+
+    def commands(self) -> list[Command]:
+        """Every registered command, in registration order."""
+        return list(self._commands.values())
+
+    def resolve_command(self, name: str) -> Command | None:
+        """Find a command by name."""
+        return self._commands.get(name)
+
+    def resolve_button(self, payload: str) -> Route | None:
+        """Find the handler for a button payload; ``None`` for unknown or malformed ones."""
+        parts = payload.split(PAYLOAD_SEPARATOR)
+        if len(parts) < 2 or not all(parts[:2]):
+            return None
+        route = self._buttons.get(PAYLOAD_SEPARATOR.join(parts[:2]))
+        if route is None:
+            return None
+        return Route(route.handler, route.audiences, tuple(parts[2:]))
+
+    def resolve_step(self, flow: str, step: str) -> Handler | None:
+        """Find the handler for a dialog step."""
+        return self._steps.get((flow, step))
+
+    @property
+    def fallback_handler(self) -> Handler | None:
+        """The handler for anything unclaimed."""
+        return self._fallback

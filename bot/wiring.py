@@ -1,0 +1,36 @@
+"""Every command, button and dialog step, registered in one place, in menu order."""
+
+from __future__ import annotations
+
+from bot.i18n import N_
+from bot.roles import ADMINS, STAFF
+from bot.router import Router
+from handlers import admin, common
+
+
+def build_router() -> Router:
+    """Register every handler on a fresh router."""
+    router = Router()
+
+    router.command("start", common.start_bot, description=N_("Start the bot"), in_menu=False)
+    router.command("help", common.show_help, description=N_("Show what you can do"))
+    router.command("whoami", common.show_whoami, description=N_("Show your roles and units"))
+    router.command("lang", common.choose_language, description=N_("Change the language"))
+    router.command("join", common.join_with_code, description=N_("Join with an invite code"))
+    router.command("cancel", common.cancel_dialog, description=N_("Cancel the current step"))
+    router.button("lang:set", common.set_language)
+    router.step(common.JOIN_FLOW, "code", common.receive_code)
+
+    router.command("units", admin.list_units, audiences=STAFF, description=N_("List the units"))
+    router.command(
+        "invite", admin.issue_invite, audiences=ADMINS, description=N_("Invite a person")
+    )
+    router.command("addunit", admin.add_unit, audiences=ADMINS, description=N_("Add a unit"))
+    router.button("invite:role", admin.pick_invite_role, audiences=ADMINS)
+    router.button("invite:unit", admin.pick_invite_unit, audiences=ADMINS)
+    router.button("invite:page", admin.page_invite_units, audiences=ADMINS)
+    router.step(admin.UNIT_FLOW, "name", admin.receive_unit_name)
+    router.step(admin.UNIT_FLOW, "aliases", admin.receive_unit_aliases)
+
+    router.fallback(common.hint_unknown)
+    return router

@@ -1,0 +1,56 @@
+"""Engines and session factories for SQLite (embedded default) and PostgreSQL."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import event
+from sqlalchemy.engine import make_url
+from sqlalchemy.ext.asyncio import (
+    AsyncEngine,
+    AsyncSession,
+    async_sessionmaker,
+    create_async_engine,
+)
+
+SQLITE_BUSY_TIMEOUT_MS = 15_000
+
+
+def _prepare_sqlite_file(url: str) -> None:
+    database = make_url(url).database
+    if database and database != ":memory:":
+        Path(database).parent.mkdir(parents=True, exist_ok=True)
+
+
+def _on_sqlite_connect(dbapi_connection: Any, _record: Any) -> None:
+    # Let SQLAlchemy, not the driver, decide where transactions begin (see _on_sqlite_begin).
+    dbapi_connection.isolation_level = None
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+    cursor.close()
+
+
+def _on_sqlite_begin(conn: Any) -> None:
+    # IMMEDIATE takes the write lock up front, so a transaction that reads then writes
+    # waits for the lock instead of failing with SQLITE_BUSY half-way through.
+    conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
+    """Create an async engine; SQLite gets WAL, a busy timeout and immediate transactions."""
+    if url.startswith("sqlite"):
+        _prepare_sqlite_file(url)
+        engine = create_async_engine(url, **kwargs)
+        event.listen(engine.sync_engine, "connect", _on_sqlite_connect)
+        event.listen(engine.sync_engine, "begin", _on_sqlite_begin)
+        return engine
+    return create_async_engine(url, pool_pre_ping=True, **kwargs)
+
+
+def session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
+    """Return the factory that opens one session per update or job."""
+    return async_sessionmaker(engine, expire_on_commit=False)

@@ -1,0 +1,68 @@
+"""People, the channel identities they write from, and their roles."""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+
+from sqlalchemy import BigInteger, Enum, ForeignKey, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from db.base import Base
+
+
+class Role(enum.StrEnum):
+    """What a person may do in an organization; everyone is also a citizen."""
+
+    ADMIN = "admin"
+    LEADER = "leader"
+    OFFICIAL = "official"
+
+
+class Person(Base):
+    """Anyone who has written to the bot."""
+
+    __tablename__ = "people"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    display_name: Mapped[str] = mapped_column(String(200))
+    locale: Mapped[str | None] = mapped_column(String(8))
+    created_at: Mapped[datetime]
+
+    identities: Mapped[list[Identity]] = relationship(back_populates="person")
+    memberships: Mapped[list[Membership]] = relationship(back_populates="person")
+
+
+class Identity(Base):
+    """A person's account on one channel (Telegram, Zalo, console)."""
+
+    __tablename__ = "identities"
+    __table_args__ = (UniqueConstraint("channel", "user_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id"), index=True)
+    channel: Mapped[str] = mapped_column(String(16))
+    user_id: Mapped[int] = mapped_column(BigInteger)
+    chat_id: Mapped[int] = mapped_column(BigInteger)
+    username: Mapped[str | None] = mapped_column(String(64))
+    unreachable_since: Mapped[datetime | None]
+
+    person: Mapped[Person] = relationship(back_populates="identities")
+
+
+class Membership(Base):
+    """One role of a person in an organization (officials: in one unit)."""
+
+    __tablename__ = "memberships"
+    __table_args__ = (UniqueConstraint("person_id", "org_id", "role", "unit_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id"), index=True)
+    org_id: Mapped[int] = mapped_column(ForeignKey("organizations.id"), index=True)
+    role: Mapped[Role] = mapped_column(
+        Enum(Role, native_enum=False, length=16, values_callable=lambda e: [m.value for m in e])
+    )
+    unit_id: Mapped[int | None] = mapped_column(ForeignKey("units.id"), index=True)
+    created_at: Mapped[datetime]
+
+    person: Mapped[Person] = relationship(back_populates="memberships")

@@ -1,0 +1,22 @@
+"""Housekeeping: forget expired dialogs and failed invite attempts that no longer count."""
+
+from __future__ import annotations
+
+import logging
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from bot.clock import Clock
+from db.queries import dialogs, invites
+
+log = logging.getLogger(__name__)
+
+
+async def purge_expired(sessions: async_sessionmaker[AsyncSession], clock: Clock) -> None:
+    """Delete expired dialogs and stale invite attempts."""
+    async with sessions.begin() as session:
+        now = clock.now()
+        removed = await dialogs.purge_expired_dialogs(session, now)
+        await invites.purge_old_attempts(session, now)
+    if removed:
+        log.info("closed %d expired dialogs", removed)
