@@ -70,7 +70,7 @@ def _fill_from_ids(catalog: Catalog) -> None:
         if not message.id:
             continue
         if isinstance(message.id, tuple):
-            if not any(message.string):
+            if not (isinstance(message.string, tuple) and any(message.string)):
                 message.string = tuple(message.id)
         elif not message.string:
             message.string = message.id

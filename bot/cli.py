@@ -7,8 +7,9 @@ import asyncio
 import logging
 import signal
 import sys
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Callable, Coroutine, Sequence
 from datetime import timedelta
+from typing import Any
 
 from bot.channels.console import ConsoleChat
 from bot.clock import SystemClock
@@ -24,7 +25,7 @@ from jobs.scheduler import build_scheduler
 
 log = logging.getLogger("bot")
 
-Command = Callable[[argparse.Namespace, Settings], Awaitable[int]]
+Command = Callable[[argparse.Namespace, Settings], Coroutine[Any, Any, int]]
 
 
 class CliError(Exception):
@@ -203,6 +204,22 @@ async def cmd_org(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+async def cmd_i18n(args: argparse.Namespace, settings: Settings) -> int:
+    """Extract messages into the catalogs, check them or compile them."""
+    from bot import catalogs
+
+    if args.i18n_command == "compile":
+        for path in catalogs.compile_all():
+            print(f"wrote {path}")
+        return 0
+    problems = catalogs.update() if args.i18n_command == "update" else catalogs.check()
+    for lang, missing in problems.items():
+        print(f"{lang}: {len(missing)} messages missing or untranslated")
+        for message in missing:
+            print(f"  {message}")
+    return 1 if problems and args.i18n_command == "check" else 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     """Describe every command and option."""
     parser = argparse.ArgumentParser(
@@ -249,6 +266,12 @@ def build_parser() -> argparse.ArgumentParser:
     org_add.add_argument("name")
     org_add.add_argument("--level", default="commune", choices=["province", "district", "commune"])
     org_add.add_argument("--parent", help="name of the parent organization")
+
+    i18n = sub.add_parser("i18n", help="translation catalogs")
+    i18n_sub = i18n.add_subparsers(dest="i18n_command", required=True, metavar="ACTION")
+    i18n_sub.add_parser("update", help="extract messages and merge them into the catalogs")
+    i18n_sub.add_parser("check", help="list messages missing from a catalog")
+    i18n_sub.add_parser("compile", help="write .mo files")
     return parser
 
 
@@ -260,6 +283,7 @@ COMMANDS: dict[str, Command] = {
     "audit": cmd_audit,
     "units": cmd_units,
     "org": cmd_org,
+    "i18n": cmd_i18n,
 }
 
 

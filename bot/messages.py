@@ -68,7 +68,8 @@ class Incoming:
         """The command name without ``/`` and ``@bot`` suffix, lower-cased, if any."""
         if not self.text or not self.text.startswith("/"):
             return None
-        head = self.text[1:].split(maxsplit=1)[0] if len(self.text) > 1 else ""
+        rest = self.text[1:]
+        head = rest.split(maxsplit=1)[0] if rest[:1].strip() else ""
         name = head.split("@", 1)[0].lower()
         return name if name.isascii() and name.replace("_", "").isalnum() else None
 

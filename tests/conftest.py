@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import uuid
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -68,10 +68,10 @@ async def runtime(settings: Settings, clock: ManualClock) -> AsyncIterator[Runti
 
 
 @pytest.fixture
-def chdir_tmp(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+def chdir_tmp(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """Run in an empty folder, so no stray ``.env`` is read."""
     monkeypatch.chdir(tmp_path)
-    yield tmp_path
+    return tmp_path
 
 
 class Person:
@@ -83,14 +83,15 @@ class Person:
         self.name = name
         self.language = language
 
-    def _incoming(self, **kwargs: object) -> Incoming:
+    def _incoming(self, text: str | None = None, button: str | None = None) -> Incoming:
         return Incoming(
             channel="test",
             user_id=self.user_id,
             chat_id=self.user_id,
             display_name=self.name,
             language_code=self.language,
-            **kwargs,  # type: ignore[arg-type]
+            text=text,
+            button=button,
         )
 
     async def say(self, text: str) -> Outcome:

@@ -4,9 +4,13 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 from collections.abc import Awaitable, Callable, Coroutine, Sequence
 from datetime import timedelta
 from typing import Any, Final
+
+# Opt in to PTB's future timedelta durations now; the int form warns on every RetryAfter.
+os.environ.setdefault("PTB_TIMEDELTA", "1")
 
 from telegram import (
     BotCommand,
@@ -218,12 +222,13 @@ async def set_default_menus(
 async def _deliver(
     app: Application[Any, Any, Any, Any, Any, Any], runtime: Runtime, chat_id: int, outcome: Outcome
 ) -> None:
-    for reply in outcome.replies:
-        await send_reply(app, chat_id, reply)
     if outcome.roles_changed:
+        # Before the replies, so the menu is ready when the person reads the welcome.
         await app.bot.set_my_commands(
             menu_commands(runtime, outcome.roles, outcome.locale), BotCommandScopeChat(chat_id)
         )
+    for reply in outcome.replies:
+        await send_reply(app, chat_id, reply)
 
 
 def build_application(
@@ -268,10 +273,15 @@ def build_application(
     return app
 
 
-async def run_telegram(runtime: Runtime, stop: asyncio.Event) -> None:
+async def run_telegram(
+    runtime: Runtime,
+    stop: asyncio.Event,
+    limiter: BaseRateLimiter[Any] | None = None,
+    ready: asyncio.Event | None = None,
+) -> None:
     """Serve Telegram (polling or webhook) until ``stop`` is set."""
     settings = runtime.settings
-    app = build_application(runtime)
+    app = build_application(runtime, limiter)
     async with app:
         runtime.set_bot_username(settings.telegram_bot_username or app.bot.username)
         await set_default_menus(app, runtime)
@@ -291,6 +301,8 @@ async def run_telegram(runtime: Runtime, stop: asyncio.Event) -> None:
         else:
             await updater.start_polling(allowed_updates=ALLOWED_UPDATES, timeout=10)
         log.info("ready: Telegram bot @%s (%s)", app.bot.username, settings.telegram_mode)
+        if ready is not None:
+            ready.set()
         await stop.wait()
         await updater.stop()
         await app.stop()

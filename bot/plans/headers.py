@@ -62,8 +62,9 @@ def role_of(label: str) -> Role | None:
 
 @dataclass(frozen=True, slots=True)
 class Header:
-    """Where a task table's header ends and which column holds each role."""
+    """Where a task table's header starts and ends, and which column holds each role."""
 
+    start: int
     row: int
     columns: dict[Role, int]
     labels: tuple[str, ...]
@@ -122,7 +123,7 @@ def find_header(table: RawTable) -> Header | None:
         for c, role in enumerate(roles):
             if role is not None:
                 columns.setdefault(role, c)
-        return Header(end, columns, tuple(labels))
+        return Header(r, end, columns, tuple(labels))
     return None
 
 

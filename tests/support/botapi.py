@@ -45,7 +45,7 @@ import json
 import math
 import re
 import time
-from collections import deque
+from collections import Counter, deque
 from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from http import HTTPStatus
@@ -549,6 +549,7 @@ class BotApiEmulator:
         self._chats: dict[int, _Chat] = {}
         self._users: dict[int, SimulatedUser] = {}
         self._calls: list[ApiCall] = []
+        self._call_counts: Counter[tuple[str, bool]] = Counter()  # (method.lower(), delivered)
         self._updates: deque[JSONDict] = deque()
         self._next_update_id = 1
         self._allowed_updates: frozenset[str] | None = None
@@ -723,10 +724,18 @@ class BotApiEmulator:
         if the timeout passes first.
         """
         try:
-            await self._wait_until(lambda: len(self.messages(chat_id)) >= count, timeout)
+            await self._wait_until(lambda: self._message_count(chat_id) >= count, timeout)
         except TimeoutError:
             raise AssertionError(self._explain_wait(chat_id, count, timeout)) from None
         return self.messages(chat_id)
+
+    def _message_count(self, chat_id: int) -> int:
+        chat = self._chats.get(chat_id)
+        return len(chat.records) if chat else 0
+
+    def _call_count(self, method: str, delivered: bool | None) -> int:
+        outcomes = (True, False) if delivered is None else (delivered,)
+        return sum(self._call_counts[method.lower(), outcome] for outcome in outcomes)
 
     async def wait_for_calls(
         self,
@@ -738,9 +747,7 @@ class BotApiEmulator:
     ) -> list[ApiCall]:
         """Wait until at least ``count`` calls of ``method`` were recorded; return them."""
         try:
-            await self._wait_until(
-                lambda: len(self.calls(method, delivered=delivered)) >= count, timeout
-            )
+            await self._wait_until(lambda: self._call_count(method, delivered) >= count, timeout)
         except TimeoutError:
             got = self.calls(method, delivered=delivered)
             raise AssertionError(
@@ -899,6 +906,7 @@ class BotApiEmulator:
         chat_id = params.values.get("chat_id")
         call = ApiCall(self.clock(), method, chat_id, params.payload(), status, description)
         self._calls.append(call)
+        self._call_counts[method.lower(), call.delivered] += 1
         await self._notify()
 
     def _inject_faults(self, method: str, params: _Params) -> None:

@@ -18,11 +18,19 @@ from telegram import (
     InlineKeyboardButton,
     InlineKeyboardMarkup,
     MenuButtonCommands,
+    Message,
     Update,
 )
 from telegram.constants import ParseMode
-from telegram.error import BadRequest, Conflict, EndPointNotFound, Forbidden, InvalidToken
-from telegram.error import NetworkError, RetryAfter
+from telegram.error import (
+    BadRequest,
+    Conflict,
+    EndPointNotFound,
+    Forbidden,
+    InvalidToken,
+    NetworkError,
+    RetryAfter,
+)
 from telegram.ext import (
     Application,
     ApplicationBuilder,
@@ -88,28 +96,28 @@ async def test_get_me(emu: BotApiEmulator, bot: Bot) -> None:
 
 
 async def test_wrong_token_is_unauthorized(emu: BotApiEmulator) -> None:
-    async with ClientSession() as http:
-        async with http.get(f"{emu.base_url}999:WRONG/getMe") as response:
-            assert response.status == 401
-            assert await response.json() == {
-                "ok": False,
-                "error_code": 401,
-                "description": "Unauthorized",
-            }
+    async with ClientSession() as http, http.get(f"{emu.base_url}999:WRONG/getMe") as response:
+        assert response.status == 401
+        assert await response.json() == {
+            "ok": False,
+            "error_code": 401,
+            "description": "Unauthorized",
+        }
     wrong = Bot("999:WRONG", base_url=emu.base_url, base_file_url=emu.base_file_url)
     with pytest.raises(InvalidToken):
-        await wrong.initialize()
+        async with wrong:  # getMe on entering; the Bot shuts down again when it fails
+            pass
 
 
 async def test_unknown_method_is_not_found(emu: BotApiEmulator, bot: Bot) -> None:
-    async with ClientSession() as http:
-        async with http.post(f"{emu.base_url}{TOKEN}/frobnicate") as response:
-            assert response.status == 404
-            assert await response.json() == {
-                "ok": False,
-                "error_code": 404,
-                "description": "Not Found: method not found",
-            }
+    url = f"{emu.base_url}{TOKEN}/frobnicate"
+    async with ClientSession() as http, http.post(url) as response:
+        assert response.status == 404
+        assert await response.json() == {
+            "ok": False,
+            "error_code": 404,
+            "description": "Not Found: method not found",
+        }
     with pytest.raises(EndPointNotFound):
         await bot.do_api_request("frobnicate")
 
@@ -136,7 +144,8 @@ async def test_send_message_is_recorded(emu: BotApiEmulator, bot: Bot, clock: Fa
     clock.now += 2.5
     second = await bot.send_message(ALICE, "Tạm biệt")
     assert (first.message_id, second.message_id) == (1, 2)
-    assert first.from_user is not None and first.from_user.id == 123
+    assert first.from_user is not None
+    assert first.from_user.id == 123
     assert first.chat.id == ALICE
     assert first.reply_markup == keyboard([("A", "a")])
     records = emu.messages(ALICE)
@@ -148,7 +157,7 @@ async def test_send_message_is_recorded(emu: BotApiEmulator, bot: Bot, clock: Fa
 
 
 async def test_sending_to_an_unknown_chat_fails(bot: Bot) -> None:
-    with pytest.raises(BadRequest, match="(?i)chat not found"):
+    with pytest.raises(BadRequest, match=r"(?i)chat not found"):
         await bot.send_message(424242, "hello?")
 
 
@@ -167,10 +176,10 @@ async def test_html_is_resolved_into_entities(emu: BotApiEmulator, bot: Bot) -> 
 @pytest.mark.parametrize(
     ("text", "error"),
     [
-        ("1 < 2", '(?i)unexpected "<"'),
-        ("<b>bold", "(?i)can't find end tag"),
-        ("<b><i>x</b></i>", '(?i)unmatched end tag "b"'),
-        ("<script>x</script>", '(?i)unsupported start tag "script"'),
+        ("1 < 2", r'(?i)unexpected "<"'),
+        ("<b>bold", r"(?i)can't find end tag"),
+        ("<b><i>x</b></i>", r'(?i)unmatched end tag "b"'),
+        ("<script>x</script>", r'(?i)unsupported start tag "script"'),
     ],
 )
 async def test_malformed_html_is_rejected(
@@ -186,9 +195,9 @@ async def test_malformed_html_is_rejected(
 
 async def test_telegram_limits_on_content(emu: BotApiEmulator, bot: Bot) -> None:
     emu.user(ALICE, "Alice")
-    with pytest.raises(BadRequest, match="(?i)message is too long"):
+    with pytest.raises(BadRequest, match=r"(?i)message is too long"):
         await bot.send_message(ALICE, "x" * 4097)
-    with pytest.raises(BadRequest, match="(?i)button_data_invalid"):
+    with pytest.raises(BadRequest, match=r"(?i)button_data_invalid"):
         await bot.send_message(ALICE, "x", reply_markup=keyboard([("A", "d" * 65)]))
     await bot.send_message(ALICE, "x" * 4096, reply_markup=keyboard([("A", "d" * 64)]))
 
@@ -199,11 +208,13 @@ async def test_edits(emu: BotApiEmulator, bot: Bot) -> None:
     edited = await bot.edit_message_text(
         "Đã chọn A", chat_id=ALICE, message_id=sent.message_id, reply_markup=keyboard([("C", "c")])
     )
-    assert isinstance(edited, object) and emu.current(ALICE, sent.message_id).text == "Đã chọn A"
+    assert isinstance(edited, Message)
+    assert edited.edit_date is not None
+    assert emu.current(ALICE, sent.message_id).text == "Đã chọn A"
     await bot.edit_message_reply_markup(chat_id=ALICE, message_id=sent.message_id)
-    with pytest.raises(BadRequest, match="(?i)message is not modified"):
+    with pytest.raises(BadRequest, match=r"(?i)message is not modified"):
         await bot.edit_message_text("Đã chọn A", chat_id=ALICE, message_id=sent.message_id)
-    with pytest.raises(BadRequest, match="(?i)message to edit not found"):
+    with pytest.raises(BadRequest, match=r"(?i)message to edit not found"):
         await bot.edit_message_text("?", chat_id=ALICE, message_id=99)
     records = emu.messages(ALICE)
     assert [(r.method, r.edited, r.text, r.buttons) for r in records] == [
@@ -216,15 +227,13 @@ async def test_edits(emu: BotApiEmulator, bot: Bot) -> None:
 async def test_commands_per_scope_and_language(emu: BotApiEmulator, bot: Bot) -> None:
     emu.user(ALICE, "Alice")
     await bot.set_my_commands([BotCommand("start", "Bắt đầu")], language_code="vi")
-    await bot.set_my_commands(
-        [BotCommand("report", "Báo cáo")], scope=BotCommandScopeChat(ALICE)
-    )
+    await bot.set_my_commands([BotCommand("report", "Báo cáo")], scope=BotCommandScopeChat(ALICE))
     assert await bot.get_my_commands(language_code="vi") == (BotCommand("start", "Bắt đầu"),)
     assert await bot.get_my_commands() == ()
     assert emu.commands({"type": "chat", "chat_id": ALICE}) == [("report", "Báo cáo")]
     await bot.delete_my_commands(language_code="vi")
     assert emu.commands(language_code="vi") == []
-    with pytest.raises(BadRequest, match="(?i)bot_command_invalid"):
+    with pytest.raises(BadRequest, match=r"(?i)bot_command_invalid"):
         await bot.set_my_commands([BotCommand("Bad-Name", "x")])
     assert await bot.set_chat_menu_button(ALICE, MenuButtonCommands())
     assert emu.menu_button(ALICE) == {"type": "commands"}
@@ -267,7 +276,7 @@ async def test_long_poll_waits_for_a_message(emu: BotApiEmulator, bot: Bot) -> N
 
 async def test_long_poll_times_out_empty(bot: Bot) -> None:
     started = time.monotonic()
-    assert await bot.get_updates(timeout=0.3) == ()
+    assert await bot.get_updates(timeout=dtm.timedelta(seconds=0.3)) == ()
     assert 0.25 < time.monotonic() - started < 2.0
 
 
@@ -288,7 +297,7 @@ async def test_a_newer_poll_terminates_an_older_one(emu: BotApiEmulator, bot: Bo
     await asyncio.sleep(0.2)
     async with Bot(TOKEN, base_url=emu.base_url) as second_instance:
         assert await second_instance.get_updates(timeout=0) == ()
-    with pytest.raises(Conflict, match="(?i)terminated by other getupdates request"):
+    with pytest.raises(Conflict, match=r"(?i)terminated by other getupdates request"):
         await older
 
 
@@ -298,7 +307,8 @@ async def test_location_and_group_messages(emu: BotApiEmulator, bot: Bot) -> Non
     await alice.send_location(21.03, 105.85)
     await alice.send("/report@commune_test_bot", chat=group)
     location, in_group = await bot.get_updates()
-    assert location.message is not None and location.message.location is not None
+    assert location.message is not None
+    assert location.message.location is not None
     assert location.message.location.latitude == pytest.approx(21.03)
     assert in_group.message is not None
     assert (in_group.message.chat.type, in_group.message.chat.title) == ("supergroup", "UBND xã")
@@ -318,9 +328,10 @@ async def test_press_arrives_as_callback_query(emu: BotApiEmulator, bot: Bot) ->
     query = update.callback_query
     assert isinstance(query, CallbackQuery)
     assert (query.id, query.data, query.from_user.id) == (query_id, "lang:vi", ALICE)
-    assert query.message is not None and query.message.message_id == sent.message_id
+    assert query.message is not None
+    assert query.message.message_id == sent.message_id
     assert await query.answer("OK")
-    with pytest.raises(BadRequest, match="(?i)query id is invalid"):
+    with pytest.raises(BadRequest, match=r"(?i)query id is invalid"):
         await query.answer("twice")
 
     # By callback_data too; an unknown button is a test error, not an update.
@@ -337,7 +348,8 @@ async def test_press_data_forges_any_data(emu: BotApiEmulator, bot: Bot) -> None
     forged, stale = await bot.get_updates()
     assert forged.callback_query is not None
     assert forged.callback_query.data == "admin:delete_all"
-    assert stale.callback_query is not None and stale.callback_query.message is not None
+    assert stale.callback_query is not None
+    assert stale.callback_query.message is not None
     assert not stale.callback_query.message.is_accessible
 
 
@@ -377,7 +389,7 @@ async def test_flood_answer_is_telegrams(emu: BotApiEmulator) -> None:
 async def test_blocked_user_raises_forbidden(emu: BotApiEmulator, bot: Bot) -> None:
     emu.user(ALICE, "Alice")
     emu.block(ALICE)
-    with pytest.raises(Forbidden, match="(?i)bot was blocked by the user"):
+    with pytest.raises(Forbidden, match=r"(?i)bot was blocked by the user"):
         await bot.send_message(ALICE, "hello")
     assert emu.messages(ALICE) == []
     emu.unblock(ALICE)
@@ -434,7 +446,8 @@ async def test_documents_round_trip(emu: BotApiEmulator, bot: Bot) -> None:
     data = "kế hoạch,hạn\nhọp dân,2024-05-01\n".encode()
     await alice.send_document("ke-hoach.csv", data, "text/csv", caption="Kế hoạch")
     [update] = await bot.get_updates()
-    assert update.message is not None and update.message.document is not None
+    assert update.message is not None
+    assert update.message.document is not None
     document = update.message.document
     assert (document.file_name, document.mime_type, document.file_size) == (
         "ke-hoach.csv",
@@ -445,10 +458,12 @@ async def test_documents_round_trip(emu: BotApiEmulator, bot: Bot) -> None:
     assert bytes(await file.download_as_bytearray()) == data
 
     report = b"PK\x03\x04 fake docx"
-    sent = await bot.send_document(ALICE, report, filename="bao-cao.docx", caption="<b>Báo cáo</b>",
-                                   parse_mode=ParseMode.HTML)
+    sent = await bot.send_document(
+        ALICE, report, filename="bao-cao.docx", caption="<b>Báo cáo</b>", parse_mode=ParseMode.HTML
+    )
     photo = await bot.send_photo(ALICE, b"\x89PNG fake", filename="chart.png")
-    assert sent.document is not None and sent.document.file_name == "bao-cao.docx"
+    assert sent.document is not None
+    assert sent.document.file_name == "bao-cao.docx"
     assert sent.caption == "Báo cáo"
     assert photo.photo
     doc_record, photo_record = emu.messages(ALICE)
@@ -461,7 +476,8 @@ async def test_documents_round_trip(emu: BotApiEmulator, bot: Bot) -> None:
 
     # The bot can send a stored file again by its file_id.
     again = await bot.send_document(ALICE, document.file_id)
-    assert again.document is not None and again.document.file_id == document.file_id
+    assert again.document is not None
+    assert again.document.file_id == document.file_id
     assert emu.messages(ALICE)[-1].document == data
 
 
@@ -472,8 +488,12 @@ async def test_push_to_webhook(emu: BotApiEmulator, bot: Bot) -> None:
     received: list[tuple[str | None, dict[str, object]]] = []
 
     async def hook(request: web.Request) -> web.Response:
-        received.append((request.headers.get("X-Telegram-Bot-Api-Secret-Token"),
-                         json.loads(await request.text())))
+        received.append(
+            (
+                request.headers.get("X-Telegram-Bot-Api-Secret-Token"),
+                json.loads(await request.text()),
+            )
+        )
         return web.Response()
 
     app = web.Application()
@@ -487,7 +507,7 @@ async def test_push_to_webhook(emu: BotApiEmulator, bot: Bot) -> None:
         alice = emu.user(ALICE, "Alice")
         await alice.send("before")
         await bot.set_webhook(f"http://127.0.0.1:{port}/hook", secret_token="s3cret")
-        with pytest.raises(Conflict, match="(?i)webhook is active"):
+        with pytest.raises(Conflict, match=r"(?i)webhook is active"):
             await bot.get_updates()
         await alice.send("after")
         assert (await bot.get_webhook_info()).pending_update_count == 2
@@ -506,7 +526,8 @@ async def test_push_to_webhook(emu: BotApiEmulator, bot: Bot) -> None:
 
 
 async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    assert update.effective_message is not None and update.effective_user is not None
+    assert update.effective_message is not None
+    assert update.effective_user is not None
     payload = " ".join(context.args or [])
     await update.effective_message.reply_text(
         f"Xin chào {update.effective_user.first_name}! {payload}".strip(),
@@ -516,7 +537,8 @@ async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 async def choose_language(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     query = update.callback_query
-    assert query is not None and query.data is not None
+    assert query is not None
+    assert query.data is not None
     await query.answer()
     await query.edit_message_text(f"Đã chọn {query.data.removeprefix('lang:')}")
 
@@ -553,3 +575,46 @@ async def test_application_polls_and_answers(emu: BotApiEmulator) -> None:
             await app.updater.stop()
             await app.stop()
     assert emu.pending_updates == 0
+
+
+async def test_application_serves_many_users_at_once(emu: BotApiEmulator) -> None:
+    app = build_application(emu)
+    users = [emu.user(2000 + n, f"User {n}") for n in range(40)]
+    async with app:
+        await app.start()
+        assert app.updater is not None
+        await app.updater.start_polling(poll_interval=0, timeout=1)
+        try:
+            await asyncio.gather(*(user.send(f"/start {n}") for n, user in enumerate(users)))
+            for n, user in enumerate(users):
+                [greeting] = await user.wait_for(1)
+                assert greeting.text == f"Xin chào User {n}! {n}"
+        finally:
+            await app.updater.stop()
+            await app.stop()
+    assert len(emu.calls("sendMessage", delivered=True)) == len(users)
+
+
+async def test_latency_delays_every_answer() -> None:
+    async with (
+        BotApiEmulator(token=TOKEN, latency=0.2) as slow,
+        Bot(TOKEN, base_url=slow.base_url) as tg_bot,  # getMe on entering
+    ):
+        started = time.monotonic()
+        await tg_bot.get_me()
+        assert time.monotonic() - started >= 0.2
+
+
+async def test_wait_for_calls(emu: BotApiEmulator, bot: Bot) -> None:
+    emu.user(ALICE, "Alice")
+
+    async def act() -> None:
+        await asyncio.sleep(0.05)
+        await bot.send_chat_action(ALICE, "typing")
+
+    task = asyncio.create_task(act())
+    [call] = await emu.wait_for_calls("sendChatAction", 1)
+    await task
+    assert (call.chat_id, call.payload["action"]) == (ALICE, "typing")
+    with pytest.raises(AssertionError, match="expected at least 2 sendChatAction"):
+        await emu.wait_for_calls("sendChatAction", 2, timeout=0.05)

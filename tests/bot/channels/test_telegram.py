@@ -1,0 +1,173 @@
+"""End to end: the real python-telegram-bot Application polling a Bot API emulator."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import replace
+from datetime import timedelta
+
+import pytest
+
+from bot.channels.flood import FloodControl, Limits
+from bot.channels.telegram import TelegramFloodLimiter, run_telegram
+from bot.clock import ManualClock
+from bot.runtime import open_runtime
+from bot.settings import Settings
+from db.models import Role
+from db.queries import invites
+from tests.support.botapi import BotApiEmulator, SentMessage, SimulatedUser
+
+TOKEN = "123456:TEST-token"
+
+
+@pytest.fixture
+async def emulator() -> AsyncIterator[BotApiEmulator]:
+    """A Bot API server on 127.0.0.1."""
+    async with BotApiEmulator(token=TOKEN, username="commune_test_bot") as emu:
+        yield emu
+
+
+@pytest.fixture
+def tg_settings(settings: Settings, emulator: BotApiEmulator) -> Settings:
+    """Settings pointing the bot at the emulator."""
+    return replace(
+        settings,
+        telegram_token=TOKEN,
+        telegram_api_base_url=emulator.base_url,
+        telegram_file_base_url=emulator.base_file_url,
+    )
+
+
+def _fast_limiter() -> TelegramFloodLimiter:
+    # The functional tests check behaviour, not pacing: keep the limits, shrink the waits.
+    return TelegramFloodLimiter(
+        FloodControl(
+            Limits(overall_per_second=1000, per_private_chat_interval=0.0, per_group_interval=0)
+        )
+    )
+
+
+@asynccontextmanager
+async def running_bot(settings: Settings, clock: ManualClock) -> AsyncIterator[str]:
+    """Run the whole bot (runtime + Telegram channel) until the block ends."""
+    stop, ready = asyncio.Event(), asyncio.Event()
+    async with open_runtime(settings, clock) as runtime:
+        task = asyncio.create_task(run_telegram(runtime, stop, _fast_limiter(), ready))
+        await asyncio.wait_for(ready.wait(), 20)
+        try:
+            yield runtime.settings.database_url
+        finally:
+            stop.set()
+            await asyncio.wait_for(task, 20)
+
+
+async def _invite(settings: Settings, clock: ManualClock, role: Role) -> str:
+    async with open_runtime(settings, clock) as runtime, runtime.sessions.begin() as session:
+        _, code = await invites.create_invite(
+            session,
+            org_id=runtime.dispatcher.deployment.root_org_id,
+            role=role,
+            unit_id=None,
+            created_by=None,
+            now=clock.now(),
+            ttl=timedelta(days=7),
+        )
+    return code
+
+
+async def _say(user: SimulatedUser, text: str) -> SentMessage:
+    before = len(user.messages())
+    await user.send(text)
+    return (await user.wait_for(before + 1))[-1]
+
+
+async def _press(user: SimulatedUser, message: SentMessage, button: str) -> SentMessage:
+    before = len(user.messages())
+    await user.press(message, button)
+    return (await user.wait_for(before + 1))[-1]
+
+
+async def test_people_use_the_bot_through_telegram(
+    tg_settings: Settings, clock: ManualClock, emulator: BotApiEmulator
+) -> None:
+    code = await _invite(tg_settings, clock, Role.ADMIN)
+    admin = emulator.user(111, "Chủ tịch", language_code="vi")
+    citizen = emulator.user(222, "Lan", language_code="en")
+    official = emulator.user(333, "Minh", language_code="vi")
+
+    async with running_bot(tg_settings, clock):
+        citizen_menu = [name for name, _ in emulator.commands(language_code="en")]
+        assert "help" in citizen_menu
+        assert "invite" not in citizen_menu
+        vi_menu = emulator.commands(language_code="vi")
+        assert ("help", "Xem các việc bạn có thể làm") in vi_menu
+
+        welcome = await _say(admin, f"/start {code}")
+        assert welcome.text == (
+            "Chào mừng! Bạn đã là quản trị viên.\nGửi /help để xem các lệnh của bạn."
+        )
+        admin_menu = emulator.commands(scope={"type": "chat", "chat_id": 111})
+        assert "invite" in [name for name, _ in admin_menu]
+        assert "/invite" in ((await _say(admin, "/help")).text or "")
+
+        citizen_help = (await _say(citizen, "/help")).text or ""
+        assert "/lang — Change the language" in citizen_help
+        assert "/invite" not in citizen_help
+        refused = await _say(citizen, "/invite admin")
+        assert refused.text == "You are not allowed to use this command."
+        before = len(citizen.messages())
+        await citizen.press_data(refused.message_id, "invite:role:admin")
+        forged = (await citizen.wait_for(before + 1))[-1]
+        assert forged.text == "This button is not for you. Nothing was changed."
+        assert (await _say(citizen, "hello?")).text == (
+            "I did not understand that. Send /help to see what I can do."
+        )
+
+        choose = await _say(citizen, "/lang")
+        assert choose.callback_data == ["lang:set:vi", "lang:set:en"]
+        switched = await _press(citizen, choose, "Tiếng Việt")
+        assert switched.text == "Đã chuyển sang tiếng Việt."
+
+        asked = await _say(admin, "/addunit")
+        assert asked.text == "Gửi tên đầy đủ của đơn vị (hoặc /cancel để hủy)."
+
+    # The bot stops in the middle of the dialog; what the admin types meanwhile waits.
+    await admin.send("Tư pháp - Hộ tịch")
+
+    async with running_bot(tg_settings, clock):
+        aliases = (await admin.wait_for(len(admin.messages()) + 1))[-1]
+        assert "Tư pháp - Hộ tịch" in (aliases.text or "")
+        assert (await _say(admin, "TP-HT; CC TP-HT")).text == "Đã thêm đơn vị “Tư pháp - Hộ tịch”."
+
+        roles = await _say(admin, "/invite")
+        units = await _press(admin, roles, "công chức")
+        issued = await _press(admin, units, "Tư pháp - Hộ tịch")
+        official_code = (issued.text or "").split("/start ")[1].split()[0]
+        assert "https://t.me/commune_test_bot?start=" in (issued.text or "")
+
+        joined = await _say(official, f"/start {official_code}")
+        assert joined.text is not None
+        assert joined.text.startswith("Chào mừng! Bạn đã là công chức của Tư pháp - Hộ tịch.")
+        official_help = (await _say(official, "/help")).text or ""
+        assert "/units" in official_help
+        assert "/invite" not in official_help
+        reused = await _say(citizen, f"/start {official_code}")
+        assert reused.text == "Mã mời đã được sử dụng. Vui lòng đề nghị Văn phòng cấp mã mới."
+
+
+async def test_flood_replies_are_waited_out_and_nothing_is_lost(
+    tg_settings: Settings, clock: ManualClock, emulator: BotApiEmulator
+) -> None:
+    users = [emulator.user(500 + i, f"User {i}", language_code="en") for i in range(5)]
+    emulator.flood(retry_after=1, count=3)
+    async with running_bot(tg_settings, clock):
+        for user in users:
+            await user.send("/help")
+        for user in users:
+            replies = await user.wait_for(1, timeout=15)
+            assert len(replies) == 1
+            assert (replies[0].text or "").startswith("What you can do:")
+    rejected = emulator.calls("sendMessage", delivered=False)
+    assert len(rejected) == 3
