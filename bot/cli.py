@@ -4,15 +4,18 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import logging
 import signal
 import sys
 from collections.abc import Callable, Coroutine, Sequence
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 from bot.channels.console import ConsoleChat
 from bot.clock import SystemClock
+from bot.dates import DateInputError, parse_date
 from bot.invites import deep_link
 from bot.logs import configure_logging
 from bot.runtime import Runtime, open_runtime
@@ -20,7 +23,7 @@ from bot.settings import Settings, SettingsError, load_settings
 from db import migrate
 from db.engine import create_engine
 from db.models import Role
-from db.queries import audit, invites, orgs
+from db.queries import audit, calendar, invites, orgs
 from jobs.scheduler import build_scheduler
 
 log = logging.getLogger("bot")
@@ -204,6 +207,99 @@ async def cmd_org(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+async def cmd_calendar(args: argparse.Namespace, settings: Settings) -> int:
+    """List or change the local working-day overrides."""
+    clock = SystemClock()
+    async with open_runtime(settings, clock) as runtime, runtime.sessions.begin() as session:
+        if args.calendar_command == "list":
+            for override in await calendar.list_overrides(session):
+                kind = "working day" if override.working else "day off"
+                print(f"{override.day.isoformat()}\t{kind}\t{override.note}")
+            return 0
+        try:
+            day = parse_date(args.date)
+        except DateInputError:
+            raise CliError(f"not a date: {args.date!r} (use DD/MM/YYYY or YYYY-MM-DD)") from None
+        if args.calendar_command == "clear":
+            found = await calendar.clear_override(session, day)
+            print(f"{day.isoformat()}: {'cleared' if found else 'had no override'}")
+            if found:
+                await audit.record(
+                    session,
+                    at=clock.now(),
+                    actor_id=None,
+                    org_id=None,
+                    action="calendar.cleared",
+                    entity="calendar",
+                    entity_id=day.isoformat(),
+                )
+            return 0
+        working = args.calendar_command == "workday"
+        _, before = await calendar.set_override(
+            session, day=day, working=working, note=args.note, actor_id=None, now=clock.now()
+        )
+        await audit.record(
+            session,
+            at=clock.now(),
+            actor_id=None,
+            org_id=None,
+            action="calendar.set",
+            entity="calendar",
+            entity_id=day.isoformat(),
+            before=None if before is None else {"working": before},
+            after={"working": working, "note": args.note, "via": "cli"},
+        )
+        print(f"{day.isoformat()}: {'working day' if working else 'day off'}")
+    return 0
+
+
+async def cmd_import_plan(args: argparse.Namespace, settings: Settings) -> int:
+    """Read a plan file and store its tasks (or preview them with --dry-run / --json)."""
+    from bot.i18n import Translator
+    from bot.plans import PlanImportError, parse_plan, render_preview, to_json
+    from bot.plans.importer import content_hash, import_plan
+    from bot.plans.summary import render_report
+    from bot.timeframes import parse_timeframe
+
+    path = Path(args.file)
+    if not path.is_file():
+        raise CliError(f"no such file: {path}")
+    t = Translator(settings.default_locale, settings.tz)
+    clock = SystemClock()
+    async with open_runtime(settings, clock) as runtime, runtime.sessions() as session:
+        org_id = runtime.dispatcher.deployment.root_org_id
+        if args.org:
+            org = await orgs.org_by_name(session, args.org)
+            if org is None:
+                raise CliError(f"no organization called {args.org!r} (see `org list`)")
+            org_id = org.id
+        directory = await orgs.unit_directory(session, org_id)
+        try:
+            plan = await asyncio.to_thread(parse_plan, path, year=args.year, directory=directory)
+        except PlanImportError as exc:
+            raise CliError(exc.message(t)) from None
+        report = await import_plan(
+            session,
+            org_id=org_id,
+            plan=plan,
+            data_hash=content_hash(path.read_bytes()),
+            actor_id=None,
+            now=clock.now(),
+            dry_run=args.dry_run or args.json,
+        )
+        if args.json:
+            print(json.dumps(to_json(plan, parse_timeframe), ensure_ascii=False, indent=2))
+            return 0
+        if args.dry_run:
+            print(render_preview(plan, t))
+            print()
+            print(render_report(report, t))
+            return 0
+        await session.commit()
+        print(render_report(report, t))
+    return 0
+
+
 async def cmd_i18n(args: argparse.Namespace, settings: Settings) -> int:
     """Extract messages into the catalogs, check them or compile them."""
     from bot import catalogs
@@ -267,6 +363,23 @@ def build_parser() -> argparse.ArgumentParser:
     org_add.add_argument("--level", default="commune", choices=["province", "district", "commune"])
     org_add.add_argument("--parent", help="name of the parent organization")
 
+    imp = sub.add_parser("import-plan", help="import a plan's task table (.docx, .xlsx, .csv)")
+    imp.add_argument("file")
+    imp.add_argument("--org", help="organization name (default: the first one)")
+    imp.add_argument("--year", type=int, help="the plan year (default: read from the file)")
+    imp.add_argument("--dry-run", action="store_true", help="change nothing; print a preview")
+    imp.add_argument("--json", action="store_true", help="change nothing; print the tasks as JSON")
+
+    cal = sub.add_parser("calendar", help="local working-day calendar")
+    cal_sub = cal.add_subparsers(dest="calendar_command", required=True, metavar="ACTION")
+    cal_sub.add_parser("list", help="list local overrides")
+    for name, what in (("dayoff", "make DATE a day off"), ("workday", "make DATE a working day")):
+        change = cal_sub.add_parser(name, help=what)
+        change.add_argument("date", help="DD/MM/YYYY or YYYY-MM-DD")
+        change.add_argument("--note", default="", help="why (shown to people)")
+    clear = cal_sub.add_parser("clear", help="follow the national calendar on DATE again")
+    clear.add_argument("date")
+
     i18n = sub.add_parser("i18n", help="translation catalogs")
     i18n_sub = i18n.add_subparsers(dest="i18n_command", required=True, metavar="ACTION")
     i18n_sub.add_parser("update", help="extract messages and merge them into the catalogs")
@@ -284,6 +397,8 @@ COMMANDS: dict[str, Command] = {
     "units": cmd_units,
     "org": cmd_org,
     "i18n": cmd_i18n,
+    "calendar": cmd_calendar,
+    "import-plan": cmd_import_plan,
 }
 
 

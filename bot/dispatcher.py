@@ -96,6 +96,8 @@ class Dispatcher:
             handler = router.resolve_step(ctx.dialog.flow, ctx.dialog.step)
             if handler is not None:
                 return Route(handler, frozenset(Audience))
+        if incoming.attachment is not None and router.attachment_handler is not None:
+            return Route(router.attachment_handler, frozenset(Audience))
         fallback = router.fallback_handler
         return None if fallback is None else Route(fallback, frozenset(Audience))
 

@@ -6,6 +6,7 @@ from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from bot.messages import CALLBACK_DATA_LIMIT
 from bot.roles import EVERYONE, Audience
 
 if TYPE_CHECKING:
@@ -44,6 +45,7 @@ class Router:
         self._buttons: dict[str, Route] = {}
         self._steps: dict[tuple[str, str], Handler] = {}
         self._fallback: Handler | None = None
+        self._attachment: Handler | None = None
 
     def command(
         self,
@@ -73,6 +75,10 @@ class Router:
         """Answer free input while a person's dialog ``flow`` waits at ``step``."""
         self._steps[(flow, step)] = handler
 
+    def attachment(self, handler: Handler) -> None:
+        """Answer a file sent outside any dialog step."""
+        self._attachment = handler
+
     def fallback(self, handler: Handler) -> None:
         """Answer anything nothing else claims."""
         self._fallback = handler
@@ -87,6 +93,8 @@ class Router:
 
     def resolve_button(self, payload: str) -> Route | None:
         """Find the handler for a button payload; ``None`` for unknown or malformed ones."""
+        if len(payload.encode()) > CALLBACK_DATA_LIMIT:
+            return None
         parts = payload.split(PAYLOAD_SEPARATOR)
         if len(parts) < 2 or not all(parts[:2]):
             return None
@@ -98,6 +106,11 @@ class Router:
     def resolve_step(self, flow: str, step: str) -> Handler | None:
         """Find the handler for a dialog step."""
         return self._steps.get((flow, step))
+
+    @property
+    def attachment_handler(self) -> Handler | None:
+        """The handler for files sent outside dialogs."""
+        return self._attachment
 
     @property
     def fallback_handler(self) -> Handler | None:

@@ -87,14 +87,20 @@ class Recurrence:
         if self.every == "month":
             if self.marks == ((0, LAST_DAY),):
                 return t._("Every month, on the month's last day")
-            names = [
-                t._("the last day") if day >= LAST_DAY else t.number(day) for _, day in self.marks
-            ]
+            numbered = [day for _, day in self.marks if day < LAST_DAY]
+            listed = ", ".join(t.number(day) for day in numbered)
+            if len(numbered) < len(self.marks):
+                return t.ngettext(
+                    "Every month, on day {days} and on the month's last day",
+                    "Every month, on days {days} and on the month's last day",
+                    len(numbered),
+                    days=listed,
+                )
             return t.ngettext(
                 "Every month, on day {days}",
                 "Every month, on days {days}",
-                len(names),
-                days=", ".join(names),
+                len(numbered),
+                days=listed,
             )
         if self.every == "quarter" and self.marks == ((3, LAST_DAY),):
             return t._("Every quarter, on the quarter's last day")

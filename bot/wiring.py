@@ -5,7 +5,7 @@ from __future__ import annotations
 from bot.i18n import N_
 from bot.roles import ADMINS, STAFF
 from bot.router import Router
-from handlers import admin, common
+from handlers import admin, calendar, common, plans, tasks
 
 
 def build_router() -> Router:
@@ -31,6 +31,35 @@ def build_router() -> Router:
     router.button("invite:page", admin.page_invite_units, audiences=ADMINS)
     router.step(admin.UNIT_FLOW, "name", admin.receive_unit_name)
     router.step(admin.UNIT_FLOW, "aliases", admin.receive_unit_aliases)
+
+    router.command(
+        "calendar", calendar.list_calendar, audiences=STAFF, description=N_("Show days off")
+    )
+    router.command(
+        "dayoff", calendar.add_day_off, audiences=ADMINS, description=N_("Add a local day off")
+    )
+    router.command(
+        "workday",
+        calendar.add_working_day,
+        audiences=ADMINS,
+        description=N_("Add a make-up working day"),
+    )
+    router.command(
+        "clearday", calendar.clear_day, audiences=ADMINS, description=N_("Undo a calendar change")
+    )
+
+    router.command("tasks", tasks.list_tasks, audiences=STAFF, description=N_("List your tasks"))
+    router.command("task", tasks.show_task, audiences=STAFF, description=N_("Show a task"))
+    router.command(
+        "undated", tasks.list_undated, audiences=ADMINS, description=N_("Tasks without a date")
+    )
+    router.command(
+        "setdate", tasks.set_task_date, audiences=ADMINS, description=N_("Set a task's date")
+    )
+    router.attachment(plans.receive_file)
+    router.step(plans.FLOW, "year", plans.receive_year)
+    router.button("plan:confirm", plans.confirm_import, audiences=ADMINS)
+    router.button("plan:cancel", plans.cancel_import, audiences=ADMINS)
 
     router.fallback(common.hint_unknown)
     return router

@@ -138,7 +138,15 @@ async def _save_unit(ctx: Context, name: str, aliases: list[str]) -> None:
     if problem:
         ctx.reply(problem)
         return
-    free = [a for a in aliases if await orgs.unit_by_name(ctx.session, ctx.org_id, a) is None]
+    free: list[str] = []
+    for alias in aliases:
+        key = orgs.name_key(alias)
+        if (
+            key
+            and key not in {orgs.name_key(a) for a in free}
+            and await orgs.unit_by_name(ctx.session, ctx.org_id, alias) is None
+        ):
+            free.append(alias)
     unit = await orgs.add_unit(ctx.session, org_id=ctx.org_id, name=name, aliases=free, now=ctx.now)
     await ctx.audit("unit.created", "unit", unit.id, after={"name": name, "aliases": free})
     ctx.reply(ctx._("Unit “{name}” added.", name=name))
@@ -212,4 +220,4 @@ def _int_arg(ctx: Context, index: int) -> int | None:
     if len(ctx.args) <= index:
         return None
     raw = ctx.args[index]
-    return int(raw) if raw.isdigit() and len(raw) < 12 else None
+    return int(raw) if raw.isascii() and raw.isdigit() and len(raw) < 12 else None

@@ -16,7 +16,7 @@ JOIN_FLOW = "join"
 async def start_bot(ctx: Context) -> None:
     """Greet the person, or redeem the invite code carried by a deep link."""
     if ctx.args:
-        await _redeem(ctx, ctx.args[0])
+        await _redeem(ctx, " ".join(ctx.args))
         return
     ctx.reply(
         ctx._(
@@ -32,7 +32,7 @@ async def start_bot(ctx: Context) -> None:
 async def join_with_code(ctx: Context) -> None:
     """Redeem an invite code given with the command, or ask for one."""
     if ctx.args:
-        await _redeem(ctx, ctx.args[0])
+        await _redeem(ctx, " ".join(ctx.args))
         return
     await ctx.start_dialog(JOIN_FLOW, "code")
     ctx.reply(ctx._("Send me your invite code (or /cancel)."))

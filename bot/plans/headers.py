@@ -96,13 +96,14 @@ def _continues_header(table: RawTable, r: int) -> bool:
     return named > 0
 
 
-def find_header(table: RawTable) -> Header | None:
-    """The header of ``table``: its first row naming at least three roles (or task and lead).
+def find_header(table: RawTable, start: int = 0) -> Header | None:
+    """The first header of ``table`` from row ``start`` on: a row naming three roles or more
+    (or the task and the lead).
 
     A second header row (sub-columns under a merged "Trách nhiệm thực hiện") refines the roles
     of the columns it names.
     """
-    for r in range(min(SCAN_ROWS, len(table.rows))):
+    for r in range(start, min(start + SCAN_ROWS, len(table.rows))):
         roles = _roles(table.rows[r])
         if not _looks_like_header(roles):
             continue

@@ -8,6 +8,7 @@ from datetime import date
 from typing import TYPE_CHECKING, Any, Final, Protocol, TypeAlias
 
 from bot.i18n import N_
+from bot.timeframes import parse_timeframe
 
 if TYPE_CHECKING:
     from bot.i18n import Translator
@@ -62,7 +63,7 @@ TimeframeParser: TypeAlias = Callable[[str, int], TimeframeLike]
 
 
 class PlanWarning(str):
-    """A warning about the file: reads as English text, translates through ``translate``."""
+    """A warning about the file: reads as English text, translates through ``localize``."""
 
     msgid: str
     params: dict[str, object]
@@ -74,7 +75,7 @@ class PlanWarning(str):
         warning.params = params
         return warning
 
-    def translate(self, t: Translator) -> str:
+    def localize(self, t: Translator) -> str:
         """The warning in the reader's language."""
         return t._(self.msgid, **self.params)
 
@@ -108,9 +109,7 @@ class ParsedPlan:
     warnings: list[str]
 
 
-def _timeframe_json(
-    text: str, year: int, parse: TimeframeParser
-) -> dict[str, Any]:
+def _timeframe_json(text: str, year: int, parse: TimeframeParser) -> dict[str, Any]:
     if not text:
         return {"text": "", "kind": "unspecified", "due": [], "offset_days": None}
     timeframe = parse(text, year)
@@ -157,9 +156,7 @@ def shorten(text: str, limit: int = TASK_CHARS) -> str:
     return f"{cut}…"
 
 
-def _due_line(
-    task: ParsedTask, year: int, t: Translator, parse: TimeframeParser
-) -> str:
+def _due_line(task: ParsedTask, year: int, t: Translator, parse: TimeframeParser) -> str:
     if not task.timeframe_text:
         return t._("Due: no deadline given")
     timeframe = parse(task.timeframe_text, year)
@@ -176,20 +173,16 @@ def _due_line(
 
 
 def _translate(warning: str, t: Translator) -> str:
-    return warning.translate(t) if isinstance(warning, PlanWarning) else warning
+    return warning.localize(t) if isinstance(warning, PlanWarning) else warning
 
 
 def render_preview(
     plan: ParsedPlan,
     t: Translator,
     *,
-    timeframe_parser: TimeframeParser | None = None,
+    timeframe_parser: TimeframeParser = parse_timeframe,
 ) -> str:
     """A readable preview: per section, each task's code, text, lead, due dates and flags."""
-    if timeframe_parser is None:
-        from bot.timeframes import parse_timeframe
-
-        timeframe_parser = parse_timeframe
     lines = [
         t._("Plan: {title}", title=plan.title),
         t.ngettext(

@@ -49,10 +49,7 @@ class RawTable:
         self.width = width
         self.before: tuple[str, ...] = tuple(before)
         self._v_heads = frozenset(
-            origin
-            for r, row in enumerate(self.origins)
-            for origin in row
-            if origin[0] != r
+            origin for r, row in enumerate(self.origins) for origin in row if origin[0] != r
         )
 
     def h_copy(self, r: int, c: int) -> bool:
@@ -136,7 +133,9 @@ def _decode(name: str, data: bytes) -> str:
 def read_csv_text(text: str) -> RawTable:
     """Parse CSV text whose delimiter (comma, tab or semicolon) is sniffed."""
     delimiter = _sniff_delimiter(text)
-    rows = [[clean(cell) for cell in row] for row in csv.reader(io.StringIO(text), delimiter=delimiter)]
+    rows = [
+        [clean(cell) for cell in row] for row in csv.reader(io.StringIO(text), delimiter=delimiter)
+    ]
     return RawTable(rows)
 
 
@@ -199,7 +198,7 @@ def _docx_table(tbl: object, before: Sequence[str]) -> RawTable:
                 col += 1
         rows.append(texts)
         origins.append(row_origins)
-        above = {c: origin for c, origin in enumerate(row_origins)}
+        above = dict(enumerate(row_origins))
     return RawTable(rows, origins, before)
 
 
@@ -210,9 +209,7 @@ def read_xlsx(stream: io.BytesIO) -> list[RawTable]:
     workbook = openpyxl.load_workbook(stream, data_only=True)
     try:
         return [
-            _sheet_table(sheet)
-            for sheet in workbook.worksheets
-            if sheet.sheet_state == "visible"
+            _sheet_table(sheet) for sheet in workbook.worksheets if sheet.sheet_state == "visible"
         ]
     finally:
         workbook.close()
@@ -222,7 +219,9 @@ def _sheet_table(sheet: Worksheet) -> RawTable:
     rows = [[_cell_text(value) for value in row] for row in sheet.iter_rows(values_only=True)]
     while rows and not any(rows[-1]):
         rows.pop()
-    width = max((max((c + 1 for c, v in enumerate(row) if v), default=0) for row in rows), default=0)
+    width = max(
+        (max((c + 1 for c, v in enumerate(row) if v), default=0) for row in rows), default=0
+    )
     rows = [row[:width] + [""] * (width - len(row)) for row in rows]
     origins = [[(r, c) for c in range(width)] for r in range(len(rows))]
     for merged in sheet.merged_cells.ranges:

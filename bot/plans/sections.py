@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import re
 from dataclasses import dataclass
 from typing import Final
@@ -142,15 +143,40 @@ DIMENSIONS: Final = (
 
 # Words that carry no meaning when comparing names ("của", "ở", "chỉ số" ...).
 _STOP: Final = frozenset(
-    "cua o va trong voi cac viec cho nhung ve tai the in of the and at on chi so noi dung "
-    "thanh phan truc".split()
+    [
+        "cua",
+        "o",
+        "va",
+        "trong",
+        "voi",
+        "cac",
+        "viec",
+        "cho",
+        "nhung",
+        "ve",
+        "tai",
+        "the",
+        "in",
+        "of",
+        "the",
+        "and",
+        "at",
+        "on",
+        "chi",
+        "so",
+        "noi",
+        "dung",
+        "thanh",
+        "phan",
+        "truc",
+    ]
 )
 _MIN_SCORE: Final = 0.6
 
 
 def _bigrams(text: str) -> frozenset[tuple[str, str]]:
     tokens = [w for w in words(text) if w not in _STOP and not w.isdigit()]
-    return frozenset(zip(tokens, tokens[1:], strict=False))
+    return frozenset(itertools.pairwise(tokens))
 
 
 _PHRASES: Final = tuple(
@@ -205,4 +231,3 @@ def is_dimension_title(text: str) -> bool:
     """True if ``text`` names a whole dimension (not just one of its sub-dimensions)."""
     found = match_dimension(text)
     return found is not None and not found.is_part
-

@@ -15,7 +15,9 @@ _YEAR: Final = r"(20\d{2})"
 _RANGES: Final = re.compile(
     r"(giai doan|nhiem ky|thoi ky|tu nam)?\s*" + _YEAR + r"\s*[-–—]\s*" + _YEAR + r"|den nam \d{4}"
 )
-_DATE_WORDS: Final = re.compile(r"ngay[\s.…_]*\d{0,2}[\s.…_/]*thang[\s.…_]*\d{0,2}[\s.…_/]*nam\s*" + _YEAR)
+_DATE_WORDS: Final = re.compile(
+    r"ngay[\s.…_]*\d{0,2}[\s.…_/]*thang[\s.…_]*\d{0,2}[\s.…_/]*nam\s*" + _YEAR
+)
 _DATE_NUMBERS: Final = re.compile(r"\b\d{1,2}\s*/\s*\d{1,2}\s*/\s*" + _YEAR + r"\b")
 _PLAN_YEAR: Final = re.compile(r"\bnam\s*" + _YEAR + r"\b")
 _ANY_YEAR: Final = re.compile(r"(?:\bnam\s*|/\s*)" + _YEAR + r"\b")
@@ -65,9 +67,7 @@ def infer_year(
     for line in lines:
         for year in _date_years(line):
             return year
-    found = _most_common(
-        int(year) for text in time_texts for year in _ANY_YEAR.findall(fold(text))
-    )
+    found = _most_common(int(year) for text in time_texts for year in _ANY_YEAR.findall(fold(text)))
     if found is not None:
         return found
     return _most_common(year for text in task_texts for year in _plan_years(text))

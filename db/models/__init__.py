@@ -3,24 +3,44 @@
 from __future__ import annotations
 
 from db.models.audit import AuditEntry
+from db.models.calendar import CalendarOverride
 from db.models.dialogs import Dialog
 from db.models.invites import Invite, InviteAttempt
 from db.models.orgs import Organization, Unit, UnitAlias
 from db.models.outbox import OutboxMessage, OutboxStatus
 from db.models.people import Identity, Membership, Person, Role
+from db.models.plans import (
+    Occurrence,
+    OccurrenceStatus,
+    Plan,
+    Task,
+    TaskRole,
+    TaskState,
+    TaskUnit,
+)
+from db.models.uploads import Upload
 
 __all__ = [
     "AuditEntry",
+    "CalendarOverride",
     "Dialog",
     "Identity",
     "Invite",
     "InviteAttempt",
     "Membership",
+    "Occurrence",
+    "OccurrenceStatus",
     "Organization",
     "OutboxMessage",
     "OutboxStatus",
     "Person",
+    "Plan",
     "Role",
+    "Task",
+    "TaskRole",
+    "TaskState",
+    "TaskUnit",
     "Unit",
     "UnitAlias",
+    "Upload",
 ]

@@ -27,38 +27,15 @@ async def record(
     entity_id: str | int,
     before: Mapping[str, Any] | None = None,
     after: Mapping[str, Any] | None = None,
-) -> AuditEntry:
-    """Append an entry chained to the newest one, in the caller's transaction."""
-    if session.get_bind().dialect.name == "postgresql":
-        # Serialize appends across workers so two entries never claim the same predecessor.
-        await session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _AUDIT_LOCK_KEY})
-    prev = await session.scalar(select(AuditEntry.hash).order_by(AuditEntry.id.desc()).limit(1))
-    fields = AuditFields(
+) -> None:
+    """Append one entry chained to the newest one, in the caller's transaction."""
+    await record_many(
+        session,
         at=at,
         actor_id=actor_id,
         org_id=org_id,
-        action=action,
-        entity=entity,
-        entity_id=str(entity_id),
-        before=dict(before) if before is not None else None,
-        after=dict(after) if after is not None else None,
+        entries=[(action, entity, entity_id, before, after)],
     )
-    prev_hash = prev or GENESIS
-    entry = AuditEntry(
-        at=fields.at,
-        actor_id=fields.actor_id,
-        org_id=fields.org_id,
-        action=fields.action,
-        entity=fields.entity,
-        entity_id=fields.entity_id,
-        before=fields.before,
-        after=fields.after,
-        prev_hash=prev_hash,
-        hash=entry_hash(prev_hash, fields),
-    )
-    session.add(entry)
-    await session.flush()
-    return entry
 
 
 _PAGE = 2000
@@ -90,3 +67,52 @@ async def verify(session: AsyncSession) -> tuple[int, ChainBreak | None]:
         count += len(page)
         last_id, prev = page[-1].id, page[-1].hash
         session.expunge_all()
+
+
+async def record_many(
+    session: AsyncSession,
+    *,
+    at: datetime,
+    actor_id: int | None,
+    org_id: int | None,
+    entries: list[tuple[str, str, str | int, Mapping[str, Any] | None, Mapping[str, Any] | None]],
+) -> None:
+    """Append many ``(action, entity, entity_id, before, after)`` entries with one look-up."""
+    if not entries:
+        return
+    if session.get_bind().dialect.name == "postgresql":
+        # Serialize appends across workers so two entries never claim the same predecessor.
+        await session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _AUDIT_LOCK_KEY})
+    prev_hash = (
+        await session.scalar(select(AuditEntry.hash).order_by(AuditEntry.id.desc()).limit(1))
+    ) or GENESIS
+    rows = []
+    for action, entity, entity_id, before, after in entries:
+        fields = AuditFields(
+            at=at,
+            actor_id=actor_id,
+            org_id=org_id,
+            action=action,
+            entity=entity,
+            entity_id=str(entity_id),
+            before=dict(before) if before is not None else None,
+            after=dict(after) if after is not None else None,
+        )
+        digest = entry_hash(prev_hash, fields)
+        rows.append(
+            AuditEntry(
+                at=at,
+                actor_id=actor_id,
+                org_id=org_id,
+                action=action,
+                entity=entity,
+                entity_id=fields.entity_id,
+                before=fields.before,
+                after=fields.after,
+                prev_hash=prev_hash,
+                hash=digest,
+            )
+        )
+        prev_hash = digest
+    session.add_all(rows)
+    await session.flush()

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import unicodedata
 from collections.abc import Sequence
 from datetime import datetime
 
@@ -10,15 +9,13 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
+from bot.plans.units import unit_key
 from db.models import Organization, Unit, UnitAlias
 
 
 def name_key(name: str) -> str:
-    """A loose matching key: no accents, no case, dashes and runs of spaces folded."""
-    text = unicodedata.normalize("NFD", name.replace("đ", "d").replace("Đ", "D"))
-    text = "".join(c for c in text if not unicodedata.combining(c)).casefold()
-    text = "".join(c if c.isalnum() else " " for c in text)
-    return " ".join(text.split())
+    """The loose matching key of an organization or unit name (as plan import matches)."""
+    return unit_key(name)
 
 
 async def ensure_root_org(session: AsyncSession, name: str, now: datetime) -> Organization:
@@ -95,3 +92,12 @@ async def add_unit(
         session.add(UnitAlias(org_id=org_id, unit_id=unit.id, alias=alias, key=name_key(alias)))
     await session.flush()
     return unit
+
+
+async def unit_directory(session: AsyncSession, org_id: int) -> dict[str, int]:
+    """Every name and alias of the organization's units, as ``key -> unit id``."""
+    units = await session.execute(select(Unit.key, Unit.id).where(Unit.org_id == org_id))
+    aliases = await session.execute(
+        select(UnitAlias.key, UnitAlias.unit_id).where(UnitAlias.org_id == org_id)
+    )
+    return {**dict(aliases.tuples().all()), **dict(units.tuples().all())}

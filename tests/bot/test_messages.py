@@ -8,7 +8,9 @@ from bot.messages import CALLBACK_DATA_LIMIT, Attachment, Button, Incoming, Outc
 
 
 def incoming(text: str | None = None, button: str | None = None) -> Incoming:
-    return Incoming(channel="test", user_id=1, chat_id=1, display_name="Lan", text=text, button=button)
+    return Incoming(
+        channel="test", user_id=1, chat_id=1, display_name="Lan", text=text, button=button
+    )
 
 
 @pytest.mark.parametrize(
@@ -31,7 +33,19 @@ def test_command_and_args(text: str, command: str, args: str) -> None:
 
 @pytest.mark.parametrize(
     "text",
-    [None, "", "hello /start", "/", "/ ", "/  start", "/tư_pháp", "/a-b", "/!", "//start", " /start"],
+    [
+        None,
+        "",
+        "hello /start",
+        "/",
+        "/ ",
+        "/  start",
+        "/tư_pháp",
+        "/a-b",
+        "/!",
+        "//start",
+        " /start",
+    ],
 )
 def test_not_a_command(text: str | None) -> None:
     message = incoming(text)
@@ -78,7 +92,7 @@ async def test_attachment_fetched_lazily() -> None:
 
 
 async def test_attachment_without_content_or_fetch() -> None:
-    with pytest.raises(LookupError, match="plan.xlsx"):
+    with pytest.raises(LookupError, match=r"plan\.xlsx"):
         await Attachment("plan.xlsx").read()
 
 

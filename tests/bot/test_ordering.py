@@ -75,6 +75,7 @@ async def test_many_waiters_run_one_at_a_time_in_arrival_order() -> None:
 async def test_cancelled_waiter_leaves_nothing_behind() -> None:
     locks = KeyedLocks()
     holding = asyncio.Event()
+    queued = asyncio.Event()
     release = asyncio.Event()
 
     async def hold() -> None:
@@ -83,13 +84,14 @@ async def test_cancelled_waiter_leaves_nothing_behind() -> None:
             await release.wait()
 
     async def wait_in_line() -> None:
+        queued.set()  # runs on, without yielding, into the lock's queue
         async with locks.hold("k"):
             raise AssertionError("the cancelled waiter must never get the lock")
 
     first = asyncio.create_task(hold())
     await asyncio.wait_for(holding.wait(), TIMEOUT)
     waiter = asyncio.create_task(wait_in_line())
-    await asyncio.wait_for(asyncio.wait([waiter], timeout=0), TIMEOUT)
+    await asyncio.wait_for(queued.wait(), TIMEOUT)
     waiter.cancel()
     with pytest.raises(asyncio.CancelledError):
         await waiter

@@ -6,6 +6,7 @@ import pytest
 
 from bot.context import Context
 from bot.i18n import Translator
+from bot.messages import CALLBACK_DATA_LIMIT
 from bot.roles import ADMINS, EVERYONE, LEADERS, STAFF, Audience, audience_label, audiences_of
 from bot.router import Router
 from bot.wiring import build_router
@@ -66,12 +67,22 @@ def test_button_payloads_resolve_with_arguments() -> None:
 
 
 @pytest.mark.parametrize(
-    "payload", ["", "nonsense", "task", "task:", ":done", "::", "task:undo:1", "TASK:done:1", "a:b:c:d"]
+    "payload",
+    ["", "nonsense", "task", "task:", ":done", "::", "task:undo:1", "TASK:done:1", "a:b:c:d"],
 )
 def test_unknown_or_malformed_payloads_resolve_to_nothing(payload: str) -> None:
     router = Router()
     router.button("task:done", first)
     assert router.resolve_button(payload) is None
+
+
+def test_payloads_longer_than_any_button_are_refused() -> None:
+    router = Router()
+    router.button("task:done", first)
+    longest = "task:done:" + "9" * (CALLBACK_DATA_LIMIT - len("task:done:"))
+    assert router.resolve_button(longest) is not None
+    assert router.resolve_button(longest + "9") is None
+    assert router.resolve_button("task:done:" + "ệ" * 19) is None  # 67 bytes, 29 characters
 
 
 def test_button_prefix_registered_twice_is_refused() -> None:
@@ -125,10 +136,10 @@ def test_unknown_role_is_an_error() -> None:
 
 
 def test_audience_groups() -> None:
-    assert EVERYONE == set(Audience)
+    assert set(Audience) == EVERYONE
     assert Audience.CITIZEN not in STAFF
-    assert LEADERS == {Audience.LEADER, Audience.ADMIN}
-    assert ADMINS == {Audience.ADMIN}
+    assert {Audience.LEADER, Audience.ADMIN} == LEADERS
+    assert {Audience.ADMIN} == ADMINS
     assert ADMINS < LEADERS < STAFF < EVERYONE
 
 

@@ -1,0 +1,66 @@
+"""The import preview as an .xlsx workbook, for the admin to check at leisure."""
+
+from __future__ import annotations
+
+import io
+from datetime import date
+
+from openpyxl import Workbook
+from openpyxl.styles import Alignment, Font
+from openpyxl.utils import get_column_letter
+
+from bot.i18n import Translator
+from bot.plans.preview import ParsedPlan, TimeframeParser
+
+_WIDTHS = (8, 30, 6, 60, 30, 30, 30, 12, 30, 30)
+
+
+def preview_workbook(plan: ParsedPlan, t: Translator, parse: TimeframeParser) -> bytes:
+    """One row per task: code, section, dimension, task, units, time frame, due dates, flags."""
+    book = Workbook()
+    sheet = book.active
+    if sheet is None:
+        raise RuntimeError("openpyxl made a workbook without a sheet")
+    sheet.title = t._("Tasks")[:31]
+    header = [
+        t._("Code"),
+        t._("Section"),
+        t._("Dimension"),
+        t._("Task"),
+        t._("Lead"),
+        t._("Partners"),
+        t._("Time frame"),
+        t._("Kind"),
+        t._("Due dates"),
+        t._("Flags"),
+    ]
+    sheet.append(header)
+    for cell in sheet[1]:
+        cell.font = Font(bold=True)
+    year_start, year_end = date(plan.year, 1, 1), date(plan.year, 12, 31)
+    for task in plan.tasks:
+        timeframe = parse(task.timeframe_text, plan.year) if task.timeframe_text else None
+        due = timeframe.due_dates(year_start, year_end) if timeframe else []
+        sheet.append(
+            [
+                task.code,
+                task.section or "",
+                task.dimension or "",
+                task.task,
+                "; ".join(task.lead),
+                "; ".join(task.partners),
+                task.timeframe_text,
+                timeframe.kind if timeframe else "unspecified",
+                ", ".join(t.date(d) for d in due),
+                ", ".join(task.flags),
+            ]
+        )
+    for index, width in enumerate(_WIDTHS, start=1):
+        sheet.column_dimensions[get_column_letter(index)].width = width
+    for row in sheet.iter_rows(min_row=2):
+        for cell in row:
+            cell.alignment = Alignment(wrap_text=True, vertical="top")
+    sheet.freeze_panes = "A2"
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()

@@ -1,0 +1,147 @@
+"""Folding and the token table of time-frame phrases (private to ``bot.timeframes``).
+
+A clause is folded once (lower case, no diacritics, ``đ`` -> ``d``, single spaces), then
+``TOKEN`` cuts it into tokens: each match's ``lastgroup`` names the alternative that matched
+(a quarter, a month, a date, "hàng quý", "kể từ", …). Every alternative is bounded or
+possessive, so scanning stays linear even on 100 KB of garbage.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from typing import Final
+
+# --- folding ---------------------------------------------------------------------------------
+
+_FOLD: Final[dict[int, str | None]] = dict.fromkeys(range(0x300, 0x370))  # combining marks
+_FOLD.update(dict.fromkeys((0x200B, 0x200C, 0x200D, 0x2060, 0xFEFF, 0xAD)))  # invisible
+_FOLD.update(dict.fromkeys((0x2010, 0x2011, 0x2012, 0x2013, 0x2014, 0x2015, 0x2212), "-"))
+_FOLD.update({ord("đ"): "d", ord("ð"): "d", 0x2044: "/", 0x2215: "/"})
+_SPACES: Final = re.compile(r"\s+")
+
+
+def fold(text: str) -> str:
+    """Lower-case ``text``, drop its diacritics (``đ`` -> ``d``) and collapse its spaces."""
+    decomposed = unicodedata.normalize("NFKD", text).lower().translate(_FOLD)
+    return _SPACES.sub(" ", decomposed).strip()
+
+
+# --- tokens ----------------------------------------------------------------------------------
+
+_ROMAN = r"(?:iv|i{1,3}|[1-4])(?![a-z0-9])"
+_YEAR = r"(?:19|20)\d{2}"
+_POS = r"(?:dau|giua|cuoi)"
+_WD = r"(?:[2-7]|hai|ba|tu|nam|sau|bay)"
+
+
+def _tail(name: str) -> str:
+    """An optional year after a month or quarter: "/2024", "-2024", " năm 2024"."""
+    return rf"(?:\s*(?:/|-|\.|nam)?\s*(?P<{name}>{_YEAR}))?(?!\d)"
+
+
+# Order matters where two alternatives can start at the same place: the longer reading first.
+_ALTERNATIVES: Final = (
+    # a document number ("số 710/QĐ-UBND ngày 17/4/2024", "13/2018/NĐ-CP"): not a deadline
+    # (possessive, and never started inside a run of "1/2/3…", so it stays linear)
+    (
+        "doc",
+        r"(?<![/-])(?:so\s*)?\d++(?:[/-]\d++)*+[/-][a-z][\w-]*+(?:/[\w-]++)*+"
+        r"(?:\s*ngay\s*\d{1,2}\s*[/.-]\s*\d{1,2}\s*[/.-]\s*\d{2,4})?",
+    ),
+    (
+        "date_text",
+        rf"ngay\s*(?P<dt_d>\d{{1,2}})\s*thang\s*(?P<dt_m>\d{{1,2}})"
+        rf"(?:\s*(?:nam\s*)?(?P<dt_y>{_YEAR}))?(?!\d)",
+    ),
+    (
+        "date",
+        r"(?:ngay\s*)?(?P<d_d>\d{1,2})\s*[/.-]\s*(?P<d_m>\d{1,2})\s*[/.-]\s*"
+        r"(?P<d_y>\d{4}|\d{2})(?!\d)",
+    ),
+    (
+        "month",
+        rf"(?:(?P<m_pos>{_POS})\s+)?thang\s*(?P<m_ns>\d{{1,2}}(?:\s*(?:,|va|-|den|toi)\s*"
+        r"(?:thang\s*)?\d{1,2}(?![\d/]))*)" + _tail("m_y"),
+    ),
+    ("monthyear", rf"(?:t\s*)?(?P<my_m>\d{{1,2}})\s*[/.-]\s*(?P<my_y>{_YEAR})(?!\d)"),
+    ("daymonth", r"(?:ngay\s*)?(?P<dm_d>\d{1,2})\s*/\s*(?P<dm_m>\d{1,2})(?![\d/])"),
+    (
+        "firstmonths",
+        rf"(?:trong\s+)?(?P<fm_n>\d{{1,2}})\s*thang\s*(?P<fm_pos>dau|cuoi)\s*"
+        rf"(?:cua\s+)?nam(?:\s*(?P<fm_y>{_YEAR}))?(?!\d)",
+    ),
+    (
+        "times",
+        r"(?P<tm_n>\d{1,2})\s*(?:dot|lan|ky)\s*(?:/|trong|moi|tren)?\s*(?:1\s+|mot\s+)?"
+        r"(?P<tm_u>tuan|thang|qu[yi]|nam)(?![a-z])",
+    ),
+    (
+        "nmonths",
+        r"(?:(?P<nm_dur>trong(?:\s+vong|\s+thoi\s+han)?|sau|cham\s+nhat|toi\s+da|"
+        r"khong\s+qua)\s+|(?P<nm_every>(?:dinh\s+ky\s*)?(?:moi|hang)|dinh\s+ky)\s+)?"
+        r"(?P<nm_n>\d{1,2})\s*thang(?![a-z])(?P<nm_lan>\s*(?:/|mot|1)\s*lan)?"
+        r"(?P<nm_nam>\s*(?:,|va)\s*(?:ca\s+)?nam(?![a-z])(?!\s*\d))?",
+    ),
+    (
+        "qmonth",
+        r"thang\s+(?P<qm_pos>dau|giua|cuoi|thu\s*(?:nhat|hai|ba|[1-3]))\s+(?:cua\s+)?"
+        rf"(?:moi\s+|hang\s+|cac\s+)?qu[yi](?:\s*(?P<qm_q>{_ROMAN})"
+        + _tail("qm_y")
+        + r")?(?![a-z0-9])",
+    ),
+    (
+        "quarter",
+        rf"(?:(?P<q_pos>{_POS})\s+)?(?:qu[yi]\s*(?P<q_ns>{_ROMAN}(?:\s*(?:,|va|-|den|toi)"
+        rf"\s*(?:qu[yi]\s*)?{_ROMAN})*)|q\.?\s*(?P<q_n>[1-4])(?![a-z0-9]))" + _tail("q_y"),
+    ),
+    (
+        "every",
+        r"(?:(?:dinh\s+ky\s+)?(?:hang|moi)\s*|dinh\s+ky\s+(?:theo\s+)?)"
+        r"(?P<ev_u>tuan|thang|qu[yi]|nam)(?![a-z0-9])",
+    ),
+    (
+        "onward",
+        r"(?:(?:cac|nhung)\s+nam\s+(?:tiep\s+theo|ke\s+tiep|sau(?:\s+do)?|ve\s+sau)|"
+        r"tro\s+di|ve\s+sau)(?![a-z])",
+    ),
+    (
+        "yrange",
+        rf"(?:(?:giai\s+doan|tu\s+nam|tu|nam)\s*)?(?P<yr_a>{_YEAR})\s*(?:-|den|toi|~)\s*"
+        rf"(?:nam\s*)?(?P<yr_b>{_YEAR})(?!\d)",
+    ),
+    ("from_year", rf"(?:bat\s+dau\s+)?tu\s+(?:nam\s*)?(?P<fy>{_YEAR})(?!\d)"),
+    ("until_year", rf"den\s+(?:het\s+)?(?:nam\s*)?(?P<uy>{_YEAR})(?!\d)"),
+    ("year", rf"(?:(?P<y_pos>{_POS})\s+)?(?:nam\s*)?(?P<y_y>{_YEAR})(?![\d/])"),
+    (
+        "civil",
+        rf"(?P<cv_pos>{_POS})\s+(?:(?P<cv_every>moi|hang|cac)\s+)?"
+        r"(?P<cv_u>thang|nam|qu[yi]|tuan)(?![a-z0-9])",
+    ),
+    (
+        "wd_range",
+        rf"thu\s*(?P<wr_a>{_WD})\s*(?:-|den|toi)\s*(?:thu\s*)?"
+        rf"(?P<wr_b>{_WD}|cn|chu\s*nhat)(?![a-z0-9])",
+    ),
+    ("weekday", rf"(?:thu\s*(?P<wd>{_WD})|(?P<wd_cn>chu\s*nhat))(?![a-z0-9])"),
+    ("ndays", r"(?P<nd_n>\d{1,3})\s*ngay(?P<nd_w>\s*\(?\s*lam\s*viec\s*\)?)?(?![a-z])"),
+    ("nweeks", r"(?P<nw_n>\d{1,2})\s*tuan(?![a-z])"),
+    ("immediate", r"ngay\s+(?:sau\s+)?khi(?![a-z])|ngay\s+lap\s+tuc|ngay\s+sau\s+do"),
+    ("dom", r"ngay\s*(?P<dom_d>\d{1,2})(?!\d)(?!\s*[/.-]\s*\d)"),
+    (
+        "event",
+        r"(?:(?P<ev_since>ke\s+tu|tinh\s+tu)|sau\s+khi|truoc\s+khi|khi|dot\s+xuat|"
+        r"phat\s+sinh|(?:theo|co)\s+yeu\s+cau)(?![a-z])",
+    ),
+    ("before", r"truoc(?![a-z])(?!\s*(?:het|tien|mat|day|do)(?![a-z]))"),
+    (
+        "ongoing",
+        r"(?:thuong\s*xuyen|lien\s*tuc|lau\s*dai|(?:hang|moi)\s*ngay|"
+        r"suot\s+(?:ca\s+)?nam|ca\s+nam)(?![a-z])",
+    ),
+)
+TOKEN: Final = re.compile(
+    r"(?<![a-z0-9])(?:" + "|".join(f"(?P<{name}>{rx})" for name, rx in _ALTERNATIVES) + ")"
+)
+# one number of a list such as "II, III" or "5, 6" (not the "i" of "quí")
+LIST_ITEM: Final = re.compile(r"(?<![a-z])(?:iv|i{1,3})(?![a-z])|\d{1,2}")

@@ -1,0 +1,138 @@
+"""Officials see their tasks; admins give a date to tasks the plan left without one."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from typing import Final
+
+from bot.context import Context
+from bot.dates import parse_date
+from bot.plans.preview import shorten
+from bot.roles import Audience
+from db.models import Occurrence, OccurrenceStatus, Task
+from db.queries import plans
+
+DUE_SOON: Final = timedelta(days=14)
+LISTED_PER_GROUP: Final = 30
+
+
+def _today(ctx: Context) -> date:
+    return ctx.now.astimezone(ctx.deployment.settings.tz).date()
+
+
+def _line(ctx: Context, task: Task, occurrence: Occurrence | None) -> str:
+    head = f"#{task.id} [{task.code}] {shorten(task.text, 80)}"
+    if occurrence is None:
+        return f"{head}\n   {task.timeframe_text or '—'}"
+    return f"{head}\n   " + ctx._(
+        "due {date} ({phrase})", date=ctx.t.date(occurrence.due_date), phrase=task.timeframe_text
+    )
+
+
+async def list_tasks(ctx: Context) -> None:
+    """List the person's tasks: overdue, due soon, later, ongoing, waiting, without a date."""
+    tasks = await plans.tasks_for_person(ctx.session, ctx.person.id)
+    if not tasks:
+        ctx.reply(ctx._("You have no tasks from the plans."))
+        return
+    today = _today(ctx)
+    groups: dict[str, list[str]] = {}
+    for task in tasks:
+        occurrence = plans.next_due(task)
+        if occurrence is not None and occurrence.due_date < today:
+            group = ctx._("Overdue")
+        elif occurrence is not None and occurrence.due_date <= today + DUE_SOON:
+            group = ctx._("Due in the next 14 days")
+        elif occurrence is not None:
+            group = ctx._("Later")
+        elif task.timeframe_kind == "ongoing":
+            group = ctx._("Ongoing")
+        elif task.timeframe_kind == "event":
+            group = ctx._("Waiting for an event")
+        elif any(o.status == OccurrenceStatus.DONE for o in task.occurrences):
+            group = ctx._("Done")
+        else:
+            group = ctx._("Without a date")
+        groups.setdefault(group, []).append(_line(ctx, task, occurrence))
+    lines: list[str] = []
+    for group, items in groups.items():
+        lines.append(f"\n{group} ({ctx.t.number(len(items))}):")
+        lines += items[:LISTED_PER_GROUP]
+        if len(items) > LISTED_PER_GROUP:
+            lines.append(ctx._("… and {n} more", n=len(items) - LISTED_PER_GROUP))
+    ctx.reply(ctx._("Your tasks:") + "\n".join(lines))
+
+
+async def list_undated(ctx: Context) -> None:
+    """List tasks that need a date from the admin."""
+    tasks = await plans.undated_tasks(ctx.session, ctx.org_id)
+    if not tasks:
+        ctx.reply(ctx._("Every task has a date or needs none."))
+        return
+    lines = [ctx._("Tasks that need a date (set one with /setdate ID DATE):")]
+    lines += [_line(ctx, task, None) for task in tasks[:50]]
+    ctx.reply("\n".join(lines))
+
+
+async def set_task_date(ctx: Context) -> None:
+    """Give a task a due date: ``/setdate 12 31/12/2024``."""
+    if len(ctx.args) < 2 or not ctx.args[0].lstrip("#").isdigit():
+        ctx.reply(ctx._("Write it as /setdate ID DATE, for example /setdate 12 31/12/2024."))
+        return
+    task = await plans.task_in_org(ctx.session, ctx.org_id, int(ctx.args[0].lstrip("#")[:12]))
+    if task is None:
+        ctx.reply(ctx._("There is no task #{id}.", id=ctx.args[0].lstrip("#")[:12]))
+        return
+    day = parse_date(ctx.args[1])
+    existing = {o.planned_date: o for o in task.occurrences}
+    if day in existing and existing[day].status != OccurrenceStatus.CANCELLED:
+        ctx.reply(ctx._("Task #{id} is already due on {date}.", id=task.id, date=ctx.t.date(day)))
+        return
+    if day in existing:
+        existing[day].status = OccurrenceStatus.PENDING
+        existing[day].set_by = ctx.person.id
+    else:
+        task.occurrences.append(
+            Occurrence(
+                planned_date=day,
+                due_date=day,
+                status=OccurrenceStatus.PENDING,
+                set_by=ctx.person.id,
+            )
+        )
+    await ctx.session.flush()
+    await ctx.audit("task.date_set", "task", task.id, after={"due": day.isoformat()})
+    ctx.reply(ctx._("Task #{id} is now due on {date}.", id=task.id, date=ctx.t.date(day)))
+
+
+async def show_task(ctx: Context) -> None:
+    """Show a task's card: plan, dimension, target, evidence, due dates, units."""
+    raw = ctx.args[0].lstrip("#")[:12] if ctx.args else ""
+    task = await plans.task_in_org(ctx.session, ctx.org_id, int(raw)) if raw.isdigit() else None
+    mine = {t.id for t in await plans.tasks_for_person(ctx.session, ctx.person.id)}
+    staff = ctx.is_(Audience.ADMIN) or ctx.is_(Audience.LEADER)
+    if task is None or not (staff or task.id in mine):
+        ctx.reply(ctx._("There is no task #{id} for you.", id=raw or "?"))
+        return
+    units = await plans.units_by_id(ctx.session, [u.unit_id for u in task.units])
+    lead = [units[u].name for u in plans.lead_unit_ids(task) if u in units]
+    partners = [
+        units[u.unit_id].name for u in task.units if u.unit_id not in plans.lead_unit_ids(task)
+    ]
+    due = [o for o in task.occurrences if o.status != OccurrenceStatus.CANCELLED]
+    lines = [
+        f"#{task.id} [{task.code}] {task.text}",
+        ctx._("Plan: {title}", title=task.plan.title),
+        ctx._("Dimension: {dimension}", dimension=task.dimension or "—"),
+        ctx._("Lead: {units}", units=", ".join(lead) or "—"),
+        ctx._("Partners: {units}", units=", ".join(partners) or "—"),
+        ctx._("Time frame: {phrase}", phrase=task.timeframe_text or "—"),
+    ]
+    if task.target:
+        lines.append(ctx._("Target: {text}", text=task.target))
+    if task.output:
+        lines.append(ctx._("Expected evidence: {text}", text=task.output))
+    for occurrence in due:
+        state = ctx._("done") if occurrence.status == OccurrenceStatus.DONE else ctx._("pending")
+        lines.append(f"• {ctx.t.date(occurrence.due_date)} — {state}")
+    ctx.reply("\n".join(lines))

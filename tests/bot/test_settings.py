@@ -1,0 +1,204 @@
+"""Settings: defaults, ``.env`` files, the environment, and one clear error per bad value."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from bot.settings import (
+    DEFAULT_API_BASE_URL,
+    DEFAULT_DATABASE_URL,
+    Settings,
+    SettingsError,
+    load_settings,
+)
+
+
+def test_defaults(chdir_tmp: Path) -> None:
+    settings = load_settings({})
+    assert settings == Settings()
+    assert settings.telegram_token is None
+    assert settings.telegram_mode == "polling"
+    assert settings.telegram_api_base_url == DEFAULT_API_BASE_URL
+    assert settings.database_url == DEFAULT_DATABASE_URL
+    assert settings.default_locale == "vi"
+    assert settings.timezone == "Asia/Ho_Chi_Minh"
+    assert settings.tz == ZoneInfo("Asia/Ho_Chi_Minh")
+    assert settings.invite_ttl_days == 7
+    assert settings.dialog_ttl_minutes == 60
+    assert settings.webhook_port == 8443
+    assert settings.log_level == "INFO"
+
+
+def test_every_setting_is_read() -> None:
+    settings = load_settings(
+        {
+            "TELEGRAM_BOT_TOKEN": "123456:ABC-def_GHI",
+            "TELEGRAM_BOT_USERNAME": "@XaBot",
+            "TELEGRAM_API_BASE_URL": "http://127.0.0.1:8081/bot",
+            "TELEGRAM_MODE": "webhook",
+            "TELEGRAM_WEBHOOK_URL": "https://bot.example.vn/hook",
+            "TELEGRAM_WEBHOOK_LISTEN": "0.0.0.0",
+            "TELEGRAM_WEBHOOK_PORT": " 8080 ",
+            "TELEGRAM_WEBHOOK_SECRET": "s3cret",
+            "DATABASE_URL": "postgresql://bot@db/bot",
+            "BOT_TIMEZONE": "UTC",
+            "BOT_DEFAULT_LOCALE": "en",
+            "BOT_ORG_NAME": "UBND xã Tân Lập",
+            "BOT_INVITE_TTL_DAYS": "3",
+            "BOT_DIALOG_TTL_MINUTES": "15",
+            "BOT_LOG_LEVEL": "debug",
+        },
+        env_file=None,
+    )
+    assert settings.telegram_token == "123456:ABC-def_GHI"
+    assert settings.telegram_bot_username == "XaBot"
+    assert settings.telegram_mode == "webhook"
+    assert settings.webhook_url == "https://bot.example.vn/hook"
+    assert settings.webhook_listen == "0.0.0.0"
+    assert settings.webhook_port == 8080
+    assert settings.webhook_secret == "s3cret"
+    assert settings.database_url == "postgresql+asyncpg://bot@db/bot"
+    assert settings.timezone == "UTC"
+    assert settings.default_locale == "en"
+    assert settings.org_name == "UBND xã Tân Lập"
+    assert settings.invite_ttl_days == 3
+    assert settings.dialog_ttl_minutes == 15
+    assert settings.log_level == "DEBUG"
+    assert settings.file_base_url == "http://127.0.0.1:8081/file/bot"
+
+
+def test_file_base_url() -> None:
+    assert Settings().file_base_url == "https://api.telegram.org/file/bot"
+    explicit = load_settings(
+        {"TELEGRAM_FILE_BASE_URL": "https://files.example.vn/f"}, env_file=None
+    )
+    assert explicit.file_base_url == "https://files.example.vn/f"
+
+
+@pytest.mark.parametrize(
+    ("raw", "url"),
+    [
+        ("sqlite:///data/x.sqlite3", "sqlite+aiosqlite:///data/x.sqlite3"),
+        ("sqlite+aiosqlite:////abs/x.sqlite3", "sqlite+aiosqlite:////abs/x.sqlite3"),
+        ("postgresql://u:p@h:5432/d", "postgresql+asyncpg://u:p@h:5432/d"),
+        ("postgresql+asyncpg://u@h/d", "postgresql+asyncpg://u@h/d"),
+    ],
+)
+def test_database_urls_are_normalized(raw: str, url: str) -> None:
+    assert load_settings({"DATABASE_URL": raw}, env_file=None).database_url == url
+
+
+def test_dotenv_file_is_read(chdir_tmp: Path) -> None:
+    (chdir_tmp / ".env").write_text(
+        "# the commune's bot\n"
+        "BOT_ORG_NAME='UBND phường Hòa Bình'\n"
+        "BOT_INVITE_TTL_DAYS=14\n"
+        "export BOT_DEFAULT_LOCALE=en\n"
+        "DANGLING\n",
+        encoding="utf-8",
+    )
+    settings = load_settings({})
+    assert settings.org_name == "UBND phường Hòa Bình"
+    assert settings.invite_ttl_days == 14
+    assert settings.default_locale == "en"
+
+
+def test_environment_overrides_dotenv(chdir_tmp: Path) -> None:
+    (chdir_tmp / ".env").write_text("BOT_INVITE_TTL_DAYS=14\nBOT_LOG_LEVEL=ERROR\n")
+    settings = load_settings({"BOT_INVITE_TTL_DAYS": "2"})
+    assert settings.invite_ttl_days == 2
+    assert settings.log_level == "ERROR"
+
+
+def test_named_env_file_and_none(tmp_path: Path) -> None:
+    env_file = tmp_path / "bot.env"
+    env_file.write_text("BOT_DIALOG_TTL_MINUTES=5\n")
+    assert load_settings({}, env_file=env_file).dialog_ttl_minutes == 5
+    assert load_settings({}, env_file=tmp_path / "missing.env").dialog_ttl_minutes == 60
+    assert load_settings({}, env_file=None).dialog_ttl_minutes == 60
+
+
+def test_os_environment_is_the_default(chdir_tmp: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("BOT_ORG_NAME", "UBND xã Môi Trường")
+    assert load_settings().org_name == "UBND xã Môi Trường"
+
+
+def test_blank_values_mean_default() -> None:
+    settings = load_settings({"BOT_INVITE_TTL_DAYS": "  ", "TELEGRAM_MODE": ""}, env_file=None)
+    assert settings == Settings()
+
+
+def test_bad_value_in_dotenv_is_named(chdir_tmp: Path) -> None:
+    (chdir_tmp / ".env").write_text("BOT_DIALOG_TTL_MINUTES=forever\n")
+    with pytest.raises(SettingsError) as caught:
+        load_settings({})
+    assert caught.value.name == "BOT_DIALOG_TTL_MINUTES"
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        ("TELEGRAM_BOT_TOKEN", "not-a-token"),
+        ("TELEGRAM_BOT_TOKEN", "abc:def"),
+        ("TELEGRAM_BOT_TOKEN", "123456:"),
+        ("TELEGRAM_API_BASE_URL", "api.telegram.org/bot"),
+        ("TELEGRAM_FILE_BASE_URL", "ftp://files.example.vn"),
+        ("TELEGRAM_MODE", "push"),
+        ("TELEGRAM_MODE", "Polling"),
+        ("TELEGRAM_WEBHOOK_URL", "bot.example.vn/hook"),
+        ("TELEGRAM_WEBHOOK_PORT", "http"),
+        ("TELEGRAM_WEBHOOK_PORT", "0"),
+        ("TELEGRAM_WEBHOOK_PORT", "65536"),
+        ("TELEGRAM_WEBHOOK_PORT", "80.5"),
+        ("DATABASE_URL", "mysql://bot@db/bot"),
+        ("DATABASE_URL", "data/bot.sqlite3"),
+        ("BOT_TIMEZONE", "Asia/Hanoi_City"),
+        ("BOT_TIMEZONE", "Asia"),
+        ("BOT_TIMEZONE", "../../etc/passwd"),
+        ("BOT_TIMEZONE", "/etc/localtime"),
+        ("BOT_DEFAULT_LOCALE", "fr"),
+        ("BOT_DEFAULT_LOCALE", "VI"),
+        ("BOT_INVITE_TTL_DAYS", "0"),
+        ("BOT_INVITE_TTL_DAYS", "366"),
+        ("BOT_INVITE_TTL_DAYS", "-1"),
+        ("BOT_INVITE_TTL_DAYS", "seven"),
+        ("BOT_DIALOG_TTL_MINUTES", "0"),
+        ("BOT_DIALOG_TTL_MINUTES", str(60 * 24 * 30 + 1)),
+        ("BOT_LOG_LEVEL", "verbose"),
+    ],
+)
+def test_each_bad_value_names_its_setting(name: str, value: str) -> None:
+    with pytest.raises(SettingsError) as caught:
+        load_settings({name: value}, env_file=None)
+    error = caught.value
+    assert error.name == name
+    assert error.problem
+    message = str(error)
+    assert message.startswith(f"{name}: ")
+    assert "\n" not in message
+    assert "Traceback" not in message
+
+
+def test_webhook_mode_needs_a_url() -> None:
+    with pytest.raises(SettingsError) as caught:
+        load_settings({"TELEGRAM_MODE": "webhook"}, env_file=None)
+    assert caught.value.name == "TELEGRAM_WEBHOOK_URL"
+
+
+@pytest.mark.parametrize(
+    ("name", "attribute", "value"),
+    [
+        ("TELEGRAM_WEBHOOK_PORT", "webhook_port", 1),
+        ("TELEGRAM_WEBHOOK_PORT", "webhook_port", 65535),
+        ("BOT_INVITE_TTL_DAYS", "invite_ttl_days", 1),
+        ("BOT_INVITE_TTL_DAYS", "invite_ttl_days", 365),
+        ("BOT_DIALOG_TTL_MINUTES", "dialog_ttl_minutes", 1),
+        ("BOT_DIALOG_TTL_MINUTES", "dialog_ttl_minutes", 60 * 24 * 30),
+    ],
+)
+def test_limits_are_inclusive(name: str, attribute: str, value: int) -> None:
+    settings = load_settings({name: str(value)}, env_file=None)
+    assert getattr(settings, attribute) == value
