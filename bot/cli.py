@@ -13,7 +13,8 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-from bot.channels.console import ConsoleChat
+from bot.channels.console import CHANNEL as CONSOLE
+from bot.channels.console import ConsoleChat, ConsoleSender
 from bot.clock import SystemClock
 from bot.dates import DateInputError, parse_date
 from bot.invites import deep_link
@@ -50,6 +51,7 @@ async def _serve(runtime: Runtime, console: bool) -> None:
         if console or runtime.settings.telegram_token is None:
             if not console:
                 log.info("no TELEGRAM_BOT_TOKEN set: starting the console chat")
+            runtime.senders[CONSOLE] = ConsoleSender(sys.stdout)
             log.info("ready: console chat on %s", runtime.engine.url.render_as_string())
             await ConsoleChat(runtime.dispatcher, sys.stdin, sys.stdout).run()
         else:
@@ -259,11 +261,14 @@ async def cmd_import_plan(args: argparse.Namespace, settings: Settings) -> int:
     from bot.plans import PlanImportError, parse_plan, render_preview, to_json
     from bot.plans.importer import content_hash, import_plan
     from bot.plans.summary import render_report
+    from bot.reminders.scheduling import replan
     from bot.timeframes import parse_timeframe
 
     path = Path(args.file)
-    if not path.is_file():
-        raise CliError(f"no such file: {path}")
+    try:
+        data = await asyncio.to_thread(path.read_bytes)
+    except OSError as exc:
+        raise CliError(f"cannot read {path}: {exc.strerror}") from None
     t = Translator(settings.default_locale, settings.tz)
     clock = SystemClock()
     async with open_runtime(settings, clock) as runtime, runtime.sessions() as session:
@@ -282,7 +287,7 @@ async def cmd_import_plan(args: argparse.Namespace, settings: Settings) -> int:
             session,
             org_id=org_id,
             plan=plan,
-            data_hash=content_hash(path.read_bytes()),
+            data_hash=content_hash(data),
             actor_id=None,
             now=clock.now(),
             dry_run=args.dry_run or args.json,
@@ -295,8 +300,38 @@ async def cmd_import_plan(args: argparse.Namespace, settings: Settings) -> int:
             print()
             print(render_report(report, t))
             return 0
+        await replan(session, org_id=org_id, now=clock.now(), tz=settings.tz)
         await session.commit()
         print(render_report(report, t))
+    return 0
+
+
+async def cmd_reminders(args: argparse.Namespace, settings: Settings) -> int:
+    """List what the reminders will send in a window, sending nothing."""
+    from bot.reminders.scheduling import preview
+
+    try:
+        start, end = parse_date(args.start), parse_date(args.end)
+    except DateInputError as exc:
+        raise CliError(f"not a date: {exc.text!r} (use DD/MM/YYYY or YYYY-MM-DD)") from None
+    if end < start:
+        raise CliError("--to is before --from")
+    async with open_runtime(settings) as runtime, runtime.sessions() as session:
+        org_id = runtime.dispatcher.deployment.root_org_id
+        if args.org:
+            org = await orgs.org_by_name(session, args.org)
+            if org is None:
+                raise CliError(f"no organization called {args.org!r}")
+            org_id = org.id
+        lines = await preview(session, org_id=org_id, tz=settings.tz, start=start, end=end)
+    if args.json:
+        print(json.dumps([line.to_json() for line in lines], ensure_ascii=False, indent=2))
+        return 0
+    for line in lines:
+        print(
+            f"{line.send_at:%Y-%m-%d %H:%M}\t{line.person}\t{line.unit or '-'}\t"
+            f"{line.task or '-'}\t{line.step}"
+        )
     return 0
 
 
@@ -370,6 +405,12 @@ def build_parser() -> argparse.ArgumentParser:
     imp.add_argument("--dry-run", action="store_true", help="change nothing; print a preview")
     imp.add_argument("--json", action="store_true", help="change nothing; print the tasks as JSON")
 
+    rem = sub.add_parser("reminders", help="list what reminders will send (sends nothing)")
+    rem.add_argument("--from", dest="start", required=True, help="first day (DD/MM/YYYY)")
+    rem.add_argument("--to", dest="end", required=True, help="last day (DD/MM/YYYY)")
+    rem.add_argument("--org", help="organization name (default: the first one)")
+    rem.add_argument("--json", action="store_true", help="print a JSON list")
+
     cal = sub.add_parser("calendar", help="local working-day calendar")
     cal_sub = cal.add_subparsers(dest="calendar_command", required=True, metavar="ACTION")
     cal_sub.add_parser("list", help="list local overrides")
@@ -399,6 +440,7 @@ COMMANDS: dict[str, Command] = {
     "i18n": cmd_i18n,
     "calendar": cmd_calendar,
     "import-plan": cmd_import_plan,
+    "reminders": cmd_reminders,
 }
 
 

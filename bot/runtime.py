@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
+from bot.channels.base import Sender
 from bot.clock import Clock, SystemClock
 from bot.context import Deployment
 from bot.dispatcher import Dispatcher
@@ -27,6 +28,7 @@ class Runtime:
     sessions: async_sessionmaker[AsyncSession]
     dispatcher: Dispatcher
     clock: Clock
+    senders: dict[str, Sender] = field(default_factory=dict)
 
     def set_bot_username(self, username: str | None) -> None:
         """Remember the bot's username once the channel knows it (for deep links)."""

@@ -153,6 +153,8 @@ class Milestone:
         if self.kind == "recurring" and self.recurrence is not None:
             rule = self.recurrence.describe(t)
             first, last = self.first_year, self.last_year
+            if first is not None and first == last:
+                return t._("{rule}, in {year}", rule=rule, year=first)
             if first is not None and last is not None:
                 return t._("{rule}, from {first} to {last}", rule=rule, first=first, last=last)
             if first is not None:
@@ -161,6 +163,8 @@ class Milestone:
                 return t._("{rule}, until {last}", rule=rule, last=last)
             return rule
         if self.kind == "ongoing":
+            if self.first_year is not None and self.first_year == self.last_year:
+                return t._("Ongoing in {year}: no due date", year=self.first_year)
             if self.first_year is not None and self.last_year is not None:
                 return t._(
                     "Ongoing from {first} to {last}: no due date",

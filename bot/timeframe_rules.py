@@ -14,7 +14,7 @@ from math import ceil
 from typing import Final, NamedTuple
 
 from bot.timeframe_model import LAST_DAY, Mark, Milestone, Period, Recurrence, clip_date
-from bot.timeframe_tokens import LIST_ITEM, TOKEN, fold
+from bot.timeframe_tokens import LIST_ITEM, fold, tokens
 
 _ROMANS: Final = {"i": 1, "ii": 2, "iii": 3, "iv": 4}
 _POS_DAY: Final = {"dau": 1, "giua": 15, "cuoi": LAST_DAY}
@@ -37,7 +37,7 @@ _DEFAULT_MARK: Final[dict[Period, Mark]] = {
     "quarter": (3, LAST_DAY),
     "year": (12, LAST_DAY),
 }
-_DOM_MONTH: Final[dict[Period, int]] = {"week": 0, "month": 0, "quarter": 3, "year": 12}
+_PERIOD_MONTHS: Final[dict[Period, int]] = {"month": 1, "quarter": 3, "year": 12}
 
 
 class _Spot(NamedTuple):
@@ -56,12 +56,13 @@ class _Spot(NamedTuple):
             return clip_date(year, self.start_month, self.start_day) - timedelta(days=1)
         return clip_date(year, self.due_month, self.due_day)
 
-    def mark(self) -> Mark:
+    def mark(self, period_months: int = 12) -> Mark:
+        """This point as a mark of a period that many months long (see ``Recurrence``)."""
         if not self.before:
             return (self.due_month, self.due_day)
         if self.start_day > 1:
             return (self.start_month, self.start_day - 1)
-        return (self.start_month - 1 or 12, LAST_DAY)
+        return (self.start_month - 1 or period_months, LAST_DAY)
 
 
 class _Facts:
@@ -156,10 +157,12 @@ def _on_date(f: _Facts, m: re.Match[str], before: bool, d: str, mo: str, y: str 
             f.last_year = year
 
 
-def _on_month(f: _Facts, m: re.Match[str], before: bool) -> None:
-    year = _year(m["m_y"] or m["my_y"])
-    pos, dom = m["m_pos"], f.take_dom()
-    for number in LIST_ITEM.findall(m["m_ns"] or m["my_m"]):
+def _on_month(
+    f: _Facts, m: re.Match[str], before: bool, numbers: str, y: str, p: str | None
+) -> None:
+    year = _year(m[y])
+    pos, dom = m[p] if p else None, f.take_dom()
+    for number in LIST_ITEM.findall(m[numbers]):
         month = int(number)
         if not 1 <= month <= 12:
             continue
@@ -198,8 +201,7 @@ def _on_qmonth(f: _Facts, m: re.Match[str], before: bool) -> None:
         if year is not None:
             f.last_year = year
     else:
-        month, day = _Spot(position, day, position, day, None, before).mark()
-        f.add_unit("quarter", (month, day) if month else (3, LAST_DAY))
+        f.add_unit("quarter", _Spot(position, day, position, day, None, before).mark(3))
 
 
 def _on_firstmonths(f: _Facts, m: re.Match[str], before: bool) -> None:
@@ -252,7 +254,6 @@ def _on_from_year(f: _Facts, m: re.Match[str], before: bool) -> None:
 
 def _on_until_year(f: _Facts, m: re.Match[str], before: bool) -> None:
     f.until_year = int(m["uy"])
-    f.years.append(f.until_year)
     f.last_year = f.until_year
 
 
@@ -274,7 +275,7 @@ def _on_civil(f: _Facts, m: re.Match[str], before: bool) -> None:
     if unit == "week":
         f.add_unit("week", (0, _POS_WEEK[pos]))
     elif unit == "month":
-        f.add_unit("month", _Spot(0, _POS_DAY[pos], 0, _POS_DAY[pos], None, before).mark())
+        f.add_unit("month", _Spot(1, _POS_DAY[pos], 1, _POS_DAY[pos], None, before).mark(1))
     elif unit == "quarter":
         f.add_unit("quarter", _POS_QUARTER[pos])
     elif m["cv_every"] in ("moi", "hang"):
@@ -337,8 +338,8 @@ _HANDLERS: Final[dict[str, Handler]] = {
     "date_text": lambda f, m, b: _on_date(f, m, b, "dt_d", "dt_m", "dt_y"),
     "date": lambda f, m, b: _on_date(f, m, b, "d_d", "d_m", "d_y"),
     "daymonth": lambda f, m, b: _on_date(f, m, b, "dm_d", "dm_m", None),
-    "month": _on_month,
-    "monthyear": _on_month,
+    "month": lambda f, m, b: _on_month(f, m, b, "m_ns", "m_y", "m_pos"),
+    "monthyear": lambda f, m, b: _on_month(f, m, b, "my_m", "my_y", None),
     "firstmonths": _on_firstmonths,
     "times": _on_times,
     "nmonths": _on_nmonths,
@@ -369,7 +370,7 @@ def read_clause(text: str, plan_year: int) -> Milestone:
     """Read one clause (no ";" inside) of a time-frame phrase; ``text`` is kept as written."""
     f = _Facts()
     before = False
-    for m in TOKEN.finditer(fold(text)):
+    for m in tokens(fold(text)):
         kind = m.lastgroup or ""
         if kind == "before":
             before = True
@@ -400,33 +401,15 @@ def _decide(f: _Facts, text: str, plan_year: int) -> Milestone:
     if f.event or f.offset is not None:
         return Milestone("event", text, offset_days=f.offset, offset_working_days=f.working)
     if f.ongoing or f.span or f.from_year:
-        first, last = f.span or (
-            (f.from_year, None)
-            if f.from_year
-            else (min(f.years), max(f.years))
-            if f.years
-            else (None, None)
-        )
+        first, last = _bounds(f)
         return Milestone("ongoing", text, first_year=first, last_year=last)
-    if f.years:
-        return Milestone("once", text, on=date(max(f.years), 12, LAST_DAY))
+    if f.years or f.until_year:  # "Năm 2024", "Đến năm 2025"
+        return Milestone("once", text, on=date(f.last_year or plan_year, 12, LAST_DAY))
     return Milestone("unspecified", text)
 
 
-def _recurring(f: _Facts, text: str) -> Milestone:
-    unit = next(u for u in _FINEST_FIRST if u in f.units)
-    marks = set(f.units[unit])
-    if unit == "year":
-        marks.update(spot.mark() for spot in f.spots)
-    if unit != "week":
-        position = _DOM_MONTH[unit]
-        marks.update(_Spot(position, d, position, d, None, b).mark() for d, b in f.doms)
-        if unit == "month":
-            marks = {(0, day) for _, day in marks}
-    if not marks:
-        marks.add(_DEFAULT_MARK[unit])
-    if unit == "year":  # (6, 31) and (6, 30) are the same day: keep one
-        marks = {(month, clip_date(2000, month, day).day) for month, day in marks}
+def _bounds(f: _Facts) -> tuple[int | None, int | None]:
+    """The years a recurrence or an ongoing task spans, as far as the clause says."""
     named = [spot.year for spot in f.spots if spot.year is not None] + f.years
     first, last = f.span or ((min(named), max(named)) if named else (None, None))
     if f.from_year is not None:
@@ -435,6 +418,24 @@ def _recurring(f: _Facts, text: str) -> Milestone:
         last = f.until_year
     if f.onward:
         last = None
+    return first, last
+
+
+def _recurring(f: _Facts, text: str) -> Milestone:
+    unit = next(u for u in _FINEST_FIRST if u in f.units)
+    marks = set(f.units[unit])
+    if unit == "year":
+        marks.update(spot.mark() for spot in f.spots)
+    if unit != "week":  # "ngày D" alone: in the period's last month
+        n = _PERIOD_MONTHS[unit]
+        marks.update(_Spot(n, d, n, d, None, b).mark(n) for d, b in f.doms)
+        if unit == "month":
+            marks = {(0, day) for _, day in marks}
+    if not marks:
+        marks.add(_DEFAULT_MARK[unit])
+    if unit == "year":  # (6, 31) and (6, 30) are the same day: keep one
+        marks = {(month, clip_date(2000, month, day).day) for month, day in marks}
+    first, last = _bounds(f)
     return Milestone(
         "recurring",
         text,

@@ -1,7 +1,7 @@
 """Folding and the token table of time-frame phrases (private to ``bot.timeframes``).
 
 A clause is folded once (lower case, no diacritics, ``đ`` -> ``d``, single spaces), then
-``TOKEN`` cuts it into tokens: each match's ``lastgroup`` names the alternative that matched
+``tokens`` cuts it into tokens: each match's ``lastgroup`` names the alternative that matched
 (a quarter, a month, a date, "hàng quý", "kể từ", …). Every alternative is bounded or
 possessive, so scanning stays linear even on 100 KB of garbage.
 """
@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Iterable, Iterator
 from typing import Final
 
 # --- folding ---------------------------------------------------------------------------------
@@ -29,6 +30,7 @@ def fold(text: str) -> str:
 
 # --- tokens ----------------------------------------------------------------------------------
 
+_DIGITS = "0123456789"
 _ROMAN = r"(?:iv|i{1,3}|[1-4])(?![a-z0-9])"
 _YEAR = r"(?:19|20)\d{2}"
 _POS = r"(?:dau|giua|cuoi)"
@@ -40,44 +42,56 @@ def _tail(name: str) -> str:
     return rf"(?:\s*(?:/|-|\.|nam)?\s*(?P<{name}>{_YEAR}))?(?!\d)"
 
 
-# Order matters where two alternatives can start at the same place: the longer reading first.
+# (name, the characters it can start with, pattern). Order matters where two alternatives can
+# start at the same place: the longer reading first.
 _ALTERNATIVES: Final = (
     # a document number ("số 710/QĐ-UBND ngày 17/4/2024", "13/2018/NĐ-CP"): not a deadline
     # (possessive, and never started inside a run of "1/2/3…", so it stays linear)
     (
         "doc",
+        _DIGITS + "s",
         r"(?<![/-])(?:so\s*)?\d++(?:[/-]\d++)*+[/-][a-z][\w-]*+(?:/[\w-]++)*+"
         r"(?:\s*ngay\s*\d{1,2}\s*[/.-]\s*\d{1,2}\s*[/.-]\s*\d{2,4})?",
     ),
     (
         "date_text",
+        "n",
         rf"ngay\s*(?P<dt_d>\d{{1,2}})\s*thang\s*(?P<dt_m>\d{{1,2}})"
         rf"(?:\s*(?:nam\s*)?(?P<dt_y>{_YEAR}))?(?!\d)",
     ),
     (
         "date",
+        _DIGITS + "n",
         r"(?:ngay\s*)?(?P<d_d>\d{1,2})\s*[/.-]\s*(?P<d_m>\d{1,2})\s*[/.-]\s*"
         r"(?P<d_y>\d{4}|\d{2})(?!\d)",
     ),
     (
         "month",
+        "dgct",
         rf"(?:(?P<m_pos>{_POS})\s+)?thang\s*(?P<m_ns>\d{{1,2}}(?:\s*(?:,|va|-|den|toi)\s*"
         r"(?:thang\s*)?\d{1,2}(?![\d/]))*)" + _tail("m_y"),
     ),
-    ("monthyear", rf"(?:t\s*)?(?P<my_m>\d{{1,2}})\s*[/.-]\s*(?P<my_y>{_YEAR})(?!\d)"),
-    ("daymonth", r"(?:ngay\s*)?(?P<dm_d>\d{1,2})\s*/\s*(?P<dm_m>\d{1,2})(?![\d/])"),
+    (
+        "monthyear",
+        _DIGITS + "t",
+        rf"(?:t\s*)?(?P<my_m>\d{{1,2}})\s*[/.-]\s*(?P<my_y>{_YEAR})(?!\d)",
+    ),
+    ("daymonth", _DIGITS + "n", r"(?:ngay\s*)?(?P<dm_d>\d{1,2})\s*/\s*(?P<dm_m>\d{1,2})(?![\d/])"),
     (
         "firstmonths",
+        _DIGITS + "t",
         rf"(?:trong\s+)?(?P<fm_n>\d{{1,2}})\s*thang\s*(?P<fm_pos>dau|cuoi)\s*"
         rf"(?:cua\s+)?nam(?:\s*(?P<fm_y>{_YEAR}))?(?!\d)",
     ),
     (
         "times",
+        _DIGITS,
         r"(?P<tm_n>\d{1,2})\s*(?:dot|lan|ky)\s*(?:/|trong|moi|tren)?\s*(?:1\s+|mot\s+)?"
         r"(?P<tm_u>tuan|thang|qu[yi]|nam)(?![a-z])",
     ),
     (
         "nmonths",
+        _DIGITS + "tsckdmh",
         r"(?:(?P<nm_dur>trong(?:\s+vong|\s+thoi\s+han)?|sau|cham\s+nhat|toi\s+da|"
         r"khong\s+qua)\s+|(?P<nm_every>(?:dinh\s+ky\s*)?(?:moi|hang)|dinh\s+ky)\s+)?"
         r"(?P<nm_n>\d{1,2})\s*thang(?![a-z])(?P<nm_lan>\s*(?:/|mot|1)\s*lan)?"
@@ -85,6 +99,7 @@ _ALTERNATIVES: Final = (
     ),
     (
         "qmonth",
+        "t",
         r"thang\s+(?P<qm_pos>dau|giua|cuoi|thu\s*(?:nhat|hai|ba|[1-3]))\s+(?:cua\s+)?"
         rf"(?:moi\s+|hang\s+|cac\s+)?qu[yi](?:\s*(?P<qm_q>{_ROMAN})"
         + _tail("qm_y")
@@ -92,56 +107,93 @@ _ALTERNATIVES: Final = (
     ),
     (
         "quarter",
+        "dgcq",
         rf"(?:(?P<q_pos>{_POS})\s+)?(?:qu[yi]\s*(?P<q_ns>{_ROMAN}(?:\s*(?:,|va|-|den|toi)"
         rf"\s*(?:qu[yi]\s*)?{_ROMAN})*)|q\.?\s*(?P<q_n>[1-4])(?![a-z0-9]))" + _tail("q_y"),
     ),
     (
         "every",
+        "dhm",
         r"(?:(?:dinh\s+ky\s+)?(?:hang|moi)\s*|dinh\s+ky\s+(?:theo\s+)?)"
         r"(?P<ev_u>tuan|thang|qu[yi]|nam)(?![a-z0-9])",
     ),
     (
         "onward",
+        "cntv",
         r"(?:(?:cac|nhung)\s+nam\s+(?:tiep\s+theo|ke\s+tiep|sau(?:\s+do)?|ve\s+sau)|"
         r"tro\s+di|ve\s+sau)(?![a-z])",
     ),
     (
         "yrange",
+        _DIGITS + "gtn",
         rf"(?:(?:giai\s+doan|tu\s+nam|tu|nam)\s*)?(?P<yr_a>{_YEAR})\s*(?:-|den|toi|~)\s*"
         rf"(?:nam\s*)?(?P<yr_b>{_YEAR})(?!\d)",
     ),
-    ("from_year", rf"(?:bat\s+dau\s+)?tu\s+(?:nam\s*)?(?P<fy>{_YEAR})(?!\d)"),
-    ("until_year", rf"den\s+(?:het\s+)?(?:nam\s*)?(?P<uy>{_YEAR})(?!\d)"),
-    ("year", rf"(?:(?P<y_pos>{_POS})\s+)?(?:nam\s*)?(?P<y_y>{_YEAR})(?![\d/])"),
+    ("from_year", "bt", rf"(?:bat\s+dau\s+)?tu\s+(?:nam\s*)?(?P<fy>{_YEAR})(?!\d)"),
+    ("until_year", "d", rf"den\s+(?:het\s+)?(?:nam\s*)?(?P<uy>{_YEAR})(?!\d)"),
+    ("year", _DIGITS + "dgcn", rf"(?:(?P<y_pos>{_POS})\s+)?(?:nam\s*)?(?P<y_y>{_YEAR})(?![\d/])"),
     (
         "civil",
+        "dgc",
         rf"(?P<cv_pos>{_POS})\s+(?:(?P<cv_every>moi|hang|cac)\s+)?"
         r"(?P<cv_u>thang|nam|qu[yi]|tuan)(?![a-z0-9])",
     ),
     (
         "wd_range",
+        "t",
         rf"thu\s*(?P<wr_a>{_WD})\s*(?:-|den|toi)\s*(?:thu\s*)?"
         rf"(?P<wr_b>{_WD}|cn|chu\s*nhat)(?![a-z0-9])",
     ),
-    ("weekday", rf"(?:thu\s*(?P<wd>{_WD})|(?P<wd_cn>chu\s*nhat))(?![a-z0-9])"),
-    ("ndays", r"(?P<nd_n>\d{1,3})\s*ngay(?P<nd_w>\s*\(?\s*lam\s*viec\s*\)?)?(?![a-z])"),
-    ("nweeks", r"(?P<nw_n>\d{1,2})\s*tuan(?![a-z])"),
-    ("immediate", r"ngay\s+(?:sau\s+)?khi(?![a-z])|ngay\s+lap\s+tuc|ngay\s+sau\s+do"),
-    ("dom", r"ngay\s*(?P<dom_d>\d{1,2})(?!\d)(?!\s*[/.-]\s*\d)"),
+    ("weekday", "tc", rf"(?:thu\s*(?P<wd>{_WD})|(?P<wd_cn>chu\s*nhat))(?![a-z0-9])"),
+    ("ndays", _DIGITS, r"(?P<nd_n>\d{1,3})\s*ngay(?P<nd_w>\s*\(?\s*lam\s*viec\s*\)?)?(?![a-z])"),
+    ("nweeks", _DIGITS, r"(?P<nw_n>\d{1,2})\s*tuan(?![a-z])"),
+    ("immediate", "n", r"ngay\s+(?:sau\s+)?khi(?![a-z])|ngay\s+lap\s+tuc|ngay\s+sau\s+do"),
+    ("dom", "n", r"ngay\s*(?P<dom_d>\d{1,2})(?!\d)(?!\s*[/.-]\s*\d)"),
     (
         "event",
+        "ktsdpc",
         r"(?:(?P<ev_since>ke\s+tu|tinh\s+tu)|sau\s+khi|truoc\s+khi|khi|dot\s+xuat|"
         r"phat\s+sinh|(?:theo|co)\s+yeu\s+cau)(?![a-z])",
     ),
-    ("before", r"truoc(?![a-z])(?!\s*(?:het|tien|mat|day|do)(?![a-z]))"),
+    ("before", "t", r"truoc(?![a-z])(?!\s*(?:het|tien|mat|day|do)(?![a-z]))"),
     (
         "ongoing",
+        "tlhmsc",
         r"(?:thuong\s*xuyen|lien\s*tuc|lau\s*dai|(?:hang|moi)\s*ngay|"
         r"suot\s+(?:ca\s+)?nam|ca\s+nam)(?![a-z])",
     ),
 )
-TOKEN: Final = re.compile(
-    r"(?<![a-z0-9])(?:" + "|".join(f"(?P<{name}>{rx})" for name, rx in _ALTERNATIVES) + ")"
-)
+
+
+def _pattern(alternatives: Iterable[tuple[str, str, str]]) -> re.Pattern[str]:
+    return re.compile("|".join(f"(?P<{name}>{rx})" for name, _, rx in alternatives))
+
+
+# One pattern per first character, with only the alternatives that can start with it (in the
+# same order): trying 26 alternatives at every word is what made one big pattern slow.
+_BY_FIRST_CHAR: Final = {
+    char: _pattern(alt for alt in _ALTERNATIVES if char in alt[1])
+    for char in {char for _, chars, _ in _ALTERNATIVES for char in chars}
+}
+_WORD_START: Final = re.compile(r"(?<![a-z0-9])[a-z0-9]")
+
+
+def tokens(folded: str) -> Iterator[re.Match[str]]:
+    """The tokens of a folded clause, left to right; ``lastgroup`` names each one's kind.
+
+    Tokens start at the beginning of a word (or number) only, never inside one.
+    """
+    end = 0
+    for word in _WORD_START.finditer(folded):
+        start = word.start()
+        if start < end:
+            continue
+        pattern = _BY_FIRST_CHAR.get(folded[start])
+        match = pattern.match(folded, start) if pattern is not None else None
+        if match is not None:
+            end = match.end()
+            yield match
+
+
 # one number of a list such as "II, III" or "5, 6" (not the "i" of "quí")
 LIST_ITEM: Final = re.compile(r"(?<![a-z])(?:iv|i{1,3})(?![a-z])|\d{1,2}")

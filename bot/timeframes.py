@@ -62,7 +62,9 @@ _KIND_RANK: Final[dict[TimeframeKind, int]] = {
     "ongoing": 1,
     "unspecified": 0,
 }
-_CLAUSES: Final = re.compile(r"[;；]|\n[ \t]*[-+•*·–—][ \t]")
+# ";" ends a clause, and so does a line break that starts a bulleted line ("\n- Quý IV…"),
+# but not "2021\n- 2025": a range broken across lines.
+_CLAUSES: Final = re.compile(r"[;；]|\n[ \t]*[-+•*·–—][ \t]++(?!\d)")
 
 
 class TimeframeError(BotError, ValueError):
@@ -83,7 +85,7 @@ class Timeframe:
 
     @property
     def offset_days(self) -> int | None:
-        """For an event: the days allowed after it (``None`` when the phrase sets none)."""
+        """For an event: the days allowed after it (``None`` when none is set or no event)."""
         event = self._event()
         return event.offset_days if event else None
 
@@ -94,7 +96,10 @@ class Timeframe:
         return event.offset_working_days if event else False
 
     def _event(self) -> Milestone | None:
-        return next((m for m in self.milestones if m.kind == "event"), None)
+        """The first event clause, when the phrase as a whole is an event."""
+        if self.kind != "event":
+            return None
+        return next(m for m in self.milestones if m.kind == "event")
 
     def due_dates(self, start: date, end: date) -> list[date]:
         """Every due date from ``start`` to ``end`` (both included), in order, no repeats."""

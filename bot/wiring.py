@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from bot.i18n import N_
-from bot.roles import ADMINS, STAFF
+from bot.roles import ADMINS, LEADERS, STAFF
 from bot.router import Router
-from handlers import admin, calendar, common, plans, tasks
+from handlers import admin, calendar, common, plans, progress, tasks
 
 
 def build_router() -> Router:
@@ -56,6 +56,31 @@ def build_router() -> Router:
     router.command(
         "setdate", tasks.set_task_date, audiences=ADMINS, description=N_("Set a task's date")
     )
+    router.command(
+        "overdue", progress.list_overdue, audiences=LEADERS, description=N_("List overdue tasks")
+    )
+    router.command(
+        "digest",
+        progress.toggle_digest,
+        audiences=STAFF,
+        description=N_("One morning digest instead of single messages"),
+    )
+    router.button("task:open", progress.open_task, audiences=STAFF)
+    router.button("task:progress", progress.start_task_progress, audiences=STAFF)
+    router.button("task:event", progress.start_event, audiences=STAFF)
+    router.button("occ:done", progress.start_done, audiences=STAFF)
+    router.button("occ:progress", progress.start_progress, audiences=STAFF)
+    router.button("occ:blocked", progress.start_blocked, audiences=STAFF)
+    router.button("occ:more", progress.start_more_time, audiences=STAFF)
+    router.button("occ:snooze", progress.snooze, audiences=STAFF)
+    router.button("ext:approve", progress.decide_extension, audiences=LEADERS)
+    router.button("ext:decline", progress.decide_extension, audiences=LEADERS)
+    router.step(progress.FLOW_DONE, "evidence", progress.receive_evidence)
+    router.step(progress.FLOW_NOTE, "note", progress.receive_progress)
+    router.step(progress.FLOW_BLOCKED, "reason", progress.receive_blocker)
+    router.step(progress.FLOW_MORE, "date", progress.receive_proposed_date)
+    router.step(progress.FLOW_MORE, "reason", progress.receive_extension_reason)
+    router.step(progress.FLOW_EVENT, "date", progress.receive_event_date)
     router.attachment(plans.receive_file)
     router.step(plans.FLOW, "year", plans.receive_year)
     router.button("plan:confirm", plans.confirm_import, audiences=ADMINS)

@@ -8,9 +8,11 @@ from typing import Final
 from bot.context import Context
 from bot.dates import parse_date
 from bot.plans.preview import shorten
+from bot.reminders.render import action_buttons
+from bot.reminders.scheduling import replan
 from bot.roles import Audience
-from db.models import Occurrence, OccurrenceStatus, Task
-from db.queries import plans
+from db.models import EventKind, Occurrence, OccurrenceStatus, Task, TaskEvent
+from db.queries import plans, progress
 
 DUE_SOON: Final = timedelta(days=14)
 LISTED_PER_GROUP: Final = 30
@@ -88,20 +90,20 @@ async def set_task_date(ctx: Context) -> None:
     if day in existing and existing[day].status != OccurrenceStatus.CANCELLED:
         ctx.reply(ctx._("Task #{id} is already due on {date}.", id=task.id, date=ctx.t.date(day)))
         return
-    if day in existing:
-        existing[day].status = OccurrenceStatus.PENDING
-        existing[day].set_by = ctx.person.id
-    else:
-        task.occurrences.append(
-            Occurrence(
-                planned_date=day,
-                due_date=day,
-                status=OccurrenceStatus.PENDING,
-                set_by=ctx.person.id,
-            )
-        )
-    await ctx.session.flush()
+    occurrence = await progress.add_occurrence(ctx.session, task, day, ctx.person.id)
+    await progress.record_event(
+        ctx.session,
+        task_id=task.id,
+        occurrence_id=occurrence.id,
+        person_id=ctx.person.id,
+        kind=EventKind.DATE_SET,
+        at=ctx.now,
+        day=day,
+    )
     await ctx.audit("task.date_set", "task", task.id, after={"due": day.isoformat()})
+    await replan(
+        ctx.session, org_id=ctx.org_id, now=ctx.now, tz=ctx.deployment.settings.tz, task_id=task.id
+    )
     ctx.reply(ctx._("Task #{id} is now due on {date}.", id=task.id, date=ctx.t.date(day)))
 
 
@@ -134,5 +136,33 @@ async def show_task(ctx: Context) -> None:
         lines.append(ctx._("Expected evidence: {text}", text=task.output))
     for occurrence in due:
         state = ctx._("done") if occurrence.status == OccurrenceStatus.DONE else ctx._("pending")
-        lines.append(f"• {ctx.t.date(occurrence.due_date)} — {state}")
-    ctx.reply("\n".join(lines))
+        moved = (
+            ctx._(" (moved from {date})", date=ctx.t.date(occurrence.planned_date))
+            if occurrence.extended
+            else ""
+        )
+        lines.append(f"• {ctx.t.date(occurrence.due_date)}{moved} — {state}")
+    history = await progress.events_of(ctx.session, task.id)
+    if history:
+        lines.append(ctx._("History:"))
+        lines += [_event_line(ctx, event) for event in history[-10:]]
+    pending = plans.next_due(task)
+    ctx.reply("\n".join(lines), action_buttons(ctx.t, task.id, pending.id if pending else None))
+
+
+def _event_line(ctx: Context, event: TaskEvent) -> str:
+    labels = {
+        EventKind.DONE: ctx._("done"),
+        EventKind.PROGRESS: ctx._("progress"),
+        EventKind.BLOCKED: ctx._("blocked"),
+        EventKind.MORE_TIME: ctx._("asked for more time"),
+        EventKind.EXTENDED: ctx._("more time approved"),
+        EventKind.DECLINED: ctx._("more time declined"),
+        EventKind.SNOOZED: ctx._("snoozed"),
+        EventKind.EVENT: ctx._("event recorded"),
+        EventKind.DATE_SET: ctx._("date set"),
+    }
+    detail = (
+        event.note or event.link or event.file_name or (ctx.t.date(event.day) if event.day else "")
+    )
+    return f"• {ctx.t.datetime(event.at)} {labels[event.kind]}" + (f": {detail}" if detail else "")

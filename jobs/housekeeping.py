@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import logging
+from datetime import timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.clock import Clock
-from db.queries import dialogs, invites
+from db.queries import dialogs, invites, uploads
 
 log = logging.getLogger(__name__)
+
+UPLOAD_TTL = timedelta(days=2)
 
 
 async def purge_expired(sessions: async_sessionmaker[AsyncSession], clock: Clock) -> None:
@@ -18,5 +21,6 @@ async def purge_expired(sessions: async_sessionmaker[AsyncSession], clock: Clock
         now = clock.now()
         removed = await dialogs.purge_expired_dialogs(session, now)
         await invites.purge_old_attempts(session, now)
+        await uploads.purge_uploads(session, now - UPLOAD_TTL)
     if removed:
         log.info("closed %d expired dialogs", removed)

@@ -2,23 +2,69 @@
 
 from __future__ import annotations
 
+import os
+import socket
+import uuid
+from datetime import timedelta
+
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from bot.runtime import Runtime
 from jobs import housekeeping
+from jobs.outbox import Sweeper
+from jobs.reminders import plan_reminders
+
+SWEEP_EVERY = timedelta(seconds=30)
+PLAN_EVERY = timedelta(hours=1)
+
+
+def worker_id() -> str:
+    """A name for this process that differs from every other worker's."""
+    return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
+
+
+def build_sweeper(runtime: Runtime) -> Sweeper:
+    """The outbox sweeper of this process."""
+    settings = runtime.settings
+    return Sweeper(
+        runtime.sessions,
+        runtime.clock,
+        runtime.senders,
+        settings.tz,
+        worker=worker_id(),
+        default_locale=settings.default_locale,
+    )
 
 
 def build_scheduler(runtime: Runtime) -> AsyncIOScheduler:
     """Create the scheduler with every recurring job under a fixed id."""
-    scheduler = AsyncIOScheduler(timezone=runtime.settings.tz)
+    tz = runtime.settings.tz
+    now = runtime.clock.now()
+    scheduler = AsyncIOScheduler(timezone=tz)
+    common = {"replace_existing": True, "coalesce": True, "max_instances": 1}
     scheduler.add_job(
         housekeeping.purge_expired,
         "interval",
         minutes=5,
         args=(runtime.sessions, runtime.clock),
         id="housekeeping.purge_expired",
-        replace_existing=True,
-        coalesce=True,
-        max_instances=1,
+        **common,
+    )
+    scheduler.add_job(
+        plan_reminders,
+        "interval",
+        seconds=PLAN_EVERY.total_seconds(),
+        args=(runtime.sessions, runtime.clock, tz),
+        id="reminders.plan",
+        next_run_time=now,
+        **common,
+    )
+    scheduler.add_job(
+        build_sweeper(runtime).sweep,
+        "interval",
+        seconds=SWEEP_EVERY.total_seconds(),
+        id="outbox.sweep",
+        next_run_time=now + timedelta(seconds=5),
+        **common,
     )
     return scheduler

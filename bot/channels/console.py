@@ -17,6 +17,20 @@ DEFAULT_NAME: Final = "Khách"
 MAX_FILE_BYTES: Final = 20 * 1024 * 1024
 
 
+class ConsoleSender:
+    """Prints outbox messages (reminders, notices) into the console chat."""
+
+    def __init__(self, stdout: TextIO) -> None:
+        self._stdout = stdout
+
+    async def send(self, chat_id: int, reply: Reply) -> None:
+        """Show a message that was sent to a console persona."""
+        self._stdout.write(f"\n[→ #{chat_id}]\n{reply.text}\n")
+        for row in reply.buttons:
+            self._stdout.write("   " + "   ".join(f"({b.data}) {b.text}" for b in row) + "\n")
+        self._stdout.flush()
+
+
 def console_user_id(name: str) -> int:
     """A stable id for a console persona, so ``/as Lan`` is the same person every run."""
     digest = hashlib.sha256(" ".join(name.casefold().split()).encode()).digest()

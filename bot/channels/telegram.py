@@ -21,7 +21,7 @@ from telegram import (
     InputFile,
     Update,
 )
-from telegram.error import RetryAfter, TelegramError
+from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
 from telegram.ext import (
     Application,
     ApplicationBuilder,
@@ -30,6 +30,7 @@ from telegram.ext import (
     TypeHandler,
 )
 
+from bot.channels.base import TemporaryFailure, Unreachable
 from bot.channels.flood import FloodControl
 from bot.i18n import SUPPORTED, Translator
 from bot.messages import Attachment, Button, Incoming, Location, Outcome, Reply
@@ -194,6 +195,26 @@ async def send_reply(
         )
 
 
+class TelegramSender:
+    """Sends outbox messages through the running application's bot (and its limiter)."""
+
+    def __init__(self, app: Application[Any, Any, Any, Any, Any, Any]) -> None:
+        self._app = app
+
+    async def send(self, chat_id: int, reply: Reply) -> None:
+        """Deliver a reply; translate Telegram's failures into delivery errors."""
+        try:
+            await send_reply(self._app, chat_id, reply)
+        except Forbidden as exc:
+            raise Unreachable(exc.message) from exc
+        except BadRequest as exc:
+            if "chat not found" in exc.message.lower():
+                raise Unreachable(exc.message) from exc
+            raise TemporaryFailure(exc.message) from exc
+        except (RetryAfter, NetworkError) as exc:
+            raise TemporaryFailure(str(exc)) from exc
+
+
 def menu_commands(runtime: Runtime, audiences: frozenset[str], locale: str) -> list[BotCommand]:
     """The command menu for people of these audiences, described in ``locale``."""
     t = Translator(locale)
@@ -284,6 +305,7 @@ async def run_telegram(
     app = build_application(runtime, limiter)
     async with app:
         runtime.set_bot_username(settings.telegram_bot_username or app.bot.username)
+        runtime.senders[CHANNEL] = TelegramSender(app)
         await set_default_menus(app, runtime)
         await app.start()
         updater = app.updater
@@ -304,5 +326,6 @@ async def run_telegram(
         if ready is not None:
             ready.set()
         await stop.wait()
+        runtime.senders.pop(CHANNEL, None)
         await updater.stop()
         await app.stop()

@@ -18,12 +18,16 @@ from db.models.plans import (
     TaskState,
     TaskUnit,
 )
+from db.models.progress import EventKind, ExtensionRequest, ExtensionStatus, TaskEvent
 from db.models.uploads import Upload
 
 __all__ = [
     "AuditEntry",
     "CalendarOverride",
     "Dialog",
+    "EventKind",
+    "ExtensionRequest",
+    "ExtensionStatus",
     "Identity",
     "Invite",
     "InviteAttempt",
@@ -37,6 +41,7 @@ __all__ = [
     "Plan",
     "Role",
     "Task",
+    "TaskEvent",
     "TaskRole",
     "TaskState",
     "TaskUnit",

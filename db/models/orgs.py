@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -20,6 +21,7 @@ class Organization(Base):
     name: Mapped[str] = mapped_column(String(200))
     level: Mapped[str] = mapped_column(String(20), default="commune")
     parent_id: Mapped[int | None] = mapped_column(ForeignKey("organizations.id"), index=True)
+    policy: Mapped[dict[str, Any] | None]
     created_at: Mapped[datetime]
 
     units: Mapped[list[Unit]] = relationship(back_populates="organization")

@@ -126,3 +126,8 @@ class Occurrence(Base):
     done_by: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
 
     task: Mapped[Task] = relationship(back_populates="occurrences")
+
+    @property
+    def extended(self) -> bool:
+        """Whether an approved extension moved the due date away from the plan's date."""
+        return self.due_date != self.planned_date

@@ -26,7 +26,7 @@ from bot.runtime import Runtime
 from db.models import AuditEntry, Invite, InviteAttempt, Membership, Role
 from db.queries import invites, people
 from tests.conftest import Person
-from tests.handlers.test_common import count, issue_code, root_org, snapshot
+from tests.handlers.test_common import add_unit, count, issue_code, root_org, snapshot
 
 NOT_VALID = "This invite code is not valid. Check it and try again."
 TOO_MANY = "Too many wrong codes. Try again in {n} minutes."
@@ -161,8 +161,6 @@ async def test_expired_reused_and_wrong_codes_through_the_bot(
 
 
 async def test_role_in_a_unit(runtime: Runtime, clock: ManualClock) -> None:
-    from tests.handlers.test_common import add_unit
-
     unit_id = await add_unit(runtime, "Tư pháp")
     code = await issue_code(runtime, Role.OFFICIAL, unit_id=unit_id)
     lan = Person(runtime, 1, "Lan", "en")
@@ -234,9 +232,7 @@ async def test_more_than_five_wrong_codes_are_refused_for_a_while(
     assert outcome.roles == {"citizen", "admin"}
 
 
-async def test_the_refusal_is_in_the_persons_language(
-    runtime: Runtime, clock: ManualClock
-) -> None:
+async def test_the_refusal_is_in_the_persons_language(runtime: Runtime, clock: ManualClock) -> None:
     hoa = Person(runtime, 2, "Hoa", "vi")
     for _ in range(MAX_FAILURES):
         await hoa.say("/start SAI")

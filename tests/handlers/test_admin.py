@@ -71,15 +71,15 @@ async def test_citizen_is_refused_in_english(person: Person) -> None:
 @pytest.mark.parametrize(
     "payload", ["invite:role:admin", "invite:role:official", "invite:unit:1", "invite:page:0"]
 )
-async def test_citizen_pressing_admin_buttons_is_refused(
-    runtime: Runtime, payload: str
-) -> None:
+async def test_citizen_pressing_admin_buttons_is_refused(runtime: Runtime, payload: str) -> None:
     await add_unit(runtime, "Tư pháp")
     hoa = Person(runtime, 2002, "Hoa", "vi")
     await hoa.say("/start")
     before = await snapshot(runtime)
     outcome = await hoa.press(payload)
-    assert [r.text for r in outcome.replies] == ["Nút này không dành cho bạn. Không có gì bị thay đổi."]
+    assert [r.text for r in outcome.replies] == [
+        "Nút này không dành cho bạn. Không có gì bị thay đổi."
+    ]
     assert await snapshot(runtime) == before
 
 
@@ -222,9 +222,7 @@ async def test_unit_creation_is_audited(runtime: Runtime) -> None:
     await admin.say("Công an xã")
     await admin.say("CA")
     async with runtime.sessions() as session:
-        entry = await session.scalar(
-            select(AuditEntry).where(AuditEntry.action == "unit.created")
-        )
+        entry = await session.scalar(select(AuditEntry).where(AuditEntry.action == "unit.created"))
         unit_id = await session.scalar(select(Unit.id))
         assert entry is not None
         assert entry.entity == "unit"

@@ -95,9 +95,7 @@ async def snapshot(runtime: Runtime) -> Mapping[str, list[tuple[Any, ...]]]:
     rows: dict[str, list[tuple[Any, ...]]] = {}
     async with runtime.sessions() as session:
         for table in Base.metadata.sorted_tables:
-            result = await session.execute(
-                select(table).order_by(*table.primary_key.columns)
-            )
+            result = await session.execute(select(table).order_by(*table.primary_key.columns))
             rows[table.name] = [tuple(row) for row in result]
     return rows
 
@@ -315,7 +313,7 @@ async def test_help_in_vietnamese(runtime: Runtime) -> None:
     assert text.splitlines()[0] == "Bạn có thể:"
     assert "/whoami — Xem vai trò và đơn vị của bạn" in text
     assert "/lang — Đổi ngôn ngữ" in text
-    assert CITIZEN_COMMANDS <= help_commands(text)
+    assert help_commands(text) >= CITIZEN_COMMANDS
     assert not help_commands(text) & CORE_STAFF_COMMANDS
 
 
@@ -386,7 +384,9 @@ async def test_lang_switches_and_is_remembered(runtime: Runtime, person: Person)
     assert (await person.text_of("/help")).startswith("What you can do:")
 
 
-@pytest.mark.parametrize("payload", ["lang:set:xx", "lang:set:", "lang:set", "lang:set:EN", "lang:set:vi-VN"])
+@pytest.mark.parametrize(
+    "payload", ["lang:set:xx", "lang:set:", "lang:set", "lang:set:EN", "lang:set:vi-VN"]
+)
 async def test_forged_language_is_refused(runtime: Runtime, person: Person, payload: str) -> None:
     await person.say("/start")
     before = await snapshot(runtime)

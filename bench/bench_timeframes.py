@@ -1,0 +1,110 @@
+"""Benchmark: read 100,000 time-frame phrases; print phrases per second and peak memory.
+
+Run as ``.venv/bin/python -m bench.bench_timeframes [--count N] [--seed S]``. The phrases are
+the labelled data file's and the tests' (``tests/bot/timeframe_cases.py``), each written again
+the way officials vary them: any case, with or without diacritics, stray spaces, line breaks
+and trailing dots (fixed seed, so every run reads the same phrases). Prints one JSON line:
+
+- ``phrases_per_second``: through ``parse_timeframe`` as the app calls it (its bounded cache
+  starts empty, so repeated phrases are served from it);
+- ``uncached_phrases_per_second``: every phrase read from scratch;
+- ``peak_memory_bytes``: the peak traced by ``tracemalloc`` while reading them all.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import time
+import tracemalloc
+import unicodedata
+from collections import Counter
+from collections.abc import Callable, Sequence
+from typing import Final
+
+from bot.timeframes import Timeframe, _parse, parse_timeframe
+from tests.bot.timeframe_cases import all_phrases
+
+DEFAULT_COUNT: Final = 100_000
+DEFAULT_SEED: Final = 20240601
+SPACES: Final = (" ", " ", " ", "  ", "\n", " \n ", "\t", "\u00a0")
+
+
+def strip_marks(text: str) -> str:
+    """The phrase typed without diacritics (``đ`` -> ``d``), as on a keyboard without Telex."""
+    text = text.replace("đ", "d").replace("Đ", "D")
+    return "".join(c for c in unicodedata.normalize("NFD", text) if not unicodedata.combining(c))
+
+
+def vary(text: str, rng: random.Random) -> str:
+    """Write ``text`` again with random case, diacritics and spacing."""
+    if rng.random() < 0.4:
+        text = strip_marks(text)
+    casing = rng.random()
+    if casing < 0.2:
+        text = text.upper()
+    elif casing < 0.4:
+        text = text.lower()
+    elif casing < 0.5:
+        text = "".join(c.upper() if rng.random() < 0.5 else c for c in text)
+    words = text.split(" ")
+    text = "".join(word + rng.choice(SPACES) for word in words).rstrip()
+    if rng.random() < 0.2:
+        text = rng.choice(("  ", "\n", "- ")) + text
+    if rng.random() < 0.2:
+        text += rng.choice((".", " .", ";", "\n"))
+    return text
+
+
+def phrases(count: int, seed: int) -> list[tuple[str, int]]:
+    """``count`` varied phrases with their plan years."""
+    rng = random.Random(seed)
+    sources = all_phrases()
+    return [(vary(text, rng), year) for text, year in rng.choices(sources, k=count)]
+
+
+def timed(read: Callable[[str, int], Timeframe], work: Sequence[tuple[str, int]]) -> float:
+    """Seconds ``read`` takes over ``work``."""
+    started = time.perf_counter()
+    for text, year in work:
+        read(text, year)
+    return time.perf_counter() - started
+
+
+def run(count: int, seed: int) -> dict[str, object]:
+    """Read ``count`` phrases three ways and report the figures."""
+    work = phrases(count, seed)
+    _parse.cache_clear()
+    cached = timed(parse_timeframe, work)
+    uncached = timed(_parse.__wrapped__, work)
+
+    _parse.cache_clear()
+    tracemalloc.start()
+    kinds = Counter(parse_timeframe(text, year).kind for text, year in work)
+    _, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    return {
+        "benchmark": "timeframes",
+        "phrases": count,
+        "distinct_phrases": len(set(work)),
+        "seconds": round(cached, 3),
+        "phrases_per_second": round(count / cached),
+        "uncached_phrases_per_second": round(count / uncached),
+        "peak_memory_bytes": peak,
+        "kinds": dict(sorted(kinds.items())),
+        "seed": seed,
+    }
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    """Parse the arguments, run, print one JSON line."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
+    parser.add_argument("--count", type=int, default=DEFAULT_COUNT)
+    parser.add_argument("--seed", type=int, default=DEFAULT_SEED)
+    args = parser.parse_args(argv)
+    print(json.dumps(run(args.count, args.seed), ensure_ascii=False))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,32 @@
+"""What every channel offers the outbox: send one reply to one chat, or say why not."""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+from bot.errors import BotError
+from bot.messages import Reply
+
+
+class DeliveryError(BotError):
+    """A message could not be delivered."""
+
+    def __init__(self, detail: str) -> None:
+        super().__init__(detail)
+        self.detail = detail
+
+
+class Unreachable(DeliveryError):
+    """The person cannot be reached on this channel (blocked the bot, chat gone)."""
+
+
+class TemporaryFailure(DeliveryError):
+    """The channel failed for now (network, server error, flood); try again later."""
+
+
+class Sender(Protocol):
+    """Delivers replies on one channel, within the channel's limits."""
+
+    async def send(self, chat_id: int, reply: Reply) -> None:
+        """Deliver ``reply``; raise ``Unreachable`` or ``TemporaryFailure`` on failure."""
+        ...

@@ -1,0 +1,1 @@
+"""Reminders: which messages are due when, for whom, and how they read."""

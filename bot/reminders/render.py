@@ -1,0 +1,279 @@
+"""How reminders read: one message per person per sweep, bundling what is due together."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Any, Final
+
+from bot.i18n import Translator
+from bot.messages import Button, Reply
+from bot.plans.preview import shorten
+from bot.workcal import WorkCalendar
+from db.queries.reminders import Subject
+
+AWAY_AFTER: Final = timedelta(hours=2)
+MAX_BUTTONS: Final = 8
+
+
+@dataclass(frozen=True, slots=True)
+class Row:
+    """The part of an outbox row that rendering needs."""
+
+    id: int
+    kind: str
+    params: dict[str, Any]
+    due_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class Rendered:
+    """The message for a person, and the rows it covers or found no longer relevant."""
+
+    reply: Reply | None
+    covered: list[int]
+    stale: list[int]
+
+
+def _late_days(due: date, today: date) -> int:
+    return (today - due).days
+
+
+def _reminder_line(
+    t: Translator, subject: Subject, step: str, audience: str, today: date, cal: WorkCalendar
+) -> str | None:
+    due = subject.due
+    if due is None:
+        return None
+    head = f"[{subject.code}] {shorten(subject.text, 90)}"
+    when = t.date(due)
+    if due > today:
+        if step == "due" or step.startswith("reraise") or step == "overdue":
+            return None
+        left = cal.working_days_between(today, due)
+        line = t.ngettext(
+            "due {date} ({phrase}), in {n} working day",
+            "due {date} ({phrase}), in {n} working days",
+            left,
+            date=when,
+            phrase=subject.phrase,
+        )
+        prefix = "🤝 " if audience == "partner" else "⏰ "
+        return f"{prefix}{head}\n   {line}"
+    if due == today:
+        return f"📌 {head}\n   " + t._("due today ({phrase})", phrase=subject.phrase)
+    if step.startswith("before") or step == "due":
+        return None
+    late = _late_days(due, today)
+    line = t.ngettext(
+        "overdue since {date}: {n} day late",
+        "overdue since {date}: {n} days late",
+        late,
+        date=when,
+    )
+    return f"⚠️ {head}\n   {line}"
+
+
+def render_bundle(
+    rows: Sequence[Row],
+    occurrences: dict[int, Subject],
+    tasks: dict[int, Subject],
+    undated: int,
+    t: Translator,
+    now: datetime,
+    today: date,
+    cal: WorkCalendar,
+) -> Rendered:
+    """Compose one message from a person's due rows; rows about settled things are stale."""
+    lines: list[str] = []
+    covered: list[int] = []
+    stale: list[int] = []
+    seen: set[tuple[str, int]] = set()
+    for row in rows:
+        line, subject_key = _line(row, occurrences, tasks, undated, t, today, cal)
+        if line is None:
+            stale.append(row.id)
+            continue
+        covered.append(row.id)
+        if subject_key not in seen:
+            seen.add(subject_key)
+            lines.append(line)
+    if not lines:
+        return Rendered(None, covered, stale)
+    header: list[str] = []
+    if now - min(r.due_at for r in rows if r.id in covered) > AWAY_AFTER:
+        header.append(t._("While you were away:"))
+    if len(lines) > 1:
+        header.append(t.ngettext("You have {n} reminder:", "You have {n} reminders:", len(lines)))
+    text = "\n".join([*header, "\n\n".join(lines)])
+    return Rendered(Reply(text, _buttons(rows, covered, occurrences, tasks, t)), covered, stale)
+
+
+def _line(
+    row: Row,
+    occurrences: dict[int, Subject],
+    tasks: dict[int, Subject],
+    undated: int,
+    t: Translator,
+    today: date,
+    cal: WorkCalendar,
+) -> tuple[str | None, tuple[str, int]]:
+    params = row.params
+    if row.kind == "reminder":
+        occ_id = int(params.get("occurrence", 0))
+        subject = occurrences.get(occ_id)
+        if subject is None or not subject.active or not subject.pending:
+            return None, ("occ", occ_id)
+        line = _reminder_line(
+            t, subject, str(params.get("step")), str(params.get("audience")), today, cal
+        )
+        return line, ("occ", occ_id)
+    if row.kind in {"checkin", "event_check"}:
+        task_id = int(params.get("task", 0))
+        subject = tasks.get(task_id)
+        if subject is None or not subject.active:
+            return None, ("task", task_id)
+        head = f"[{subject.code}] {shorten(subject.text, 90)}"
+        if row.kind == "checkin":
+            return (
+                f"📝 {head}\n   " + t._("ongoing: please send a short progress note"),
+                ("task", task_id),
+            )
+        return (
+            f"❓ {head}\n   "
+            + t._(
+                "has it happened yet? ({phrase}) Record the date when it does.",
+                phrase=subject.phrase,
+            ),
+            ("task", task_id),
+        )
+    if row.kind == "undated":
+        if not undated:
+            return None, ("undated", 0)
+        return (
+            "🗓 "
+            + t.ngettext(
+                "{n} task has no date yet. See /undated and set dates with /setdate.",
+                "{n} tasks have no date yet. See /undated and set dates with /setdate.",
+                undated,
+            ),
+            ("undated", 0),
+        )
+    if row.kind == "notice":
+        return _notice(t, params), ("notice", row.id)
+    return None, ("unknown", row.id)
+
+
+def _day(t: Translator, value: object) -> str:
+    try:
+        return t.date(date.fromisoformat(str(value)))
+    except ValueError:
+        return str(value)
+
+
+def _notice(t: Translator, params: dict[str, Any]) -> str | None:
+    notice = params.get("notice")
+    name = str(params.get("name", ""))
+    code = str(params.get("code", ""))
+    if notice == "unreachable":
+        return "⚠️ " + t._(
+            "{name} cannot be reached: they blocked the bot or left the chat. Their reminders "
+            "are on hold until they write to the bot again.",
+            name=name,
+        )
+    if notice == "undelivered":
+        return "⚠️ " + t._(
+            "A message to {name} could not be delivered after several tries.", name=name
+        )
+    if notice == "blocked":
+        return "⛔ " + t._(
+            "{name} reports that task [{code}] is blocked: {reason}",
+            name=name,
+            code=code,
+            reason=str(params.get("reason", "")),
+        )
+    if notice == "extension":
+        return "🕒 " + t._(
+            "{name} asks to move task [{code}] from {current} to {proposed}. Reason: {reason}",
+            name=name,
+            code=code,
+            current=_day(t, params.get("current")),
+            proposed=_day(t, params.get("proposed")),
+            reason=str(params.get("reason", "")),
+        )
+    if notice == "extension_decided":
+        if params.get("approved"):
+            return "✅ " + t._(
+                "More time for task [{code}] was approved: now due {proposed}.",
+                code=code,
+                proposed=_day(t, params.get("proposed")),
+            )
+        return "❌ " + t._(
+            "More time for task [{code}] was declined; it stays due {current}.",
+            code=code,
+            current=_day(t, params.get("current")),
+        )
+    return None
+
+
+def _buttons(
+    rows: Sequence[Row],
+    covered: list[int],
+    occurrences: dict[int, Subject],
+    tasks: dict[int, Subject],
+    t: Translator,
+) -> list[list[Button]]:
+    subjects: dict[int, Subject] = {}
+    for row in rows:
+        if row.id not in covered:
+            continue
+        if row.kind == "reminder":
+            subject = occurrences.get(int(row.params.get("occurrence", 0)))
+        elif row.kind in {"checkin", "event_check"}:
+            subject = tasks.get(int(row.params.get("task", 0)))
+        else:
+            subject = None
+        if subject is not None:
+            subjects.setdefault(subject.task_id, subject)
+    requests = [
+        int(row.params["request"])
+        for row in rows
+        if row.id in covered and row.kind == "notice" and row.params.get("notice") == "extension"
+    ]
+    decisions = [
+        [
+            Button(t._("Approve"), f"ext:approve:{request}"),
+            Button(t._("Decline"), f"ext:decline:{request}"),
+        ]
+        for request in requests[: MAX_BUTTONS // 2]
+    ]
+    if len(subjects) == 1 and not decisions:
+        subject = next(iter(subjects.values()))
+        return action_buttons(t, subject.task_id, subject.occurrence_id)
+    return decisions + [
+        [Button(t._("Open {code}", code=s.code)[:60], f"task:open:{s.task_id}")]
+        for s in list(subjects.values())[: MAX_BUTTONS - len(decisions)]
+    ]
+
+
+def action_buttons(t: Translator, task_id: int, occurrence_id: int | None) -> list[list[Button]]:
+    """The buttons to act on a task (and its pending occurrence, when it has one)."""
+    if occurrence_id is None:
+        return [
+            [
+                Button(t._("Progress"), f"task:progress:{task_id}"),
+                Button(t._("Event happened"), f"task:event:{task_id}"),
+            ]
+        ]
+    return [
+        [
+            Button(t._("Done"), f"occ:done:{occurrence_id}"),
+            Button(t._("Progress"), f"occ:progress:{occurrence_id}"),
+            Button(t._("Blocked"), f"occ:blocked:{occurrence_id}"),
+        ],
+        [
+            Button(t._("More time"), f"occ:more:{occurrence_id}"),
+            Button(t._("Snooze"), f"occ:snooze:{occurrence_id}"),
+        ],
+    ]

@@ -1,0 +1,207 @@
+"""Queries on the outbox: plan rows idempotently, claim due rows safely, settle them."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import and_, or_, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from db.models import OutboxMessage, OutboxStatus
+
+REMINDER_KINDS = ("reminder", "checkin", "event_check", "undated")
+
+
+@dataclass(frozen=True, slots=True)
+class Wanted:
+    """A row the planner wants in the outbox."""
+
+    key: str
+    person_id: int
+    channel: str
+    chat_id: int
+    kind: str
+    due_at: datetime
+    params: dict[str, Any]
+    org_id: int | None = None
+    task_id: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class SyncResult:
+    """How many rows a planning run added, revived and cancelled."""
+
+    added: int
+    revived: int
+    cancelled: int
+
+
+async def sync_planned(
+    session: AsyncSession,
+    wanted: Iterable[Wanted],
+    *,
+    org_id: int,
+    since: datetime,
+    task_id: int | None = None,
+) -> SyncResult:
+    """Make the org's (or one task's) planned rows from ``since`` on match ``wanted`` exactly.
+
+    Rows already sent are left alone; pending rows no longer wanted are cancelled; cancelled
+    rows wanted again come back; missing rows are added.
+    """
+    want = {w.key: w for w in wanted}
+    scope = [
+        OutboxMessage.org_id == org_id,
+        OutboxMessage.kind.in_(REMINDER_KINDS),
+        OutboxMessage.due_at >= since,
+        OutboxMessage.status.in_((OutboxStatus.PENDING, OutboxStatus.CANCELLED)),
+    ]
+    if task_id is not None:
+        scope.append(OutboxMessage.task_id == task_id)
+    existing = (await session.scalars(select(OutboxMessage).where(*scope))).all()
+    cancelled = revived = 0
+    for row in existing:
+        target = want.get(row.dedupe_key)
+        if target is None and row.status == OutboxStatus.PENDING:
+            row.status = OutboxStatus.CANCELLED
+            cancelled += 1
+        elif target is not None and row.status == OutboxStatus.CANCELLED:
+            row.status = OutboxStatus.PENDING
+            row.due_at = target.due_at
+            revived += 1
+    present = {row.dedupe_key for row in existing}
+    missing = [w for key, w in want.items() if key not in present]
+    if missing:
+        taken = set(
+            (
+                await session.scalars(
+                    select(OutboxMessage.dedupe_key).where(
+                        OutboxMessage.dedupe_key.in_([w.key for w in missing])
+                    )
+                )
+            ).all()
+        )
+        missing = [w for w in missing if w.key not in taken]
+        session.add_all(_row(w) for w in missing)
+    await session.flush()
+    return SyncResult(len(missing), revived, cancelled)
+
+
+def _row(w: Wanted) -> OutboxMessage:
+    return OutboxMessage(
+        dedupe_key=w.key,
+        person_id=w.person_id,
+        org_id=w.org_id,
+        task_id=w.task_id,
+        channel=w.channel,
+        chat_id=w.chat_id,
+        kind=w.kind,
+        params=w.params,
+        due_at=w.due_at,
+        status=OutboxStatus.PENDING,
+        attempts=0,
+    )
+
+
+async def enqueue(session: AsyncSession, wanted: Wanted) -> bool:
+    """Add one row unless its key exists; tell whether it was added."""
+    if await session.scalar(select(OutboxMessage.id).where(OutboxMessage.dedupe_key == wanted.key)):
+        return False
+    session.add(_row(wanted))
+    await session.flush()
+    return True
+
+
+@dataclass(frozen=True, slots=True)
+class Scope:
+    """Which rows a worker may take: channels it serves, organizations now in working hours."""
+
+    channels: frozenset[str]
+    org_ids: frozenset[int]
+
+    def clause(self) -> Any:
+        return and_(
+            OutboxMessage.channel.in_(self.channels),
+            or_(OutboxMessage.org_id.is_(None), OutboxMessage.org_id.in_(self.org_ids)),
+        )
+
+
+async def due_people(
+    session: AsyncSession, now: datetime, lease: timedelta, limit: int, scope: Scope
+) -> Sequence[int]:
+    """People with rows due now (or stuck in a send whose worker died)."""
+    result = await session.scalars(
+        select(OutboxMessage.person_id)
+        .where(_claimable(now, lease), scope.clause())
+        .group_by(OutboxMessage.person_id)
+        .order_by(OutboxMessage.person_id)
+        .limit(limit)
+    )
+    return result.all()
+
+
+def _claimable(now: datetime, lease: timedelta) -> Any:
+    return or_(
+        and_(OutboxMessage.status == OutboxStatus.PENDING, OutboxMessage.due_at <= now),
+        and_(OutboxMessage.status == OutboxStatus.SENDING, OutboxMessage.claimed_at < now - lease),
+    )
+
+
+async def claim(
+    session: AsyncSession,
+    *,
+    person_ids: Sequence[int],
+    worker: str,
+    now: datetime,
+    lease: timedelta,
+    scope: Scope,
+) -> Sequence[OutboxMessage]:
+    """Claim the due rows of these people for ``worker``; rows others hold are skipped."""
+    if not person_ids:
+        return []
+    chosen = select(OutboxMessage.id).where(
+        _claimable(now, lease), scope.clause(), OutboxMessage.person_id.in_(person_ids)
+    )
+    if session.get_bind().dialect.name == "postgresql":
+        chosen = chosen.with_for_update(skip_locked=True)
+    ids = (await session.scalars(chosen)).all()
+    if not ids:
+        return []
+    # The conditional update is the claim: a row another worker took meanwhile no longer
+    # matches, so it is never claimed twice.
+    claimed = await session.scalars(
+        update(OutboxMessage)
+        .where(OutboxMessage.id.in_(ids), _claimable(now, lease))
+        .values(status=OutboxStatus.SENDING, claimed_by=worker, claimed_at=now)
+        .returning(OutboxMessage)
+        .execution_options(synchronize_session=False)
+    )
+    return sorted(claimed.all(), key=lambda r: (r.due_at, r.id))
+
+
+async def settle(
+    session: AsyncSession,
+    ids: Sequence[int],
+    status: OutboxStatus,
+    *,
+    now: datetime,
+    worker: str,
+    error: str | None = None,
+    retry_at: datetime | None = None,
+) -> None:
+    """Record how a claimed send ended (only for rows this worker still holds)."""
+    values: dict[str, Any] = {"status": status, "last_error": error}
+    if status == OutboxStatus.SENT:
+        values["sent_at"] = now
+    if retry_at is not None:
+        values["due_at"] = retry_at
+        values["attempts"] = OutboxMessage.attempts + 1
+    await session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.id.in_(ids), OutboxMessage.claimed_by == worker)
+        .values(**values)
+        .execution_options(synchronize_session=False)
+    )

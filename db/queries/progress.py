@@ -1,0 +1,210 @@
+"""Queries behind what officials and leaders do with tasks."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import selectinload
+
+from db.models import (
+    EventKind,
+    ExtensionRequest,
+    ExtensionStatus,
+    Membership,
+    Occurrence,
+    OccurrenceStatus,
+    Person,
+    Plan,
+    Role,
+    Task,
+    TaskEvent,
+    TaskRole,
+    TaskState,
+    TaskUnit,
+    Unit,
+)
+
+
+async def occurrence_in_org(
+    session: AsyncSession, org_id: int, occurrence_id: int
+) -> Occurrence | None:
+    """An occurrence (with its task, units and plan) only if it belongs to the organization."""
+    return await session.scalar(
+        select(Occurrence)
+        .join(Task, Task.id == Occurrence.task_id)
+        .join(Plan, Plan.id == Task.plan_id)
+        .where(Occurrence.id == occurrence_id, Plan.org_id == org_id)
+        .options(
+            selectinload(Occurrence.task).selectinload(Task.units),
+            selectinload(Occurrence.task).selectinload(Task.plan),
+            selectinload(Occurrence.task).selectinload(Task.occurrences),
+        )
+    )
+
+
+async def official_unit_ids(session: AsyncSession, person_id: int, org_id: int) -> set[int]:
+    """The units a person works in as an official of the organization."""
+    result = await session.scalars(
+        select(Membership.unit_id).where(
+            Membership.person_id == person_id,
+            Membership.org_id == org_id,
+            Membership.role == Role.OFFICIAL,
+            Membership.unit_id.is_not(None),
+        )
+    )
+    return {u for u in result if u is not None}
+
+
+async def leaders_for(session: AsyncSession, org_id: int, unit_ids: Sequence[int]) -> list[int]:
+    """The leaders overseeing these units, or every leader of the organization if none does."""
+    rows = await session.execute(
+        select(Membership.person_id, Membership.unit_id).where(
+            Membership.org_id == org_id, Membership.role == Role.LEADER
+        )
+    )
+    pairs = rows.tuples().all()
+    overseers = [p for p, u in pairs if u is not None and u in unit_ids]
+    return list(dict.fromkeys(overseers or [p for p, u in pairs if u is None]))
+
+
+async def events_of(session: AsyncSession, task_id: int) -> Sequence[TaskEvent]:
+    """A task's history, oldest first."""
+    result = await session.scalars(
+        select(TaskEvent).where(TaskEvent.task_id == task_id).order_by(TaskEvent.at, TaskEvent.id)
+    )
+    return result.all()
+
+
+async def extension_in_org(
+    session: AsyncSession, org_id: int, request_id: int
+) -> ExtensionRequest | None:
+    """A request for more time only if it is about a task of the organization."""
+    return await session.scalar(
+        select(ExtensionRequest)
+        .join(Occurrence, Occurrence.id == ExtensionRequest.occurrence_id)
+        .join(Task, Task.id == Occurrence.task_id)
+        .join(Plan, Plan.id == Task.plan_id)
+        .where(ExtensionRequest.id == request_id, Plan.org_id == org_id)
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class OverdueItem:
+    """A pending occurrence past its due date."""
+
+    task_id: int
+    occurrence_id: int
+    code: str
+    text: str
+    due: date
+    unit: str | None
+
+
+async def overdue(session: AsyncSession, org_id: int, today: date) -> list[OverdueItem]:
+    """Every overdue occurrence of the organization's active tasks, with its lead unit."""
+    rows = await session.execute(
+        select(Task.id, Occurrence.id, Task.code, Task.text, Occurrence.due_date, Unit.name)
+        .join(Occurrence, Occurrence.task_id == Task.id)
+        .join(Plan, Plan.id == Task.plan_id)
+        .outerjoin(
+            TaskUnit,
+            (TaskUnit.task_id == Task.id) & (TaskUnit.role == TaskRole.LEAD),
+        )
+        .outerjoin(Unit, Unit.id == TaskUnit.unit_id)
+        .where(
+            Plan.org_id == org_id,
+            Task.state == TaskState.ACTIVE,
+            Occurrence.status == OccurrenceStatus.PENDING,
+            Occurrence.due_date < today,
+        )
+        .order_by(Unit.name, Occurrence.due_date, Task.position)
+    )
+    return [OverdueItem(*row) for row in rows.tuples()]
+
+
+async def set_digest(session: AsyncSession, person_id: int, digest: bool) -> None:
+    """Choose between messages as they come and one daily digest."""
+    person = await session.get_one(Person, person_id)
+    person.digest = digest
+
+
+async def record_event(
+    session: AsyncSession,
+    *,
+    task_id: int,
+    occurrence_id: int | None,
+    person_id: int,
+    kind: EventKind,
+    at: datetime,
+    note: str | None = None,
+    link: str | None = None,
+    day: date | None = None,
+    file_name: str | None = None,
+    file_content: bytes | None = None,
+    late: bool | None = None,
+) -> TaskEvent:
+    """Add an entry to a task's history."""
+    event = TaskEvent(
+        task_id=task_id,
+        occurrence_id=occurrence_id,
+        person_id=person_id,
+        kind=kind,
+        note=note,
+        link=link,
+        day=day,
+        file_name=file_name,
+        file_content=file_content,
+        late=late,
+        at=at,
+    )
+    session.add(event)
+    await session.flush()
+    return event
+
+
+async def request_extension(
+    session: AsyncSession,
+    *,
+    occurrence_id: int,
+    person_id: int,
+    proposed: date,
+    reason: str,
+    now: datetime,
+) -> ExtensionRequest:
+    """File a request for more time."""
+    request = ExtensionRequest(
+        occurrence_id=occurrence_id,
+        requested_by=person_id,
+        proposed=proposed,
+        reason=reason,
+        status=ExtensionStatus.PENDING,
+        created_at=now,
+    )
+    session.add(request)
+    await session.flush()
+    return request
+
+
+async def add_occurrence(
+    session: AsyncSession, task: Task, day: date, person_id: int
+) -> Occurrence:
+    """Give a task a new due date set by a person (an event's deadline, an admin's date)."""
+    existing = next((o for o in task.occurrences if o.planned_date == day), None)
+    if existing is not None:
+        existing.status = OccurrenceStatus.PENDING
+        existing.set_by = person_id
+        return existing
+    occurrence = Occurrence(
+        task_id=task.id,
+        planned_date=day,
+        due_date=day,
+        status=OccurrenceStatus.PENDING,
+        set_by=person_id,
+    )
+    session.add(occurrence)
+    await session.flush()
+    return occurrence

@@ -1,0 +1,225 @@
+"""The outbox sweep: claim what is due, bundle it per person, send it, settle it."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections import defaultdict
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from bot.channels.base import Sender, TemporaryFailure, Unreachable
+from bot.clock import Clock
+from bot.i18n import Translator
+from bot.reminders.ladder import in_working_hours
+from bot.reminders.notices import notify
+from bot.reminders.policy import policy_from
+from bot.reminders.render import Row, render_bundle
+from bot.workcal import WorkCalendar
+from db.models import OutboxMessage, OutboxStatus
+from db.queries import calendar, outbox, reminders
+
+log = logging.getLogger(__name__)
+
+LEASE = timedelta(minutes=10)
+MAX_ATTEMPTS = 8
+BACKOFF = timedelta(seconds=30)
+MAX_BACKOFF = timedelta(hours=1)
+
+
+@dataclass(slots=True)
+class SweepStats:
+    """What one sweep did."""
+
+    messages: int = 0
+    rows: int = 0
+    stale: int = 0
+    retried: int = 0
+    failed: int = 0
+
+
+class Sweeper:
+    """Sends due outbox rows; safe to run in several processes at once."""
+
+    def __init__(
+        self,
+        sessions: async_sessionmaker[AsyncSession],
+        clock: Clock,
+        senders: Mapping[str, Sender],
+        tz: ZoneInfo,
+        *,
+        worker: str,
+        default_locale: str = "vi",
+        batch: int = 30,
+    ) -> None:
+        self._sessions = sessions
+        self._clock = clock
+        self._senders = senders
+        self._tz = tz
+        self._worker = worker
+        self._default_locale = default_locale
+        self._batch = batch
+
+    async def sweep(self) -> SweepStats:
+        """Send everything due now, person by person, until nothing due is left."""
+        stats = SweepStats()
+        now = self._clock.now()
+        async with self._sessions() as session:
+            cal = await calendar.work_calendar(session)
+            policies = await reminders.org_policies(session)
+        local = now.astimezone(self._tz)
+        open_orgs = {
+            org for org, data in policies.items() if in_working_hours(local, cal, policy_from(data))
+        }
+        if not open_orgs:
+            return stats
+        scope = outbox.Scope(frozenset(self._senders), frozenset(open_orgs))
+        while True:
+            async with self._sessions.begin() as session:
+                people = await outbox.due_people(session, now, LEASE, self._batch, scope)
+                rows = await outbox.claim(
+                    session,
+                    person_ids=people,
+                    worker=self._worker,
+                    now=now,
+                    lease=LEASE,
+                    scope=scope,
+                )
+            if not rows:
+                return stats
+            by_person: dict[int, list[OutboxMessage]] = defaultdict(list)
+            for row in rows:
+                by_person[row.person_id].append(row)
+            await asyncio.gather(
+                *(
+                    self._deliver(person, prows, now, cal, stats)
+                    for person, prows in by_person.items()
+                )
+            )
+            if len(people) < self._batch:
+                return stats
+
+    async def _settle(
+        self,
+        ids: Sequence[int],
+        status: OutboxStatus,
+        now: datetime,
+        error: str | None = None,
+        retry_at: datetime | None = None,
+    ) -> None:
+        if ids:
+            async with self._sessions.begin() as session:
+                await outbox.settle(
+                    session,
+                    ids,
+                    status,
+                    now=now,
+                    worker=self._worker,
+                    error=error,
+                    retry_at=retry_at,
+                )
+
+    async def _deliver(
+        self,
+        person: int,
+        rows: list[OutboxMessage],
+        now: datetime,
+        cal: WorkCalendar,
+        stats: SweepStats,
+    ) -> None:
+        async with self._sessions() as session:
+            occurrence_ids = {int(r.params["occurrence"]) for r in rows if r.kind == "reminder"}
+            task_ids = {int(r.params["task"]) for r in rows if r.kind in {"checkin", "event_check"}}
+            occurrences, tasks = await reminders.subjects(session, occurrence_ids, task_ids)
+            undated_orgs = {r.org_id for r in rows if r.kind == "undated" and r.org_id}
+            undated = sum([await reminders.undated_count(session, o) for o in undated_orgs])
+            locale = await reminders.person_locale(session, person) or self._default_locale
+        t = Translator(locale, self._tz)
+        rendered = render_bundle(
+            [Row(r.id, r.kind, r.params, r.due_at) for r in rows],
+            occurrences,
+            tasks,
+            undated,
+            t,
+            now,
+            now.astimezone(self._tz).date(),
+            cal,
+        )
+        stats.stale += len(rendered.stale)
+        await self._settle(rendered.stale, OutboxStatus.CANCELLED, now)
+        if rendered.reply is None:
+            return
+        channel, chat_id = rows[-1].channel, rows[-1].chat_id
+        sender = self._senders[channel]
+        try:
+            await sender.send(chat_id, rendered.reply)
+        except Unreachable as exc:
+            stats.failed += len(rendered.covered)
+            await self._settle(rendered.covered, OutboxStatus.FAILED, now, error=exc.detail)
+            await self._unreachable(channel, chat_id, rows[-1].org_id, now, cal)
+            return
+        except TemporaryFailure as exc:
+            await self._retry(rendered.covered, rows, now, exc.detail, cal, stats)
+            return
+        stats.messages += 1
+        stats.rows += len(rendered.covered)
+        await self._settle(rendered.covered, OutboxStatus.SENT, now)
+
+    async def _retry(
+        self,
+        ids: list[int],
+        rows: list[OutboxMessage],
+        now: datetime,
+        detail: str,
+        cal: WorkCalendar,
+        stats: SweepStats,
+    ) -> None:
+        attempts = max(r.attempts for r in rows) + 1
+        if attempts >= MAX_ATTEMPTS:
+            stats.failed += len(ids)
+            await self._settle(ids, OutboxStatus.FAILED, now, error=detail)
+            log.warning("gave up on %d outbox rows after %d attempts", len(ids), attempts)
+            async with self._sessions.begin() as session:
+                name = await reminders.person_name(session, rows[0].person_id)
+                admins = await reminders.org_admins(session, rows[0].org_id)
+                await notify(
+                    session,
+                    people=[a for a in admins if a != rows[0].person_id],
+                    org_id=rows[0].org_id,
+                    notice="undelivered",
+                    params={"name": name},
+                    key=f"undelivered:{rows[0].person_id}:{now:%Y%m%d%H%M}",
+                    now=now,
+                    tz=self._tz,
+                    calendar=cal,
+                )
+            return
+        stats.retried += len(ids)
+        wait = min(BACKOFF * 2 ** (attempts - 1), MAX_BACKOFF)
+        await self._settle(ids, OutboxStatus.PENDING, now, error=detail, retry_at=now + wait)
+
+    async def _unreachable(
+        self, channel: str, chat_id: int, org_id: int | None, now: datetime, cal: WorkCalendar
+    ) -> None:
+        async with self._sessions.begin() as session:
+            person = await reminders.mark_unreachable(session, channel, chat_id, now)
+            if person is None:
+                return
+            name = await reminders.person_name(session, person)
+            admins = await reminders.org_admins(session, org_id)
+            await notify(
+                session,
+                people=[a for a in admins if a != person],
+                org_id=org_id,
+                notice="unreachable",
+                params={"name": name},
+                key=f"unreachable:{person}:{now:%Y%m%d}",
+                now=now,
+                tz=self._tz,
+                calendar=cal,
+            )
+        log.info("person %d is unreachable on %s", person, channel)

@@ -1,0 +1,114 @@
+"""Smoke tests: every benchmark runs at a tiny size and prints one JSON line of figures.
+
+They check the shape of the output and that the figures are positive, not any speed.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from typing import Any
+
+import pytest
+
+from bench import run_all
+from bench._support import REPO_ROOT
+
+STARTUP_KEYS = {
+    "ready_fresh_db_s",
+    "ready_existing_db_s",
+    "idle_rss_mib",
+    "shutdown_s",
+    "shutdown_max_s",
+}
+THROUGHPUT_KEYS = {
+    "a_ours_unlimited_updates_per_s",
+    "a_first_contact_updates_per_s",
+    "b_ours_default_limits_updates_per_s",
+    "b_fraction_of_30",
+    "c_bare_ptb_echo_updates_per_s",
+    "a_over_c",
+}
+IMPORT_KEYS = {
+    "tasks",
+    "occurrences",
+    "units_created",
+    "xlsx_kib",
+    "docx_kib",
+    "parse_xlsx_s",
+    "parse_docx_s",
+    "import_s",
+    "parse_and_import_s",
+    "reimport_s",
+    "reimport_with_parse_s",
+    "tracemalloc_peak_mib",
+    "rss_before_mib",
+    "rss_peak_mib",
+}
+
+
+def _bench(name: str, *args: str) -> dict[str, Any]:
+    done = subprocess.run(
+        [sys.executable, "-m", f"bench.{name}", "--quick", *args],
+        cwd=REPO_ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr[-4000:]
+    lines = done.stdout.splitlines()
+    assert len(lines) == 1, done.stdout
+    figures: dict[str, Any] = json.loads(lines[0])
+    assert figures["bench"] == name
+    return figures
+
+
+def _positive(figures: dict[str, Any], keys: set[str]) -> None:
+    assert keys <= figures.keys(), keys - figures.keys()
+    for key in keys:
+        value = figures[key]
+        assert isinstance(value, int | float), (key, value)
+        assert not isinstance(value, bool), (key, value)
+        assert value > 0, (key, value)
+
+
+def test_startup_reaches_ready_and_stops_cleanly() -> None:
+    figures = _bench("startup", "--idle", "0.5")
+    _positive(figures, STARTUP_KEYS)
+    assert figures["runs"] == 1
+    assert figures["exit_code"] == 0
+
+
+def test_throughput_of_the_three_bots(database_url: str) -> None:
+    figures = _bench("throughput", "--users", "5", "--database-url", database_url)
+    _positive(figures, THROUGHPUT_KEYS)
+    assert figures["users"] == 5
+
+
+def test_import_plan_and_reimport_changes_nothing() -> None:
+    figures = _bench("import_plan", "--tasks", "20")
+    _positive(figures, IMPORT_KEYS)
+    assert figures["tasks"] == 20
+    assert figures["reimport_nothing_changed"] is True
+    assert figures["reimport_unchanged_tasks"] == 20
+
+
+def test_run_all_prints_each_line(capsys: pytest.CaptureFixture[str]) -> None:
+    assert set(run_all.BENCHMARKS) <= set(run_all.available())
+    assert run_all.main(["--quick", "--only", "import_plan"]) == 0
+    [line] = capsys.readouterr().out.splitlines()
+    assert json.loads(line)["bench"] == "import_plan"
+
+
+def test_run_all_passes_quick_and_database_url() -> None:
+    argv = run_all.command("throughput", quick=True, database_url="sqlite+aiosqlite:///x")
+    assert argv[1:] == [
+        "-m",
+        "bench.throughput",
+        "--quick",
+        "--database-url",
+        "sqlite+aiosqlite:///x",
+    ]
+    assert "--database-url" not in run_all.command("startup", quick=True, database_url="x")
