@@ -17,6 +17,8 @@ from bench._support import REPO_ROOT
 BENCHMARKS: Final = ("startup", "throughput", "import_plan")
 OPTIONAL: Final = ("bench_timeframes",)
 TIMEOUT: Final = 1800.0
+# Tiny sizes for benchmarks that have no --quick of their own (used only if the option exists).
+QUICK_ARGS: Final = {"bench_timeframes": ("--count", "2000")}
 
 
 def available() -> list[str]:
@@ -31,6 +33,8 @@ def command(name: str, quick: bool, database_url: str | None) -> list[str]:
     source = (REPO_ROOT / "bench" / f"{name}.py").read_text(encoding="utf-8")
     if quick and "--quick" in source:
         argv.append("--quick")
+    elif quick and name in QUICK_ARGS and QUICK_ARGS[name][0] in source:
+        argv += QUICK_ARGS[name]
     if database_url and "--database-url" in source:
         argv += ["--database-url", database_url]
     return argv

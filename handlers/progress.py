@@ -541,7 +541,7 @@ async def receive_event_date(ctx: Context) -> None:
     await _replan(ctx, task.id)
     ctx.reply(
         ctx._("Recorded. Task [{code}] is now due {date}.", code=task.code, date=ctx.t.date(due)),
-        action_buttons(ctx.t, task.id, occ.id),
+        action_buttons(ctx.t, task.id, occ.id, task.timeframe_kind),
     )
 
 

@@ -147,7 +147,10 @@ async def show_task(ctx: Context) -> None:
         lines.append(ctx._("History:"))
         lines += [_event_line(ctx, event) for event in history[-10:]]
     pending = plans.next_due(task)
-    ctx.reply("\n".join(lines), action_buttons(ctx.t, task.id, pending.id if pending else None))
+    ctx.reply(
+        "\n".join(lines),
+        action_buttons(ctx.t, task.id, pending.id if pending else None, task.timeframe_kind),
+    )
 
 
 def _event_line(ctx: Context, event: TaskEvent) -> str:

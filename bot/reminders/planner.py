@@ -135,6 +135,8 @@ def plan_window(
             slots = [(f"e{d:%Y-%m}", d, "event-check") for d in months]
             kind = "event_check"
         for label, day, slot_step in slots:
+            if day.year != task.year:
+                continue
             for unit in units:
                 for person in facts.officials.get(unit, []):
                     add(

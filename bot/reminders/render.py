@@ -250,22 +250,22 @@ def _buttons(
     ]
     if len(subjects) == 1 and not decisions:
         subject = next(iter(subjects.values()))
-        return action_buttons(t, subject.task_id, subject.occurrence_id)
+        return action_buttons(t, subject.task_id, subject.occurrence_id, subject.kind)
     return decisions + [
         [Button(t._("Open {code}", code=s.code)[:60], f"task:open:{s.task_id}")]
         for s in list(subjects.values())[: MAX_BUTTONS - len(decisions)]
     ]
 
 
-def action_buttons(t: Translator, task_id: int, occurrence_id: int | None) -> list[list[Button]]:
+def action_buttons(
+    t: Translator, task_id: int, occurrence_id: int | None, kind: str
+) -> list[list[Button]]:
     """The buttons to act on a task (and its pending occurrence, when it has one)."""
     if occurrence_id is None:
-        return [
-            [
-                Button(t._("Progress"), f"task:progress:{task_id}"),
-                Button(t._("Event happened"), f"task:event:{task_id}"),
-            ]
-        ]
+        row = [Button(t._("Progress"), f"task:progress:{task_id}")]
+        if kind == "event":
+            row.append(Button(t._("Event happened"), f"task:event:{task_id}"))
+        return [row]
     return [
         [
             Button(t._("Done"), f"occ:done:{occurrence_id}"),

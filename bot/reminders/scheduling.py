@@ -12,7 +12,6 @@ from bot.reminders.planner import plan_window
 from bot.reminders.policy import policy_from
 from db.queries import calendar, outbox, reminders
 
-CATCH_UP = timedelta(days=7)
 AHEAD = timedelta(days=14)
 
 
@@ -64,11 +63,15 @@ async def replan(
     tz: ZoneInfo,
     task_id: int | None = None,
 ) -> outbox.SyncResult:
-    """Re-plan the organization's (or one task's) reminders from a week back to two ahead."""
+    """Re-plan the organization's (or one task's) reminders from today to two weeks ahead.
+
+    Rows already planned for earlier days stay as they are: after a downtime they are sent
+    once, bundled, by the next sweep.
+    """
     facts = await reminders.load_facts(session, org_id, task_id)
     cal = await calendar.work_calendar(session)
     today = now.astimezone(tz).date()
-    start, end = today - CATCH_UP, today + AHEAD
+    start, end = today, today + AHEAD
     planned = plan_window(
         facts, cal, policy_from(facts.policy), tz, start, end, include_undated=task_id is None
     )

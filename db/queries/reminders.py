@@ -59,6 +59,7 @@ class TaskFact:
     kind: str
     lead: tuple[int, ...]
     has_pending: bool
+    year: int
 
 
 @dataclass(slots=True)
@@ -148,13 +149,13 @@ async def load_facts(session: AsyncSession, org_id: int, task_id: int | None = N
         pending.add(tid)
         facts.due.append(DueFact(occ_id, tid, code, due, tuple(lead[tid]), tuple(partners[tid])))
     tasks = await session.execute(
-        select(Task.id, Task.code, Task.timeframe_kind)
+        select(Task.id, Task.code, Task.timeframe_kind, Plan.year)
         .join(Plan, Plan.id == Task.plan_id)
         .where(*task_filter, Task.timeframe_kind.in_(("ongoing", "event", "unspecified")))
         .order_by(Task.id)
     )
-    for tid, code, kind in tasks.tuples():
-        facts.undated.append(TaskFact(tid, code, kind, tuple(lead[tid]), tid in pending))
+    for tid, code, kind, year in tasks.tuples():
+        facts.undated.append(TaskFact(tid, code, kind, tuple(lead[tid]), tid in pending, year))
     return facts
 
 
@@ -167,6 +168,7 @@ class Subject:
     text: str
     phrase: str
     active: bool
+    kind: str
     occurrence_id: int | None = None
     due: date | None = None
     pending: bool = True
@@ -190,6 +192,7 @@ async def subjects(
                 task.text,
                 task.timeframe_text,
                 task.state == TaskState.ACTIVE,
+                task.timeframe_kind,
                 occ.id,
                 occ.due_date,
                 occ.status == OccurrenceStatus.PENDING,
@@ -198,7 +201,12 @@ async def subjects(
     if task_ids:
         for task in await session.scalars(select(Task).where(Task.id.in_(task_ids))):
             by_task[task.id] = Subject(
-                task.id, task.code, task.text, task.timeframe_text, task.state == TaskState.ACTIVE
+                task.id,
+                task.code,
+                task.text,
+                task.timeframe_text,
+                task.state == TaskState.ACTIVE,
+                task.timeframe_kind,
             )
     return by_occurrence, by_task
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+import re
 import string
 import time
 import unicodedata
@@ -11,6 +12,7 @@ from datetime import date
 
 import pytest
 
+from bot import timeframe_tokens
 from bot.errors import BotError
 from bot.i18n import Translator
 from bot.timeframe_rules import read_clause
@@ -103,6 +105,21 @@ VARIANTS: dict[str, Callable[[str], str]] = {
 @pytest.mark.parametrize("case", [*REFERENCE, *GENERAL], ids=lambda c: c.text[:40])
 def test_variants_read_the_same(case: Case, variant: str) -> None:
     _check(case, VARIANTS[variant](case.text))
+
+
+def test_first_character_dispatch_reads_like_one_big_pattern() -> None:
+    """``tokens`` tries only the alternatives declared for a word's first character."""
+    every = re.compile(
+        r"(?<![a-z0-9])(?:"
+        + "|".join(f"(?P<{name}>{rx})" for name, _, rx in timeframe_tokens._ALTERNATIVES)
+        + ")"
+    )
+    rng = random.Random(5)
+    texts = [case.text for case in (*ROWS, *REFERENCE, *GENERAL)]
+    texts += [_garbage(rng) for _ in range(3000)]
+    for text in map(fold, texts):
+        expected = [(m.lastgroup, m.span()) for m in every.finditer(text)]
+        assert [(m.lastgroup, m.span()) for m in timeframe_tokens.tokens(text)] == expected, text
 
 
 def test_fold() -> None:
