@@ -127,8 +127,8 @@ async def test_start_greets_in_english(person: Person) -> None:
 
 
 async def test_start_greets_in_vietnamese_by_default(runtime: Runtime) -> None:
-    for code in ("vi", None, "fr", "zh-Hans"):
-        hoa = Person(runtime, 2000 + len(code or ""), "Hoa", code or "")
+    for n, code in enumerate(("vi", "", "fr", "zh-Hans")):
+        hoa = Person(runtime, 2000 + n, "Hoa", code)
         outcome = await hoa.say("/start")
         assert outcome.locale == "vi"
         assert outcome.replies[0].text.startswith("Xin chào Hoa! Tôi là trợ lý của ")
