@@ -335,6 +335,48 @@ async def cmd_reminders(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+async def cmd_policy(args: argparse.Namespace, settings: Settings) -> int:
+    """Show or change an organization's reminder policy."""
+    from bot.reminders.policy import PolicyError, policy_from
+
+    clock = SystemClock()
+    async with open_runtime(settings, clock) as runtime, runtime.sessions.begin() as session:
+        org = await orgs.org_by_name(session, args.org) if args.org else None
+        if args.org and org is None:
+            raise CliError(f"no organization called {args.org!r}")
+        org_id = org.id if org else runtime.dispatcher.deployment.root_org_id
+        stored = await orgs.org_policy(session, org_id)
+        if args.policy_command == "set":
+            changes = dict(stored or {})
+            for item in args.values:
+                key, sep, raw = item.partition("=")
+                if not sep:
+                    raise CliError(f"expected KEY=VALUE, got {item!r}")
+                try:
+                    changes[key.strip()] = json.loads(raw)
+                except json.JSONDecodeError:
+                    changes[key.strip()] = raw.strip()
+            try:
+                policy_from(changes)
+            except PolicyError as exc:
+                raise CliError(f"policy {exc}") from None
+            await orgs.set_org_policy(session, org_id, changes)
+            await audit.record(
+                session,
+                at=clock.now(),
+                actor_id=None,
+                org_id=org_id,
+                action="policy.set",
+                entity="organization",
+                entity_id=org_id,
+                before=stored,
+                after=changes,
+            )
+            stored = changes
+        print(json.dumps(policy_from(stored).to_json(), indent=2))
+    return 0
+
+
 async def cmd_i18n(args: argparse.Namespace, settings: Settings) -> int:
     """Extract messages into the catalogs, check them or compile them."""
     from bot import catalogs
@@ -411,6 +453,13 @@ def build_parser() -> argparse.ArgumentParser:
     rem.add_argument("--org", help="organization name (default: the first one)")
     rem.add_argument("--json", action="store_true", help="print a JSON list")
 
+    pol = sub.add_parser("policy", help="an organization's reminder policy")
+    pol.add_argument("--org", help="organization name (default: the first one)")
+    pol_sub = pol.add_subparsers(dest="policy_command", required=True, metavar="ACTION")
+    pol_sub.add_parser("show", help="print the policy in force")
+    pol_set = pol_sub.add_parser("set", help="change settings, e.g. lead_before=[5,2,1]")
+    pol_set.add_argument("values", nargs="+", metavar="KEY=VALUE")
+
     cal = sub.add_parser("calendar", help="local working-day calendar")
     cal_sub = cal.add_subparsers(dest="calendar_command", required=True, metavar="ACTION")
     cal_sub.add_parser("list", help="list local overrides")
@@ -441,6 +490,7 @@ COMMANDS: dict[str, Command] = {
     "calendar": cmd_calendar,
     "import-plan": cmd_import_plan,
     "reminders": cmd_reminders,
+    "policy": cmd_policy,
 }
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -101,3 +102,13 @@ async def unit_directory(session: AsyncSession, org_id: int) -> dict[str, int]:
         select(UnitAlias.key, UnitAlias.unit_id).where(UnitAlias.org_id == org_id)
     )
     return {**dict(aliases.tuples().all()), **dict(units.tuples().all())}
+
+
+async def org_policy(session: AsyncSession, org_id: int) -> dict[str, Any] | None:
+    """The organization's stored reminder policy (``None``: the defaults)."""
+    return (await session.get_one(Organization, org_id)).policy
+
+
+async def set_org_policy(session: AsyncSession, org_id: int, policy: dict[str, Any]) -> None:
+    """Store the organization's reminder policy."""
+    (await session.get_one(Organization, org_id)).policy = policy

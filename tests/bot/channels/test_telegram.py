@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import socket
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import replace
@@ -171,3 +172,30 @@ async def test_flood_replies_are_waited_out_and_nothing_is_lost(
             assert (replies[0].text or "").startswith("What you can do:")
     rejected = emulator.calls("sendMessage", delivered=False)
     assert len(rejected) == 3
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+async def test_webhook_mode_receives_updates_with_the_secret(
+    tg_settings: Settings, clock: ManualClock, emulator: BotApiEmulator
+) -> None:
+    port = _free_port()
+    settings = replace(
+        tg_settings,
+        telegram_mode="webhook",
+        webhook_url=f"http://127.0.0.1:{port}/telegram",
+        webhook_listen="127.0.0.1",
+        webhook_port=port,
+        webhook_secret="s3cret-token",
+    )
+    citizen = emulator.user(777, "Hoa", language_code="en")
+    async with running_bot(settings, clock):
+        assert emulator.webhook_url == settings.webhook_url
+        await citizen.send("/help")
+        assert await emulator.push_to_webhook() == 1
+        reply = (await citizen.wait_for(1))[-1]
+        assert (reply.text or "").startswith("What you can do:")
