@@ -13,6 +13,8 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
+from sqlalchemy.ext.asyncio import AsyncSession
+
 from bot.channels.console import CHANNEL as CONSOLE
 from bot.channels.console import ConsoleChat, ConsoleSender
 from bot.clock import SystemClock
@@ -42,6 +44,16 @@ def _stop_event() -> asyncio.Event:
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
     return stop
+
+
+async def _org_id(session: AsyncSession, runtime: Runtime, name: str | None) -> int:
+    """The organization named on the command line, or the first one."""
+    if not name:
+        return runtime.dispatcher.deployment.root_org_id
+    org = await orgs.org_by_name(session, name)
+    if org is None:
+        raise CliError(f"no organization called {name!r} (see `org list`)")
+    return org.id
 
 
 async def _serve(runtime: Runtime, console: bool) -> None:
@@ -83,12 +95,7 @@ async def cmd_invite(args: argparse.Namespace, settings: Settings) -> int:
         raise CliError("--unit is required for --role official")
     clock = SystemClock()
     async with open_runtime(settings, clock) as runtime, runtime.sessions.begin() as session:
-        org_id = runtime.dispatcher.deployment.root_org_id
-        if args.org:
-            org = await orgs.org_by_name(session, args.org)
-            if org is None:
-                raise CliError(f"no organization called {args.org!r} (see `org list`)")
-            org_id = org.id
+        org_id = await _org_id(session, runtime, args.org)
         unit_id = None
         if args.unit:
             unit = await orgs.unit_by_name(session, org_id, args.unit)
@@ -157,12 +164,7 @@ async def cmd_units(args: argparse.Namespace, settings: Settings) -> int:
     """List or add units of an organization."""
     clock = SystemClock()
     async with open_runtime(settings, clock) as runtime, runtime.sessions.begin() as session:
-        org_id = runtime.dispatcher.deployment.root_org_id
-        if args.org:
-            org = await orgs.org_by_name(session, args.org)
-            if org is None:
-                raise CliError(f"no organization called {args.org!r}")
-            org_id = org.id
+        org_id = await _org_id(session, runtime, args.org)
         if args.units_command == "add":
             name = " ".join(args.name.split())
             if not name or await orgs.unit_by_name(session, org_id, name) is not None:
@@ -272,12 +274,7 @@ async def cmd_import_plan(args: argparse.Namespace, settings: Settings) -> int:
     t = Translator(settings.default_locale, settings.tz)
     clock = SystemClock()
     async with open_runtime(settings, clock) as runtime, runtime.sessions() as session:
-        org_id = runtime.dispatcher.deployment.root_org_id
-        if args.org:
-            org = await orgs.org_by_name(session, args.org)
-            if org is None:
-                raise CliError(f"no organization called {args.org!r} (see `org list`)")
-            org_id = org.id
+        org_id = await _org_id(session, runtime, args.org)
         directory = await orgs.unit_directory(session, org_id)
         try:
             plan = await asyncio.to_thread(parse_plan, path, year=args.year, directory=directory)
@@ -317,12 +314,7 @@ async def cmd_reminders(args: argparse.Namespace, settings: Settings) -> int:
     if end < start:
         raise CliError("--to is before --from")
     async with open_runtime(settings) as runtime, runtime.sessions() as session:
-        org_id = runtime.dispatcher.deployment.root_org_id
-        if args.org:
-            org = await orgs.org_by_name(session, args.org)
-            if org is None:
-                raise CliError(f"no organization called {args.org!r}")
-            org_id = org.id
+        org_id = await _org_id(session, runtime, args.org)
         lines = await preview(session, org_id=org_id, tz=settings.tz, start=start, end=end)
     if args.json:
         print(json.dumps([line.to_json() for line in lines], ensure_ascii=False, indent=2))
@@ -341,10 +333,7 @@ async def cmd_policy(args: argparse.Namespace, settings: Settings) -> int:
 
     clock = SystemClock()
     async with open_runtime(settings, clock) as runtime, runtime.sessions.begin() as session:
-        org = await orgs.org_by_name(session, args.org) if args.org else None
-        if args.org and org is None:
-            raise CliError(f"no organization called {args.org!r}")
-        org_id = org.id if org else runtime.dispatcher.deployment.root_org_id
+        org_id = await _org_id(session, runtime, args.org)
         stored = await orgs.org_policy(session, org_id)
         if args.policy_command == "set":
             changes = dict(stored or {})

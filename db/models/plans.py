@@ -6,14 +6,10 @@ import enum
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Enum, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from db.base import Base
-
-
-def _enum(cls: type[enum.StrEnum]) -> Enum:
-    return Enum(cls, native_enum=False, length=16, values_callable=lambda e: [m.value for m in e])
+from db.base import Base, str_enum
 
 
 class Plan(Base):
@@ -64,7 +60,7 @@ class Task(Base):
     offset_days: Mapped[int | None]
     offset_working_days: Mapped[bool] = mapped_column(default=False)
     flags: Mapped[dict[str, Any]]
-    state: Mapped[TaskState] = mapped_column(_enum(TaskState), default=TaskState.ACTIVE)
+    state: Mapped[TaskState] = mapped_column(str_enum(TaskState), default=TaskState.ACTIVE)
 
     plan: Mapped[Plan] = relationship(back_populates="tasks")
     units: Mapped[list[TaskUnit]] = relationship(
@@ -91,7 +87,7 @@ class TaskUnit(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     task_id: Mapped[int] = mapped_column(ForeignKey("tasks.id"), index=True)
     unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"), index=True)
-    role: Mapped[TaskRole] = mapped_column(_enum(TaskRole))
+    role: Mapped[TaskRole] = mapped_column(str_enum(TaskRole))
     position: Mapped[int] = mapped_column(default=0)
 
     task: Mapped[Task] = relationship(back_populates="units")
@@ -119,7 +115,7 @@ class Occurrence(Base):
     planned_date: Mapped[date]
     due_date: Mapped[date]
     status: Mapped[OccurrenceStatus] = mapped_column(
-        _enum(OccurrenceStatus), default=OccurrenceStatus.PENDING
+        str_enum(OccurrenceStatus), default=OccurrenceStatus.PENDING
     )
     set_by: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
     done_at: Mapped[datetime | None]

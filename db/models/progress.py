@@ -5,14 +5,10 @@ from __future__ import annotations
 import enum
 from datetime import date, datetime
 
-from sqlalchemy import Enum, ForeignKey, LargeBinary, String, Text
+from sqlalchemy import ForeignKey, LargeBinary, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from db.base import Base
-
-
-def _enum(cls: type[enum.StrEnum]) -> Enum:
-    return Enum(cls, native_enum=False, length=24, values_callable=lambda e: [m.value for m in e])
+from db.base import Base, str_enum
 
 
 class EventKind(enum.StrEnum):
@@ -38,7 +34,7 @@ class TaskEvent(Base):
     task_id: Mapped[int] = mapped_column(ForeignKey("tasks.id"), index=True)
     occurrence_id: Mapped[int | None] = mapped_column(ForeignKey("occurrences.id"), index=True)
     person_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
-    kind: Mapped[EventKind] = mapped_column(_enum(EventKind))
+    kind: Mapped[EventKind] = mapped_column(str_enum(EventKind, 24))
     note: Mapped[str | None] = mapped_column(Text)
     link: Mapped[str | None] = mapped_column(String(2000))
     day: Mapped[date | None]
@@ -67,7 +63,7 @@ class ExtensionRequest(Base):
     proposed: Mapped[date]
     reason: Mapped[str] = mapped_column(Text)
     status: Mapped[ExtensionStatus] = mapped_column(
-        _enum(ExtensionStatus), default=ExtensionStatus.PENDING
+        str_enum(ExtensionStatus, 24), default=ExtensionStatus.PENDING
     )
     decided_by: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
     decided_at: Mapped[datetime | None]

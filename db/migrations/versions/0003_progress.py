@@ -129,7 +129,7 @@ def upgrade() -> None:
 
     with op.batch_alter_table("people", schema=None) as batch_op:
         batch_op.add_column(
-            sa.Column("digest", sa.Boolean(), server_default=sa.text("0"), nullable=False)
+            sa.Column("digest", sa.Boolean(), server_default=sa.false(), nullable=False)
         )
 
     # ### end Alembic commands ###
