@@ -10,7 +10,7 @@ from dataclasses import dataclass
 Sleep = Callable[[float], Awaitable[None]]
 
 # Summing 1/30 thirty times lands a hair under one second; keep every window strictly inside.
-_MARGIN = 1e-6
+_MARGIN = 1e-10
 
 
 @dataclass(frozen=True, slots=True)
