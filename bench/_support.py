@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Final
 
 # No stubs unless types-psutil is installed (it is not in the test extras).
-import psutil  # type: ignore[import-untyped,unused-ignore]
+import psutil
 
 REPO_ROOT: Final = Path(__file__).resolve().parent.parent
 SHARED: Final = REPO_ROOT.parent / "shared"

@@ -9,6 +9,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.crypto import Sealer
 from bot.i18n import Translator
 from bot.messages import Attachment, Button, Incoming, Outcome, Reply
 from bot.roles import Audience
@@ -25,6 +26,7 @@ class Deployment:
     settings: Settings
     router: Router
     root_org_id: int
+    sealer: Sealer
     bot_username: str | None = None
 
 

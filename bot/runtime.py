@@ -5,12 +5,14 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field, replace
+from pathlib import Path
 
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from bot.channels.base import Sender
 from bot.clock import Clock, SystemClock
 from bot.context import Deployment
+from bot.crypto import load_sealer
 from bot.dispatcher import Dispatcher
 from bot.settings import Settings
 from bot.wiring import build_router
@@ -50,6 +52,7 @@ async def open_runtime(settings: Settings, clock: Clock | None = None) -> AsyncI
             settings=settings,
             router=build_router(),
             root_org_id=root_id,
+            sealer=load_sealer(settings.data_key, Path(settings.data_key_file)),
             bot_username=settings.telegram_bot_username,
         )
         dispatcher = Dispatcher(deployment, sessions, clock)

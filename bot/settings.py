@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+import binascii
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -49,6 +51,9 @@ class Settings:
     invite_ttl_days: int = 7
     dialog_ttl_minutes: int = 60
     log_level: str = "INFO"
+    data_key: str | None = None
+    data_key_file: str = "data/secret.key"
+    feedback_daily_limit: int = 5
 
     @property
     def tz(self) -> ZoneInfo:
@@ -99,6 +104,15 @@ def _token(raw: str) -> str:
     if not (sep and head.isdigit() and tail):
         raise SettingsError("TELEGRAM_BOT_TOKEN", "expected the form 123456:ABC… from @BotFather")
     return raw
+
+
+def _fernet_key(raw: str) -> str:
+    try:
+        if len(base64.urlsafe_b64decode(raw.encode())) == 32:
+            return raw
+    except (ValueError, binascii.Error):
+        pass
+    raise SettingsError("BOT_DATA_KEY", "expected 32 bytes in URL-safe base64 (a Fernet key)")
 
 
 def _choice(name: str, raw: str, allowed: tuple[str, ...]) -> str:
@@ -160,6 +174,12 @@ def load_settings(
         kwargs["log_level"] = _choice(
             "BOT_LOG_LEVEL", level.upper(), ("DEBUG", "INFO", "WARNING", "ERROR")
         )
+    if key := get("BOT_DATA_KEY"):
+        kwargs["data_key"] = _fernet_key(key)
+    if key_file := get("BOT_DATA_KEY_FILE"):
+        kwargs["data_key_file"] = key_file
+    if limit := get("BOT_FEEDBACK_DAILY_LIMIT"):
+        kwargs["feedback_daily_limit"] = _int("BOT_FEEDBACK_DAILY_LIMIT", limit, 1, 1000)
     settings = Settings(**kwargs)
     if settings.telegram_mode == "webhook" and not settings.webhook_url:
         raise SettingsError("TELEGRAM_WEBHOOK_URL", "required when TELEGRAM_MODE=webhook")

@@ -10,6 +10,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
+from cryptography.fernet import Fernet
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
@@ -57,7 +58,11 @@ def clock() -> ManualClock:
 @pytest.fixture
 def settings(database_url: str) -> Settings:
     """Settings for a bot with no Telegram token, on the test database."""
-    return Settings(database_url=database_url, org_name="UBND phường Thử Nghiệm")
+    return Settings(
+        database_url=database_url,
+        org_name="UBND phường Thử Nghiệm",
+        data_key=Fernet.generate_key().decode(),
+    )
 
 
 @pytest.fixture

@@ -31,6 +31,7 @@ class ReminderPolicy:
     work_end: time = time(17, 0)
     reraise_days: int = 7
     period_close_before: int = 5
+    answer_approval: bool = False
 
     def to_json(self) -> dict[str, Any]:
         """The policy as stored on the organization."""
@@ -71,7 +72,7 @@ def policy_from(data: Mapping[str, Any] | None) -> ReminderPolicy:
             changes[key] = _days(key, value)
         elif key in {"send_time", "work_start", "work_end"}:
             changes[key] = _time(key, value)
-        elif key == "due_day":
+        elif key in {"due_day", "answer_approval"}:
             if not isinstance(value, bool):
                 raise PolicyError(key, "expected true or false")
             changes[key] = value

@@ -5,6 +5,15 @@ from __future__ import annotations
 from db.models.audit import AuditEntry
 from db.models.calendar import CalendarOverride
 from db.models.dialogs import Dialog
+from db.models.feedback import (
+    Case,
+    CaseCounter,
+    CaseEvent,
+    CaseFile,
+    CaseKind,
+    CaseStatus,
+    Rating,
+)
 from db.models.invites import Invite, InviteAttempt
 from db.models.orgs import Organization, Unit, UnitAlias
 from db.models.outbox import OutboxMessage, OutboxStatus
@@ -24,6 +33,12 @@ from db.models.uploads import Upload
 __all__ = [
     "AuditEntry",
     "CalendarOverride",
+    "Case",
+    "CaseCounter",
+    "CaseEvent",
+    "CaseFile",
+    "CaseKind",
+    "CaseStatus",
     "Dialog",
     "EventKind",
     "ExtensionRequest",
@@ -39,6 +54,7 @@ __all__ = [
     "OutboxStatus",
     "Person",
     "Plan",
+    "Rating",
     "Role",
     "Task",
     "TaskEvent",

@@ -101,7 +101,7 @@ async def unit_directory(session: AsyncSession, org_id: int) -> dict[str, int]:
     aliases = await session.execute(
         select(UnitAlias.key, UnitAlias.unit_id).where(UnitAlias.org_id == org_id)
     )
-    return {**dict(aliases.tuples().all()), **dict(units.tuples().all())}
+    return {**dict(aliases.all()), **dict(units.all())}
 
 
 async def org_policy(session: AsyncSession, org_id: int) -> dict[str, Any] | None:

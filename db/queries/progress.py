@@ -66,7 +66,7 @@ async def leaders_for(session: AsyncSession, org_id: int, unit_ids: Sequence[int
             Membership.org_id == org_id, Membership.role == Role.LEADER
         )
     )
-    pairs = rows.tuples().all()
+    pairs = rows.all()
     overseers = [p for p, u in pairs if u is not None and u in unit_ids]
     return list(dict.fromkeys(overseers or [p for p, u in pairs if u is None]))
 
@@ -123,7 +123,7 @@ async def overdue(session: AsyncSession, org_id: int, today: date) -> list[Overd
         )
         .order_by(Unit.name, Occurrence.due_date, Task.position)
     )
-    return [OverdueItem(*row) for row in rows.tuples()]
+    return [OverdueItem(*row) for row in rows]
 
 
 async def set_digest(session: AsyncSession, person_id: int, digest: bool) -> None:

@@ -93,7 +93,7 @@ async def _contacts(session: AsyncSession, person_ids: set[int]) -> dict[int, Co
         .order_by(Person.id, Identity.id)
     )
     contacts: dict[int, Contact] = {}
-    for person_id, name, digest, channel, chat_id in rows.tuples():
+    for person_id, name, digest, channel, chat_id in rows:
         contacts.setdefault(person_id, Contact(person_id, name, channel, chat_id, digest))
     return contacts
 
@@ -108,7 +108,7 @@ async def load_facts(session: AsyncSession, org_id: int, task_id: int | None = N
         )
     )
     people: set[int] = set()
-    for person_id, role, unit_id in members.tuples():
+    for person_id, role, unit_id in members:
         people.add(person_id)
         if role == Role.OFFICIAL and unit_id is not None:
             facts.officials[unit_id].append(person_id)
@@ -121,7 +121,7 @@ async def load_facts(session: AsyncSession, org_id: int, task_id: int | None = N
             facts.admins.append(person_id)
     facts.contacts = await _contacts(session, people)
     units = await session.execute(select(Unit.id, Unit.name).where(Unit.org_id == org_id))
-    facts.unit_names = dict(units.tuples().all())
+    facts.unit_names = dict(units.all())
 
     task_filter = [Plan.org_id == org_id, Task.state == TaskState.ACTIVE]
     if task_id is not None:
@@ -135,7 +135,7 @@ async def load_facts(session: AsyncSession, org_id: int, task_id: int | None = N
     )
     lead: dict[int, list[int]] = defaultdict(list)
     partners: dict[int, list[int]] = defaultdict(list)
-    for tid, linked_unit, link_role in links.tuples():
+    for tid, linked_unit, link_role in links:
         (lead if link_role == TaskRole.LEAD else partners)[tid].append(linked_unit)
     occurrences = await session.execute(
         select(Occurrence.id, Task.id, Task.code, Occurrence.due_date)
@@ -145,7 +145,7 @@ async def load_facts(session: AsyncSession, org_id: int, task_id: int | None = N
         .order_by(Occurrence.due_date, Occurrence.id)
     )
     pending: set[int] = set()
-    for occ_id, tid, code, due in occurrences.tuples():
+    for occ_id, tid, code, due in occurrences:
         pending.add(tid)
         facts.due.append(DueFact(occ_id, tid, code, due, tuple(lead[tid]), tuple(partners[tid])))
     tasks = await session.execute(
@@ -154,7 +154,7 @@ async def load_facts(session: AsyncSession, org_id: int, task_id: int | None = N
         .where(*task_filter, Task.timeframe_kind.in_(("ongoing", "event", "unspecified")))
         .order_by(Task.id)
     )
-    for tid, code, kind, year in tasks.tuples():
+    for tid, code, kind, year in tasks:
         facts.undated.append(TaskFact(tid, code, kind, tuple(lead[tid]), tid in pending, year))
     return facts
 
@@ -185,7 +185,7 @@ async def subjects(
             .join(Task, Task.id == Occurrence.task_id)
             .where(Occurrence.id.in_(occurrence_ids))
         )
-        for occ, task in rows.tuples():
+        for occ, task in rows:
             by_occurrence[occ.id] = Subject(
                 task.id,
                 task.code,
@@ -246,7 +246,7 @@ async def org_admins(session: AsyncSession, org_id: int | None) -> list[int]:
 async def org_policies(session: AsyncSession) -> dict[int, dict[str, Any] | None]:
     """Each organization's stored reminder policy."""
     rows = await session.execute(select(Organization.id, Organization.policy))
-    return dict(rows.tuples().all())
+    return dict(rows.all())
 
 
 async def contacts_of(session: AsyncSession, person_ids: set[int]) -> dict[int, Contact]:

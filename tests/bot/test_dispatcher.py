@@ -122,6 +122,7 @@ def dispatcher_for(runtime: Runtime, router: Router) -> Dispatcher:
         settings=runtime.settings,
         router=router,
         root_org_id=runtime.dispatcher.deployment.root_org_id,
+        sealer=runtime.dispatcher.deployment.sealer,
     )
     return Dispatcher(deployment, runtime.sessions, runtime.clock)
 

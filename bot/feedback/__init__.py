@@ -1,0 +1,1 @@
+"""Citizens' feedback: kinds, topics, tracking codes and legal deadlines."""

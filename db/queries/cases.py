@@ -1,0 +1,191 @@
+"""Queries about citizens' feedback cases."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from sqlalchemy import func, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import selectinload
+
+from db.models import (
+    Case,
+    CaseCounter,
+    CaseEvent,
+    CaseFile,
+    CaseStatus,
+    Membership,
+    Role,
+    Unit,
+)
+
+OPEN_STATUSES = (
+    CaseStatus.NEW,
+    CaseStatus.ASSIGNED,
+    CaseStatus.AWAITING_APPROVAL,
+    CaseStatus.REOPENED,
+)
+
+
+async def next_number(session: AsyncSession, prefix: str, year: int) -> int:
+    """The next case number of a prefix and year (gapless, safe with several workers)."""
+    counter = await session.get(CaseCounter, (prefix, year), with_for_update=True)
+    if counter is None:
+        session.add(CaseCounter(prefix=prefix, year=year, last=0))
+        await session.flush()
+    result = await session.execute(
+        update(CaseCounter)
+        .where(CaseCounter.prefix == prefix, CaseCounter.year == year)
+        .values(last=CaseCounter.last + 1)
+        .returning(CaseCounter.last)
+    )
+    return int(result.scalar_one())
+
+
+async def add_case(session: AsyncSession, case: Case, files: Sequence[tuple[str, bytes]]) -> Case:
+    """Store a new case with its files."""
+    session.add(case)
+    await session.flush()
+    session.add_all(CaseFile(case_id=case.id, filename=n, content=c) for n, c in files)
+    await session.flush()
+    return case
+
+
+async def add_event(
+    session: AsyncSession,
+    case_id: int,
+    *,
+    action: str,
+    at: datetime,
+    actor_id: int | None,
+    note: str | None = None,
+    public: bool = True,
+) -> CaseEvent:
+    """Add a step to a case's history."""
+    event = CaseEvent(
+        case_id=case_id, action=action, at=at, actor_id=actor_id, note=note, public=public
+    )
+    session.add(event)
+    await session.flush()
+    return event
+
+
+async def case_by_code(session: AsyncSession, code: str) -> Case | None:
+    """A case by its tracking code, with its history."""
+    return await session.scalar(
+        select(Case).where(Case.code == code).options(selectinload(Case.events))
+    )
+
+
+async def case_by_id(session: AsyncSession, case_id: int) -> Case | None:
+    """A case by id, with its history and files."""
+    return await session.scalar(
+        select(Case)
+        .where(Case.id == case_id)
+        .options(selectinload(Case.events), selectinload(Case.files))
+    )
+
+
+async def cases_of_citizen(
+    session: AsyncSession, person_id: int, limit: int = 20
+) -> Sequence[Case]:
+    """A citizen's own cases, newest first."""
+    result = await session.scalars(
+        select(Case)
+        .where(Case.citizen_id == person_id)
+        .order_by(Case.received_at.desc(), Case.id.desc())
+        .limit(limit)
+    )
+    return result.all()
+
+
+async def sent_since(session: AsyncSession, person_id: int, since: datetime) -> int:
+    """How many cases a citizen filed since ``since``."""
+    count = await session.scalar(
+        select(func.count()).where(Case.citizen_id == person_id, Case.received_at >= since)
+    )
+    return int(count or 0)
+
+
+async def same_text_since(
+    session: AsyncSession, person_id: int, text_hash: str, since: datetime
+) -> Case | None:
+    """The citizen's earlier case with the same text since ``since``, if any."""
+    return await session.scalar(
+        select(Case)
+        .where(
+            Case.citizen_id == person_id,
+            Case.text_hash == text_hash,
+            Case.received_at >= since,
+            Case.status != CaseStatus.MERGED,
+        )
+        .order_by(Case.id)
+        .limit(1)
+    )
+
+
+async def inbox(session: AsyncSession, org_id: int, limit: int = 30) -> Sequence[Case]:
+    """New cases waiting for triage, oldest first."""
+    result = await session.scalars(
+        select(Case)
+        .where(Case.org_id == org_id, Case.status == CaseStatus.NEW)
+        .order_by(Case.received_at, Case.id)
+        .limit(limit)
+    )
+    return result.all()
+
+
+async def open_cases(
+    session: AsyncSession, org_id: int, unit_ids: set[int] | None, limit: int = 30
+) -> Sequence[Case]:
+    """Open cases of the organization (of these units only, when given), by due date."""
+    query = select(Case).where(Case.org_id == org_id, Case.status.in_(OPEN_STATUSES))
+    if unit_ids is not None:
+        query = query.where(Case.unit_id.in_(unit_ids))
+    result = await session.scalars(query.order_by(Case.answer_due, Case.id).limit(limit))
+    return result.all()
+
+
+async def public_cases(session: AsyncSession, org_id: int, limit: int = 50) -> Sequence[Case]:
+    """Answered or closed cases whose citizen allowed publishing (never denunciations)."""
+    result = await session.scalars(
+        select(Case)
+        .where(
+            Case.org_id == org_id,
+            Case.publishable.is_(True),
+            Case.kind != "denunciation",
+            Case.status.in_((CaseStatus.ANSWERED, CaseStatus.CLOSED)),
+            Case.answer.is_not(None),
+        )
+        .order_by(Case.answered_at.desc())
+        .limit(limit)
+    )
+    return result.all()
+
+
+async def officials_of_unit(session: AsyncSession, org_id: int, unit_id: int) -> list[int]:
+    """The officials of a unit."""
+    result = await session.scalars(
+        select(Membership.person_id).where(
+            Membership.org_id == org_id,
+            Membership.role == Role.OFFICIAL,
+            Membership.unit_id == unit_id,
+        )
+    )
+    return list(dict.fromkeys(result.all()))
+
+
+async def staff_of(session: AsyncSession, org_id: int, roles: Sequence[Role]) -> list[int]:
+    """The people holding any of these roles in the organization."""
+    result = await session.scalars(
+        select(Membership.person_id).where(Membership.org_id == org_id, Membership.role.in_(roles))
+    )
+    return list(dict.fromkeys(result.all()))
+
+
+async def unit_named(session: AsyncSession, unit_id: int | None) -> str | None:
+    """A unit's name."""
+    if unit_id is None:
+        return None
+    return await session.scalar(select(Unit.name).where(Unit.id == unit_id))
