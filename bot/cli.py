@@ -26,7 +26,7 @@ from bot.settings import Settings, SettingsError, load_settings
 from db import migrate
 from db.engine import create_engine
 from db.models import Role
-from db.queries import audit, calendar, invites, orgs
+from db.queries import audit, calendar, cases, invites, orgs
 from jobs.scheduler import build_scheduler
 
 log = logging.getLogger("bot")
@@ -366,6 +366,58 @@ async def cmd_policy(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+async def cmd_qr(args: argparse.Namespace, settings: Settings) -> int:
+    """Write the PNG QR code of the bot's feedback link."""
+    from handlers.cases import feedback_qr
+
+    if not settings.telegram_bot_username:
+        raise CliError("set TELEGRAM_BOT_USERNAME so the link can be made")
+    png = feedback_qr(settings.telegram_bot_username)
+    await asyncio.to_thread(Path(args.out).write_bytes, png)
+    print(f"wrote {args.out} ({len(png)} bytes)")
+    return 0
+
+
+async def cmd_export_public(args: argparse.Namespace, settings: Settings) -> int:
+    """Export the published questions and answers (no identities) for the web portal."""
+    import csv
+    import io
+
+    from bot.feedback.catalog import topic_label
+    from bot.i18n import Translator
+
+    t = Translator(settings.default_locale, settings.tz)
+    async with open_runtime(settings) as runtime, runtime.sessions() as session:
+        org_id = await _org_id(session, runtime, args.org)
+        shown = await cases.public_cases(session, org_id, limit=args.limit)
+    rows = [
+        {
+            "code": c.code,
+            "topic": topic_label(c.topic, t),
+            "question": c.text,
+            "answer": c.answer or "",
+            "answered_at": c.answered_at.isoformat() if c.answered_at else "",
+        }
+        for c in shown
+    ]
+    if args.format == "json":
+        text = json.dumps(rows, ensure_ascii=False, indent=2)
+    else:
+        buffer = io.StringIO()
+        writer = csv.DictWriter(
+            buffer, fieldnames=["code", "topic", "question", "answer", "answered_at"]
+        )
+        writer.writeheader()
+        writer.writerows(rows)
+        text = buffer.getvalue()
+    if args.out == "-":
+        print(text)
+    else:
+        await asyncio.to_thread(Path(args.out).write_text, text, "utf-8")
+        print(f"wrote {len(rows)} answers to {args.out}")
+    return 0
+
+
 async def cmd_i18n(args: argparse.Namespace, settings: Settings) -> int:
     """Extract messages into the catalogs, check them or compile them."""
     from bot import catalogs
@@ -449,6 +501,15 @@ def build_parser() -> argparse.ArgumentParser:
     pol_set = pol_sub.add_parser("set", help="change settings, e.g. lead_before=[5,2,1]")
     pol_set.add_argument("values", nargs="+", metavar="KEY=VALUE")
 
+    qr = sub.add_parser("qr", help="write the QR code of the feedback link (PNG)")
+    qr.add_argument("--out", default="gop-y-qr.png", help="the PNG file to write")
+
+    exp = sub.add_parser("export-public", help="export published answers for the web portal")
+    exp.add_argument("--out", default="-", help="file to write (default: print)")
+    exp.add_argument("--format", choices=["json", "csv"], default="json")
+    exp.add_argument("--org", help="organization name (default: the first one)")
+    exp.add_argument("--limit", type=int, default=1000)
+
     cal = sub.add_parser("calendar", help="local working-day calendar")
     cal_sub = cal.add_subparsers(dest="calendar_command", required=True, metavar="ACTION")
     cal_sub.add_parser("list", help="list local overrides")
@@ -480,6 +541,8 @@ COMMANDS: dict[str, Command] = {
     "import-plan": cmd_import_plan,
     "reminders": cmd_reminders,
     "policy": cmd_policy,
+    "qr": cmd_qr,
+    "export-public": cmd_export_public,
 }
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from bot.i18n import N_
 from bot.roles import ADMINS, LEADERS, STAFF
 from bot.router import Router
-from handlers import admin, calendar, common, plans, progress, tasks
+from handlers import admin, calendar, cases, citizen, common, plans, progress, tasks
 
 
 def build_router() -> Router:
@@ -81,6 +81,40 @@ def build_router() -> Router:
     router.step(progress.FLOW_MORE, "date", progress.receive_proposed_date)
     router.step(progress.FLOW_MORE, "reason", progress.receive_extension_reason)
     router.step(progress.FLOW_EVENT, "date", progress.receive_event_date)
+    router.command("feedback", citizen.start_feedback, description=N_("Send feedback"))
+    router.command("track", citizen.track_case, description=N_("Follow a case by its code"))
+    router.command("mycases", citizen.list_my_cases, description=N_("Your feedback cases"))
+    router.command("public", cases.show_public, description=N_("Published answers"))
+    router.button("fb:start", citizen.start_feedback)
+    router.button("fb:kind", citizen.pick_kind)
+    router.button("fb:topic", citizen.pick_topic)
+    router.button("fb:next", citizen.next_step)
+    router.button("fb:publish", citizen.pick_publish)
+    router.button("fb:consent", citizen.pick_consent)
+    router.button("fb:confirm", citizen.confirm)
+    router.button("fb:rate", citizen.rate_answer)
+    router.step(citizen.FLOW, "text", citizen.receive_text)
+    router.step(citizen.FLOW, "files", citizen.receive_file)
+    router.step(citizen.FLOW, "place", citizen.receive_place)
+    router.step(citizen.FLOW, "name", citizen.receive_name)
+    router.step(citizen.FLOW, "phone", citizen.receive_phone)
+    router.step(citizen.RATE_FLOW, "reason", citizen.receive_unsatisfied_reason)
+
+    router.command("inbox", cases.show_inbox, audiences=ADMINS, description=N_("New feedback"))
+    router.command("cases", cases.list_cases, audiences=STAFF, description=N_("Open feedback"))
+    router.command("qr", cases.send_qr, audiences=ADMINS, description=N_("QR code for feedback"))
+    router.button("case:open", cases.open_case, audiences=STAFF)
+    router.button("case:assign", cases.choose_unit, audiences=ADMINS)
+    router.button("case:to", cases.assign_case, audiences=ADMINS)
+    router.button("case:refuse", cases.start_refusal, audiences=ADMINS)
+    router.button("case:merge", cases.start_merge, audiences=ADMINS)
+    router.button("case:complex", cases.mark_complex, audiences=STAFF)
+    router.button("case:answer", cases.start_answer, audiences=STAFF)
+    router.button("case:approve", cases.approve_answer, audiences=LEADERS)
+    router.step(cases.REFUSE_FLOW, "reason", cases.receive_refusal)
+    router.step(cases.MERGE_FLOW, "target", cases.receive_merge_target)
+    router.step(cases.ANSWER_FLOW, "text", cases.receive_answer)
+
     router.attachment(plans.receive_file)
     router.step(plans.FLOW, "year", plans.receive_year)
     router.button("plan:confirm", plans.confirm_import, audiences=ADMINS)

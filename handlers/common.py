@@ -3,18 +3,24 @@
 from __future__ import annotations
 
 from bot.context import Context
+from bot.feedback.catalog import normalize_code
 from bot.i18n import SUPPORTED, Translator
 from bot.invites import InviteError
 from bot.messages import Button
 from bot.roles import Audience, audience_label, audiences_of
 from db.queries import invites, orgs, people
+from handlers import citizen
+from handlers.cases import FEEDBACK_START
 
 LANGUAGE_NAMES = {"vi": "Tiếng Việt", "en": "English"}
 JOIN_FLOW = "join"
 
 
 async def start_bot(ctx: Context) -> None:
-    """Greet the person, or redeem the invite code carried by a deep link."""
+    """Greet the person, open the feedback dialog, or redeem the invite code of a deep link."""
+    if ctx.args == (FEEDBACK_START,):
+        await citizen.start_feedback(ctx)
+        return
     if ctx.args:
         await _redeem(ctx, " ".join(ctx.args))
         return
@@ -25,7 +31,8 @@ async def start_bot(ctx: Context) -> None:
             "can do.",
             name=ctx.person.display_name,
             org=ctx.deployment.settings.org_name,
-        )
+        ),
+        [[Button(ctx._("Send feedback"), "fb:start")]],
     )
 
 
@@ -138,5 +145,8 @@ async def cancel_dialog(ctx: Context) -> None:
 
 
 async def hint_unknown(ctx: Context) -> None:
-    """Answer text that no command or dialog claims with a short hint."""
+    """Answer a tracking code with its case; any other unclaimed text with a short hint."""
+    if normalize_code((ctx.incoming.text or "")[:40]) is not None:
+        await citizen.track_case(ctx)
+        return
     ctx.reply(ctx._("I did not understand that. Send /help to see what I can do."))

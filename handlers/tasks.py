@@ -38,7 +38,16 @@ async def list_tasks(ctx: Context) -> None:
         ctx.reply(ctx._("You have no tasks from the plans."))
         return
     today = _today(ctx)
-    groups: dict[str, list[str]] = {}
+    order = (
+        ctx._("Overdue"),
+        ctx._("Due in the next 14 days"),
+        ctx._("Later"),
+        ctx._("Ongoing"),
+        ctx._("Waiting for an event"),
+        ctx._("Without a date"),
+        ctx._("Done"),
+    )
+    groups: dict[str, list[str]] = {group: [] for group in order}
     for task in tasks:
         occurrence = plans.next_due(task)
         if occurrence is not None and occurrence.due_date < today:
@@ -58,6 +67,8 @@ async def list_tasks(ctx: Context) -> None:
         groups.setdefault(group, []).append(_line(ctx, task, occurrence))
     lines: list[str] = []
     for group, items in groups.items():
+        if not items:
+            continue
         lines.append(f"\n{group} ({ctx.t.number(len(items))}):")
         lines += items[:LISTED_PER_GROUP]
         if len(items) > LISTED_PER_GROUP:

@@ -135,6 +135,8 @@ class Sweeper:
             occurrence_ids = {int(r.params["occurrence"]) for r in rows if r.kind == "reminder"}
             task_ids = {int(r.params["task"]) for r in rows if r.kind in {"checkin", "event_check"}}
             occurrences, tasks = await reminders.subjects(session, occurrence_ids, task_ids)
+            case_ids = {int(r.params["case"]) for r in rows if r.kind == "case_reminder"}
+            case_states = await reminders.case_subjects(session, case_ids)
             undated_orgs = {r.org_id for r in rows if r.kind == "undated" and r.org_id}
             undated = sum([await reminders.undated_count(session, o) for o in undated_orgs])
             locale = await reminders.person_locale(session, person) or self._default_locale
@@ -148,6 +150,7 @@ class Sweeper:
             now,
             now.astimezone(self._tz).date(),
             cal,
+            case_states,
         )
         stats.stale += len(rendered.stale)
         await self._settle(rendered.stale, OutboxStatus.CANCELLED, now)

@@ -111,7 +111,9 @@ class ConsoleChat:
             display_name=self.name,
             language_code=None,
         )
-        if text.isdigit() and self._buttons:
+        # Only a number that fits the buttons on screen presses one; longer digit strings
+        # (a phone number) are text.
+        if text.isdigit() and len(text) <= 2 and self._buttons:
             index = int(text) - 1
             if 0 <= index < len(self._buttons) and self._buttons[index].data:
                 return replace(base, button=self._buttons[index].data)

@@ -18,7 +18,7 @@ from bot.reminders.ladder import (
 from bot.reminders.policy import ReminderPolicy
 from bot.workcal import WorkCalendar
 from db.queries.outbox import Wanted
-from db.queries.reminders import DueFact, OrgFacts
+from db.queries.reminders import CaseFact, DueFact, OrgFacts
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,6 +49,15 @@ def _recipients(facts: OrgFacts, step: Step, due: DueFact) -> Iterator[tuple[int
         ]
         first = due.lead[0] if due.lead else None
         yield from overseers or [(p, first) for p in facts.leaders]
+
+
+def _case_recipients(facts: OrgFacts, case: CaseFact, audience: str) -> list[int]:
+    if audience == "leaders":
+        overseers = facts.unit_leaders.get(case.unit_id, []) if case.unit_id else []
+        return list(overseers) or list(facts.leaders)
+    if case.phase == "accept" or case.unit_id is None:
+        return list(facts.admins)
+    return list(facts.officials.get(case.unit_id, []))
 
 
 def _planned(
@@ -169,6 +178,26 @@ def plan_window(
                         key=f"u:{facts.org_id}:{day}:{person}",
                         kind="undated",
                         params={"org": facts.org_id},
+                    )
+                )
+    for case in facts.cases:
+        for step in occurrence_steps(case.due, calendar, policy, end):
+            if step.day < start or step.audience == "partner":
+                continue
+            for person in _case_recipients(facts, case, step.audience):
+                add(
+                    _planned(
+                        facts,
+                        moment=send_at(step.day, policy, tz),
+                        person=person,
+                        unit=case.unit_id,
+                        task_id=None,
+                        code=case.code,
+                        step=f"case-{case.phase}-{step.name}",
+                        key=f"k:{case.case_id}:{case.phase}:{step.name}:{step.audience}:"
+                        f"{step.day}:{person}",
+                        kind="case_reminder",
+                        params={"case": case.case_id, "phase": case.phase, "step": step.name},
                     )
                 )
     out.sort(key=lambda p: (p.send_at, p.person_id, p.wanted.key))

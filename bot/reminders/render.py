@@ -11,7 +11,7 @@ from bot.i18n import Translator
 from bot.messages import Button, Reply
 from bot.plans.preview import shorten
 from bot.workcal import WorkCalendar
-from db.queries.reminders import Subject
+from db.queries.reminders import CaseSubject, Subject
 
 AWAY_AFTER: Final = timedelta(hours=2)
 MAX_BUTTONS: Final = 8
@@ -84,6 +84,7 @@ def render_bundle(
     now: datetime,
     today: date,
     cal: WorkCalendar,
+    cases: dict[int, CaseSubject] | None = None,
 ) -> Rendered:
     """Compose one message from a person's due rows; rows about settled things are stale."""
     lines: list[str] = []
@@ -91,7 +92,7 @@ def render_bundle(
     stale: list[int] = []
     seen: set[tuple[str, int]] = set()
     for row in rows:
-        line, subject_key = _line(row, occurrences, tasks, undated, t, today, cal)
+        line, subject_key = _line(row, occurrences, tasks, undated, t, today, cal, cases or {})
         if line is None:
             stale.append(row.id)
             continue
@@ -118,8 +119,15 @@ def _line(
     t: Translator,
     today: date,
     cal: WorkCalendar,
+    cases: dict[int, CaseSubject],
 ) -> tuple[str | None, tuple[str, int]]:
     params = row.params
+    if row.kind == "case_reminder":
+        case_id = int(params.get("case", 0))
+        case = cases.get(case_id)
+        if case is None or case.phase != params.get("phase") or case.due is None:
+            return None, ("case", case_id)
+        return _case_line(t, case, str(params.get("step")), today, cal), ("case", case_id)
     if row.kind == "reminder":
         occ_id = int(params.get("occurrence", 0))
         subject = occurrences.get(occ_id)
@@ -163,6 +171,49 @@ def _line(
     if row.kind == "notice":
         return _notice(t, params), ("notice", row.id)
     return None, ("unknown", row.id)
+
+
+def _case_line(
+    t: Translator, case: CaseSubject, step: str, today: date, cal: WorkCalendar
+) -> str | None:
+    due = case.due
+    if due is None:
+        return None
+    what = (
+        t._("feedback {code} must be accepted or refused", code=case.code)
+        if case.phase == "accept"
+        else t._("feedback {code} must be answered", code=case.code)
+    )
+    if due > today:
+        if not step.startswith("before"):
+            return None
+        left = cal.working_days_between(today, due)
+        return (
+            "📨 "
+            + what
+            + " "
+            + t.ngettext(
+                "by {date} (in {n} working day)",
+                "by {date} (in {n} working days)",
+                left,
+                date=t.date(due),
+            )
+        )
+    if due == today:
+        return "📨 " + what + " " + t._("today")
+    if step.startswith("before") or step == "due":
+        return None
+    return (
+        "⚠️ "
+        + what
+        + " "
+        + t.ngettext(
+            "— overdue since {date}, {n} day late",
+            "— overdue since {date}, {n} days late",
+            (today - due).days,
+            date=t.date(due),
+        )
+    )
 
 
 def _day(t: Translator, value: object) -> str:
@@ -214,6 +265,52 @@ def _notice(t: Translator, params: dict[str, Any]) -> str | None:
             code=code,
             current=_day(t, params.get("current")),
         )
+    if notice == "new_case":
+        return "📨 " + t._("New feedback {code} is waiting in /inbox.", code=code)
+    if notice == "case_assigned":
+        return "📨 " + t._("Feedback {code} is assigned to your unit. See /cases.", code=code)
+    if notice == "case_reopened":
+        return "🔁 " + t._("The citizen was not satisfied; {code} is reopened.", code=code)
+    if notice == "answer_approval":
+        return "🖊 " + t._("The answer to {code} waits for your approval.", code=code)
+    if notice == "case":
+        return _case_step(t, params)
+    return None
+
+
+def _case_step(t: Translator, params: dict[str, Any]) -> str | None:
+    code = str(params.get("code", ""))
+    step = params.get("step")
+    if step == "assigned":
+        due = params.get("due")
+        head = t._(
+            "Your feedback {code} is accepted and handled by {unit}.",
+            code=code,
+            unit=str(params.get("unit", "")),
+        )
+        return head + (" " + t._("Answer due by {date}.", date=_day(t, due)) if due else "")
+    if step == "refused":
+        return t._(
+            "Your feedback {code} was not accepted: {reason}",
+            code=code,
+            reason=str(params.get("text", "")),
+        )
+    if step == "merged":
+        return t._(
+            "Your feedback {code} is joined to {target}, which deals with the same matter.",
+            code=code,
+            target=str(params.get("target", "")),
+        )
+    if step == "complex":
+        due = params.get("due")
+        head = t._("Your feedback {code} needs more time because it is complex.", code=code)
+        return head + (" " + t._("Answer due by {date}.", date=_day(t, due)) if due else "")
+    if step == "answered":
+        return t._(
+            "The answer to your feedback {code}:\n{text}\n\nHow satisfied are you?",
+            code=code,
+            text=str(params.get("text", "")),
+        )
     return None
 
 
@@ -248,6 +345,11 @@ def _buttons(
         ]
         for request in requests[: MAX_BUTTONS // 2]
     ]
+    decisions += [
+        _case_buttons(t, row.params)
+        for row in rows
+        if row.id in covered and row.kind == "notice" and _case_buttons(t, row.params)
+    ][: MAX_BUTTONS // 2]
     if len(subjects) == 1 and not decisions:
         subject = next(iter(subjects.values()))
         return action_buttons(t, subject.task_id, subject.occurrence_id, subject.kind)
@@ -255,6 +357,20 @@ def _buttons(
         [Button(t._("Open {code}", code=s.code)[:60], f"task:open:{s.task_id}")]
         for s in list(subjects.values())[: MAX_BUTTONS - len(decisions)]
     ]
+
+
+def _case_buttons(t: Translator, params: dict[str, Any]) -> list[Button]:
+    case = params.get("case")
+    notice = params.get("notice")
+    if notice == "case" and params.get("step") == "answered":
+        return [
+            Button(t._("Satisfied"), f"fb:rate:{case}:satisfied"),
+            Button(t._("Neutral"), f"fb:rate:{case}:neutral"),
+            Button(t._("Not satisfied"), f"fb:rate:{case}:unsatisfied"),
+        ]
+    if notice in {"new_case", "case_assigned", "case_reopened", "answer_approval"}:
+        return [Button(str(params.get("code", "")), f"case:open:{case}")]
+    return []
 
 
 def action_buttons(

@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.models import OutboxMessage, OutboxStatus
 
-REMINDER_KINDS = ("reminder", "checkin", "event_check", "undated")
+REMINDER_KINDS = ("reminder", "checkin", "event_check", "undated", "case_reminder")
 
 
 @dataclass(frozen=True, slots=True)

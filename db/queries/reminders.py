@@ -11,6 +11,8 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.models import (
+    Case,
+    CaseStatus,
     Identity,
     Membership,
     Occurrence,
@@ -62,6 +64,17 @@ class TaskFact:
     year: int
 
 
+@dataclass(frozen=True, slots=True)
+class CaseFact:
+    """An open feedback case with a legal deadline in its current phase."""
+
+    case_id: int
+    code: str
+    phase: str
+    due: date
+    unit_id: int | None
+
+
 @dataclass(slots=True)
 class OrgFacts:
     """Everything the planner reads about one organization."""
@@ -76,6 +89,7 @@ class OrgFacts:
     unit_names: dict[int, str] = field(default_factory=dict)
     due: list[DueFact] = field(default_factory=list)
     undated: list[TaskFact] = field(default_factory=list)
+    cases: list[CaseFact] = field(default_factory=list)
 
 
 async def orgs_with_plans(session: AsyncSession) -> list[int]:
@@ -156,7 +170,59 @@ async def load_facts(session: AsyncSession, org_id: int, task_id: int | None = N
     )
     for tid, code, kind, year in tasks:
         facts.undated.append(TaskFact(tid, code, kind, tuple(lead[tid]), tid in pending, year))
+    if task_id is None:
+        facts.cases = await _case_facts(session, org_id)
     return facts
+
+
+async def _case_facts(session: AsyncSession, org_id: int) -> list[CaseFact]:
+    open_statuses = (
+        CaseStatus.NEW,
+        CaseStatus.ASSIGNED,
+        CaseStatus.REOPENED,
+        CaseStatus.AWAITING_APPROVAL,
+    )
+    rows = await session.execute(
+        select(
+            Case.id, Case.code, Case.status, Case.accept_due, Case.answer_due, Case.unit_id
+        ).where(Case.org_id == org_id, Case.status.in_(open_statuses))
+    )
+    facts = []
+    for case_id, code, status, accept_due, answer_due, unit_id in rows.tuples():
+        if status == CaseStatus.NEW and accept_due is not None:
+            facts.append(CaseFact(case_id, code, "accept", accept_due, None))
+        elif status != CaseStatus.NEW and answer_due is not None:
+            facts.append(CaseFact(case_id, code, "answer", answer_due, unit_id))
+    return facts
+
+
+@dataclass(frozen=True, slots=True)
+class CaseSubject:
+    """A case a reminder is about, as it stands at send time."""
+
+    code: str
+    phase: str | None
+    due: date | None
+
+
+async def case_subjects(session: AsyncSession, case_ids: set[int]) -> dict[int, CaseSubject]:
+    """The cases that rows refer to, with their current phase and deadline."""
+    if not case_ids:
+        return {}
+    rows = await session.execute(
+        select(Case.id, Case.code, Case.status, Case.accept_due, Case.answer_due).where(
+            Case.id.in_(case_ids)
+        )
+    )
+    out: dict[int, CaseSubject] = {}
+    for case_id, code, status, accept_due, answer_due in rows.tuples():
+        if status == CaseStatus.NEW:
+            out[case_id] = CaseSubject(code, "accept", accept_due)
+        elif status in {CaseStatus.ASSIGNED, CaseStatus.REOPENED, CaseStatus.AWAITING_APPROVAL}:
+            out[case_id] = CaseSubject(code, "answer", answer_due)
+        else:
+            out[case_id] = CaseSubject(code, None, None)
+    return out
 
 
 @dataclass(frozen=True, slots=True)

@@ -18,11 +18,13 @@ from sqlalchemy import select
 
 from bot.channels.base import Sender
 from bot.clock import ManualClock
+from bot.i18n import Translator
 from bot.messages import Attachment, Incoming, Outcome, Reply
 from bot.plans import ParsedPlan, ParsedTask
 from bot.plans.importer import import_plan
 from bot.reminders.scheduling import replan
 from bot.runtime import Runtime
+from bot.workcal import WorkCalendar
 from db.models import AuditEntry, Identity, Occurrence, OutboxMessage, TaskEvent
 from db.models import Person as PersonRow
 from db.models import Role
@@ -332,3 +334,13 @@ def local_day(moment: datetime, runtime: Runtime) -> date:
 def params_of(row: OutboxMessage) -> dict[str, Any]:
     """An outbox row's parameters."""
     return dict(row.params)
+
+
+def en_date(day: date) -> str:
+    """A date as an English reader sees it."""
+    return Translator("en").date(day)
+
+
+def working_calendar() -> WorkCalendar:
+    """The national working-day calendar (the office has no local overrides)."""
+    return WorkCalendar()

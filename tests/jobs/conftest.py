@@ -200,8 +200,7 @@ class World:
                 for i, u in enumerate(ids)
             ]
             task.occurrences = [
-                Occurrence(planned_date=d, due_date=d, status=OccurrenceStatus.PENDING)
-                for d in due
+                Occurrence(planned_date=d, due_date=d, status=OccurrenceStatus.PENDING) for d in due
             ]
             session.add(task)
             await session.flush()

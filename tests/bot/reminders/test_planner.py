@@ -87,8 +87,16 @@ def test_overdue_items_are_raised_again_to_the_lead_only() -> None:
     f.due.append(DueFact(501, 50, "1.1", D(2024, 3, 1), (LEAD,), (PARTNER,)))
     got = by_person(plan_window(f, CAL, POLICY, VN, D(2024, 3, 5), D(2024, 3, 25)))
     assert got == {
-        ANH: [(D(2024, 3, 11), "reraise1"), (D(2024, 3, 18), "reraise2"), (D(2024, 3, 25), "reraise3")],
-        BINH: [(D(2024, 3, 11), "reraise1"), (D(2024, 3, 18), "reraise2"), (D(2024, 3, 25), "reraise3")],
+        ANH: [
+            (D(2024, 3, 11), "reraise1"),
+            (D(2024, 3, 18), "reraise2"),
+            (D(2024, 3, 25), "reraise3"),
+        ],
+        BINH: [
+            (D(2024, 3, 11), "reraise1"),
+            (D(2024, 3, 18), "reraise2"),
+            (D(2024, 3, 25), "reraise3"),
+        ],
     }
 
 
@@ -153,7 +161,9 @@ def test_admins_are_asked_weekly_about_undated_tasks() -> None:
         (HOA, day) for day in weekly_days(D(2024, 2, 1), D(2024, 2, 29), CAL)
     ]
     assert Counter(p.step for p in planned) == {"undated": 4}
-    assert plan_window(f, CAL, POLICY, VN, D(2024, 2, 1), D(2024, 2, 29), include_undated=False) == []
+    assert (
+        plan_window(f, CAL, POLICY, VN, D(2024, 2, 1), D(2024, 2, 29), include_undated=False) == []
+    )
 
 
 def test_an_undated_task_that_got_a_date_is_no_longer_asked_about() -> None:

@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta
-from typing import Any
 from zoneinfo import ZoneInfo
 
 from bot.i18n import Translator
-from bot.reminders.render import AWAY_AFTER, Row, action_buttons, render_bundle
+from bot.reminders.render import AWAY_AFTER, Rendered, Row, action_buttons, render_bundle
 from bot.workcal import WorkCalendar
 from db.queries.reminders import Subject
 
@@ -37,11 +36,22 @@ def task(task_id: int, kind: str, *, active: bool = True) -> Subject:
     return Subject(task_id, f"{task_id}.9", f"Ongoing {task_id}", "all year", active, kind)
 
 
-def reminder(row_id: int, occurrence: int, step: str, audience: str = "lead", due_at: datetime = EIGHT) -> Row:
-    return Row(row_id, "reminder", {"occurrence": occurrence, "step": step, "audience": audience}, due_at)
+def reminder(
+    row_id: int, occurrence: int, step: str, audience: str = "lead", due_at: datetime = EIGHT
+) -> Row:
+    return Row(
+        row_id, "reminder", {"occurrence": occurrence, "step": step, "audience": audience}, due_at
+    )
 
 
-def render(rows: list[Row], occurrences: dict[int, Subject], tasks: dict[int, Subject] | None = None, *, undated: int = 0, now: datetime = NOW) -> Any:
+def render(
+    rows: list[Row],
+    occurrences: dict[int, Subject],
+    tasks: dict[int, Subject] | None = None,
+    *,
+    undated: int = 0,
+    now: datetime = NOW,
+) -> Rendered:
     return render_bundle(rows, occurrences, tasks or {}, undated, EN, now, now.date(), CAL)
 
 
@@ -55,7 +65,11 @@ def test_a_single_reminder_reads_how_many_working_days_are_left() -> None:
     assert out.covered == [1]
     assert out.stale == []
     assert out.reply.buttons == action_buttons(EN, 70, 7, "once")
-    assert [b.data for b in out.reply.buttons[0]] == ["occ:done:7", "occ:progress:7", "occ:blocked:7"]
+    assert [b.data for b in out.reply.buttons[0]] == [
+        "occ:done:7",
+        "occ:progress:7",
+        "occ:blocked:7",
+    ]
 
 
 def test_partners_are_asked_to_help_and_one_day_is_singular() -> None:
@@ -97,7 +111,13 @@ def test_everything_due_for_a_person_is_bundled_into_one_message() -> None:
     text = out.reply.text
     assert text.startswith("You have 4 reminders:\n")
     assert "While you were away" not in text
-    for part in ("[7.1]", "[8.1]", "[90.9]", "ongoing: please send a short progress note", "3 tasks have no date yet"):
+    for part in (
+        "[7.1]",
+        "[8.1]",
+        "[90.9]",
+        "ongoing: please send a short progress note",
+        "3 tasks have no date yet",
+    ):
         assert part in text
     assert out.covered == [1, 2, 3, 4]
     assert [[b.data for b in row] for row in out.reply.buttons] == [
@@ -109,7 +129,9 @@ def test_everything_due_for_a_person_is_bundled_into_one_message() -> None:
 
 def test_two_rows_about_one_occurrence_make_one_line() -> None:
     earlier = EIGHT - timedelta(days=1)
-    out = render([reminder(1, 7, "before1", due_at=earlier), reminder(2, 7, "due")], {7: occ(7, TODAY)})
+    out = render(
+        [reminder(1, 7, "before1", due_at=earlier), reminder(2, 7, "due")], {7: occ(7, TODAY)}
+    )
     assert out.reply is not None
     assert out.reply.text.count("[7.1]") == 1
     assert "You have" not in out.reply.text
@@ -121,7 +143,8 @@ def test_rows_late_by_more_than_a_while_say_while_you_were_away() -> None:
     rows = [reminder(1, 7, "before3")]
     fresh = render(rows, {7: occ(7, due)}, now=EIGHT + AWAY_AFTER)
     late = render(rows, {7: occ(7, due)}, now=EIGHT + AWAY_AFTER + timedelta(minutes=1))
-    assert fresh.reply is not None and late.reply is not None
+    assert fresh.reply is not None
+    assert late.reply is not None
     assert not fresh.reply.text.startswith("While you were away:")
     assert late.reply.text.startswith("While you were away:\n⏰ [7.1]")
 
@@ -199,4 +222,6 @@ def test_an_extension_request_comes_with_decision_buttons() -> None:
     out = render([row], {})
     assert out.reply is not None
     assert f"from {EN.date(date(2024, 3, 8))} to {EN.date(date(2024, 3, 22))}" in out.reply.text
-    assert [[b.data for b in r] for r in out.reply.buttons] == [["ext:approve:44", "ext:decline:44"]]
+    assert [[b.data for b in r] for r in out.reply.buttons] == [
+        ["ext:approve:44", "ext:decline:44"]
+    ]

@@ -1,0 +1,597 @@
+"""Citizens send feedback through a short guided dialog, track it, and rate the answer."""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import datetime, time
+from typing import Final
+
+from bot.context import Context
+from bot.feedback import deadlines
+from bot.feedback.catalog import (
+    KINDS,
+    TOPICS,
+    format_code,
+    kind_label,
+    normalize_code,
+    topic_label,
+)
+from bot.feedback.views import case_card, seal_contact, status_label, unseal_contact
+from bot.messages import Button
+from bot.reminders.notices import notify
+from bot.reminders.scheduling import replan
+from bot.roles import Audience
+from db.models import Case, CaseKind, CaseStatus, Rating, Role
+from db.queries import calendar, cases, progress, uploads
+
+FLOW: Final = "fb"
+RATE_FLOW: Final = "fbrate"
+TEXT_LIMIT: Final = 4000
+FILE_LIMIT: Final = 10 * 1024 * 1024
+FILES_PER_CASE: Final = 5
+FIELD_LIMIT: Final = 300
+
+
+def _today_start(ctx: Context) -> datetime:
+    tz = ctx.deployment.settings.tz
+    return datetime.combine(ctx.now.astimezone(tz).date(), time.min, tzinfo=tz)
+
+
+def _skip(ctx: Context, step: str) -> list[list[Button]]:
+    return [[Button(ctx._("Skip"), f"fb:next:{step}")]]
+
+
+async def _in_step(ctx: Context, *steps: str) -> bool:
+    if ctx.dialog is None or ctx.dialog.flow != FLOW or ctx.dialog.step not in steps:
+        ctx.reply(ctx._("This button is no longer valid. Nothing was changed."))
+        return False
+    return True
+
+
+async def start_feedback(ctx: Context) -> None:
+    """Open the feedback dialog: first, the kind."""
+    limit = ctx.deployment.settings.feedback_daily_limit
+    if await cases.sent_since(ctx.session, ctx.person.id, _today_start(ctx)) >= limit:
+        ctx.reply(
+            ctx.t.ngettext(
+                "You have sent {n} case today, the most allowed. Please write again tomorrow.",
+                "You have sent {n} cases today, the most allowed. Please write again tomorrow.",
+                limit,
+            )
+        )
+        return
+    await ctx.start_dialog(FLOW, "kind", {"files": []})
+    lines = [ctx._("What would you like to send? (/cancel to stop)")]
+    lines += [f"• {ctx._(k.label)}: {ctx._(k.explanation)}" for k in KINDS.values()]
+    ctx.reply(
+        "\n".join(lines),
+        [[Button(ctx._(k.label), f"fb:kind:{k.kind.value}")] for k in KINDS.values()],
+    )
+
+
+async def pick_kind(ctx: Context) -> None:
+    """Take the kind and ask for the topic."""
+    if not await _in_step(ctx, "kind") or not ctx.args or ctx.args[0] not in set(CaseKind):
+        return
+    await ctx.move_dialog("topic", kind=ctx.args[0])
+    keys = list(TOPICS)
+    rows = [
+        [Button(topic_label(k, ctx.t), f"fb:topic:{k}") for k in keys[i : i + 3]]
+        for i in range(0, len(keys), 3)
+    ]
+    ctx.reply(ctx._("What is it about?"), rows)
+
+
+async def pick_topic(ctx: Context) -> None:
+    """Take the topic and ask for the text."""
+    if not await _in_step(ctx, "topic") or not ctx.args or ctx.args[0] not in TOPICS:
+        return
+    await ctx.move_dialog("text", topic=ctx.args[0])
+    ctx.reply(
+        ctx._(
+            "Please describe it in your own words (at most {limit} characters).",
+            limit=TEXT_LIMIT,
+        )
+    )
+
+
+async def receive_text(ctx: Context) -> None:
+    """Take the description, exactly as written, and offer to add photos or files."""
+    text = ctx.incoming.text or ""
+    if not text.strip():
+        ctx.reply(ctx._("Please write the description as text (or /cancel)."))
+        return
+    if len(text) > TEXT_LIMIT:
+        ctx.reply(
+            ctx._(
+                "That is {n} characters; please keep it under {limit}. Nothing was saved yet.",
+                n=len(text),
+                limit=TEXT_LIMIT,
+            )
+        )
+        return
+    await ctx.move_dialog("files", text=text)
+    ctx.reply(
+        ctx._("You can send photos or files now (up to {n}), or skip.", n=FILES_PER_CASE),
+        _skip(ctx, "files"),
+    )
+
+
+async def receive_file(ctx: Context) -> None:
+    """Keep a photo or file for the case."""
+    attachment = ctx.incoming.attachment
+    if ctx.dialog is None:
+        return
+    if attachment is None:
+        ctx.reply(ctx._("Send a photo or file, or press Skip."), _skip(ctx, "files"))
+        return
+    files = list(ctx.dialog.data.get("files", []))
+    if len(files) >= FILES_PER_CASE:
+        ctx.reply(ctx._("That is the most files one case can carry."), _skip(ctx, "files"))
+        return
+    if attachment.size is not None and attachment.size > FILE_LIMIT:
+        ctx.reply(ctx._("That file is too large (at most 10 MB)."), _skip(ctx, "files"))
+        return
+    content = await attachment.read()
+    if len(content) > FILE_LIMIT:
+        ctx.reply(ctx._("That file is too large (at most 10 MB)."), _skip(ctx, "files"))
+        return
+    upload = await uploads.save_upload(
+        ctx.session,
+        person_id=ctx.person.id,
+        filename=attachment.filename,
+        content=content,
+        now=ctx.now,
+    )
+    await ctx.move_dialog("files", files=[*files, upload.id])
+    ctx.reply(
+        ctx.t.ngettext(
+            "{n} file received. Send more or press Done.",
+            "{n} files received. Send more or press Done.",
+            len(files) + 1,
+        ),
+        [[Button(ctx._("Done"), "fb:next:files")]],
+    )
+
+
+async def next_step(ctx: Context) -> None:
+    """Move past an optional step (files, place, contact)."""
+    step = ctx.args[0] if ctx.args else ""
+    if step == "files" and await _in_step(ctx, "files"):
+        await _ask_place(ctx)
+    elif step == "place" and await _in_step(ctx, "place"):
+        await _ask_name(ctx)
+    elif step == "contact" and await _in_step(ctx, "name", "phone"):
+        await _ask_publish(ctx)
+
+
+async def _ask_place(ctx: Context) -> None:
+    await ctx.move_dialog("place")
+    ctx.reply(
+        ctx._("Where is it? Share a location or type the address, or skip."),
+        _skip(ctx, "place"),
+    )
+
+
+async def receive_place(ctx: Context) -> None:
+    """Take a shared location or a typed address."""
+    location = ctx.incoming.location
+    if location is not None:
+        await ctx.move_dialog("place", lat=location.latitude, lon=location.longitude)
+    else:
+        address = (ctx.incoming.text or "").strip()
+        if not address or len(address) > FIELD_LIMIT:
+            ctx.reply(
+                ctx._(
+                    "Type the address (at most {limit} characters) or press Skip.",
+                    limit=FIELD_LIMIT,
+                ),
+                _skip(ctx, "place"),
+            )
+            return
+        await ctx.move_dialog("place", address=address)
+    await _ask_name(ctx)
+
+
+def _required(ctx: Context) -> bool:
+    return ctx.dialog is not None and KINDS[CaseKind(ctx.dialog.data["kind"])].identity_required
+
+
+async def _ask_name(ctx: Context) -> None:
+    await ctx.move_dialog("name")
+    if _required(ctx):
+        kind = CaseKind(ctx.dialog.data["kind"]) if ctx.dialog else CaseKind.COMPLAINT
+        why = (
+            ctx._("The law requires a denouncer's name and address; they are kept secret.")
+            if kind == CaseKind.DENUNCIATION
+            else ctx._("The law requires a complainant's name and address.")
+        )
+        ctx.reply(why + "\n" + ctx._("Please send your full name."))
+    else:
+        ctx.reply(
+            ctx._("Your name, if you want an answer in person (optional):"),
+            _skip(ctx, "contact"),
+        )
+
+
+async def receive_name(ctx: Context) -> None:
+    """Take the sender's name and ask how to reach them."""
+    name = " ".join((ctx.incoming.text or "").split())
+    if not name or len(name) > 120 or name.startswith("/"):
+        ctx.reply(ctx._("Please send your full name as text (at most 120 characters)."))
+        return
+    await ctx.move_dialog("phone", name=name)
+    text = ctx._("Your phone number or address for the answer:")
+    ctx.reply(text, [] if _required(ctx) else _skip(ctx, "contact"))
+
+
+async def receive_phone(ctx: Context) -> None:
+    """Take the phone number or address."""
+    contact = " ".join((ctx.incoming.text or "").split())
+    if not contact or len(contact) > FIELD_LIMIT or contact.startswith("/"):
+        ctx.reply(ctx._("Please send a phone number or an address as text."))
+        return
+    await ctx.move_dialog("phone", phone=contact)
+    await _ask_publish(ctx)
+
+
+async def _ask_publish(ctx: Context) -> None:
+    if ctx.dialog is None:
+        return
+    if _required(ctx) and not ctx.dialog.data.get("phone"):
+        ctx.reply(ctx._("This kind of feedback needs your name and contact; please send them."))
+        return
+    if CaseKind(ctx.dialog.data["kind"]) == CaseKind.DENUNCIATION:
+        await _ask_consent(ctx, publish=False)
+        return
+    await ctx.move_dialog("publish")
+    ctx.reply(
+        ctx._("May we publish your question and our answer, without your name?"),
+        [
+            [
+                Button(ctx._("Yes, without my name"), "fb:publish:yes"),
+                Button(ctx._("No"), "fb:publish:no"),
+            ]
+        ],
+    )
+
+
+async def pick_publish(ctx: Context) -> None:
+    """Take the publishing choice and ask for consent."""
+    if not await _in_step(ctx, "publish") or not ctx.args or ctx.args[0] not in {"yes", "no"}:
+        return
+    await _ask_consent(ctx, publish=ctx.args[0] == "yes")
+
+
+async def _ask_consent(ctx: Context, *, publish: bool) -> None:
+    await ctx.move_dialog("consent", publish=publish)
+    ctx.reply(
+        ctx._(
+            "To handle your feedback, the commune stores what you sent and how to reach you. "
+            "Only the officials handling it and the leaders can see your contact details. "
+            "Do you agree?"
+        ),
+        [
+            [
+                Button(ctx._("I agree"), "fb:consent:yes"),
+                Button(ctx._("I do not agree"), "fb:consent:no"),
+            ]
+        ],
+    )
+
+
+async def pick_consent(ctx: Context) -> None:
+    """Show the summary to confirm, or stop without saving."""
+    if not await _in_step(ctx, "consent") or not ctx.args or ctx.args[0] not in {"yes", "no"}:
+        return
+    if ctx.args[0] == "no":
+        await _drop_files(ctx)
+        await ctx.end_dialog()
+        ctx.reply(ctx._("Without your agreement we cannot store your feedback. Nothing was saved."))
+        return
+    await ctx.move_dialog("confirm", consent=ctx.now.isoformat())
+    data = ctx.dialog.data if ctx.dialog else {}
+    lines = [
+        ctx._("Please check:"),
+        f"{kind_label(CaseKind(data['kind']), ctx.t)} · {topic_label(str(data['topic']), ctx.t)}",
+        str(data["text"]),
+    ]
+    if data.get("files"):
+        lines.append(ctx.t.ngettext("{n} file", "{n} files", len(data["files"])))
+    if data.get("address"):
+        lines.append(ctx._("Place: {address}", address=data["address"]))
+    if data.get("name"):
+        lines.append(
+            ctx._("Sender: {name}, {contact}", name=data["name"], contact=data.get("phone", "—"))
+        )
+    ctx.reply(
+        "\n".join(lines),
+        [[Button(ctx._("Send"), "fb:confirm:send"), Button(ctx._("Cancel"), "fb:confirm:cancel")]],
+    )
+
+
+async def confirm(ctx: Context) -> None:
+    """Save the case (or offer to join it to the same text sent today)."""
+    if not await _in_step(ctx, "confirm", "duplicate") or not ctx.args or ctx.dialog is None:
+        return
+    choice = ctx.args[0]
+    if choice == "cancel":
+        await _drop_files(ctx)
+        await ctx.end_dialog()
+        ctx.reply(ctx._("Cancelled. Nothing was saved."))
+        return
+    text = str(ctx.dialog.data["text"])
+    digest = hashlib.sha256(" ".join(text.split()).casefold().encode()).hexdigest()
+    earlier = await cases.same_text_since(ctx.session, ctx.person.id, digest, _today_start(ctx))
+    if earlier is not None and choice == "send":
+        await ctx.move_dialog("duplicate", earlier=earlier.id)
+        ctx.reply(
+            ctx._("You sent the same text today as {code}. Join this to it?", code=earlier.code),
+            [
+                [
+                    Button(ctx._("Join to {code}", code=earlier.code), "fb:confirm:join"),
+                    Button(ctx._("Send as new"), "fb:confirm:new"),
+                ]
+            ],
+        )
+        return
+    if earlier is not None and choice == "join":
+        await cases.add_event(
+            ctx.session,
+            earlier.id,
+            action="received",
+            at=ctx.now,
+            actor_id=ctx.person.id,
+            note=ctx._("sent again"),
+        )
+        await _drop_files(ctx)
+        await ctx.end_dialog()
+        ctx.reply(ctx._("Joined to {code}. Follow it with /track {code}.", code=earlier.code))
+        return
+    await _save(ctx, digest)
+
+
+async def _drop_files(ctx: Context) -> None:
+    for upload_id in ctx.dialog.data.get("files", []) if ctx.dialog else []:
+        await uploads.drop_upload(ctx.session, int(upload_id))
+
+
+async def _save(ctx: Context, digest: str) -> None:
+    if ctx.dialog is None:
+        return
+    data = ctx.dialog.data
+    kind = CaseKind(data["kind"])
+    info = KINDS[kind]
+    tz = ctx.deployment.settings.tz
+    received = ctx.now.astimezone(tz).date()
+    cal = await calendar.work_calendar(ctx.session)
+    due = deadlines.on_receipt(kind, received, cal)
+    number = await cases.next_number(ctx.session, info.prefix, received.year)
+    contact = {k: str(data[k]) for k in ("name", "phone") if data.get(k)}
+    files = []
+    for upload_id in data.get("files", []):
+        upload = await uploads.upload_of(ctx.session, ctx.person.id, int(upload_id))
+        if upload is not None:
+            files.append((upload.filename, upload.content))
+            await uploads.drop_upload(ctx.session, upload.id)
+    case = await cases.add_case(
+        ctx.session,
+        Case(
+            code=format_code(info.prefix, received.year, number),
+            org_id=ctx.deployment.root_org_id,
+            citizen_id=ctx.person.id,
+            channel=ctx.incoming.channel,
+            chat_id=ctx.incoming.chat_id,
+            kind=kind,
+            topic=str(data["topic"]),
+            dimension=TOPICS[str(data["topic"])].dimension,
+            text=str(data["text"]),
+            text_hash=digest,
+            address=data.get("address"),
+            latitude=data.get("lat"),
+            longitude=data.get("lon"),
+            contact_sealed=ctx.deployment.sealer.seal(seal_contact(contact)) if contact else None,
+            publishable=bool(data.get("publish")) and not info.confidential,
+            consent_at=datetime.fromisoformat(str(data["consent"])),
+            status=CaseStatus.NEW,
+            received_at=ctx.now,
+            accept_due=due.accept,
+            answer_due=due.answer,
+        ),
+        files,
+    )
+    await cases.add_event(
+        ctx.session, case.id, action="received", at=ctx.now, actor_id=ctx.person.id
+    )
+    await ctx.audit(
+        "case.received",
+        "case",
+        case.id,
+        after={"code": case.code, "kind": kind.value, "topic": case.topic},
+    )
+    admins = await cases.staff_of(ctx.session, case.org_id, [Role.ADMIN])
+    await notify(
+        ctx.session,
+        people=admins,
+        org_id=case.org_id,
+        notice="new_case",
+        params={"case": case.id, "code": case.code, "kind": kind.value},
+        key=f"new-case:{case.id}",
+        now=ctx.now,
+        tz=tz,
+        calendar=cal,
+    )
+    await ctx.end_dialog()
+    await replan(ctx.session, org_id=case.org_id, now=ctx.now, tz=tz)
+    lines = [ctx._("Thank you. Your feedback is received. Tracking code: {code}", code=case.code)]
+    if due.answer:
+        lines.append(
+            ctx._(
+                "Answer due by {date} ({basis}).",
+                date=ctx.t.date(due.answer),
+                basis=due.answer_basis,
+            )
+        )
+    if due.accept:
+        lines.append(
+            ctx._(
+                "It will be accepted or refused by {date} ({basis}).",
+                date=ctx.t.date(due.accept),
+                basis=due.accept_basis,
+            )
+        )
+    lines.append(ctx._("Follow it with /track {code}.", code=case.code))
+    ctx.reply("\n".join(lines))
+
+
+async def _may_see(ctx: Context, case: Case) -> bool:
+    if case.citizen_id == ctx.person.id:
+        return True
+    if case.org_id != ctx.org_id:
+        return False
+    if ctx.is_(Audience.LEADER) or ctx.is_(Audience.ADMIN):
+        return True
+    units = await progress.official_unit_ids(ctx.session, ctx.person.id, ctx.org_id)
+    return case.unit_id is not None and case.unit_id in units
+
+
+async def may_see_contact(ctx: Context, case: Case) -> bool:
+    """Whether this person may read the sender's identity and contact."""
+    if ctx.is_(Audience.LEADER):
+        return True
+    units = await progress.official_unit_ids(ctx.session, ctx.person.id, ctx.org_id)
+    if case.unit_id is not None and case.unit_id in units:
+        return True
+    return ctx.is_(Audience.ADMIN) and not KINDS[case.kind].confidential
+
+
+async def track_case(ctx: Context) -> None:
+    """Show a case's status and history to its sender or to staff with rights."""
+    raw = ctx.args[0] if ctx.args else (ctx.incoming.text or "")
+    code = normalize_code(raw[:40])
+    if code is None:
+        ctx.reply(ctx._("Send /track with your code, for example /track PA-2026-00042."))
+        return
+    case = await cases.case_by_code(ctx.session, code)
+    if case is None or not await _may_see(ctx, case):
+        ctx.reply(ctx._("There is no case {code} for you.", code=code))
+        return
+    staff = case.citizen_id != ctx.person.id
+    contact = None
+    if staff and case.contact_sealed and await may_see_contact(ctx, case):
+        contact = unseal_contact(ctx.deployment.sealer.open(case.contact_sealed))
+    unit = await cases.unit_named(ctx.session, case.unit_id)
+    buttons = rating_buttons(ctx, case) if not staff else []
+    ctx.reply(case_card(case, ctx.t, unit=unit, contact=contact, staff=staff), buttons)
+
+
+def rating_buttons(ctx: Context, case: Case) -> list[list[Button]]:
+    """Rating buttons for an answered case not rated yet."""
+    if case.status != CaseStatus.ANSWERED or case.rating is not None:
+        return []
+    return [
+        [
+            Button(ctx._("Satisfied"), f"fb:rate:{case.id}:satisfied"),
+            Button(ctx._("Neutral"), f"fb:rate:{case.id}:neutral"),
+            Button(ctx._("Not satisfied"), f"fb:rate:{case.id}:unsatisfied"),
+        ]
+    ]
+
+
+async def list_my_cases(ctx: Context) -> None:
+    """List the person's own cases."""
+    mine = await cases.cases_of_citizen(ctx.session, ctx.person.id)
+    if not mine:
+        ctx.reply(ctx._("You have not sent any feedback yet. Send /feedback to start."))
+        return
+    lines = [ctx._("Your cases:")]
+    lines += [f"• {c.code} — {status_label(c.status, ctx.t)}" for c in mine]
+    lines.append(ctx._("Send /track CODE for details."))
+    ctx.reply("\n".join(lines))
+
+
+async def rate_answer(ctx: Context) -> None:
+    """Record the citizen's rating; "not satisfied" asks why and may reopen the case once."""
+    if len(ctx.args) != 2 or not ctx.args[0].isascii() or not ctx.args[0].isdigit():
+        ctx.reply(ctx._("This button is no longer valid. Nothing was changed."))
+        return
+    case = await cases.case_by_id(ctx.session, int(ctx.args[0][:12]))
+    if case is None or case.citizen_id != ctx.person.id or ctx.args[1] not in set(Rating):
+        ctx.reply(ctx._("This button is not for you. Nothing was changed."))
+        return
+    if case.status != CaseStatus.ANSWERED or case.rating is not None:
+        ctx.reply(ctx._("This case was already rated."))
+        return
+    rating = Rating(ctx.args[1])
+    if rating == Rating.UNSATISFIED:
+        await ctx.start_dialog(RATE_FLOW, "reason", {"case": case.id})
+        ctx.reply(ctx._("We are sorry. What is not resolved? (your reason, or /cancel)"))
+        return
+    case.rating = rating
+    case.status = CaseStatus.CLOSED
+    case.closed_at = ctx.now
+    await cases.add_event(ctx.session, case.id, action="rated", at=ctx.now, actor_id=ctx.person.id)
+    await ctx.audit("case.rated", "case", case.id, after={"rating": rating.value})
+    ctx.reply(ctx._("Thank you for your rating. The case is closed."))
+
+
+async def receive_unsatisfied_reason(ctx: Context) -> None:
+    """Reopen the case once with the citizen's reason; the second time it closes unresolved."""
+    if ctx.dialog is None:
+        return
+    reason = (ctx.incoming.text or "").strip()
+    if not reason or len(reason) > TEXT_LIMIT:
+        ctx.reply(
+            ctx._(
+                "Please write your reason as text (at most {limit} characters).", limit=TEXT_LIMIT
+            )
+        )
+        return
+    case = await cases.case_by_id(ctx.session, int(ctx.dialog.data["case"]))
+    await ctx.end_dialog()
+    if case is None or case.citizen_id != ctx.person.id or case.status != CaseStatus.ANSWERED:
+        ctx.reply(ctx._("This button is no longer valid. Nothing was changed."))
+        return
+    case.rating = Rating.UNSATISFIED
+    case.rating_comment = reason
+    tz = ctx.deployment.settings.tz
+    if case.reopened == 0:
+        case.reopened = 1
+        case.status = CaseStatus.REOPENED
+        case.rating = None
+        await cases.add_event(
+            ctx.session, case.id, action="reopened", at=ctx.now, actor_id=ctx.person.id, note=reason
+        )
+        people = await cases.staff_of(ctx.session, case.org_id, [Role.ADMIN])
+        if case.unit_id is not None:
+            people += await cases.officials_of_unit(ctx.session, case.org_id, case.unit_id)
+        await notify(
+            ctx.session,
+            people=people,
+            org_id=case.org_id,
+            notice="case_reopened",
+            params={"case": case.id, "code": case.code},
+            key=f"reopened:{case.id}",
+            now=ctx.now,
+            tz=tz,
+            calendar=await calendar.work_calendar(ctx.session),
+        )
+        await ctx.audit("case.reopened", "case", case.id)
+        ctx.reply(
+            ctx._("The case {code} is reopened; the commune will answer again.", code=case.code)
+        )
+        return
+    case.status = CaseStatus.CLOSED_UNRESOLVED
+    case.closed_at = ctx.now
+    await cases.add_event(
+        ctx.session,
+        case.id,
+        action="closed_unresolved",
+        at=ctx.now,
+        actor_id=ctx.person.id,
+        note=reason,
+    )
+    await ctx.audit("case.closed_unresolved", "case", case.id)
+    ctx.reply(
+        ctx._("Your rating is recorded. The case {code} is closed as not resolved.", code=case.code)
+    )

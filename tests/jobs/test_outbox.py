@@ -1,0 +1,419 @@
+"""The outbox sweep: bundling, working hours, stale rows, retries, unreachable people,
+catch-up after downtime, crashed workers, several workers, and the real Telegram stack."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+from collections import Counter
+from collections.abc import AsyncIterator
+from dataclasses import replace
+from datetime import date, datetime, timedelta
+
+import pytest
+from sqlalchemy import select
+
+from bot.channels.base import TemporaryFailure, Unreachable
+from bot.channels.flood import FloodControl, Limits
+from bot.channels.telegram import TelegramFloodLimiter, TelegramSender, build_application
+from bot.clock import ManualClock
+from bot.runtime import Runtime, open_runtime
+from bot.settings import Settings
+from db.engine import create_engine, session_factory
+from db.models import Occurrence, OccurrenceStatus, OutboxMessage, OutboxStatus, Role, Task, TaskState
+from db.queries import outbox
+from jobs.outbox import BACKOFF, LEASE, MAX_ATTEMPTS, MAX_BACKOFF, Sweeper
+from tests.conftest import Person
+from tests.jobs.conftest import VN, Member, RecordingSender, World, at
+from tests.support.botapi import BotApiEmulator
+
+TOKEN = "123456:TEST-token"
+
+
+def today_of(world: World) -> date:
+    return world.clock.now().astimezone(VN).date()
+
+
+async def official(world: World, name: str) -> tuple[int, Member]:
+    """A unit of its own with one official."""
+    unit = await world.unit(f"Đơn vị {name}")
+    return unit, await world.member(name, Role.OFFICIAL, unit)
+
+
+# -- bundling, hours, stale rows ---------------------------------------------------------
+
+
+async def test_everything_due_for_a_person_goes_out_as_one_message(
+    world: World, sender: RecordingSender
+) -> None:
+    cal = await world.calendar()
+    today = today_of(world)
+    unit_a, anh = await official(world, "Anh")
+    unit_b, binh = await official(world, "Bình")
+    await world.task("1.1", lead=[unit_a], partners=[unit_b], due=[cal.add_working_days(today, 3)])
+    await world.task("1.2", lead=[unit_a], due=[cal.add_working_days(today, 1)])
+    await world.task("1.3", lead=[unit_a], due=[today])
+    await world.plan()
+
+    stats = await world.sweeper(sender).sweep()
+
+    assert stats.messages == 2
+    assert stats.rows == 4
+    [to_anh] = sender.to(anh.chat_id)
+    assert to_anh.text.startswith("You have 3 reminders:\n")
+    for code in ("[1.1]", "[1.2]", "[1.3]"):
+        assert to_anh.text.count(code) == 1
+    assert "in 3 working days" in to_anh.text
+    assert "in 1 working day" in to_anh.text
+    assert "due today" in to_anh.text
+    assert "While you were away" not in to_anh.text
+    [to_binh] = sender.to(binh.chat_id)
+    assert to_binh.text.startswith("🤝 [1.1]")
+    now = world.clock.now()
+    for row in await world.rows():
+        if row.due_at <= now:
+            assert (row.status, row.sent_at, row.claimed_by) == (OutboxStatus.SENT, now, "w1")
+        else:
+            assert row.status == OutboxStatus.PENDING
+
+    again = await world.sweeper(sender).sweep()
+    assert again.messages == 0
+    assert len(sender.sent) == 2
+
+
+async def test_nothing_goes_out_after_hours_or_on_days_off_and_rows_wait(
+    world: World, sender: RecordingSender
+) -> None:
+    # Wednesday 7 Feb 2024 is the last working day before Tết (8-14 Feb).
+    eve = date(2024, 2, 7)
+    world.clock.set(at(eve, 6))
+    cal = await world.calendar()
+    unit, anh = await official(world, "Anh")
+    due = cal.add_working_days(eve, 1)
+    assert due == date(2024, 2, 15)
+    await world.task("1.1", lead=[unit], due=[due])
+    await world.plan()
+    sweeper = world.sweeper(sender)
+
+    quiet = [at(eve, 7, 29), at(eve, 17), at(eve, 22)]
+    quiet += [at(eve + timedelta(days=n), 9) for n in range(1, 8)]  # Tết and the weekend
+    quiet.append(at(due, 7, 29))
+    for moment in quiet:
+        world.clock.set(moment)
+        assert (await sweeper.sweep()).messages == 0
+    assert sender.tries == []
+    assert {r.status for r in await world.rows()} == {OutboxStatus.PENDING}
+
+    world.clock.set(at(due, 8))
+    await sweeper.sweep()
+    [message] = sender.to(anh.chat_id)
+    assert message.at == at(due, 8)
+    assert message.text.startswith("While you were away:\n📌 [1.1]")
+    assert message.text.count("[1.1]") == 1
+    sent = [r for r in await world.rows() if r.status == OutboxStatus.SENT]
+    assert sorted(r.params["step"] for r in sent) == ["before1", "due"]
+
+
+async def test_rows_about_settled_things_are_cancelled_not_sent(
+    world: World, sender: RecordingSender
+) -> None:
+    cal = await world.calendar()
+    today = today_of(world)
+    unit_a, anh = await official(world, "Anh")
+    unit_b, binh = await official(world, "Bình")
+    done_task, (done_occ,) = await world.task("1.1", lead=[unit_a], due=[cal.add_working_days(today, 3)])
+    live_task, _ = await world.task("1.2", lead=[unit_a], due=[cal.add_working_days(today, 1)])
+    removed_task, (removed_occ,) = await world.task(
+        "1.3", lead=[unit_b], due=[cal.add_working_days(today, 7)]
+    )
+    await world.plan()
+    # Settled after planning, before the sweep (no re-plan in between).
+    async with world.sessions.begin() as session:
+        (await session.get_one(Occurrence, done_occ)).status = OccurrenceStatus.DONE
+        (await session.get_one(Task, removed_task)).state = TaskState.REMOVED
+
+    stats = await world.sweeper(sender).sweep()
+
+    [message] = sender.to(anh.chat_id)
+    assert "[1.2]" in message.text
+    assert "[1.1]" not in message.text
+    assert "You have" not in message.text
+    assert sender.to(binh.chat_id) == []
+    assert stats.stale == 2
+    now = world.clock.now()
+    due_rows = [r for r in await world.rows() if r.due_at <= now]
+    assert {r.task_id: r.status for r in due_rows} == {
+        done_task: OutboxStatus.CANCELLED,
+        live_task: OutboxStatus.SENT,
+        removed_task: OutboxStatus.CANCELLED,
+    }
+
+
+# -- failures ------------------------------------------------------------------------------
+
+
+async def one_row_today(world: World) -> tuple[Member, int]:
+    """Anh, with one reminder due now; return Anh and the row."""
+    cal = await world.calendar()
+    unit, anh = await official(world, "Anh")
+    await world.task("1.1", lead=[unit], due=[cal.add_working_days(today_of(world), 3)])
+    await world.plan()
+    [row] = [r for r in await world.rows(anh.id) if r.due_at <= world.clock.now()]
+    return anh, row.id
+
+
+async def reread(world: World, row_id: int) -> OutboxMessage:
+    async with world.sessions() as session:
+        return await session.get_one(OutboxMessage, row_id)
+
+
+async def test_a_temporary_failure_is_retried_with_backoff_then_delivered(
+    world: World, sender: RecordingSender
+) -> None:
+    anh, row_id = await one_row_today(world)
+    sender.failures[anh.chat_id] = [TemporaryFailure("network down"), TemporaryFailure("502")]
+    sweeper = world.sweeper(sender)
+    start = world.clock.now()
+
+    stats = await sweeper.sweep()
+    assert (stats.messages, stats.retried) == (0, 1)
+    row = await reread(world, row_id)
+    assert (row.status, row.attempts, row.last_error) == (OutboxStatus.PENDING, 1, "network down")
+    assert row.due_at == start + BACKOFF
+
+    world.clock.advance(BACKOFF - timedelta(seconds=1))
+    await sweeper.sweep()
+    assert len(sender.tries) == 1  # not yet
+
+    world.clock.set(start + BACKOFF)
+    await sweeper.sweep()
+    row = await reread(world, row_id)
+    assert (row.attempts, row.last_error) == (2, "502")
+    assert row.due_at == start + BACKOFF + 2 * BACKOFF
+
+    world.clock.set(row.due_at)
+    stats = await sweeper.sweep()
+    assert stats.messages == 1
+    [message] = sender.to(anh.chat_id)
+    assert message.text.startswith("⏰ [1.1]")
+    row = await reread(world, row_id)
+    assert (row.status, row.sent_at) == (OutboxStatus.SENT, world.clock.now())
+    assert len(sender.tries) == 3
+
+
+async def test_after_max_attempts_the_row_fails_and_the_admins_are_told(
+    world: World, sender: RecordingSender
+) -> None:
+    anh, row_id = await one_row_today(world)
+    admin = await world.member("Quản trị", Role.ADMIN)
+    sender.always_fail[anh.chat_id] = TemporaryFailure("server error")
+    sweeper = world.sweeper(sender)
+    waits: list[timedelta] = []
+    for _ in range(MAX_ATTEMPTS + 2):
+        await sweeper.sweep()
+        row = await reread(world, row_id)
+        if row.status != OutboxStatus.PENDING:
+            break
+        waits.append(row.due_at - world.clock.now())
+        world.clock.set(row.due_at)
+    assert row.status == OutboxStatus.FAILED
+    assert row.last_error == "server error"
+    assert len(sender.tries) == MAX_ATTEMPTS
+    assert waits == [min(BACKOFF * 2**n, MAX_BACKOFF) for n in range(MAX_ATTEMPTS - 1)]
+    assert sender.to(admin.chat_id) == []
+
+    await sweeper.sweep()  # the notice goes out on the next sweep
+    [notice] = sender.to(admin.chat_id)
+    assert "A message to Anh could not be delivered" in notice.text
+    assert len(sender.tries) == MAX_ATTEMPTS + 1
+
+
+async def test_an_unreachable_person_is_put_on_hold_and_the_admin_is_told(
+    world: World, sender: RecordingSender
+) -> None:
+    cal = await world.calendar()
+    today = today_of(world)
+    unit, anh = await official(world, "Anh")
+    other, binh = await official(world, "Bình")
+    admin = await world.member("Quản trị", Role.ADMIN)
+    await world.task("1.1", lead=[unit], due=[cal.add_working_days(today, 3)])
+    await world.task("1.2", lead=[unit, other], due=[cal.add_working_days(today, 1)])
+    await world.plan()
+    later = [r.id for r in await world.rows(anh.id) if r.due_at > world.clock.now()]
+    assert later
+    sender.always_fail[anh.chat_id] = Unreachable("Forbidden: bot was blocked by the user")
+    sweeper = world.sweeper(sender)
+
+    stats = await sweeper.sweep()
+    assert stats.failed == 2
+    failed = [r for r in await world.rows(anh.id) if r.status == OutboxStatus.FAILED]
+    assert len(failed) == 2
+    assert {r.last_error for r in failed} == {"Forbidden: bot was blocked by the user"}
+    assert (await world.identity(anh.id)).unreachable_since == world.clock.now()
+    assert len(sender.to(binh.chat_id)) == 1
+
+    world.clock.advance(timedelta(minutes=1))
+    await sweeper.sweep()
+    [notice] = sender.to(admin.chat_id)
+    assert "Anh cannot be reached" in notice.text
+    assert len([c for c in sender.tries if c == anh.chat_id]) == 1
+
+    # On hold: the next plan takes Anh's future reminders off...
+    await world.plan()
+    rows = {r.id: r for r in await world.rows(anh.id)}
+    assert {rows[i].status for i in later} == {OutboxStatus.CANCELLED}
+    # ...and they come back when Anh writes to the bot again.
+    await Person(world.runtime, anh.chat_id, "Anh", "en").say("/help")
+    assert (await world.identity(anh.id)).unreachable_since is None
+    await world.plan()
+    rows = {r.id: r for r in await world.rows(anh.id)}
+    assert {rows[i].status for i in later} == {OutboxStatus.PENDING}
+
+
+# -- downtime and crashes ------------------------------------------------------------------
+
+
+async def test_rows_missed_while_down_are_sent_once_bundled(
+    world: World, sender: RecordingSender
+) -> None:
+    cal = await world.calendar()
+    monday = today_of(world)
+    world.clock.set(at(monday, 7))
+    unit_a, anh = await official(world, "Anh")
+    unit_b, binh = await official(world, "Bình")
+    due1 = cal.add_working_days(monday, 7)  # 7-day step today
+    due2 = cal.add_working_days(monday, 4)  # 3-day step tomorrow, 1-day step in three days
+    due3 = cal.add_working_days(monday, 8)  # 7-day step tomorrow
+    await world.task("1.1", lead=[unit_a], due=[due1])
+    await world.task("1.2", lead=[unit_a], due=[due2])
+    await world.task("1.3", lead=[unit_a], due=[due3])
+    await world.task("1.4", lead=[unit_b], due=[cal.add_working_days(monday, 3)])
+    await world.plan()
+
+    # The bot is down from Monday 07:00 until Thursday mid-morning.
+    back = cal.add_working_days(monday, 3)
+    world.clock.set(at(back, 10, 15))
+    await world.plan()
+    stats = await world.sweeper(sender).sweep()
+
+    [message] = sender.to(anh.chat_id)
+    assert message.text.startswith("While you were away:\nYou have 3 reminders:\n")
+    for code, due in (("[1.1]", due1), ("[1.2]", due2), ("[1.3]", due3)):
+        assert message.text.count(code) == 1
+        left = cal.working_days_between(back, due)
+        assert f"{code} Task {code[1:-1]}\n   due {world_date(due)} (by its date), in {left} working day" in message.text
+    [to_binh] = sender.to(binh.chat_id)
+    assert to_binh.text.startswith("While you were away:\n")
+    missed = [r for r in await world.rows() if r.due_at <= world.clock.now()]
+    assert len(missed) == 7
+    assert {r.status for r in missed} == {OutboxStatus.SENT}
+    assert stats.rows == 7
+    assert stats.messages == 2
+
+    world.clock.advance(timedelta(minutes=5))
+    assert (await world.sweeper(sender).sweep()).messages == 0
+    assert len(sender.sent) == 2
+
+
+def world_date(day: date) -> str:
+    from bot.i18n import Translator
+
+    return Translator("en", VN).date(day)
+
+
+async def test_a_crash_mid_send_is_sent_again_after_the_lease_once(
+    world: World, sender: RecordingSender
+) -> None:
+    cal = await world.calendar()
+    today = today_of(world)
+    unit_a, anh = await official(world, "Anh")
+    unit_b, binh = await official(world, "Bình")
+    await world.task("1.1", lead=[unit_a], partners=[unit_b], due=[cal.add_working_days(today, 3)])
+    await world.task("1.2", lead=[unit_a], due=[cal.add_working_days(today, 1)])
+    await world.plan()
+    crashed_at = world.clock.now()
+    scope = outbox.Scope(frozenset({"test"}), frozenset({world.org_id}))
+    async with world.sessions.begin() as session:
+        claimed = await outbox.claim(
+            session,
+            person_ids=[anh.id, binh.id],
+            worker="crashed",
+            now=crashed_at,
+            lease=LEASE,
+            scope=scope,
+        )
+    assert len(claimed) == 3
+    # The worker dies here: the rows stay claimed, unsettled.
+    sweeper = world.sweeper(sender, worker="w2")
+    for later in (timedelta(0), timedelta(minutes=5), LEASE):
+        world.clock.set(crashed_at + later)
+        assert (await sweeper.sweep()).messages == 0
+    assert sender.tries == []
+
+    world.clock.set(crashed_at + LEASE + timedelta(seconds=1))
+    stats = await sweeper.sweep()
+    assert stats.messages == 2
+    assert Counter(s.chat_id for s in sender.sent) == {anh.chat_id: 1, binh.chat_id: 1}
+    assert sender.to(anh.chat_id)[0].text.startswith("You have 2 reminders:")
+    world.clock.advance(LEASE * 2)
+    assert (await sweeper.sweep()).messages == 0
+
+    # The dead worker waking up cannot settle rows it no longer holds.
+    async with world.sessions.begin() as session:
+        await outbox.settle(
+            session, [r.id for r in claimed], OutboxStatus.FAILED, now=world.clock.now(), worker="crashed"
+        )
+    rows = {r.id: r for r in await world.rows()}
+    assert {(rows[r.id].status, rows[r.id].claimed_by) for r in claimed} == {(OutboxStatus.SENT, "w2")}
+
+
+# -- several workers -----------------------------------------------------------------------
+
+
+async def test_several_workers_never_deliver_a_row_twice(
+    world: World, clock: ManualClock, settings: Settings
+) -> None:
+    cal = await world.calendar()
+    today = today_of(world)
+    members: list[Member] = []
+    for u in range(10):
+        unit = await world.unit(f"Đơn vị {u}")
+        members += [await world.member(f"CB {u}-{i}", Role.OFFICIAL, unit) for i in range(10)]
+        for n in (1, 3, 7):
+            await world.task(f"{u}.{n}", lead=[unit], due=[cal.add_working_days(today, n)])
+    await world.plan()
+    now = clock.now()
+    due = [r for r in await world.rows() if r.due_at <= now]
+    assert len(due) == 300
+
+    sender = RecordingSender(clock, yields=True)
+    engines = [create_engine(settings.database_url) for _ in range(2)]
+    try:
+        sweepers = [
+            Sweeper(session_factory(e), clock, {"test": sender}, VN, worker=f"w{i}", batch=7)
+            for i, e in enumerate(engines, 1)
+        ]
+        for _ in range(5):
+            await asyncio.gather(*(s.sweep() for s in sweepers))
+    finally:
+        for engine in engines:
+            await engine.dispose()
+
+    rows = [r for r in await world.rows() if r.due_at <= now]
+    assert {r.status for r in rows} == {OutboxStatus.SENT}
+    by_worker = Counter(r.claimed_by for r in rows)
+    assert set(by_worker) <= {"w1", "w2"}
+    for member in members:
+        texts = [s.text for s in sender.to(member.chat_id)]
+        assert texts
+        codes = Counter(code for text in texts for code in _codes(text))
+        assert set(codes.values()) == {1}, (member, texts)
+        assert len(codes) == 3
+    messages_per_person = Counter(s.chat_id for s in sender.sent)
+    if not os.environ.get("TEST_POSTGRES_URL"):
+        # SQLite serializes writers: each person's rows are claimed together.
+        assert set(messages_per_person.values()) == {1}
+
+
+def _codes(text: str) -> list[str]:
+    return [part.split("]")[0] for part in text.split("[")[1:]]
