@@ -188,7 +188,7 @@ async def _case_facts(session: AsyncSession, org_id: int) -> list[CaseFact]:
         ).where(Case.org_id == org_id, Case.status.in_(open_statuses))
     )
     facts = []
-    for case_id, code, status, accept_due, answer_due, unit_id in rows.tuples():
+    for case_id, code, status, accept_due, answer_due, unit_id in rows:
         if status == CaseStatus.NEW and accept_due is not None:
             facts.append(CaseFact(case_id, code, "accept", accept_due, None))
         elif status != CaseStatus.NEW and answer_due is not None:
@@ -215,7 +215,7 @@ async def case_subjects(session: AsyncSession, case_ids: set[int]) -> dict[int, 
         )
     )
     out: dict[int, CaseSubject] = {}
-    for case_id, code, status, accept_due, answer_due in rows.tuples():
+    for case_id, code, status, accept_due, answer_due in rows:
         if status == CaseStatus.NEW:
             out[case_id] = CaseSubject(code, "accept", accept_due)
         elif status in {CaseStatus.ASSIGNED, CaseStatus.REOPENED, CaseStatus.AWAITING_APPROVAL}:

@@ -221,7 +221,7 @@ async def test_setdate_gives_an_undated_task_a_date(office: Office) -> None:
     [entry] = await audits(office.runtime, "task.date_set")
     assert (entry.entity, entry.entity_id, entry.after) == ("task", str(task_id), {"due": "2026-04-15"})
     assert await office.admin.text_of("/undated") == "Every task has a date or needs none."
-    assert (LATER, ["2.2", "1.6"]) in grouped(await office.minh.text_of("/tasks"))
+    assert (LATER, ["1.6", "2.2"]) in grouped(await office.minh.text_of("/tasks"))
     assert await office.admin.text_of(f"/setdate #{task_id} 2026-04-15") == (
         f"Task #{task_id} is already due on {en_date(date(2026, 4, 15))}."
     )

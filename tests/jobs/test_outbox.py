@@ -11,16 +11,24 @@ from dataclasses import replace
 from datetime import date, datetime, timedelta
 
 import pytest
-from sqlalchemy import select
 
 from bot.channels.base import TemporaryFailure, Unreachable
 from bot.channels.flood import FloodControl, Limits
 from bot.channels.telegram import TelegramFloodLimiter, TelegramSender, build_application
 from bot.clock import ManualClock
+from bot.i18n import Translator
 from bot.runtime import Runtime, open_runtime
 from bot.settings import Settings
 from db.engine import create_engine, session_factory
-from db.models import Occurrence, OccurrenceStatus, OutboxMessage, OutboxStatus, Role, Task, TaskState
+from db.models import (
+    Occurrence,
+    OccurrenceStatus,
+    OutboxMessage,
+    OutboxStatus,
+    Role,
+    Task,
+    TaskState,
+)
 from db.queries import outbox
 from jobs.outbox import BACKOFF, LEASE, MAX_ATTEMPTS, MAX_BACKOFF, Sweeper
 from tests.conftest import Person
@@ -28,6 +36,7 @@ from tests.jobs.conftest import VN, Member, RecordingSender, World, at
 from tests.support.botapi import BotApiEmulator
 
 TOKEN = "123456:TEST-token"
+EN = Translator("en", VN)
 
 
 def today_of(world: World) -> date:
@@ -121,11 +130,11 @@ async def test_rows_about_settled_things_are_cancelled_not_sent(
     today = today_of(world)
     unit_a, anh = await official(world, "Anh")
     unit_b, binh = await official(world, "Bình")
-    done_task, (done_occ,) = await world.task("1.1", lead=[unit_a], due=[cal.add_working_days(today, 3)])
-    live_task, _ = await world.task("1.2", lead=[unit_a], due=[cal.add_working_days(today, 1)])
-    removed_task, (removed_occ,) = await world.task(
-        "1.3", lead=[unit_b], due=[cal.add_working_days(today, 7)]
+    done_task, (done_occ,) = await world.task(
+        "1.1", lead=[unit_a], due=[cal.add_working_days(today, 3)]
     )
+    live_task, _ = await world.task("1.2", lead=[unit_a], due=[cal.add_working_days(today, 1)])
+    removed_task, _ = await world.task("1.3", lead=[unit_b], due=[cal.add_working_days(today, 7)])
     await world.plan()
     # Settled after planning, before the sweep (no re-plan in between).
     async with world.sessions.begin() as session:
@@ -301,7 +310,10 @@ async def test_rows_missed_while_down_are_sent_once_bundled(
     for code, due in (("[1.1]", due1), ("[1.2]", due2), ("[1.3]", due3)):
         assert message.text.count(code) == 1
         left = cal.working_days_between(back, due)
-        assert f"{code} Task {code[1:-1]}\n   due {world_date(due)} (by its date), in {left} working day" in message.text
+        assert (
+            f"{code} Task {code[1:-1]}\n   due {EN.date(due)} (by its date), in {left} working day"
+            in message.text
+        )
     [to_binh] = sender.to(binh.chat_id)
     assert to_binh.text.startswith("While you were away:\n")
     missed = [r for r in await world.rows() if r.due_at <= world.clock.now()]
@@ -313,12 +325,6 @@ async def test_rows_missed_while_down_are_sent_once_bundled(
     world.clock.advance(timedelta(minutes=5))
     assert (await world.sweeper(sender).sweep()).messages == 0
     assert len(sender.sent) == 2
-
-
-def world_date(day: date) -> str:
-    from bot.i18n import Translator
-
-    return Translator("en", VN).date(day)
 
 
 async def test_a_crash_mid_send_is_sent_again_after_the_lease_once(
@@ -361,10 +367,16 @@ async def test_a_crash_mid_send_is_sent_again_after_the_lease_once(
     # The dead worker waking up cannot settle rows it no longer holds.
     async with world.sessions.begin() as session:
         await outbox.settle(
-            session, [r.id for r in claimed], OutboxStatus.FAILED, now=world.clock.now(), worker="crashed"
+            session,
+            [r.id for r in claimed],
+            OutboxStatus.FAILED,
+            now=world.clock.now(),
+            worker="crashed",
         )
     rows = {r.id: r for r in await world.rows()}
-    assert {(rows[r.id].status, rows[r.id].claimed_by) for r in claimed} == {(OutboxStatus.SENT, "w2")}
+    assert {(rows[r.id].status, rows[r.id].claimed_by) for r in claimed} == {
+        (OutboxStatus.SENT, "w2")
+    }
 
 
 # -- several workers -----------------------------------------------------------------------
@@ -417,3 +429,192 @@ async def test_several_workers_never_deliver_a_row_twice(
 
 def _codes(text: str) -> list[str]:
     return [part.split("]")[0] for part in text.split("[")[1:]]
+
+
+# -- through the real Telegram stack -------------------------------------------------------
+
+
+class VirtualSleep:
+    """Flood control's sleep: remember how long it was asked to wait, then just yield."""
+
+    def __init__(self) -> None:
+        self.waits: list[float] = []
+
+    async def __call__(self, seconds: float) -> None:
+        self.waits.append(seconds)
+        await asyncio.sleep(0)
+
+
+@pytest.fixture
+async def emulator() -> AsyncIterator[BotApiEmulator]:
+    """A Bot API server on 127.0.0.1."""
+    async with BotApiEmulator(token=TOKEN, username="commune_test_bot") as emu:
+        yield emu
+
+
+@pytest.fixture
+async def tg_runtime(
+    settings: Settings, clock: ManualClock, emulator: BotApiEmulator
+) -> AsyncIterator[Runtime]:
+    """A runtime whose settings point the Telegram channel at the emulator."""
+    tg = replace(
+        settings,
+        telegram_token=TOKEN,
+        telegram_api_base_url=emulator.base_url,
+        telegram_file_base_url=emulator.base_file_url,
+    )
+    async with open_runtime(tg, clock) as runtime:
+        yield runtime
+
+
+async def telegram_world(
+    runtime: Runtime, clock: ManualClock, emulator: BotApiEmulator, people: int
+) -> tuple[World, list[Member], date]:
+    """``people`` officials on Telegram, each leading a task due seven working days ahead."""
+    world = World(runtime, clock)
+    cal = await world.calendar()
+    today = today_of(world)
+    members = []
+    for i in range(people):
+        unit = await world.unit(f"Đơn vị {i}")
+        members.append(
+            await world.member(f"CB {i}", Role.OFFICIAL, unit, channel="telegram", user_id=900 + i)
+        )
+        emulator.user(900 + i, f"CB {i}", language_code="en")
+        await world.task(f"{i + 1}.1", lead=[unit], due=[cal.add_working_days(today, 7)])
+    return world, members, cal.add_working_days(today, 7)
+
+
+async def sweep_until_settled(world: World, sweeper: Sweeper, day_end: datetime) -> None:
+    """Sweep now, then at each retry time, until nothing due today is left pending."""
+    for _ in range(30):
+        await sweeper.sweep()
+        waiting = [
+            r
+            for r in await world.rows()
+            if r.status == OutboxStatus.PENDING and r.due_at <= day_end
+        ]
+        if not waiting:
+            return
+        world.clock.set(max(world.clock.now(), min(r.due_at for r in waiting)))
+    raise AssertionError("rows still pending after 30 sweeps")
+
+
+async def test_a_storm_of_429s_delays_but_loses_nothing_and_keeps_order(
+    tg_runtime: Runtime, clock: ManualClock, emulator: BotApiEmulator
+) -> None:
+    world, members, due = await telegram_world(tg_runtime, clock, emulator, 8)
+    cal = await world.calendar()
+    await world.plan()
+    sleep = VirtualSleep()
+    limiter = TelegramFloodLimiter(
+        FloodControl(Limits(overall_per_second=1000, per_private_chat_interval=0.0), sleep=sleep)
+    )
+    app = build_application(tg_runtime, limiter)
+    storm = 30  # more than the limiter's own retries for some sends: the outbox retries those
+    async with app:
+        sweeper = Sweeper(
+            world.sessions, clock, {"telegram": TelegramSender(app)}, VN, worker="tg", batch=3
+        )
+        days = [cal.add_working_days(due, -n) for n in (7, 3, 1)] + [due]
+        for day in days:
+            emulator.flood(retry_after=1, count=storm)
+            clock.set(at(day, 8))
+            await sweep_until_settled(world, sweeper, at(day, 17))
+
+    assert len(emulator.calls("sendMessage", delivered=False)) == storm * len(days)
+    assert max(sleep.waits) >= 0.9  # Telegram's retry_after was waited out
+    rows = [r for r in await world.rows() if r.due_at <= at(due, 17)]
+    assert len(rows) == len(members) * len(days)
+    assert {r.status for r in rows} == {OutboxStatus.SENT}
+    assert max(r.attempts for r in rows) >= 1  # some went round the outbox's own retry
+    for member in members:
+        texts = [m.text or "" for m in emulator.messages(member.chat_id)]
+        assert len(texts) == len(days)
+        assert [t.split("\n")[-1].split(", ")[-1] for t in texts[:3]] == [
+            "in 7 working days",
+            "in 3 working days",
+            "in 1 working day",
+        ]
+        assert texts[3].endswith("due today (by its date)")
+        assert all(not t.startswith("While you were away") for t in texts)
+
+
+async def test_a_person_who_blocked_the_bot_is_unreachable_and_the_admin_hears_of_it(
+    tg_runtime: Runtime, clock: ManualClock, emulator: BotApiEmulator
+) -> None:
+    world, (anh, binh), due = await telegram_world(tg_runtime, clock, emulator, 2)
+    admin = await world.member("Quản trị", Role.ADMIN, channel="telegram", user_id=999)
+    emulator.user(999, "Quản trị", language_code="en")
+    cal = await world.calendar()
+    clock.set(at(cal.add_working_days(due, -7), 8))
+    await world.plan()
+    emulator.block(anh.chat_id)
+    app = build_application(
+        tg_runtime,
+        TelegramFloodLimiter(FloodControl(Limits(1000, 0.0), sleep=VirtualSleep())),
+    )
+    async with app:
+        sweeper = Sweeper(world.sessions, clock, {"telegram": TelegramSender(app)}, VN, worker="tg")
+        first = await sweeper.sweep()
+        assert (first.messages, first.failed) == (1, 1)
+        identity = await world.identity(anh.id)
+        assert identity.unreachable_since == clock.now()
+        [failed] = [r for r in await world.rows(anh.id) if r.status == OutboxStatus.FAILED]
+        assert failed.last_error is not None
+        assert "blocked" in failed.last_error
+        assert emulator.messages(admin.chat_id) == []
+
+        clock.advance(timedelta(seconds=30))
+        await sweeper.sweep()
+    [notice] = emulator.messages(admin.chat_id)
+    assert "CB 0 cannot be reached" in (notice.text or "")
+    assert len(emulator.messages(binh.chat_id)) == 1
+    assert emulator.messages(anh.chat_id) == []
+    assert len(emulator.calls("sendMessage", chat_id=anh.chat_id, delivered=False)) == 1
+
+
+async def test_a_worker_skips_rows_another_worker_is_claiming(
+    world: World, settings: Settings
+) -> None:
+    cal = await world.calendar()
+    today = today_of(world)
+    unit = await world.unit("Văn phòng")
+    members = [await world.member(f"CB {i}", Role.OFFICIAL, unit) for i in range(20)]
+    await world.task("1.1", lead=[unit], due=[cal.add_working_days(today, 3)])
+    await world.task("1.2", lead=[unit], due=[cal.add_working_days(today, 1)])
+    await world.plan()
+    now = world.clock.now()
+    due_ids = {r.id for r in await world.rows() if r.due_at <= now}
+    assert len(due_ids) == 40
+    scope = outbox.Scope(frozenset({"test"}), frozenset({world.org_id}))
+    everyone = [m.id for m in members]
+    postgres = settings.database_url.startswith("postgresql")
+    engines = [create_engine(settings.database_url) for _ in range(2)]
+    first, second = (session_factory(e) for e in engines)
+    try:
+        async with first.begin() as one:
+            held = await outbox.claim(
+                one, person_ids=everyone[:12], worker="w1", now=now, lease=LEASE, scope=scope
+            )
+            if postgres:
+                # w1 has not committed: its rows are locked, and w2 skips them.
+                async with second.begin() as two:
+                    taken = await outbox.claim(
+                        two, person_ids=everyone, worker="w2", now=now, lease=LEASE, scope=scope
+                    )
+        if not postgres:
+            # SQLite lets one writer in at a time: w2 claims after w1 committed.
+            async with second.begin() as two:
+                taken = await outbox.claim(
+                    two, person_ids=everyone, worker="w2", now=now, lease=LEASE, scope=scope
+                )
+    finally:
+        for engine in engines:
+            await engine.dispose()
+    assert len(held) == 24
+    assert {r.id for r in held}.isdisjoint({r.id for r in taken})
+    assert {r.id for r in held} | {r.id for r in taken} == due_ids
+    rows = {r.id: r for r in await world.rows()}
+    assert {rows[r.id].claimed_by for r in held} == {"w1"}
+    assert {rows[r.id].claimed_by for r in taken} == {"w2"}

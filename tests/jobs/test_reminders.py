@@ -36,9 +36,10 @@ def steps_of(rows: list[OutboxMessage], status: OutboxStatus = OutboxStatus.PEND
 
 def ladder(cal: WorkCalendar, due: date, person: int, first: date, last: date) -> set[Step]:
     """The lead steps of a due date that fall from ``first`` to ``last``, by the rules."""
-    want = {
-        (person, f"before{n}", "lead", cal.add_working_days(due, -n)) for n in (7, 3, 1)
-    } | {(person, "due", "lead", due), (person, "overdue", "lead", cal.add_working_days(due, 1))}
+    want = {(person, f"before{n}", "lead", cal.add_working_days(due, -n)) for n in (7, 3, 1)} | {
+        (person, "due", "lead", due),
+        (person, "overdue", "lead", cal.add_working_days(due, 1)),
+    }
     return {s for s in want if first <= s[3] <= last}
 
 

@@ -1,0 +1,1 @@
+"""Accountability reports: figures and the documents built from them."""

@@ -1,0 +1,342 @@
+"""The figures every report, status screen and export is built from, computed one way.
+
+Rules applied everywhere: an occurrence done after its due date is late; an extension
+approved on or before the planned date moves the due date, one approved later does not; a
+case answered after its legal deadline is late; "closed, not resolved" is never resolved.
+No personal data enters the figures, and denunciations appear in counts only.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter, defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from typing import Any, Final
+from zoneinfo import ZoneInfo
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.periods import Period
+from db.models import CaseKind, CaseStatus, EventKind, OccurrenceStatus, Rating
+from db.queries import reports
+from db.queries.reports import OccurrenceRow
+
+DUE_SOON: Final = timedelta(days=14)
+MOST_OVERDUE: Final = 5
+CASE_ROWS_LIMIT: Final = 5000
+TASK_STATES: Final = (
+    "done_on_time",
+    "done_late",
+    "overdue",
+    "due_soon",
+    "pending",
+    "ongoing",
+    "waiting_event",
+    "undated",
+)
+DIMENSION_NAMES: Final = {
+    "D1": "Tham gia của người dân ở cấp cơ sở",
+    "D2": "Công khai, minh bạch trong việc ra quyết định ở địa phương",
+    "D3": "Trách nhiệm giải trình với người dân",
+    "D4": "Kiểm soát tham nhũng trong khu vực công",
+    "D5": "Thủ tục hành chính công",
+    "D6": "Cung ứng dịch vụ công",
+    "D7": "Quản trị môi trường",
+    "D8": "Quản trị điện tử",
+}
+ANSWERED: Final = {
+    CaseStatus.ANSWERED,
+    CaseStatus.CLOSED,
+    CaseStatus.CLOSED_UNRESOLVED,
+}
+OPEN: Final = {
+    CaseStatus.NEW,
+    CaseStatus.ASSIGNED,
+    CaseStatus.AWAITING_APPROVAL,
+    CaseStatus.REOPENED,
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Narrow:
+    """Keep only one PAPI dimension or one unit."""
+
+    dimension: str | None = None
+    unit: str | None = None
+
+    def keeps(self, dimension: str | None, unit: str | None) -> bool:
+        """Tell whether a row of this dimension and unit stays in."""
+        if self.dimension is not None and dimension != self.dimension:
+            return False
+        return self.unit is None or unit == self.unit
+
+
+def _local(moment: datetime | None, tz: ZoneInfo) -> date | None:
+    return None if moment is None else moment.astimezone(tz).date()
+
+
+def effective_due(row: OccurrenceRow, approved_at: datetime | None, tz: ZoneInfo) -> date:
+    """The due date that counts: moved only by an extension approved in time."""
+    in_time = approved_at is not None and approved_at.astimezone(tz).date() <= row.planned
+    return row.due if in_time else row.planned
+
+
+def task_state(row: OccurrenceRow, due: date, as_of: date, tz: ZoneInfo) -> str:
+    """Where one occurrence stands on ``as_of``."""
+    if row.status == OccurrenceStatus.DONE:
+        done = _local(row.done_at, tz) or as_of
+        return "done_late" if done > due else "done_on_time"
+    if due < as_of:
+        return "overdue"
+    if due <= as_of + DUE_SOON:
+        return "due_soon"
+    return "pending"
+
+
+def _empty_states() -> dict[str, int]:
+    return {"total": 0, **dict.fromkeys(TASK_STATES, 0)}
+
+
+async def task_figures(
+    session: AsyncSession,
+    org_ids: Sequence[int],
+    period: Period,
+    as_of: date,
+    tz: ZoneInfo,
+    narrow: Narrow | None = None,
+) -> dict[str, Any]:
+    """Tasks of the period by state, per dimension and unit, with evidence and reasons."""
+    rows = await reports.occurrences(session, org_ids, period.start, period.end)
+    if narrow is not None:
+        rows = [r for r in rows if narrow.keeps(r.dimension, r.unit)]
+    approved = await reports.approvals(session, [r.occurrence_id for r in rows])
+    totals = _empty_states()
+    by_dimension: dict[str | None, dict[str, int]] = defaultdict(_empty_states)
+    by_unit: dict[str, dict[str, int]] = defaultdict(_empty_states)
+    states: dict[int, tuple[str, date]] = {}
+    for row in rows:
+        due = effective_due(row, approved.get(row.occurrence_id), tz)
+        state = task_state(row, due, as_of, tz)
+        states[row.occurrence_id] = (state, due)
+        for bucket in (totals, by_dimension[row.dimension], by_unit[row.unit or "—"]):
+            bucket["total"] += 1
+            bucket[state] += 1
+    undated = await reports.undated_counts(session, org_ids, period.year)
+    for dimension, kind, _task, unit, dated in undated:
+        if dated or (narrow is not None and not narrow.keeps(dimension, unit)):
+            continue
+        state = {"ongoing": "ongoing", "event": "waiting_event"}.get(kind, "undated")
+        for bucket in (totals, by_dimension[dimension], by_unit[unit or "—"]):
+            bucket["total"] += 1
+            bucket[state] += 1
+    events = await reports.occurrence_events(
+        session,
+        [r.occurrence_id for r in rows],
+        (EventKind.DONE, EventKind.BLOCKED, EventKind.MORE_TIME),
+    )
+    evidence: dict[int, str | None] = {}
+    reasons: dict[int, list[str]] = defaultdict(list)
+    for event in events:
+        if event.occurrence_id is None:
+            continue
+        if event.kind == EventKind.DONE:
+            evidence[event.occurrence_id] = event.file_name or event.link or event.note
+        elif event.note:
+            reasons[event.occurrence_id].append(event.note)
+    done: list[dict[str, Any]] = []
+    late: list[dict[str, Any]] = []
+    overdue: list[dict[str, Any]] = []
+    for row in rows:
+        state, due = states[row.occurrence_id]
+        base = {"code": row.code, "task": row.text, "dimension": row.dimension, "unit": row.unit}
+        done_on = _local(row.done_at, tz)
+        if state in {"done_on_time", "done_late"}:
+            done.append(
+                {
+                    **base,
+                    "due": due.isoformat(),
+                    "done_on": done_on.isoformat() if done_on else None,
+                    "late": state == "done_late",
+                    "evidence": evidence.get(row.occurrence_id),
+                }
+            )
+        if state in {"done_late", "overdue"}:
+            finished = done_on or as_of
+            late.append(
+                {
+                    **base,
+                    "due": due.isoformat(),
+                    "days_late": (finished - due).days,
+                    "done_on": done_on.isoformat() if done_on else None,
+                    "reasons": reasons.get(row.occurrence_id, []),
+                }
+            )
+        if state == "overdue":
+            overdue.append({**base, "due": due.isoformat(), "days_late": (as_of - due).days})
+    overdue.sort(key=lambda item: (-int(item["days_late"]), str(item["code"])))
+    return {
+        **totals,
+        "by_dimension": [
+            {
+                "dimension": d,
+                "name": DIMENSION_NAMES.get(d or "", ""),
+                **counts,
+                "progress": _progress(counts),
+            }
+            for d, counts in sorted(
+                by_dimension.items(), key=lambda kv: (kv[0] is None, kv[0] or "")
+            )
+        ],
+        "by_unit": [{"unit": u, **counts} for u, counts in sorted(by_unit.items())],
+        "most_overdue": overdue[:MOST_OVERDUE],
+        "done": done,
+        "late": late,
+    }
+
+
+def _progress(counts: dict[str, int]) -> float:
+    dated = sum(counts[s] for s in ("done_on_time", "done_late", "overdue", "due_soon", "pending"))
+    finished = counts["done_on_time"] + counts["done_late"]
+    return round(finished / dated, 2) if dated else 0.0
+
+
+def _percentile(values: Sequence[float], share: float) -> float | None:
+    if not values:
+        return None
+    ordered = sorted(values)
+    rank = max(0, math.ceil(share * len(ordered)) - 1)
+    return round(ordered[rank], 1)
+
+
+def _group() -> dict[str, int]:
+    return {"received": 0, "answered": 0, "answered_on_time": 0, "open": 0}
+
+
+async def feedback_figures(
+    session: AsyncSession,
+    org_ids: Sequence[int],
+    period: Period,
+    tz: ZoneInfo,
+    narrow: Narrow | None = None,
+) -> dict[str, Any]:
+    """Feedback received in the period: counts, on-time rate, time to answer, satisfaction."""
+    start = datetime.combine(period.start, time.min, tzinfo=tz)
+    end = datetime.combine(period.end + timedelta(days=1), time.min, tzinfo=tz)
+    rows = await reports.cases_received(session, org_ids, start, end)
+    units = await reports.unit_names(session, org_ids)
+    counts: Counter[str] = Counter()
+    by_kind: dict[str, dict[str, int]] = defaultdict(_group)
+    by_topic: dict[str, dict[str, int]] = defaultdict(_group)
+    by_unit: dict[str, dict[str, int]] = defaultdict(_group)
+    by_month: dict[str, Counter[str]] = defaultdict(Counter)
+    durations: list[float] = []
+    listed: list[dict[str, Any]] = []
+    for row in rows:
+        code, kind, topic, dimension, unit_id, received, answer_due, answered = row[:8]
+        status, rating, reopened = row[8:]
+        unit = units.get(unit_id) if unit_id else None
+        if narrow is not None and not narrow.keeps(dimension, unit):
+            continue
+        answered_on = _local(answered, tz)
+        on_time = None if answered_on is None or answer_due is None else answered_on <= answer_due
+        counts["received"] += 1
+        groups = [by_kind[str(kind)], by_topic[str(topic)], by_unit[unit or "—"]]
+        for group in groups:
+            group["received"] += 1
+        month = received.astimezone(tz).strftime("%Y-%m")
+        by_month[month]["received"] += 1
+        if status in ANSWERED and answered is not None:
+            counts["answered"] += 1
+            by_month[answered.astimezone(tz).strftime("%Y-%m")]["answered"] += 1
+            counts["answered_on_time" if on_time is not False else "answered_late"] += 1
+            durations.append((answered - received).total_seconds() / 86400)
+            for group in groups:
+                group["answered"] += 1
+                group["answered_on_time"] += on_time is not False
+        if status in OPEN:
+            counts["open"] += 1
+            for group in groups:
+                group["open"] += 1
+        counts[f"status:{status}"] += 1
+        if rating is not None:
+            counts["rated"] += 1
+            counts[f"rating:{rating}"] += 1
+        counts["reopened"] += 1 if reopened else 0
+        if kind != CaseKind.DENUNCIATION and len(listed) < CASE_ROWS_LIMIT:
+            listed.append(
+                {
+                    "code": code,
+                    "kind": str(kind),
+                    "topic": str(topic),
+                    "unit": unit,
+                    "received": received.astimezone(tz).date().isoformat(),
+                    "answer_due": answer_due.isoformat() if answer_due else None,
+                    "answered": answered_on.isoformat() if answered_on else None,
+                    "status": str(status),
+                    "on_time": on_time,
+                }
+            )
+    rated = counts["rated"]
+    return {
+        "received": counts["received"],
+        "answered": counts["answered"],
+        "answered_on_time": counts["answered_on_time"],
+        "answered_late": counts["answered_late"],
+        "open": counts["open"],
+        "refused": counts[f"status:{CaseStatus.REFUSED}"],
+        "merged": counts[f"status:{CaseStatus.MERGED}"],
+        "closed_unresolved": counts[f"status:{CaseStatus.CLOSED_UNRESOLVED}"],
+        "reopened": counts["reopened"],
+        "rated": rated,
+        "satisfied": counts[f"rating:{Rating.SATISFIED}"],
+        "neutral": counts[f"rating:{Rating.NEUTRAL}"],
+        "unsatisfied": counts[f"rating:{Rating.UNSATISFIED}"],
+        "satisfaction_rate": (
+            round(counts[f"rating:{Rating.SATISFIED}"] / rated, 2) if rated else None
+        ),
+        "avg_days_to_answer": round(sum(durations) / len(durations), 1) if durations else None,
+        "p90_days_to_answer": _percentile(durations, 0.9),
+        "by_kind": dict(by_kind),
+        "by_topic": dict(by_topic),
+        "by_unit": dict(by_unit),
+        "by_month": [
+            {"month": m, "received": c["received"], "answered": c["answered"]}
+            for m, c in sorted(by_month.items())
+        ],
+        "cases": listed,
+    }
+
+
+async def figures(
+    session: AsyncSession,
+    *,
+    org_id: int,
+    period: Period,
+    as_of: date,
+    tz: ZoneInfo,
+    narrow: Narrow | None = None,
+) -> dict[str, Any]:
+    """Everything a report of ``org_id`` (and the organizations below it) needs."""
+    tree = await reports.org_tree(session, org_id)
+    org_ids = [org for org, _, _ in tree]
+    task_part = await task_figures(session, org_ids, period, as_of, tz, narrow)
+    feedback_part = await feedback_figures(session, org_ids, period, tz, narrow)
+    return {
+        "organization": {
+            "id": org_id,
+            "name": tree[0][1] if tree else "",
+            "parent": await reports.parent_name(session, org_id),
+            "communes": [name for _, name, _ in tree],
+        },
+        "period": {
+            "code": period.code,
+            "start": period.start.isoformat(),
+            "end": period.end.isoformat(),
+            "closing": period.closing,
+        },
+        "as_of": as_of.isoformat(),
+        "tasks": task_part,
+        "feedback": feedback_part,
+    }

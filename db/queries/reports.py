@@ -1,0 +1,203 @@
+"""Queries that gather what reports count: tasks, occurrences, their history, and cases."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import defer
+
+from db.models import (
+    Case,
+    EventKind,
+    ExtensionRequest,
+    ExtensionStatus,
+    Occurrence,
+    OccurrenceStatus,
+    Organization,
+    Plan,
+    Task,
+    TaskEvent,
+    TaskRole,
+    TaskState,
+    TaskUnit,
+    Unit,
+)
+
+
+async def org_tree(session: AsyncSession, org_id: int) -> list[tuple[int, str, int | None]]:
+    """The organization and every organization below it: ``(id, name, parent_id)``."""
+    rows = (
+        (await session.execute(select(Organization.id, Organization.name, Organization.parent_id)))
+        .tuples()
+        .all()
+    )
+    children: dict[int | None, list[tuple[int, str, int | None]]] = {}
+    for row in rows:
+        children.setdefault(row[2], []).append(row)
+    found = [r for r in rows if r[0] == org_id]
+    index = 0
+    while index < len(found):
+        found += children.get(found[index][0], [])
+        index += 1
+    return found
+
+
+async def parent_name(session: AsyncSession, org_id: int) -> str | None:
+    """The name of the organization above this one, if any."""
+    parent = await session.scalar(select(Organization.parent_id).where(Organization.id == org_id))
+    if parent is None:
+        return None
+    return await session.scalar(select(Organization.name).where(Organization.id == parent))
+
+
+@dataclass(frozen=True, slots=True)
+class OccurrenceRow:
+    """A dated occurrence with what reports need of its task."""
+
+    occurrence_id: int
+    task_id: int
+    code: str
+    text: str
+    dimension: str | None
+    unit: str | None
+    planned: date
+    due: date
+    status: OccurrenceStatus
+    done_at: datetime | None
+
+
+async def occurrences(
+    session: AsyncSession, org_ids: Sequence[int], start: date, end: date
+) -> list[OccurrenceRow]:
+    """Occurrences of active tasks whose planned or moved date falls in ``[start, end]``."""
+    lead_unit = (
+        select(Unit.name)
+        .join(TaskUnit, TaskUnit.unit_id == Unit.id)
+        .where(TaskUnit.task_id == Task.id, TaskUnit.role == TaskRole.LEAD)
+        .order_by(TaskUnit.position)
+        .limit(1)
+        .scalar_subquery()
+    )
+    rows = await session.execute(
+        select(
+            Occurrence.id,
+            Task.id,
+            Task.code,
+            Task.text,
+            Task.dimension,
+            lead_unit,
+            Occurrence.planned_date,
+            Occurrence.due_date,
+            Occurrence.status,
+            Occurrence.done_at,
+        )
+        .join(Task, Task.id == Occurrence.task_id)
+        .join(Plan, Plan.id == Task.plan_id)
+        .where(
+            Plan.org_id.in_(org_ids),
+            Task.state == TaskState.ACTIVE,
+            Occurrence.status != OccurrenceStatus.CANCELLED,
+            ((Occurrence.due_date >= start) & (Occurrence.due_date <= end))
+            | ((Occurrence.planned_date >= start) & (Occurrence.planned_date <= end)),
+        )
+        .order_by(Occurrence.due_date, Task.position)
+    )
+    return [OccurrenceRow(*row) for row in rows.tuples()]
+
+
+async def undated_counts(
+    session: AsyncSession, org_ids: Sequence[int], year: int
+) -> list[tuple[str | None, str, int, str | None, bool]]:
+    """``(dimension, kind, task id, lead unit, has a date)`` of tasks without plan dates."""
+    lead_unit = (
+        select(Unit.name)
+        .join(TaskUnit, TaskUnit.unit_id == Unit.id)
+        .where(TaskUnit.task_id == Task.id, TaskUnit.role == TaskRole.LEAD)
+        .order_by(TaskUnit.position)
+        .limit(1)
+        .scalar_subquery()
+    )
+    pending = (
+        select(func.count(Occurrence.id))
+        .where(Occurrence.task_id == Task.id, Occurrence.status != OccurrenceStatus.CANCELLED)
+        .scalar_subquery()
+    )
+    rows = await session.execute(
+        select(Task.dimension, Task.timeframe_kind, Task.id, lead_unit, pending)
+        .join(Plan, Plan.id == Task.plan_id)
+        .where(
+            Plan.org_id.in_(org_ids),
+            Plan.year == year,
+            Task.state == TaskState.ACTIVE,
+            Task.timeframe_kind.in_(("ongoing", "event", "unspecified")),
+        )
+    )
+    return [(d, k, i, u, bool(p)) for d, k, i, u, p in rows.tuples()]
+
+
+async def approvals(session: AsyncSession, occurrence_ids: Sequence[int]) -> dict[int, datetime]:
+    """When the latest approved extension of each occurrence was decided."""
+    if not occurrence_ids:
+        return {}
+    rows = await session.execute(
+        select(ExtensionRequest.occurrence_id, func.max(ExtensionRequest.decided_at))
+        .where(
+            ExtensionRequest.occurrence_id.in_(occurrence_ids),
+            ExtensionRequest.status == ExtensionStatus.APPROVED,
+        )
+        .group_by(ExtensionRequest.occurrence_id)
+    )
+    return {occ: at for occ, at in rows.tuples() if at is not None}
+
+
+async def occurrence_events(
+    session: AsyncSession, occurrence_ids: Sequence[int], kinds: Sequence[EventKind]
+) -> list[TaskEvent]:
+    """Events of these kinds on these occurrences, oldest first (file bodies not loaded)."""
+    if not occurrence_ids:
+        return []
+    result = await session.scalars(
+        select(TaskEvent)
+        .where(TaskEvent.occurrence_id.in_(occurrence_ids), TaskEvent.kind.in_(kinds))
+        .options(defer(TaskEvent.file_content))
+        .order_by(TaskEvent.at, TaskEvent.id)
+    )
+    return list(result.all())
+
+
+CASE_COLUMNS: Any = (
+    Case.code,
+    Case.kind,
+    Case.topic,
+    Case.dimension,
+    Case.unit_id,
+    Case.received_at,
+    Case.answer_due,
+    Case.answered_at,
+    Case.status,
+    Case.rating,
+    Case.reopened,
+)
+
+
+async def cases_received(
+    session: AsyncSession, org_ids: Sequence[int], start: datetime, end: datetime
+) -> list[tuple[Any, ...]]:
+    """Cases received in ``[start, end)``, without any personal data."""
+    rows = await session.execute(
+        select(*CASE_COLUMNS)
+        .where(Case.org_id.in_(org_ids), Case.received_at >= start, Case.received_at < end)
+        .order_by(Case.received_at, Case.id)
+    )
+    return [tuple(r) for r in rows.tuples()]
+
+
+async def unit_names(session: AsyncSession, org_ids: Sequence[int]) -> dict[int, str]:
+    """Unit names by id."""
+    rows = await session.execute(select(Unit.id, Unit.name).where(Unit.org_id.in_(org_ids)))
+    return dict(rows.tuples().all())
