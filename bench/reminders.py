@@ -23,7 +23,8 @@ with a ``ManualClock`` on a working day (Tuesday 2024-06-11, Asia/Ho_Chi_Minh):
    This takes ~170 s at full size.
 
     .venv/bin/python -m bench.reminders [--quick] [--tasks N] [--small N] [--large N] [--due N]
-                                        [--people N] [--batch N] [--only PART ...]
+                                        [--people N] [--batch N] [--limiter-rate R]
+                                        [--only PART ...]
 
 ``--quick``: 300 tasks; 10,000 vs 100,000 rows with 100 due; 150 people.
 """
@@ -48,7 +49,8 @@ from cryptography.fernet import Fernet
 from sqlalchemy import func, insert, select, update
 
 from bench._support import BOT_USERNAME, TOKEN, emit, log, median, rounded, setup_logging
-from bot.channels.telegram import TelegramSender, build_application
+from bot.channels.flood import FloodControl, Limits
+from bot.channels.telegram import TelegramFloodLimiter, TelegramSender, build_application
 from bot.clock import ManualClock
 from bot.messages import Reply
 from bot.reminders.planner import plan_window
@@ -278,7 +280,9 @@ class NullSender:
         self.sent += 1
 
 
-def batches(rows: Iterator[dict[str, Any]], size: int = INSERT_BATCH) -> Iterator[list[dict[str, Any]]]:
+def batches(
+    rows: Iterator[dict[str, Any]], size: int = INSERT_BATCH
+) -> Iterator[list[dict[str, Any]]]:
     """Rows in lists of ``size``."""
     batch: list[dict[str, Any]] = []
     for row in rows:
@@ -395,8 +399,13 @@ async def measure_sweep(tmp: Path, total: int, due: int) -> dict[str, Any]:
 # -- 3. sending through the emulator at Telegram's pace ------------------------------------
 
 
-async def measure_telegram(tmp: Path, count: int, batch: int | None) -> dict[str, Any]:
-    """Send one notice to each of ``count`` Telegram people under the emulator's limits."""
+async def measure_telegram(
+    tmp: Path, count: int, batch: int | None, limiter_rate: float | None
+) -> dict[str, Any]:
+    """Send one notice to each of ``count`` Telegram people under the emulator's limits.
+
+    ``limiter_rate`` (a diagnostic): our limiter's overall rate instead of its default 30/s.
+    """
     clock = ManualClock(SWEEP_AT)
     async with BotApiEmulator(token=TOKEN, username=BOT_USERNAME) as emu:
         emu.enforce_limits(per_chat_per_second=1, overall_per_second=30)
@@ -418,7 +427,12 @@ async def measure_telegram(tmp: Path, count: int, batch: int | None) -> dict[str
                     for n, (pid, user) in enumerate(zip(person_ids, users, strict=True))
                 ),
             )
-            app = build_application(runtime)
+            limiter = (
+                None
+                if limiter_rate is None
+                else TelegramFloodLimiter(FloodControl(Limits(overall_per_second=limiter_rate)))
+            )
+            app = build_application(runtime, limiter)
             async with app:
                 extra = {} if batch is None else {"batch": batch}
                 sweeper = Sweeper(
@@ -465,6 +479,7 @@ async def measure_telegram(tmp: Path, count: int, batch: int | None) -> dict[str
         "tg_retried_rows": retried,
         "tg_failed_rows": failed,
         "tg_sweeper_batch": batch or "default",
+        "tg_limiter_per_s": limiter_rate or "default",
     }
 
 
@@ -492,7 +507,7 @@ async def measure(args: argparse.Namespace) -> dict[str, Any]:
                 "sweep_large_db_mib": rounded(large["mib"], 1),
             }
         if "telegram" in args.only:
-            figures |= await measure_telegram(tmp, args.people, args.batch)
+            figures |= await measure_telegram(tmp, args.people, args.batch, args.limiter_rate)
     return figures
 
 
@@ -508,6 +523,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--due", type=int, help="rows due now in each outbox (default 500)")
     parser.add_argument("--people", type=int, help="Telegram people (default 5,000)")
     parser.add_argument("--batch", type=int, help="the Telegram sweeper's batch (its default)")
+    parser.add_argument(
+        "--limiter-rate", type=float, help="diagnostic: our limiter's overall rate (default 30/s)"
+    )
     parser.add_argument(
         "--only",
         nargs="+",

@@ -14,7 +14,7 @@ from typing import Final
 
 from bench._support import REPO_ROOT
 
-BENCHMARKS: Final = ("startup", "throughput", "import_plan")
+BENCHMARKS: Final = ("startup", "throughput", "import_plan", "reminders")
 OPTIONAL: Final = ("bench_timeframes",)
 TIMEOUT: Final = 1800.0
 # Tiny sizes for benchmarks that have no --quick of their own (used only if the option exists).

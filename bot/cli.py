@@ -418,6 +418,41 @@ async def cmd_export_public(args: argparse.Namespace, settings: Settings) -> int
     return 0
 
 
+async def cmd_report(args: argparse.Namespace, settings: Settings) -> int:
+    """Build a period report as JSON figures, an .xlsx, a .docx or a chart."""
+    from bot.i18n import Translator
+    from bot.periods import PeriodError, parse_period
+    from bot.reports.figures import figures
+
+    t = Translator(args.lang or settings.default_locale, settings.tz)
+    clock = SystemClock()
+    today = clock.now().astimezone(settings.tz).date()
+    try:
+        period = parse_period(args.period, today, closing=args.closing)
+    except PeriodError as exc:
+        raise CliError(exc.message(t)) from None
+    async with open_runtime(settings, clock) as runtime, runtime.sessions() as session:
+        org_id = await _org_id(session, runtime, args.org)
+        data = await figures(session, org_id=org_id, period=period, as_of=today, tz=settings.tz)
+    if args.format == "json":
+        payload: bytes = json.dumps(data, ensure_ascii=False, indent=2).encode()
+    else:
+        from bot.reports.charts import render_chart
+        from bot.reports.document import render_document
+        from bot.reports.workbook import render_workbook
+
+        render = {"xlsx": render_workbook, "docx": render_document, "png": render_chart}
+        payload = render[args.format](data, t)
+    if args.out in {None, "-"}:
+        if args.format != "json":
+            raise CliError("--out FILE is required for xlsx, docx and png")
+        print(payload.decode())
+    else:
+        await asyncio.to_thread(Path(args.out).write_bytes, payload)
+        print(f"wrote {args.out} ({len(payload)} bytes)")
+    return 0
+
+
 async def cmd_i18n(args: argparse.Namespace, settings: Settings) -> int:
     """Extract messages into the catalogs, check them or compile them."""
     from bot import catalogs
@@ -510,6 +545,14 @@ def build_parser() -> argparse.ArgumentParser:
     exp.add_argument("--org", help="organization name (default: the first one)")
     exp.add_argument("--limit", type=int, default=1000)
 
+    rep = sub.add_parser("report", help="a period report (figures as JSON, .xlsx, .docx, .png)")
+    rep.add_argument("--period", required=True, help="Q3/2024, 6T/2024, 9T/2024, 2024 or a range")
+    rep.add_argument("--format", choices=["json", "xlsx", "docx", "png"], default="json")
+    rep.add_argument("--out", help="file to write (json may print)")
+    rep.add_argument("--closing", action="store_true", help="figure-closing periods (TT 02/2021)")
+    rep.add_argument("--org", help="organization name (default: the first one)")
+    rep.add_argument("--lang", choices=["vi", "en"], help="language of the documents")
+
     cal = sub.add_parser("calendar", help="local working-day calendar")
     cal_sub = cal.add_subparsers(dest="calendar_command", required=True, metavar="ACTION")
     cal_sub.add_parser("list", help="list local overrides")
@@ -542,6 +585,7 @@ COMMANDS: dict[str, Command] = {
     "reminders": cmd_reminders,
     "policy": cmd_policy,
     "qr": cmd_qr,
+    "report": cmd_report,
     "export-public": cmd_export_public,
 }
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from bot.i18n import N_
 from bot.roles import ADMINS, LEADERS, STAFF
 from bot.router import Router
-from handlers import admin, calendar, cases, citizen, common, plans, progress, tasks
+from handlers import admin, calendar, cases, citizen, common, leader, plans, progress, tasks
 
 
 def build_router() -> Router:
@@ -114,6 +114,20 @@ def build_router() -> Router:
     router.step(cases.REFUSE_FLOW, "reason", cases.receive_refusal)
     router.step(cases.MERGE_FLOW, "target", cases.receive_merge_target)
     router.step(cases.ANSWER_FLOW, "text", cases.receive_answer)
+
+    router.command(
+        "status", leader.show_status, audiences=STAFF, description=N_("How the plan stands")
+    )
+    router.command(
+        "feedbackstats",
+        leader.show_feedback_stats,
+        audiences=STAFF,
+        description=N_("Feedback figures of a period"),
+    )
+    router.command(
+        "report", leader.send_report, audiences=LEADERS, description=N_("Report of a period")
+    )
+    router.button("status:dim", leader.drill_status, audiences=STAFF)
 
     router.attachment(plans.receive_file)
     router.step(plans.FLOW, "year", plans.receive_year)

@@ -15,10 +15,12 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from bot.channels.base import Sender, TemporaryFailure, Unreachable
 from bot.clock import Clock
 from bot.i18n import Translator
+from bot.periods import parse_period
 from bot.reminders.ladder import in_working_hours
 from bot.reminders.notices import notify
 from bot.reminders.policy import policy_from
 from bot.reminders.render import Row, render_bundle
+from bot.reports.delivery import period_report, weekly_summary
 from bot.workcal import WorkCalendar
 from db.models import OutboxMessage, OutboxStatus
 from db.queries import calendar, outbox, reminders
@@ -131,6 +133,12 @@ class Sweeper:
         cal: WorkCalendar,
         stats: SweepStats,
     ) -> None:
+        reports_due = [r for r in rows if r.kind in outbox.REPORT_KINDS]
+        rows = [r for r in rows if r.kind not in outbox.REPORT_KINDS]
+        for row in reports_due:
+            await self._deliver_report(person, row, now, cal, stats)
+        if not rows:
+            return
         async with self._sessions() as session:
             occurrence_ids = {int(r.params["occurrence"]) for r in rows if r.kind == "reminder"}
             task_ids = {int(r.params["task"]) for r in rows if r.kind in {"checkin", "event_check"}}
@@ -171,6 +179,46 @@ class Sweeper:
         stats.messages += 1
         stats.rows += len(rendered.covered)
         await self._settle(rendered.covered, OutboxStatus.SENT, now)
+
+    async def _deliver_report(
+        self, person: int, row: OutboxMessage, now: datetime, cal: WorkCalendar, stats: SweepStats
+    ) -> None:
+        today = now.astimezone(self._tz).date()
+        async with self._sessions() as session:
+            locale = await reminders.person_locale(session, person) or self._default_locale
+            t = Translator(locale, self._tz)
+            org_id = int(row.params["org"])
+            if row.kind == "weekly_summary":
+                replies = await weekly_summary(
+                    session,
+                    org_id=org_id,
+                    period=parse_period(str(today.year), today),
+                    as_of=today,
+                    tz=self._tz,
+                    t=t,
+                )
+            else:
+                period = parse_period(
+                    str(row.params["period"]), today, closing=bool(row.params.get("closing"))
+                )
+                replies = await period_report(
+                    session, org_id=org_id, period=period, as_of=today, tz=self._tz, t=t
+                )
+        sender = self._senders[row.channel]
+        try:
+            for reply in replies:
+                await sender.send(row.chat_id, reply)
+        except Unreachable as exc:
+            stats.failed += 1
+            await self._settle([row.id], OutboxStatus.FAILED, now, error=exc.detail)
+            await self._unreachable(row.channel, row.chat_id, row.org_id, now, cal)
+            return
+        except TemporaryFailure as exc:
+            await self._retry([row.id], [row], now, exc.detail, cal, stats)
+            return
+        stats.messages += len(replies)
+        stats.rows += 1
+        await self._settle([row.id], OutboxStatus.SENT, now)
 
     async def _retry(
         self,

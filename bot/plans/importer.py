@@ -229,7 +229,7 @@ async def import_plan(
             if stored is not None and not dry_run:
                 created.append((_new_task(stored.id, item), item))
             continue
-        before = _stored_snapshot(task)
+        before = _stored_snapshot(task, item.due)
         added, cancelled = _occurrence_changes(task, item.due)
         if (
             before == _snapshot(item)
@@ -293,11 +293,18 @@ def _snapshot(item: _Wanted) -> dict[str, Any]:
     }
 
 
-def _stored_snapshot(task: Task) -> dict[str, Any]:
+def _stored_snapshot(task: Task, wanted: tuple[date, ...] | None = None) -> dict[str, Any]:
     planned = sorted(
         o.planned_date
         for o in task.occurrences
-        if o.set_by is None and o.status != OccurrenceStatus.CANCELLED
+        if o.set_by is None
+        and o.status != OccurrenceStatus.CANCELLED
+        # A date already done that the file no longer names is kept as history, not a change.
+        and not (
+            wanted is not None
+            and o.status == OccurrenceStatus.DONE
+            and o.planned_date not in wanted
+        )
     )
     return {
         "code": task.code,
@@ -363,7 +370,15 @@ def _apply(task: Task, item: _Wanted, added: list[date], cancelled: list[Occurre
     task.flags = {"flags": list(item.parsed.flags)}
     current = [(u.unit_id, u.role) for u in task.units]
     if current != [(u.unit_id, u.role) for u in _task_units(item)]:
-        task.units = _task_units(item)
+        # Keep the rows of units that stay: deleting and re-inserting the same (unit, role)
+        # in one flush breaks the unique constraint (inserts are flushed before deletes).
+        kept = {(u.unit_id, u.role): u for u in task.units}
+        units: list[TaskUnit] = []
+        for wanted in _task_units(item):
+            row = kept.pop((wanted.unit_id, wanted.role), wanted)
+            row.position = wanted.position
+            units.append(row)
+        task.units = units
     by_date = {o.planned_date: o for o in task.occurrences}
     for day in added:
         if day in by_date:

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from bot.periods import period_ends_between
 from bot.reminders.ladder import (
     Step,
     monthly_days,
@@ -198,6 +199,46 @@ def plan_window(
                         f"{step.day}:{person}",
                         kind="case_reminder",
                         params={"case": case.case_id, "phase": case.phase, "step": step.name},
+                    )
+                )
+    leaders = list(
+        dict.fromkeys([*facts.leaders, *(p for ps in facts.unit_leaders.values() for p in ps)])
+    )
+    if include_undated:
+        for day in weekly_days(start, end, calendar):
+            for person in leaders:
+                add(
+                    _planned(
+                        facts,
+                        moment=send_at(day, policy, tz),
+                        person=person,
+                        unit=None,
+                        task_id=None,
+                        code=None,
+                        step="weekly-summary",
+                        key=f"w:{facts.org_id}:{day}:{person}",
+                        kind="weekly_summary",
+                        params={"org": facts.org_id, "day": day.isoformat()},
+                    )
+                )
+        closing = policy.report_periods == "closing"
+        for period in period_ends_between(start - timedelta(days=7), end, closing=closing):
+            day = calendar.next_working_day(period.end)
+            if not start <= day <= end:
+                continue
+            for person in leaders:
+                add(
+                    _planned(
+                        facts,
+                        moment=send_at(day, policy, tz),
+                        person=person,
+                        unit=None,
+                        task_id=None,
+                        code=None,
+                        step=f"report-{period.code}",
+                        key=f"p:{facts.org_id}:{period.code}:{int(closing)}:{person}",
+                        kind="period_report",
+                        params={"org": facts.org_id, "period": period.code, "closing": closing},
                     )
                 )
     out.sort(key=lambda p: (p.send_at, p.person_id, p.wanted.key))

@@ -32,6 +32,7 @@ class ReminderPolicy:
     reraise_days: int = 7
     period_close_before: int = 5
     answer_approval: bool = False
+    report_periods: str = "calendar"
 
     def to_json(self) -> dict[str, Any]:
         """The policy as stored on the organization."""
@@ -75,6 +76,10 @@ def policy_from(data: Mapping[str, Any] | None) -> ReminderPolicy:
         elif key in {"due_day", "answer_approval"}:
             if not isinstance(value, bool):
                 raise PolicyError(key, "expected true or false")
+            changes[key] = value
+        elif key == "report_periods":
+            if value not in {"calendar", "closing"}:
+                raise PolicyError(key, "expected calendar or closing")
             changes[key] = value
         elif key in {"reraise_days", "period_close_before"}:
             if not isinstance(value, int) or isinstance(value, bool) or not 1 <= value <= 60:

@@ -12,7 +12,16 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.models import OutboxMessage, OutboxStatus
 
-REMINDER_KINDS = ("reminder", "checkin", "event_check", "undated", "case_reminder")
+REMINDER_KINDS = (
+    "reminder",
+    "checkin",
+    "event_check",
+    "undated",
+    "case_reminder",
+    "weekly_summary",
+    "period_report",
+)
+REPORT_KINDS = ("weekly_summary", "period_report")
 
 
 @dataclass(frozen=True, slots=True)

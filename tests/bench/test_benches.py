@@ -46,6 +46,24 @@ IMPORT_KEYS = {
     "rss_before_mib",
     "rss_peak_mib",
 }
+REMINDERS_KEYS = {
+    "plan_tasks",
+    "plan_occurrences",
+    "plan_first_replan_s",
+    "plan_first_rows_added",
+    "plan_again_replan_s",
+    "plan_load_facts_s",
+    "plan_window_s",
+    "sweep_small_s",
+    "sweep_large_s",
+    "sweep_large_over_small",
+    "sweep_large_build_s",
+    "tg_people",
+    "tg_delivered",
+    "tg_seconds",
+    "tg_messages_per_s",
+    "tg_fraction_of_30",
+}
 
 
 def _bench(name: str, *args: str) -> dict[str, Any]:
@@ -93,6 +111,17 @@ def test_import_plan_and_reimport_changes_nothing() -> None:
     assert figures["tasks"] == 20
     assert figures["reimport_nothing_changed"] is True
     assert figures["reimport_unchanged_tasks"] == 20
+
+
+def test_reminders_plan_sweep_and_send() -> None:
+    figures = _bench("reminders", "--tasks", "100", "--people", "40")
+    _positive(figures, REMINDERS_KEYS)
+    assert figures["plan_tasks"] == 100
+    assert figures["plan_again_rows_added"] == 0
+    assert figures["plan_window_rows"] == figures["plan_first_rows_added"]
+    assert (figures["sweep_small_rows"], figures["sweep_large_rows"]) == (10_000, 100_000)
+    assert figures["tg_delivered"] == figures["tg_people"] == 40
+    assert isinstance(figures["tg_flood_errors"], int)
 
 
 def test_run_all_prints_each_line(capsys: pytest.CaptureFixture[str]) -> None:

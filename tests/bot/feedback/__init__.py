@@ -1,0 +1,1 @@
+"""Tests of citizens' feedback: catalog, deadlines, views."""
