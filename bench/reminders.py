@@ -46,7 +46,7 @@ from typing import Any, Final
 from zoneinfo import ZoneInfo
 
 from cryptography.fernet import Fernet
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import Table, func, insert, select, update
 
 from bench._support import BOT_USERNAME, TOKEN, emit, log, median, rounded, setup_logging
 from bot.channels.flood import FloodControl, Limits
@@ -58,6 +58,7 @@ from bot.reminders.policy import policy_from
 from bot.reminders.scheduling import AHEAD, replan
 from bot.runtime import Runtime, open_runtime
 from bot.settings import Settings
+from db.base import Base
 from db.models import (
     Identity,
     Occurrence,
@@ -269,6 +270,11 @@ async def measure_planning(tmp: Path, count: int) -> dict[str, Any]:
 # -- 2. one sweep over a large outbox --------------------------------------------------------
 
 
+def table(model: type[Base]) -> Table:
+    """The Core table of a model (for executemany of plain INSERTs)."""
+    return model.metadata.tables[model.__tablename__]
+
+
 class NullSender:
     """A channel that delivers instantly and keeps nothing but a count."""
 
@@ -302,14 +308,14 @@ async def add_people(runtime: Runtime, count: int, channel: str, first_user_id: 
     now = runtime.clock.now()
     async with runtime.engine.begin() as conn:
         await conn.execute(
-            insert(Person.__table__),
+            insert(table(Person)),
             [
                 {"id": pid, "display_name": f"Người {n}", "locale": "vi", "created_at": now}
                 for n, pid in enumerate(ids)
             ],
         )
         await conn.execute(
-            insert(Identity.__table__),
+            insert(table(Identity)),
             [
                 {
                     "person_id": pid,
@@ -346,7 +352,7 @@ async def fill_outbox(runtime: Runtime, rows: Iterator[dict[str, Any]]) -> None:
     """Insert the rows with executemany of core INSERTs, in batches, one transaction."""
     async with runtime.engine.begin() as conn:
         for batch in batches(rows):
-            await conn.execute(insert(OutboxMessage.__table__), batch)
+            await conn.execute(insert(table(OutboxMessage)), batch)
 
 
 async def measure_sweep(tmp: Path, total: int, due: int) -> dict[str, Any]:
@@ -434,14 +440,11 @@ async def measure_telegram(
             )
             app = build_application(runtime, limiter)
             async with app:
-                extra = {} if batch is None else {"batch": batch}
-                sweeper = Sweeper(
-                    runtime.sessions,
-                    clock,
-                    {"telegram": TelegramSender(app)},
-                    VN,
-                    worker="bench",
-                    **extra,
+                senders = {"telegram": TelegramSender(app)}
+                sweeper = (
+                    Sweeper(runtime.sessions, clock, senders, VN, worker="bench")
+                    if batch is None
+                    else Sweeper(runtime.sessions, clock, senders, VN, worker="bench", batch=batch)
                 )
                 sweeps = retried = failed = 0
                 started = time.perf_counter()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 from datetime import datetime, time
-from typing import Final
+from typing import Any, Final
 
 from bot.context import Context
 from bot.feedback import deadlines
@@ -220,7 +220,8 @@ async def receive_name(ctx: Context) -> None:
     if not name or len(name) > 120 or name.startswith("/"):
         ctx.reply(ctx._("Please send your full name as text (at most 120 characters)."))
         return
-    await ctx.move_dialog("phone", name=name)
+    # Sealed even in the dialog: an unfinished denunciation must not leave a readable name.
+    await ctx.move_dialog("phone", name=ctx.deployment.sealer.seal(name))
     text = ctx._("Your phone number or address for the answer:")
     ctx.reply(text, [] if _required(ctx) else _skip(ctx, "contact"))
 
@@ -231,7 +232,7 @@ async def receive_phone(ctx: Context) -> None:
     if not contact or len(contact) > FIELD_LIMIT or contact.startswith("/"):
         ctx.reply(ctx._("Please send a phone number or an address as text."))
         return
-    await ctx.move_dialog("phone", phone=contact)
+    await ctx.move_dialog("phone", phone=ctx.deployment.sealer.seal(contact))
     await _ask_publish(ctx)
 
 
@@ -301,8 +302,13 @@ async def pick_consent(ctx: Context) -> None:
     if data.get("address"):
         lines.append(ctx._("Place: {address}", address=data["address"]))
     if data.get("name"):
+        contact = _opened(ctx, data)
         lines.append(
-            ctx._("Sender: {name}, {contact}", name=data["name"], contact=data.get("phone", "—"))
+            ctx._(
+                "Sender: {name}, {contact}",
+                name=contact["name"],
+                contact=contact.get("phone", "—"),
+            )
         )
     ctx.reply(
         "\n".join(lines),
@@ -351,6 +357,12 @@ async def confirm(ctx: Context) -> None:
     await _save(ctx, digest)
 
 
+def _opened(ctx: Context, data: dict[str, Any]) -> dict[str, str]:
+    """The name and contact the dialog holds sealed, opened."""
+    sealer = ctx.deployment.sealer
+    return {k: sealer.open(str(data[k])) for k in ("name", "phone") if data.get(k)}
+
+
 async def _drop_files(ctx: Context) -> None:
     for upload_id in ctx.dialog.data.get("files", []) if ctx.dialog else []:
         await uploads.drop_upload(ctx.session, int(upload_id))
@@ -367,7 +379,7 @@ async def _save(ctx: Context, digest: str) -> None:
     cal = await calendar.work_calendar(ctx.session)
     due = deadlines.on_receipt(kind, received, cal)
     number = await cases.next_number(ctx.session, info.prefix, received.year)
-    contact = {k: str(data[k]) for k in ("name", "phone") if data.get(k)}
+    contact = _opened(ctx, data)
     files = []
     for upload_id in data.get("files", []):
         upload = await uploads.upload_of(ctx.session, ctx.person.id, int(upload_id))

@@ -94,7 +94,7 @@ TOPICS: Final = {
     )
 }
 
-CODE_PATTERN: Final = re.compile(r"^\s*([A-Za-z]{2})-(\d{4})-(\d{5})\s*$")
+CODE_PATTERN: Final = re.compile(r"^\s*([A-Za-z]{2})-([0-9]{4})-([0-9]{5})\s*$")
 
 
 def format_code(prefix: str, year: int, number: int) -> str:

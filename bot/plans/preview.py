@@ -29,7 +29,7 @@ _FLAG_LABELS: Final = {
     "ambiguous_unit": N_("unit unclear"),
     "unknown_dimension": N_("no PAPI dimension"),
 }
-_KIND_LABELS: Final = {
+KIND_LABELS: Final = {
     "once": N_("once"),
     "recurring": N_("recurring"),
     "ongoing": N_("ongoing"),
@@ -161,7 +161,7 @@ def _due_line(task: ParsedTask, year: int, t: Translator, parse: TimeframeParser
         return t._("Due: no deadline given")
     timeframe = parse(task.timeframe_text, year)
     due = timeframe.due_dates(date(year, 1, 1), date(year, 12, 31))
-    kind = t._(_KIND_LABELS.get(timeframe.kind, timeframe.kind))
+    kind = t._(KIND_LABELS.get(timeframe.kind, timeframe.kind))
     if not due:
         return t._("Due: {text} ({kind})", text=task.timeframe_text, kind=kind)
     shown = ", ".join(t.date(day) for day in due[:MAX_DUE_SHOWN])

@@ -10,7 +10,7 @@ from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 
 from bot.i18n import Translator
-from bot.plans.preview import ParsedPlan, TimeframeParser
+from bot.plans.preview import KIND_LABELS, ParsedPlan, TimeframeParser
 
 _WIDTHS = (8, 30, 6, 60, 30, 30, 30, 12, 30, 30)
 
@@ -50,7 +50,7 @@ def preview_workbook(plan: ParsedPlan, t: Translator, parse: TimeframeParser) ->
                 "; ".join(task.lead),
                 "; ".join(task.partners),
                 task.timeframe_text,
-                timeframe.kind if timeframe else "unspecified",
+                t._(KIND_LABELS[timeframe.kind if timeframe else "unspecified"]),
                 ", ".join(t.date(d) for d in due),
                 ", ".join(task.flags),
             ]

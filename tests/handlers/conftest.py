@@ -25,9 +25,8 @@ from bot.plans.importer import import_plan
 from bot.reminders.scheduling import replan
 from bot.runtime import Runtime
 from bot.workcal import WorkCalendar
-from db.models import AuditEntry, Identity, Occurrence, OutboxMessage, TaskEvent
+from db.models import AuditEntry, Identity, Occurrence, OutboxMessage, Role, TaskEvent
 from db.models import Person as PersonRow
-from db.models import Role
 from db.queries import orgs, plans
 from jobs.outbox import Sweeper
 from tests.conftest import Person
@@ -197,7 +196,11 @@ async def elsewhere(office: Office) -> Elsewhere:
     runtime = office.runtime
     async with runtime.sessions.begin() as session:
         org = await orgs.add_org(
-            session, name="UBND xã Bên Cạnh", level="commune", parent_id=None, now=office.clock.now()
+            session,
+            name="UBND xã Bên Cạnh",
+            level="commune",
+            parent_id=None,
+            now=office.clock.now(),
         )
         org_id = org.id
     await add_unit(runtime, VP, org_id=org_id)
@@ -283,9 +286,7 @@ async def notices(runtime: Runtime, notice: str | None = None) -> list[OutboxMes
     """The notice rows of the outbox (of one notice), oldest first."""
     async with runtime.sessions() as session:
         rows = await session.scalars(
-            select(OutboxMessage)
-            .where(OutboxMessage.kind == "notice")
-            .order_by(OutboxMessage.id)
+            select(OutboxMessage).where(OutboxMessage.kind == "notice").order_by(OutboxMessage.id)
         )
         return [r for r in rows if notice is None or r.params.get("notice") == notice]
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+from typing import Any
 
 import openpyxl
 import pytest
@@ -40,11 +41,11 @@ async def upload_id(runtime: Runtime) -> int:
     """The newest upload's id."""
     async with runtime.sessions() as session:
         found = await session.scalar(select(func.max(Upload.id)))
-    assert found is not None
+    assert isinstance(found, int)
     return found
 
 
-def sheet_rows(content: bytes) -> list[tuple[object, ...]]:
+def sheet_rows(content: bytes) -> list[tuple[Any, ...]]:
     """The data rows (below the header) of the first sheet of a workbook."""
     book = openpyxl.load_workbook(io.BytesIO(content), read_only=True)
     sheet = book.worksheets[0]
@@ -111,9 +112,7 @@ async def test_admin_sends_a_plan_gets_a_preview_and_confirms(
     assert shown == theirs
 
 
-async def test_sending_the_same_plan_again_changes_nothing(
-    runtime: Runtime, admin: Person
-) -> None:
+async def test_sending_the_same_plan_again_changes_nothing(runtime: Runtime, admin: Person) -> None:
     content = LUONGSON.read_bytes()
     await send_file(admin, LUONGSON.name, content)
     await admin.press(f"plan:confirm:{await upload_id(runtime)}")
@@ -230,7 +229,11 @@ async def test_a_non_admin_sending_a_file_gets_a_hint(runtime: Runtime, role: Ro
     ],
 )
 async def test_a_bad_file_gets_a_clear_message_and_nothing_is_imported(
-    runtime: Runtime, admin: Person, name: str, content: bytes | None, size: int | None,
+    runtime: Runtime,
+    admin: Person,
+    name: str,
+    content: bytes | None,
+    size: int | None,
     message: str | None,
 ) -> None:
     outcome = await send_file(admin, name, content, size=size)

@@ -1,4 +1,4 @@
-"""What officials do with a task (done, progress, blocked, more time, snooze, event) and leaders decide."""
+"""Officials act on tasks (done, progress, blocked, more time, snooze, event); leaders decide."""
 
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ from db.models import (
     ExtensionStatus,
     OccurrenceStatus,
     OutboxMessage,
+    Task,
     TaskEvent,
 )
 from db.models import Person as PersonRow
@@ -95,7 +96,12 @@ async def test_done_with_a_file_on_time(office: Office) -> None:
 @pytest.mark.parametrize(
     ("evidence", "link", "note", "kind"),
     [
-        ("https://drive.example.vn/bien-ban-1.pdf", "https://drive.example.vn/bien-ban-1.pdf", None, "link"),
+        (
+            "https://drive.example.vn/bien-ban-1.pdf",
+            "https://drive.example.vn/bien-ban-1.pdf",
+            None,
+            "link",
+        ),
         ("Đã gửi báo cáo số 12/BC-UBND", None, "Đã gửi báo cáo số 12/BC-UBND", "note"),
         ("  see https://x.vn and the archive  ", None, "see https://x.vn and the archive", "note"),
     ],
@@ -321,9 +327,7 @@ async def test_more_time_is_asked_and_the_leader_gets_approve_and_decline(office
     assert row.person_id == await office.person_id(office.leader)
 
     await set_locale(office.runtime, office.leader, "en")
-    [message] = [
-        r for r in (await sweep(office.runtime)).to(office.leader) if "🕒" in r.text
-    ]
+    [message] = [r for r in (await sweep(office.runtime)).to(office.leader) if "🕒" in r.text]
     assert (
         f"🕒 Minh asks to move task [1.2] from {en_date(date(2026, 3, 10))} to "
         f"{en_date(date(2026, 3, 20))}. Reason: Chờ số liệu của thôn"
@@ -473,8 +477,6 @@ async def test_recording_the_event_date_starts_the_deadline_with_its_offset(
 async def test_a_calendar_day_offset_counts_calendar_days(office: Office) -> None:
     task_id = office.tasks["1.5"]
     async with office.runtime.sessions.begin() as session:
-        from db.models import Task
-
         task = await session.get_one(Task, task_id)
         task.offset_days, task.offset_working_days = 10, False
     await office.minh.press(f"task:event:{task_id}")
@@ -483,9 +485,7 @@ async def test_a_calendar_day_offset_counts_calendar_days(office: Office) -> Non
 
 
 @pytest.mark.parametrize("answer", ["hôm qua", "32/01/2026", "2026-13-01", "x" * 100_000])
-async def test_an_event_date_that_is_not_a_date_is_asked_again(
-    office: Office, answer: str
-) -> None:
+async def test_an_event_date_that_is_not_a_date_is_asked_again(office: Office, answer: str) -> None:
     task_id = office.tasks["1.5"]
     await office.minh.press(f"task:event:{task_id}")
     before = await snapshot(office.runtime)
@@ -647,7 +647,10 @@ async def test_an_occurrence_of_another_organization_is_refused(
     for who in (office.admin, office.leader, office.minh):
         outcome = await who.press(f"occ:{action}:{elsewhere.occurrences['1.2']}")
         assert texts(outcome) == [NOT_FOR_YOU]
-    for payload in (f"task:event:{elsewhere.tasks['1.5']}", f"task:progress:{elsewhere.tasks['1.4']}"):
+    for payload in (
+        f"task:event:{elsewhere.tasks['1.5']}",
+        f"task:progress:{elsewhere.tasks['1.4']}",
+    ):
         assert texts(await office.admin.press(payload)) == [NOT_FOR_YOU]
     assert await snapshot(office.runtime) == before
 

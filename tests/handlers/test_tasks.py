@@ -12,11 +12,13 @@ from db.models import EventKind, Occurrence, OccurrenceStatus
 from handlers.tasks import DUE_SOON
 from tests.conftest import VN
 from tests.handlers.conftest import (
+    VP,
     Elsewhere,
     Office,
     audits,
     en_date,
     events,
+    import_small_plan,
     local_day,
     occurrence,
     payloads,
@@ -116,9 +118,9 @@ async def test_people_without_a_unit_have_no_tasks_and_citizens_may_not_ask(
 
 
 async def test_a_long_group_is_cut_with_a_count_of_the_rest(office: Office) -> None:
-    from tests.handlers.conftest import VP, import_small_plan
-
-    many = [(f"5.{n}", [VP], [], "Thường xuyên", "") for n in range(1, 36)]
+    many: list[tuple[str, list[str], list[str], str, str]] = [
+        (f"5.{n}", [VP], [], "Thường xuyên", "") for n in range(1, 36)
+    ]
     await import_small_plan(office.runtime, office.org_id, small_plan("Kế hoạch khác", many))
     text = await office.minh.text_of("/tasks")
     assert "Ongoing (36):" in text
@@ -217,9 +219,17 @@ async def test_setdate_gives_an_undated_task_a_date(office: Office) -> None:
         admin,
     )
     [event] = await events(office.runtime, task_id)
-    assert (event.kind, event.day, event.person_id) == (EventKind.DATE_SET, date(2026, 4, 15), admin)
+    assert (event.kind, event.day, event.person_id) == (
+        EventKind.DATE_SET,
+        date(2026, 4, 15),
+        admin,
+    )
     [entry] = await audits(office.runtime, "task.date_set")
-    assert (entry.entity, entry.entity_id, entry.after) == ("task", str(task_id), {"due": "2026-04-15"})
+    assert (entry.entity, entry.entity_id, entry.after) == (
+        "task",
+        str(task_id),
+        {"due": "2026-04-15"},
+    )
     assert await office.admin.text_of("/undated") == "Every task has a date or needs none."
     assert (LATER, ["1.6", "2.2"]) in grouped(await office.minh.text_of("/tasks"))
     assert await office.admin.text_of(f"/setdate #{task_id} 2026-04-15") == (
@@ -243,12 +253,24 @@ async def test_setdate_of_a_past_day_makes_the_task_overdue(office: Office) -> N
     ("command", "answer"),
     [
         ("/setdate", "Write it as /setdate ID DATE, for example /setdate 12 31/12/2024."),
-        ("/setdate 15/04/2026", "Write it as /setdate ID DATE, for example /setdate 12 31/12/2024."),
-        ("/setdate abc 15/04/2026", "Write it as /setdate ID DATE, for example /setdate 12 31/12/2024."),
+        (
+            "/setdate 15/04/2026",
+            "Write it as /setdate ID DATE, for example /setdate 12 31/12/2024.",
+        ),
+        (
+            "/setdate abc 15/04/2026",
+            "Write it as /setdate ID DATE, for example /setdate 12 31/12/2024.",
+        ),
         ("/setdate 999999 15/04/2026", "There is no task #999999."),
         ("/setdate 99999999999999999999 15/04/2026", "There is no task #999999999999."),
-        ("/setdate {id} tomorrow", "“tomorrow” is not a date. Write it as day/month/year, for example 10/01/2026."),
-        ("/setdate {id} 31/04/2026", "“31/04/2026” is not a date. Write it as day/month/year, for example 10/01/2026."),
+        (
+            "/setdate {id} tomorrow",
+            "“tomorrow” is not a date. Write it as day/month/year, for example 10/01/2026.",
+        ),
+        (
+            "/setdate {id} 31/04/2026",
+            "“31/04/2026” is not a date. Write it as day/month/year, for example 10/01/2026.",
+        ),
     ],
 )
 async def test_setdate_with_bad_input_changes_nothing(

@@ -84,6 +84,7 @@ def test_codes_are_formatted_with_fixed_widths(prefix: str, year: int, number: i
         ("pa-2026-00042", "PA-2026-00042"),
         ("  Pa-2026-00042\n", "PA-2026-00042"),
         ("tc-2025-00001 ", "TC-2025-00001"),
+        ("\u00a0PA-2026-00042\u00a0", "PA-2026-00042"),  # copied with no-break spaces
     ],
 )
 def test_typed_codes_are_normalized(typed: str, code: str) -> None:

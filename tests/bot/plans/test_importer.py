@@ -2,19 +2,30 @@
 
 from __future__ import annotations
 
+import asyncio
 import csv
 from collections.abc import Mapping
-from datetime import date, datetime
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
 from sqlalchemy import func, select
 
+from bot.clock import ManualClock
 from bot.plans import parse_plan
 from bot.plans.importer import ImportReport, content_hash, import_plan
 from bot.runtime import Runtime
-from db.models import AuditEntry, Occurrence, OccurrenceStatus, Plan, Task, TaskRole, TaskState, Unit
+from db.models import (
+    AuditEntry,
+    Occurrence,
+    OccurrenceStatus,
+    Plan,
+    Task,
+    TaskRole,
+    TaskState,
+    Unit,
+)
 from db.queries import orgs, plans
 from tests.bot.plans.builders import PLANS
 from tests.handlers.test_common import count, root_org, snapshot
@@ -26,14 +37,15 @@ FILES = sorted(f"{stem}.{ext}" for stem in COUNTS for ext in ("docx", "xlsx", "c
 async def run_import(runtime: Runtime, path: Path, *, dry_run: bool = False) -> ImportReport:
     """Parse ``path`` against the organization's units and import it, as the CLI does."""
     org_id = root_org(runtime)
+    data = await asyncio.to_thread(path.read_bytes)
     async with runtime.sessions.begin() as session:
         directory = await orgs.unit_directory(session, org_id)
-        plan = parse_plan(path, directory=directory)
+        plan = await asyncio.to_thread(parse_plan, path, directory=directory)
         return await import_plan(
             session,
             org_id=org_id,
             plan=plan,
-            data_hash=content_hash(path.read_bytes()),
+            data_hash=content_hash(data),
             actor_id=None,
             now=runtime.clock.now(),
             dry_run=dry_run,
@@ -78,7 +90,8 @@ async def test_every_real_plan_imports_with_its_tasks_units_and_dates(
     path = PLANS / name
     expected = COUNTS[path.stem]
     report = await run_import(runtime, path)
-    assert report.created_plan and not report.dry_run
+    assert report.created_plan
+    assert not report.dry_run
     assert len(report.added) == expected
     assert (report.changed, report.removed, report.unchanged) == ([], [], 0)
     assert sum(report.per_dimension.values()) == expected
@@ -106,7 +119,12 @@ async def test_every_real_plan_imports_with_its_tasks_units_and_dates(
         if task is None:
             continue
         lead = [u.unit_id for u in task.units if u.role == TaskRole.LEAD]
-        assert len(lead) == len(set(parsed.lead)) or len(lead) <= len(parsed.lead)
+        partners = [u.unit_id for u in task.units if u.role == TaskRole.PARTNER]
+        assert bool(lead) == bool(parsed.lead), parsed.code
+        assert bool(partners) == bool(parsed.partners), parsed.code
+        assert len(lead) <= len(parsed.lead)
+        assert len(partners) <= len(parsed.partners)
+        assert set(lead + partners) <= set(units.values())
         if parsed.lead or parsed.partners:
             assert "new_unit" in task.flags["flags"], parsed.code
     # Against the units now known, the same file flags no unit as new.
@@ -117,14 +135,16 @@ async def test_every_real_plan_imports_with_its_tasks_units_and_dates(
 
 
 @pytest.mark.parametrize("name", ["luongson-2024.docx", "donghoa-2021-pl1.xlsx"])
-async def test_importing_the_same_file_twice_changes_nothing(runtime: Runtime, name: str) -> None:
+async def test_importing_the_same_file_twice_changes_nothing(
+    runtime: Runtime, clock: ManualClock, name: str
+) -> None:
     path = PLANS / name
     first = await run_import(runtime, path)
     before = await snapshot(runtime)
     occurrences = await occurrence_rows(runtime)
     audit_rows = await count(runtime, AuditEntry)
 
-    runtime.clock.advance(__import__("datetime").timedelta(days=3))  # type: ignore[attr-defined]
+    clock.advance(timedelta(days=3))
     second = await run_import(runtime, path)
     assert second.nothing_changed
     assert (second.added, second.changed, second.removed) == ([], [], [])
@@ -255,7 +275,8 @@ async def test_a_revised_file_applies_exactly_its_difference(
     assert (await run_import(runtime, revised)).nothing_changed
     # The original again: 1.3 comes back with its progress, 9.5 goes, 1.1's done date stays done.
     back = await run_import(runtime, original)
-    assert back.added == [] and back.removed == ["9.5"]
+    assert back.added == []
+    assert back.removed == ["9.5"]
     assert sorted(back.changed) == ["1.1", "1.3", "2.1"]
     restored = await stored_tasks(runtime)
     assert restored["1.3"].state == TaskState.ACTIVE
@@ -276,7 +297,9 @@ async def test_a_dry_run_changes_nothing_and_reports_what_would_change(
     before = await snapshot(runtime)
     preview = await run_import(runtime, path, dry_run=True)
     assert await snapshot(runtime) == before
-    assert preview.dry_run and preview.created_plan and preview.plan_id is None
+    assert preview.dry_run
+    assert preview.created_plan
+    assert preview.plan_id is None
     real = await run_import(runtime, path)
     for field in ("added", "changed", "removed", "occurrences_added", "new_units", "undated"):
         assert getattr(preview, field) == getattr(real, field), field
@@ -296,7 +319,7 @@ async def test_an_import_is_one_transaction(runtime: Runtime) -> None:
             plan=parse_plan(path),
             data_hash=content_hash(path.read_bytes()),
             actor_id=None,
-            now=datetime(2026, 3, 2, 2, 0).astimezone(),
+            now=runtime.clock.now(),
             dry_run=False,
         )
         assert report.plan_id is not None

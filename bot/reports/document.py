@@ -1,0 +1,827 @@
+"""The report as a Word document in the layout of Vietnamese administrative documents.
+
+Laid out as Nghị định 30/2020/NĐ-CP asks of a commune's report (báo cáo): the issuing body
+and the national motto side by side, the number and the place and date, the title and its
+subject, numbered parts, the recipients and the signature, then an annex table. Times New
+Roman 13 pt on A4 with margins of 2 cm top and bottom, 3 cm left and 1.5 cm right.
+
+Only what the figures list is written; the cases of citizens' feedback appear in counts
+only, so no personal data can reach the document.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from datetime import date
+from typing import Any, Final
+
+from docx import Document
+from docx.document import Document as DocumentObject
+from docx.enum.section import WD_ORIENT
+from docx.enum.table import WD_TABLE_ALIGNMENT
+from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_BREAK
+from docx.oxml import OxmlElement
+from docx.oxml.ns import qn
+from docx.shared import Cm, Pt, RGBColor
+from docx.styles.style import ParagraphStyle
+from docx.table import Table, _Cell
+from docx.text.paragraph import Paragraph
+
+from bot.i18n import Translator
+from bot.reports.labels import (
+    TASK_STATES,
+    DimensionGroup,
+    Figures,
+    code_key,
+    count,
+    day,
+    dimension_groups,
+    dimension_heading,
+    groups,
+    kind_label,
+    number,
+    percent,
+    period_label,
+    rows,
+    section,
+    share,
+    show_date,
+    state_label,
+    text,
+    topic_name,
+)
+
+FONT: Final = "Times New Roman"
+SIZE: Final = Pt(13)
+TABLE_SIZE: Final = Pt(11)
+ROMAN: Final = ("I", "II", "III", "IV", "V", "VI")
+LETTERS: Final = "abcdefghijklmnopqrstuvwxyz"
+_PLACE_PREFIX: Final = re.compile(
+    r"^(?:ubnd|ủy ban nhân dân|uỷ ban nhân dân)?\s*"
+    r"(?:xã|phường|thị trấn|thị xã|thành phố|huyện|quận|tỉnh|tp\.?)?\s*",
+    re.IGNORECASE,
+)
+
+Container = DocumentObject | _Cell
+
+
+# -- page, styles and paragraphs -------------------------------------------------------
+
+
+def _set_font(style: ParagraphStyle, size: Pt, *, bold: bool | None = None) -> None:
+    """One font for every script, with the theme's fonts taken off so Word keeps it."""
+    style.font.name = FONT
+    style.font.size = size
+    style.font.bold = bold
+    style.font.italic = False
+    style.font.color.rgb = RGBColor(0, 0, 0)
+    fonts = style.element.get_or_add_rPr().get_or_add_rFonts()
+    for attribute in ("asciiTheme", "hAnsiTheme", "eastAsiaTheme", "cstheme"):
+        fonts.attrib.pop(qn(f"w:{attribute}"), None)
+    for attribute in ("ascii", "hAnsi", "eastAsia", "cs"):
+        fonts.set(qn(f"w:{attribute}"), FONT)
+
+
+def _setup(doc: DocumentObject, t: Translator) -> None:
+    section_ = doc.sections[0]
+    section_.orientation = WD_ORIENT.PORTRAIT
+    section_.page_width, section_.page_height = Cm(21), Cm(29.7)
+    section_.top_margin, section_.bottom_margin = Cm(2), Cm(2)
+    section_.left_margin, section_.right_margin = Cm(3), Cm(1.5)
+    normal = doc.styles["Normal"]
+    assert isinstance(normal, ParagraphStyle)
+    _set_font(normal, SIZE)
+    normal.paragraph_format.space_before = Pt(0)
+    normal.paragraph_format.space_after = Pt(6)
+    normal.paragraph_format.line_spacing = 1.1
+    lang = normal.element.get_or_add_rPr()
+    tag = OxmlElement("w:lang")
+    tag.set(qn("w:val"), "en-GB" if t.locale == "en" else "vi-VN")
+    lang.append(tag)
+    for name in ("Heading 1", "Heading 2"):
+        heading = doc.styles[name]
+        assert isinstance(heading, ParagraphStyle)
+        _set_font(heading, SIZE, bold=True)
+        heading.paragraph_format.space_before = Pt(6)
+        heading.paragraph_format.space_after = Pt(6)
+        heading.paragraph_format.first_line_indent = Cm(1)
+        heading.paragraph_format.keep_with_next = True
+    for name in ("Table Grid",):
+        table_style = doc.styles[name]
+        table_style.font.name = FONT
+        table_style.font.size = TABLE_SIZE
+    doc.core_properties.language = "en" if t.locale == "en" else "vi"
+
+
+def _paragraph(
+    where: Container,
+    content: str = "",
+    *,
+    bold: bool = False,
+    italic: bool = False,
+    underline: bool = False,
+    size: Pt | None = None,
+    center: bool = False,
+    indent: bool = True,
+    after: Pt | None = None,
+) -> Paragraph:
+    """A paragraph of one run: justified with a first-line indent, or centred."""
+    paragraph = where.add_paragraph()
+    run = paragraph.add_run(content)
+    run.bold = bold or None
+    run.italic = italic or None
+    run.underline = underline or None
+    if size is not None:
+        run.font.size = size
+    fmt = paragraph.paragraph_format
+    if center:
+        paragraph.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    else:
+        paragraph.alignment = WD_ALIGN_PARAGRAPH.JUSTIFY
+        if indent:
+            fmt.first_line_indent = Cm(1)
+    if after is not None:
+        fmt.space_after = after
+    return paragraph
+
+
+def _line(where: Container, content: str) -> Paragraph:
+    """A ``- `` line of a list, the way Vietnamese reports list points."""
+    return _paragraph(where, f"- {content}")
+
+
+def _heading(doc: DocumentObject, content: str, level: int) -> Paragraph:
+    heading: Paragraph = doc.add_heading(content, level=level)
+    return heading
+
+
+def _cell_paragraph(cell: _Cell, content: str, **kwargs: Any) -> Paragraph:
+    """Fill a cell's first paragraph, or add one after it."""
+    first = cell.paragraphs[0]
+    if not first.text and not first.runs:
+        cell._element.remove(first._element)
+    kwargs.setdefault("center", True)
+    kwargs.setdefault("after", Pt(0))
+    return _paragraph(cell, content, **kwargs)
+
+
+def _no_borders(table: Table) -> None:
+    borders = OxmlElement("w:tblBorders")
+    for edge in ("top", "left", "bottom", "right", "insideH", "insideV"):
+        element = OxmlElement(f"w:{edge}")
+        element.set(qn("w:val"), "nil")
+        borders.append(element)
+    table._tbl.tblPr.append(borders)
+
+
+def _widths(table: Table, widths: Sequence[Cm]) -> None:
+    table.autofit = False
+    for row in table.rows:
+        for cell, width in zip(row.cells, widths, strict=True):
+            cell.width = width
+
+
+def _repeat_header(table: Table) -> None:
+    properties = table.rows[0]._tr.get_or_add_trPr()
+    marker = OxmlElement("w:tblHeader")
+    marker.set(qn("w:val"), "true")
+    properties.append(marker)
+
+
+def _grid(
+    doc: DocumentObject,
+    headings: Sequence[str],
+    body: Iterable[Sequence[str]],
+    widths: Sequence[Cm],
+    *,
+    numeric_from: int | None = None,
+) -> Table:
+    """A bordered table with a bold header row that repeats on every page."""
+    lines = [list(values) for values in body]
+    table: Table = doc.add_table(rows=1 + len(lines), cols=len(headings))
+    table.style = doc.styles["Table Grid"]
+    table.alignment = WD_TABLE_ALIGNMENT.CENTER
+    header, *rest = table.rows
+    for cell, heading in zip(header.cells, headings, strict=True):
+        _cell_paragraph(cell, heading, bold=True, size=TABLE_SIZE)
+    for row, values in zip(rest, lines, strict=True):
+        for index, (cell, value) in enumerate(zip(row.cells, values, strict=True)):
+            numeric = numeric_from is not None and index >= numeric_from
+            _cell_paragraph(cell, value, size=TABLE_SIZE, center=numeric, indent=False)
+    _repeat_header(table)
+    _widths(table, widths)
+    doc.add_paragraph()
+    return table
+
+
+# -- the header block ------------------------------------------------------------------
+
+
+def _place(organization: str) -> str:
+    """``UBND phường Lương Sơn`` -> ``Lương Sơn``, the place a document is dated at."""
+    place = _PLACE_PREFIX.sub("", organization.strip(), count=1).strip()
+    return place or organization.strip()
+
+
+def _dated(place: str, when: date, t: Translator) -> str:
+    return t._(
+        # TRANSLATORS: {day}, {month} and {year} are there for "ngày 05 tháng 3 năm 2024".
+        "{place}, {date}",
+        place=place,
+        date=t.date(when, "long"),
+        day=f"{when.day:02d}",
+        month=f"{when.month:02d}" if when.month < 3 else str(when.month),
+        year=when.year,
+    )
+
+
+def _masthead(doc: DocumentObject, figures: Figures, t: Translator) -> None:
+    organization = section(figures, "organization")
+    name = text(organization.get("name"))
+    parent = text(organization.get("parent"))
+    when = day(figures.get("as_of")) or date.today()
+    table = doc.add_table(rows=2, cols=2)
+    _no_borders(table)
+    left, right = table.rows[0].cells
+    if parent:
+        _cell_paragraph(left, parent.upper(), size=Pt(12))
+    _cell_paragraph(left, name.upper(), bold=True, size=Pt(12))
+    _cell_paragraph(left, "———", size=Pt(8))
+    _cell_paragraph(right, t._("SOCIALIST REPUBLIC OF VIETNAM"), bold=True, size=Pt(12))
+    _cell_paragraph(right, t._("Independence - Freedom - Happiness"), bold=True, underline=True)
+    number_cell, date_cell = table.rows[1].cells
+    _cell_paragraph(number_cell, t._("No.:      /BC-UBND"), after=Pt(6))
+    _cell_paragraph(date_cell, _dated(_place(name), when, t), italic=True, after=Pt(6))
+    _widths(table, (Cm(6.5), Cm(10)))
+
+
+def _title(doc: DocumentObject, figures: Figures, t: Translator) -> None:
+    period = period_label(figures, t)
+    _paragraph(doc, "", after=Pt(0))
+    _paragraph(doc, t._("REPORT"), bold=True, center=True, size=Pt(14), after=Pt(0))
+    _paragraph(
+        doc,
+        t._("Results of the plan to improve the PAPI index, {period}", period=period),
+        bold=True,
+        center=True,
+        after=Pt(0),
+    )
+    _paragraph(doc, "———", center=True, size=Pt(8))
+    parent = text(section(figures, "organization").get("parent"))
+    if parent:
+        _paragraph(doc, t._("To: {recipient}", recipient=parent), center=True)
+    organization = section(figures, "organization")
+    communes = [text(c) for c in organization.get("communes") or [] if c]
+    as_of = show_date(figures.get("as_of"), t)
+    _paragraph(
+        doc,
+        t._(
+            "{organization} reports the results of carrying out its plan to maintain and "
+            "improve the Provincial Governance and Public Administration Performance Index "
+            "(PAPI) in {period}, with figures as of {date}, as follows:",
+            organization=text(organization.get("name")),
+            period=period,
+            date=as_of,
+        ),
+    )
+    if len(communes) > 1:
+        _paragraph(
+            doc,
+            t.ngettext(
+                "The figures cover {n} commune: {names}.",
+                "The figures cover {n} communes: {names}.",
+                len(communes),
+                names="; ".join(communes),
+            ),
+        )
+
+
+# -- I. overview -----------------------------------------------------------------------
+
+
+def _overview(doc: DocumentObject, figures: Figures, t: Translator) -> None:
+    tasks = section(figures, "tasks")
+    feedback = section(figures, "feedback")
+    _heading(doc, t._("I. OVERALL RESULTS"), 1)
+    _heading(doc, t._("1. Carrying out the plan's tasks"), 2)
+    total = count(tasks, "total")
+    on_time, late = count(tasks, "done_on_time"), count(tasks, "done_late")
+    dated = sum(count(tasks, s) for s in ("done_on_time", "done_late", "overdue", "due_soon"))
+    dated += count(tasks, "pending")
+    if not total:
+        _line(doc, t._("The plan has no task in this period."))
+    else:
+        _line(
+            doc,
+            t.ngettext(
+                "The plan has {n} task in the period.",
+                "The plan has {n} tasks in the period.",
+                total,
+            ),
+        )
+        _line(
+            doc,
+            t._(
+                "Done: {done} ({rate} of the tasks with a deadline), of which {on_time} on "
+                "time and {late} late.",
+                done=t.number(on_time + late),
+                rate=percent(share(on_time + late, dated), t),
+                on_time=t.number(on_time),
+                late=t.number(late),
+            ),
+        )
+        _line(
+            doc,
+            t._(
+                "Overdue and not done: {overdue}; due within two weeks: {due_soon}; not yet "
+                "due: {pending}.",
+                overdue=t.number(count(tasks, "overdue")),
+                due_soon=t.number(count(tasks, "due_soon")),
+                pending=t.number(count(tasks, "pending")),
+            ),
+        )
+        _line(
+            doc,
+            t._(
+                "Carried out regularly: {ongoing}; waiting for an instruction or event: "
+                "{waiting}; without a deadline: {undated}.",
+                ongoing=t.number(count(tasks, "ongoing")),
+                waiting=t.number(count(tasks, "waiting_event")),
+                undated=t.number(count(tasks, "undated")),
+            ),
+        )
+        body = [[state_label(s, t), t.number(count(tasks, s))] for s in TASK_STATES]
+        body.append([t._("Total"), t.number(total)])
+        _grid(doc, [t._("State"), t._("Number of tasks")], body, (Cm(9), Cm(4)), numeric_from=1)
+    _heading(doc, t._("2. Receiving and answering citizens' feedback"), 2)
+    received, answered = count(feedback, "received"), count(feedback, "answered")
+    _line(
+        doc,
+        t._(
+            "Received: {received}; answered: {answered} ({rate} within the legal deadline); "
+            "still open: {open}. Details are in part III.",
+            received=t.number(received),
+            answered=t.number(answered),
+            rate=percent(share(count(feedback, "answered_on_time"), answered), t),
+            open=t.number(count(feedback, "open")),
+        ),
+    )
+
+
+# -- II. per dimension -----------------------------------------------------------------
+
+
+def _done_line(item: Mapping[str, Any], t: Translator) -> str:
+    evidence = text(item.get("evidence"))
+    when = show_date(item.get("done_on"), t)
+    if item.get("late"):
+        timing = t._("done on {date}, after the deadline of {due}", date=when, due=_due(item, t))
+    else:
+        timing = t._("done on {date}, on time", date=when)
+    return t._(
+        "{code} {task} ({unit}): {timing}; evidence: {evidence}.",
+        code=text(item.get("code")),
+        task=text(item.get("task")).rstrip("."),
+        unit=text(item.get("unit")) or "—",
+        timing=timing,
+        evidence=evidence or t._("none attached"),
+    )
+
+
+def _due(item: Mapping[str, Any], t: Translator) -> str:
+    return show_date(item.get("due"), t) or "—"
+
+
+def _reasons(item: Mapping[str, Any], t: Translator) -> str:
+    reasons = [text(r).strip().rstrip(".;") for r in item.get("reasons") or [] if text(r).strip()]
+    return "; ".join(reasons) if reasons else t._("no reason reported")
+
+
+def _late_line(item: Mapping[str, Any], t: Translator) -> str:
+    days = count(item, "days_late")
+    done_on = show_date(item.get("done_on"), t)
+    status = (
+        t._("done on {date}", date=done_on) if done_on else t._("not done as of the report date")
+    )
+    return t.ngettext(
+        "{code} {task} ({unit}): due {due}, {n} day late, {status}. Reasons: {reasons}.",
+        "{code} {task} ({unit}): due {due}, {n} days late, {status}. Reasons: {reasons}.",
+        days,
+        code=text(item.get("code")),
+        task=text(item.get("task")).rstrip("."),
+        unit=text(item.get("unit")) or "—",
+        due=_due(item, t),
+        status=status,
+        reasons=_reasons(item, t),
+    )
+
+
+def _dimension(doc: DocumentObject, index: int, group: DimensionGroup, t: Translator) -> None:
+    heading = dimension_heading(group.code, group.name, t)
+    _heading(doc, t._("{number}. {title}", number=index, title=heading), 2)
+    counts = group.counts
+    other = sum(counts.get(s, 0) for s in ("ongoing", "waiting_event", "undated"))
+    _line(
+        doc,
+        t._(
+            "Tasks: {total}; done: {done} ({on_time} on time, {late} late); overdue: "
+            "{overdue}; not yet due: {pending}; regular, waiting or without a deadline: "
+            "{other}. Progress: {progress}.",
+            total=t.number(group.total),
+            done=t.number(counts.get("done_on_time", 0) + counts.get("done_late", 0)),
+            on_time=t.number(counts.get("done_on_time", 0)),
+            late=t.number(counts.get("done_late", 0)),
+            overdue=t.number(counts.get("overdue", 0)),
+            pending=t.number(counts.get("pending", 0) + counts.get("due_soon", 0)),
+            other=t.number(other),
+            progress=percent(group.progress, t),
+        ),
+    )
+    _paragraph(doc, t._("a) What was done, with its evidence:"), italic=True)
+    done = sorted(group.done, key=lambda i: code_key(i.get("code")))
+    for item in done:
+        _line(doc, _done_line(item, t))
+    if not done:
+        _line(doc, t._("No task of this part was done in the period."))
+    _paragraph(doc, t._("b) What is late, and why:"), italic=True)
+    late = sorted(group.late, key=lambda i: code_key(i.get("code")))
+    for item in late:
+        _line(doc, _late_line(item, t))
+    if not late:
+        _line(doc, t._("No task of this part is late."))
+
+
+def _dimensions(doc: DocumentObject, figures: Figures, t: Translator) -> None:
+    _heading(doc, t._("II. RESULTS FOR EACH PAPI DIMENSION"), 1)
+    found = dimension_groups(section(figures, "tasks"))
+    for index, group in enumerate(found, start=1):
+        _dimension(doc, index, group, t)
+    if not found:
+        _line(doc, t._("The plan has no task in this period."))
+
+
+# -- III. feedback ---------------------------------------------------------------------
+
+
+def _breakdown(
+    part: Mapping[str, Any], key: str, name: Callable[[str, Translator], str], t: Translator
+) -> str:
+    found = groups(part, key)
+    items = [
+        t._("{name}: {n}", name=name(item, t), n=t.number(count(counts, "received")))
+        for item, counts in sorted(found.items(), key=lambda kv: -count(kv[1], "received"))
+    ]
+    return "; ".join(items)
+
+
+def _feedback(doc: DocumentObject, figures: Figures, t: Translator) -> None:
+    feedback = section(figures, "feedback")
+    received, answered = count(feedback, "received"), count(feedback, "answered")
+    _heading(doc, t._("III. RECEIVING AND ANSWERING CITIZENS' FEEDBACK"), 1)
+    _heading(doc, t._("1. Receiving"), 2)
+    if not received:
+        _line(doc, t._("No feedback, complaint or denunciation was received in the period."))
+    else:
+        _line(
+            doc,
+            t.ngettext(
+                "{n} item of feedback was received in the period ({kinds}).",
+                "{n} items of feedback were received in the period ({kinds}).",
+                received,
+                kinds=_breakdown(feedback, "by_kind", kind_label, t),
+            ),
+        )
+        topics = _breakdown(feedback, "by_topic", topic_name, t)
+        if topics:
+            _line(doc, t._("By topic: {topics}.", topics=topics))
+        _line(
+            doc,
+            t._(
+                "Not accepted: {refused}; merged into another case: {merged}.",
+                refused=t.number(count(feedback, "refused")),
+                merged=t.number(count(feedback, "merged")),
+            ),
+        )
+    _heading(doc, t._("2. Answering"), 2)
+    on_time = count(feedback, "answered_on_time")
+    _line(
+        doc,
+        t._(
+            "Answered: {answered}, of which {on_time} within the legal deadline and {late} "
+            "after it; on-time rate: {rate}.",
+            answered=t.number(answered),
+            on_time=t.number(on_time),
+            late=t.number(count(feedback, "answered_late")),
+            rate=percent(share(on_time, answered), t),
+        ),
+    )
+    _line(
+        doc,
+        t._(
+            "Still being handled: {open}; closed without being resolved: {unresolved}.",
+            open=t.number(count(feedback, "open")),
+            unresolved=t.number(count(feedback, "closed_unresolved")),
+        ),
+    )
+    average, p90 = number(feedback, "avg_days_to_answer"), number(feedback, "p90_days_to_answer")
+    if average is not None and p90 is not None:
+        _line(
+            doc,
+            t._(
+                "An answer took {average} days on average; nine answers in ten took at most "
+                "{p90} days.",
+                average=t.number(average),
+                p90=t.number(p90),
+            ),
+        )
+    _heading(doc, t._("3. Citizens' satisfaction"), 2)
+    rated = count(feedback, "rated")
+    if rated:
+        _line(
+            doc,
+            t.ngettext(
+                "{n} answer was rated: satisfied {satisfied}, neutral {neutral}, not "
+                "satisfied {unsatisfied}; satisfaction rate: {rate}.",
+                "{n} answers were rated: satisfied {satisfied}, neutral {neutral}, not "
+                "satisfied {unsatisfied}; satisfaction rate: {rate}.",
+                rated,
+                satisfied=t.number(count(feedback, "satisfied")),
+                neutral=t.number(count(feedback, "neutral")),
+                unsatisfied=t.number(count(feedback, "unsatisfied")),
+                rate=percent(number(feedback, "satisfaction_rate"), t),
+            ),
+        )
+    else:
+        _line(doc, t._("No answer was rated by a citizen in the period."))
+    _line(
+        doc,
+        t._(
+            "Reopened after the citizen's rating: {reopened} (counted apart, not as new feedback).",
+            reopened=t.number(count(feedback, "reopened")),
+        ),
+    )
+    by_kind = groups(feedback, "by_kind")
+    if by_kind:
+        body = [
+            [
+                kind_label(kind, t),
+                *(
+                    t.number(count(counts, k))
+                    for k in ("received", "answered", "answered_on_time", "open")
+                ),
+            ]
+            for kind, counts in by_kind.items()
+        ]
+        body.append(
+            [
+                t._("Total"),
+                t.number(received),
+                t.number(answered),
+                t.number(on_time),
+                t.number(count(feedback, "open")),
+            ]
+        )
+        headings = [
+            t._("Kind of feedback"),
+            t._("Received"),
+            t._("Answered"),
+            t._("Answered on time"),
+            t._("Still open"),
+        ]
+        widths = (Cm(5.5), Cm(2.5), Cm(2.5), Cm(3), Cm(2.5))
+        _grid(doc, headings, body, widths, numeric_from=1)
+
+
+# -- IV. shortcomings and next steps ---------------------------------------------------
+
+
+def _overdue_items(tasks: Mapping[str, Any]) -> list[Mapping[str, Any]]:
+    """The tasks overdue and not done, most overdue first."""
+    items = [item for item in rows(tasks, "late") if not item.get("done_on")]
+    if not items:
+        items = rows(tasks, "most_overdue")
+    return sorted(items, key=lambda i: (-count(i, "days_late"), code_key(i.get("code"))))
+
+
+def _shortcomings(doc: DocumentObject, figures: Figures, t: Translator) -> None:
+    tasks = section(figures, "tasks")
+    feedback = section(figures, "feedback")
+    _heading(doc, t._("IV. SHORTCOMINGS AND NEXT STEPS"), 1)
+    _heading(doc, t._("1. Shortcomings and their causes"), 2)
+    overdue = _overdue_items(tasks)
+    said = False
+    if count(tasks, "overdue"):
+        said = True
+        _line(
+            doc,
+            t.ngettext(
+                "{n} task is overdue and not done:",
+                "{n} tasks are overdue and not done:",
+                count(tasks, "overdue"),
+            ),
+        )
+        for item in overdue:
+            _paragraph(doc, f"+ {_late_line(item, t)}")
+    counted = (
+        (
+            count(tasks, "done_late"),
+            t.ngettext(
+                "{n} task was done after its deadline.",
+                "{n} tasks were done after their deadline.",
+                count(tasks, "done_late"),
+            ),
+        ),
+        (
+            count(feedback, "answered_late"),
+            t.ngettext(
+                "{n} answer to citizens was given after the legal deadline.",
+                "{n} answers to citizens were given after the legal deadline.",
+                count(feedback, "answered_late"),
+            ),
+        ),
+        (
+            count(feedback, "closed_unresolved"),
+            t.ngettext(
+                "{n} case was closed without being resolved.",
+                "{n} cases were closed without being resolved.",
+                count(feedback, "closed_unresolved"),
+            ),
+        ),
+        (
+            count(feedback, "unsatisfied"),
+            t.ngettext(
+                "{n} citizen was not satisfied with the answer.",
+                "{n} citizens were not satisfied with the answer.",
+                count(feedback, "unsatisfied"),
+            ),
+        ),
+    )
+    for n, sentence in counted:
+        if n:
+            said = True
+            _line(doc, sentence)
+    if not said:
+        _line(doc, t._("No task is overdue and every answer to citizens was given on time."))
+    _heading(doc, t._("2. Next steps"), 2)
+    for item in overdue:
+        _line(
+            doc,
+            t._(
+                "{unit} to finish task {code} without further delay: {task}.",
+                unit=text(item.get("unit")) or t._("The lead unit"),
+                code=text(item.get("code")),
+                task=text(item.get("task")).rstrip("."),
+            ),
+        )
+    if n := count(tasks, "due_soon"):
+        _line(
+            doc,
+            t.ngettext(
+                "Finish on time the {n} task due within the next two weeks.",
+                "Finish on time the {n} tasks due within the next two weeks.",
+                n,
+            ),
+        )
+    if n := count(feedback, "open"):
+        _line(
+            doc,
+            t.ngettext(
+                "Answer the {n} item of feedback still open within its legal deadline.",
+                "Answer the {n} items of feedback still open within their legal deadlines.",
+                n,
+            ),
+        )
+    if n := count(feedback, "unsatisfied") + count(feedback, "closed_unresolved"):
+        _line(
+            doc,
+            t.ngettext(
+                "Review the {n} case whose citizen was not satisfied or that was closed "
+                "without being resolved.",
+                "Review the {n} cases whose citizens were not satisfied or that were closed "
+                "without being resolved.",
+                n,
+            ),
+        )
+    _line(
+        doc,
+        t._(
+            "Keep carrying out the regular tasks of the plan and report their results every "
+            "quarter, six months and year."
+        ),
+    )
+
+
+# -- signature and annex ---------------------------------------------------------------
+
+
+def _signature(doc: DocumentObject, figures: Figures, t: Translator) -> None:
+    parent = text(section(figures, "organization").get("parent"))
+    doc.add_paragraph()
+    table = doc.add_table(rows=1, cols=2)
+    _no_borders(table)
+    left, right = table.rows[0].cells
+    _cell_paragraph(left, t._("Recipients:"), bold=True, italic=True, size=Pt(12), center=False)
+    if parent:
+        _cell_paragraph(left, f"- {parent};", size=Pt(11), center=False)
+    _cell_paragraph(left, t._("- Filed: Office."), size=Pt(11), center=False)
+    _cell_paragraph(right, t._("ON BEHALF OF THE PEOPLE'S COMMITTEE"), bold=True)
+    _cell_paragraph(right, t._("CHAIRPERSON"), bold=True)
+    _widths(table, (Cm(7.5), Cm(9)))
+
+
+def _annex_rows(tasks: Mapping[str, Any], t: Translator) -> list[list[str]]:
+    """One row per listed task: done ones with evidence, late ones with reasons."""
+    merged: dict[str, dict[str, Any]] = {}
+    for item in rows(tasks, "done"):
+        merged.setdefault(text(item.get("code")) or str(id(item)), {}).update(item)
+    for item in rows(tasks, "late"):
+        entry = merged.setdefault(text(item.get("code")) or str(id(item)), {})
+        entry.update({k: v for k, v in item.items() if k not in entry or entry[k] is None})
+        entry["days_late"] = item.get("days_late")
+    body: list[list[str]] = []
+    ordered = sorted(merged.values(), key=lambda i: code_key(i.get("code")))
+    for index, item in enumerate(ordered, start=1):
+        done_on = show_date(item.get("done_on"), t)
+        late = "reasons" in item or bool(item.get("late"))
+        days = count(item, "days_late")
+        if done_on and not late:
+            result = t._("Done on time ({date})", date=done_on)
+        elif done_on:
+            result = t.ngettext(
+                "Done {date}, {n} day late", "Done {date}, {n} days late", days, date=done_on
+            )
+        else:
+            result = t.ngettext("Overdue by {n} day", "Overdue by {n} days", days)
+        note = text(item.get("evidence")) if not late or item.get("evidence") else ""
+        if "reasons" in item:
+            note = "; ".join(filter(None, [note, _reasons(item, t)]))
+        body.append(
+            [
+                t.number(index),
+                text(item.get("code")),
+                text(item.get("task")),
+                text(item.get("unit")),
+                _due(item, t),
+                result,
+                note,
+            ]
+        )
+    return body
+
+
+def _annex(doc: DocumentObject, figures: Figures, t: Translator) -> None:
+    tasks = section(figures, "tasks")
+    doc.add_paragraph().add_run().add_break(WD_BREAK.PAGE)
+    annex = _heading(doc, t._("ANNEX: TASKS DONE, LATE AND OVERDUE IN THE PERIOD"), 1)
+    annex.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    annex.paragraph_format.first_line_indent = Cm(0)
+    organization = text(section(figures, "organization").get("name"))
+    _paragraph(
+        doc,
+        t._(
+            "(Attached to report No.      /BC-UBND of {organization} on {period})",
+            organization=organization,
+            period=period_label(figures, t),
+        ),
+        italic=True,
+        center=True,
+    )
+    body = _annex_rows(tasks, t)
+    if not body:
+        _line(doc, t._("No task was done or is late in this period."))
+        return
+    headings = [
+        t._("No."),
+        t._("Plan code"),
+        t._("Task"),
+        t._("Lead unit"),
+        t._("Due"),
+        t._("Result"),
+        t._("Evidence or reasons"),
+    ]
+    widths = (Cm(1), Cm(1.3), Cm(5), Cm(2.5), Cm(2.1), Cm(2.2), Cm(2.4))
+    _grid(doc, headings, body, widths)
+
+
+def render_document(figures: Figures, t: Translator) -> bytes:
+    """The period's report as a .docx, in Vietnamese or in the reader's language."""
+    doc = Document()
+    _setup(doc, t)
+    _masthead(doc, figures, t)
+    _title(doc, figures, t)
+    _overview(doc, figures, t)
+    _dimensions(doc, figures, t)
+    _feedback(doc, figures, t)
+    _shortcomings(doc, figures, t)
+    _signature(doc, figures, t)
+    _annex(doc, figures, t)
+    doc.core_properties.title = t._(
+        "Results of the plan to improve the PAPI index, {period}",
+        period=period_label(figures, t),
+    )
+    doc.core_properties.author = text(section(figures, "organization").get("name"))
+    buffer = io.BytesIO()
+    doc.save(buffer)
+    return buffer.getvalue()

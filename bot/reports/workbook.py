@@ -1,0 +1,367 @@
+"""The report's figures as an Excel workbook: one sheet per topic, ready to filter and sum.
+
+Counts are numbers, dates are dates, shares are numbers shown as percentages. Only the
+fields the figures list are written: no citizen's name or contact ever reaches a sheet.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date
+from typing import Any, Final
+
+from openpyxl import Workbook
+from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.worksheet import Worksheet
+
+from bot.i18n import Translator
+from bot.reports.labels import (
+    TASK_STATES,
+    Figures,
+    case_status_label,
+    code_key,
+    count,
+    day,
+    dimension_groups,
+    dimension_heading,
+    dimension_label,
+    groups,
+    kind_label,
+    number,
+    period_label,
+    rows,
+    section,
+    share,
+    state_label,
+    text,
+    topic_name,
+    yes_no,
+)
+
+Cell = str | int | float | date | None
+
+MAX_WIDTH: Final = 60
+MIN_WIDTH: Final = 8
+WRAP_FROM: Final = 40
+PERCENT: Final = "0%"
+DECIMAL: Final = "0.0"
+DATE_FORMATS: Final = {"vi": "DD/MM/YYYY", "en": "YYYY-MM-DD"}
+HEADER_FILL: Final = PatternFill("solid", fgColor="DDEBF7")
+_BAD_TITLE: Final = re.compile(r"[\[\]:*?/\\]")
+
+
+@dataclass(frozen=True, slots=True)
+class Column:
+    """A column's heading and how its numbers show."""
+
+    title: str
+    number_format: str | None = None
+
+
+def _sheet_title(title: str) -> str:
+    return _BAD_TITLE.sub("-", title)[:31]
+
+
+def _width(value: Cell) -> int:
+    if value is None:
+        return 0
+    if isinstance(value, date):
+        return 10
+    return max((len(line) for line in str(value).splitlines()), default=0)
+
+
+def _table(
+    book: Workbook,
+    title: str,
+    columns: Sequence[Column],
+    body: Sequence[Sequence[Cell]],
+    t: Translator,
+) -> Worksheet:
+    """A sheet holding one table: bold frozen header, typed cells, fitted widths."""
+    sheet: Worksheet = book.create_sheet(_sheet_title(title))
+    sheet.append([c.title for c in columns])
+    for cell in sheet[1]:
+        cell.font = Font(bold=True)
+        cell.fill = HEADER_FILL
+        cell.alignment = Alignment(wrap_text=True, vertical="center")
+    date_format = DATE_FORMATS.get(t.locale, DATE_FORMATS["vi"])
+    for values in body:
+        sheet.append(list(values))
+    for index, column in enumerate(columns, start=1):
+        letter = get_column_letter(index)
+        widest = max(
+            [len(w) for w in column.title.split()] + [_width(v[index - 1]) for v in body],
+            default=0,
+        )
+        width = min(max(widest + 2, MIN_WIDTH), MAX_WIDTH)
+        sheet.column_dimensions[letter].width = width
+        for row in sheet.iter_rows(min_row=2, min_col=index, max_col=index):
+            cell = row[0]
+            if isinstance(cell.value, date):
+                cell.number_format = date_format
+            elif column.number_format and isinstance(cell.value, int | float):
+                cell.number_format = column.number_format
+            if widest > WRAP_FROM:
+                cell.alignment = Alignment(wrap_text=True, vertical="top")
+            else:
+                cell.alignment = Alignment(vertical="top")
+    sheet.freeze_panes = "A2"
+    if body:
+        sheet.auto_filter.ref = sheet.dimensions
+    return sheet
+
+
+def _summary(book: Workbook, figures: Figures, t: Translator) -> None:
+    organization = section(figures, "organization")
+    tasks = section(figures, "tasks")
+    feedback = section(figures, "feedback")
+    received = count(feedback, "received")
+    answered = count(feedback, "answered")
+    done = count(tasks, "done_on_time") + count(tasks, "done_late")
+    body: list[tuple[Cell, Cell]] = [
+        (t._("Organization"), text(organization.get("name"))),
+        (t._("Reports to"), text(organization.get("parent")) or None),
+        (t._("Period"), period_label(figures, t)),
+        (t._("Period start"), day(section(figures, "period").get("start"))),
+        (t._("Period end"), day(section(figures, "period").get("end"))),
+        (t._("Figures as of"), day(figures.get("as_of"))),
+        (t._("Tasks"), count(tasks, "total")),
+        *((state_label(s, t), count(tasks, s)) for s in TASK_STATES),
+        (t._("Tasks done"), done),
+        (t._("Feedback received"), received),
+        (t._("Feedback answered"), answered),
+        (t._("Answered on time"), count(feedback, "answered_on_time")),
+        (t._("Answered late"), count(feedback, "answered_late")),
+        (t._("On-time rate"), share(count(feedback, "answered_on_time"), answered)),
+        (t._("Still open"), count(feedback, "open")),
+        (t._("Not accepted"), count(feedback, "refused")),
+        (t._("Merged into another case"), count(feedback, "merged")),
+        (t._("Closed, not resolved"), count(feedback, "closed_unresolved")),
+        (t._("Reopened after the citizen's rating"), count(feedback, "reopened")),
+        (t._("Answers rated"), count(feedback, "rated")),
+        (t._("Satisfied"), count(feedback, "satisfied")),
+        (t._("Neutral"), count(feedback, "neutral")),
+        (t._("Not satisfied"), count(feedback, "unsatisfied")),
+        (t._("Satisfaction rate"), number(feedback, "satisfaction_rate")),
+        (t._("Average days to answer"), number(feedback, "avg_days_to_answer")),
+        (t._("Days to answer, 90th percentile"), number(feedback, "p90_days_to_answer")),
+    ]
+    sheet = _table(
+        book, t._("Summary"), [Column(t._("Item")), Column(t._("Value"), DECIMAL)], body, t
+    )
+    percent_rows = {t._("On-time rate"), t._("Satisfaction rate")}
+    for label_cell, value_cell in sheet.iter_rows(min_row=2):
+        if isinstance(value_cell.value, int):
+            value_cell.number_format = "0"
+        if label_cell.value in percent_rows:
+            value_cell.number_format = PERCENT
+        value_cell.alignment = Alignment(horizontal="left", vertical="top")
+
+
+def _state_columns(t: Translator) -> list[Column]:
+    return [Column(t._("Total")), *(Column(state_label(s, t)) for s in TASK_STATES)]
+
+
+def _dimensions(book: Workbook, tasks: Mapping[str, Any], t: Translator) -> None:
+    body: list[list[Cell]] = []
+    for group in dimension_groups(tasks):
+        states: list[Cell] = [group.counts.get(k, 0) for k in ("total", *TASK_STATES)]
+        name = dimension_label(group.code, group.name, t)
+        body.append([group.code, name, *states, group.progress])
+    columns = [
+        Column(t._("Dimension code")),
+        Column(t._("PAPI dimension")),
+        *_state_columns(t),
+        Column(t._("Share done"), PERCENT),
+    ]
+    _table(book, t._("By dimension"), columns, body, t)
+
+
+def _dimension_cell(item: Mapping[str, Any], t: Translator) -> str:
+    code = item.get("dimension")
+    return dimension_heading(str(code), None, t) if code else ""
+
+
+def _late(book: Workbook, tasks: Mapping[str, Any], t: Translator) -> None:
+    body: list[list[Cell]] = [
+        [
+            text(item.get("code")),
+            text(item.get("task")),
+            _dimension_cell(item, t),
+            text(item.get("unit")),
+            day(item.get("due")),
+            count(item, "days_late"),
+            day(item.get("done_on")),
+            "\n".join(text(r) for r in item.get("reasons") or []),
+        ]
+        for item in sorted(rows(tasks, "late"), key=lambda i: code_key(i.get("code")))
+    ]
+    columns = [
+        Column(t._("Plan code")),
+        Column(t._("Task")),
+        Column(t._("PAPI dimension")),
+        Column(t._("Unit")),
+        Column(t._("Due")),
+        Column(t._("Days late"), "0"),
+        Column(t._("Done on")),
+        Column(t._("Reasons given")),
+    ]
+    _table(book, t._("Late and overdue"), columns, body, t)
+
+
+def _evidence(book: Workbook, tasks: Mapping[str, Any], t: Translator) -> None:
+    done = sorted(rows(tasks, "done"), key=lambda i: code_key(i.get("code")))
+    body: list[list[Cell]] = [
+        [
+            text(item.get("code")),
+            text(item.get("task")),
+            _dimension_cell(item, t),
+            text(item.get("unit")),
+            day(item.get("due")),
+            day(item.get("done_on")),
+            yes_no(not item.get("late"), t),
+            text(item.get("evidence")) or None,
+        ]
+        for item in done
+    ]
+    columns = [
+        Column(t._("Plan code")),
+        Column(t._("Task")),
+        Column(t._("PAPI dimension")),
+        Column(t._("Unit")),
+        Column(t._("Due")),
+        Column(t._("Done on")),
+        Column(t._("On time")),
+        Column(t._("Evidence")),
+    ]
+    sheet = _table(book, t._("Evidence"), columns, body, t)
+    for (cell,) in sheet.iter_rows(min_row=2, min_col=8, max_col=8):
+        if isinstance(cell.value, str) and cell.value.startswith(("http://", "https://")):
+            cell.hyperlink = cell.value
+            cell.font = Font(color="0563C1", underline="single")
+
+
+def _cases(book: Workbook, feedback: Mapping[str, Any], t: Translator) -> None:
+    body: list[list[Cell]] = [
+        [
+            text(case.get("code")),
+            kind_label(text(case.get("kind")), t),
+            topic_name(text(case.get("topic")), t),
+            text(case.get("unit")) or None,
+            day(case.get("received")),
+            day(case.get("answer_due")),
+            day(case.get("answered")),
+            case_status_label(text(case.get("status")), t),
+            yes_no(case.get("on_time") if isinstance(case.get("on_time"), bool) else None, t),
+        ]
+        for case in rows(feedback, "cases")
+    ]
+    columns = [
+        Column(t._("Case code")),
+        Column(t._("Kind of feedback")),
+        Column(t._("Topic")),
+        Column(t._("Unit")),
+        Column(t._("Received")),
+        Column(t._("Answer due")),
+        Column(t._("Answered")),
+        Column(t._("Status")),
+        Column(t._("Answered on time")),
+    ]
+    _table(book, t._("Feedback cases"), columns, body, t)
+
+
+def _feedback_groups(book: Workbook, feedback: Mapping[str, Any], t: Translator) -> None:
+    body: list[list[Cell]] = []
+    for heading, key, name in (
+        (t._("Kind of feedback"), "by_kind", kind_label),
+        (t._("Topic"), "by_topic", topic_name),
+    ):
+        for item, counts in groups(feedback, key).items():
+            body.append(
+                [
+                    heading,
+                    name(item, t),
+                    count(counts, "received"),
+                    count(counts, "answered"),
+                    count(counts, "answered_on_time"),
+                    count(counts, "open"),
+                ]
+            )
+    for month in rows(feedback, "by_month"):
+        when = day(f"{text(month.get('month'))}-01")
+        body.append(
+            [
+                t._("Month"),
+                t.date(when, "MM/y") if when else text(month.get("month")),
+                count(month, "received"),
+                count(month, "answered"),
+                None,
+                None,
+            ]
+        )
+    columns = [
+        Column(t._("Grouped by")),
+        Column(t._("Group")),
+        Column(t._("Received")),
+        Column(t._("Answered")),
+        Column(t._("Answered on time")),
+        Column(t._("Still open")),
+    ]
+    _table(book, t._("Feedback by group"), columns, body, t)
+
+
+def _units(book: Workbook, figures: Figures, t: Translator) -> None:
+    tasks = section(figures, "tasks")
+    by_unit = {text(item.get("unit")): item for item in rows(tasks, "by_unit")}
+    feedback = groups(section(figures, "feedback"), "by_unit")
+    body: list[list[Cell]] = []
+    for unit in sorted(set(by_unit) | set(feedback), key=lambda u: (u == "—", u)):
+        task_counts = by_unit.get(unit, {})
+        case_counts = feedback.get(unit, {})
+        body.append(
+            [
+                unit,
+                *(count(task_counts, k) for k in ("total", *TASK_STATES)),
+                count(case_counts, "received"),
+                count(case_counts, "answered"),
+                count(case_counts, "answered_on_time"),
+                count(case_counts, "open"),
+            ]
+        )
+    columns = [
+        Column(t._("Unit")),
+        *_state_columns(t),
+        Column(t._("Feedback received")),
+        Column(t._("Feedback answered")),
+        Column(t._("Answered on time")),
+        Column(t._("Feedback still open")),
+    ]
+    _table(book, t._("By unit"), columns, body, t)
+
+
+def render_workbook(figures: Figures, t: Translator) -> bytes:
+    """The figures as an .xlsx workbook, one sheet per topic."""
+    book = Workbook()
+    if book.active is not None:
+        book.remove(book.active)
+    tasks = section(figures, "tasks")
+    feedback = section(figures, "feedback")
+    _summary(book, figures, t)
+    _dimensions(book, tasks, t)
+    _late(book, tasks, t)
+    _evidence(book, tasks, t)
+    _cases(book, feedback, t)
+    _feedback_groups(book, feedback, t)
+    _units(book, figures, t)
+    book.properties.title = t._(
+        "Results of the plan to improve the PAPI index, {period}",
+        period=period_label(figures, t),
+    )
+    book.properties.creator = text(section(figures, "organization").get("name"))
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()

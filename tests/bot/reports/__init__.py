@@ -1,0 +1,1 @@
+"""Tests of the report documents: chart, workbook and Word report."""
