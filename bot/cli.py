@@ -21,6 +21,9 @@ from bot.clock import SystemClock
 from bot.dates import DateInputError, parse_date
 from bot.invites import deep_link
 from bot.logs import configure_logging
+from bot.reports.charts import render_chart
+from bot.reports.document import render_document
+from bot.reports.workbook import render_workbook
 from bot.runtime import Runtime, open_runtime
 from bot.settings import Settings, SettingsError, load_settings
 from db import migrate
@@ -437,10 +440,6 @@ async def cmd_report(args: argparse.Namespace, settings: Settings) -> int:
     if args.format == "json":
         payload: bytes = json.dumps(data, ensure_ascii=False, indent=2).encode()
     else:
-        from bot.reports.charts import render_chart
-        from bot.reports.document import render_document
-        from bot.reports.workbook import render_workbook
-
         render = {"xlsx": render_workbook, "docx": render_document, "png": render_chart}
         payload = render[args.format](data, t)
     if args.out in {None, "-"}:

@@ -88,7 +88,7 @@ def _tasks_panel(ax: Axes, tasks: Mapping[str, Any], t: Translator) -> None:
     ax.set_xlim(0, max(left) * 1.12 + 0.5)
     ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     ax.set_xlabel(t._("Number of tasks"))
-    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.18), ncols=3, frameon=False)
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.18), ncols=2, frameon=False)
 
 
 def _month(value: str, t: Translator) -> str:

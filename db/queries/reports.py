@@ -31,11 +31,10 @@ from db.models import (
 
 async def org_tree(session: AsyncSession, org_id: int) -> list[tuple[int, str, int | None]]:
     """The organization and every organization below it: ``(id, name, parent_id)``."""
-    rows = (
-        (await session.execute(select(Organization.id, Organization.name, Organization.parent_id)))
-        .tuples()
-        .all()
+    result = await session.execute(
+        select(Organization.id, Organization.name, Organization.parent_id)
     )
+    rows: list[tuple[int, str, int | None]] = [(i, name, parent) for i, name, parent in result]
     children: dict[int | None, list[tuple[int, str, int | None]]] = {}
     for row in rows:
         children.setdefault(row[2], []).append(row)
@@ -107,7 +106,7 @@ async def occurrences(
         )
         .order_by(Occurrence.due_date, Task.position)
     )
-    return [OccurrenceRow(*row) for row in rows.tuples()]
+    return [OccurrenceRow(*row) for row in rows]
 
 
 async def undated_counts(
@@ -137,7 +136,7 @@ async def undated_counts(
             Task.timeframe_kind.in_(("ongoing", "event", "unspecified")),
         )
     )
-    return [(d, k, i, u, bool(p)) for d, k, i, u, p in rows.tuples()]
+    return [(d, k, i, u, bool(p)) for d, k, i, u, p in rows]
 
 
 async def approvals(session: AsyncSession, occurrence_ids: Sequence[int]) -> dict[int, datetime]:
@@ -152,7 +151,7 @@ async def approvals(session: AsyncSession, occurrence_ids: Sequence[int]) -> dic
         )
         .group_by(ExtensionRequest.occurrence_id)
     )
-    return {occ: at for occ, at in rows.tuples() if at is not None}
+    return {occ: at for occ, at in rows if at is not None}
 
 
 async def occurrence_events(
@@ -194,10 +193,10 @@ async def cases_received(
         .where(Case.org_id.in_(org_ids), Case.received_at >= start, Case.received_at < end)
         .order_by(Case.received_at, Case.id)
     )
-    return [tuple(r) for r in rows.tuples()]
+    return [tuple(r) for r in rows]
 
 
 async def unit_names(session: AsyncSession, org_ids: Sequence[int]) -> dict[int, str]:
     """Unit names by id."""
     rows = await session.execute(select(Unit.id, Unit.name).where(Unit.org_id.in_(org_ids)))
-    return dict(rows.tuples().all())
+    return dict(rows.all())

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from cryptography.fernet import Fernet
 
-from bot.crypto import SealError, Sealer, load_sealer
+from bot.crypto import Sealer, SealError, load_sealer
 
 SECRET = '{"name": "Nguyễn Văn Tố", "phone": "0912 345 678"}'
 
@@ -56,5 +56,5 @@ def test_without_a_key_one_is_created_private_and_reused(tmp_path: Path) -> None
 
 
 def test_a_bad_key_is_refused() -> None:
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="Fernet key"):
         Sealer("too-short")

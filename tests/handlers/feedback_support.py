@@ -9,7 +9,6 @@ art. 147-148), one day at a time, without the code under test.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -331,8 +330,3 @@ async def sweep(runtime: Runtime, at: datetime) -> RecordingSender:
 def rating_payloads(case_id: int) -> list[str]:
     """The three rating buttons of a case."""
     return [f"fb:rate:{case_id}:{r}" for r in ("satisfied", "neutral", "unsatisfied")]
-
-
-def mapping_text(values: Mapping[str, Any] | Sequence[Any] | None) -> str:
-    """A JSON-ish value as text to search."""
-    return repr(values)

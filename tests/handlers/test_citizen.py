@@ -47,7 +47,6 @@ from tests.handlers.feedback_support import (
     photo,
     send,
     start_case,
-    texts,
 )
 from tests.handlers.test_common import count, snapshot
 
@@ -161,7 +160,10 @@ async def test_the_dialog_offers_the_kinds_and_topics(lan: Person) -> None:
     outcome = await lan.say("/feedback")
     [reply] = outcome.replies
     assert reply.text.splitlines()[0] == "What would you like to send? (/cancel to stop)"
-    assert "• Denunciation (tố cáo): Report a law broken by an official or body; your identity is kept secret." in reply.text.splitlines()
+    assert (
+        "• Denunciation (tố cáo): Report a law broken by an official or body; "
+        "your identity is kept secret." in reply.text.splitlines()
+    )
     assert payloads(reply) == [f"fb:kind:{k.value}" for k in CaseKind]
     topics = (await lan.press("fb:kind:reflection")).replies[0]
     assert payloads(topics)[0] == "fb:topic:land"
@@ -493,9 +495,7 @@ async def test_the_same_text_twice_in_a_day_is_offered_to_be_joined(
     assert sent.startswith("Thank you. Your feedback is received. Tracking code: PA-2026-00003")
 
 
-async def test_another_citizens_same_text_is_not_a_duplicate(
-    runtime: Runtime, lan: Person
-) -> None:
+async def test_another_citizens_same_text_is_not_a_duplicate(runtime: Runtime, lan: Person) -> None:
     await file_case(lan, text="The bridge is unsafe.")
     binh = Person(runtime, 1002, "Bình", "en")
     assert await file_case(binh, text="The bridge is unsafe.") == "PA-2026-00002"
@@ -732,4 +732,3 @@ async def _export_public(database_url: str, cwd: Path) -> str:
     out, err = await asyncio.wait_for(process.communicate(), 120)
     assert process.returncode == 0, err.decode()
     return out.decode()
-

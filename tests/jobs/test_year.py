@@ -253,12 +253,14 @@ async def test_a_whole_plan_year_sends_exactly_the_ladder(
         got.add((row.person_id, subject, sent_at.date()))
         if subject in codes:
             texts = [s.text for s in sender.to(chat_of[row.person_id]) if s.at == sent_at]
-            assert sum(f"[{codes[subject]}]" in text for text in texts) == 1
+            mentions = sum(f"[{codes[subject]}]" in text for text in texts)
+            # (a leader's report of the same morning may name the task too)
+            assert mentions == 1 or (mentions > 1 and (row.person_id, sent_at) in reports)
     assert got == want
     # Each person-day of the ladder got exactly one message, and no other message went out
     # but leaders' reports.
     ladder_days = {(p, at(d, 8)) for p, _, d in want}
-    assert {key for key in per_sweep if key not in reports} == ladder_days
+    assert {key for key in per_sweep if key not in reports} <= ladder_days <= set(per_sweep)
     # The leader heard of overdue items, the admin of undated tasks.
     assert any(p == leader.id and s[0] == "occ" for p, s, _ in got)
     assert any(p == admin.id and s[0] == "undated" for p, s, _ in got)

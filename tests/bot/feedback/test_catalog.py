@@ -71,9 +71,15 @@ def test_topic_labels() -> None:
 
 @pytest.mark.parametrize(
     ("prefix", "year", "number", "code"),
-    [("PA", 2026, 42, "PA-2026-00042"), ("TC", 2025, 1, "TC-2025-00001"), ("KH", 2030, 99999, "KH-2030-99999")],
+    [
+        ("PA", 2026, 42, "PA-2026-00042"),
+        ("TC", 2025, 1, "TC-2025-00001"),
+        ("KH", 2030, 99999, "KH-2030-99999"),
+    ],
 )
-def test_codes_are_formatted_with_fixed_widths(prefix: str, year: int, number: int, code: str) -> None:
+def test_codes_are_formatted_with_fixed_widths(
+    prefix: str, year: int, number: int, code: str
+) -> None:
     assert format_code(prefix, year, number) == code
     assert normalize_code(code) == code
 

@@ -56,7 +56,7 @@ def test_the_calendar_knows_the_2025_holidays_and_weekends() -> None:
 
 def test_the_sample_days_make_every_rule_roll_over_or_skip_a_holiday() -> None:
     # Without this the test below could pass with a calendar that ignores holidays.
-    plain = WorkCalendar({d: True for d in TET_2025 + REUNIFICATION_2025 + NATIONAL_DAY_2025})
+    plain = WorkCalendar(dict.fromkeys(TET_2025 + REUNIFICATION_2025 + NATIONAL_DAY_2025, True))
     assert any(
         after_calendar_days(d, HANDLE_DAYS, CAL) != after_calendar_days(d, HANDLE_DAYS, plain)
         for d in AROUND_HOLIDAYS

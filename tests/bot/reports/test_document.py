@@ -1,0 +1,213 @@
+"""The Word report: administrative layout, sections, totals, no personal data, languages."""
+
+from __future__ import annotations
+
+import gettext
+import io
+from datetime import date
+from typing import Any
+
+import pytest
+from docx import Document
+from docx.document import Document as DocumentObject
+from docx.shared import Cm, Pt
+
+from bot.i18n import Translator
+from bot.reports.document import _dated, _place, render_document
+from tests.bot.reports.sample import PERSONAL, empty, sample, with_personal_data
+
+HEADINGS = (
+    "I. OVERALL RESULTS",
+    "II. RESULTS FOR EACH PAPI DIMENSION",
+    "III. RECEIVING AND ANSWERING CITIZENS' FEEDBACK",
+    "IV. SHORTCOMINGS AND NEXT STEPS",
+    "ANNEX: TASKS DONE, LATE AND OVERDUE IN THE PERIOD",
+)
+
+
+def open_doc(figures: dict[str, Any], locale: str = "vi") -> DocumentObject:
+    return Document(io.BytesIO(render_document(figures, Translator(locale))))
+
+
+def headings(doc: DocumentObject, level: int) -> list[str]:
+    return [
+        p.text for p in doc.paragraphs if p.style is not None and p.style.name == f"Heading {level}"
+    ]
+
+
+def all_text(doc: DocumentObject) -> str:
+    parts = [p.text for p in doc.paragraphs]
+    for table in doc.tables:
+        for row in table.rows:
+            parts.extend(cell.text for cell in row.cells)
+    return "\n".join(parts)
+
+
+class _Catalog(gettext.NullTranslations):
+    """A stand-in Vietnamese catalog for the one message whose layout matters here."""
+
+    def gettext(self, message: str) -> str:
+        if message == "{place}, {date}":
+            return "{place}, ngày {day} tháng {month} năm {year}"
+        return message
+
+
+@pytest.mark.parametrize("locale", ["vi", "en"])
+def test_numbered_sections(locale: str) -> None:
+    t = Translator(locale)
+    assert headings(open_doc(sample(), locale), 1) == [t._(h) for h in HEADINGS]
+
+
+def test_one_subsection_per_dimension_in_vietnamese() -> None:
+    found = headings(open_doc(sample()), 2)
+    assert "1. Tham gia của người dân ở cấp cơ sở (D1)" in found
+    assert "2. Trách nhiệm giải trình với người dân (D3)" in found
+    assert "3. Quản trị điện tử (D8)" in found
+
+
+def test_one_subsection_per_dimension_in_english() -> None:
+    found = headings(open_doc(sample(), "en"), 2)
+    assert "1. Participation at local levels (D1)" in found
+    assert "3. E-governance (D8)" in found
+    assert "4. Other tasks (no PAPI dimension)" in found
+
+
+def test_masthead_layout() -> None:
+    t = Translator("vi")
+    doc = open_doc(sample())
+    masthead = doc.tables[0]
+    left, right = masthead.rows[0].cells
+    assert [p.text for p in left.paragraphs][:2] == [
+        "UBND THÀNH PHỐ SÔNG CÔNG",
+        "UBND PHƯỜNG LƯƠNG SƠN",
+    ]
+    assert left.paragraphs[1].runs[0].bold
+    motto = right.paragraphs
+    assert motto[0].text == t._("SOCIALIST REPUBLIC OF VIETNAM")
+    assert motto[0].runs[0].bold
+    assert motto[1].text == t._("Independence - Freedom - Happiness")
+    assert motto[1].runs[0].bold
+    assert motto[1].runs[0].underline
+    number, dated = masthead.rows[1].cells
+    assert number.text == t._("No.:      /BC-UBND")
+    assert dated.text.startswith("Lương Sơn, ")
+    assert dated.paragraphs[0].runs[0].italic
+
+
+def test_title_and_subject() -> None:
+    t = Translator("vi")
+    texts = [p.text for p in open_doc(sample()).paragraphs]
+    assert t._("REPORT") in texts
+    subject = t._("Results of the plan to improve the PAPI index, {period}", period="Quý III/2024")
+    assert subject in texts
+
+
+def test_page_and_font() -> None:
+    doc = open_doc(sample())
+    section = doc.sections[0]
+    measured = (
+        section.page_width,
+        section.page_height,
+        section.top_margin,
+        section.bottom_margin,
+        section.left_margin,
+        section.right_margin,
+    )
+    expected = (Cm(21), Cm(29.7), Cm(2), Cm(2), Cm(3), Cm(1.5))
+    for value, target in zip(measured, expected, strict=True):
+        assert value is not None
+        assert abs(value - target) < Cm(0.01)  # Word stores twentieths of a point
+    normal = doc.styles["Normal"]
+    assert normal.font.name == "Times New Roman"
+    assert normal.font.size == Pt(13)
+
+
+def test_totals_from_the_figures() -> None:
+    t = Translator("vi")
+    figures = sample()
+    text = all_text(open_doc(figures))
+    total = figures["tasks"]["total"]
+    assert (
+        t.ngettext(
+            "The plan has {n} task in the period.", "The plan has {n} tasks in the period.", total
+        )
+        in text
+    )
+    doc = open_doc(figures)
+    state_table = doc.tables[1]
+    assert [c.text for c in state_table.rows[-1].cells] == [t._("Total"), str(total)]
+    kinds = doc.tables[2]
+    assert [c.text for c in kinds.rows[-1].cells] == [t._("Total"), "12", "9", "8", "2"]
+
+
+def test_done_work_with_evidence_and_late_work_with_reasons() -> None:
+    text = all_text(open_doc(sample()))
+    assert "bien-ban-niem-yet.pdf" in text
+    assert "https://luongson.songcong.thainguyen.gov.vn/thu-tuc" in text
+    assert "Chờ kinh phí; Lãnh đạo đi công tác" in text
+    assert "Chưa có hướng dẫn của cấp trên" in text
+
+
+def test_feedback_section_counts_reopened_cases_apart() -> None:
+    t = Translator("vi")
+    text = all_text(open_doc(sample()))
+    assert (
+        t._(
+            "Reopened after the citizen's rating: {reopened} (counted apart, not as new feedback).",
+            reopened="1",
+        )
+        in text
+    )
+    assert "88,9%" in text  # 8 of 9 answers on time
+    assert "67%" in text  # satisfaction
+
+
+def test_annex_lists_each_task_once() -> None:
+    t = Translator("vi")
+    annex = open_doc(sample()).tables[-1]
+    assert annex.rows[0].cells[0].text == t._("No.")
+    codes = [row.cells[1].text for row in annex.rows[1:]]
+    assert codes == ["1.3", "2.1", "2.4", "4.2", "9.3"]
+
+
+def test_no_personal_data_reaches_the_document() -> None:
+    text = all_text(open_doc(with_personal_data()))
+    for secret in PERSONAL:
+        assert secret not in text
+    # Case codes are not personal, but the report keeps cases to counts anyway.
+    assert "PA-2024-00012" not in text
+
+
+@pytest.mark.parametrize("locale", ["vi", "en"])
+def test_empty_period_renders(locale: str) -> None:
+    t = Translator(locale)
+    doc = open_doc(empty(), locale)
+    assert headings(doc, 1) == [t._(h) for h in HEADINGS]
+    text = all_text(doc)
+    assert t._("The plan has no task in this period.") in text
+    assert t._("No task was done or is late in this period.") in text
+    assert "UBND XÃ ĐỒNG HÒA" in text
+
+
+def test_english_rendering() -> None:
+    text = all_text(open_doc(sample(), "en"))
+    assert "SOCIALIST REPUBLIC OF VIETNAM" in text
+    assert "REPORT" in text
+    assert "Results of the plan to improve the PAPI index, Q3 2024" in text
+    assert "Lương Sơn, October 5, 2024" in text
+    assert "The plan has 19 tasks in the period." in text
+
+
+def test_place_comes_from_the_organization_name() -> None:
+    assert _place("UBND phường Lương Sơn") == "Lương Sơn"
+    assert _place("Ủy ban nhân dân xã Đồng Hòa") == "Đồng Hòa"
+    assert _place("UBND thị trấn Hùng Sơn") == "Hùng Sơn"
+    assert _place("Thanh Sơn") == "Thanh Sơn"
+
+
+def test_vietnamese_date_line_pads_days_and_early_months() -> None:
+    t = Translator("vi")
+    t._trans = _Catalog()
+    assert _dated("Lương Sơn", date(2024, 3, 5), t) == "Lương Sơn, ngày 05 tháng 3 năm 2024"
+    assert _dated("Lương Sơn", date(2024, 2, 15), t) == "Lương Sơn, ngày 15 tháng 02 năm 2024"
+    assert _dated("Lương Sơn", date(2024, 12, 1), t) == "Lương Sơn, ngày 01 tháng 12 năm 2024"
