@@ -227,10 +227,9 @@ def _place(organization: str) -> str:
 
 def _dated(place: str, when: date, t: Translator) -> str:
     return t._(
-        # TRANSLATORS: {day}, {month} and {year} are there for "ngày 05 tháng 3 năm 2024".
-        "{place}, {date}",
+        # TRANSLATORS: Vietnamese offices write "Lương Sơn, ngày 05 tháng 3 năm 2024".
+        "{place}, {day}/{month}/{year}",
         place=place,
-        date=t.date(when, "long"),
         day=f"{when.day:02d}",
         month=f"{when.month:02d}" if when.month < 3 else str(when.month),
         year=when.year,
