@@ -20,7 +20,7 @@ from bot.reminders.scheduling import replan
 from bot.roles import Audience
 from db.models import Case, CaseStatus, Role
 from db.queries import calendar, cases, orgs, progress, reminders
-from handlers.citizen import may_see_contact
+from handlers.citizen import ID_DIGITS, may_see_contact
 
 REFUSE_FLOW: Final = "caserefuse"
 MERGE_FLOW: Final = "casemerge"
@@ -37,7 +37,7 @@ def _stale(ctx: Context) -> None:
 async def _case(ctx: Context, index: int = 0) -> Case | None:
     raw = ctx.args[index] if len(ctx.args) > index else ""
     case = None
-    if raw.isascii() and raw.isdigit() and len(raw) < 12:
+    if raw.isascii() and raw.isdigit() and len(raw) <= ID_DIGITS:
         case = await cases.case_by_id(ctx.session, int(raw))
     if case is None or case.org_id != ctx.org_id:
         _stale(ctx)
@@ -167,7 +167,7 @@ async def assign_case(ctx: Context) -> None:
     case = await _case(ctx)
     raw = ctx.args[1] if len(ctx.args) > 1 else ""
     unit = None
-    if case is not None and raw.isascii() and raw.isdigit() and len(raw) < 12:
+    if case is not None and raw.isascii() and raw.isdigit() and len(raw) <= ID_DIGITS:
         unit = await orgs.unit_in_org(ctx.session, ctx.org_id, int(raw))
     if case is None or unit is None or case.status != CaseStatus.NEW:
         if case is not None:

@@ -30,6 +30,7 @@ TEXT_LIMIT: Final = 4000
 FILE_LIMIT: Final = 10 * 1024 * 1024
 FILES_PER_CASE: Final = 5
 FIELD_LIMIT: Final = 300
+ID_DIGITS: Final = 9  # ids are 32-bit integers in PostgreSQL
 
 
 def _today_start(ctx: Context) -> datetime:
@@ -524,10 +525,11 @@ async def list_my_cases(ctx: Context) -> None:
 
 async def rate_answer(ctx: Context) -> None:
     """Record the citizen's rating; "not satisfied" asks why and may reopen the case once."""
-    if len(ctx.args) != 2 or not ctx.args[0].isascii() or not ctx.args[0].isdigit():
+    raw = ctx.args[0] if len(ctx.args) == 2 else ""
+    if not raw.isascii() or not raw.isdigit() or len(raw) > ID_DIGITS:
         ctx.reply(ctx._("This button is no longer valid. Nothing was changed."))
         return
-    case = await cases.case_by_id(ctx.session, int(ctx.args[0][:12]))
+    case = await cases.case_by_id(ctx.session, int(raw))
     if case is None or case.citizen_id != ctx.person.id or ctx.args[1] not in set(Rating):
         ctx.reply(ctx._("This button is not for you. Nothing was changed."))
         return

@@ -80,9 +80,11 @@ class Sweeper:
         if not open_orgs:
             return stats
         scope = outbox.Scope(frozenset(self._senders), frozenset(open_orgs))
+        # People whose rows another worker holds right now; look past them, not stop.
+        taken: set[int] = set()
         while True:
             async with self._sessions.begin() as session:
-                people = await outbox.due_people(session, now, LEASE, self._batch, scope)
+                people = await outbox.due_people(session, now, LEASE, self._batch, scope, taken)
                 rows = await outbox.claim(
                     session,
                     person_ids=people,
@@ -91,8 +93,9 @@ class Sweeper:
                     lease=LEASE,
                     scope=scope,
                 )
-            if not rows:
+            if not people:
                 return stats
+            taken.update(set(people) - {r.person_id for r in rows})
             by_person: dict[int, list[OutboxMessage]] = defaultdict(list)
             for row in rows:
                 by_person[row.person_id].append(row)

@@ -52,6 +52,13 @@ def _reminder_line(
         if step == "due" or step.startswith("reraise") or step == "overdue":
             return None
         left = cal.working_days_between(today, due)
+        if left == 0:
+            line = t._(
+                "due {date} ({phrase}), a day off: today is the last working day before it",
+                date=when,
+                phrase=subject.phrase,
+            )
+            return f"📌 {head}\n   {line}"
         line = t.ngettext(
             "due {date} ({phrase}), in {n} working day",
             "due {date} ({phrase}), in {n} working days",

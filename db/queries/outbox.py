@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -139,15 +139,19 @@ class Scope:
 
 
 async def due_people(
-    session: AsyncSession, now: datetime, lease: timedelta, limit: int, scope: Scope
+    session: AsyncSession,
+    now: datetime,
+    lease: timedelta,
+    limit: int,
+    scope: Scope,
+    skip: Collection[int] = (),
 ) -> Sequence[int]:
-    """People with rows due now (or stuck in a send whose worker died)."""
+    """People with rows due now (or stuck in a send whose worker died), ``skip`` left out."""
+    query = select(OutboxMessage.person_id).where(_claimable(now, lease), scope.clause())
+    if skip:
+        query = query.where(OutboxMessage.person_id.not_in(skip))
     result = await session.scalars(
-        select(OutboxMessage.person_id)
-        .where(_claimable(now, lease), scope.clause())
-        .group_by(OutboxMessage.person_id)
-        .order_by(OutboxMessage.person_id)
-        .limit(limit)
+        query.group_by(OutboxMessage.person_id).order_by(OutboxMessage.person_id).limit(limit)
     )
     return result.all()
 

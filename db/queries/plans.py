@@ -57,12 +57,12 @@ async def tasks_for_person(session: AsyncSession, person_id: int) -> Sequence[Ta
         Membership.role == Role.OFFICIAL,
         Membership.unit_id.is_not(None),
     )
+    # A subquery rather than a join with DISTINCT: PostgreSQL cannot compare JSON columns.
+    linked = select(TaskUnit.task_id).where(TaskUnit.unit_id.in_(unit_ids))
     result = await session.scalars(
         select(Task)
-        .join(TaskUnit, TaskUnit.task_id == Task.id)
-        .where(TaskUnit.unit_id.in_(unit_ids), Task.state == TaskState.ACTIVE)
+        .where(Task.id.in_(linked), Task.state == TaskState.ACTIVE)
         .order_by(Task.plan_id, Task.position)
-        .distinct()
         .options(selectinload(Task.units), selectinload(Task.occurrences), selectinload(Task.plan))
     )
     return result.all()

@@ -508,6 +508,9 @@ async def test_forged_buttons_cannot_assign_answer_or_close(
         f"case:to:{case_id + 1000}:{dc}",
         f"case:to:{'9' * 30}:{dc}",
         "case:open:-1",
+        f"case:open:{'9' * 11}",
+        f"case:to:{case_id}:{'9' * 11}",
+        "case:open:999999999",
         "case:open:１",
     ):
         assert only_text(await town.admin.press(payload)) == STALE, payload

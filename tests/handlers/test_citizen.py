@@ -558,7 +558,9 @@ async def test_rating_buttons_of_someone_elses_case_do_nothing(
     assert only_text(await lan.press("fb:rate:x1:satisfied")) == STALE
     assert only_text(await lan.press(f"fb:rate:{case.id}")) == STALE
     assert only_text(await lan.press("fb:rate:１:satisfied")) == STALE
-    assert only_text(await lan.press(f"fb:rate:{'9' * 40}:satisfied")) == NOT_FOR_YOU
+    assert only_text(await lan.press(f"fb:rate:{'9' * 40}:satisfied")) == STALE
+    assert only_text(await lan.press(f"fb:rate:{'9' * 11}:satisfied")) == STALE
+    assert only_text(await lan.press("fb:rate:999999999:satisfied")) == NOT_FOR_YOU
     # Not answered yet: rating it changes nothing.
     await lan.press(f"fb:rate:{case.id}:satisfied")
     assert await snapshot(runtime) == before
