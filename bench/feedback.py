@@ -44,8 +44,9 @@ import sys
 import tempfile
 import time
 from collections import defaultdict
-from collections.abc import Iterator, Sequence
-from datetime import UTC, date, datetime, timedelta
+from collections.abc import Awaitable, Callable, Iterator, Sequence
+from datetime import UTC, datetime, timedelta
+from functools import partial
 from pathlib import Path
 from typing import Any, Final
 
@@ -56,6 +57,7 @@ from bench._support import BOT_USERNAME, TOKEN, emit, log, rounded, setup_loggin
 from bench.throughput import unlimited
 from bot.channels.telegram import run_telegram
 from bot.feedback.catalog import KINDS, TOPICS, format_code
+from bot.i18n import Translator
 from bot.messages import Incoming
 from bot.runtime import Runtime, open_runtime
 from bot.settings import Settings
@@ -148,32 +150,49 @@ STEPS: Final = (
 )
 
 
-async def one_citizen(emu: WatchedEmulator, user_id: int, n: int) -> tuple[float, str]:
-    """Walk one citizen through the dialog; return (Send → tracking code seconds, the code)."""
+ERROR_TEXT: Final = Translator("vi")._(
+    "Something went wrong on our side. Nothing was changed; try again."
+)
+ATTEMPTS: Final = 5
+
+
+async def one_citizen(emu: WatchedEmulator, user_id: int, n: int) -> tuple[float, str, int]:
+    """Walk one citizen through the dialog.
+
+    Returns the seconds from pressing "Send" to the tracking code, the code, and how many
+    times the bot answered "Something went wrong" (the citizen then repeats that step, as the
+    message asks).
+    """
     user = emu.user(user_id, f"Công dân {n}", language_code="vi")
+    errors = 0
 
-    async def after(action: Any) -> SentMessage:
-        count = len(user.messages()) + 1
-        await action
-        return await emu.next_message(user.chat_id, count)
+    async def step(action: Callable[[], Awaitable[object]]) -> SentMessage:
+        nonlocal errors
+        for _ in range(ATTEMPTS):
+            count = len(user.messages()) + 1
+            await action()
+            message = await emu.next_message(user.chat_id, count)
+            if message.text != ERROR_TEXT:
+                return message
+            errors += 1
+        raise RuntimeError(f"citizen {n}: {ATTEMPTS} failed attempts in a row")
 
-    message = await after(user.send("/feedback"))
-    for step in STEPS:
-        if step == "<text>":
+    message = await step(lambda: user.send("/feedback"))
+    for name in STEPS:
+        if name == "<text>":
             text = f"Đường thôn {n % 50 + 1} bị ngập sau mưa, cống số {n} bị tắc (phản ánh {n})."
-            message = await after(user.send(text))
-        elif step == "<publish>":
-            choice = "fb:publish:yes" if n % 2 else "fb:publish:no"
-            message = await after(user.press(message, choice))
+            message = await step(partial(user.send, text))
         else:
-            message = await after(user.press(message, step))
+            data = ("fb:publish:yes" if n % 2 else "fb:publish:no") if name == "<publish>" else name
+            message = await step(partial(user.press, message, data))
+    summary = message
     started = time.perf_counter()
-    thanks = await after(user.press(message, "fb:confirm:send"))
+    thanks = await step(lambda: user.press(summary, "fb:confirm:send"))
     elapsed = time.perf_counter() - started
     found = CODE_RE.search(thanks.text or "")
     if found is None:
         raise RuntimeError(f"citizen {n}: no tracking code in {thanks.text!r}")
-    return elapsed, found.group(0)
+    return elapsed, found.group(0), errors
 
 
 async def measure_dialog(database_url: str, citizens: int) -> dict[str, Any]:
@@ -201,12 +220,15 @@ async def measure_dialog(database_url: str, citizens: int) -> dict[str, Any]:
             async with runtime.sessions() as session:
                 stored = int(await session.scalar(select(func.count(Case.id))) or 0)
         rejected = len(emu.calls(delivered=False))
-    latencies = [seconds for seconds, _ in results]
-    codes = {code for _, code in results}
+    latencies = [seconds for seconds, _, _ in results]
+    codes = {code for _, code, _ in results}
+    errors = sum(e for _, _, e in results)
     if len(codes) != citizens:
         raise RuntimeError(f"{len(codes)} distinct tracking codes for {citizens} citizens")
     if rejected:
         log.warning("dialog: %d calls were rejected by the emulator", rejected)
+    if errors:
+        log.warning("dialog: the bot answered 'Something went wrong' %d times", errors)
     log.info(
         "dialog: %d cases in %.1f s (%.1f cases/s); Send → code p95 %.3f s",
         citizens,
@@ -225,6 +247,7 @@ async def measure_dialog(database_url: str, citizens: int) -> dict[str, Any]:
         "send_to_code_p95_s": rounded(percentile(latencies, 0.95), 3),
         "send_to_code_max_s": rounded(max(latencies), 3),
         "dialog_rejected_calls": rejected,
+        "dialog_error_replies": errors,
     }
 
 
@@ -336,7 +359,9 @@ async def measure_track(database_url: str, count: int, calls: int) -> dict[str, 
         async with runtime.sessions() as session:
             existing = int(await session.scalar(select(func.count(Case.id))) or 0)
         if existing:
-            raise SystemExit(f"track: the database already holds {existing} cases; use an empty one")
+            raise SystemExit(
+                f"track: the database already holds {existing} cases; use an empty one"
+            )
         owners = await add_owners(runtime, OWNERS)
         org_id = runtime.dispatcher.deployment.root_org_id
         started = time.perf_counter()
@@ -368,7 +393,9 @@ async def measure_track(database_url: str, count: int, calls: int) -> dict[str, 
             if i:  # the first call warms the caches
                 times.append(elapsed)
     log.info(
-        "track: p50 %.2f ms, p95 %.2f ms", 1e3 * statistics.median(times), 1e3 * percentile(times, 0.95)
+        "track: p50 %.2f ms, p95 %.2f ms",
+        1e3 * statistics.median(times),
+        1e3 * percentile(times, 0.95),
     )
     return {
         "track_cases": count,
@@ -385,7 +412,9 @@ async def measure(args: argparse.Namespace) -> dict[str, Any]:
     citizens = args.citizens or (30 if args.quick else 1_000)
     cases = args.cases or (20_000 if args.quick else 1_000_000)
     figures: dict[str, Any] = {
-        "database": "postgresql" if args.database_url and "postgres" in args.database_url else "sqlite",
+        "database": "postgresql"
+        if args.database_url and "postgres" in args.database_url
+        else "sqlite",
         "limiter": "unlimited",
     }
     with tempfile.TemporaryDirectory(prefix="bench-feedback-") as tmp:

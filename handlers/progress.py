@@ -38,7 +38,9 @@ def _stale(ctx: Context) -> None:
 
 def _arg_id(ctx: Context) -> int | None:
     raw = ctx.args[0] if ctx.args else ""
-    return int(raw) if raw.isdigit() and len(raw) < 12 else None
+    # Ids are 32-bit integers on PostgreSQL: a longer number names nothing (and must not
+    # reach the query, which would fail).
+    return int(raw) if raw.isdigit() and len(raw) < 10 else None
 
 
 async def _may_act(ctx: Context, task: Task, *, lead_only: bool) -> bool:

@@ -92,7 +92,9 @@ async def set_task_date(ctx: Context) -> None:
     if len(ctx.args) < 2 or not ctx.args[0].lstrip("#").isdigit():
         ctx.reply(ctx._("Write it as /setdate ID DATE, for example /setdate 12 31/12/2024."))
         return
-    task = await plans.task_in_org(ctx.session, ctx.org_id, int(ctx.args[0].lstrip("#")[:12]))
+    raw = ctx.args[0].lstrip("#")[:12]
+    # Ids are 32-bit integers on PostgreSQL: a longer number names no task.
+    task = await plans.task_in_org(ctx.session, ctx.org_id, int(raw)) if len(raw) < 10 else None
     if task is None:
         ctx.reply(ctx._("There is no task #{id}.", id=ctx.args[0].lstrip("#")[:12]))
         return
@@ -121,7 +123,8 @@ async def set_task_date(ctx: Context) -> None:
 async def show_task(ctx: Context) -> None:
     """Show a task's card: plan, dimension, target, evidence, due dates, units."""
     raw = ctx.args[0].lstrip("#")[:12] if ctx.args else ""
-    task = await plans.task_in_org(ctx.session, ctx.org_id, int(raw)) if raw.isdigit() else None
+    known = raw.isdigit() and len(raw) < 10  # ids are 32-bit integers on PostgreSQL
+    task = await plans.task_in_org(ctx.session, ctx.org_id, int(raw)) if known else None
     mine = {t.id for t in await plans.tasks_for_person(ctx.session, ctx.person.id)}
     staff = ctx.is_(Audience.ADMIN) or ctx.is_(Audience.LEADER)
     if task is None or not (staff or task.id in mine):

@@ -5,12 +5,14 @@ from __future__ import annotations
 from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import and_, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.models import OutboxMessage, OutboxStatus
+
+_T = TypeVar("_T")
 
 REMINDER_KINDS = (
     "reminder",
@@ -70,33 +72,53 @@ async def sync_planned(
     ]
     if task_id is not None:
         scope.append(OutboxMessage.task_id == task_id)
-    existing = (await session.scalars(select(OutboxMessage).where(*scope))).all()
-    cancelled = revived = 0
-    for row in existing:
-        target = want.get(row.dedupe_key)
-        if target is None and row.status == OutboxStatus.PENDING:
-            row.status = OutboxStatus.CANCELLED
-            cancelled += 1
-        elif target is not None and row.status == OutboxStatus.CANCELLED:
-            row.status = OutboxStatus.PENDING
-            row.due_at = target.due_at
-            revived += 1
-    present = {row.dedupe_key for row in existing}
+    existing = (
+        await session.execute(
+            select(OutboxMessage.id, OutboxMessage.dedupe_key, OutboxMessage.status).where(*scope)
+        )
+    ).all()
+    to_cancel = [
+        i for i, key, status in existing if key not in want and status == OutboxStatus.PENDING
+    ]
+    to_revive = [
+        (i, want[key].due_at)
+        for i, key, status in existing
+        if key in want and status == OutboxStatus.CANCELLED
+    ]
+    for chunk in _chunks(to_cancel):
+        await session.execute(
+            update(OutboxMessage)
+            .where(OutboxMessage.id.in_(chunk))
+            .values(status=OutboxStatus.CANCELLED)
+            .execution_options(synchronize_session=False)
+        )
+    for row_id, due_at in to_revive:
+        await session.execute(
+            update(OutboxMessage)
+            .where(OutboxMessage.id == row_id)
+            .values(status=OutboxStatus.PENDING, due_at=due_at)
+            .execution_options(synchronize_session=False)
+        )
+    cancelled, revived = len(to_cancel), len(to_revive)
+    present = {key for _, key, _ in existing}
     missing = [w for key, w in want.items() if key not in present]
     if missing:
-        taken = set(
-            (
-                await session.scalars(
-                    select(OutboxMessage.dedupe_key).where(
-                        OutboxMessage.dedupe_key.in_([w.key for w in missing])
-                    )
-                )
-            ).all()
-        )
+        taken: set[str] = set()
+        for keys in _chunks([w.key for w in missing]):
+            found = await session.scalars(
+                select(OutboxMessage.dedupe_key).where(OutboxMessage.dedupe_key.in_(keys))
+            )
+            taken.update(found.all())
         missing = [w for w in missing if w.key not in taken]
         session.add_all(_row(w) for w in missing)
     await session.flush()
     return SyncResult(len(missing), revived, cancelled)
+
+
+def _chunks(items: Sequence[_T], size: int = 900) -> Iterable[Sequence[_T]]:
+    # SQLite caps the number of bound parameters in one statement.
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
 
 
 def _row(w: Wanted) -> OutboxMessage:

@@ -574,6 +574,8 @@ async def test_digest_toggles(office: Office) -> None:
         "occ:done:1e3",
         "occ:done: 1",
         "occ:done:99999999999999999999",
+        "occ:done:99999999999",
+        "occ:done:2147483648",
         "occ:more:999999",
         "occ:blocked:0",
         "occ:progress:abc",
@@ -589,7 +591,9 @@ async def test_forged_occurrence_buttons_change_nothing(office: Office, payload:
     assert await snapshot(office.runtime) == before
 
 
-@pytest.mark.parametrize("payload", ["ext:approve:999999", "ext:decline:abc", "ext:approve:"])
+@pytest.mark.parametrize(
+    "payload", ["ext:approve:999999", "ext:decline:abc", "ext:approve:", "ext:approve:99999999999"]
+)
 async def test_forged_extension_buttons_change_nothing(office: Office, payload: str) -> None:
     before = await snapshot(office.runtime)
     assert texts(await office.leader.press(payload)) == [NOT_VALID]

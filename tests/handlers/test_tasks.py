@@ -172,13 +172,24 @@ async def test_task_card(office: Office) -> None:
 
 @pytest.mark.parametrize(
     ("args", "shown"),
-    [("", "?"), ("abc", "abc"), ("999999", "999999"), ("-1", "-1"), ("1" * 40, "1" * 12)],
+    [
+        ("", "?"),
+        ("abc", "abc"),
+        ("999999", "999999"),
+        ("-1", "-1"),
+        ("2147483648", "2147483648"),
+        ("99999999999", "99999999999"),
+        ("1" * 40, "1" * 12),
+    ],
 )
 async def test_task_card_of_no_task(office: Office, args: str, shown: str) -> None:
     before = await snapshot(office.runtime)
     assert await office.minh.text_of(f"/task {args}".strip()) == (
         f"There is no task #{shown} for you."
     )
+    assert texts(await office.minh.press(f"task:open:{args}")) == [
+        f"There is no task #{shown} for you."
+    ]
     assert await snapshot(office.runtime) == before
 
 
@@ -262,6 +273,7 @@ async def test_setdate_of_a_past_day_makes_the_task_overdue(office: Office) -> N
             "Write it as /setdate ID DATE, for example /setdate 12 31/12/2024.",
         ),
         ("/setdate 999999 15/04/2026", "There is no task #999999."),
+        ("/setdate 2147483648 15/04/2026", "There is no task #2147483648."),
         ("/setdate 99999999999999999999 15/04/2026", "There is no task #999999999999."),
         (
             "/setdate {id} tomorrow",
