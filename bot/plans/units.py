@@ -303,6 +303,21 @@ _HIGHER_LEVEL: Final = re.compile(r"\b(thanh pho|thi xa|tinh|huyen|trung uong)\b
 _MIN_SHARED: Final = 2
 
 
+def _in_order(short: list[str], long: list[str]) -> bool:
+    words = iter(long)
+    return all(word in words for word in short)
+
+
+def _contains(a: str, b: str) -> bool:
+    """Whether one name is the other with words added (whole words, kept in their order).
+
+    Order matters: "Hội Phụ nữ" is "Hội Liên hiệp Phụ nữ", but "Công đoàn" is not
+    "Đoàn Thanh niên Cộng sản…" although both words occur in it.
+    """
+    first, second = a.split(), b.split()
+    return _in_order(first, second) if len(first) <= len(second) else _in_order(second, first)
+
+
 def _relaxed(key: str) -> str:
     """A key without the words that only say "of this commune" or "the official(s) of"."""
     changed = True
@@ -337,13 +352,13 @@ class UnitResolver:
     def __init__(self, directory: Mapping[str, int]) -> None:
         self._exact: dict[str, int] = {}
         self._relaxed: dict[str, set[int]] = {}
-        self._tokens: list[tuple[frozenset[str], int]] = []
+        self._tokens: list[tuple[frozenset[str], str, int]] = []
         for raw_key, unit_id in directory.items():
             key = unit_key(raw_key)
             self._exact[key] = unit_id
             relaxed = _relaxed(key)
             self._relaxed.setdefault(relaxed, set()).add(unit_id)
-            self._tokens.append((frozenset(relaxed.split()), unit_id))
+            self._tokens.append((frozenset(relaxed.split()), relaxed, unit_id))
         self._cache: dict[str, UnitMatch] = {}
 
     def resolve(self, name: str) -> UnitMatch:
@@ -365,8 +380,8 @@ class UnitResolver:
             words = frozenset(relaxed.split())
             ids = {
                 unit_id
-                for tokens, unit_id in self._tokens
-                if len(words & tokens) >= _MIN_SHARED and (words <= tokens or tokens <= words)
+                for tokens, phrase, unit_id in self._tokens
+                if len(words & tokens) >= _MIN_SHARED and _contains(relaxed, phrase)
             }
         candidates = tuple(sorted(ids))
         if len(candidates) == 1:

@@ -41,6 +41,7 @@ def preview_workbook(plan: ParsedPlan, t: Translator, parse: TimeframeParser) ->
     for task in plan.tasks:
         timeframe = parse(task.timeframe_text, plan.year) if task.timeframe_text else None
         due = timeframe.due_dates(year_start, year_end) if timeframe else []
+        kind = timeframe.kind if timeframe else "unspecified"
         sheet.append(
             [
                 task.code,
@@ -50,7 +51,7 @@ def preview_workbook(plan: ParsedPlan, t: Translator, parse: TimeframeParser) ->
                 "; ".join(task.lead),
                 "; ".join(task.partners),
                 task.timeframe_text,
-                t._(KIND_LABELS[timeframe.kind if timeframe else "unspecified"]),
+                t._(KIND_LABELS[kind]),
                 ", ".join(t.date(d) for d in due),
                 ", ".join(task.flags),
             ]

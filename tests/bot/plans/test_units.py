@@ -103,3 +103,10 @@ def test_resolve_units_matched_new_and_ambiguous() -> None:
     ]
     assert matches[5].candidates == (4, 5)
     assert matches[0].key == unit_key("CC VP-TK")
+
+
+def test_shared_words_out_of_order_are_not_the_same_unit() -> None:
+    directory = {unit_key("Công đoàn phường"): 1, unit_key("Hội Liên hiệp Phụ nữ"): 2}
+    youth, women = resolve_units(["Đoàn TNCS Hồ Chí Minh phường", "Hội Phụ nữ phường"], directory)
+    assert (youth.status, youth.unit_id) == ("new", None)
+    assert (women.status, women.unit_id) == ("matched", 2)
