@@ -59,6 +59,31 @@ async def _org_id(session: AsyncSession, runtime: Runtime, name: str | None) -> 
     return org.id
 
 
+async def _audit(
+    session: AsyncSession,
+    clock: SystemClock,
+    *,
+    org_id: int | None,
+    action: str,
+    entity: str,
+    entity_id: str | int,
+    before: dict[str, Any] | None = None,
+    after: dict[str, Any] | None = None,
+) -> None:
+    """Record an operator's change made from the command line."""
+    await audit.record(
+        session,
+        at=clock.now(),
+        actor_id=None,
+        org_id=org_id,
+        action=action,
+        entity=entity,
+        entity_id=entity_id,
+        before=before,
+        after={**(after or {})},
+    )
+
+
 async def _serve(runtime: Runtime, console: bool) -> None:
     scheduler = build_scheduler(runtime)
     scheduler.start()
@@ -115,15 +140,14 @@ async def cmd_invite(args: argparse.Namespace, settings: Settings) -> int:
             now=now,
             ttl=timedelta(days=args.ttl_days or settings.invite_ttl_days),
         )
-        await audit.record(
+        await _audit(
             session,
-            at=now,
-            actor_id=None,
+            clock,
             org_id=org_id,
             action="invite.created",
             entity="invite",
             entity_id=invite.id,
-            after={"role": role.value, "unit_id": unit_id, "via": "cli"},
+            after={"role": role.value, "unit_id": unit_id},
         )
         print(f"Invite for role {role.value}; expires {invite.expires_at:%Y-%m-%d %H:%M} UTC.")
         print(f"Send to the bot: /start {code}")
@@ -175,15 +199,14 @@ async def cmd_units(args: argparse.Namespace, settings: Settings) -> int:
             unit = await orgs.add_unit(
                 session, org_id=org_id, name=name, aliases=args.alias, now=clock.now()
             )
-            await audit.record(
+            await _audit(
                 session,
-                at=clock.now(),
-                actor_id=None,
+                clock,
                 org_id=org_id,
                 action="unit.created",
                 entity="unit",
                 entity_id=unit.id,
-                after={"name": name, "aliases": list(args.alias), "via": "cli"},
+                after={"name": name, "aliases": list(args.alias)},
             )
             print(f"added unit {unit.id}: {name}")
         else:
@@ -231,10 +254,9 @@ async def cmd_calendar(args: argparse.Namespace, settings: Settings) -> int:
             found = await calendar.clear_override(session, day)
             print(f"{day.isoformat()}: {'cleared' if found else 'had no override'}")
             if found:
-                await audit.record(
+                await _audit(
                     session,
-                    at=clock.now(),
-                    actor_id=None,
+                    clock,
                     org_id=None,
                     action="calendar.cleared",
                     entity="calendar",
@@ -245,16 +267,15 @@ async def cmd_calendar(args: argparse.Namespace, settings: Settings) -> int:
         _, before = await calendar.set_override(
             session, day=day, working=working, note=args.note, actor_id=None, now=clock.now()
         )
-        await audit.record(
+        await _audit(
             session,
-            at=clock.now(),
-            actor_id=None,
+            clock,
             org_id=None,
             action="calendar.set",
             entity="calendar",
             entity_id=day.isoformat(),
             before=None if before is None else {"working": before},
-            after={"working": working, "note": args.note, "via": "cli"},
+            after={"working": working, "note": args.note},
         )
         print(f"{day.isoformat()}: {'working day' if working else 'day off'}")
     return 0
@@ -353,10 +374,9 @@ async def cmd_policy(args: argparse.Namespace, settings: Settings) -> int:
             except PolicyError as exc:
                 raise CliError(f"policy {exc}") from None
             await orgs.set_org_policy(session, org_id, changes)
-            await audit.record(
+            await _audit(
                 session,
-                at=clock.now(),
-                actor_id=None,
+                clock,
                 org_id=org_id,
                 action="policy.set",
                 entity="organization",

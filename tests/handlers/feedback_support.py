@@ -121,6 +121,9 @@ async def commune(runtime: Runtime, clock: ManualClock) -> Commune:
     other_official = await member(
         runtime, Role.OFFICIAL, user_id=8102, name="Quang", unit_id=other_unit, org_id=other_org
     )
+    staff = [admin, leader, *officials.values(), other_admin, other_official]
+    for who in staff:  # they chose English, so the notices the outbox sends are English too
+        assert only_text(await who.press("lang:set:en")) == "Language set to English."
     return Commune(
         runtime=runtime,
         clock=clock,

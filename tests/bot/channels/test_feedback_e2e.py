@@ -124,8 +124,9 @@ async def test_a_reflection_from_a_citizen_to_the_rated_answer(
         )
         joined = await _say(official, f"/start {official_code}")
         assert (joined.text or "").startswith(f"Welcome! You are now official of {DC}.")
-        switched = await _press(citizen, await _say(citizen, "/lang"), "English")
-        assert switched.text == "Language set to English."
+        for user in (clerk, official, citizen):  # notices are sent in the chosen language
+            switched = await _press(user, await _say(user, "/lang"), "English")
+            assert switched.text == "Language set to English."
 
         # The citizen files a reflection with buttons and typed text.
         kinds = await _say(citizen, "/feedback")

@@ -1,0 +1,99 @@
+"""Smoke tests of ``bench.feedback`` and ``bench.reports`` at ``--quick`` size.
+
+They check that each prints one JSON line with its keys and positive figures, never a speed.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from typing import Any
+
+from bench._support import REPO_ROOT
+
+FEEDBACK_KEYS = {
+    "dialog_citizens",
+    "dialog_updates",
+    "dialog_cases_stored",
+    "dialog_wall_s",
+    "dialog_cases_per_s",
+    "dialog_updates_per_s",
+    "send_to_code_p50_s",
+    "send_to_code_p95_s",
+    "send_to_code_max_s",
+    "track_cases",
+    "track_build_s",
+    "track_calls",
+    "track_p50_ms",
+    "track_p95_ms",
+    "track_max_ms",
+}
+REPORTS_KEYS = {
+    "communes",
+    "tasks",
+    "occurrences",
+    "cases",
+    "build_s",
+    "figures_q3_cases",
+    "figures_q3_occurrences",
+    "figures_q3_s",
+    "figures_q3_peak_mib",
+    "report_q3_s",
+    "report_q3_peak_mib",
+    "report_q3_file_kib",
+    "status_commune_s",
+    "status_commune_peak_mib",
+    "status_province_s",
+    "status_province_peak_mib",
+    "status_province_quarter_cases",
+    "status_province_year_occurrences",
+    "status_province_occurrences_query_s",
+    "status_province_cases_query_s",
+    "status_province_task_figures_s",
+    "status_province_feedback_figures_s",
+    "status_province_discarded_year_feedback_s",
+}
+
+
+def _bench(name: str, *args: str) -> dict[str, Any]:
+    done = subprocess.run(
+        [sys.executable, "-m", f"bench.{name}", "--quick", *args],
+        cwd=REPO_ROOT,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr[-4000:]
+    lines = done.stdout.splitlines()
+    assert len(lines) == 1, done.stdout
+    figures: dict[str, Any] = json.loads(lines[0])
+    assert figures["bench"] == name
+    return figures
+
+
+def _positive(figures: dict[str, Any], keys: set[str]) -> None:
+    assert keys <= figures.keys(), keys - figures.keys()
+    for key in keys:
+        value = figures[key]
+        assert isinstance(value, int | float), (key, value)
+        assert not isinstance(value, bool), (key, value)
+        assert value > 0, (key, value)
+
+
+def test_feedback_dialog_and_track() -> None:
+    figures = _bench("feedback")
+    _positive(figures, FEEDBACK_KEYS)
+    assert figures["dialog_citizens"] == figures["dialog_cases_stored"] == 30
+    assert figures["track_cases"] == 20_000
+    assert figures["track_calls"] == 200
+    assert isinstance(figures["dialog_error_replies"], int)
+    assert figures["limiter"] == "unlimited"
+
+
+def test_reports_status_and_report() -> None:
+    figures = _bench("reports")
+    _positive(figures, REPORTS_KEYS)
+    assert (figures["communes"], figures["tasks"], figures["cases"]) == (10, 1_000, 50_000)
+    assert figures["figures_q3_cases"] < figures["cases"]
