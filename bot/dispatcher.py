@@ -51,6 +51,7 @@ class Dispatcher:
             chat_id=incoming.chat_id,
             display_name=incoming.display_name,
             username=incoming.username,
+            language_code=incoming.language_code,
             now=now,
         )
         memberships = await people.memberships_of(session, person.id)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Collection
 from datetime import datetime, time
 from typing import Any, Final
 
@@ -42,8 +43,15 @@ def _skip(ctx: Context, step: str) -> list[list[Button]]:
     return [[Button(ctx._("Skip"), f"fb:next:{step}")]]
 
 
-async def _in_step(ctx: Context, *steps: str) -> bool:
-    if ctx.dialog is None or ctx.dialog.flow != FLOW or ctx.dialog.step not in steps:
+async def _in_step(ctx: Context, *steps: str, choices: Collection[str] | None = None) -> bool:
+    """Whether the dialog waits at one of ``steps`` for one of ``choices`` (else say stale)."""
+    wrong_choice = choices is not None and (not ctx.args or ctx.args[0] not in choices)
+    if (
+        ctx.dialog is None
+        or ctx.dialog.flow != FLOW
+        or ctx.dialog.step not in steps
+        or wrong_choice
+    ):
         ctx.reply(ctx._("This button is no longer valid. Nothing was changed."))
         return False
     return True
@@ -72,7 +80,7 @@ async def start_feedback(ctx: Context) -> None:
 
 async def pick_kind(ctx: Context) -> None:
     """Take the kind and ask for the topic."""
-    if not await _in_step(ctx, "kind") or not ctx.args or ctx.args[0] not in set(CaseKind):
+    if not await _in_step(ctx, "kind", choices=set(CaseKind)):
         return
     await ctx.move_dialog("topic", kind=ctx.args[0])
     keys = list(TOPICS)
@@ -85,7 +93,7 @@ async def pick_kind(ctx: Context) -> None:
 
 async def pick_topic(ctx: Context) -> None:
     """Take the topic and ask for the text."""
-    if not await _in_step(ctx, "topic") or not ctx.args or ctx.args[0] not in TOPICS:
+    if not await _in_step(ctx, "topic", choices=TOPICS):
         return
     await ctx.move_dialog("text", topic=ctx.args[0])
     ctx.reply(
@@ -260,7 +268,7 @@ async def _ask_publish(ctx: Context) -> None:
 
 async def pick_publish(ctx: Context) -> None:
     """Take the publishing choice and ask for consent."""
-    if not await _in_step(ctx, "publish") or not ctx.args or ctx.args[0] not in {"yes", "no"}:
+    if not await _in_step(ctx, "publish", choices={"yes", "no"}):
         return
     await _ask_consent(ctx, publish=ctx.args[0] == "yes")
 
@@ -284,7 +292,7 @@ async def _ask_consent(ctx: Context, *, publish: bool) -> None:
 
 async def pick_consent(ctx: Context) -> None:
     """Show the summary to confirm, or stop without saving."""
-    if not await _in_step(ctx, "consent") or not ctx.args or ctx.args[0] not in {"yes", "no"}:
+    if not await _in_step(ctx, "consent", choices={"yes", "no"}):
         return
     if ctx.args[0] == "no":
         await _drop_files(ctx)
@@ -533,8 +541,11 @@ async def rate_answer(ctx: Context) -> None:
     if case is None or case.citizen_id != ctx.person.id or ctx.args[1] not in set(Rating):
         ctx.reply(ctx._("This button is not for you. Nothing was changed."))
         return
-    if case.status != CaseStatus.ANSWERED or case.rating is not None:
+    if case.rating is not None:
         ctx.reply(ctx._("This case was already rated."))
+        return
+    if case.status != CaseStatus.ANSWERED:
+        ctx.reply(ctx._("This case has no answer to rate yet."))
         return
     rating = Rating(ctx.args[1])
     if rating == Rating.UNSATISFIED:

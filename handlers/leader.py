@@ -59,7 +59,8 @@ async def drill_status(ctx: Context) -> None:
     if not _DIMENSION.match(code):
         ctx.reply(ctx._("This button is no longer valid. Nothing was changed."))
         return
-    await _status(ctx, Narrow(dimension=code.upper()))
+    limit = await _narrow(ctx, "")  # an official stays inside their own unit
+    await _status(ctx, Narrow(dimension=code.upper(), unit=limit.unit if limit else None))
 
 
 async def _status(ctx: Context, narrow: Narrow | None) -> None:

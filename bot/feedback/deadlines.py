@@ -58,4 +58,8 @@ def on_acceptance(
     """The resolution deadline once a complaint or denunciation is accepted."""
     if kind not in {CaseKind.COMPLAINT, CaseKind.DENUNCIATION}:
         return None
+    rule = rules().rule(kind, "resolve")
+    if complex and rule.complex_days is None and rule.max_extensions:
+        # A complex denunciation gets its extension (one more period), not other figures.
+        return rules().deadline(kind, "resolve", accepted, calendar, extensions=1)
     return rules().deadline(kind, "resolve", accepted, calendar, complex=complex)

@@ -14,7 +14,7 @@ from bot.periods import Period, label
 from bot.reports.charts import render_chart
 from bot.reports.document import render_document
 from bot.reports.figures import figures
-from bot.reports.screen import feedback_line, status_screen
+from bot.reports.screen import status_screen
 from bot.reports.workbook import render_workbook
 
 XLSX: Final = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -57,4 +57,4 @@ async def weekly_summary(
     """The Monday one-screen summary of the year so far."""
     data = await figures(session, org_id=org_id, period=period, as_of=as_of, tz=tz)
     title = t._("Weekly summary, {date}", date=t.date(as_of))
-    return [Reply(status_screen(data, title, t) + "\n" + feedback_line(data["feedback"], t))]
+    return [Reply(status_screen(data, title, t))]

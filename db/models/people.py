@@ -46,6 +46,7 @@ class Identity(Base):
     user_id: Mapped[int] = mapped_column(BigInteger)
     chat_id: Mapped[int] = mapped_column(BigInteger)
     username: Mapped[str | None] = mapped_column(String(64))
+    language_code: Mapped[str | None] = mapped_column(String(16))
     unreachable_since: Mapped[datetime | None]
 
     person: Mapped[Person] = relationship(back_populates="identities")

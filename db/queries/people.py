@@ -22,6 +22,7 @@ async def person_for_identity(
     display_name: str,
     username: str | None,
     now: datetime,
+    language_code: str | None = None,
 ) -> tuple[Person, bool]:
     """Return the person behind a channel account, creating both on first contact."""
     name = display_name.strip()[:DISPLAY_NAME_LIMIT] or str(user_id)
@@ -31,6 +32,7 @@ async def person_for_identity(
     if identity is not None:
         identity.chat_id = chat_id
         identity.username = username
+        identity.language_code = language_code
         identity.unreachable_since = None
         person = await session.get_one(Person, identity.person_id)
         return person, False
@@ -44,6 +46,7 @@ async def person_for_identity(
             user_id=user_id,
             chat_id=chat_id,
             username=username,
+            language_code=language_code,
         )
     )
     await session.flush()

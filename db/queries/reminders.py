@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.i18n import negotiate
 from db.models import (
     Case,
     CaseStatus,
@@ -284,8 +285,17 @@ async def undated_count(session: AsyncSession, org_id: int) -> int:
 
 
 async def person_locale(session: AsyncSession, person_id: int) -> str | None:
-    """The language a person chose, if any."""
-    return await session.scalar(select(Person.locale).where(Person.id == person_id))
+    """The language a person chose, else the one their chat client last reported."""
+    chosen = await session.scalar(select(Person.locale).where(Person.id == person_id))
+    if chosen:
+        return chosen
+    reported = await session.scalar(
+        select(Identity.language_code)
+        .where(Identity.person_id == person_id, Identity.language_code.is_not(None))
+        .order_by(Identity.id)
+        .limit(1)
+    )
+    return negotiate(reported, "") or None
 
 
 async def mark_unreachable(

@@ -32,7 +32,7 @@ from db.models import (
 async def org_tree(session: AsyncSession, org_id: int) -> list[tuple[int, str, int | None]]:
     """The organization and every organization below it: ``(id, name, parent_id)``."""
     result = await session.execute(
-        select(Organization.id, Organization.name, Organization.parent_id)
+        select(Organization.id, Organization.name, Organization.parent_id).order_by(Organization.id)
     )
     rows: list[tuple[int, str, int | None]] = [(i, name, parent) for i, name, parent in result]
     children: dict[int | None, list[tuple[int, str, int | None]]] = {}

@@ -39,6 +39,7 @@ COMPLAINT_RESOLVE_DAYS = 30  # Điều 28
 COMPLAINT_RESOLVE_COMPLEX_DAYS = 45
 DENUNCIATION_ACCEPT_WORKING_DAYS = 7  # Luật Tố cáo 2018, Điều 24
 DENUNCIATION_RESOLVE_DAYS = 30  # Điều 30
+DENUNCIATION_EXTENSION_DAYS = 30  # Điều 30, once, when complex
 ANSWER_WORKING_DAYS = 10  # reflections and petitions, local default
 
 NOT_FOR_YOU = "This button is not for you. Nothing was changed."

@@ -521,7 +521,7 @@ async def test_forged_buttons_cannot_assign_answer_or_close(
     await _assign(town, code, DC)
     assert only_text(await town.officials[TP].press(f"case:answer:{case_id}")) == NOT_FOR_YOU
     assert only_text(await lan.press(f"fb:rate:{case_id}:satisfied")) == (
-        "This case was already rated."
+        "This case has no answer to rate yet."
     )
     assert (await case_row(runtime, code)).status == CaseStatus.ASSIGNED
 

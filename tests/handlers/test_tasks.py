@@ -56,7 +56,7 @@ async def finish(office: Office, code: str) -> None:
     """The lead official marks a task's first occurrence done."""
     who = office.hoa if code in {"1.3", "2.1"} else office.minh
     await who.press(f"occ:done:{office.occurrences[code]}")
-    assert await who.text_of("Đã xong") != ""
+    assert (await who.text_of("Đã xong")).startswith("Recorded as done")
     assert (await occurrence(office.runtime, office.occurrences[code])).status == (
         OccurrenceStatus.DONE
     )

@@ -20,6 +20,7 @@ from tests.handlers.feedback_support import (
     COMPLAINT_RESOLVE_COMPLEX_DAYS,
     COMPLAINT_RESOLVE_DAYS,
     DENUNCIATION_ACCEPT_WORKING_DAYS,
+    DENUNCIATION_EXTENSION_DAYS,
     DENUNCIATION_RESOLVE_DAYS,
     HANDLE_DAYS,
     after_calendar_days,
@@ -98,10 +99,11 @@ def test_resolution_deadlines_on_acceptance(accepted: date) -> None:
     for complex_ in (False, True):
         for kind in (CaseKind.SUGGESTION, CaseKind.REFLECTION, CaseKind.PETITION):
             assert on_acceptance(kind, accepted, CAL, complex=complex_) is None
-        # A denunciation is extended only by a written decision, never by the flag alone.
+        # Marking a denunciation complex is the decision that grants its one extension.
+        days = DENUNCIATION_RESOLVE_DAYS + (DENUNCIATION_EXTENSION_DAYS if complex_ else 0)
         assert on_acceptance(
             CaseKind.DENUNCIATION, accepted, CAL, complex=complex_
-        ) == after_calendar_days(accepted, DENUNCIATION_RESOLVE_DAYS, CAL)
+        ) == after_calendar_days(accepted, days, CAL)
     assert on_acceptance(CaseKind.COMPLAINT, accepted, CAL, complex=False) == (
         after_calendar_days(accepted, COMPLAINT_RESOLVE_DAYS, CAL)
     )

@@ -313,12 +313,14 @@ async def build(runtime: Runtime) -> Dataset:
         district = await orgs.add_org(
             session, name=DISTRICT, level="district", parent_id=None, now=now
         )
-        commune_a = await session.get_one(Organization, root)
-        assert commune_a.name == COMMUNE_A
-        commune_a.parent_id = district.id
         commune_b = await orgs.add_org(
             session, name=COMMUNE_B, level="commune", parent_id=district.id, now=now
         )
+        # The deployment's own commune joins the district last (its row is rewritten).
+        commune_a = await session.get_one(Organization, root)
+        assert commune_a.name == COMMUNE_A
+        commune_a.parent_id = district.id
+        await session.flush()
         vp = (await orgs.add_unit(session, org_id=root, name=VP, aliases=["VP-TK"], now=now)).id
         tp = (await orgs.add_unit(session, org_id=root, name=TP, aliases=[], now=now)).id
         dc = (await orgs.add_unit(session, org_id=commune_b.id, name=DC, aliases=[], now=now)).id
@@ -335,9 +337,7 @@ async def build(runtime: Runtime) -> Dataset:
         (o11,) = await a.task("1.1", "D1", vp, [_Occ(d(15, 7), done=at(d(10, 7), 10))])
         await a.event(o11, EventKind.DONE, at(d(10, 7), 10), file_name="bien-ban-1.1.pdf")
         (o12,) = await a.task("1.2", "D1", tp, [_Occ(d(15, 8), done=at(d(15, 8), 16))])
-        await a.event(
-            o12, EventKind.DONE, at(d(15, 8), 16), link="https://xa.gov.vn/cong-khai/1.2"
-        )
+        await a.event(o12, EventKind.DONE, at(d(15, 8), 16), link="https://xa.gov.vn/cong-khai/1.2")
         (o13,) = await a.task("1.3", "D1", vp, [_Occ(d(31, 7), done=at(d(5, 8), 9))], partner=tp)
         await a.event(o13, EventKind.BLOCKED, at(d(29, 7), 9), note="Chờ ý kiến huyện")
         await a.event(o13, EventKind.DONE, at(d(5, 8), 9), note="Đã họp dân ngày 05/8")
@@ -366,7 +366,12 @@ async def build(runtime: Runtime) -> Dataset:
         (o21,) = await a.task("2.1", "D2", tp, [_Occ(d(30, 8), d(10, 9), done=at(d(5, 9), 9))])
         # Decided half an hour into 31 August, local time (still 30 August in UTC): too late.
         await a.extension(
-            o21, official.id, leader.id, ExtensionStatus.APPROVED, at(d(28, 8), 9), at(d(31, 8), 0, 30)
+            o21,
+            official.id,
+            leader.id,
+            ExtensionStatus.APPROVED,
+            at(d(28, 8), 9),
+            at(d(31, 8), 0, 30),
         )
         (o22,) = await a.task("2.2", "D2", vp, [_Occ(d(5, 9), d(25, 9))])
         await a.extension(
@@ -375,7 +380,12 @@ async def build(runtime: Runtime) -> Dataset:
         (o23,) = await a.task("2.3", "D2", tp, [_Occ(d(12, 9), d(10, 10))])
         # Decided early on the planned day itself: in time.
         await a.extension(
-            o23, official.id, leader.id, ExtensionStatus.APPROVED, at(d(11, 9), 9), at(d(12, 9), 6, 30)
+            o23,
+            official.id,
+            leader.id,
+            ExtensionStatus.APPROVED,
+            at(d(11, 9), 9),
+            at(d(12, 9), 6, 30),
         )
         (o24,) = await a.task("2.4", "D2", tp, [_Occ(d(9, 9))])
         o27, o27x = await a.task(

@@ -34,7 +34,6 @@ from tests.bot.reports.dataset import (
     COMMUNE_B,
     D1_NAME,
     D2_NAME,
-    D3_NAME,
     DC,
     DENUNCIATION_CODE,
     DISTRICT,
@@ -195,9 +194,7 @@ async def test_the_day_of_the_decision_decides(runtime: Runtime, data: Dataset) 
     assert [(i["code"], i["due"], i["late"]) for i in tasks["done"]] == [
         ("2.1", "2024-09-10", False)
     ]
-    assert counts(tasks) == states(
-        done_on_time=1, overdue=3, pending=1, waiting_event=1, undated=1
-    )
+    assert counts(tasks) == states(done_on_time=1, overdue=3, pending=1, waiting_event=1, undated=1)
 
 
 async def test_the_whole_year(runtime: Runtime, data: Dataset) -> None:
@@ -210,9 +207,7 @@ async def test_the_whole_year(runtime: Runtime, data: Dataset) -> None:
     ]
 
 
-async def test_another_quarter_counts_only_its_own_dates(
-    runtime: Runtime, data: Dataset
-) -> None:
+async def test_another_quarter_counts_only_its_own_dates(runtime: Runtime, data: Dataset) -> None:
     tasks = (await figures_of(runtime, data.commune_a, quarter(2024, 1)))["tasks"]
     # 1.6 of March, plus the undated tasks of the plan's year.
     assert counts(tasks) == states(done_on_time=1, ongoing=1, waiting_event=1, undated=1)
@@ -224,7 +219,10 @@ async def test_narrowed_to_a_unit(runtime: Runtime, data: Dataset) -> None:
     result = await figures_of(runtime, data.commune_a, narrow=Narrow(unit=VP))
     assert counts(result["tasks"]) == A_VP
     assert [r["unit"] for r in result["tasks"]["by_unit"]] == [VP]
-    assert overdue_of(result["tasks"]) == [("1.4", VP, "2024-08-20", 27), ("2.7", VP, "2024-09-09", 7)]
+    assert overdue_of(result["tasks"]) == [
+        ("1.4", VP, "2024-08-20", 27),
+        ("2.7", VP, "2024-09-09", 7),
+    ]
     feedback = result["feedback"]
     assert (feedback["received"], feedback["answered"], feedback["answered_on_time"]) == (4, 4, 3)
     assert feedback["by_unit"] == {VP: group(4, 4, 3, 0)}

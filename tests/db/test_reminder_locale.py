@@ -1,0 +1,36 @@
+"""What the outbox writes in: the chosen language, else the chat client's."""
+
+from __future__ import annotations
+
+from bot.clock import ManualClock
+from bot.runtime import Runtime
+from db.queries import people, reminders
+
+
+async def test_outbox_language_follows_choice_then_client(
+    runtime: Runtime, clock: ManualClock
+) -> None:
+    async with runtime.sessions.begin() as session:
+        english, _ = await people.person_for_identity(
+            session,
+            channel="test",
+            user_id=1,
+            chat_id=1,
+            display_name="Lan",
+            username=None,
+            language_code="en-US",
+            now=clock.now(),
+        )
+        silent, _ = await people.person_for_identity(
+            session,
+            channel="test",
+            user_id=2,
+            chat_id=2,
+            display_name="Minh",
+            username=None,
+            now=clock.now(),
+        )
+        assert await reminders.person_locale(session, english.id) == "en"
+        assert await reminders.person_locale(session, silent.id) is None
+        english.locale = "vi"
+        assert await reminders.person_locale(session, english.id) == "vi"
