@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -12,11 +12,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.crypto import Sealer
 from bot.i18n import Translator
 from bot.messages import Attachment, Button, Incoming, Outcome, Reply
+from bot.reminders import notices, scheduling
 from bot.roles import Audience
 from bot.router import Router
 from bot.settings import Settings
 from db.models import Dialog, Membership, Person
-from db.queries import audit, dialogs
+from db.queries import audit, calendar, dialogs
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,6 +112,40 @@ class Context:
             entity_id=entity_id,
             before=before,
             after=after,
+        )
+
+    async def notify(
+        self,
+        *,
+        people: Iterable[int],
+        notice: str,
+        params: dict[str, Any],
+        key: str,
+        org_id: int | None = None,
+        task_id: int | None = None,
+    ) -> None:
+        """Queue a notice to other people through the outbox, inside their working hours."""
+        await notices.notify(
+            self.session,
+            people=people,
+            org_id=self.org_id if org_id is None else org_id,
+            notice=notice,
+            params=params,
+            key=key,
+            now=self.now,
+            tz=self.deployment.settings.tz,
+            calendar=await calendar.work_calendar(self.session),
+            task_id=task_id,
+        )
+
+    async def replan(self, task_id: int | None = None) -> None:
+        """Bring the organization's (or one task's) planned reminders up to date at once."""
+        await scheduling.replan(
+            self.session,
+            org_id=self.org_id,
+            now=self.now,
+            tz=self.deployment.settings.tz,
+            task_id=task_id,
         )
 
     def _expiry(self) -> datetime:

@@ -14,9 +14,7 @@ from bot.feedback.views import case_card, unseal_contact
 from bot.invites import deep_link
 from bot.messages import Attachment, Button
 from bot.plans.preview import shorten
-from bot.reminders.notices import notify
 from bot.reminders.policy import policy_from
-from bot.reminders.scheduling import replan
 from bot.roles import Audience
 from db.models import Case, CaseStatus, Role
 from db.queries import calendar, cases, orgs, progress, reminders
@@ -53,16 +51,12 @@ async def _handles(ctx: Context, case: Case) -> bool:
 
 
 async def _tell_citizen(ctx: Context, case: Case, step: str, **params: object) -> None:
-    await notify(
-        ctx.session,
+    await ctx.notify(
         people=[case.citizen_id],
         org_id=case.org_id,
         notice="case",
         params={"case": case.id, "code": case.code, "step": step, **params},
         key=f"case:{case.id}:{step}:{len(case.events)}",
-        now=ctx.now,
-        tz=ctx.deployment.settings.tz,
-        calendar=await calendar.work_calendar(ctx.session),
     )
 
 
@@ -203,18 +197,14 @@ async def assign_case(ctx: Context) -> None:
         unit=unit.name,
         due=case.answer_due.isoformat() if case.answer_due else None,
     )
-    await notify(
-        ctx.session,
+    await ctx.notify(
         people=await cases.officials_of_unit(ctx.session, ctx.org_id, unit.id),
         org_id=ctx.org_id,
         notice="case_assigned",
         params={"case": case.id, "code": case.code},
         key=f"case-assigned:{case.id}:{unit.id}",
-        now=ctx.now,
-        tz=tz,
-        calendar=cal,
     )
-    await replan(ctx.session, org_id=ctx.org_id, now=ctx.now, tz=tz)
+    await ctx.replan()
     ctx.reply(ctx._("{code} is assigned to {unit}.", code=case.code, unit=unit.name))
 
 
@@ -336,7 +326,7 @@ async def mark_complex(ctx: Context) -> None:
     await _tell_citizen(
         ctx, case, "complex", due=case.answer_due.isoformat() if case.answer_due else None
     )
-    await replan(ctx.session, org_id=ctx.org_id, now=ctx.now, tz=tz)
+    await ctx.replan()
     ctx.reply(ctx._("{code} is marked complex.", code=case.code))
 
 
@@ -388,16 +378,12 @@ async def receive_answer(ctx: Context) -> None:
         await ctx.audit(
             "case.answer_written", "case", case.id, after={"status": "awaiting_approval"}
         )
-        await notify(
-            ctx.session,
+        await ctx.notify(
             people=await cases.staff_of(ctx.session, ctx.org_id, [Role.LEADER]),
             org_id=ctx.org_id,
             notice="answer_approval",
             params={"case": case.id, "code": case.code},
             key=f"answer-approval:{case.id}:{len(case.events)}",
-            now=ctx.now,
-            tz=ctx.deployment.settings.tz,
-            calendar=await calendar.work_calendar(ctx.session),
         )
         ctx.reply(ctx._("The answer to {code} waits for a leader's approval.", code=case.code))
         return
@@ -426,7 +412,7 @@ async def _send_answer(ctx: Context, case: Case) -> None:
     )
     await ctx.audit("case.answered", "case", case.id, after={"status": "answered"})
     await _tell_citizen(ctx, case, "answered", text=case.answer or "")
-    await replan(ctx.session, org_id=ctx.org_id, now=ctx.now, tz=ctx.deployment.settings.tz)
+    await ctx.replan()
     ctx.reply(ctx._("The answer to {code} is sent to the citizen.", code=case.code))
 
 

@@ -19,8 +19,6 @@ from bot.feedback.catalog import (
 )
 from bot.feedback.views import case_card, seal_contact, status_label, unseal_contact
 from bot.messages import Button
-from bot.reminders.notices import notify
-from bot.reminders.scheduling import replan
 from bot.roles import Audience
 from db.models import Case, CaseKind, CaseStatus, Rating, Role
 from db.queries import calendar, cases, progress, uploads
@@ -431,19 +429,15 @@ async def _save(ctx: Context, digest: str) -> None:
         after={"code": case.code, "kind": kind.value, "topic": case.topic},
     )
     admins = await cases.staff_of(ctx.session, case.org_id, [Role.ADMIN])
-    await notify(
-        ctx.session,
+    await ctx.notify(
         people=admins,
         org_id=case.org_id,
         notice="new_case",
         params={"case": case.id, "code": case.code, "kind": kind.value},
         key=f"new-case:{case.id}",
-        now=ctx.now,
-        tz=tz,
-        calendar=cal,
     )
     await ctx.end_dialog()
-    await replan(ctx.session, org_id=case.org_id, now=ctx.now, tz=tz)
+    await ctx.replan()
     lines = [ctx._("Thank you. Your feedback is received. Tracking code: {code}", code=case.code)]
     if due.answer:
         lines.append(
@@ -579,7 +573,6 @@ async def receive_unsatisfied_reason(ctx: Context) -> None:
         return
     case.rating = Rating.UNSATISFIED
     case.rating_comment = reason
-    tz = ctx.deployment.settings.tz
     if case.reopened == 0:
         case.reopened = 1
         case.status = CaseStatus.REOPENED
@@ -590,16 +583,12 @@ async def receive_unsatisfied_reason(ctx: Context) -> None:
         people = await cases.staff_of(ctx.session, case.org_id, [Role.ADMIN])
         if case.unit_id is not None:
             people += await cases.officials_of_unit(ctx.session, case.org_id, case.unit_id)
-        await notify(
-            ctx.session,
+        await ctx.notify(
             people=people,
             org_id=case.org_id,
             notice="case_reopened",
             params={"case": case.id, "code": case.code},
             key=f"reopened:{case.id}",
-            now=ctx.now,
-            tz=tz,
-            calendar=await calendar.work_calendar(ctx.session),
         )
         await ctx.audit("case.reopened", "case", case.id)
         ctx.reply(

@@ -20,7 +20,6 @@ from bot.plans import (
 from bot.plans.importer import import_plan
 from bot.plans.summary import render_report
 from bot.plans.workbook import preview_workbook
-from bot.reminders.scheduling import replan
 from bot.roles import Audience
 from bot.timeframes import parse_timeframe
 from db.models import Upload
@@ -92,7 +91,7 @@ async def confirm_import(ctx: Context) -> None:
     )
     await uploads.drop_upload(ctx.session, upload.id)
     await ctx.end_dialog()
-    await replan(ctx.session, org_id=ctx.org_id, now=ctx.now, tz=ctx.deployment.settings.tz)
+    await ctx.replan()
     ctx.reply(ctx._("Imported.") + "\n" + render_report(report, ctx.t))
 
 

@@ -8,10 +8,8 @@ from typing import Final
 from bot.context import Context
 from bot.dates import parse_date
 from bot.reminders.ladder import send_at
-from bot.reminders.notices import notify
 from bot.reminders.policy import policy_from
 from bot.reminders.render import action_buttons
-from bot.reminders.scheduling import replan
 from bot.roles import Audience
 from db.models import EventKind, ExtensionStatus, Occurrence, OccurrenceStatus, Task, TaskRole
 from db.queries import calendar, outbox, plans, progress, reminders
@@ -82,12 +80,6 @@ async def _dialog_occurrence(ctx: Context) -> Occurrence | None:
         _stale(ctx)
         return None
     return occ
-
-
-async def _replan(ctx: Context, task_id: int) -> None:
-    await replan(
-        ctx.session, org_id=ctx.org_id, now=ctx.now, tz=ctx.deployment.settings.tz, task_id=task_id
-    )
 
 
 async def open_task(ctx: Context) -> None:
@@ -169,7 +161,7 @@ async def receive_evidence(ctx: Context) -> None:
         },
     )
     await ctx.end_dialog()
-    await _replan(ctx, occ.task_id)
+    await ctx.replan(occ.task_id)
     if late:
         days = (today - occ.due_date).days
         ctx.reply(
@@ -266,16 +258,12 @@ async def receive_blocker(ctx: Context) -> None:
     await ctx.audit("task.blocked", "occurrence", occ.id, after={"reason": reason})
     leads = [u.unit_id for u in occ.task.units if u.role == TaskRole.LEAD]
     leaders = await progress.leaders_for(ctx.session, ctx.org_id, leads)
-    await notify(
-        ctx.session,
+    await ctx.notify(
         people=[p for p in leaders if p != ctx.person.id],
         org_id=ctx.org_id,
         notice="blocked",
         params={"name": ctx.person.display_name, "code": occ.task.code, "reason": reason},
         key=f"blocked:{event.id}",
-        now=ctx.now,
-        tz=ctx.deployment.settings.tz,
-        calendar=await calendar.work_calendar(ctx.session),
         task_id=occ.task_id,
     )
     await ctx.end_dialog()
@@ -349,8 +337,7 @@ async def receive_extension_reason(ctx: Context) -> None:
     )
     leads = [u.unit_id for u in occ.task.units if u.role == TaskRole.LEAD]
     leaders = await progress.leaders_for(ctx.session, ctx.org_id, leads)
-    await notify(
-        ctx.session,
+    await ctx.notify(
         people=[p for p in leaders if p != ctx.person.id],
         org_id=ctx.org_id,
         notice="extension",
@@ -363,9 +350,6 @@ async def receive_extension_reason(ctx: Context) -> None:
             "reason": reason,
         },
         key=f"extension:{request.id}",
-        now=ctx.now,
-        tz=ctx.deployment.settings.tz,
-        calendar=await calendar.work_calendar(ctx.session),
     )
     await ctx.end_dialog()
     ctx.reply(ctx._("Your request is sent to the leaders. You will be told their decision."))
@@ -416,8 +400,7 @@ async def decide_extension(ctx: Context) -> None:
             "request": request.id,
         },
     )
-    await notify(
-        ctx.session,
+    await ctx.notify(
         people=[request.requested_by],
         org_id=ctx.org_id,
         notice="extension_decided",
@@ -428,11 +411,8 @@ async def decide_extension(ctx: Context) -> None:
             "current": before.isoformat(),
         },
         key=f"extension-decided:{request.id}",
-        now=ctx.now,
-        tz=ctx.deployment.settings.tz,
-        calendar=await calendar.work_calendar(ctx.session),
     )
-    await _replan(ctx, occ.task_id)
+    await ctx.replan(occ.task_id)
     if approve:
         ctx.reply(
             ctx._(
@@ -540,7 +520,7 @@ async def receive_event_date(ctx: Context) -> None:
         after={"happened": happened.isoformat(), "due": due.isoformat()},
     )
     await ctx.end_dialog()
-    await _replan(ctx, task.id)
+    await ctx.replan(task.id)
     ctx.reply(
         ctx._("Recorded. Task [{code}] is now due {date}.", code=task.code, date=ctx.t.date(due)),
         action_buttons(ctx.t, task.id, occ.id, task.timeframe_kind),

@@ -9,7 +9,6 @@ from bot.context import Context
 from bot.dates import parse_date
 from bot.plans.preview import shorten
 from bot.reminders.render import action_buttons
-from bot.reminders.scheduling import replan
 from bot.roles import Audience
 from db.models import EventKind, Occurrence, OccurrenceStatus, Task, TaskEvent
 from db.queries import plans, progress
@@ -114,9 +113,7 @@ async def set_task_date(ctx: Context) -> None:
         day=day,
     )
     await ctx.audit("task.date_set", "task", task.id, after={"due": day.isoformat()})
-    await replan(
-        ctx.session, org_id=ctx.org_id, now=ctx.now, tz=ctx.deployment.settings.tz, task_id=task.id
-    )
+    await ctx.replan(task.id)
     ctx.reply(ctx._("Task #{id} is now due on {date}.", id=task.id, date=ctx.t.date(day)))
 
 
