@@ -420,6 +420,9 @@ def case_rows(
                 "answer_due": (received + timedelta(days=30)).date(),
                 "accepted_at": None if status == CaseStatus.NEW else received + timedelta(days=2),
                 "answered_at": answered_at,
+                "on_time": None
+                if answered_at is None
+                else answered_at.astimezone(VN).date() <= (received + timedelta(days=30)).date(),
                 "closed_at": answered_at if status == CaseStatus.CLOSED else None,
                 "answer": "Xã đã kiểm tra và trả lời." if answered_at else None,
                 "rating": rating,

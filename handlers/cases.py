@@ -1,4 +1,8 @@
-"""The commune's side of feedback: triage, assignment, answers, approval, publishing."""
+"""The commune's side of feedback: triage, assignment, answers, approval, publishing.
+
+Case steps do not re-plan reminders: the hourly planning adds the new phase's rows well
+before the first one is due, and a row about a phase the case has left is dropped when sent.
+"""
 
 from __future__ import annotations
 
@@ -204,7 +208,6 @@ async def assign_case(ctx: Context) -> None:
         params={"case": case.id, "code": case.code},
         key=f"case-assigned:{case.id}:{unit.id}",
     )
-    await ctx.replan()
     ctx.reply(ctx._("{code} is assigned to {unit}.", code=case.code, unit=unit.name))
 
 
@@ -326,7 +329,6 @@ async def mark_complex(ctx: Context) -> None:
     await _tell_citizen(
         ctx, case, "complex", due=case.answer_due.isoformat() if case.answer_due else None
     )
-    await ctx.replan()
     ctx.reply(ctx._("{code} is marked complex.", code=case.code))
 
 
@@ -407,12 +409,14 @@ async def approve_answer(ctx: Context) -> None:
 async def _send_answer(ctx: Context, case: Case) -> None:
     case.status = CaseStatus.ANSWERED
     case.answered_at = ctx.now
+    answered_on = ctx.now.astimezone(ctx.deployment.settings.tz).date()
+    # Kept on the row so that reports count on-time answers in SQL, not row by row.
+    case.on_time = None if case.answer_due is None else answered_on <= case.answer_due
     await cases.add_event(
         ctx.session, case.id, action="answered", at=ctx.now, actor_id=ctx.person.id
     )
     await ctx.audit("case.answered", "case", case.id, after={"status": "answered"})
     await _tell_citizen(ctx, case, "answered", text=case.answer or "")
-    await ctx.replan()
     ctx.reply(ctx._("The answer to {code} is sent to the citizen.", code=case.code))
 
 

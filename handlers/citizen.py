@@ -437,7 +437,6 @@ async def _save(ctx: Context, digest: str) -> None:
         key=f"new-case:{case.id}",
     )
     await ctx.end_dialog()
-    await ctx.replan()
     lines = [ctx._("Thank you. Your feedback is received. Tracking code: {code}", code=case.code)]
     if due.answer:
         lines.append(

@@ -10,7 +10,7 @@ from bot.context import Context
 from bot.messages import Button
 from bot.periods import Period, current_quarter, label, parse_period
 from bot.reports.delivery import period_report
-from bot.reports.figures import Narrow, feedback_figures, figures
+from bot.reports.figures import Narrow, feedback_figures, feedback_summary, task_figures
 from bot.reports.screen import feedback_screen, status_screen
 from bot.roles import Audience
 from db.queries import orgs, progress, reports
@@ -67,17 +67,12 @@ async def _status(ctx: Context, narrow: Narrow | None) -> None:
     tz = ctx.deployment.settings.tz
     today = _today(ctx)
     year = _year(ctx)
-    data = await figures(
-        ctx.session, org_id=ctx.org_id, period=year, as_of=today, tz=tz, narrow=narrow
-    )
+    org_ids = [o for o, _, _ in await reports.org_tree(ctx.session, ctx.org_id)]
     quarter = current_quarter(today)
-    data["feedback"] = await feedback_figures(
-        ctx.session,
-        [o for o, _, _ in await reports.org_tree(ctx.session, ctx.org_id)],
-        quarter,
-        tz,
-        narrow,
-    )
+    data = {
+        "tasks": await task_figures(ctx.session, org_ids, year, today, tz, narrow),
+        "feedback": await feedback_summary(ctx.session, org_ids, quarter, tz, narrow),
+    }
     scope = ""
     if narrow is not None:
         scope = f" — {narrow.dimension or narrow.unit}"

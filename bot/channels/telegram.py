@@ -252,6 +252,12 @@ async def _deliver(
         await send_reply(app, chat_id, reply)
 
 
+def _concurrency(runtime: Runtime) -> int:
+    # SQLite takes one writer at a time: more updates in flight only queue on its lock and
+    # time out, so they wait in Python instead. PostgreSQL takes them side by side.
+    return 256 if runtime.engine.dialect.name == "postgresql" else 8
+
+
 def build_application(
     runtime: Runtime, limiter: BaseRateLimiter[Any] | None = None
 ) -> Application[Any, Any, Any, Any, Any, Any]:
@@ -265,7 +271,7 @@ def build_application(
         .base_url(settings.telegram_api_base_url)
         .base_file_url(settings.file_base_url)
         .rate_limiter(limiter or TelegramFloodLimiter())
-        .concurrent_updates(256)
+        .concurrent_updates(_concurrency(runtime))
         .build()
     )
 

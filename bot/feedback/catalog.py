@@ -94,7 +94,8 @@ TOPICS: Final = {
     )
 }
 
-CODE_PATTERN: Final = re.compile(r"^\s*([A-Za-z]{2})-([0-9]{4})-([0-9]{5})\s*$")
+# Five digits at least; a province-wide deployment can pass 99,999 cases of a kind a year.
+CODE_PATTERN: Final = re.compile(r"^\s*([A-Za-z]{2})-([0-9]{4})-([0-9]{5,7})\s*$")
 
 
 def format_code(prefix: str, year: int, number: int) -> str:

@@ -309,6 +309,49 @@ async def feedback_figures(
     }
 
 
+async def feedback_summary(
+    session: AsyncSession,
+    org_ids: Sequence[int],
+    period: Period,
+    tz: ZoneInfo,
+    narrow: Narrow | None = None,
+) -> dict[str, Any]:
+    """The status screen's feedback figures, counted in the database (fast at any size)."""
+    start = datetime.combine(period.start, time.min, tzinfo=tz)
+    end = datetime.combine(period.end + timedelta(days=1), time.min, tzinfo=tz)
+    rows = await reports.feedback_counts(
+        session,
+        org_ids,
+        start,
+        end,
+        dimension=narrow.dimension if narrow else None,
+        unit=narrow.unit if narrow else None,
+    )
+    counts: Counter[str] = Counter()
+    for status, rating, on_time, n in rows:
+        counts["received"] += n
+        if CaseStatus(status) in ANSWERED:
+            counts["answered"] += n
+            counts["answered_on_time" if on_time is not False else "answered_late"] += n
+        if CaseStatus(status) in OPEN:
+            counts["open"] += n
+        if rating is not None:
+            counts["rated"] += n
+            counts[f"rating:{rating}"] += n
+    rated = counts["rated"]
+    satisfied = counts[f"rating:{Rating.SATISFIED}"]
+    return {
+        "received": counts["received"],
+        "answered": counts["answered"],
+        "answered_on_time": counts["answered_on_time"],
+        "answered_late": counts["answered_late"],
+        "open": counts["open"],
+        "rated": rated,
+        "satisfied": satisfied,
+        "satisfaction_rate": round(satisfied / rated, 2) if rated else None,
+    }
+
+
 async def figures(
     session: AsyncSession,
     *,

@@ -50,6 +50,7 @@ class Case(Base):
     __table_args__ = (
         Index("ix_cases_org_status", "org_id", "status"),
         Index("ix_cases_citizen_received", "citizen_id", "received_at"),
+        Index("ix_cases_org_received", "org_id", "received_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -77,6 +78,7 @@ class Case(Base):
     answer_due: Mapped[date | None]
     accepted_at: Mapped[datetime | None]
     answered_at: Mapped[datetime | None]
+    on_time: Mapped[bool | None]
     closed_at: Mapped[datetime | None]
     merged_into: Mapped[int | None] = mapped_column(ForeignKey("cases.id"))
     answer: Mapped[str | None] = mapped_column(Text)

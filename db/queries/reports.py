@@ -200,3 +200,25 @@ async def unit_names(session: AsyncSession, org_ids: Sequence[int]) -> dict[int,
     """Unit names by id."""
     rows = await session.execute(select(Unit.id, Unit.name).where(Unit.org_id.in_(org_ids)))
     return dict(rows.all())
+
+
+async def feedback_counts(
+    session: AsyncSession,
+    org_ids: Sequence[int],
+    start: datetime,
+    end: datetime,
+    *,
+    dimension: str | None = None,
+    unit: str | None = None,
+) -> list[tuple[str, str | None, bool | None, int]]:
+    """Cases received in ``[start, end)`` counted by status, rating and on-time verdict."""
+    query = select(Case.status, Case.rating, Case.on_time, func.count()).where(
+        Case.org_id.in_(org_ids), Case.received_at >= start, Case.received_at < end
+    )
+    if dimension is not None:
+        query = query.where(Case.dimension == dimension)
+    if unit is not None:
+        named = select(Unit.id).where(Unit.org_id.in_(org_ids), Unit.name == unit)
+        query = query.where(Case.unit_id.in_(named))
+    rows = await session.execute(query.group_by(Case.status, Case.rating, Case.on_time))
+    return [(str(s), None if r is None else str(r), o, int(n)) for s, r, o, n in rows]

@@ -105,7 +105,7 @@ def test_typed_codes_are_normalized(typed: str, code: str) -> None:
         "PA2026-00042",
         "PA-26-00042",
         "PAX-2026-00042",
-        "PA-2026-000421",
+        "PA-2026-00004211",
         "PA 2026 00042",
         "PA-2026-00042 extra",
         "ĐA-2026-00042",
@@ -116,3 +116,8 @@ def test_typed_codes_are_normalized(typed: str, code: str) -> None:
 )
 def test_what_is_not_a_code(typed: str) -> None:
     assert normalize_code(typed) is None
+
+
+def test_codes_grow_past_five_digits() -> None:
+    assert format_code("PA", 2026, 123456) == "PA-2026-123456"
+    assert normalize_code("pa-2026-123456") == "PA-2026-123456"

@@ -295,6 +295,11 @@ class _Builder:
                 answer_due=answer_due,
                 accepted_at=received,
                 answered_at=answered,
+                on_time=(
+                    None
+                    if answered is None or answer_due is None
+                    else answered.astimezone(VN).date() <= answer_due
+                ),
                 closed_at=answered if status.startswith("closed") else None,
                 answer="Đã xử lý" if answered else None,
                 rating=rating,
