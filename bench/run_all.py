@@ -14,17 +14,23 @@ from typing import Final
 
 from bench._support import REPO_ROOT
 
-BENCHMARKS: Final = ("startup", "throughput", "import_plan", "reminders")
-OPTIONAL: Final = ("bench_timeframes",)
+BENCHMARKS: Final = (
+    "startup",
+    "throughput",
+    "import_plan",
+    "reminders",
+    "feedback",
+    "reports",
+    "bench_timeframes",
+)
 TIMEOUT: Final = 1800.0
 # Tiny sizes for benchmarks that have no --quick of their own (used only if the option exists).
 QUICK_ARGS: Final = {"bench_timeframes": ("--count", "2000")}
 
 
 def available() -> list[str]:
-    """Our benchmarks, plus the optional ones whose module exists."""
-    extra = [name for name in OPTIONAL if (REPO_ROOT / "bench" / f"{name}.py").is_file()]
-    return [*BENCHMARKS, *extra]
+    """Every benchmark, in the order they run."""
+    return list(BENCHMARKS)
 
 
 def command(name: str, quick: bool, database_url: str | None) -> list[str]:
