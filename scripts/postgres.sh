@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Start a throw-away PostgreSQL server on 127.0.0.1 for the tests (source this file).
-PG_PORT="${PG_PORT:-54329}"
+# A free port unless one is given, so a leftover server never blocks the run.
+PG_PORT="${PG_PORT:-$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')}"
 PG_URL="postgresql+asyncpg://postgres@127.0.0.1:${PG_PORT}/postgres"
 
 _pg_bin() { ls -d /usr/lib/postgresql/*/bin | sort -V | tail -n 1; }
