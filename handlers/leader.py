@@ -70,7 +70,7 @@ async def _status(ctx: Context, narrow: Narrow | None) -> None:
     org_ids = [o for o, _, _ in await reports.org_tree(ctx.session, ctx.org_id)]
     quarter = current_quarter(today)
     data = {
-        "tasks": await task_figures(ctx.session, org_ids, year, today, tz, narrow),
+        "tasks": await task_figures(ctx.session, org_ids, year, today, tz, narrow, details=False),
         "feedback": await feedback_summary(ctx.session, org_ids, quarter, tz, narrow),
     }
     scope = ""

@@ -106,12 +106,16 @@ async def task_figures(
     as_of: date,
     tz: ZoneInfo,
     narrow: Narrow | None = None,
+    *,
+    details: bool = True,
 ) -> dict[str, Any]:
-    """Tasks of the period by state, per dimension and unit, with evidence and reasons."""
+    """Tasks of the period by state, per dimension and unit; with ``details``, the done and
+    late items with their evidence and reasons (a status screen does without them)."""
     rows = await reports.occurrences(session, org_ids, period.start, period.end)
     if narrow is not None:
         rows = [r for r in rows if narrow.keeps(r.dimension, r.unit)]
-    approved = await reports.approvals(session, [r.occurrence_id for r in rows])
+    moved = [r.occurrence_id for r in rows if r.due != r.planned]
+    approved = await reports.approvals(session, moved)
     totals = _empty_states()
     by_dimension: dict[str | None, dict[str, int]] = defaultdict(_empty_states)
     by_unit: dict[str, dict[str, int]] = defaultdict(_empty_states)
@@ -131,10 +135,13 @@ async def task_figures(
         for bucket in (totals, by_dimension[dimension], by_unit[unit or "—"]):
             bucket["total"] += 1
             bucket[state] += 1
+    wanted = [
+        r.occurrence_id
+        for r in rows
+        if details and states[r.occurrence_id][0] in {"done_on_time", "done_late", "overdue"}
+    ]
     events = await reports.occurrence_events(
-        session,
-        [r.occurrence_id for r in rows],
-        (EventKind.DONE, EventKind.BLOCKED, EventKind.MORE_TIME),
+        session, wanted, (EventKind.DONE, EventKind.BLOCKED, EventKind.MORE_TIME)
     )
     evidence: dict[int, str | None] = {}
     reasons: dict[int, list[str]] = defaultdict(list)

@@ -141,32 +141,39 @@ async def undated_counts(
 
 async def approvals(session: AsyncSession, occurrence_ids: Sequence[int]) -> dict[int, datetime]:
     """When the latest approved extension of each occurrence was decided."""
-    if not occurrence_ids:
-        return {}
-    rows = await session.execute(
-        select(ExtensionRequest.occurrence_id, func.max(ExtensionRequest.decided_at))
-        .where(
-            ExtensionRequest.occurrence_id.in_(occurrence_ids),
-            ExtensionRequest.status == ExtensionStatus.APPROVED,
+    found: dict[int, datetime] = {}
+    for chunk in _chunks(occurrence_ids):
+        rows = await session.execute(
+            select(ExtensionRequest.occurrence_id, func.max(ExtensionRequest.decided_at))
+            .where(
+                ExtensionRequest.occurrence_id.in_(chunk),
+                ExtensionRequest.status == ExtensionStatus.APPROVED,
+            )
+            .group_by(ExtensionRequest.occurrence_id)
         )
-        .group_by(ExtensionRequest.occurrence_id)
-    )
-    return {occ: at for occ, at in rows if at is not None}
+        found.update({occ: at for occ, at in rows if at is not None})
+    return found
 
 
 async def occurrence_events(
     session: AsyncSession, occurrence_ids: Sequence[int], kinds: Sequence[EventKind]
 ) -> list[TaskEvent]:
     """Events of these kinds on these occurrences, oldest first (file bodies not loaded)."""
-    if not occurrence_ids:
-        return []
-    result = await session.scalars(
-        select(TaskEvent)
-        .where(TaskEvent.occurrence_id.in_(occurrence_ids), TaskEvent.kind.in_(kinds))
-        .options(defer(TaskEvent.file_content))
-        .order_by(TaskEvent.at, TaskEvent.id)
-    )
-    return list(result.all())
+    events: list[TaskEvent] = []
+    for chunk in _chunks(occurrence_ids):
+        result = await session.scalars(
+            select(TaskEvent)
+            .where(TaskEvent.occurrence_id.in_(chunk), TaskEvent.kind.in_(kinds))
+            .options(defer(TaskEvent.file_content))
+        )
+        events += result.all()
+    events.sort(key=lambda e: (e.at, e.id))
+    return events
+
+
+def _chunks(ids: Sequence[int], size: int = 5000) -> list[Sequence[int]]:
+    # Both databases cap the parameters of one statement (PostgreSQL's driver at 32,767).
+    return [ids[i : i + size] for i in range(0, len(ids), size)]
 
 
 CASE_COLUMNS: Any = (
