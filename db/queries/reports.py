@@ -74,14 +74,8 @@ async def occurrences(
     session: AsyncSession, org_ids: Sequence[int], start: date, end: date
 ) -> list[OccurrenceRow]:
     """Occurrences of active tasks whose planned or moved date falls in ``[start, end]``."""
-    lead_unit = (
-        select(Unit.name)
-        .join(TaskUnit, TaskUnit.unit_id == Unit.id)
-        .where(TaskUnit.task_id == Task.id, TaskUnit.role == TaskRole.LEAD)
-        .order_by(TaskUnit.position)
-        .limit(1)
-        .scalar_subquery()
-    )
+    # The first lead unit names the task's unit (positions count from 0 per role).
+    lead = TaskUnit.__table__.alias("lead")
     rows = await session.execute(
         select(
             Occurrence.id,
@@ -89,7 +83,7 @@ async def occurrences(
             Task.code,
             Task.text,
             Task.dimension,
-            lead_unit,
+            Unit.name,
             Occurrence.planned_date,
             Occurrence.due_date,
             Occurrence.status,
@@ -97,6 +91,11 @@ async def occurrences(
         )
         .join(Task, Task.id == Occurrence.task_id)
         .join(Plan, Plan.id == Task.plan_id)
+        .outerjoin(
+            lead,
+            (lead.c.task_id == Task.id) & (lead.c.role == TaskRole.LEAD) & (lead.c.position == 0),
+        )
+        .outerjoin(Unit, Unit.id == lead.c.unit_id)
         .where(
             Plan.org_id.in_(org_ids),
             Task.state == TaskState.ACTIVE,
@@ -106,7 +105,7 @@ async def occurrences(
         )
         .order_by(Occurrence.due_date, Task.position)
     )
-    return [OccurrenceRow(*row) for row in rows]
+    return [OccurrenceRow(*tuple[Any, ...](row)) for row in rows]
 
 
 async def undated_counts(
