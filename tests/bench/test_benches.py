@@ -6,14 +6,11 @@ They check the shape of the output and that the figures are positive, not any sp
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
-from typing import Any
 
 import pytest
 
 from bench import run_all
-from bench._support import REPO_ROOT
+from tests.bench.support import assert_positive, run_bench
 
 STARTUP_KEYS = {
     "ready_fresh_db_s",
@@ -66,56 +63,30 @@ REMINDERS_KEYS = {
 }
 
 
-def _bench(name: str, *args: str) -> dict[str, Any]:
-    done = subprocess.run(
-        [sys.executable, "-m", f"bench.{name}", "--quick", *args],
-        cwd=REPO_ROOT,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
-    assert done.returncode == 0, done.stderr[-4000:]
-    lines = done.stdout.splitlines()
-    assert len(lines) == 1, done.stdout
-    figures: dict[str, Any] = json.loads(lines[0])
-    assert figures["bench"] == name
-    return figures
-
-
-def _positive(figures: dict[str, Any], keys: set[str]) -> None:
-    assert keys <= figures.keys(), keys - figures.keys()
-    for key in keys:
-        value = figures[key]
-        assert isinstance(value, int | float), (key, value)
-        assert not isinstance(value, bool), (key, value)
-        assert value > 0, (key, value)
-
-
 def test_startup_reaches_ready_and_stops_cleanly() -> None:
-    figures = _bench("startup", "--idle", "0.5")
-    _positive(figures, STARTUP_KEYS)
+    figures = run_bench("startup", "--idle", "0.5")
+    assert_positive(figures, STARTUP_KEYS)
     assert figures["runs"] == 1
     assert figures["exit_code"] == 0
 
 
 def test_throughput_of_the_three_bots(database_url: str) -> None:
-    figures = _bench("throughput", "--users", "5", "--database-url", database_url)
-    _positive(figures, THROUGHPUT_KEYS)
+    figures = run_bench("throughput", "--users", "5", "--database-url", database_url)
+    assert_positive(figures, THROUGHPUT_KEYS)
     assert figures["users"] == 5
 
 
 def test_import_plan_and_reimport_changes_nothing() -> None:
-    figures = _bench("import_plan", "--tasks", "20")
-    _positive(figures, IMPORT_KEYS)
+    figures = run_bench("import_plan", "--tasks", "20")
+    assert_positive(figures, IMPORT_KEYS)
     assert figures["tasks"] == 20
     assert figures["reimport_nothing_changed"] is True
     assert figures["reimport_unchanged_tasks"] == 20
 
 
 def test_reminders_plan_sweep_and_send() -> None:
-    figures = _bench("reminders", "--tasks", "100", "--people", "40")
-    _positive(figures, REMINDERS_KEYS)
+    figures = run_bench("reminders", "--tasks", "100", "--people", "40")
+    assert_positive(figures, REMINDERS_KEYS)
     assert figures["plan_tasks"] == 100
     assert figures["plan_again_rows_added"] == 0
     assert figures["plan_window_rows"] == figures["plan_first_rows_added"]

@@ -5,12 +5,7 @@ They check that each prints one JSON line with its keys and positive figures, ne
 
 from __future__ import annotations
 
-import json
-import subprocess
-import sys
-from typing import Any
-
-from bench._support import REPO_ROOT
+from tests.bench.support import assert_positive, run_bench
 
 FEEDBACK_KEYS = {
     "dialog_citizens",
@@ -56,35 +51,9 @@ REPORTS_KEYS = {
 }
 
 
-def _bench(name: str, *args: str) -> dict[str, Any]:
-    done = subprocess.run(
-        [sys.executable, "-m", f"bench.{name}", "--quick", *args],
-        cwd=REPO_ROOT,
-        capture_output=True,
-        text=True,
-        timeout=600,
-        check=False,
-    )
-    assert done.returncode == 0, done.stderr[-4000:]
-    lines = done.stdout.splitlines()
-    assert len(lines) == 1, done.stdout
-    figures: dict[str, Any] = json.loads(lines[0])
-    assert figures["bench"] == name
-    return figures
-
-
-def _positive(figures: dict[str, Any], keys: set[str]) -> None:
-    assert keys <= figures.keys(), keys - figures.keys()
-    for key in keys:
-        value = figures[key]
-        assert isinstance(value, int | float), (key, value)
-        assert not isinstance(value, bool), (key, value)
-        assert value > 0, (key, value)
-
-
 def test_feedback_dialog_and_track() -> None:
-    figures = _bench("feedback")
-    _positive(figures, FEEDBACK_KEYS)
+    figures = run_bench("feedback", timeout=600)
+    assert_positive(figures, FEEDBACK_KEYS)
     assert figures["dialog_citizens"] == figures["dialog_cases_stored"] == 30
     assert figures["track_cases"] == 20_000
     assert figures["track_calls"] == 200
@@ -93,7 +62,7 @@ def test_feedback_dialog_and_track() -> None:
 
 
 def test_reports_status_and_report() -> None:
-    figures = _bench("reports")
-    _positive(figures, REPORTS_KEYS)
+    figures = run_bench("reports", timeout=600)
+    assert_positive(figures, REPORTS_KEYS)
     assert (figures["communes"], figures["tasks"], figures["cases"]) == (10, 1_000, 50_000)
     assert figures["figures_q3_cases"] < figures["cases"]

@@ -6,19 +6,12 @@ through the running application's ``TelegramSender``, at a moment inside working
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
-from dataclasses import replace
 from datetime import timedelta
 
-import pytest
 from sqlalchemy import select
 
-from bot.channels.flood import FloodControl, Limits
-from bot.channels.telegram import TelegramFloodLimiter, run_telegram
 from bot.clock import ManualClock
-from bot.runtime import Runtime, open_runtime
+from bot.runtime import open_runtime
 from bot.settings import Settings
 from bot.workcal import KNOWN_OVERRIDES, WorkCalendar
 from db.models import Case, CaseStatus, Rating, Role
@@ -26,50 +19,10 @@ from db.queries import invites, orgs
 from jobs.outbox import Sweeper
 from tests.handlers.feedback_support import ANSWER_WORKING_DAYS, after_working_days, en_date
 from tests.support.botapi import BotApiEmulator, SentMessage, SimulatedUser
+from tests.support.running import running_bot
 
-TOKEN = "123456:TEST-token"
 DC = "Địa chính - Xây dựng"
 VP = "Văn phòng - Thống kê"
-
-
-@pytest.fixture
-async def emulator() -> AsyncIterator[BotApiEmulator]:
-    """A Bot API server on 127.0.0.1."""
-    async with BotApiEmulator(token=TOKEN, username="commune_test_bot") as emu:
-        yield emu
-
-
-@pytest.fixture
-def tg_settings(settings: Settings, emulator: BotApiEmulator) -> Settings:
-    """Settings pointing the bot at the emulator."""
-    return replace(
-        settings,
-        telegram_token=TOKEN,
-        telegram_api_base_url=emulator.base_url,
-        telegram_file_base_url=emulator.base_file_url,
-    )
-
-
-def _fast_limiter() -> TelegramFloodLimiter:
-    return TelegramFloodLimiter(
-        FloodControl(
-            Limits(overall_per_second=1000, per_private_chat_interval=0.0, per_group_interval=0)
-        )
-    )
-
-
-@asynccontextmanager
-async def running_bot(settings: Settings, clock: ManualClock) -> AsyncIterator[Runtime]:
-    """Run the whole bot (runtime + Telegram channel) until the block ends."""
-    stop, ready = asyncio.Event(), asyncio.Event()
-    async with open_runtime(settings, clock) as runtime:
-        task = asyncio.create_task(run_telegram(runtime, stop, _fast_limiter(), ready))
-        await asyncio.wait_for(ready.wait(), 20)
-        try:
-            yield runtime
-        finally:
-            stop.set()
-            await asyncio.wait_for(task, 20)
 
 
 async def _prepare(settings: Settings, clock: ManualClock) -> tuple[str, str]:

@@ -2,66 +2,17 @@
 
 from __future__ import annotations
 
-import asyncio
 import socket
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from dataclasses import replace
 from datetime import timedelta
 
-import pytest
-
-from bot.channels.flood import FloodControl, Limits
-from bot.channels.telegram import TelegramFloodLimiter, run_telegram
 from bot.clock import ManualClock
 from bot.runtime import open_runtime
 from bot.settings import Settings
 from db.models import Role
 from db.queries import invites
 from tests.support.botapi import BotApiEmulator, SentMessage, SimulatedUser
-
-TOKEN = "123456:TEST-token"
-
-
-@pytest.fixture
-async def emulator() -> AsyncIterator[BotApiEmulator]:
-    """A Bot API server on 127.0.0.1."""
-    async with BotApiEmulator(token=TOKEN, username="commune_test_bot") as emu:
-        yield emu
-
-
-@pytest.fixture
-def tg_settings(settings: Settings, emulator: BotApiEmulator) -> Settings:
-    """Settings pointing the bot at the emulator."""
-    return replace(
-        settings,
-        telegram_token=TOKEN,
-        telegram_api_base_url=emulator.base_url,
-        telegram_file_base_url=emulator.base_file_url,
-    )
-
-
-def _fast_limiter() -> TelegramFloodLimiter:
-    # The functional tests check behaviour, not pacing: keep the limits, shrink the waits.
-    return TelegramFloodLimiter(
-        FloodControl(
-            Limits(overall_per_second=1000, per_private_chat_interval=0.0, per_group_interval=0)
-        )
-    )
-
-
-@asynccontextmanager
-async def running_bot(settings: Settings, clock: ManualClock) -> AsyncIterator[str]:
-    """Run the whole bot (runtime + Telegram channel) until the block ends."""
-    stop, ready = asyncio.Event(), asyncio.Event()
-    async with open_runtime(settings, clock) as runtime:
-        task = asyncio.create_task(run_telegram(runtime, stop, _fast_limiter(), ready))
-        await asyncio.wait_for(ready.wait(), 20)
-        try:
-            yield runtime.settings.database_url
-        finally:
-            stop.set()
-            await asyncio.wait_for(task, 20)
+from tests.support.running import running_bot
 
 
 async def _invite(settings: Settings, clock: ManualClock, role: Role) -> str:
