@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Create .venv and install the project; `setup.sh test` adds the test tools and PostgreSQL.
+# Create .venv and install the project; `setup.sh test` adds the test tools, PostgreSQL
+# and LibreOffice.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -9,10 +10,25 @@ fi
 .venv/bin/python -m pip install --quiet --upgrade pip
 if [ "${1:-}" = "test" ]; then
   .venv/bin/python -m pip install --quiet -e ".[test]"
-  if ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then
+  need_postgres=false need_office=false
+  ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || need_postgres=true
+  # The PDF rendering test converts the report with LibreOffice and reads it with poppler;
+  # Liberation Serif has the metrics of the report's Times New Roman and Vietnamese glyphs.
+  if ! command -v soffice >/dev/null || ! command -v pdftoppm >/dev/null \
+    || [ -z "$(fc-list "Liberation Serif" family 2>/dev/null)" ]; then
+    need_office=true
+  fi
+  if $need_postgres || $need_office; then
     SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"
     $SUDO apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq postgresql >/dev/null
+    if $need_postgres; then
+      DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq postgresql >/dev/null
+    fi
+    if $need_office; then
+      # Without recommends: the headless Writer needs none of the Perl, X11 and Java extras.
+      DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends \
+        libreoffice-writer-nogui poppler-utils fonts-liberation2 >/dev/null
+    fi
   fi
 else
   .venv/bin/python -m pip install --quiet -e .
