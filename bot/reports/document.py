@@ -13,18 +13,19 @@ from __future__ import annotations
 
 import io
 import re
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from datetime import date
 from typing import Any, Final
 
 from docx import Document
 from docx.document import Document as DocumentObject
 from docx.enum.section import WD_ORIENT
-from docx.enum.table import WD_TABLE_ALIGNMENT
+from docx.enum.table import WD_CELL_VERTICAL_ALIGNMENT, WD_TABLE_ALIGNMENT
 from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_BREAK
 from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
-from docx.shared import Cm, Pt, RGBColor
+from docx.oxml.xmlchemy import BaseOxmlElement
+from docx.shared import Cm, Length, Pt, RGBColor
 from docx.styles.style import ParagraphStyle
 from docx.table import Table, _Cell
 from docx.text.paragraph import Paragraph
@@ -56,12 +57,38 @@ from bot.reports.labels import (
 FONT: Final = "Times New Roman"
 SIZE: Final = Pt(13)
 TABLE_SIZE: Final = Pt(11)
-ROMAN: Final = ("I", "II", "III", "IV", "V", "VI")
-LETTERS: Final = "abcdefghijklmnopqrstuvwxyz"
+# The decree allows 12-13 pt for the uppercase lines of the masthead; at 13 pt the
+# national name takes 9.5 of its column's 10 cm, so a wider font would wrap it.
+MASTHEAD_SIZE: Final = Pt(12)
+BODY_INDENT: Final = Cm(1)
+# Each table fills at most the 16.5 cm between the margins. The motto and the signature
+# share the right column, so the signature sits under the motto as the decree draws it.
+MASTHEAD_WIDTHS: Final = (Cm(6.5), Cm(10))
+SIGNATURE_WIDTHS: Final = MASTHEAD_WIDTHS
+STATE_WIDTHS: Final = (Cm(9), Cm(4))
+FEEDBACK_WIDTHS: Final = (Cm(5.5), Cm(2.5), Cm(2.5), Cm(3), Cm(2.5))
+# No., code, task, lead unit, due, result, evidence: the due and result columns hold a
+# date such as "(28/09/2024)" on one line, the rest goes to the task.
+ANNEX_WIDTHS: Final = (Cm(1.2), Cm(1.5), Cm(4.3), Cm(2.4), Cm(2.2), Cm(2.5), Cm(2.4))
+ANNEX_CENTERED: Final = frozenset({0, 1, 4})  # number, code and due date
+SIGNING_LINES: Final = 4  # blank lines left for the signature and the seal
+NAME_LINE: Final = "." * 30  # no name is known: the signer writes it by hand
 _PLACE_PREFIX: Final = re.compile(
     r"^(?:ubnd|ủy ban nhân dân|uỷ ban nhân dân)?\s*"
     r"(?:xã|phường|thị trấn|thị xã|thành phố|huyện|quận|tỉnh|tp\.?)?\s*",
     re.IGNORECASE,
+)
+
+# The schema's order of a table's properties, from the borders on.
+_TABLE_PROPERTIES: Final = (
+    "w:tblBorders",
+    "w:shd",
+    "w:tblLayout",
+    "w:tblCellMar",
+    "w:tblLook",
+    "w:tblCaption",
+    "w:tblDescription",
+    "w:tblPrChange",
 )
 
 Container = DocumentObject | _Cell
@@ -106,7 +133,6 @@ def _setup(doc: DocumentObject, t: Translator) -> None:
         _set_font(heading, SIZE, bold=True)
         heading.paragraph_format.space_before = Pt(6)
         heading.paragraph_format.space_after = Pt(6)
-        heading.paragraph_format.first_line_indent = Cm(1)
         heading.paragraph_format.keep_with_next = True
     for name in ("Table Grid",):
         table_style = doc.styles[name]
@@ -123,11 +149,10 @@ def _paragraph(
     italic: bool = False,
     underline: bool = False,
     size: Pt | None = None,
-    center: bool = False,
-    indent: bool = True,
+    align: WD_ALIGN_PARAGRAPH = WD_ALIGN_PARAGRAPH.JUSTIFY,
     after: Pt | None = None,
 ) -> Paragraph:
-    """A paragraph of one run: justified with a first-line indent, or centred."""
+    """A paragraph of one run; justified ones are body text, with a first-line indent."""
     paragraph = where.add_paragraph()
     run = paragraph.add_run(content)
     run.bold = bold or None
@@ -136,12 +161,9 @@ def _paragraph(
     if size is not None:
         run.font.size = size
     fmt = paragraph.paragraph_format
-    if center:
-        paragraph.alignment = WD_ALIGN_PARAGRAPH.CENTER
-    else:
-        paragraph.alignment = WD_ALIGN_PARAGRAPH.JUSTIFY
-        if indent:
-            fmt.first_line_indent = Cm(1)
+    paragraph.alignment = align
+    if align == WD_ALIGN_PARAGRAPH.JUSTIFY:
+        fmt.first_line_indent = BODY_INDENT
     if after is not None:
         fmt.space_after = after
     return paragraph
@@ -162,22 +184,40 @@ def _cell_paragraph(cell: _Cell, content: str, **kwargs: Any) -> Paragraph:
     first = cell.paragraphs[0]
     if not first.text and not first.runs:
         cell._element.remove(first._element)
-    kwargs.setdefault("center", True)
+    kwargs.setdefault("align", WD_ALIGN_PARAGRAPH.CENTER)
     kwargs.setdefault("after", Pt(0))
     return _paragraph(cell, content, **kwargs)
 
 
-def _no_borders(table: Table) -> None:
-    borders = OxmlElement("w:tblBorders")
+def _table_property(table: Table, tagname: str) -> BaseOxmlElement:
+    """A new table property, placed where the schema orders it: Word may refuse it elsewhere."""
+    element: BaseOxmlElement = OxmlElement(tagname)
+    later = _TABLE_PROPERTIES[_TABLE_PROPERTIES.index(tagname) + 1 :]
+    table._tbl.tblPr.insert_element_before(element, *later)
+    return element
+
+
+def _borderless(table: Table) -> None:
+    """A table that only sets text side by side: no borders, and no padding at the sides,
+    so the text of each column has its whole width."""
+    borders = _table_property(table, "w:tblBorders")
     for edge in ("top", "left", "bottom", "right", "insideH", "insideV"):
         element = OxmlElement(f"w:{edge}")
         element.set(qn("w:val"), "nil")
         borders.append(element)
-    table._tbl.tblPr.append(borders)
+    margins = _table_property(table, "w:tblCellMar")
+    for edge in ("left", "right"):
+        element = OxmlElement(f"w:{edge}")
+        element.set(qn("w:w"), "0")
+        element.set(qn("w:type"), "dxa")
+        margins.append(element)
 
 
-def _widths(table: Table, widths: Sequence[Cm]) -> None:
+def _widths(table: Table, widths: Sequence[Length]) -> None:
+    """Fixed columns: LibreOffice, and often Word, lay a table out by its grid, not its cells."""
     table.autofit = False
+    for column, width in zip(table.columns, widths, strict=True):
+        column.width = width
     for row in table.rows:
         for cell, width in zip(row.cells, widths, strict=True):
             cell.width = width
@@ -194,11 +234,15 @@ def _grid(
     doc: DocumentObject,
     headings: Sequence[str],
     body: Iterable[Sequence[str]],
-    widths: Sequence[Cm],
+    widths: Sequence[Length],
     *,
-    numeric_from: int | None = None,
+    centered: Collection[int] = (),
 ) -> Table:
-    """A bordered table with a bold header row that repeats on every page."""
+    """A bordered table with a bold header row that repeats on every page.
+
+    Cells are left-aligned, since justifying a narrow column spreads its words apart;
+    the ``centered`` columns hold numbers, codes or dates.
+    """
     lines = [list(values) for values in body]
     table: Table = doc.add_table(rows=1 + len(lines), cols=len(headings))
     table.style = doc.styles["Table Grid"]
@@ -206,10 +250,11 @@ def _grid(
     header, *rest = table.rows
     for cell, heading in zip(header.cells, headings, strict=True):
         _cell_paragraph(cell, heading, bold=True, size=TABLE_SIZE)
+        cell.vertical_alignment = WD_CELL_VERTICAL_ALIGNMENT.CENTER
     for row, values in zip(rest, lines, strict=True):
         for index, (cell, value) in enumerate(zip(row.cells, values, strict=True)):
-            numeric = numeric_from is not None and index >= numeric_from
-            _cell_paragraph(cell, value, size=TABLE_SIZE, center=numeric, indent=False)
+            align = WD_ALIGN_PARAGRAPH.CENTER if index in centered else WD_ALIGN_PARAGRAPH.LEFT
+            _cell_paragraph(cell, value, size=TABLE_SIZE, align=align)
     _repeat_header(table)
     _widths(table, widths)
     doc.add_paragraph()
@@ -242,35 +287,37 @@ def _masthead(doc: DocumentObject, figures: Figures, t: Translator) -> None:
     parent = text(organization.get("parent"))
     when = day(figures.get("as_of")) or date.today()
     table = doc.add_table(rows=2, cols=2)
-    _no_borders(table)
+    _borderless(table)
     left, right = table.rows[0].cells
     if parent:
-        _cell_paragraph(left, parent.upper(), size=Pt(12))
-    _cell_paragraph(left, name.upper(), bold=True, size=Pt(12))
+        _cell_paragraph(left, parent.upper(), size=MASTHEAD_SIZE)
+    _cell_paragraph(left, name.upper(), bold=True, size=MASTHEAD_SIZE)
     _cell_paragraph(left, "———", size=Pt(8))
-    _cell_paragraph(right, t._("SOCIALIST REPUBLIC OF VIETNAM"), bold=True, size=Pt(12))
+    _cell_paragraph(right, t._("SOCIALIST REPUBLIC OF VIETNAM"), bold=True, size=MASTHEAD_SIZE)
     _cell_paragraph(right, t._("Independence - Freedom - Happiness"), bold=True, underline=True)
     number_cell, date_cell = table.rows[1].cells
     _cell_paragraph(number_cell, t._("No.:      /BC-UBND"), after=Pt(6))
     _cell_paragraph(date_cell, _dated(_place(name), when, t), italic=True, after=Pt(6))
-    _widths(table, (Cm(6.5), Cm(10)))
+    _widths(table, MASTHEAD_WIDTHS)
 
 
 def _title(doc: DocumentObject, figures: Figures, t: Translator) -> None:
     period = period_label(figures, t)
     _paragraph(doc, "", after=Pt(0))
-    _paragraph(doc, t._("REPORT"), bold=True, center=True, size=Pt(14), after=Pt(0))
+    _paragraph(
+        doc, t._("REPORT"), bold=True, align=WD_ALIGN_PARAGRAPH.CENTER, size=Pt(14), after=Pt(0)
+    )
     _paragraph(
         doc,
         t._("Results of the plan to improve the PAPI index, {period}", period=period),
         bold=True,
-        center=True,
+        align=WD_ALIGN_PARAGRAPH.CENTER,
         after=Pt(0),
     )
-    _paragraph(doc, "———", center=True, size=Pt(8))
+    _paragraph(doc, "———", align=WD_ALIGN_PARAGRAPH.CENTER, size=Pt(8))
     parent = text(section(figures, "organization").get("parent"))
     if parent:
-        _paragraph(doc, t._("To: {recipient}", recipient=parent), center=True)
+        _paragraph(doc, t._("To: {recipient}", recipient=parent), align=WD_ALIGN_PARAGRAPH.CENTER)
     organization = section(figures, "organization")
     communes = [text(c) for c in organization.get("communes") or [] if c]
     as_of = show_date(figures.get("as_of"), t)
@@ -353,7 +400,8 @@ def _overview(doc: DocumentObject, figures: Figures, t: Translator) -> None:
         )
         body = [[state_label(s, t), t.number(count(tasks, s))] for s in TASK_STATES]
         body.append([t._("Total"), t.number(total)])
-        _grid(doc, [t._("State"), t._("Number of tasks")], body, (Cm(9), Cm(4)), numeric_from=1)
+        headings = [t._("State"), t._("Number of tasks")]
+        _grid(doc, headings, body, STATE_WIDTHS, centered={1})
     _heading(doc, t._("2. Receiving and answering citizens' feedback"), 2)
     received, answered = count(feedback, "received"), count(feedback, "answered")
     _line(
@@ -589,8 +637,7 @@ def _feedback(doc: DocumentObject, figures: Figures, t: Translator) -> None:
             t._("Answered on time"),
             t._("Still open"),
         ]
-        widths = (Cm(5.5), Cm(2.5), Cm(2.5), Cm(3), Cm(2.5))
-        _grid(doc, headings, body, widths, numeric_from=1)
+        _grid(doc, headings, body, FEEDBACK_WIDTHS, centered=range(1, len(headings)))
 
 
 # -- IV. shortcomings and next steps ---------------------------------------------------
@@ -719,15 +766,21 @@ def _signature(doc: DocumentObject, figures: Figures, t: Translator) -> None:
     parent = text(section(figures, "organization").get("parent"))
     doc.add_paragraph()
     table = doc.add_table(rows=1, cols=2)
-    _no_borders(table)
+    _borderless(table)
+    # The recipients and the signature stay on one page, never split from each other.
+    table.rows[0]._tr.get_or_add_trPr().append(OxmlElement("w:cantSplit"))
     left, right = table.rows[0].cells
-    _cell_paragraph(left, t._("Recipients:"), bold=True, italic=True, size=Pt(12), center=False)
+    flush = WD_ALIGN_PARAGRAPH.LEFT
+    _cell_paragraph(left, t._("Recipients:"), bold=True, italic=True, size=Pt(12), align=flush)
     if parent:
-        _cell_paragraph(left, f"- {parent};", size=Pt(11), center=False)
-    _cell_paragraph(left, t._("- Filed: Office."), size=Pt(11), center=False)
+        _cell_paragraph(left, f"- {parent};", size=Pt(11), align=flush)
+    _cell_paragraph(left, t._("- Filed: Office."), size=Pt(11), align=flush)
     _cell_paragraph(right, t._("ON BEHALF OF THE PEOPLE'S COMMITTEE"), bold=True)
     _cell_paragraph(right, t._("CHAIRPERSON"), bold=True)
-    _widths(table, (Cm(7.5), Cm(9)))
+    for _ in range(SIGNING_LINES):
+        _cell_paragraph(right, "")
+    _cell_paragraph(right, NAME_LINE)
+    _widths(table, SIGNATURE_WIDTHS)
 
 
 def _annex_rows(tasks: Mapping[str, Any], t: Translator) -> list[list[str]]:
@@ -775,7 +828,6 @@ def _annex(doc: DocumentObject, figures: Figures, t: Translator) -> None:
     doc.add_paragraph().add_run().add_break(WD_BREAK.PAGE)
     annex = _heading(doc, t._("ANNEX: TASKS DONE, LATE AND OVERDUE IN THE PERIOD"), 1)
     annex.alignment = WD_ALIGN_PARAGRAPH.CENTER
-    annex.paragraph_format.first_line_indent = Cm(0)
     organization = text(section(figures, "organization").get("name"))
     _paragraph(
         doc,
@@ -785,7 +837,7 @@ def _annex(doc: DocumentObject, figures: Figures, t: Translator) -> None:
             period=period_label(figures, t),
         ),
         italic=True,
-        center=True,
+        align=WD_ALIGN_PARAGRAPH.CENTER,
     )
     body = _annex_rows(tasks, t)
     if not body:
@@ -800,8 +852,7 @@ def _annex(doc: DocumentObject, figures: Figures, t: Translator) -> None:
         t._("Result"),
         t._("Evidence or reasons"),
     ]
-    widths = (Cm(1), Cm(1.3), Cm(5), Cm(2.5), Cm(2.1), Cm(2.2), Cm(2.4))
-    _grid(doc, headings, body, widths)
+    _grid(doc, headings, body, ANNEX_WIDTHS, centered=ANNEX_CENTERED)
 
 
 def render_document(figures: Figures, t: Translator) -> bytes:

@@ -10,10 +10,26 @@ from typing import Any
 import pytest
 from docx import Document
 from docx.document import Document as DocumentObject
-from docx.shared import Cm, Pt
+from docx.enum.text import WD_ALIGN_PARAGRAPH
+from docx.oxml.ns import qn
+from docx.shared import Cm, Length, Pt
+from docx.table import Table
 
 from bot.i18n import Translator
-from bot.reports.document import _dated, _place, render_document
+from bot.reports.document import (
+    ANNEX_CENTERED,
+    ANNEX_WIDTHS,
+    BODY_INDENT,
+    FEEDBACK_WIDTHS,
+    MASTHEAD_WIDTHS,
+    NAME_LINE,
+    SIGNATURE_WIDTHS,
+    SIGNING_LINES,
+    STATE_WIDTHS,
+    _dated,
+    _place,
+    render_document,
+)
 from tests.bot.reports.sample import PERSONAL, empty, sample, with_personal_data
 
 HEADINGS = (
@@ -41,6 +57,15 @@ def all_text(doc: DocumentObject) -> str:
         for row in table.rows:
             parts.extend(cell.text for cell in row.cells)
     return "\n".join(parts)
+
+
+def same_length(value: Length | None, target: Length) -> bool:
+    """Word stores lengths in twentieths of a point, so a centimetre comes back rounded."""
+    return value is not None and abs(value - target) < Cm(0.01)
+
+
+def grid(table: Table) -> list[Length | None]:
+    return [column.width for column in table.columns]
 
 
 class _Catalog(gettext.NullTranslations):
@@ -115,8 +140,7 @@ def test_page_and_font() -> None:
     )
     expected = (Cm(21), Cm(29.7), Cm(2), Cm(2), Cm(3), Cm(1.5))
     for value, target in zip(measured, expected, strict=True):
-        assert value is not None
-        assert abs(value - target) < Cm(0.01)  # Word stores twentieths of a point
+        assert same_length(value, target)
     normal = doc.styles["Normal"]
     assert normal.font.name == "Times New Roman"
     assert normal.font.size == Pt(13)
@@ -211,3 +235,86 @@ def test_vietnamese_date_line_pads_days_and_early_months() -> None:
     assert _dated("Lương Sơn", date(2024, 3, 5), t) == "Lương Sơn, ngày 05 tháng 3 năm 2024"
     assert _dated("Lương Sơn", date(2024, 2, 15), t) == "Lương Sơn, ngày 15 tháng 02 năm 2024"
     assert _dated("Lương Sơn", date(2024, 12, 1), t) == "Lương Sơn, ngày 01 tháng 12 năm 2024"
+
+
+def test_tables_are_laid_out_on_a_grid_of_their_widths() -> None:
+    """LibreOffice, and often Word, lay a table out by its grid, not by its cells' widths."""
+    tables = open_doc(sample()).tables
+    expected = [MASTHEAD_WIDTHS, STATE_WIDTHS, FEEDBACK_WIDTHS, SIGNATURE_WIDTHS, ANNEX_WIDTHS]
+    assert len(tables) == len(expected)
+    for table, widths in zip(tables, expected, strict=True):
+        assert not table.autofit
+        assert all(map(same_length, grid(table), widths)), grid(table)
+        for row in table.rows:
+            assert all(map(same_length, (cell.width for cell in row.cells), widths))
+
+
+def test_tables_fit_between_the_margins() -> None:
+    doc = open_doc(sample())
+    section = doc.sections[0]
+    assert section.page_width is not None
+    assert section.left_margin is not None
+    assert section.right_margin is not None
+    room = section.page_width - section.left_margin - section.right_margin
+    for table in doc.tables:
+        assert sum(width or 0 for width in grid(table)) <= room + Cm(0.01)
+
+
+@pytest.mark.parametrize("figures", [sample(), empty()], ids=["sample", "empty"])
+def test_table_cells_are_neither_justified_nor_indented(figures: dict[str, Any]) -> None:
+    """Justified text in a narrow column leaves wide gaps between its words."""
+    for table in open_doc(figures).tables:
+        for row in table.rows:
+            for cell in row.cells:
+                for paragraph in cell.paragraphs:
+                    assert paragraph.alignment != WD_ALIGN_PARAGRAPH.JUSTIFY, paragraph.text
+                    assert not paragraph.paragraph_format.first_line_indent, paragraph.text
+
+
+def test_annex_centres_numbers_codes_and_dates_and_aligns_text_left() -> None:
+    annex = open_doc(sample()).tables[-1]
+    for row in annex.rows[1:]:
+        for index, cell in enumerate(row.cells):
+            expected = (
+                WD_ALIGN_PARAGRAPH.CENTER if index in ANNEX_CENTERED else WD_ALIGN_PARAGRAPH.LEFT
+            )
+            assert [p.alignment for p in cell.paragraphs] == [expected], cell.text
+
+
+def test_headings_have_no_first_line_indent() -> None:
+    """A wrapped heading's second line then starts where its first one does."""
+    doc = open_doc(sample())
+    for level in (1, 2):
+        style = doc.styles[f"Heading {level}"]
+        assert not style.paragraph_format.first_line_indent
+    found = [
+        p for p in doc.paragraphs if p.style is not None and p.style.name.startswith("Heading")
+    ]
+    assert found
+    for paragraph in found:
+        assert not paragraph.paragraph_format.first_line_indent, paragraph.text
+    body = [p for p in doc.paragraphs if p.text.startswith("- ")]
+    assert body
+    assert all(same_length(p.paragraph_format.first_line_indent, BODY_INDENT) for p in body)
+
+
+@pytest.mark.parametrize("locale", ["vi", "en"])
+def test_signature_leaves_room_to_sign_and_a_line_for_the_name(locale: str) -> None:
+    t = Translator(locale)
+    signature = open_doc(sample(), locale).tables[-2]
+    (row,) = signature.rows
+    recipients, signer = row.cells
+    assert recipients.paragraphs[0].text == t._("Recipients:")
+    assert [p.text for p in signer.paragraphs] == [
+        t._("ON BEHALF OF THE PEOPLE'S COMMITTEE"),
+        t._("CHAIRPERSON"),
+        *[""] * SIGNING_LINES,
+        NAME_LINE,
+    ]
+    assert SIGNING_LINES >= 3
+    # The figures name no signer, so the line is left blank for one, not filled in.
+    assert NAME_LINE.strip()
+    assert not any(c.isalnum() for c in NAME_LINE)
+    properties = row._tr.trPr
+    assert properties is not None
+    assert properties.find(qn("w:cantSplit")) is not None
