@@ -24,9 +24,9 @@ Timed, each as wall seconds (median of ``--runs``) and, in a separate run, trace
 * ``report`` — ``bot.reports.delivery.period_report``: figures + chart + .xlsx + .docx;
 * ``status_commune`` / ``status_province`` — ``/status`` sent through the dispatcher by a leader
   of one commune / of the province (role granted with ``db.queries.people.grant_role``);
-* a breakdown of the province's ``/status``: its two queries alone (the year's occurrences,
-  the quarter's cases), the two figure functions, and the feedback figures of the whole year
-  that ``handlers.leader._status`` computes (through ``figures``) and then discards.
+* a breakdown of the province's ``/status``: its queries alone (the year's occurrences counted
+  by state, the overdue ones listed, the undated tasks, the quarter's cases counted) and the
+  two figure functions the screen calls (``task_figures`` without details, ``feedback_summary``).
 
 ``--profile`` prints cProfile's top functions of one province ``/status`` and one ``/report``
 on stderr.
@@ -68,7 +68,7 @@ from bot.i18n import Translator
 from bot.messages import Incoming
 from bot.periods import current_quarter, parse_period
 from bot.reports.delivery import period_report
-from bot.reports.figures import feedback_figures, figures, task_figures
+from bot.reports.figures import DUE_SOON, feedback_summary, figures, task_figures
 from bot.runtime import Runtime, open_runtime
 from bot.settings import Settings
 from db.base import Base
@@ -570,30 +570,42 @@ async def measure(args: argparse.Namespace) -> dict[str, Any]:
             org_ids = [o for o, _, _ in await run_in(runtime, reports.org_tree, province)]
             start = datetime.combine(quarter.start, dtime.min, tzinfo=tz)
             end = datetime.combine(quarter.end + timedelta(days=1), dtime.min, tzinfo=tz)
+            scope = reports.Scope(
+                org_ids=org_ids,
+                start=year.start,
+                end=year.end,
+                as_of=AS_OF,
+                due_soon=AS_OF + DUE_SOON,
+                tz=tz,
+            )
             parts: dict[str, float] = {}
             async with runtime.sessions() as session:
                 began = time.perf_counter()
-                occ = await reports.occurrences(session, org_ids, year.start, year.end)
-                parts["occurrences_query"] = time.perf_counter() - began
+                counted = await reports.state_counts(session, scope)
+                parts["state_counts_query"] = time.perf_counter() - began
                 began = time.perf_counter()
-                rows = await reports.cases_received(session, org_ids, start, end)
-                parts["cases_query"] = time.perf_counter() - began
+                overdue = await reports.occurrences(session, scope, {"overdue"})
+                parts["overdue_query"] = time.perf_counter() - began
                 began = time.perf_counter()
-                await task_figures(session, org_ids, year, AS_OF, tz)
+                await reports.undated_counts(session, org_ids, YEAR)
+                parts["undated_query"] = time.perf_counter() - began
+                began = time.perf_counter()
+                grouped = await reports.feedback_counts(session, org_ids, start, end)
+                parts["feedback_counts_query"] = time.perf_counter() - began
+                began = time.perf_counter()
+                await task_figures(session, org_ids, year, AS_OF, tz, details=False)
                 parts["task_figures"] = time.perf_counter() - began
                 began = time.perf_counter()
-                await feedback_figures(session, org_ids, quarter, tz)
-                parts["feedback_figures"] = time.perf_counter() - began
-                # handlers.leader._status calls figures() for the year, which also computes
-                # the feedback of the whole year, then replaces it with the quarter's.
-                began = time.perf_counter()
-                await feedback_figures(session, org_ids, year, tz)
-                parts["year_feedback_figures"] = time.perf_counter() - began
+                await feedback_summary(session, org_ids, quarter, tz)
+                parts["feedback_summary"] = time.perf_counter() - began
+            occurrences = sum(n for *_, n in counted)
+            quarter_cases = sum(n for *_, n in grouped)
             log.info(
-                "province /status parts: %s (%d occurrences, %d cases in %s)",
+                "province /status parts: %s (%d occurrences, %d overdue, %d cases in %s)",
                 {k: round(v, 3) for k, v in parts.items()},
-                len(occ),
-                len(rows),
+                occurrences,
+                len(overdue),
+                quarter_cases,
                 quarter.code,
             )
             if args.profile:
@@ -618,13 +630,10 @@ async def measure(args: argparse.Namespace) -> dict[str, Any]:
         "status_commune_peak_mib": rounded(commune_peak, 1),
         "status_province_s": rounded(province_s, 3),
         "status_province_peak_mib": rounded(province_peak, 1),
-        "status_province_quarter_cases": len(rows),
-        "status_province_year_occurrences": len(occ),
-        "status_province_occurrences_query_s": rounded(parts["occurrences_query"], 3),
-        "status_province_cases_query_s": rounded(parts["cases_query"], 3),
-        "status_province_task_figures_s": rounded(parts["task_figures"], 3),
-        "status_province_feedback_figures_s": rounded(parts["feedback_figures"], 3),
-        "status_province_discarded_year_feedback_s": rounded(parts["year_feedback_figures"], 3),
+        "status_province_quarter_cases": quarter_cases,
+        "status_province_year_occurrences": occurrences,
+        "status_province_overdue": len(overdue),
+        **{f"status_province_{k}_s": rounded(v, 3) for k, v in parts.items()},
     }
 
 

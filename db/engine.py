@@ -14,6 +14,8 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 
+from db.local_date import register_sqlite
+
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 
 
@@ -32,6 +34,7 @@ def _on_sqlite_connect(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
     cursor.close()
+    register_sqlite(dbapi_connection)
 
 
 def _on_sqlite_begin(conn: Any) -> None:

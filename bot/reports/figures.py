@@ -19,9 +19,9 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.periods import Period
-from db.models import CaseKind, CaseStatus, EventKind, OccurrenceStatus, Rating
+from db.models import CaseKind, CaseStatus, EventKind, Rating
 from db.queries import reports
-from db.queries.reports import OccurrenceRow
+from db.queries.reports import Scope
 
 DUE_SOON: Final = timedelta(days=14)
 MOST_OVERDUE: Final = 5
@@ -77,24 +77,6 @@ def _local(moment: datetime | None, tz: ZoneInfo) -> date | None:
     return None if moment is None else moment.astimezone(tz).date()
 
 
-def effective_due(row: OccurrenceRow, approved_at: datetime | None, tz: ZoneInfo) -> date:
-    """The due date that counts: moved only by an extension approved in time."""
-    in_time = approved_at is not None and approved_at.astimezone(tz).date() <= row.planned
-    return row.due if in_time else row.planned
-
-
-def task_state(row: OccurrenceRow, due: date, as_of: date, tz: ZoneInfo) -> str:
-    """Where one occurrence stands on ``as_of``."""
-    if row.status == OccurrenceStatus.DONE:
-        done = _local(row.done_at, tz) or as_of
-        return "done_late" if done > due else "done_on_time"
-    if due < as_of:
-        return "overdue"
-    if due <= as_of + DUE_SOON:
-        return "due_soon"
-    return "pending"
-
-
 def _empty_states() -> dict[str, int]:
     return {"total": 0, **dict.fromkeys(TASK_STATES, 0)}
 
@@ -111,22 +93,23 @@ async def task_figures(
 ) -> dict[str, Any]:
     """Tasks of the period by state, per dimension and unit; with ``details``, the done and
     late items with their evidence and reasons (a status screen does without them)."""
-    rows = await reports.occurrences(session, org_ids, period.start, period.end)
-    if narrow is not None:
-        rows = [r for r in rows if narrow.keeps(r.dimension, r.unit)]
-    moved = [r.occurrence_id for r in rows if r.due != r.planned]
-    approved = await reports.approvals(session, moved)
+    scope = Scope(
+        org_ids=org_ids,
+        start=period.start,
+        end=period.end,
+        as_of=as_of,
+        due_soon=as_of + DUE_SOON,
+        tz=tz,
+        dimension=narrow.dimension if narrow else None,
+        unit=narrow.unit if narrow else None,
+    )
     totals = _empty_states()
     by_dimension: dict[str | None, dict[str, int]] = defaultdict(_empty_states)
     by_unit: dict[str, dict[str, int]] = defaultdict(_empty_states)
-    states: dict[int, tuple[str, date]] = {}
-    for row in rows:
-        due = effective_due(row, approved.get(row.occurrence_id), tz)
-        state = task_state(row, due, as_of, tz)
-        states[row.occurrence_id] = (state, due)
-        for bucket in (totals, by_dimension[row.dimension], by_unit[row.unit or "—"]):
-            bucket["total"] += 1
-            bucket[state] += 1
+    for dimension, unit, state, n in await reports.state_counts(session, scope):
+        for bucket in (totals, by_dimension[dimension], by_unit[unit or "—"]):
+            bucket["total"] += n
+            bucket[state] += n
     undated = await reports.undated_counts(session, org_ids, period.year)
     for dimension, kind, _task, unit, dated in undated:
         if dated or (narrow is not None and not narrow.keeps(dimension, unit)):
@@ -135,11 +118,9 @@ async def task_figures(
         for bucket in (totals, by_dimension[dimension], by_unit[unit or "—"]):
             bucket["total"] += 1
             bucket[state] += 1
-    wanted = [
-        r.occurrence_id
-        for r in rows
-        if details and states[r.occurrence_id][0] in {"done_on_time", "done_late", "overdue"}
-    ]
+    listed = {"done_on_time", "done_late", "overdue"} if details else {"overdue"}
+    rows = await reports.occurrences(session, scope, listed)
+    wanted = [r.occurrence_id for r in rows] if details else []
     events = await reports.occurrence_events(
         session, wanted, (EventKind.DONE, EventKind.BLOCKED, EventKind.MORE_TIME)
     )
@@ -156,9 +137,8 @@ async def task_figures(
     late: list[dict[str, Any]] = []
     overdue: list[dict[str, Any]] = []
     for row in rows:
-        state, due = states[row.occurrence_id]
+        state, due, done_on = row.state, row.due, row.done_on
         base = {"code": row.code, "task": row.text, "dimension": row.dimension, "unit": row.unit}
-        done_on = _local(row.done_at, tz)
         if state in {"done_on_time", "done_late"}:
             done.append(
                 {
@@ -169,7 +149,7 @@ async def task_figures(
                     "evidence": evidence.get(row.occurrence_id),
                 }
             )
-        if state in {"done_late", "overdue"}:
+        if details and state in {"done_late", "overdue"}:
             finished = done_on or as_of
             late.append(
                 {

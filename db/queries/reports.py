@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, Subquery, case, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import defer
 
+from db.local_date import local_date
 from db.models import (
     Case,
     EventKind,
@@ -56,38 +58,65 @@ async def parent_name(session: AsyncSession, org_id: int) -> str | None:
 
 @dataclass(frozen=True, slots=True)
 class OccurrenceRow:
-    """A dated occurrence with what reports need of its task."""
+    """A dated occurrence as reports see it: the due date that counts and its state."""
 
     occurrence_id: int
-    task_id: int
     code: str
     text: str
     dimension: str | None
     unit: str | None
-    planned: date
     due: date
-    status: OccurrenceStatus
-    done_at: datetime | None
+    state: str
+    done_on: date | None
 
 
-async def occurrences(
-    session: AsyncSession, org_ids: Sequence[int], start: date, end: date
-) -> list[OccurrenceRow]:
-    """Occurrences of active tasks whose planned or moved date falls in ``[start, end]``."""
+@dataclass(frozen=True, slots=True)
+class Scope:
+    """Which occurrences a report counts, and the day and zone it counts them on."""
+
+    org_ids: Sequence[int]
+    start: date
+    end: date
+    as_of: date
+    due_soon: date
+    tz: ZoneInfo
+    dimension: str | None = None
+    unit: str | None = None
+
+
+def _states(scope: Scope) -> tuple[Subquery, ColumnElement[str]]:
+    """Occurrences in the scope with their counted due date, done day, and state.
+
+    The rules, the same for every screen, document and export: an extension approved on or
+    before the planned day (local calendar) moves the due date, one approved later does not;
+    an occurrence done after its due day is late; open ones are overdue after it, due soon up
+    to ``due_soon``, pending after that.
+    """
     # The first lead unit names the task's unit (positions count from 0 per role).
     lead = TaskUnit.__table__.alias("lead")
-    rows = await session.execute(
+    decided = (
+        select(func.max(ExtensionRequest.decided_at))
+        .where(
+            ExtensionRequest.occurrence_id == Occurrence.id,
+            ExtensionRequest.status == ExtensionStatus.APPROVED,
+        )
+        .scalar_subquery()
+    )
+    moved_in_time = (Occurrence.due_date != Occurrence.planned_date) & (
+        local_date(decided, scope.tz) <= Occurrence.planned_date
+    )
+    query = (
         select(
-            Occurrence.id,
-            Task.id,
+            Occurrence.id.label("occurrence_id"),
             Task.code,
             Task.text,
             Task.dimension,
-            Unit.name,
-            Occurrence.planned_date,
-            Occurrence.due_date,
+            Unit.name.label("unit"),
+            case((moved_in_time, Occurrence.due_date), else_=Occurrence.planned_date).label("due"),
             Occurrence.status,
-            Occurrence.done_at,
+            local_date(Occurrence.done_at, scope.tz).label("done_on"),
+            Occurrence.due_date.label("moved_due"),
+            Task.position,
         )
         .join(Task, Task.id == Occurrence.task_id)
         .join(Plan, Plan.id == Task.plan_id)
@@ -97,15 +126,62 @@ async def occurrences(
         )
         .outerjoin(Unit, Unit.id == lead.c.unit_id)
         .where(
-            Plan.org_id.in_(org_ids),
+            Plan.org_id.in_(scope.org_ids),
             Task.state == TaskState.ACTIVE,
             Occurrence.status != OccurrenceStatus.CANCELLED,
-            ((Occurrence.due_date >= start) & (Occurrence.due_date <= end))
-            | ((Occurrence.planned_date >= start) & (Occurrence.planned_date <= end)),
+            ((Occurrence.due_date >= scope.start) & (Occurrence.due_date <= scope.end))
+            | ((Occurrence.planned_date >= scope.start) & (Occurrence.planned_date <= scope.end)),
         )
-        .order_by(Occurrence.due_date, Task.position)
     )
-    return [OccurrenceRow(*tuple[Any, ...](row)) for row in rows]
+    if scope.dimension is not None:
+        query = query.where(Task.dimension == scope.dimension)
+    if scope.unit is not None:
+        query = query.where(Unit.name == scope.unit)
+    rows = query.subquery("counted")
+    done = rows.c.status == OccurrenceStatus.DONE
+    state = case(
+        (done & (func.coalesce(rows.c.done_on, scope.as_of) > rows.c.due), "done_late"),
+        (done, "done_on_time"),
+        (rows.c.due < scope.as_of, "overdue"),
+        (rows.c.due <= scope.due_soon, "due_soon"),
+        else_="pending",
+    )
+    return rows, state
+
+
+async def state_counts(
+    session: AsyncSession, scope: Scope
+) -> list[tuple[str | None, str | None, str, int]]:
+    """``(dimension, lead unit, state, occurrences)`` of the dated occurrences in the scope."""
+    rows, state = _states(scope)
+    result = await session.execute(
+        select(rows.c.dimension, rows.c.unit, state, func.count()).group_by(
+            rows.c.dimension, rows.c.unit, state
+        )
+    )
+    return [(dimension, unit, str(s), int(n)) for dimension, unit, s, n in result]
+
+
+async def occurrences(
+    session: AsyncSession, scope: Scope, states: Collection[str]
+) -> list[OccurrenceRow]:
+    """The dated occurrences in the scope that are in one of ``states``, by date."""
+    rows, state = _states(scope)
+    result = await session.execute(
+        select(
+            rows.c.occurrence_id,
+            rows.c.code,
+            rows.c.text,
+            rows.c.dimension,
+            rows.c.unit,
+            rows.c.due,
+            state,
+            rows.c.done_on,
+        )
+        .where(state.in_(list(states)))
+        .order_by(rows.c.moved_due, rows.c.position)
+    )
+    return [OccurrenceRow(*tuple[Any, ...](row)) for row in result]
 
 
 async def undated_counts(
@@ -136,22 +212,6 @@ async def undated_counts(
         )
     )
     return [(d, k, i, u, bool(p)) for d, k, i, u, p in rows]
-
-
-async def approvals(session: AsyncSession, occurrence_ids: Sequence[int]) -> dict[int, datetime]:
-    """When the latest approved extension of each occurrence was decided."""
-    found: dict[int, datetime] = {}
-    for chunk in _chunks(occurrence_ids):
-        rows = await session.execute(
-            select(ExtensionRequest.occurrence_id, func.max(ExtensionRequest.decided_at))
-            .where(
-                ExtensionRequest.occurrence_id.in_(chunk),
-                ExtensionRequest.status == ExtensionStatus.APPROVED,
-            )
-            .group_by(ExtensionRequest.occurrence_id)
-        )
-        found.update({occ: at for occ, at in rows if at is not None})
-    return found
 
 
 async def occurrence_events(

@@ -43,11 +43,13 @@ REPORTS_KEYS = {
     "status_province_peak_mib",
     "status_province_quarter_cases",
     "status_province_year_occurrences",
-    "status_province_occurrences_query_s",
-    "status_province_cases_query_s",
+    "status_province_overdue",
+    "status_province_state_counts_query_s",
+    "status_province_overdue_query_s",
+    "status_province_undated_query_s",
+    "status_province_feedback_counts_query_s",
     "status_province_task_figures_s",
-    "status_province_feedback_figures_s",
-    "status_province_discarded_year_feedback_s",
+    "status_province_feedback_summary_s",
 }
 
 

@@ -16,10 +16,10 @@ from sqlalchemy import select
 from bot.i18n import Translator
 from bot.periods import Period, parse_period, quarter
 from bot.reports.document import render_document
-from bot.reports.figures import Narrow, figures
+from bot.reports.figures import Narrow, figures, task_figures
 from bot.reports.workbook import render_workbook
 from bot.runtime import Runtime
-from db.models import ExtensionRequest
+from db.models import ExtensionRequest, Occurrence
 from tests.bot.reports.dataset import (
     A_D1,
     A_D2,
@@ -195,6 +195,40 @@ async def test_the_day_of_the_decision_decides(runtime: Runtime, data: Dataset) 
         ("2.1", "2024-09-10", False)
     ]
     assert counts(tasks) == states(done_on_time=1, overdue=3, pending=1, waiting_event=1, undated=1)
+
+
+async def set_done(runtime: Runtime, occurrence_id: int, done: datetime) -> None:
+    """Change when an occurrence was marked done."""
+    async with runtime.sessions.begin() as session:
+        occurrence = await session.get_one(Occurrence, occurrence_id)
+        occurrence.done_at = done
+
+
+async def test_the_local_day_of_done_decides(runtime: Runtime, data: Dataset) -> None:
+    # 1.2 is due on 15/8. At 23:59 local time it is still on time; half an hour past
+    # midnight it is late, though in UTC (17:30) it is still the 15th.
+    await set_done(runtime, data.occurrences["1.2"], at(date(2024, 8, 15), 23, 59))
+    tasks = (await figures_of(runtime, data.commune_a))["tasks"]
+    assert counts(tasks) == A_TASKS
+    await set_done(runtime, data.occurrences["1.2"], at(date(2024, 8, 16), 0, 30))
+    tasks = (await figures_of(runtime, data.commune_a))["tasks"]
+    moved = {"done_on_time": -1, "done_late": 1}
+    assert counts(tasks) == {k: v + moved.get(k, 0) for k, v in A_TASKS.items()}
+    late = {i["code"]: (i["done_on"], i["days_late"]) for i in tasks["late"]}
+    assert late["1.2"] == ("2024-08-16", 1)
+
+
+@pytest.mark.parametrize("narrow", [None, Narrow(dimension="D2"), Narrow(unit=VP)])
+async def test_status_screen_counts_as_the_report_does(
+    runtime: Runtime, data: Dataset, narrow: Narrow | None
+) -> None:
+    async with runtime.sessions() as session:
+        full = await task_figures(session, [data.commune_a], Q3, AS_OF, VN, narrow)
+        screen = await task_figures(session, [data.commune_a], Q3, AS_OF, VN, narrow, details=False)
+    assert screen["done"] == screen["late"] == []
+    assert full["done"] or full["late"]
+    for key in ("total", *states(), "by_dimension", "by_unit", "most_overdue"):
+        assert screen[key] == full[key]
 
 
 async def test_the_whole_year(runtime: Runtime, data: Dataset) -> None:
