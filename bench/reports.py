@@ -590,7 +590,9 @@ async def measure(args: argparse.Namespace) -> dict[str, Any]:
                 await reports.undated_counts(session, org_ids, YEAR)
                 parts["undated_query"] = time.perf_counter() - began
                 began = time.perf_counter()
-                grouped = await reports.feedback_counts(session, org_ids, start, end)
+                grouped = await reports.feedback_counts(
+                    session, reports.CaseScope(org_ids=org_ids, start=start, end=end, tz=tz)
+                )
                 parts["feedback_counts_query"] = time.perf_counter() - began
                 began = time.perf_counter()
                 await task_figures(session, org_ids, year, AS_OF, tz, details=False)

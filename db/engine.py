@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 
-from db.local_date import register_sqlite
+from db.datetime_sql import register_sqlite
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 

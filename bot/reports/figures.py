@@ -19,9 +19,9 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.periods import Period
-from db.models import CaseKind, CaseStatus, EventKind, Rating
+from db.models import CaseStatus, EventKind, Rating
 from db.queries import reports
-from db.queries.reports import Scope
+from db.queries.reports import CaseScope, Scope
 
 DUE_SOON: Final = timedelta(days=14)
 MOST_OVERDUE: Final = 5
@@ -45,11 +45,6 @@ DIMENSION_NAMES: Final = {
     "D6": "Cung ứng dịch vụ công",
     "D7": "Quản trị môi trường",
     "D8": "Quản trị điện tử",
-}
-ANSWERED: Final = {
-    CaseStatus.ANSWERED,
-    CaseStatus.CLOSED,
-    CaseStatus.CLOSED_UNRESOLVED,
 }
 OPEN: Final = {
     CaseStatus.NEW,
@@ -189,16 +184,26 @@ def _progress(counts: dict[str, int]) -> float:
     return round(finished / dated, 2) if dated else 0.0
 
 
-def _percentile(values: Sequence[float], share: float) -> float | None:
-    if not values:
-        return None
-    ordered = sorted(values)
-    rank = max(0, math.ceil(share * len(ordered)) - 1)
-    return round(ordered[rank], 1)
+def _rank(share: float, count: int) -> int:
+    """The position, from 0, of the ``share`` percentile among ``count`` sorted values."""
+    return max(0, math.ceil(share * count) - 1)
 
 
 def _group() -> dict[str, int]:
     return {"received": 0, "answered": 0, "answered_on_time": 0, "open": 0}
+
+
+def _case_scope(
+    org_ids: Sequence[int], period: Period, tz: ZoneInfo, narrow: Narrow | None
+) -> CaseScope:
+    return CaseScope(
+        org_ids=org_ids,
+        start=datetime.combine(period.start, time.min, tzinfo=tz),
+        end=datetime.combine(period.end + timedelta(days=1), time.min, tzinfo=tz),
+        tz=tz,
+        dimension=narrow.dimension if narrow else None,
+        unit=narrow.unit if narrow else None,
+    )
 
 
 async def feedback_figures(
@@ -209,66 +214,61 @@ async def feedback_figures(
     narrow: Narrow | None = None,
 ) -> dict[str, Any]:
     """Feedback received in the period: counts, on-time rate, time to answer, satisfaction."""
-    start = datetime.combine(period.start, time.min, tzinfo=tz)
-    end = datetime.combine(period.end + timedelta(days=1), time.min, tzinfo=tz)
-    rows = await reports.cases_received(session, org_ids, start, end)
+    scope = _case_scope(org_ids, period, tz, narrow)
     units = await reports.unit_names(session, org_ids)
     counts: Counter[str] = Counter()
     by_kind: dict[str, dict[str, int]] = defaultdict(_group)
     by_topic: dict[str, dict[str, int]] = defaultdict(_group)
     by_unit: dict[str, dict[str, int]] = defaultdict(_group)
-    by_month: dict[str, Counter[str]] = defaultdict(Counter)
-    durations: list[float] = []
-    listed: list[dict[str, Any]] = []
-    for row in rows:
-        code, kind, topic, dimension, unit_id, received, answer_due, answered = row[:8]
-        status, rating, reopened = row[8:]
-        unit = units.get(unit_id) if unit_id else None
-        if narrow is not None and not narrow.keeps(dimension, unit):
-            continue
-        answered_on = _local(answered, tz)
-        on_time = None if answered_on is None or answer_due is None else answered_on <= answer_due
-        counts["received"] += 1
-        groups = [by_kind[str(kind)], by_topic[str(topic)], by_unit[unit or "—"]]
+    for row in await reports.case_groups(session, scope):
+        n = row.cases
+        unit = units.get(row.unit_id) if row.unit_id else None
+        groups = [by_kind[row.kind], by_topic[row.topic], by_unit[unit or "—"]]
+        counts["received"] += n
         for group in groups:
-            group["received"] += 1
-        month = received.astimezone(tz).strftime("%Y-%m")
-        by_month[month]["received"] += 1
-        if status in ANSWERED and answered is not None:
-            counts["answered"] += 1
-            by_month[answered.astimezone(tz).strftime("%Y-%m")]["answered"] += 1
-            counts["answered_on_time" if on_time is not False else "answered_late"] += 1
-            durations.append((answered - received).total_seconds() / 86400)
+            group["received"] += n
+        if row.answered:
+            counts["answered"] += n
+            counts["answered_on_time" if row.on_time is not False else "answered_late"] += n
             for group in groups:
-                group["answered"] += 1
-                group["answered_on_time"] += on_time is not False
-        if status in OPEN:
-            counts["open"] += 1
+                group["answered"] += n
+                group["answered_on_time"] += n if row.on_time is not False else 0
+        if row.status in OPEN:
+            counts["open"] += n
             for group in groups:
-                group["open"] += 1
-        counts[f"status:{status}"] += 1
-        if rating is not None:
-            counts["rated"] += 1
-            counts[f"rating:{rating}"] += 1
-        counts["reopened"] += 1 if reopened else 0
-        if kind != CaseKind.DENUNCIATION and len(listed) < CASE_ROWS_LIMIT:
-            listed.append(
-                {
-                    "code": code,
-                    "kind": str(kind),
-                    "topic": str(topic),
-                    "unit": unit,
-                    "received": received.astimezone(tz).date().isoformat(),
-                    "answer_due": answer_due.isoformat() if answer_due else None,
-                    "answered": answered_on.isoformat() if answered_on else None,
-                    "status": str(status),
-                    "on_time": on_time,
-                }
-            )
+                group["open"] += n
+        counts[f"status:{row.status}"] += n
+        if row.rating is not None:
+            counts["rated"] += n
+            counts[f"rating:{row.rating}"] += n
+        counts["reopened"] += n if row.reopened else 0
+    by_month: dict[str, Counter[str]] = defaultdict(Counter)
+    for answered in (False, True):
+        for day, n in await reports.cases_by_day(session, scope, answered=answered):
+            by_month[day.strftime("%Y-%m")]["answered" if answered else "received"] += n
+    answered_n = counts["answered"]
+    mean = p90 = None
+    if answered_n:
+        mean = await reports.answer_days_mean(session, scope)
+        p90 = await reports.answer_days_at(session, scope, _rank(0.9, answered_n))
+    listed = [
+        {
+            "code": case.code,
+            "kind": case.kind,
+            "topic": case.topic,
+            "unit": units.get(case.unit_id) if case.unit_id else None,
+            "received": case.received_at.astimezone(tz).date().isoformat(),
+            "answer_due": case.answer_due.isoformat() if case.answer_due else None,
+            "answered": _iso(_local(case.answered_at, tz)),
+            "status": case.status,
+            "on_time": case.on_time if case.answered_at is not None else None,
+        }
+        for case in await reports.listed_cases(session, scope, CASE_ROWS_LIMIT)
+    ]
     rated = counts["rated"]
     return {
         "received": counts["received"],
-        "answered": counts["answered"],
+        "answered": answered_n,
         "answered_on_time": counts["answered_on_time"],
         "answered_late": counts["answered_late"],
         "open": counts["open"],
@@ -283,8 +283,8 @@ async def feedback_figures(
         "satisfaction_rate": (
             round(counts[f"rating:{Rating.SATISFIED}"] / rated, 2) if rated else None
         ),
-        "avg_days_to_answer": round(sum(durations) / len(durations), 1) if durations else None,
-        "p90_days_to_answer": _percentile(durations, 0.9),
+        "avg_days_to_answer": None if mean is None else round(mean, 1),
+        "p90_days_to_answer": None if p90 is None else round(p90, 1),
         "by_kind": dict(by_kind),
         "by_topic": dict(by_topic),
         "by_unit": dict(by_unit),
@@ -296,6 +296,10 @@ async def feedback_figures(
     }
 
 
+def _iso(day: date | None) -> str | None:
+    return None if day is None else day.isoformat()
+
+
 async def feedback_summary(
     session: AsyncSession,
     org_ids: Sequence[int],
@@ -304,23 +308,14 @@ async def feedback_summary(
     narrow: Narrow | None = None,
 ) -> dict[str, Any]:
     """The status screen's feedback figures, counted in the database (fast at any size)."""
-    start = datetime.combine(period.start, time.min, tzinfo=tz)
-    end = datetime.combine(period.end + timedelta(days=1), time.min, tzinfo=tz)
-    rows = await reports.feedback_counts(
-        session,
-        org_ids,
-        start,
-        end,
-        dimension=narrow.dimension if narrow else None,
-        unit=narrow.unit if narrow else None,
-    )
+    rows = await reports.feedback_counts(session, _case_scope(org_ids, period, tz, narrow))
     counts: Counter[str] = Counter()
-    for status, rating, on_time, n in rows:
+    for status, rating, on_time, answered, n in rows:
         counts["received"] += n
-        if CaseStatus(status) in ANSWERED:
+        if answered:
             counts["answered"] += n
             counts["answered_on_time" if on_time is not False else "answered_late"] += n
-        if CaseStatus(status) in OPEN:
+        if status in OPEN:
             counts["open"] += n
         if rating is not None:
             counts["rated"] += n

@@ -5,16 +5,18 @@ from __future__ import annotations
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any
+from typing import Any, Final
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import ColumnElement, Subquery, case, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import defer
 
-from db.local_date import local_date
+from db.datetime_sql import days_between, local_date
 from db.models import (
     Case,
+    CaseKind,
+    CaseStatus,
     EventKind,
     ExtensionRequest,
     ExtensionStatus,
@@ -235,31 +237,154 @@ def _chunks(ids: Sequence[int], size: int = 5000) -> list[Sequence[int]]:
     return [ids[i : i + size] for i in range(0, len(ids), size)]
 
 
-CASE_COLUMNS: Any = (
-    Case.code,
-    Case.kind,
-    Case.topic,
-    Case.dimension,
-    Case.unit_id,
-    Case.received_at,
-    Case.answer_due,
-    Case.answered_at,
-    Case.status,
-    Case.rating,
-    Case.reopened,
-)
+_ANSWERED: Final = (CaseStatus.ANSWERED, CaseStatus.CLOSED, CaseStatus.CLOSED_UNRESOLVED)
 
 
-async def cases_received(
-    session: AsyncSession, org_ids: Sequence[int], start: datetime, end: datetime
-) -> list[tuple[Any, ...]]:
-    """Cases received in ``[start, end)``, without any personal data."""
-    rows = await session.execute(
-        select(*CASE_COLUMNS)
-        .where(Case.org_id.in_(org_ids), Case.received_at >= start, Case.received_at < end)
-        .order_by(Case.received_at, Case.id)
+@dataclass(frozen=True, slots=True)
+class CaseScope:
+    """Which cases a report counts: received in ``[start, end)``, maybe one dimension or unit."""
+
+    org_ids: Sequence[int]
+    start: datetime
+    end: datetime
+    tz: ZoneInfo
+    dimension: str | None = None
+    unit: str | None = None
+
+
+def _received(scope: CaseScope) -> list[ColumnElement[bool]]:
+    where = [
+        Case.org_id.in_(scope.org_ids),
+        Case.received_at >= scope.start,
+        Case.received_at < scope.end,
+    ]
+    if scope.dimension is not None:
+        where.append(Case.dimension == scope.dimension)
+    if scope.unit is not None:
+        named = select(Unit.id).where(Unit.org_id.in_(scope.org_ids), Unit.name == scope.unit)
+        where.append(Case.unit_id.in_(named))
+    return where
+
+
+def _answered() -> ColumnElement[bool]:
+    # A reopened case keeps its old answer's time but is open again: its status decides.
+    return Case.status.in_(_ANSWERED) & Case.answered_at.is_not(None)
+
+
+@dataclass(frozen=True, slots=True)
+class CaseGroup:
+    """How many cases share a kind, topic, unit, status, rating and on-time verdict."""
+
+    kind: str
+    topic: str
+    unit_id: int | None
+    status: str
+    rating: str | None
+    on_time: bool | None
+    reopened: bool
+    answered: bool
+    cases: int
+
+
+async def case_groups(session: AsyncSession, scope: CaseScope) -> list[CaseGroup]:
+    """The scope's cases counted by what the feedback figures break them down by."""
+    columns = (
+        Case.kind,
+        Case.topic,
+        Case.unit_id,
+        Case.status,
+        Case.rating,
+        Case.on_time,
+        Case.reopened > 0,
+        _answered(),
     )
-    return [tuple(r) for r in rows]
+    rows = await session.execute(
+        select(*columns, func.count()).where(*_received(scope)).group_by(*columns)
+    )
+    return [
+        CaseGroup(
+            str(kind),
+            topic,
+            unit_id,
+            str(status),
+            None if rating is None else str(rating),
+            on_time,
+            bool(reopened),
+            bool(answered),
+            int(n),
+        )
+        for kind, topic, unit_id, status, rating, on_time, reopened, answered, n in rows
+    ]
+
+
+async def cases_by_day(
+    session: AsyncSession, scope: CaseScope, *, answered: bool
+) -> list[tuple[date, int]]:
+    """The scope's cases per local day they were received, or answered."""
+    day = local_date(Case.answered_at if answered else Case.received_at, scope.tz)
+    query = select(day, func.count()).where(*_received(scope))
+    if answered:
+        query = query.where(_answered())
+    rows = await session.execute(query.group_by(day))
+    return [(d, int(n)) for d, n in rows]
+
+
+async def answer_days_mean(session: AsyncSession, scope: CaseScope) -> float | None:
+    """Mean days from receipt to answer of the scope's answered cases."""
+    mean = await session.scalar(
+        select(func.avg(days_between(Case.received_at, Case.answered_at))).where(
+            *_received(scope), _answered()
+        )
+    )
+    return None if mean is None else float(mean)
+
+
+async def answer_days_at(session: AsyncSession, scope: CaseScope, rank: int) -> float | None:
+    """Days from receipt to answer of the ``rank``-th quickest answered case (from 0)."""
+    days = days_between(Case.received_at, Case.answered_at)
+    value = await session.scalar(
+        select(days).where(*_received(scope), _answered()).order_by(days).offset(rank).limit(1)
+    )
+    return None if value is None else float(value)
+
+
+@dataclass(frozen=True, slots=True)
+class CaseRow:
+    """A case as a report lists it: no text, no contact, no citizen."""
+
+    code: str
+    kind: str
+    topic: str
+    unit_id: int | None
+    received_at: datetime
+    answer_due: date | None
+    answered_at: datetime | None
+    status: str
+    on_time: bool | None
+
+
+async def listed_cases(session: AsyncSession, scope: CaseScope, limit: int) -> list[CaseRow]:
+    """The scope's first ``limit`` cases by receipt, denunciations never among them."""
+    rows = await session.execute(
+        select(
+            Case.code,
+            Case.kind,
+            Case.topic,
+            Case.unit_id,
+            Case.received_at,
+            Case.answer_due,
+            Case.answered_at,
+            Case.status,
+            Case.on_time,
+        )
+        .where(*_received(scope), Case.kind != CaseKind.DENUNCIATION)
+        .order_by(Case.received_at, Case.id)
+        .limit(limit)
+    )
+    return [
+        CaseRow(code, str(kind), topic, unit, received, due, answered, str(status), on_time)
+        for code, kind, topic, unit, received, due, answered, status, on_time in rows
+    ]
 
 
 async def unit_names(session: AsyncSession, org_ids: Sequence[int]) -> dict[int, str]:
@@ -269,22 +394,11 @@ async def unit_names(session: AsyncSession, org_ids: Sequence[int]) -> dict[int,
 
 
 async def feedback_counts(
-    session: AsyncSession,
-    org_ids: Sequence[int],
-    start: datetime,
-    end: datetime,
-    *,
-    dimension: str | None = None,
-    unit: str | None = None,
-) -> list[tuple[str, str | None, bool | None, int]]:
-    """Cases received in ``[start, end)`` counted by status, rating and on-time verdict."""
-    query = select(Case.status, Case.rating, Case.on_time, func.count()).where(
-        Case.org_id.in_(org_ids), Case.received_at >= start, Case.received_at < end
+    session: AsyncSession, scope: CaseScope
+) -> list[tuple[str, str | None, bool | None, bool, int]]:
+    """The scope's cases counted by status, rating, on-time verdict and being answered."""
+    columns = (Case.status, Case.rating, Case.on_time, _answered())
+    rows = await session.execute(
+        select(*columns, func.count()).where(*_received(scope)).group_by(*columns)
     )
-    if dimension is not None:
-        query = query.where(Case.dimension == dimension)
-    if unit is not None:
-        named = select(Unit.id).where(Unit.org_id.in_(org_ids), Unit.name == unit)
-        query = query.where(Case.unit_id.in_(named))
-    rows = await session.execute(query.group_by(Case.status, Case.rating, Case.on_time))
-    return [(str(s), None if r is None else str(r), o, int(n)) for s, r, o, n in rows]
+    return [(str(s), None if r is None else str(r), o, bool(a), int(n)) for s, r, o, a, n in rows]

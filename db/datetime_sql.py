@@ -1,8 +1,9 @@
-"""``local_date``: the calendar date of a stored UTC moment in a time zone, computed in SQL.
+"""Date arithmetic both databases do the same way: ``local_date`` and ``days_between``.
 
-Reports count "done late" and "extension approved in time" by local calendar days. Doing it
-in the database lets a province's figures be a GROUP BY instead of a walk over every row.
-PostgreSQL knows time zones; SQLite gets a Python function on every connection.
+Reports count "done late" and "extension approved in time" by local calendar days, and time
+to answer in days. Doing it in the database lets a province's figures be a GROUP BY instead
+of a walk over every row. PostgreSQL knows time zones; SQLite gets a Python function on every
+connection.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from functools import lru_cache
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Date, SQLColumnExpression, literal
+from sqlalchemy import Date, Float, SQLColumnExpression, literal
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.functions import FunctionElement
@@ -43,6 +44,29 @@ def _postgresql(element: local_date, compiler: SQLCompiler, **kw: Any) -> str:
     return (
         f"CAST(timezone({compiler.process(zone, **kw)}, {compiler.process(moment, **kw)}) AS DATE)"
     )
+
+
+class days_between(FunctionElement[float]):
+    """Days, with fractions, from one UTC datetime to a later one."""
+
+    type = Float()
+    inherit_cache = True
+    name = "days_between"
+
+    def __init__(self, start: SQLColumnExpression[Any], end: SQLColumnExpression[Any]) -> None:
+        super().__init__(start, end)
+
+
+@compiles(days_between)
+def _julian_days(element: days_between, compiler: SQLCompiler, **kw: Any) -> str:
+    start, end = (compiler.process(c, **kw) for c in element.clauses)
+    return f"(julianday({end}) - julianday({start}))"
+
+
+@compiles(days_between, "postgresql")
+def _epoch_days(element: days_between, compiler: SQLCompiler, **kw: Any) -> str:
+    start, end = (compiler.process(c, **kw) for c in element.clauses)
+    return f"(EXTRACT(EPOCH FROM ({end} - {start})) / 86400.0)"
 
 
 @lru_cache(maxsize=8)

@@ -10,7 +10,7 @@ from sqlalchemy import literal, select
 
 from bot.runtime import Runtime
 from db.base import UTCDateTime
-from db.local_date import local_date
+from db.datetime_sql import local_date
 
 VN = ZoneInfo("Asia/Ho_Chi_Minh")
 BERLIN = ZoneInfo("Europe/Berlin")
