@@ -4,16 +4,20 @@ Rules applied everywhere: an occurrence done after its due date is late; an exte
 approved on or before the planned date moves the due date, one approved later does not; a
 case answered after its legal deadline is late; "closed, not resolved" is never resolved.
 No personal data enters the figures, and denunciations appear in counts only.
+
+The states and verdicts are decided in the database (``db.queries.reports``), so a
+province's figures are GROUP BYs rather than walks over every row, and the counts and the
+listed items can never disagree.
 """
 
 from __future__ import annotations
 
 import math
 from collections import Counter, defaultdict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
-from typing import Any, Final
+from typing import Any, Final, Literal
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -206,6 +210,59 @@ def _case_scope(
     )
 
 
+def _totals(groups: Sequence[reports.CaseGroup]) -> dict[str, Any]:
+    counts: Counter[str] = Counter()
+    for group in groups:
+        n = group.cases
+        counts["received"] += n
+        if group.answered:
+            counts["answered"] += n
+            counts["answered_on_time" if group.on_time is not False else "answered_late"] += n
+        if group.status in OPEN:
+            counts["open"] += n
+        counts[f"status:{group.status}"] += n
+        if group.rating is not None:
+            counts["rated"] += n
+            counts[f"rating:{group.rating}"] += n
+        counts["reopened"] += n if group.reopened else 0
+    rated = counts["rated"]
+    satisfied = counts[f"rating:{Rating.SATISFIED}"]
+    return {
+        "received": counts["received"],
+        "answered": counts["answered"],
+        "answered_on_time": counts["answered_on_time"],
+        "answered_late": counts["answered_late"],
+        "open": counts["open"],
+        "refused": counts[f"status:{CaseStatus.REFUSED}"],
+        "merged": counts[f"status:{CaseStatus.MERGED}"],
+        "closed_unresolved": counts[f"status:{CaseStatus.CLOSED_UNRESOLVED}"],
+        "reopened": counts["reopened"],
+        "rated": rated,
+        "satisfied": satisfied,
+        "neutral": counts[f"rating:{Rating.NEUTRAL}"],
+        "unsatisfied": counts[f"rating:{Rating.UNSATISFIED}"],
+        "satisfaction_rate": round(satisfied / rated, 2) if rated else None,
+    }
+
+
+async def _breakdown(
+    session: AsyncSession,
+    scope: CaseScope,
+    by: Literal["kind", "topic", "unit_id"],
+    name: Callable[[Any], str],
+) -> dict[str, dict[str, int]]:
+    groups: dict[str, dict[str, int]] = defaultdict(_group)
+    for key, status, on_time, answered, n in await reports.case_breakdown(session, scope, by):
+        group = groups[name(key)]
+        group["received"] += n
+        if answered:
+            group["answered"] += n
+            group["answered_on_time"] += n if on_time is not False else 0
+        if status in OPEN:
+            group["open"] += n
+    return dict(groups)
+
+
 async def feedback_figures(
     session: AsyncSession,
     org_ids: Sequence[int],
@@ -216,41 +273,15 @@ async def feedback_figures(
     """Feedback received in the period: counts, on-time rate, time to answer, satisfaction."""
     scope = _case_scope(org_ids, period, tz, narrow)
     units = await reports.unit_names(session, org_ids)
-    counts: Counter[str] = Counter()
-    by_kind: dict[str, dict[str, int]] = defaultdict(_group)
-    by_topic: dict[str, dict[str, int]] = defaultdict(_group)
-    by_unit: dict[str, dict[str, int]] = defaultdict(_group)
-    for row in await reports.case_groups(session, scope):
-        n = row.cases
-        unit = units.get(row.unit_id) if row.unit_id else None
-        groups = [by_kind[row.kind], by_topic[row.topic], by_unit[unit or "—"]]
-        counts["received"] += n
-        for group in groups:
-            group["received"] += n
-        if row.answered:
-            counts["answered"] += n
-            counts["answered_on_time" if row.on_time is not False else "answered_late"] += n
-            for group in groups:
-                group["answered"] += n
-                group["answered_on_time"] += n if row.on_time is not False else 0
-        if row.status in OPEN:
-            counts["open"] += n
-            for group in groups:
-                group["open"] += n
-        counts[f"status:{row.status}"] += n
-        if row.rating is not None:
-            counts["rated"] += n
-            counts[f"rating:{row.rating}"] += n
-        counts["reopened"] += n if row.reopened else 0
+    totals = _totals(await reports.case_counts(session, scope))
     by_month: dict[str, Counter[str]] = defaultdict(Counter)
     for answered in (False, True):
         for day, n in await reports.cases_by_day(session, scope, answered=answered):
             by_month[day.strftime("%Y-%m")]["answered" if answered else "received"] += n
-    answered_n = counts["answered"]
     mean = p90 = None
-    if answered_n:
+    if totals["answered"]:
         mean = await reports.answer_days_mean(session, scope)
-        p90 = await reports.answer_days_at(session, scope, _rank(0.9, answered_n))
+        p90 = await reports.answer_days_at(session, scope, _rank(0.9, totals["answered"]))
     listed = [
         {
             "code": case.code,
@@ -265,29 +296,15 @@ async def feedback_figures(
         }
         for case in await reports.listed_cases(session, scope, CASE_ROWS_LIMIT)
     ]
-    rated = counts["rated"]
     return {
-        "received": counts["received"],
-        "answered": answered_n,
-        "answered_on_time": counts["answered_on_time"],
-        "answered_late": counts["answered_late"],
-        "open": counts["open"],
-        "refused": counts[f"status:{CaseStatus.REFUSED}"],
-        "merged": counts[f"status:{CaseStatus.MERGED}"],
-        "closed_unresolved": counts[f"status:{CaseStatus.CLOSED_UNRESOLVED}"],
-        "reopened": counts["reopened"],
-        "rated": rated,
-        "satisfied": counts[f"rating:{Rating.SATISFIED}"],
-        "neutral": counts[f"rating:{Rating.NEUTRAL}"],
-        "unsatisfied": counts[f"rating:{Rating.UNSATISFIED}"],
-        "satisfaction_rate": (
-            round(counts[f"rating:{Rating.SATISFIED}"] / rated, 2) if rated else None
-        ),
+        **totals,
         "avg_days_to_answer": None if mean is None else round(mean, 1),
         "p90_days_to_answer": None if p90 is None else round(p90, 1),
-        "by_kind": dict(by_kind),
-        "by_topic": dict(by_topic),
-        "by_unit": dict(by_unit),
+        "by_kind": await _breakdown(session, scope, "kind", str),
+        "by_topic": await _breakdown(session, scope, "topic", str),
+        "by_unit": await _breakdown(
+            session, scope, "unit_id", lambda unit: (units.get(unit) if unit else None) or "—"
+        ),
         "by_month": [
             {"month": m, "received": c["received"], "answered": c["answered"]}
             for m, c in sorted(by_month.items())
@@ -307,31 +324,8 @@ async def feedback_summary(
     tz: ZoneInfo,
     narrow: Narrow | None = None,
 ) -> dict[str, Any]:
-    """The status screen's feedback figures, counted in the database (fast at any size)."""
-    rows = await reports.feedback_counts(session, _case_scope(org_ids, period, tz, narrow))
-    counts: Counter[str] = Counter()
-    for status, rating, on_time, answered, n in rows:
-        counts["received"] += n
-        if answered:
-            counts["answered"] += n
-            counts["answered_on_time" if on_time is not False else "answered_late"] += n
-        if status in OPEN:
-            counts["open"] += n
-        if rating is not None:
-            counts["rated"] += n
-            counts[f"rating:{rating}"] += n
-    rated = counts["rated"]
-    satisfied = counts[f"rating:{Rating.SATISFIED}"]
-    return {
-        "received": counts["received"],
-        "answered": counts["answered"],
-        "answered_on_time": counts["answered_on_time"],
-        "answered_late": counts["answered_late"],
-        "open": counts["open"],
-        "rated": rated,
-        "satisfied": satisfied,
-        "satisfaction_rate": round(satisfied / rated, 2) if rated else None,
-    }
+    """The period's feedback totals without the breakdowns (what the status screen shows)."""
+    return _totals(await reports.case_counts(session, _case_scope(org_ids, period, tz, narrow)))
 
 
 async def figures(

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any, Final
+from typing import Any, Final, Literal
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import ColumnElement, Subquery, case, func, select
@@ -273,11 +273,8 @@ def _answered() -> ColumnElement[bool]:
 
 @dataclass(frozen=True, slots=True)
 class CaseGroup:
-    """How many cases share a kind, topic, unit, status, rating and on-time verdict."""
+    """How many cases share a status, rating, on-time verdict, being reopened and answered."""
 
-    kind: str
-    topic: str
-    unit_id: int | None
     status: str
     rating: str | None
     on_time: bool | None
@@ -286,35 +283,27 @@ class CaseGroup:
     cases: int
 
 
-async def case_groups(session: AsyncSession, scope: CaseScope) -> list[CaseGroup]:
-    """The scope's cases counted by what the feedback figures break them down by."""
-    columns = (
-        Case.kind,
-        Case.topic,
-        Case.unit_id,
-        Case.status,
-        Case.rating,
-        Case.on_time,
-        Case.reopened > 0,
-        _answered(),
-    )
+async def case_counts(session: AsyncSession, scope: CaseScope) -> list[CaseGroup]:
+    """The scope's cases counted by status, rating, verdict, reopening and being answered."""
+    columns = (Case.status, Case.rating, Case.on_time, Case.reopened > 0, _answered())
     rows = await session.execute(
         select(*columns, func.count()).where(*_received(scope)).group_by(*columns)
     )
     return [
-        CaseGroup(
-            str(kind),
-            topic,
-            unit_id,
-            str(status),
-            None if rating is None else str(rating),
-            on_time,
-            bool(reopened),
-            bool(answered),
-            int(n),
-        )
-        for kind, topic, unit_id, status, rating, on_time, reopened, answered, n in rows
+        CaseGroup(str(s), None if r is None else str(r), o, bool(re), bool(a), int(n))
+        for s, r, o, re, a, n in rows
     ]
+
+
+async def case_breakdown(
+    session: AsyncSession, scope: CaseScope, by: Literal["kind", "topic", "unit_id"]
+) -> list[tuple[Any, str, bool | None, bool, int]]:
+    """The scope's cases by kind, topic or unit id: ``(key, status, verdict, answered, n)``."""
+    columns = (getattr(Case, by), Case.status, Case.on_time, _answered())
+    rows = await session.execute(
+        select(*columns, func.count()).where(*_received(scope)).group_by(*columns)
+    )
+    return [(key, str(s), o, bool(a), int(n)) for key, s, o, a, n in rows]
 
 
 async def cases_by_day(
@@ -391,14 +380,3 @@ async def unit_names(session: AsyncSession, org_ids: Sequence[int]) -> dict[int,
     """Unit names by id."""
     rows = await session.execute(select(Unit.id, Unit.name).where(Unit.org_id.in_(org_ids)))
     return dict(rows.all())
-
-
-async def feedback_counts(
-    session: AsyncSession, scope: CaseScope
-) -> list[tuple[str, str | None, bool | None, bool, int]]:
-    """The scope's cases counted by status, rating, on-time verdict and being answered."""
-    columns = (Case.status, Case.rating, Case.on_time, _answered())
-    rows = await session.execute(
-        select(*columns, func.count()).where(*_received(scope)).group_by(*columns)
-    )
-    return [(str(s), None if r is None else str(r), o, bool(a), int(n)) for s, r, o, a, n in rows]

@@ -47,7 +47,7 @@ REPORTS_KEYS = {
     "status_province_state_counts_query_s",
     "status_province_overdue_query_s",
     "status_province_undated_query_s",
-    "status_province_feedback_counts_query_s",
+    "status_province_case_counts_query_s",
     "status_province_task_figures_s",
     "status_province_feedback_summary_s",
 }

@@ -49,3 +49,10 @@ async def test_compares_with_a_date_column_value(runtime: Runtime) -> None:
         later = await session.scalar(select(local_date(moment, VN) > date(2024, 8, 30)))
         same = await session.scalar(select(local_date(moment, VN) == date(2024, 8, 31)))
     assert (bool(later), bool(same)) == (True, True)
+
+
+async def test_one_statement_serves_zones_with_and_without_summer_time(runtime: Runtime) -> None:
+    # The engine caches the compiled statement; the zone must still be each call's own.
+    moment = datetime(2024, 1, 1, 22, 30, tzinfo=UTC)
+    days = [await day_of(runtime, moment, tz) for tz in (BERLIN, VN, BERLIN, VN)]
+    assert days == [date(2024, 1, 1), date(2024, 1, 2), date(2024, 1, 1), date(2024, 1, 2)]

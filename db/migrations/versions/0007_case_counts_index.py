@@ -21,7 +21,19 @@ def upgrade() -> None:
     with op.batch_alter_table("cases", schema=None) as batch_op:
         batch_op.create_index(
             "ix_cases_org_received_counts",
-            ["org_id", "received_at", "status", "rating", "on_time"],
+            [
+                "org_id",
+                "received_at",
+                "status",
+                "rating",
+                "on_time",
+                "reopened",
+                "answered_at",
+                "kind",
+                "topic",
+                "unit_id",
+                "dimension",
+            ],
             unique=False,
         )
         batch_op.drop_index("ix_cases_org_received")
