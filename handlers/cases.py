@@ -7,6 +7,7 @@ before the first one is due, and a row about a phase the case has left is droppe
 from __future__ import annotations
 
 import io
+from collections.abc import Collection
 from typing import Final
 
 import segno
@@ -52,6 +53,26 @@ async def _handles(ctx: Context, case: Case) -> bool:
         return True
     units = await progress.official_unit_ids(ctx.session, ctx.person.id, ctx.org_id)
     return case.unit_id is not None and case.unit_id in units
+
+
+async def _dialog_text(
+    ctx: Context, prompt: str, statuses: Collection[CaseStatus]
+) -> tuple[Case, str] | None:
+    """The text sent at this step and the case the dialog names, if it is still in ``statuses``.
+
+    Text that is empty or too long gets ``prompt`` and keeps the step open; past that the
+    dialog ends, and a case gone or moved on is answered as a stale button.
+    """
+    text = (ctx.incoming.text or "").strip()
+    if not text or len(text) > ANSWER_LIMIT:
+        ctx.reply(prompt)
+        return None
+    case = await cases.case_by_id(ctx.session, int(ctx.dialog.data["case"])) if ctx.dialog else None
+    await ctx.end_dialog()
+    if case is None or case.org_id != ctx.org_id or case.status not in statuses:
+        _stale(ctx)
+        return None
+    return case, text
 
 
 async def _tell_citizen(ctx: Context, case: Case, step: str, **params: object) -> None:
@@ -230,19 +251,14 @@ async def start_refusal(ctx: Context) -> None:
 
 async def receive_refusal(ctx: Context) -> None:
     """Refuse the case with the reason and tell the citizen."""
-    reason = (ctx.incoming.text or "").strip()
-    if not reason or len(reason) > ANSWER_LIMIT:
-        ctx.reply(
-            ctx._(
-                "Please write the reason as text (at most {limit} characters).", limit=ANSWER_LIMIT
-            )
-        )
+    found = await _dialog_text(
+        ctx,
+        ctx._("Please write the reason as text (at most {limit} characters).", limit=ANSWER_LIMIT),
+        {CaseStatus.NEW},
+    )
+    if found is None:
         return
-    case = await cases.case_by_id(ctx.session, int(ctx.dialog.data["case"])) if ctx.dialog else None
-    await ctx.end_dialog()
-    if case is None or case.org_id != ctx.org_id or case.status != CaseStatus.NEW:
-        _stale(ctx)
-        return
+    case, reason = found
     case.status = CaseStatus.REFUSED
     case.closed_at = ctx.now
     await cases.add_event(
@@ -348,23 +364,14 @@ async def start_answer(ctx: Context) -> None:
 
 async def receive_answer(ctx: Context) -> None:
     """Send the answer, or hold it for a leader's approval when the commune requires it."""
-    text = (ctx.incoming.text or "").strip()
-    if not text or len(text) > ANSWER_LIMIT:
-        ctx.reply(
-            ctx._(
-                "Please write the answer as text (at most {limit} characters).", limit=ANSWER_LIMIT
-            )
-        )
+    found = await _dialog_text(
+        ctx,
+        ctx._("Please write the answer as text (at most {limit} characters).", limit=ANSWER_LIMIT),
+        {CaseStatus.ASSIGNED, CaseStatus.REOPENED},
+    )
+    if found is None:
         return
-    case = await cases.case_by_id(ctx.session, int(ctx.dialog.data["case"])) if ctx.dialog else None
-    await ctx.end_dialog()
-    if (
-        case is None
-        or case.org_id != ctx.org_id
-        or case.status not in {CaseStatus.ASSIGNED, CaseStatus.REOPENED}
-    ):
-        _stale(ctx)
-        return
+    case, text = found
     case.answer = text
     await cases.add_event(
         ctx.session,

@@ -17,7 +17,8 @@ from bot.i18n import Translator
 from bot.runtime import Runtime
 from bot.workcal import KNOWN_OVERRIDES, WorkCalendar
 from db.models import CaseKind, CaseStatus, Rating
-from db.queries import orgs
+from db.queries import dialogs, orgs
+from handlers.cases import ANSWER_FLOW, REFUSE_FLOW
 from tests.conftest import REPO_ROOT, VN, Person
 from tests.handlers.feedback_support import (
     ANSWER_WORKING_DAYS,
@@ -39,13 +40,17 @@ from tests.handlers.feedback_support import (
     file_case,
     only_text,
     payloads,
+    person_id,
     rating_payloads,
     sweep,
 )
-from tests.handlers.test_common import snapshot
+from tests.handlers.test_common import assert_only_dialogs_ended, snapshot
 
 CAL = WorkCalendar(KNOWN_OVERRIDES)
 POTHOLE = "The road by the market has a deep pothole."
+HINT = "I did not understand that. Send /help to see what I can do."
+ASK_REASON = "Please write the reason as text (at most 4000 characters)."
+ASK_ANSWER = "Please write the answer as text (at most 4000 characters)."
 
 
 @pytest.fixture
@@ -524,6 +529,89 @@ async def test_forged_buttons_cannot_assign_answer_or_close(
         "This case has no answer to rate yet."
     )
     assert (await case_row(runtime, code)).status == CaseStatus.ASSIGNED
+
+
+# Hostile input: what is typed at the refusal and answer steps
+
+
+async def test_a_blank_or_too_long_reason_or_answer_is_asked_again(
+    runtime: Runtime, town: Commune, lan: Person
+) -> None:
+    refused = await file_case(lan, text="Stray dogs near the school.")
+    answered = await file_case(lan, text="The street light is out.")
+    await town.admin.press(f"case:refuse:{(await case_row(runtime, refused)).id}")
+    before = await snapshot(runtime)
+    for bad in ("", " \n\t ", "x" * 4001):
+        assert only_text(await town.admin.say(bad)) == ASK_REASON
+    assert await snapshot(runtime) == before
+    done = only_text(await town.admin.say("r" * 4000))
+    assert done == f"{refused} is refused; the citizen is told."
+    assert (await case_row(runtime, refused)).status == CaseStatus.REFUSED
+
+    official = town.officials[DC]
+    await official.press(f"case:answer:{await _assign(town, answered, DC)}")
+    before = await snapshot(runtime)
+    for bad in ("", " \n\t ", "x" * 4001):
+        assert only_text(await official.say(bad)) == ASK_ANSWER
+    assert await snapshot(runtime) == before
+    sent = only_text(await official.say("a" * 4000))
+    assert sent == f"The answer to {answered} is sent to the citizen."
+    assert (await case_row(runtime, answered)).answer == "a" * 4000
+
+
+async def test_a_case_refused_after_it_moved_on_is_stale_and_the_step_ends(
+    runtime: Runtime, town: Commune, lan: Person
+) -> None:
+    code = await file_case(lan)
+    await town.admin.press(f"case:refuse:{(await case_row(runtime, code)).id}")
+    await _assign(town, code, DC)  # before the reason is given
+    # A blank reason is asked again as usual: the case is looked at once the text will do.
+    assert only_text(await town.admin.say(" ")) == ASK_REASON
+    before = await snapshot(runtime)
+    assert only_text(await town.admin.say("Not for the commune.")) == STALE
+    await assert_only_dialogs_ended(runtime, before)
+    assert only_text(await town.admin.say("Not for the commune.")) == HINT
+    assert (await case_row(runtime, code)).status == CaseStatus.ASSIGNED
+
+
+async def test_an_answer_to_a_case_answered_meanwhile_is_stale_and_the_step_ends(
+    runtime: Runtime, town: Commune, lan: Person
+) -> None:
+    code = await file_case(lan)
+    case_id = await _assign(town, code, DC)
+    official = town.officials[DC]
+    await official.press(f"case:answer:{case_id}")
+    sent = await _answer(town.leader, case_id, code, "Answered by the chair.")
+    assert sent == f"The answer to {code} is sent to the citizen."
+    before = await snapshot(runtime)
+    assert only_text(await official.say("Answered by the unit.")) == STALE
+    await assert_only_dialogs_ended(runtime, before)
+    assert (await case_row(runtime, code)).answer == "Answered by the chair."
+
+
+@pytest.mark.parametrize(("flow", "step"), [(REFUSE_FLOW, "reason"), (ANSWER_FLOW, "text")])
+async def test_a_step_naming_another_communes_case_or_none_changes_nothing(
+    runtime: Runtime, clock: ManualClock, town: Commune, lan: Person, flow: str, step: str
+) -> None:
+    code = await file_case(lan)
+    case_id = (await case_row(runtime, code)).id
+    if flow == ANSWER_FLOW:
+        await _assign(town, code, DC)
+    # Dialog data is written by the bot alone; a planted one stands for a bug or a forged row.
+    for who, named in ((town.other_admin, case_id), (town.admin, case_id + 1000)):
+        async with runtime.sessions.begin() as session:
+            await dialogs.save_dialog(
+                session,
+                person_id=await person_id(runtime, who),
+                flow=flow,
+                step=step,
+                data={"case": named},
+                now=clock.now(),
+                expires_at=clock.now() + timedelta(hours=1),
+            )
+        before = await snapshot(runtime)
+        assert only_text(await who.say("Closed.")) == STALE
+        await assert_only_dialogs_ended(runtime, before)
 
 
 # Publishing

@@ -100,6 +100,17 @@ async def snapshot(runtime: Runtime) -> Mapping[str, list[tuple[Any, ...]]]:
     return rows
 
 
+async def assert_only_dialogs_ended(
+    runtime: Runtime, before: Mapping[str, list[tuple[Any, ...]]]
+) -> None:
+    """Check that since ``before`` every dialog ended and nothing else changed."""
+    after = await snapshot(runtime)
+    assert after["dialogs"] == []
+    assert {k: v for k, v in after.items() if k != "dialogs"} == {
+        k: v for k, v in before.items() if k != "dialogs"
+    }
+
+
 def help_commands(text: str) -> set[str]:
     """The command names a /help answer lists."""
     return set(re.findall(r"^/([a-z_]+) — ", text, flags=re.MULTILINE))

@@ -36,12 +36,13 @@ from tests.handlers.conftest import (
     texts,
     working_calendar,
 )
-from tests.handlers.test_common import snapshot
+from tests.handlers.test_common import assert_only_dialogs_ended, snapshot
 
 NOT_FOR_YOU = "This button is not for you. Nothing was changed."
 NOT_VALID = "This button is no longer valid. Nothing was changed."
 NOT_ALLOWED = "You are not allowed to use this command."
 SAVED_ON_TIME = "Recorded as done on time. Thank you."
+HINT = "I did not understand that. Send /help to see what I can do."
 
 
 async def start_done(office: Office, who: Person, code: str) -> None:
@@ -731,6 +732,18 @@ async def test_a_huge_reason_for_more_time_is_refused(office: Office) -> None:
     assert await notices(office.runtime, "extension") == []
 
 
+@pytest.mark.parametrize("blank", ["", "   ", "\n\t"])
+async def test_a_blank_reason_for_more_time_is_asked_again(office: Office, blank: str) -> None:
+    await office.minh.press(f"occ:more:{office.occurrences['1.2']}")
+    await office.minh.say("20/03/2026")
+    before = await snapshot(office.runtime)
+    assert await office.minh.text_of(blank) == "Please write it as text (or /cancel)."
+    assert await snapshot(office.runtime) == before
+    assert await office.minh.text_of("Chờ số liệu") == (
+        "Your request is sent to the leaders. You will be told their decision."
+    )
+
+
 @pytest.mark.parametrize("answer", ["next week", "20/3", "31/02/2026", "", "/20/03/2026"])
 async def test_a_proposed_date_that_is_not_a_date_is_asked_again(
     office: Office, answer: str
@@ -804,14 +817,34 @@ async def test_done_by_two_people_at_once_is_recorded_once(office: Office) -> No
     assert await office.minh.text_of("Đã xong") == SAVED_ON_TIME
     before = await snapshot(office.runtime)
     assert await office.leader.text_of("Tôi cũng xong") == NOT_VALID
-    after = await snapshot(office.runtime)
-    assert {k: v for k, v in after.items() if k != "dialogs"} == {
-        k: v for k, v in before.items() if k != "dialogs"
-    }
-    assert after["dialogs"] == []  # the stale dialog is closed
+    await assert_only_dialogs_ended(office.runtime, before)  # the stale dialog is closed
     stored = await occurrence(office.runtime, office.occurrences["1.2"])
     assert stored.done_by == await office.person_id(office.minh)
     assert [e.kind for e in await events(office.runtime, office.tasks["1.2"])] == [EventKind.DONE]
+
+
+async def test_a_blocker_for_a_task_done_meanwhile_closes_the_step(office: Office) -> None:
+    await office.minh.press(f"occ:blocked:{office.occurrences['1.2']}")
+    await start_done(office, office.leader, "1.2")
+    assert await office.leader.text_of("Đã xong") == SAVED_ON_TIME
+    before = await snapshot(office.runtime)
+    # The task is looked at before the text, so even a blank reason finds it settled.
+    assert await office.minh.text_of(" ") == NOT_VALID
+    await assert_only_dialogs_ended(office.runtime, before)
+    assert await office.minh.text_of("Thiếu kinh phí") == HINT
+    assert await notices(office.runtime, "blocked") == []
+    assert [e.kind for e in await events(office.runtime, office.tasks["1.2"])] == [EventKind.DONE]
+
+
+async def test_more_time_for_a_task_done_meanwhile_closes_the_step(office: Office) -> None:
+    await office.minh.press(f"occ:more:{office.occurrences['1.2']}")
+    assert await office.minh.text_of("20/03/2026") == "Why is more time needed? (or /cancel)"
+    await start_done(office, office.leader, "1.2")
+    assert await office.leader.text_of("Đã xong") == SAVED_ON_TIME
+    before = await snapshot(office.runtime)
+    assert await office.minh.text_of("Chờ số liệu") == NOT_VALID
+    await assert_only_dialogs_ended(office.runtime, before)
+    assert await notices(office.runtime, "extension") == []
 
 
 async def test_deciding_an_extension_twice(office: Office) -> None:
