@@ -1,0 +1,21 @@
+"""Every new connection is prepared the way the application relies on."""
+
+from __future__ import annotations
+
+from bot.runtime import Runtime
+
+
+async def test_connections_are_prepared(runtime: Runtime) -> None:
+    async with runtime.engine.connect() as conn:
+        if conn.dialect.name == "sqlite":
+            settings = [
+                (await conn.exec_driver_sql(f"PRAGMA {name}")).scalar()
+                for name in ("journal_mode", "foreign_keys", "busy_timeout")
+            ]
+            assert settings == ["wal", 1, 30_000]
+            day = await conn.exec_driver_sql(
+                "SELECT local_date('2024-08-30 17:00:00.000000', 'Europe/Berlin')"
+            )
+            assert day.scalar() == "2024-08-30"
+        else:
+            assert (await conn.exec_driver_sql("SHOW jit")).scalar() == "off"
