@@ -68,7 +68,13 @@ from bot.i18n import Translator
 from bot.messages import Incoming
 from bot.periods import current_quarter, parse_period
 from bot.reports.delivery import period_report
-from bot.reports.figures import DUE_SOON, feedback_summary, figures, task_figures
+from bot.reports.figures import (
+    case_scope,
+    feedback_summary,
+    figures,
+    task_figures,
+    task_scope,
+)
 from bot.runtime import Runtime, open_runtime
 from bot.settings import Settings
 from db.base import Base
@@ -568,16 +574,7 @@ async def measure(args: argparse.Namespace) -> dict[str, Any]:
             quarter = current_quarter(AS_OF)
             year = parse_period(str(YEAR), AS_OF)
             org_ids = [o for o, _, _ in await run_in(runtime, reports.org_tree, province)]
-            start = datetime.combine(quarter.start, dtime.min, tzinfo=tz)
-            end = datetime.combine(quarter.end + timedelta(days=1), dtime.min, tzinfo=tz)
-            scope = reports.Scope(
-                org_ids=org_ids,
-                start=year.start,
-                end=year.end,
-                as_of=AS_OF,
-                due_soon=AS_OF + DUE_SOON,
-                tz=tz,
-            )
+            scope = task_scope(org_ids, year, AS_OF, tz, None)
             parts: dict[str, float] = {}
             async with runtime.sessions() as session:
                 began = time.perf_counter()
@@ -590,9 +587,7 @@ async def measure(args: argparse.Namespace) -> dict[str, Any]:
                 await reports.undated_counts(session, org_ids, YEAR)
                 parts["undated_query"] = time.perf_counter() - began
                 began = time.perf_counter()
-                grouped = await reports.case_counts(
-                    session, reports.CaseScope(org_ids=org_ids, start=start, end=end, tz=tz)
-                )
+                grouped = await reports.case_counts(session, case_scope(org_ids, quarter, tz, None))
                 parts["case_counts_query"] = time.perf_counter() - began
                 began = time.perf_counter()
                 await task_figures(session, org_ids, year, AS_OF, tz, details=False)

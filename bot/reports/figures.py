@@ -80,6 +80,22 @@ def _empty_states() -> dict[str, int]:
     return {"total": 0, **dict.fromkeys(TASK_STATES, 0)}
 
 
+def task_scope(
+    org_ids: Sequence[int], period: Period, as_of: date, tz: ZoneInfo, narrow: Narrow | None
+) -> Scope:
+    """The occurrences a period's task figures count."""
+    return Scope(
+        org_ids=org_ids,
+        start=period.start,
+        end=period.end,
+        as_of=as_of,
+        due_soon=as_of + DUE_SOON,
+        tz=tz,
+        dimension=narrow.dimension if narrow else None,
+        unit=narrow.unit if narrow else None,
+    )
+
+
 async def task_figures(
     session: AsyncSession,
     org_ids: Sequence[int],
@@ -92,16 +108,7 @@ async def task_figures(
 ) -> dict[str, Any]:
     """Tasks of the period by state, per dimension and unit; with ``details``, the done and
     late items with their evidence and reasons (a status screen does without them)."""
-    scope = Scope(
-        org_ids=org_ids,
-        start=period.start,
-        end=period.end,
-        as_of=as_of,
-        due_soon=as_of + DUE_SOON,
-        tz=tz,
-        dimension=narrow.dimension if narrow else None,
-        unit=narrow.unit if narrow else None,
-    )
+    scope = task_scope(org_ids, period, as_of, tz, narrow)
     totals = _empty_states()
     by_dimension: dict[str | None, dict[str, int]] = defaultdict(_empty_states)
     by_unit: dict[str, dict[str, int]] = defaultdict(_empty_states)
@@ -197,9 +204,10 @@ def _group() -> dict[str, int]:
     return {"received": 0, "answered": 0, "answered_on_time": 0, "open": 0}
 
 
-def _case_scope(
+def case_scope(
     org_ids: Sequence[int], period: Period, tz: ZoneInfo, narrow: Narrow | None
 ) -> CaseScope:
+    """The cases a period's feedback figures count: received in it, by local days."""
     return CaseScope(
         org_ids=org_ids,
         start=datetime.combine(period.start, time.min, tzinfo=tz),
@@ -271,7 +279,7 @@ async def feedback_figures(
     narrow: Narrow | None = None,
 ) -> dict[str, Any]:
     """Feedback received in the period: counts, on-time rate, time to answer, satisfaction."""
-    scope = _case_scope(org_ids, period, tz, narrow)
+    scope = case_scope(org_ids, period, tz, narrow)
     units = await reports.unit_names(session, org_ids)
     totals = _totals(await reports.case_counts(session, scope))
     by_month: dict[str, Counter[str]] = defaultdict(Counter)
@@ -325,7 +333,7 @@ async def feedback_summary(
     narrow: Narrow | None = None,
 ) -> dict[str, Any]:
     """The period's feedback totals without the breakdowns (what the status screen shows)."""
-    return _totals(await reports.case_counts(session, _case_scope(org_ids, period, tz, narrow)))
+    return _totals(await reports.case_counts(session, case_scope(org_ids, period, tz, narrow)))
 
 
 async def figures(
