@@ -241,5 +241,7 @@ def plan_window(
                         params={"org": facts.org_id, "period": period.code, "closing": closing},
                     )
                 )
-    out.sort(key=lambda p: (p.send_at, p.person_id, p.wanted.key))
+    # Stable: rows keep the order they were planned in (a quarter before the nine months
+    # that end on the same day), which becomes the order they are sent in.
+    out.sort(key=lambda p: (p.send_at, p.person_id))
     return out
