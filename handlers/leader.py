@@ -10,6 +10,7 @@ from bot.context import Context
 from bot.messages import Button
 from bot.periods import Period, current_quarter, label, parse_period
 from bot.reports.delivery import period_report
+from bot.reports.errors import NotInAUnit, UnknownUnit
 from bot.reports.figures import Narrow, feedback_figures, feedback_summary, task_figures
 from bot.reports.screen import feedback_screen, status_screen
 from bot.roles import Audience
@@ -33,24 +34,22 @@ async def _narrow(ctx: Context, words: str) -> Narrow | None:
         units = await progress.official_unit_ids(ctx.session, ctx.person.id, ctx.org_id)
         names = await reports.unit_names(ctx.session, [ctx.org_id])
         mine = sorted(names[u] for u in units if u in names)
-        return Narrow(unit=mine[0] if mine else "\0")
+        if not mine:
+            raise NotInAUnit
+        return Narrow(unit=mine[0])
     if not words:
         return None
     if match := _DIMENSION.match(words):
         return Narrow(dimension=f"D{match.group(1)}")
     unit = await orgs.unit_by_name(ctx.session, ctx.org_id, words)
     if unit is None:
-        ctx.reply(ctx._("There is no unit called “{name}”.", name=words[:100]))
-        return Narrow(unit="\0")
+        raise UnknownUnit(words)
     return Narrow(unit=unit.name)
 
 
 async def show_status(ctx: Context) -> None:
     """Show the plan's tasks by state and dimension, the most overdue, and feedback figures."""
-    narrow = await _narrow(ctx, " ".join(ctx.args).strip())
-    if narrow is not None and narrow.unit == "\0":
-        return
-    await _status(ctx, narrow)
+    await _status(ctx, await _narrow(ctx, " ".join(ctx.args).strip()))
 
 
 async def drill_status(ctx: Context) -> None:
@@ -91,17 +90,19 @@ async def _status(ctx: Context, narrow: Narrow | None) -> None:
 
 
 async def show_feedback_stats(ctx: Context) -> None:
-    """Show feedback figures of a period (default: this quarter)."""
+    """Show feedback figures of a period (default: this quarter); officials see their unit's."""
     today = _today(ctx)
     text = " ".join(ctx.args).strip()
     period = parse_period(text, today) if text else current_quarter(today)
+    narrow = await _narrow(ctx, "")
     tree = await reports.org_tree(ctx.session, ctx.org_id)
     data = await feedback_figures(
-        ctx.session, [o for o, _, _ in tree], period, ctx.deployment.settings.tz
+        ctx.session, [o for o, _, _ in tree], period, ctx.deployment.settings.tz, narrow
     )
-    ctx.reply(
-        feedback_screen(data, ctx._("Feedback, {period}", period=label(period, ctx.t)), ctx.t)
-    )
+    title = ctx._("Feedback, {period}", period=label(period, ctx.t))
+    if narrow is not None:
+        title = f"{title} — {narrow.unit}"
+    ctx.reply(feedback_screen(data, title, ctx.t))
 
 
 async def send_report(ctx: Context) -> None:

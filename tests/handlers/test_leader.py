@@ -103,6 +103,7 @@ VP_BODY = [
     "Feedback: received 4 · answered on time 3 · late 1 · open 0 · satisfied 50%",
 ]
 STATUS_VP = "\n".join([f"📊 Plan 2024 — {VP}, as of Sep 16, 2024 (feedback: Q3 2024)", *VP_BODY])
+NO_UNIT = "You are not in any unit yet, so there are no figures of yours to show."
 FEEDBACK_STATS = "\n".join(
     [
         "Feedback, Q3 2024",
@@ -242,6 +243,13 @@ async def test_official_drill_down_stays_inside_their_unit(commune: Commune) -> 
     )
 
 
+async def test_official_without_a_unit_is_told_why(runtime: Runtime, commune: Commune) -> None:
+    loose = await member(runtime, Role.OFFICIAL, user_id=505, name="Hà")
+    for asked in ("/status", "/status D1", "/feedbackstats"):
+        assert only(await loose.say(asked)).text == NO_UNIT, asked
+    assert only(await loose.press("status:dim:D1")).text == NO_UNIT
+
+
 async def test_citizen_is_refused(commune: Commune) -> None:
     assert only(await commune.citizen.say("/status")).text == NOT_ALLOWED
     assert only(await commune.citizen.say("/feedbackstats")).text == NOT_ALLOWED
@@ -293,6 +301,16 @@ async def test_feedbackstats_of_a_quiet_period(commune: Commune) -> None:
             "Reopened: 0 · closed, not resolved: 0 · refused: 0",
         ]
     )
+
+
+async def test_official_sees_their_units_feedback(commune: Commune) -> None:
+    reply = only(await commune.official.say("/feedbackstats"))
+    lines = reply.text.splitlines()
+    assert lines[0] == f"Feedback, Q3 2024 — {VP}"
+    assert lines[1].startswith("Feedback: received 4 · answered on time 3 · late 1 · open 0")
+    units = lines[lines.index("By unit:") + 1 :]
+    assert units == [f"• {VP}: 4 received, 4 answered (3 on time), 0 open"]
+    assert TP not in reply.text
 
 
 @pytest.mark.parametrize("period", ["Q9", "quý năm", "2024-13-01..2024-14-01"])
