@@ -14,8 +14,10 @@ from __future__ import annotations
 import io
 import re
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
+from copy import deepcopy
 from datetime import date
-from typing import Any, Final
+from functools import cache
+from typing import Any, Final, cast
 
 from docx import Document
 from docx.document import Document as DocumentObject
@@ -24,11 +26,15 @@ from docx.enum.table import WD_CELL_VERTICAL_ALIGNMENT, WD_TABLE_ALIGNMENT
 from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_BREAK
 from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
+from docx.oxml.text.paragraph import CT_P
+from docx.oxml.text.run import CT_R
 from docx.oxml.xmlchemy import BaseOxmlElement
 from docx.shared import Cm, Length, Pt, RGBColor
 from docx.styles.style import ParagraphStyle
 from docx.table import Table, _Cell
+from docx.text.font import Font
 from docx.text.paragraph import Paragraph
+from docx.text.parfmt import ParagraphFormat
 
 from bot.i18n import Translator
 from bot.reports.labels import (
@@ -78,6 +84,7 @@ _PLACE_PREFIX: Final = re.compile(
     r"(?:xã|phường|thị trấn|thị xã|thành phố|huyện|quận|tỉnh|tp\.?)?\s*",
     re.IGNORECASE,
 )
+_RUN_BREAKS: Final = re.compile(r"[\t\r\n]")
 
 # The schema's order of a table's properties, from the borders on.
 _TABLE_PROPERTIES: Final = (
@@ -141,6 +148,48 @@ def _setup(doc: DocumentObject, t: Translator) -> None:
     doc.core_properties.language = "en" if t.locale == "en" else "vi"
 
 
+@cache
+def _formatted(
+    bold: bool,
+    italic: bool,
+    underline: bool,
+    size: Pt | None,
+    align: WD_ALIGN_PARAGRAPH,
+    after: Pt | None,
+) -> CT_P:
+    """An empty paragraph of one run in this format, for ``_paragraph`` to copy.
+
+    python-docx's formatting API costs more per paragraph than all the rest, and a
+    province's report has thousands of paragraphs in a handful of formats.
+    """
+    p = cast(CT_P, OxmlElement("w:p"))
+    font = Font(p.add_r())
+    font.bold = bold or None
+    font.italic = italic or None
+    font.underline = underline or None
+    if size is not None:
+        font.size = size
+    fmt = ParagraphFormat(p)
+    fmt.alignment = align
+    if align == WD_ALIGN_PARAGRAPH.JUSTIFY:
+        fmt.first_line_indent = BODY_INDENT
+    if after is not None:
+        fmt.space_after = after
+    return p
+
+
+def _write(run: CT_R, content: str) -> None:
+    """Give an empty run its text, as ``run.text = content`` would.
+
+    python-docx reads the text a character at a time to turn tabs and line breaks into
+    their elements; text without them is a single ``w:t``.
+    """
+    if _RUN_BREAKS.search(content):
+        run.text = content
+    elif content:
+        run.add_t(content)
+
+
 def _paragraph(
     where: Container,
     content: str = "",
@@ -151,27 +200,21 @@ def _paragraph(
     size: Pt | None = None,
     align: WD_ALIGN_PARAGRAPH = WD_ALIGN_PARAGRAPH.JUSTIFY,
     after: Pt | None = None,
-) -> Paragraph:
+) -> None:
     """A paragraph of one run; justified ones are body text, with a first-line indent."""
-    paragraph = where.add_paragraph()
-    run = paragraph.add_run(content)
-    run.bold = bold or None
-    run.italic = italic or None
-    run.underline = underline or None
-    if size is not None:
-        run.font.size = size
-    fmt = paragraph.paragraph_format
-    paragraph.alignment = align
-    if align == WD_ALIGN_PARAGRAPH.JUSTIFY:
-        fmt.first_line_indent = BODY_INDENT
-    if after is not None:
-        fmt.space_after = after
-    return paragraph
+    p = deepcopy(_formatted(bold, italic, underline, size, align, after))
+    _write(p.r_lst[0], content)
+    if isinstance(where, _Cell):
+        where._tc.append(p)
+    else:
+        # The section's properties close the body. python-docx finds them by looking
+        # through every paragraph so far, which made a long report quadratic.
+        where.element.body[-1].addprevious(p)
 
 
-def _line(where: Container, content: str) -> Paragraph:
+def _line(where: Container, content: str) -> None:
     """A ``- `` line of a list, the way Vietnamese reports list points."""
-    return _paragraph(where, f"- {content}")
+    _paragraph(where, f"- {content}")
 
 
 def _heading(doc: DocumentObject, content: str, level: int) -> Paragraph:
@@ -179,14 +222,14 @@ def _heading(doc: DocumentObject, content: str, level: int) -> Paragraph:
     return heading
 
 
-def _cell_paragraph(cell: _Cell, content: str, **kwargs: Any) -> Paragraph:
+def _cell_paragraph(cell: _Cell, content: str, **kwargs: Any) -> None:
     """Fill a cell's first paragraph, or add one after it."""
     first = cell.paragraphs[0]
     if not first.text and not first.runs:
         cell._element.remove(first._element)
     kwargs.setdefault("align", WD_ALIGN_PARAGRAPH.CENTER)
     kwargs.setdefault("after", Pt(0))
-    return _paragraph(cell, content, **kwargs)
+    _paragraph(cell, content, **kwargs)
 
 
 def _table_property(table: Table, tagname: str) -> BaseOxmlElement:
@@ -243,20 +286,28 @@ def _grid(
     Cells are left-aligned, since justifying a narrow column spreads its words apart;
     the ``centered`` columns hold numbers, codes or dates.
     """
-    lines = [list(values) for values in body]
-    table: Table = doc.add_table(rows=1 + len(lines), cols=len(headings))
+    table: Table = doc.add_table(rows=2, cols=len(headings))
     table.style = doc.styles["Table Grid"]
     table.alignment = WD_TABLE_ALIGNMENT.CENTER
-    header, *rest = table.rows
+    header, blank = table.rows
     for cell, heading in zip(header.cells, headings, strict=True):
         _cell_paragraph(cell, heading, bold=True, size=TABLE_SIZE)
         cell.vertical_alignment = WD_CELL_VERTICAL_ALIGNMENT.CENTER
-    for row, values in zip(rest, lines, strict=True):
-        for index, (cell, value) in enumerate(zip(row.cells, values, strict=True)):
-            align = WD_ALIGN_PARAGRAPH.CENTER if index in centered else WD_ALIGN_PARAGRAPH.LEFT
-            _cell_paragraph(cell, value, size=TABLE_SIZE, align=align)
+    for index, cell in enumerate(blank.cells):
+        align = WD_ALIGN_PARAGRAPH.CENTER if index in centered else WD_ALIGN_PARAGRAPH.LEFT
+        _cell_paragraph(cell, "", size=TABLE_SIZE, align=align)
     _repeat_header(table)
     _widths(table, widths)
+    # The body's rows are copies of this formatted blank row, appended to the table:
+    # python-docx's objects for each row, cell and run cost far more than the copy.
+    model = blank._tr
+    tbl = table._tbl
+    tbl.remove(model)
+    for values in body:
+        row = deepcopy(model)
+        for run, value in zip(row.iter(qn("w:r")), values, strict=True):
+            _write(cast(CT_R, run), value)
+        tbl.append(row)
     doc.add_paragraph()
     return table
 

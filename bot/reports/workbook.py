@@ -50,7 +50,15 @@ WRAP_FROM: Final = 40
 PERCENT: Final = "0%"
 DECIMAL: Final = "0.0"
 DATE_FORMATS: Final = {"vi": "DD/MM/YYYY", "en": "YYYY-MM-DD"}
+# One object per style, shared by every cell that wears it: building an openpyxl style
+# costs as much as writing the cell, and a report has tens of thousands of cells.
+HEADER_FONT: Final = Font(bold=True)
 HEADER_FILL: Final = PatternFill("solid", fgColor="DDEBF7")
+HEADER_ALIGNMENT: Final = Alignment(wrap_text=True, vertical="center")
+TOP: Final = Alignment(vertical="top")
+WRAPPED_TOP: Final = Alignment(wrap_text=True, vertical="top")
+LEFT_TOP: Final = Alignment(horizontal="left", vertical="top")
+LINK_FONT: Final = Font(color="0563C1", underline="single")
 _BAD_TITLE: Final = re.compile(r"[\[\]:*?/\\]")
 
 
@@ -85,9 +93,9 @@ def _table(
     sheet: Worksheet = book.create_sheet(_sheet_title(title))
     sheet.append([c.title for c in columns])
     for cell in sheet[1]:
-        cell.font = Font(bold=True)
+        cell.font = HEADER_FONT
         cell.fill = HEADER_FILL
-        cell.alignment = Alignment(wrap_text=True, vertical="center")
+        cell.alignment = HEADER_ALIGNMENT
     date_format = DATE_FORMATS.get(t.locale, DATE_FORMATS["vi"])
     for values in body:
         sheet.append(list(values))
@@ -99,16 +107,14 @@ def _table(
         )
         width = min(max(widest + 2, MIN_WIDTH), MAX_WIDTH)
         sheet.column_dimensions[letter].width = width
+        alignment = WRAPPED_TOP if widest > WRAP_FROM else TOP
         for row in sheet.iter_rows(min_row=2, min_col=index, max_col=index):
             cell = row[0]
             if isinstance(cell.value, date):
                 cell.number_format = date_format
             elif column.number_format and isinstance(cell.value, int | float):
                 cell.number_format = column.number_format
-            if widest > WRAP_FROM:
-                cell.alignment = Alignment(wrap_text=True, vertical="top")
-            else:
-                cell.alignment = Alignment(vertical="top")
+            cell.alignment = alignment
     sheet.freeze_panes = "A2"
     if body:
         sheet.auto_filter.ref = sheet.dimensions
@@ -159,7 +165,7 @@ def _summary(book: Workbook, figures: Figures, t: Translator) -> None:
             value_cell.number_format = "0"
         if label_cell.value in percent_rows:
             value_cell.number_format = PERCENT
-        value_cell.alignment = Alignment(horizontal="left", vertical="top")
+        value_cell.alignment = LEFT_TOP
 
 
 def _state_columns(t: Translator) -> list[Column]:
@@ -242,7 +248,7 @@ def _evidence(book: Workbook, tasks: Mapping[str, Any], t: Translator) -> None:
     for (cell,) in sheet.iter_rows(min_row=2, min_col=8, max_col=8):
         if isinstance(cell.value, str) and cell.value.startswith(("http://", "https://")):
             cell.hyperlink = cell.value
-            cell.font = Font(color="0563C1", underline="single")
+            cell.font = LINK_FONT
 
 
 def _cases(book: Workbook, feedback: Mapping[str, Any], t: Translator) -> None:

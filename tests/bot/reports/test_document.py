@@ -318,3 +318,54 @@ def test_signature_leaves_room_to_sign_and_a_line_for_the_name(locale: str) -> N
     properties = row._tr.trPr
     assert properties is not None
     assert properties.find(qn("w:cantSplit")) is not None
+
+
+def _many_done_tasks(n: int) -> dict[str, Any]:
+    """The sample with ``n`` tasks done, some of them with a tab and a line break."""
+    figures = sample()
+    figures["tasks"]["late"] = []
+    figures["tasks"]["done"] = [
+        {
+            "code": f"{i // 100 + 1}.{i % 100 + 1}",
+            "task": f"Nhiệm vụ {i}\tbước 1\nbước 2" if i % 50 == 0 else f"Nhiệm vụ {i}",
+            "dimension": "D1",
+            "unit": "Văn phòng - Thống kê",
+            "due": "2024-09-30",
+            "done_on": "2024-09-28",
+            "late": False,
+            "evidence": f"bien-ban-{i}.pdf",
+        }
+        for i in range(n)
+    ]
+    return figures
+
+
+def test_a_long_annex_keeps_every_row_in_order_and_laid_out() -> None:
+    figures = _many_done_tasks(300)
+    done = figures["tasks"]["done"]
+    annex = open_doc(figures).tables[-1]
+    header, *body = annex.rows
+    assert [row.cells[0].text for row in body] == [str(i) for i in range(1, 301)]
+    assert [row.cells[1].text for row in body] == [item["code"] for item in done]
+    assert [row.cells[2].text for row in body] == [item["task"] for item in done]
+    assert [row.cells[6].text for row in body] == [item["evidence"] for item in done]
+    assert header._tr.trPr is not None
+    for row in body:
+        assert row._tr.trPr is None  # only the header repeats on each page
+        assert all(map(same_length, (cell.width for cell in row.cells), ANNEX_WIDTHS))
+        for index, cell in enumerate(row.cells):
+            expected = (
+                WD_ALIGN_PARAGRAPH.CENTER if index in ANNEX_CENTERED else WD_ALIGN_PARAGRAPH.LEFT
+            )
+            assert [p.alignment for p in cell.paragraphs] == [expected], cell.text
+
+
+def test_a_long_report_lists_every_task_in_order_before_the_annex() -> None:
+    figures = _many_done_tasks(300)
+    doc = open_doc(figures)
+    texts = [p.text for p in doc.paragraphs]
+    listed = [text for text in texts if text.startswith("- ") and "bien-ban-" in text]
+    assert [text.split()[1] for text in listed] == [i["code"] for i in figures["tasks"]["done"]]
+    annex = Translator("vi")._("ANNEX: TASKS DONE, LATE AND OVERDUE IN THE PERIOD")
+    assert texts.index(listed[-1]) < texts.index(annex)
+    assert doc.element.body[-1].tag == qn("w:sectPr")

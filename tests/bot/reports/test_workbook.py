@@ -164,3 +164,19 @@ def test_english_uses_english_headings() -> None:
     ws = book["Late and overdue"]
     assert isinstance(ws, Worksheet)
     assert header(ws)[:2] == ["Plan code", "Task"]
+
+
+def test_a_long_sheet_keeps_every_row_in_order_and_styled() -> None:
+    t = Translator("vi")
+    figures = sample()
+    first = figures["feedback"]["cases"][0]
+    codes = [f"PA-2024-{i:05d}" for i in range(2_000)]
+    figures["feedback"]["cases"] = [{**first, "code": code} for code in codes]
+    ws = sheet(open_book(figures), "Feedback cases", t)
+    assert column(ws, t._("Case code")) == codes
+    assert all(cell.alignment.vertical == "center" for cell in ws[1])
+    received = header(ws).index(t._("Received"))
+    for row in ws.iter_rows(min_row=2):
+        assert all(cell.alignment.vertical == "top" for cell in row)
+        assert not any(cell.font.bold for cell in row)
+        assert row[received].number_format == "DD/MM/YYYY"
