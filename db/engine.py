@@ -49,6 +49,9 @@ def _on_postgresql_connect(dbapi_connection: Any, _record: Any) -> None:
     cursor = dbapi_connection.cursor()
     cursor.execute("SET jit = off")
     cursor.close()
+    # The driver opened a transaction for the SET; a rollback at the end of the first
+    # session would undo it, so the setting is committed now.
+    dbapi_connection.commit()
 
 
 def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
