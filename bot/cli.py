@@ -162,7 +162,7 @@ async def cmd_db(args: argparse.Namespace, settings: Settings) -> int:
     engine = create_engine(settings.database_url)
     try:
         if args.db_command == "upgrade":
-            await migrate.upgrade(engine, args.revision)
+            await migrate.upgrade(engine, args.revision, timezone=settings.timezone)
             print(f"database at {args.revision}")
         elif args.db_command == "downgrade":
             await migrate.downgrade(engine, args.revision)

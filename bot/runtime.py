@@ -43,7 +43,7 @@ async def open_runtime(settings: Settings, clock: Clock | None = None) -> AsyncI
     clock = clock or SystemClock()
     engine = create_engine(settings.database_url)
     try:
-        await migrate.upgrade(engine)
+        await migrate.upgrade(engine, timezone=settings.timezone)
         sessions = session_factory(engine)
         async with sessions.begin() as session:
             root = await orgs.ensure_root_org(session, settings.org_name, clock.now())

@@ -2,8 +2,8 @@
 
 Reports count "done late" and "extension approved in time" by local calendar days, and time
 to answer in days. Doing it in the database lets a province's figures be a GROUP BY instead
-of a walk over every row. PostgreSQL knows time zones; SQLite gets a Python function on every
-connection.
+of a walk over every row. PostgreSQL knows time zones; SQLite shifts by the zone's offset
+when it has only one, and calls a Python function (added to every connection) when not.
 """
 
 from __future__ import annotations
@@ -32,16 +32,16 @@ class local_date(FunctionElement[date]):
         super().__init__(moment, literal(tz.key), literal(_fixed_offset(tz.key), String()))
 
 
-@compiles(local_date)
+@compiles(local_date, "sqlite")
 def _sqlite(element: local_date, compiler: SQLCompiler, **kw: Any) -> str:
     # A zone that keeps one offset (Vietnam's, since 1975) is shifted natively, several times
     # faster than calling Python per row; others use the function ``register_sqlite`` adds.
     # Both branches are in the SQL and the offset is a parameter, so one cached statement
-    # serves every zone.
+    # serves every zone. Fractions of a second are cut, as Python does: SQLite would round them.
     moment, zone, offset = (compiler.process(c, **kw) for c in element.clauses)
     return (
         f"CASE WHEN {offset} IS NULL THEN {SQLITE_NAME}({moment}, {zone}) "
-        f"ELSE date({moment}, {offset}) END"
+        f"ELSE date(substr({moment}, 1, 19), {offset}) END"
     )
 
 
@@ -55,7 +55,9 @@ def _postgresql(element: local_date, compiler: SQLCompiler, **kw: Any) -> str:
 
 @lru_cache(maxsize=8)
 def _fixed_offset(key: str) -> str | None:
-    """SQLite's date modifier for a zone whose offset has not changed since 1976, else None."""
+    """SQLite's date modifier for a zone with one offset in January and July of every year
+    from 1976 (none of its changes, such as summer time, falls in the reports' years), else
+    None."""
     zone = ZoneInfo(key)
     offsets = {
         zone.utcoffset(datetime(year, month, 1)) for year in range(1976, 2100) for month in (1, 7)
@@ -71,13 +73,18 @@ class days_between(FunctionElement[float]):
 
     type = Float()
     inherit_cache = True
-    name = "days_between"
 
     def __init__(self, start: SQLColumnExpression[Any], end: SQLColumnExpression[Any]) -> None:
         super().__init__(start, end)
 
 
+@compiles(local_date)
 @compiles(days_between)
+def _unsupported(element: FunctionElement[Any], compiler: SQLCompiler, **kw: Any) -> str:
+    raise NotImplementedError(f"{type(element).__name__} on {compiler.dialect.name}")
+
+
+@compiles(days_between, "sqlite")
 def _julian_days(element: days_between, compiler: SQLCompiler, **kw: Any) -> str:
     start, end = (compiler.process(c, **kw) for c in element.clauses)
     return f"(julianday({end}) - julianday({start}))"

@@ -14,17 +14,24 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 
 
-def _config(connection: Connection) -> Config:
+DEFAULT_TIMEZONE = "Asia/Ho_Chi_Minh"
+
+
+def _config(connection: Connection, timezone: str = DEFAULT_TIMEZONE) -> Config:
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS_DIR))
     config.attributes["connection"] = connection
+    # Data migrations that decide by local days read the deployment's zone from here.
+    config.attributes["timezone"] = timezone
     return config
 
 
-async def upgrade(engine: AsyncEngine, revision: str = "head") -> None:
-    """Bring the schema up to ``revision``."""
+async def upgrade(
+    engine: AsyncEngine, revision: str = "head", *, timezone: str = DEFAULT_TIMEZONE
+) -> None:
+    """Bring the schema up to ``revision``; ``timezone`` is the deployment's."""
     async with engine.begin() as conn:
-        await conn.run_sync(lambda sync: command.upgrade(_config(sync), revision))
+        await conn.run_sync(lambda sync: command.upgrade(_config(sync, timezone), revision))
 
 
 async def downgrade(engine: AsyncEngine, revision: str) -> None:

@@ -99,9 +99,11 @@ async def show_feedback_stats(ctx: Context) -> None:
     data = await feedback_figures(
         ctx.session, [o for o, _, _ in tree], period, ctx.deployment.settings.tz, narrow
     )
-    title = ctx._("Feedback, {period}", period=label(period, ctx.t))
-    if narrow is not None:
-        title = f"{title} — {narrow.unit}"
+    title = (
+        ctx._("Feedback, {period}", period=label(period, ctx.t))
+        if narrow is None
+        else ctx._("Feedback, {period} — {unit}", period=label(period, ctx.t), unit=narrow.unit)
+    )
     ctx.reply(feedback_screen(data, title, ctx.t))
 
 

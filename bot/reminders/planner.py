@@ -33,6 +33,8 @@ class Planned:
     task_code: str | None
     step: str
     wanted: Wanted
+    order: str = ""
+    """Sorts rows of one person and moment; the dedupe key when empty."""
 
 
 def _recipients(facts: OrgFacts, step: Step, due: DueFact) -> Iterator[tuple[int, int | None]]:
@@ -73,6 +75,7 @@ def _planned(
     key: str,
     kind: str,
     params: dict[str, object],
+    order: str = "",
 ) -> Planned | None:
     contact = facts.contacts.get(person)
     if contact is None:
@@ -88,7 +91,7 @@ def _planned(
         org_id=facts.org_id,
         task_id=task_id,
     )
-    return Planned(moment, person, unit, task_id, code, step, wanted)
+    return Planned(moment, person, unit, task_id, code, step, wanted, order)
 
 
 def plan_window(
@@ -222,7 +225,8 @@ def plan_window(
                     )
                 )
         closing = policy.report_periods == "closing"
-        for period in period_ends_between(start - timedelta(days=7), end, closing=closing):
+        periods = period_ends_between(start - timedelta(days=7), end, closing=closing)
+        for rank, period in enumerate(periods):
             day = calendar.next_working_day(period.end)
             if not start <= day <= end:
                 continue
@@ -239,9 +243,10 @@ def plan_window(
                         key=f"p:{facts.org_id}:{period.code}:{int(closing)}:{person}",
                         kind="period_report",
                         params={"org": facts.org_id, "period": period.code, "closing": closing},
+                        # A quarter before the half, nine months or year ending with it.
+                        order=f"p:{rank:04d}",
                     )
                 )
-    # Stable: rows keep the order they were planned in (a quarter before the nine months
-    # that end on the same day), which becomes the order they are sent in.
-    out.sort(key=lambda p: (p.send_at, p.person_id))
+    # The order here becomes the outbox ids, the order rows are sent in.
+    out.sort(key=lambda p: (p.send_at, p.person_id, p.order or p.wanted.key))
     return out

@@ -5,9 +5,9 @@ approved on or before the planned date moves the due date, one approved later do
 case answered after its legal deadline is late; "closed, not resolved" is never resolved.
 No personal data enters the figures, and denunciations appear in counts only.
 
-The states and verdicts are decided in the database (``db.queries.reports``), so a
-province's figures are GROUP BYs rather than walks over every row, and the counts and the
-listed items can never disagree.
+The states and verdicts are decided in the database (``db.queries.reports``), by one
+expression that both the counts and the listed items use, so a province's figures are
+GROUP BYs rather than walks over every row.
 """
 
 from __future__ import annotations

@@ -181,7 +181,7 @@ async def occurrences(
             rows.c.done_on,
         )
         .where(state.in_(list(states)))
-        .order_by(rows.c.moved_due, rows.c.position)
+        .order_by(rows.c.moved_due, rows.c.position, rows.c.occurrence_id)
     )
     return [OccurrenceRow(*tuple[Any, ...](row)) for row in result]
 

@@ -27,6 +27,8 @@ async def day_of(runtime: Runtime, moment: datetime | None, tz: ZoneInfo) -> dat
         # 23:59:59 and 00:00 in Hanoi (UTC+7) fall on different days than in UTC.
         (datetime(2024, 8, 30, 16, 59, 59, tzinfo=UTC), VN, date(2024, 8, 30)),
         (datetime(2024, 8, 30, 17, 0, tzinfo=UTC), VN, date(2024, 8, 31)),
+        # Microseconds before local midnight are still the same day (SQLite would round).
+        (datetime(2024, 8, 30, 16, 59, 59, 999700, tzinfo=UTC), VN, date(2024, 8, 30)),
         (datetime(2024, 12, 31, 17, 30, tzinfo=UTC), VN, date(2025, 1, 1)),
         # A zone with summer time: 22:30 UTC is 00:30 in July (UTC+2), 23:30 in January.
         (datetime(2024, 7, 1, 22, 30, tzinfo=UTC), BERLIN, date(2024, 7, 2)),

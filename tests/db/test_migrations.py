@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from datetime import UTC, date, datetime
 from typing import Any
 
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
-from sqlalchemy import inspect
+from sqlalchemy import inspect, select
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -18,7 +19,8 @@ from bot.runtime import open_runtime
 from bot.settings import Settings
 from db import migrate
 from db.base import Base
-from db.engine import create_engine
+from db.engine import create_engine, session_factory
+from db.models import Case, CaseKind, Organization, Person
 
 TABLES = {table.name for table in Base.metadata.sorted_tables}
 
@@ -82,3 +84,46 @@ async def test_runtime_migrates_and_keeps_data_across_restarts(
     ) as second:
         assert await migrate.is_current(second.engine)
         assert second.dispatcher.deployment.root_org_id == root
+
+
+async def test_answers_from_before_the_verdict_column_get_theirs(engine: AsyncEngine) -> None:
+    await migrate.upgrade(engine, "0007")
+    now = datetime(2024, 8, 1, tzinfo=UTC)
+    sessions = session_factory(engine)
+    async with sessions.begin() as session:
+        org = Organization(name="UBND xã Thử", created_at=now)
+        citizen = Person(display_name="Dân", created_at=now)
+        session.add_all([org, citizen])
+        await session.flush()
+        # Due on 15/8: answered 00:30 on the 16th in Hanoi (still the 15th in UTC) is late;
+        # 23:30 on the 15th is on time; an unanswered case keeps no verdict.
+        answers = {
+            "late": datetime(2024, 8, 15, 17, 30, tzinfo=UTC),
+            "on-time": datetime(2024, 8, 15, 16, 30, tzinfo=UTC),
+            "open": None,
+        }
+        for code, answered in answers.items():
+            session.add(
+                Case(
+                    code=code,
+                    org_id=org.id,
+                    citizen_id=citizen.id,
+                    channel="test",
+                    chat_id=1,
+                    kind=CaseKind.REFLECTION,
+                    topic="other",
+                    text="…",
+                    text_hash=code,
+                    publishable=False,
+                    consent_at=now,
+                    received_at=now,
+                    answer_due=date(2024, 8, 15),
+                    answered_at=answered,
+                    on_time=None,
+                )
+            )
+    await migrate.upgrade(engine, timezone="Asia/Ho_Chi_Minh")
+    async with sessions() as session:
+        rows = await session.execute(select(Case.code, Case.on_time))
+        verdicts = dict(rows.all())
+    assert verdicts == {"late": False, "on-time": True, "open": None}

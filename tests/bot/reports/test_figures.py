@@ -5,7 +5,7 @@ from __future__ import annotations
 import io
 import json
 import zipfile
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -19,7 +19,7 @@ from bot.reports.document import render_document
 from bot.reports.figures import Narrow, figures, task_figures
 from bot.reports.workbook import render_workbook
 from bot.runtime import Runtime
-from db.models import ExtensionRequest, Occurrence
+from db.models import Case, CaseKind, CaseStatus, ExtensionRequest, Occurrence, Person
 from tests.bot.reports.dataset import (
     A_D1,
     A_D2,
@@ -268,6 +268,46 @@ async def test_narrowed_to_a_unit(runtime: Runtime, data: Dataset) -> None:
 async def test_feedback_figures(runtime: Runtime, data: Dataset) -> None:
     feedback = (await figures_of(runtime, data.commune_a))["feedback"]
     assert {k: feedback[k] for k in A_FEEDBACK} == A_FEEDBACK
+
+
+@pytest.mark.parametrize(
+    ("answer_days", "mean", "p90"),
+    [(range(1, 11), 5.5, 9.0), (range(1, 12), 6.0, 10.0), (range(4, 5), 4.0, 4.0)],
+)
+async def test_time_to_answer(
+    runtime: Runtime, data: Dataset, answer_days: range, mean: float, p90: float
+) -> None:
+    # A quarter of its own, with answers taking whole days: the 90th percentile is the
+    # value at rank ceil(0.9 n), not the slowest answer.
+    received = at(date(2025, 1, 6), 9)
+    async with runtime.sessions.begin() as session:
+        citizen = Person(display_name="Dân", created_at=received)
+        session.add(citizen)
+        await session.flush()
+        for n, days in enumerate(answer_days):
+            session.add(
+                Case(
+                    code=f"PA-2025-{n:05d}",
+                    org_id=data.commune_a,
+                    citizen_id=citizen.id,
+                    channel="test",
+                    chat_id=1,
+                    kind=CaseKind.REFLECTION,
+                    topic="other",
+                    text="…",
+                    text_hash=str(n),
+                    publishable=False,
+                    consent_at=received,
+                    status=CaseStatus.ANSWERED,
+                    received_at=received,
+                    answer_due=date(2025, 3, 31),
+                    answered_at=received + timedelta(days=days),
+                    on_time=True,
+                )
+            )
+    feedback = (await figures_of(runtime, data.commune_a, quarter(2025, 1)))["feedback"]
+    assert feedback["answered"] == len(answer_days)
+    assert (feedback["avg_days_to_answer"], feedback["p90_days_to_answer"]) == (mean, p90)
 
 
 async def test_feedback_groups(runtime: Runtime, data: Dataset) -> None:
