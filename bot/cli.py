@@ -41,6 +41,13 @@ class CliError(Exception):
     """A command-line request that cannot be carried out; its text is shown as is."""
 
 
+def _ttl_days(raw: str) -> int:
+    """An invite's lifetime in days: a code that is born expired helps nobody."""
+    if not (raw.isascii() and raw.isdigit()) or not 1 <= int(raw) <= 365:
+        raise argparse.ArgumentTypeError(f"must be a whole number of days from 1 to 365: {raw!r}")
+    return int(raw)
+
+
 def _stop_event() -> asyncio.Event:
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
@@ -138,7 +145,9 @@ async def cmd_invite(args: argparse.Namespace, settings: Settings) -> int:
             unit_id=unit_id,
             created_by=None,
             now=now,
-            ttl=timedelta(days=args.ttl_days or settings.invite_ttl_days),
+            ttl=timedelta(
+                days=settings.invite_ttl_days if args.ttl_days is None else args.ttl_days
+            ),
         )
         await _audit(
             session,
@@ -503,7 +512,9 @@ def build_parser() -> argparse.ArgumentParser:
     invite.add_argument("--role", required=True, choices=[r.value for r in Role])
     invite.add_argument("--unit", help="the unit of an official (name or alias)")
     invite.add_argument("--org", help="organization name (default: the first one)")
-    invite.add_argument("--ttl-days", type=int, help="days before the code expires")
+    invite.add_argument(
+        "--ttl-days", type=_ttl_days, help="days before the code expires (1 to 365)"
+    )
 
     db = sub.add_parser("db", help="database migrations")
     db_sub = db.add_subparsers(dest="db_command", required=True, metavar="ACTION")

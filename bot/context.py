@@ -5,10 +5,11 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, Final
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.access import Access
 from bot.crypto import Sealer
 from bot.i18n import Translator
 from bot.messages import Attachment, Button, Incoming, Outcome, Reply
@@ -18,6 +19,10 @@ from bot.router import Router
 from bot.settings import Settings
 from db.models import Dialog, Membership, Person
 from db.queries import audit, calendar, dialogs
+
+# The organization a dialog was started in: its later steps act there, with the roles the
+# person holds there then.
+DIALOG_ORG: Final = "_org"
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,6 +44,8 @@ class Context:
     session: AsyncSession
     person: Person
     memberships: Sequence[Membership]
+    access: Access
+    org_id: int
     audiences: frozenset[Audience]
     t: Translator
     now: datetime
@@ -60,23 +67,27 @@ class Context:
         """Queue a message back to this person."""
         self.outcome.replies.append(Reply(text, buttons, file))
 
-    @property
-    def org_id(self) -> int:
-        """The organization this person acts in: their first membership's, else the root."""
-        return self.memberships[0].org_id if self.memberships else self.deployment.root_org_id
-
     def is_(self, audience: Audience) -> bool:
-        """Tell whether the person belongs to ``audience``."""
+        """Tell whether the person belongs to ``audience`` in the organization acted in."""
         return audience in self.audiences
 
+    async def act_in(self, org_id: int) -> None:
+        """Act in ``org_id`` from now on, with the roles the person holds there."""
+        self.org_id = org_id
+        self.audiences = await self.access.audiences_in(self.session, org_id)
+
+    def holds_directly(self, audience: Audience) -> bool:
+        """Whether the organization acted in granted ``audience`` itself (not from above)."""
+        return audience in self.access.direct(self.org_id)
+
     async def start_dialog(self, flow: str, step: str, data: Mapping[str, Any] = {}) -> None:
-        """Begin a dialog (replacing any other) waiting at ``step``."""
+        """Begin a dialog (replacing any other) waiting at ``step``, in this organization."""
         self.dialog = await dialogs.save_dialog(
             self.session,
             person_id=self.person.id,
             flow=flow,
             step=step,
-            data=dict(data),
+            data={**data, DIALOG_ORG: self.org_id},
             now=self.now,
             expires_at=self._expiry(),
         )

@@ -7,13 +7,14 @@ from dataclasses import replace
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from bot.access import Access
 from bot.clock import Clock
-from bot.context import Context, Deployment
+from bot.context import DIALOG_ORG, Context, Deployment
 from bot.errors import BotError
 from bot.i18n import Translator, negotiate
 from bot.messages import Incoming, Outcome, Reply
 from bot.ordering import KeyedLocks
-from bot.roles import Audience, audiences_of
+from bot.roles import Audience
 from bot.router import Route
 from db.queries import dialogs, people
 
@@ -56,12 +57,15 @@ class Dispatcher:
         )
         memberships = await people.memberships_of(session, person.id)
         locale = person.locale or negotiate(incoming.language_code, settings.default_locale)
+        access = Access.of(memberships)
         ctx = Context(
             incoming=incoming,
             session=session,
             person=person,
             memberships=memberships,
-            audiences=audiences_of(m.role for m in memberships),
+            access=access,
+            org_id=self.deployment.root_org_id,
+            audiences=frozenset({Audience.CITIZEN}),
             t=Translator(locale, settings.tz),
             now=now,
             deployment=self.deployment,
@@ -92,7 +96,12 @@ class Dispatcher:
             if command is None:
                 ctx.reply(ctx._("I do not know that command. Send /help to see what I can do."))
                 return None
-            return Route(command.handler, command.audiences, tuple(incoming.command_args.split()))
+            return Route(
+                command.handler,
+                command.audiences,
+                tuple(incoming.command_args.split()),
+                command.scope,
+            )
         if ctx.dialog is not None:
             handler = router.resolve_step(ctx.dialog.flow, ctx.dialog.step)
             if handler is not None:
@@ -102,7 +111,29 @@ class Dispatcher:
         fallback = router.fallback_handler
         return None if fallback is None else Route(fallback, frozenset(Audience))
 
+    async def _enter(self, ctx: Context, route: Route) -> None:
+        """Act in the organization that owns what the route names, if the person may there.
+
+        Otherwise in the organization an open dialog was started in, else in the person's
+        own organization with the most rights for the route; the handler then finds that
+        the object is not of this organization and refuses, as for an id that names nothing.
+        """
+        if route.scope is not None and route.args:
+            owner = await route.scope.owner(ctx.session, route.args[0])
+            if owner is not None:
+                await ctx.act_in(owner)
+                if route.audiences & ctx.audiences:
+                    return
+        org_id: int | None = None
+        if ctx.incoming.command is None and ctx.dialog is not None:
+            stored = ctx.dialog.data.get(DIALOG_ORG)
+            org_id = stored if isinstance(stored, int) else None
+        if org_id is None:
+            org_id = ctx.access.home(route.audiences, self.deployment.root_org_id)
+        await ctx.act_in(org_id)
+
     async def _run(self, ctx: Context, route: Route) -> None:
+        await self._enter(ctx, route)
         if not route.audiences & ctx.audiences:
             if ctx.incoming.button is not None:
                 ctx.reply(ctx._("This button is not for you. Nothing was changed."))
@@ -131,5 +162,5 @@ class Dispatcher:
         return replace(
             ctx.outcome,
             locale=ctx.t.locale,
-            roles=frozenset(str(a) for a in ctx.audiences),
+            roles=frozenset(str(a) for a in ctx.access.anywhere),
         )

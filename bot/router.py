@@ -11,6 +11,7 @@ from bot.roles import EVERYONE, Audience
 
 if TYPE_CHECKING:
     from bot.context import Context
+    from bot.scopes import Scope
 
 Handler = Callable[["Context"], Awaitable[None]]
 
@@ -26,6 +27,7 @@ class Command:
     audiences: frozenset[Audience]
     description: str
     in_menu: bool = True
+    scope: Scope | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,6 +37,7 @@ class Route:
     handler: Handler
     audiences: frozenset[Audience]
     args: tuple[str, ...] = ()
+    scope: Scope | None = None
 
 
 class Router:
@@ -55,21 +58,37 @@ class Router:
         description: str,
         audiences: Iterable[Audience] = EVERYONE,
         in_menu: bool = True,
+        scope: Scope | None = None,
     ) -> None:
-        """Answer ``/name`` with ``handler`` for the given audiences."""
+        """Answer ``/name`` with ``handler`` for the given audiences.
+
+        With ``scope``, the first argument names an object and the person acts with the
+        roles they hold in the organization that owns it.
+        """
         if not (name.isascii() and name.islower() and name.replace("_", "").isalnum()):
             raise ValueError(f"command names must be lower-case ASCII: {name!r}")
         if name in self._commands:
             raise ValueError(f"command /{name} registered twice")
-        self._commands[name] = Command(name, handler, frozenset(audiences), description, in_menu)
+        self._commands[name] = Command(
+            name, handler, frozenset(audiences), description, in_menu, scope
+        )
 
     def button(
-        self, prefix: str, handler: Handler, *, audiences: Iterable[Audience] = EVERYONE
+        self,
+        prefix: str,
+        handler: Handler,
+        *,
+        audiences: Iterable[Audience] = EVERYONE,
+        scope: Scope | None = None,
     ) -> None:
-        """Answer button payloads ``prefix:arg:…`` (prefix is ``namespace:action``)."""
+        """Answer button payloads ``prefix:arg:…`` (prefix is ``namespace:action``).
+
+        With ``scope``, the first argument names an object and the person acts with the
+        roles they hold in the organization that owns it.
+        """
         if prefix in self._buttons:
             raise ValueError(f"button prefix {prefix!r} registered twice")
-        self._buttons[prefix] = Route(handler, frozenset(audiences))
+        self._buttons[prefix] = Route(handler, frozenset(audiences), scope=scope)
 
     def step(self, flow: str, step: str, handler: Handler) -> None:
         """Answer free input while a person's dialog ``flow`` waits at ``step``."""
@@ -87,6 +106,10 @@ class Router:
         """Every registered command, in registration order."""
         return list(self._commands.values())
 
+    def buttons(self) -> dict[str, Route]:
+        """Every registered button prefix and its route."""
+        return dict(self._buttons)
+
     def resolve_command(self, name: str) -> Command | None:
         """Find a command by name."""
         return self._commands.get(name)
@@ -101,7 +124,7 @@ class Router:
         route = self._buttons.get(PAYLOAD_SEPARATOR.join(parts[:2]))
         if route is None:
             return None
-        return Route(route.handler, route.audiences, tuple(parts[2:]))
+        return Route(route.handler, route.audiences, tuple(parts[2:]), route.scope)
 
     def resolve_step(self, flow: str, step: str) -> Handler | None:
         """Find the handler for a dialog step."""

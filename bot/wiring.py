@@ -5,6 +5,7 @@ from __future__ import annotations
 from bot.i18n import N_
 from bot.roles import ADMINS, LEADERS, STAFF
 from bot.router import Router
+from bot.scopes import CASE, CASE_CODE, EXTENSION, OCCURRENCE, TASK, UNIT
 from handlers import admin, calendar, cases, citizen, common, leader, plans, progress, tasks
 
 
@@ -27,7 +28,7 @@ def build_router() -> Router:
     )
     router.command("addunit", admin.add_unit, audiences=ADMINS, description=N_("Add a unit"))
     router.button("invite:role", admin.pick_invite_role, audiences=ADMINS)
-    router.button("invite:unit", admin.pick_invite_unit, audiences=ADMINS)
+    router.button("invite:unit", admin.pick_invite_unit, audiences=ADMINS, scope=UNIT)
     router.button("invite:page", admin.page_invite_units, audiences=ADMINS)
     router.step(admin.UNIT_FLOW, "name", admin.receive_unit_name)
     router.step(admin.UNIT_FLOW, "aliases", admin.receive_unit_aliases)
@@ -49,12 +50,18 @@ def build_router() -> Router:
     )
 
     router.command("tasks", tasks.list_tasks, audiences=STAFF, description=N_("List your tasks"))
-    router.command("task", tasks.show_task, audiences=STAFF, description=N_("Show a task"))
+    router.command(
+        "task", tasks.show_task, audiences=STAFF, description=N_("Show a task"), scope=TASK
+    )
     router.command(
         "undated", tasks.list_undated, audiences=ADMINS, description=N_("Tasks without a date")
     )
     router.command(
-        "setdate", tasks.set_task_date, audiences=ADMINS, description=N_("Set a task's date")
+        "setdate",
+        tasks.set_task_date,
+        audiences=ADMINS,
+        description=N_("Set a task's date"),
+        scope=TASK,
     )
     router.command(
         "overdue", progress.list_overdue, audiences=LEADERS, description=N_("List overdue tasks")
@@ -65,16 +72,16 @@ def build_router() -> Router:
         audiences=STAFF,
         description=N_("One morning digest instead of single messages"),
     )
-    router.button("task:open", progress.open_task, audiences=STAFF)
-    router.button("task:progress", progress.start_task_progress, audiences=STAFF)
-    router.button("task:event", progress.start_event, audiences=STAFF)
-    router.button("occ:done", progress.start_done, audiences=STAFF)
-    router.button("occ:progress", progress.start_progress, audiences=STAFF)
-    router.button("occ:blocked", progress.start_blocked, audiences=STAFF)
-    router.button("occ:more", progress.start_more_time, audiences=STAFF)
-    router.button("occ:snooze", progress.snooze, audiences=STAFF)
-    router.button("ext:approve", progress.decide_extension, audiences=LEADERS)
-    router.button("ext:decline", progress.decide_extension, audiences=LEADERS)
+    router.button("task:open", progress.open_task, audiences=STAFF, scope=TASK)
+    router.button("task:progress", progress.start_task_progress, audiences=STAFF, scope=TASK)
+    router.button("task:event", progress.start_event, audiences=STAFF, scope=TASK)
+    router.button("occ:done", progress.start_done, audiences=STAFF, scope=OCCURRENCE)
+    router.button("occ:progress", progress.start_progress, audiences=STAFF, scope=OCCURRENCE)
+    router.button("occ:blocked", progress.start_blocked, audiences=STAFF, scope=OCCURRENCE)
+    router.button("occ:more", progress.start_more_time, audiences=STAFF, scope=OCCURRENCE)
+    router.button("occ:snooze", progress.snooze, audiences=STAFF, scope=OCCURRENCE)
+    router.button("ext:approve", progress.decide_extension, audiences=LEADERS, scope=EXTENSION)
+    router.button("ext:decline", progress.decide_extension, audiences=LEADERS, scope=EXTENSION)
     router.step(progress.FLOW_DONE, "evidence", progress.receive_evidence)
     router.step(progress.FLOW_NOTE, "note", progress.receive_progress)
     router.step(progress.FLOW_BLOCKED, "reason", progress.receive_blocker)
@@ -82,7 +89,12 @@ def build_router() -> Router:
     router.step(progress.FLOW_MORE, "reason", progress.receive_extension_reason)
     router.step(progress.FLOW_EVENT, "date", progress.receive_event_date)
     router.command("feedback", citizen.start_feedback, description=N_("Send feedback"))
-    router.command("track", citizen.track_case, description=N_("Follow a case by its code"))
+    router.command(
+        "track",
+        citizen.track_case,
+        description=N_("Follow a case by its code"),
+        scope=CASE_CODE,
+    )
     router.command("mycases", citizen.list_my_cases, description=N_("Your feedback cases"))
     router.command("public", cases.show_public, description=N_("Published answers"))
     router.button("fb:start", citizen.start_feedback)
@@ -92,7 +104,7 @@ def build_router() -> Router:
     router.button("fb:publish", citizen.pick_publish)
     router.button("fb:consent", citizen.pick_consent)
     router.button("fb:confirm", citizen.confirm)
-    router.button("fb:rate", citizen.rate_answer)
+    router.button("fb:rate", citizen.rate_answer, scope=CASE)
     router.step(citizen.FLOW, "text", citizen.receive_text)
     router.step(citizen.FLOW, "files", citizen.receive_file)
     router.step(citizen.FLOW, "place", citizen.receive_place)
@@ -103,14 +115,14 @@ def build_router() -> Router:
     router.command("inbox", cases.show_inbox, audiences=ADMINS, description=N_("New feedback"))
     router.command("cases", cases.list_cases, audiences=STAFF, description=N_("Open feedback"))
     router.command("qr", cases.send_qr, audiences=ADMINS, description=N_("QR code for feedback"))
-    router.button("case:open", cases.open_case, audiences=STAFF)
-    router.button("case:assign", cases.choose_unit, audiences=ADMINS)
-    router.button("case:to", cases.assign_case, audiences=ADMINS)
-    router.button("case:refuse", cases.start_refusal, audiences=ADMINS)
-    router.button("case:merge", cases.start_merge, audiences=ADMINS)
-    router.button("case:complex", cases.mark_complex, audiences=STAFF)
-    router.button("case:answer", cases.start_answer, audiences=STAFF)
-    router.button("case:approve", cases.approve_answer, audiences=LEADERS)
+    router.button("case:open", cases.open_case, audiences=STAFF, scope=CASE)
+    router.button("case:assign", cases.choose_unit, audiences=ADMINS, scope=CASE)
+    router.button("case:to", cases.assign_case, audiences=ADMINS, scope=CASE)
+    router.button("case:refuse", cases.start_refusal, audiences=ADMINS, scope=CASE)
+    router.button("case:merge", cases.start_merge, audiences=ADMINS, scope=CASE)
+    router.button("case:complex", cases.mark_complex, audiences=STAFF, scope=CASE)
+    router.button("case:answer", cases.start_answer, audiences=STAFF, scope=CASE)
+    router.button("case:approve", cases.approve_answer, audiences=LEADERS, scope=CASE)
     router.step(cases.REFUSE_FLOW, "reason", cases.receive_refusal)
     router.step(cases.MERGE_FLOW, "target", cases.receive_merge_target)
     router.step(cases.ANSWER_FLOW, "text", cases.receive_answer)

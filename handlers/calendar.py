@@ -6,6 +6,7 @@ from datetime import timedelta
 
 from bot.context import Context
 from bot.dates import parse_date
+from bot.roles import Audience
 from db.queries import calendar
 
 NOTE_LIMIT = 300
@@ -35,6 +36,20 @@ async def list_calendar(ctx: Context) -> None:
     ctx.reply("\n".join(lines))
 
 
+async def _may_change(ctx: Context) -> bool:
+    """Whether the person administers the first organization: all share its calendar."""
+    await ctx.act_in(ctx.deployment.root_org_id)
+    if ctx.is_(Audience.ADMIN):
+        return True
+    ctx.reply(
+        ctx._(
+            "Every organization of this deployment shares one working-day calendar; only "
+            "administrators of the first organization change it. Nothing was changed."
+        )
+    )
+    return False
+
+
 async def add_day_off(ctx: Context) -> None:
     """Make a date a day off: ``/dayoff 02/01/2026 nghỉ bù``."""
     await _set(ctx, working=False)
@@ -47,6 +62,8 @@ async def add_working_day(ctx: Context) -> None:
 
 async def clear_day(ctx: Context) -> None:
     """Drop a local change: ``/clearday 10/01/2026``."""
+    if not await _may_change(ctx):
+        return
     if not ctx.args:
         ctx.reply(ctx._("Which date? For example: /clearday 10/01/2026"))
         return
@@ -59,6 +76,8 @@ async def clear_day(ctx: Context) -> None:
 
 
 async def _set(ctx: Context, *, working: bool) -> None:
+    if not await _may_change(ctx):
+        return
     if not ctx.args:
         ctx.reply(ctx._("Which date? For example: /dayoff 02/01/2026 nghỉ bù"))
         return

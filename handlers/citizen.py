@@ -470,13 +470,20 @@ async def _may_see(ctx: Context, case: Case) -> bool:
 
 
 async def may_see_contact(ctx: Context, case: Case) -> bool:
-    """Whether this person may read the sender's identity and contact."""
-    if ctx.is_(Audience.LEADER):
+    """Whether this person may read the sender's identity and contact.
+
+    A denouncer's identity is for the case's own leaders and the unit handling it only:
+    not for administrators, and not for leaders of the district or province above.
+    """
+    if case.org_id != ctx.org_id:
+        return False
+    confidential = KINDS[case.kind].confidential
+    if ctx.holds_directly(Audience.LEADER) or (ctx.is_(Audience.LEADER) and not confidential):
         return True
     units = await progress.official_unit_ids(ctx.session, ctx.person.id, ctx.org_id)
     if case.unit_id is not None and case.unit_id in units:
         return True
-    return ctx.is_(Audience.ADMIN) and not KINDS[case.kind].confidential
+    return ctx.is_(Audience.ADMIN) and not confidential
 
 
 async def track_case(ctx: Context) -> None:

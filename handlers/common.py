@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from bot.access import Access
 from bot.context import Context
 from bot.feedback.catalog import normalize_code
 from bot.i18n import SUPPORTED, Translator
 from bot.invites import InviteError
 from bot.messages import Button
-from bot.roles import Audience, audience_label, audiences_of
+from bot.roles import Audience, audience_label
 from db.queries import invites, orgs, people
 from handlers import citizen
 from handlers.cases import FEEDBACK_START
@@ -74,7 +75,8 @@ async def _redeem(ctx: Context, code: str) -> None:
         },
     )
     ctx.memberships = await people.memberships_of(ctx.session, ctx.person.id)
-    ctx.audiences = audiences_of(m.role for m in ctx.memberships)
+    ctx.access = Access.of(ctx.memberships)
+    await ctx.act_in(membership.org_id)
     ctx.outcome.roles_changed = True
     role = audience_label(Audience(membership.role), ctx.t)
     unit = None
@@ -92,7 +94,7 @@ async def show_help(ctx: Context) -> None:
     """List the commands this person may use, with what each does."""
     lines = [ctx._("What you can do:")]
     for command in ctx.deployment.router.commands():
-        if command.in_menu and command.audiences & ctx.audiences:
+        if command.in_menu and command.audiences & ctx.access.anywhere:
             lines.append(f"/{command.name} — {ctx._(command.description)}")
     ctx.reply("\n".join(lines))
 

@@ -370,9 +370,22 @@ async def decide_extension(ctx: Context) -> None:
     if request.status != ExtensionStatus.PENDING:
         ctx.reply(ctx._("This request was already decided."))
         return
+    if request.requested_by == ctx.person.id:
+        ctx.reply(ctx._("Another leader decides your own request. Nothing was changed."))
+        return
     occ = await progress.occurrence_in_org(ctx.session, ctx.org_id, request.occurrence_id)
     if occ is None:
         _stale(ctx)
+        return
+    if occ.status != OccurrenceStatus.PENDING:
+        ctx.reply(
+            ctx._(
+                "Task [{code}] is already settled for {date}, so the request is moot. "
+                "Nothing was changed.",
+                code=occ.task.code,
+                date=ctx.t.date(occ.due_date),
+            )
+        )
         return
     before = occ.due_date
     request.status = ExtensionStatus.APPROVED if approve else ExtensionStatus.DECLINED

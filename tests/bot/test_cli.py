@@ -117,3 +117,16 @@ def test_units_and_orgs_are_listed(tmp_path: Path, database_url: str) -> None:
     assert _run(["org", "add", "Huyện Mẫu", "--level", "district"], tmp_path, env).returncode == 0
     orgs = _run(["org", "list"], tmp_path, env)
     assert "district\tHuyện Mẫu" in orgs.stdout
+
+
+def test_invite_lifetime_outside_one_to_365_days_is_refused(
+    tmp_path: Path, database_url: str
+) -> None:
+    env = {"DATABASE_URL": database_url}
+    for days in ("0", "-1", "366", "7.5", "abc", "²"):
+        result = _run(["invite", "--role", "admin", "--ttl-days", days], tmp_path, env)
+        assert result.returncode == 2, days
+        assert "from 1 to 365" in result.stderr, days
+        assert "code" not in result.stdout.lower(), days
+    ok = _run(["invite", "--role", "admin", "--ttl-days", "1"], tmp_path, env)
+    assert ok.returncode == 0, ok.stderr

@@ -292,7 +292,7 @@ async def test_one_persons_updates_run_one_at_a_time(
     async with runtime.sessions() as session:
         dialog = await session.scalar(select(Dialog))
     assert dialog is not None
-    assert dialog.data == {"n": 20}
+    assert dialog.data["n"] == 20
 
 
 async def test_many_people_at_once(runtime: Runtime, dispatcher: Dispatcher) -> None:
