@@ -13,12 +13,12 @@ from bot.access import Access
 from bot.crypto import Sealer
 from bot.i18n import Translator
 from bot.messages import Attachment, Button, Incoming, Outcome, Reply
-from bot.reminders import notices, scheduling
+from bot.operations import Actor, Operation
 from bot.roles import Audience
 from bot.router import Router
 from bot.settings import Settings
 from db.models import Dialog, Membership, Person
-from db.queries import audit, calendar, dialogs
+from db.queries import dialogs
 
 # The organization a dialog was started in: its later steps act there, with the roles the
 # person holds there then.
@@ -103,6 +103,15 @@ class Context:
         await dialogs.end_dialog(self.session, self.person.id)
         self.dialog = None
 
+    def operation(self) -> Operation:
+        """This update as a domain operation: the person acting in the organization."""
+        return Operation(
+            self.session,
+            Actor(self.person.id, self.org_id, self.audiences),
+            self.now,
+            self.deployment.settings.tz,
+        )
+
     async def audit(
         self,
         action: str,
@@ -113,17 +122,7 @@ class Context:
         after: Mapping[str, Any] | None = None,
     ) -> None:
         """Write what this person changed to the audit trail."""
-        await audit.record(
-            self.session,
-            at=self.now,
-            actor_id=self.person.id,
-            org_id=self.org_id,
-            action=action,
-            entity=entity,
-            entity_id=entity_id,
-            before=before,
-            after=after,
-        )
+        await self.operation().audit(action, entity, entity_id, before=before, after=after)
 
     async def notify(
         self,
@@ -136,28 +135,13 @@ class Context:
         task_id: int | None = None,
     ) -> None:
         """Queue a notice to other people through the outbox, inside their working hours."""
-        await notices.notify(
-            self.session,
-            people=people,
-            org_id=self.org_id if org_id is None else org_id,
-            notice=notice,
-            params=params,
-            key=key,
-            now=self.now,
-            tz=self.deployment.settings.tz,
-            calendar=await calendar.work_calendar(self.session),
-            task_id=task_id,
+        await self.operation().notify(
+            people=people, notice=notice, params=params, key=key, org_id=org_id, task_id=task_id
         )
 
     async def replan(self, task_id: int | None = None) -> None:
         """Bring the organization's (or one task's) planned reminders up to date at once."""
-        await scheduling.replan(
-            self.session,
-            org_id=self.org_id,
-            now=self.now,
-            tz=self.deployment.settings.tz,
-            task_id=task_id,
-        )
+        await self.operation().replan(task_id)
 
     def _expiry(self) -> datetime:
         return self.now + timedelta(minutes=self.deployment.settings.dialog_ttl_minutes)
