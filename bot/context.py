@@ -5,20 +5,24 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any, Final
+from typing import Any, Final, TypeVar
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.access import Access
 from bot.crypto import Sealer
+from bot.errors import NotFound
 from bot.i18n import Translator
 from bot.messages import Attachment, Button, Incoming, Outcome, Reply
 from bot.operations import Actor, Operation
+from bot.payloads import Payload
 from bot.roles import Audience
 from bot.router import Router
 from bot.settings import Settings
 from db.models import Dialog, Membership, Person
 from db.queries import dialogs
+
+P = TypeVar("P", bound=Payload)
 
 # The organization a dialog was started in: its later steps act there, with the roles the
 # person holds there then.
@@ -52,6 +56,7 @@ class Context:
     deployment: Deployment
     dialog: Dialog | None = None
     args: tuple[str, ...] = ()
+    payload: Payload | None = None
     outcome: Outcome = field(default_factory=Outcome)
 
     def _(self, message: str, /, **params: object) -> str:
@@ -66,6 +71,12 @@ class Context:
     ) -> None:
         """Queue a message back to this person."""
         self.outcome.replies.append(Reply(text, buttons, file))
+
+    def payload_as(self, kind: type[P]) -> P:
+        """The pressed button's parsed payload, which the route declared as ``kind``."""
+        if not isinstance(self.payload, kind):
+            raise NotFound
+        return self.payload
 
     def is_(self, audience: Audience) -> bool:
         """Tell whether the person belongs to ``audience`` in the organization acted in."""

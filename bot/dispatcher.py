@@ -141,6 +141,11 @@ class Dispatcher:
                 ctx.reply(ctx._("You are not allowed to use this command."))
             return
         ctx.args = route.args
+        if route.payload is not None:
+            ctx.payload = route.payload.parse(route.args)
+            if ctx.payload is None:
+                ctx.reply(ctx._("This button is no longer valid. Nothing was changed."))
+                return
         savepoint = await ctx.session.begin_nested()
         try:
             await route.handler(ctx)

@@ -11,6 +11,7 @@ from bot.roles import EVERYONE, Audience
 
 if TYPE_CHECKING:
     from bot.context import Context
+    from bot.payloads import Payload
     from bot.scopes import Scope
 
 Handler = Callable[["Context"], Awaitable[None]]
@@ -38,6 +39,7 @@ class Route:
     audiences: frozenset[Audience]
     args: tuple[str, ...] = ()
     scope: Scope | None = None
+    payload: type[Payload] | None = None
 
 
 class Router:
@@ -75,7 +77,7 @@ class Router:
 
     def button(
         self,
-        prefix: str,
+        prefix: str | type[Payload],
         handler: Handler,
         *,
         audiences: Iterable[Audience] = EVERYONE,
@@ -84,11 +86,14 @@ class Router:
         """Answer button payloads ``prefix:arg:…`` (prefix is ``namespace:action``).
 
         With ``scope``, the first argument names an object and the person acts with the
-        roles they hold in the organization that owns it.
+        roles they hold in the organization that owns it. Given a ``Payload`` class, the
+        arguments are parsed into it before the handler runs (``ctx.payload``).
         """
-        if prefix in self._buttons:
-            raise ValueError(f"button prefix {prefix!r} registered twice")
-        self._buttons[prefix] = Route(handler, frozenset(audiences), scope=scope)
+        payload = None if isinstance(prefix, str) else prefix
+        key = prefix if isinstance(prefix, str) else prefix.prefix
+        if key in self._buttons:
+            raise ValueError(f"button prefix {key!r} registered twice")
+        self._buttons[key] = Route(handler, frozenset(audiences), scope=scope, payload=payload)
 
     def step(self, flow: str, step: str, handler: Handler) -> None:
         """Answer free input while a person's dialog ``flow`` waits at ``step``."""
@@ -124,7 +129,7 @@ class Router:
         route = self._buttons.get(PAYLOAD_SEPARATOR.join(parts[:2]))
         if route is None:
             return None
-        return Route(route.handler, route.audiences, tuple(parts[2:]), route.scope)
+        return Route(route.handler, route.audiences, tuple(parts[2:]), route.scope, route.payload)
 
     def resolve_step(self, flow: str, step: str) -> Handler | None:
         """Find the handler for a dialog step."""
