@@ -65,6 +65,14 @@ class Access:
                 audiences |= {Audience.LEADER}
         return audiences
 
+    def units_in(self, org_id: int) -> frozenset[int]:
+        """The units the person works in as an official of ``org_id``."""
+        return frozenset(
+            g.unit_id
+            for g in self.grants
+            if g.org_id == org_id and g.role is Role.OFFICIAL and g.unit_id is not None
+        )
+
     def home(self, wanted: Collection[Audience], default: int) -> int:
         """The organization to act in when nothing names one.
 

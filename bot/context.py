@@ -118,7 +118,13 @@ class Context:
         """This update as a domain operation: the person acting in the organization."""
         return Operation(
             self.session,
-            Actor(self.person.id, self.org_id, self.audiences),
+            Actor(
+                self.person.id,
+                self.org_id,
+                self.audiences,
+                self.access.direct(self.org_id),
+                self.access.units_in(self.org_id),
+            ),
             self.now,
             self.deployment.settings.tz,
         )

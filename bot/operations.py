@@ -32,10 +32,20 @@ class Actor:
     person_id: int | None
     org_id: int
     audiences: frozenset[Audience]
+    direct: frozenset[Audience] = frozenset()
+    units: frozenset[int] = frozenset()
 
     def is_(self, audience: Audience) -> bool:
         """Whether the actor belongs to ``audience`` in the organization."""
         return self.person_id is None or audience in self.audiences
+
+    def holds_directly(self, audience: Audience) -> bool:
+        """Whether the organization itself granted ``audience`` (not a district above)."""
+        return self.person_id is None or audience in self.direct
+
+    def works_in(self, unit_id: int | None) -> bool:
+        """Whether the actor is an official of ``unit_id`` in the organization."""
+        return unit_id is not None and unit_id in self.units
 
 
 @dataclass(frozen=True, slots=True)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from bot.feedback import buttons as fb
 from bot.i18n import N_
 from bot.roles import ADMINS, LEADERS, STAFF
 from bot.router import Router
@@ -104,7 +105,7 @@ def build_router() -> Router:
     router.button("fb:publish", citizen.pick_publish)
     router.button("fb:consent", citizen.pick_consent)
     router.button("fb:confirm", citizen.confirm)
-    router.button("fb:rate", citizen.rate_answer, scope=CASE)
+    router.button(fb.Rate, citizen.rate_answer, scope=CASE)
     router.step(citizen.FLOW, "text", citizen.receive_text)
     router.step(citizen.FLOW, "files", citizen.receive_file)
     router.step(citizen.FLOW, "place", citizen.receive_place)
@@ -115,14 +116,14 @@ def build_router() -> Router:
     router.command("inbox", cases.show_inbox, audiences=ADMINS, description=N_("New feedback"))
     router.command("cases", cases.list_cases, audiences=STAFF, description=N_("Open feedback"))
     router.command("qr", cases.send_qr, audiences=ADMINS, description=N_("QR code for feedback"))
-    router.button("case:open", cases.open_case, audiences=STAFF, scope=CASE)
-    router.button("case:assign", cases.choose_unit, audiences=ADMINS, scope=CASE)
-    router.button("case:to", cases.assign_case, audiences=ADMINS, scope=CASE)
-    router.button("case:refuse", cases.start_refusal, audiences=ADMINS, scope=CASE)
-    router.button("case:merge", cases.start_merge, audiences=ADMINS, scope=CASE)
-    router.button("case:complex", cases.mark_complex, audiences=STAFF, scope=CASE)
-    router.button("case:answer", cases.start_answer, audiences=STAFF, scope=CASE)
-    router.button("case:approve", cases.approve_answer, audiences=LEADERS, scope=CASE)
+    router.button(fb.CaseOpen, cases.open_case, audiences=STAFF, scope=CASE)
+    router.button(fb.CaseAssign, cases.choose_unit, audiences=ADMINS, scope=CASE)
+    router.button(fb.CaseTo, cases.assign_case, audiences=ADMINS, scope=CASE)
+    router.button(fb.CaseRefuse, cases.start_refusal, audiences=ADMINS, scope=CASE)
+    router.button(fb.CaseMerge, cases.start_merge, audiences=ADMINS, scope=CASE)
+    router.button(fb.CaseComplex, cases.mark_complex, audiences=STAFF, scope=CASE)
+    router.button(fb.CaseAnswer, cases.start_answer, audiences=STAFF, scope=CASE)
+    router.button(fb.CaseApprove, cases.approve_answer, audiences=LEADERS, scope=CASE)
     router.step(cases.REFUSE_FLOW, "reason", cases.receive_refusal)
     router.step(cases.MERGE_FLOW, "target", cases.receive_merge_target)
     router.step(cases.ANSWER_FLOW, "text", cases.receive_answer)

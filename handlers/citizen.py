@@ -8,7 +8,9 @@ from datetime import datetime, time
 from typing import Any, Final
 
 from bot.context import Context
-from bot.feedback import deadlines
+from bot.errors import NotAllowed
+from bot.feedback import deadlines, lifecycle, policy
+from bot.feedback.buttons import Rate, rating_buttons
 from bot.feedback.catalog import (
     KINDS,
     TOPICS,
@@ -17,11 +19,11 @@ from bot.feedback.catalog import (
     normalize_code,
     topic_label,
 )
+from bot.feedback.errors import CaseNotRateable
 from bot.feedback.views import case_card, seal_contact, status_label, unseal_contact
 from bot.messages import Button
-from bot.roles import Audience
 from db.models import Case, CaseKind, CaseStatus, Rating, Role
-from db.queries import calendar, cases, progress, uploads
+from db.queries import calendar, cases, uploads
 
 FLOW: Final = "fb"
 RATE_FLOW: Final = "fbrate"
@@ -29,7 +31,6 @@ TEXT_LIMIT: Final = 4000
 FILE_LIMIT: Final = 10 * 1024 * 1024
 FILES_PER_CASE: Final = 5
 FIELD_LIMIT: Final = 300
-ID_DIGITS: Final = 9  # ids are 32-bit integers in PostgreSQL
 
 
 def _today_start(ctx: Context) -> datetime:
@@ -458,34 +459,6 @@ async def _save(ctx: Context, digest: str) -> None:
     ctx.reply("\n".join(lines))
 
 
-async def _may_see(ctx: Context, case: Case) -> bool:
-    if case.citizen_id == ctx.person.id:
-        return True
-    if case.org_id != ctx.org_id:
-        return False
-    if ctx.is_(Audience.LEADER) or ctx.is_(Audience.ADMIN):
-        return True
-    units = await progress.official_unit_ids(ctx.session, ctx.person.id, ctx.org_id)
-    return case.unit_id is not None and case.unit_id in units
-
-
-async def may_see_contact(ctx: Context, case: Case) -> bool:
-    """Whether this person may read the sender's identity and contact.
-
-    A denouncer's identity is for the case's own leaders and the unit handling it only:
-    not for administrators, and not for leaders of the district or province above.
-    """
-    if case.org_id != ctx.org_id:
-        return False
-    confidential = KINDS[case.kind].confidential
-    if ctx.holds_directly(Audience.LEADER) or (ctx.is_(Audience.LEADER) and not confidential):
-        return True
-    units = await progress.official_unit_ids(ctx.session, ctx.person.id, ctx.org_id)
-    if case.unit_id is not None and case.unit_id in units:
-        return True
-    return ctx.is_(Audience.ADMIN) and not confidential
-
-
 async def track_case(ctx: Context) -> None:
     """Show a case's status and history to its sender or to staff with rights."""
     raw = ctx.args[0] if ctx.args else (ctx.incoming.text or "")
@@ -494,29 +467,18 @@ async def track_case(ctx: Context) -> None:
         ctx.reply(ctx._("Send /track with your code, for example /track PA-2026-00042."))
         return
     case = await cases.case_by_code(ctx.session, code)
-    if case is None or not await _may_see(ctx, case):
+    actor = ctx.operation().actor
+    if case is None or not policy.may_see(actor, case, ctx.person.id):
         ctx.reply(ctx._("There is no case {code} for you.", code=code))
         return
     staff = case.citizen_id != ctx.person.id
     contact = None
-    if staff and case.contact_sealed and await may_see_contact(ctx, case):
+    if staff and case.contact_sealed and policy.may_see_contact(actor, case):
         contact = unseal_contact(ctx.deployment.sealer.open(case.contact_sealed))
     unit = await cases.unit_named(ctx.session, case.unit_id)
-    buttons = rating_buttons(ctx, case) if not staff else []
+    rateable = case.status == CaseStatus.ANSWERED and case.rating is None
+    buttons = [rating_buttons(ctx.t, case.id)] if rateable and not staff else []
     ctx.reply(case_card(case, ctx.t, unit=unit, contact=contact, staff=staff), buttons)
-
-
-def rating_buttons(ctx: Context, case: Case) -> list[list[Button]]:
-    """Rating buttons for an answered case not rated yet."""
-    if case.status != CaseStatus.ANSWERED or case.rating is not None:
-        return []
-    return [
-        [
-            Button(ctx._("Satisfied"), f"fb:rate:{case.id}:satisfied"),
-            Button(ctx._("Neutral"), f"fb:rate:{case.id}:neutral"),
-            Button(ctx._("Not satisfied"), f"fb:rate:{case.id}:unsatisfied"),
-        ]
-    ]
 
 
 async def list_my_cases(ctx: Context) -> None:
@@ -532,31 +494,14 @@ async def list_my_cases(ctx: Context) -> None:
 
 
 async def rate_answer(ctx: Context) -> None:
-    """Record the citizen's rating; "not satisfied" asks why and may reopen the case once."""
-    raw = ctx.args[0] if len(ctx.args) == 2 else ""
-    if not raw.isascii() or not raw.isdigit() or len(raw) > ID_DIGITS:
-        ctx.reply(ctx._("This button is no longer valid. Nothing was changed."))
-        return
-    case = await cases.case_by_id(ctx.session, int(raw))
-    if case is None or case.citizen_id != ctx.person.id or ctx.args[1] not in set(Rating):
-        ctx.reply(ctx._("This button is not for you. Nothing was changed."))
-        return
-    if case.rating is not None:
-        ctx.reply(ctx._("This case was already rated."))
-        return
-    if case.status != CaseStatus.ANSWERED:
-        ctx.reply(ctx._("This case has no answer to rate yet."))
-        return
-    rating = Rating(ctx.args[1])
-    if rating == Rating.UNSATISFIED:
+    """Record the citizen's rating; "not satisfied" asks why first."""
+    pressed = ctx.payload_as(Rate)
+    if pressed.rating == Rating.UNSATISFIED:
+        case = await lifecycle.rateable(ctx.operation(), pressed.case)
         await ctx.start_dialog(RATE_FLOW, "reason", {"case": case.id})
         ctx.reply(ctx._("We are sorry. What is not resolved? (your reason, or /cancel)"))
         return
-    case.rating = rating
-    case.status = CaseStatus.CLOSED
-    case.closed_at = ctx.now
-    await cases.add_event(ctx.session, case.id, action="rated", at=ctx.now, actor_id=ctx.person.id)
-    await ctx.audit("case.rated", "case", case.id, after={"rating": rating.value})
+    await lifecycle.rate(ctx.operation(), pressed.case, pressed.rating)
     ctx.reply(ctx._("Thank you for your rating. The case is closed."))
 
 
@@ -572,46 +517,17 @@ async def receive_unsatisfied_reason(ctx: Context) -> None:
             )
         )
         return
-    case = await cases.case_by_id(ctx.session, int(ctx.dialog.data["case"]))
+    case_id = int(ctx.dialog.data["case"])
     await ctx.end_dialog()
-    if case is None or case.citizen_id != ctx.person.id or case.status != CaseStatus.ANSWERED:
+    try:
+        rated = await lifecycle.rate(ctx.operation(), case_id, Rating.UNSATISFIED, reason)
+    except (NotAllowed, CaseNotRateable):
         ctx.reply(ctx._("This button is no longer valid. Nothing was changed."))
         return
-    case.rating = Rating.UNSATISFIED
-    case.rating_comment = reason
-    if case.reopened == 0:
-        case.reopened = 1
-        case.status = CaseStatus.REOPENED
-        case.rating = None
-        await cases.add_event(
-            ctx.session, case.id, action="reopened", at=ctx.now, actor_id=ctx.person.id, note=reason
-        )
-        people = await cases.staff_of(ctx.session, case.org_id, [Role.ADMIN])
-        if case.unit_id is not None:
-            people += await cases.officials_of_unit(ctx.session, case.org_id, case.unit_id)
-        await ctx.notify(
-            people=people,
-            org_id=case.org_id,
-            notice="case_reopened",
-            params={"case": case.id, "code": case.code},
-            key=f"reopened:{case.id}",
-        )
-        await ctx.audit("case.reopened", "case", case.id)
+    code = rated.case.code
+    if rated.reopened:
+        ctx.reply(ctx._("The case {code} is reopened; the commune will answer again.", code=code))
+    else:
         ctx.reply(
-            ctx._("The case {code} is reopened; the commune will answer again.", code=case.code)
+            ctx._("Your rating is recorded. The case {code} is closed as not resolved.", code=code)
         )
-        return
-    case.status = CaseStatus.CLOSED_UNRESOLVED
-    case.closed_at = ctx.now
-    await cases.add_event(
-        ctx.session,
-        case.id,
-        action="closed_unresolved",
-        at=ctx.now,
-        actor_id=ctx.person.id,
-        note=reason,
-    )
-    await ctx.audit("case.closed_unresolved", "case", case.id)
-    ctx.reply(
-        ctx._("Your rating is recorded. The case {code} is closed as not resolved.", code=case.code)
-    )

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any, Final
 
+from bot.feedback.buttons import CaseOpen, rating_buttons
 from bot.i18n import Translator
 from bot.messages import Button, Reply
 from bot.plans.preview import shorten
@@ -369,14 +370,12 @@ def _buttons(
 def _case_buttons(t: Translator, params: dict[str, Any]) -> list[Button]:
     case = params.get("case")
     notice = params.get("notice")
+    if not isinstance(case, int):
+        return []
     if notice == "case" and params.get("step") == "answered":
-        return [
-            Button(t._("Satisfied"), f"fb:rate:{case}:satisfied"),
-            Button(t._("Neutral"), f"fb:rate:{case}:neutral"),
-            Button(t._("Not satisfied"), f"fb:rate:{case}:unsatisfied"),
-        ]
+        return rating_buttons(t, case)
     if notice in {"new_case", "case_assigned", "case_reopened", "answer_approval"}:
-        return [Button(str(params.get("code", "")), f"case:open:{case}")]
+        return [Button(str(params.get("code", "")), CaseOpen(case).data)]
     return []
 
 

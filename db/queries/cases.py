@@ -16,6 +16,7 @@ from db.models import (
     CaseFile,
     CaseStatus,
     Membership,
+    Person,
     Role,
     Unit,
 )
@@ -84,6 +85,31 @@ async def case_by_id(session: AsyncSession, case_id: int) -> Case | None:
         select(Case)
         .where(Case.id == case_id)
         .options(selectinload(Case.events), selectinload(Case.files))
+    )
+
+
+async def case_for_update(session: AsyncSession, case_id: int) -> Case | None:
+    """A case by id, its row locked until the transaction ends (others wait, then re-read)."""
+    return await session.scalar(
+        select(Case)
+        .where(Case.id == case_id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+        .options(selectinload(Case.events), selectinload(Case.files))
+    )
+
+
+async def last_staff_step_by(session: AsyncSession, case: Case) -> str | None:
+    """The display name of the staff member who took the case's latest step, if any.
+
+    The citizen who sent it is never named: their name is personal data.
+    """
+    return await session.scalar(
+        select(Person.display_name)
+        .join(CaseEvent, CaseEvent.actor_id == Person.id)
+        .where(CaseEvent.case_id == case.id, CaseEvent.actor_id != case.citizen_id)
+        .order_by(CaseEvent.at.desc(), CaseEvent.id.desc())
+        .limit(1)
     )
 
 

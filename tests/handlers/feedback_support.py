@@ -47,6 +47,16 @@ STALE = "This button is no longer valid. Nothing was changed."
 NOT_ALLOWED = "You are not allowed to use this command."
 
 
+def moved_on(code: str, status: str, by: str | None = None) -> str:
+    """What a step says when the case left the state it needs (``by`` took the last step)."""
+    if by:
+        return (
+            f"{code} is now “{status}” (last step by {by}), so this can no longer be done. "
+            "Nothing was changed."
+        )
+    return f"{code} is now “{status}”, so this can no longer be done. Nothing was changed."
+
+
 # Counting, from the rules
 
 

@@ -38,6 +38,7 @@ from tests.handlers.feedback_support import (
     commune,
     en_date,
     file_case,
+    moved_on,
     only_text,
     payloads,
     person_id,
@@ -146,7 +147,9 @@ async def test_accept_and_assign_with_the_topics_unit_first(
     # A reflection keeps the answer deadline counted from receipt.
     answer_due = after_working_days(clock.now().date(), ANSWER_WORKING_DAYS, CAL)
     assert case.answer_due == answer_due
-    assert only_text(await town.admin.press(f"case:to:{land_id}:{town.units[VP]}")) == STALE
+    assert only_text(await town.admin.press(f"case:to:{land_id}:{town.units[VP]}")) == moved_on(
+        land, "accepted and being handled", "Thu"
+    )
     assert land not in only_text(await town.admin.say("/inbox"))
 
     # The unit's official is told and finds it in /cases; another unit's official does not.
@@ -199,7 +202,9 @@ async def test_refuse_with_a_reason(
     assert card.splitlines()[-1].endswith(f" not accepted: {reason}")
     # Once refused it cannot be assigned, refused again or merged.
     for action in ("assign", "refuse", "merge"):
-        assert only_text(await town.admin.press(f"case:{action}:{case_id}")) == STALE
+        assert only_text(await town.admin.press(f"case:{action}:{case_id}")) == moved_on(
+            code, "not accepted", "Thu"
+        )
 
 
 async def test_merge_a_duplicate(
@@ -262,8 +267,10 @@ async def test_a_complex_complaint_gets_45_days_and_the_citizen_is_told(
             [],
         )
     ]
-    assert only_text(await official.press(f"case:complex:{case_id}")) == STALE
-    assert only_text(await town.officials[TP].press(f"case:complex:{case_id}")) == STALE
+    assert only_text(await official.press(f"case:complex:{case_id}")) == (
+        "Hải already did this. Nothing was changed."
+    )
+    assert only_text(await town.officials[TP].press(f"case:complex:{case_id}")) == NOT_FOR_YOU
 
 
 async def test_a_complaint_marked_complex_before_acceptance_gets_45_days(
@@ -326,7 +333,9 @@ async def test_the_answer_reaches_the_citizen_who_is_satisfied(
         "This case was already rated."
     )
     assert payloads((await lan.say(f"/track {code}")).replies[0]) == []
-    assert only_text(await official.press(f"case:answer:{case_id}")) == NOT_FOR_YOU
+    assert only_text(await official.press(f"case:answer:{case_id}")) == moved_on(
+        code, "closed", "Hải"
+    )
 
 
 async def test_not_satisfied_reopens_once_then_closes_as_not_resolved(
@@ -441,7 +450,9 @@ async def test_answers_wait_for_a_leader_when_the_commune_requires_it(
             rating_payloads(case_id),
         )
     ]
-    assert only_text(await town.leader.press(f"case:approve:{case_id}")) == STALE
+    assert only_text(await town.leader.press(f"case:approve:{case_id}")) == moved_on(
+        code, "answered", "Dũng"
+    )
 
 
 async def test_a_leaders_own_answer_needs_no_approval(
@@ -519,7 +530,9 @@ async def test_forged_buttons_cannot_assign_answer_or_close(
         "case:open:１",
     ):
         assert only_text(await town.admin.press(payload)) == STALE, payload
-    assert only_text(await town.leader.press(f"case:approve:{case_id}")) == STALE
+    assert only_text(await town.leader.press(f"case:approve:{case_id}")) == moved_on(
+        code, "received, waiting to be accepted"
+    )
     assert await snapshot(runtime) == before
 
     # After assignment, another unit's official still cannot answer it.
@@ -568,7 +581,9 @@ async def test_a_case_refused_after_it_moved_on_is_stale_and_the_step_ends(
     # A blank reason is asked again as usual: the case is looked at once the text will do.
     assert only_text(await town.admin.say(" ")) == ASK_REASON
     before = await snapshot(runtime)
-    assert only_text(await town.admin.say("Not for the commune.")) == STALE
+    assert only_text(await town.admin.say("Not for the commune.")) == moved_on(
+        code, "accepted and being handled", "Thu"
+    )
     await assert_only_dialogs_ended(runtime, before)
     assert only_text(await town.admin.say("Not for the commune.")) == HINT
     assert (await case_row(runtime, code)).status == CaseStatus.ASSIGNED
@@ -584,7 +599,9 @@ async def test_an_answer_to_a_case_answered_meanwhile_is_stale_and_the_step_ends
     sent = await _answer(town.leader, case_id, code, "Answered by the chair.")
     assert sent == f"The answer to {code} is sent to the citizen."
     before = await snapshot(runtime)
-    assert only_text(await official.say("Answered by the unit.")) == STALE
+    assert only_text(await official.say("Answered by the unit.")) == moved_on(
+        code, "answered", "Dũng"
+    )
     await assert_only_dialogs_ended(runtime, before)
     assert (await case_row(runtime, code)).answer == "Answered by the chair."
 

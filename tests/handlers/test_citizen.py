@@ -554,7 +554,7 @@ async def test_rating_buttons_of_someone_elses_case_do_nothing(
         f"fb:rate:{case.id + 1000}:satisfied",
     ):
         assert only_text(await binh.press(payload)) == NOT_FOR_YOU
-    assert only_text(await lan.press(f"fb:rate:{case.id}:excellent")) == NOT_FOR_YOU
+    assert only_text(await lan.press(f"fb:rate:{case.id}:excellent")) == STALE
     assert only_text(await lan.press("fb:rate:x1:satisfied")) == STALE
     assert only_text(await lan.press(f"fb:rate:{case.id}")) == STALE
     assert only_text(await lan.press("fb:rate:１:satisfied")) == STALE

@@ -1,0 +1,94 @@
+"""The buttons of a case, declared once: built here, parsed by the router."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import ClassVar
+
+from bot.i18n import Translator
+from bot.messages import Button
+from bot.payloads import Payload
+from db.models import Rating
+
+
+@dataclass(frozen=True, slots=True)
+class CaseOpen(Payload):
+    """Show the case's card to staff."""
+
+    prefix: ClassVar[str] = "case:open"
+    case: int
+
+
+@dataclass(frozen=True, slots=True)
+class CaseAssign(Payload):
+    """Offer the units to assign a new case to."""
+
+    prefix: ClassVar[str] = "case:assign"
+    case: int
+
+
+@dataclass(frozen=True, slots=True)
+class CaseTo(Payload):
+    """Accept the case and assign it to the unit."""
+
+    prefix: ClassVar[str] = "case:to"
+    case: int
+    unit: int
+
+
+@dataclass(frozen=True, slots=True)
+class CaseRefuse(Payload):
+    """Ask why the case is refused."""
+
+    prefix: ClassVar[str] = "case:refuse"
+    case: int
+
+
+@dataclass(frozen=True, slots=True)
+class CaseMerge(Payload):
+    """Ask which case this one duplicates."""
+
+    prefix: ClassVar[str] = "case:merge"
+    case: int
+
+
+@dataclass(frozen=True, slots=True)
+class CaseComplex(Payload):
+    """Mark the case complex."""
+
+    prefix: ClassVar[str] = "case:complex"
+    case: int
+
+
+@dataclass(frozen=True, slots=True)
+class CaseAnswer(Payload):
+    """Ask the handling official for the answer."""
+
+    prefix: ClassVar[str] = "case:answer"
+    case: int
+
+
+@dataclass(frozen=True, slots=True)
+class CaseApprove(Payload):
+    """Approve the written answer and send it."""
+
+    prefix: ClassVar[str] = "case:approve"
+    case: int
+
+
+@dataclass(frozen=True, slots=True)
+class Rate(Payload):
+    """The citizen's rating of the answer."""
+
+    prefix: ClassVar[str] = "fb:rate"
+    case: int
+    rating: Rating
+
+
+def rating_buttons(t: Translator, case_id: int) -> list[Button]:
+    """The three rating buttons under an answer."""
+    return [
+        Button(t._("Satisfied"), Rate(case_id, Rating.SATISFIED).data),
+        Button(t._("Neutral"), Rate(case_id, Rating.NEUTRAL).data),
+        Button(t._("Not satisfied"), Rate(case_id, Rating.UNSATISFIED).data),
+    ]

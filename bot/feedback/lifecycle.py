@@ -1,0 +1,265 @@
+"""Every step of a case after it is received: one function each, the only place it happens.
+
+Each function takes the case's row with a lock (PostgreSQL waits for a concurrent step to
+finish and then reads what it left), checks that the step is allowed in the state it finds,
+writes the history and the audit entry, and queues the notices the step sets off. A step
+that lost a race is refused with who took the case on (``CaseMovedOn``).
+
+Case steps do not re-plan reminders: the hourly planning adds the new phase's rows well
+before the first one is due, and a row about a phase the case has left is dropped when sent.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from bot.errors import AlreadyDone, NotAllowed, NotFound
+from bot.feedback import deadlines
+from bot.feedback.catalog import normalize_code
+from bot.feedback.errors import CaseMovedOn, CaseNotRateable, NotADuplicateTarget
+from bot.feedback.policy import FROM, Step, may_take
+from bot.operations import Operation
+from bot.roles import Audience
+from db.models import Case, CaseStatus, Rating, Role
+from db.queries import calendar, cases, orgs
+
+
+@dataclass(frozen=True, slots=True)
+class Assigned:
+    """A case accepted and given to a unit."""
+
+    case: Case
+    unit: str
+
+
+@dataclass(frozen=True, slots=True)
+class Answered:
+    """An answer written: sent to the citizen, or held for a leader's approval."""
+
+    case: Case
+    sent: bool
+
+
+@dataclass(frozen=True, slots=True)
+class Rated:
+    """A rating recorded; with "not satisfied" the case reopens once, then closes unresolved."""
+
+    case: Case
+    reopened: bool
+
+
+async def take(op: Operation, case_id: int, step: Step, *, lock: bool = True) -> Case:
+    """The case, if the actor may take ``step`` on it now; raise why not otherwise."""
+    case = await (cases.case_for_update if lock else cases.case_by_id)(op.session, case_id)
+    if case is None or case.org_id != op.actor.org_id:
+        raise NotFound
+    if not may_take(op.actor, case, step):
+        raise NotAllowed
+    if case.status not in FROM[step]:
+        raise CaseMovedOn(case.code, case.status, await cases.last_staff_step_by(op.session, case))
+    return case
+
+
+async def assign(op: Operation, case_id: int, unit_id: int) -> Assigned:
+    """Accept a new case and give it to a unit of its organization; tell citizen and unit."""
+    case = await take(op, case_id, Step.TRIAGE)
+    unit = await orgs.unit_in_org(op.session, case.org_id, unit_id)
+    if unit is None:
+        raise NotFound
+    case.status = CaseStatus.ASSIGNED
+    case.unit_id = unit.id
+    case.accepted_at = op.now
+    resolve = deadlines.on_acceptance(
+        case.kind, op.today, await calendar.work_calendar(op.session), complex=case.complex
+    )
+    if resolve is not None:
+        case.answer_due = resolve
+    await _event(op, case, "accepted")
+    await _event(op, case, "assigned", note=unit.name)
+    await op.audit(
+        "case.assigned",
+        "case",
+        case.id,
+        before={"status": "new"},
+        after={"status": "assigned", "unit_id": unit.id},
+    )
+    await _tell_citizen(
+        op,
+        case,
+        "assigned",
+        unit=unit.name,
+        due=case.answer_due.isoformat() if case.answer_due else None,
+    )
+    await op.notify(
+        people=await cases.officials_of_unit(op.session, case.org_id, unit.id),
+        org_id=case.org_id,
+        notice="case_assigned",
+        params={"case": case.id, "code": case.code},
+        key=f"case-assigned:{case.id}:{unit.id}",
+    )
+    return Assigned(case, unit.name)
+
+
+async def refuse(op: Operation, case_id: int, reason: str) -> Case:
+    """Refuse a new case with the reason (and where to go instead); tell the citizen."""
+    case = await take(op, case_id, Step.TRIAGE)
+    case.status = CaseStatus.REFUSED
+    case.closed_at = op.now
+    await _event(op, case, "refused", note=reason)
+    await op.audit("case.refused", "case", case.id, after={"status": "refused"})
+    await _tell_citizen(op, case, "refused", text=reason)
+    return case
+
+
+async def merge(op: Operation, case_id: int, target_code: str) -> tuple[Case, Case]:
+    """Join a new case to the one it duplicates; tell the citizen. Returns both."""
+    code = normalize_code(target_code[:40])
+    target = await cases.case_by_code(op.session, code) if code else None
+    if target is None or target.org_id != op.actor.org_id or target.id == case_id:
+        raise NotADuplicateTarget
+    case = await take(op, case_id, Step.TRIAGE)
+    case.status = CaseStatus.MERGED
+    case.merged_into = target.id
+    case.closed_at = op.now
+    await _event(op, case, "merged", note=target.code)
+    await op.audit("case.merged", "case", case.id, after={"into": target.id})
+    await _tell_citizen(op, case, "merged", target=target.code)
+    return case, target
+
+
+async def mark_complex(op: Operation, case_id: int) -> Case:
+    """Mark a case complex: the legal extension applies, and the citizen is told."""
+    case = await take(op, case_id, Step.COMPLEX)
+    if case.complex:
+        raise AlreadyDone(await cases.last_staff_step_by(op.session, case))
+    case.complex = True
+    if case.accepted_at is not None:
+        extended = deadlines.on_acceptance(
+            case.kind,
+            case.accepted_at.astimezone(op.tz).date(),
+            await calendar.work_calendar(op.session),
+            complex=True,
+        )
+        case.answer_due = extended or case.answer_due
+    due = case.answer_due.isoformat() if case.answer_due else None
+    await _event(op, case, "complex")
+    await op.audit("case.complex", "case", case.id, after={"answer_due": due})
+    await _tell_citizen(op, case, "complex", due=due)
+    return case
+
+
+async def write_answer(op: Operation, case_id: int, text: str) -> Answered:
+    """Record the answer; send it, or hold it for a leader when the commune wants approval."""
+    case = await take(op, case_id, Step.ANSWER)
+    case.answer = text
+    await _event(op, case, "answer_written", public=False)
+    policy = await op.policy(case.org_id)
+    if policy.answer_approval and not op.actor.is_(Audience.LEADER):
+        case.status = CaseStatus.AWAITING_APPROVAL
+        await op.audit(
+            "case.answer_written", "case", case.id, after={"status": "awaiting_approval"}
+        )
+        await op.notify(
+            people=await cases.staff_of(op.session, case.org_id, [Role.LEADER]),
+            org_id=case.org_id,
+            notice="answer_approval",
+            params={"case": case.id, "code": case.code},
+            key=f"answer-approval:{case.id}:{len(case.events)}",
+        )
+        return Answered(case, sent=False)
+    await _send_answer(op, case)
+    return Answered(case, sent=True)
+
+
+async def approve_answer(op: Operation, case_id: int) -> Case:
+    """Approve the answer waiting for a leader and send it to the citizen."""
+    case = await take(op, case_id, Step.APPROVE)
+    await _send_answer(op, case)
+    return case
+
+
+async def rateable(op: Operation, case_id: int, *, lock: bool = False) -> Case:
+    """The actor's own answered case, not rated yet; raise why not otherwise."""
+    case = await (cases.case_for_update if lock else cases.case_by_id)(op.session, case_id)
+    if case is None or case.citizen_id != op.actor.person_id:
+        raise NotAllowed
+    if case.rating is not None:
+        raise CaseNotRateable(rated=True)
+    if case.status != CaseStatus.ANSWERED:
+        raise CaseNotRateable(rated=False)
+    return case
+
+
+async def rate(op: Operation, case_id: int, rating: Rating, reason: str | None = None) -> Rated:
+    """Record the citizen's rating of the answer.
+
+    Satisfied or neutral closes the case. Not satisfied (with the reason) reopens it once
+    for the commune to answer again; the second time it closes as not resolved.
+    """
+    case = await rateable(op, case_id, lock=True)
+    if rating != Rating.UNSATISFIED:
+        case.rating = rating
+        case.status = CaseStatus.CLOSED
+        case.closed_at = op.now
+        await _event(op, case, "rated")
+        await op.audit("case.rated", "case", case.id, after={"rating": rating.value})
+        return Rated(case, reopened=False)
+    case.rating = Rating.UNSATISFIED
+    case.rating_comment = reason
+    if case.reopened == 0:
+        case.reopened = 1
+        case.status = CaseStatus.REOPENED
+        case.rating = None
+        await _event(op, case, "reopened", note=reason)
+        people = await cases.staff_of(op.session, case.org_id, [Role.ADMIN])
+        if case.unit_id is not None:
+            people += await cases.officials_of_unit(op.session, case.org_id, case.unit_id)
+        await op.notify(
+            people=people,
+            org_id=case.org_id,
+            notice="case_reopened",
+            params={"case": case.id, "code": case.code},
+            key=f"reopened:{case.id}",
+        )
+        await op.audit("case.reopened", "case", case.id)
+        return Rated(case, reopened=True)
+    case.status = CaseStatus.CLOSED_UNRESOLVED
+    case.closed_at = op.now
+    await _event(op, case, "closed_unresolved", note=reason)
+    await op.audit("case.closed_unresolved", "case", case.id)
+    return Rated(case, reopened=False)
+
+
+async def _send_answer(op: Operation, case: Case) -> None:
+    case.status = CaseStatus.ANSWERED
+    case.answered_at = op.now
+    # Kept on the row so that reports count on-time answers in SQL, not row by row.
+    case.on_time = None if case.answer_due is None else op.today <= case.answer_due
+    await _event(op, case, "answered")
+    await op.audit("case.answered", "case", case.id, after={"status": "answered"})
+    await _tell_citizen(op, case, "answered", text=case.answer or "")
+
+
+async def _event(
+    op: Operation, case: Case, action: str, *, note: str | None = None, public: bool = True
+) -> None:
+    await cases.add_event(
+        op.session,
+        case.id,
+        action=action,
+        at=op.now,
+        actor_id=op.actor.person_id,
+        note=note,
+        public=public,
+    )
+
+
+async def _tell_citizen(op: Operation, case: Case, step: str, **params: Any) -> None:
+    await op.notify(
+        people=[case.citizen_id],
+        org_id=case.org_id,
+        notice="case",
+        params={"case": case.id, "code": case.code, "step": step, **params},
+        key=f"case:{case.id}:{step}:{len(case.events)}",
+    )
