@@ -85,25 +85,25 @@ async def _audit(
 
 
 async def _serve(runtime: Runtime, console: bool) -> None:
+    from bot.serving import has_channels, run_channels
+
     scheduler = build_scheduler(runtime)
     scheduler.start()
     try:
-        if console or runtime.settings.telegram_token is None:
+        if console or not has_channels(runtime):
             if not console:
-                log.info("no TELEGRAM_BOT_TOKEN set: starting the console chat")
+                log.info("no channel configured (Telegram, Zalo): starting the console chat")
             runtime.senders[CONSOLE] = ConsoleSender(sys.stdout)
             log.info("ready: console chat on %s", runtime.engine.url.render_as_string())
             await ConsoleChat(runtime.dispatcher, sys.stdin, sys.stdout).run()
         else:
-            from bot.channels.telegram import run_telegram
-
-            await run_telegram(runtime, _stop_event())
+            await run_channels(runtime, _stop_event())
     finally:
         scheduler.shutdown(wait=False)
 
 
 async def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
-    """Run the bot: on Telegram with a token, else the console chat."""
+    """Run the bot on every configured channel (Telegram, Zalo), else the console chat."""
     async with open_runtime(settings) as runtime:
         await _serve(runtime, console=False)
     return 0
@@ -496,7 +496,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
-    sub.add_parser("run", help="run the bot (Telegram with a token, else the console chat)")
+    sub.add_parser("run", help="run the bot on every configured channel, else the console chat")
     sub.add_parser("chat", help="chat with the bot in this terminal")
 
     invite = sub.add_parser("invite", help="print a one-time invite code")

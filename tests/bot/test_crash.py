@@ -29,6 +29,7 @@ from db.queries import calendar, people
 from jobs.outbox import LEASE
 from tests.conftest import REPO_ROOT
 from tests.support.botapi import BotApiEmulator
+from tests.support.running import free_port
 
 TOKEN = "424242:CRASH-test"
 ORG = "UBND phường Thử Nghiệm"
@@ -147,6 +148,7 @@ async def test_a_bot_killed_during_a_sweep_catches_up_after_a_restart(
             "BOT_TIMEZONE": zone,
             "BOT_ORG_NAME": ORG,
             "BOT_LOG_LEVEL": "INFO",
+            "BOT_HTTP_PORT": str(free_port()),
         }
         with log_path.open("ab") as log:
             first = await start_bot(env, tmp_path, log)
