@@ -23,7 +23,7 @@ class ConsoleSender:
     def __init__(self, stdout: TextIO) -> None:
         self._stdout = stdout
 
-    async def send(self, chat_id: int, reply: Reply) -> None:
+    async def send(self, chat_id: str, reply: Reply) -> None:
         """Show a message that was sent to a console persona."""
         self._stdout.write(f"\n[→ #{chat_id}]\n{reply.text}\n")
         for row in reply.buttons:
@@ -31,10 +31,10 @@ class ConsoleSender:
         self._stdout.flush()
 
 
-def console_user_id(name: str) -> int:
+def console_user_id(name: str) -> str:
     """A stable id for a console persona, so ``/as Lan`` is the same person every run."""
     digest = hashlib.sha256(" ".join(name.casefold().split()).encode()).digest()
-    return int.from_bytes(digest[:6], "big")
+    return str(int.from_bytes(digest[:6], "big"))
 
 
 @dataclass(slots=True)

@@ -112,8 +112,8 @@ def to_incoming(update: Update) -> Incoming | None:
         return None
     base: dict[str, Any] = {
         "channel": CHANNEL,
-        "user_id": user.id,
-        "chat_id": chat.id,
+        "user_id": str(user.id),
+        "chat_id": str(chat.id),
         "display_name": user.full_name,
         "username": user.username,
         "language_code": user.language_code,
@@ -211,10 +211,10 @@ class TelegramSender:
     def __init__(self, app: Application[Any, Any, Any, Any, Any, Any]) -> None:
         self._app = app
 
-    async def send(self, chat_id: int, reply: Reply) -> None:
+    async def send(self, chat_id: str, reply: Reply) -> None:
         """Deliver a reply; translate Telegram's failures into delivery errors."""
         try:
-            await send_reply(self._app, chat_id, reply)
+            await send_reply(self._app, int(chat_id), reply)
         except Forbidden as exc:
             raise Unreachable(exc.message) from exc
         except BadRequest as exc:
@@ -291,7 +291,7 @@ def build_application(
         if update.callback_query is not None:
             await update.callback_query.answer()
         outcome = await runtime.dispatcher.handle(incoming)
-        await _deliver(app, runtime, incoming.chat_id, outcome)
+        await _deliver(app, runtime, int(incoming.chat_id), outcome)
 
     async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
         log.error("error while handling an update", exc_info=context.error)

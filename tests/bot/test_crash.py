@@ -62,8 +62,8 @@ async def prepare(settings: Settings) -> None:
                 person, _ = await people.person_for_identity(
                     session,
                     channel="telegram",
-                    user_id=user_id,
-                    chat_id=user_id,
+                    user_id=str(user_id),
+                    chat_id=str(user_id),
                     display_name=f"Cán bộ {n}",
                     username=None,
                     now=now,
@@ -75,7 +75,7 @@ async def prepare(settings: Settings) -> None:
                         org_id=org_id,
                         task_id=None,
                         channel="telegram",
-                        chat_id=user_id,
+                        chat_id=str(user_id),
                         kind="notice",
                         params={
                             "notice": "blocked",
