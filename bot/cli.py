@@ -93,9 +93,9 @@ async def _serve(runtime: Runtime, console: bool) -> None:
         if console or not has_channels(runtime):
             if not console:
                 log.info("no channel configured (Telegram, Zalo): starting the console chat")
-            runtime.senders[CONSOLE] = ConsoleSender(sys.stdout)
+            runtime.senders[CONSOLE] = ConsoleSender(runtime, sys.stdout)
             log.info("ready: console chat on %s", runtime.engine.url.render_as_string())
-            await ConsoleChat(runtime.dispatcher, sys.stdin, sys.stdout).run()
+            await ConsoleChat(runtime, sys.stdin, sys.stdout).run()
         else:
             await run_channels(runtime, _stop_event())
     finally:
