@@ -48,6 +48,11 @@ async def run_channels(
         parts.append(
             ("telegram", run_telegram(runtime, stop, telegram_limiter, tg_ready), tg_ready)
         )
+    if settings.zalo_configured:
+        from bot.channels.zalo_oa.channel import run_zalo
+
+        zalo_ready = asyncio.Event()
+        parts.append(("zalo_oa", run_zalo(runtime, stop, zalo_ready), zalo_ready))
     tasks = {asyncio.create_task(coro, name=name): event for name, coro, event in parts}
     started = False
     try:

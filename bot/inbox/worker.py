@@ -31,13 +31,16 @@ log = logging.getLogger(__name__)
 MAX_ATTEMPTS: Final = 8
 BACKOFF: Final = timedelta(seconds=5)
 MAX_BACKOFF: Final = timedelta(minutes=30)
-CLOSED_KEPT: Final = timedelta(days=3)  # Zalo retries for about two hours
 
 Commit = Callable[[AsyncSession, Sequence[Reply]], Awaitable[None]]
 
 
 class InboxConflict(BotError):
     """Another worker took over the event while this one was handling it."""
+
+
+class HoldEvent(BotError):
+    """The event must wait for an operator: it is kept, with what it holds, and not retried."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -158,6 +161,10 @@ class InboxWorker:
         except InboxConflict:
             log.warning("inbox event %d was taken over by another worker", event.id)
             return
+        except HoldEvent as exc:
+            log.warning("inbox event %d (%s) held: %s", event.id, event.kind, exc)
+            await self._finish(event.id, InboxStatus.FAILED, f"held: {exc}"[:200])
+            return
         except Exception as exc:
             log.exception("inbox event %d (%s) failed", event.id, event.kind)
             await self._retry(event, type(exc).__name__)
@@ -194,10 +201,3 @@ class InboxWorker:
         async with self._sessions.begin() as session:
             await inbox.postpone(session, event.id, self._clock.now() + wait, detail)
 
-
-async def purge_closed(sessions: async_sessionmaker[AsyncSession], clock: Clock) -> None:
-    """Forget events closed long enough ago that no retry of them can still come."""
-    async with sessions.begin() as session:
-        removed = await inbox.purge_closed(session, clock.now() - CLOSED_KEPT)
-    if removed:
-        log.info("forgot %d closed inbox events", removed)

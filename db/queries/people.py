@@ -93,3 +93,21 @@ async def identities_of(session: AsyncSession, person_id: int) -> Sequence[Ident
     """The channel accounts of a person."""
     result = await session.scalars(select(Identity).where(Identity.person_id == person_id))
     return result.all()
+
+
+async def identity_of(session: AsyncSession, *, channel: str, user_id: str) -> Identity | None:
+    """The identity behind a channel account, if the bot has met it."""
+    return await session.scalar(
+        select(Identity).where(Identity.channel == channel, Identity.user_id == user_id)
+    )
+
+
+async def set_contact(
+    session: AsyncSession, *, channel: str, user_id: str, sealed: str
+) -> int | None:
+    """Keep contact details a person shared (sealed); return their person id."""
+    identity = await identity_of(session, channel=channel, user_id=user_id)
+    if identity is None:
+        return None
+    identity.contact_sealed = sealed
+    return identity.person_id

@@ -1,0 +1,187 @@
+"""What each stored Zalo event means: an ``Incoming`` for the dispatcher, or a direct act."""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import replace
+from datetime import datetime
+from typing import Final
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.channels import choices
+from bot.channels.zalo_oa import CHANNEL
+from bot.channels.zalo_oa.api import DownloadTooLarge, ZaloApi, ZaloApiError
+from bot.channels.zalo_oa.events import UserEvent, read
+from bot.channels.zalo_oa.sender import ZaloSender
+from bot.i18n import Translator
+from bot.inbox.worker import Claimed, Commit, HoldEvent
+from bot.messages import Attachment, Incoming, Location, Outcome, Reply
+from bot.runtime import Runtime
+from db.queries import people, reminders
+
+log = logging.getLogger(__name__)
+
+UNREAD_KINDS: Final = frozenset(
+    {"user_send_sticker", "user_send_gif", "user_send_audio", "user_send_video"}
+)
+MAX_COMMAND: Final = 32
+
+_Act = Callable[[AsyncSession, datetime, Translator], Awaitable[list[Reply]]]
+
+
+def _replies(replies: list[Reply]) -> _Act:
+    async def act(_session: AsyncSession, _now: datetime, _t: Translator) -> list[Reply]:
+        return replies
+
+    return act
+
+
+class ZaloProcessor:
+    """Handles stored Zalo events and answers through the sender."""
+
+    def __init__(self, runtime: Runtime, api: ZaloApi, sender: ZaloSender) -> None:
+        self._runtime = runtime
+        self._api = api
+        self._sender = sender
+
+    def _t(self) -> Translator:
+        settings = self._runtime.settings
+        return Translator(settings.default_locale, settings.tz)
+
+    async def handle(self, event: Claimed, commit: Commit) -> None:
+        """Make the event's changes and record it handled in the same transaction."""
+        user = read(event.payload or "{}")
+        log.info("zalo event %d: %s", event.id, user.kind)
+        if user.kind in UNREAD_KINDS:
+            polite = self._t()._(
+                "I can read text, photos, files and locations. Please write your message "
+                "as text, or send /help to see what I can do."
+            )
+            await self._direct(commit, _replies([Reply(polite)]))
+        elif user.kind == "unfollow":
+            await self._direct(commit, lambda s, now, t: _unfollowed(s, user.sender, now, t))
+        elif user.kind == "user_submit_info":
+            sealed = self._runtime.dispatcher.deployment.sealer.seal(
+                json.dumps(user.info or {}, ensure_ascii=False)
+            )
+            await self._direct(commit, lambda s, now, t: _contact(s, user.sender, sealed, t))
+        elif user.kind == "user_withdraw":
+            await self._withdraw(user)
+        else:
+            incoming, replies = await self._incoming(user)
+            if incoming is None:
+                await self._direct(commit, _replies(replies))
+                return
+
+            async def before_commit(session: AsyncSession, outcome: Outcome) -> None:
+                await commit(session, outcome.replies)
+
+            await self._runtime.dispatcher.handle(incoming, before_commit)
+
+    async def deliver(self, sender: str, replies: Sequence[Reply]) -> None:
+        """Send an event's replies, choices numbered."""
+        if replies:
+            await self._sender.send_all(sender, replies)
+
+    async def _direct(self, commit: Commit, act: _Act) -> None:
+        async with self._runtime.sessions.begin() as session:
+            replies = await act(session, self._runtime.clock.now(), self._t())
+            await commit(session, replies)
+
+    async def _withdraw(self, user: UserEvent) -> None:
+        async with self._runtime.sessions() as session:
+            identity = await people.identity_of(session, channel=CHANNEL, user_id=user.sender)
+        person_id = None if identity is None else identity.person_id
+        await request_erasure(person_id=person_id)
+
+    async def _incoming(self, user: UserEvent) -> tuple[Incoming | None, list[Reply]]:
+        t = self._t()
+        base = Incoming(
+            channel=CHANNEL,
+            user_id=user.sender,
+            chat_id=user.sender,
+            display_name=await self._display_name(user.sender),
+            language_code=None,
+        )
+        if user.kind == "follow":
+            return replace(base, text="/start"), []
+        if user.latitude is not None and user.longitude is not None:
+            return replace(base, location=Location(user.latitude, user.longitude)), []
+        if user.media is not None:
+            try:
+                content = await self._api.download(user.media.url)
+            except DownloadTooLarge:
+                return None, [Reply(t._("That file is too large."))]
+            except ZaloApiError as exc:
+                log.info("zalo download failed with %d", exc.code)
+                return None, [Reply(t._("I could not fetch that file. Please send it again."))]
+            name = user.media.name or ("photo.jpg" if user.kind == "user_send_image" else "file")
+            attachment = Attachment(name[:200], None, len(content), content=content)
+            return replace(base, attachment=attachment, text=user.text), []
+        text = (user.text or "").strip()
+        if not text:
+            return None, []
+        async with self._runtime.sessions() as session:
+            answer = await choices.answer(
+                session,
+                channel=CHANNEL,
+                chat_id=user.sender,
+                text=text,
+                now=self._runtime.clock.now(),
+            )
+        if answer.payload is not None:
+            return replace(base, button=answer.payload), []
+        if answer.bad_number:
+            return None, [Reply(t._("No button has that number."))]
+        return replace(base, text=as_command(text)), []
+
+    async def _display_name(self, user_id: str) -> str:
+        async with self._runtime.sessions() as session:
+            known = await people.identity_of(session, channel=CHANNEL, user_id=user_id)
+        if known is not None:
+            return ""
+        return await self._api.user_name(user_id) or ""
+
+
+def as_command(text: str) -> str:
+    """``#feedback`` (what the OA menu sends) means ``/feedback``; other text is kept."""
+    if text.startswith("#") and len(text) > 1:
+        word = text[1:].split(maxsplit=1)[0]
+        if word.isascii() and word.replace("_", "").isalnum() and len(word) <= MAX_COMMAND:
+            return "/" + text[1:]
+    return text
+
+
+async def request_erasure(*, person_id: int | None) -> None:
+    """The person withdrew consent on Zalo (``user_withdraw``): their data must be erased.
+
+    The single place to connect ``bot.privacy.forget.forget_person`` (not in this tree yet).
+    Until then the event is held in the inbox, with its payload, for an operator.
+    """
+    log.warning("zalo user_withdraw for person %s: erasure is not connected yet", person_id)
+    raise HoldEvent("user_withdraw waits for erasure")
+
+
+async def _unfollowed(
+    session: AsyncSession, sender: str, now: datetime, t: Translator
+) -> list[Reply]:
+    person = await reminders.mark_unreachable(session, CHANNEL, sender, now)
+    log.info("zalo unfollow: person %s unreachable on %s", person, CHANNEL)
+    return []
+
+
+async def _contact(session: AsyncSession, sender: str, sealed: str, t: Translator) -> list[Reply]:
+    person = await people.set_contact(session, channel=CHANNEL, user_id=sender, sealed=sealed)
+    if person is None:
+        return []
+    return [
+        Reply(
+            t._(
+                "Thank you. Your contact details are kept sealed and used only to "
+                "answer your feedback."
+            )
+        )
+    ]
