@@ -200,4 +200,3 @@ class InboxWorker:
         wait = min(BACKOFF * 2 ** (event.attempts - 1), MAX_BACKOFF)
         async with self._sessions.begin() as session:
             await inbox.postpone(session, event.id, self._clock.now() + wait, detail)
-
