@@ -157,9 +157,9 @@ class SimulatedZaloUser:
         """Ask the OA to delete this person's data."""
         return await self._emu.deliver(self._event("user_withdraw"))
 
-    async def wait_for(self, count: int, timeout: float = 10.0) -> list[SentZaloMessage]:
+    async def wait_for(self, count: int, within: float = 10.0) -> list[SentZaloMessage]:
         """Wait until the OA has sent this person at least ``count`` messages."""
-        deadline = time.monotonic() + timeout
+        deadline = time.monotonic() + within
         while len(self._person.sent) < count:
             if time.monotonic() > deadline:
                 texts = [m.text for m in self._person.sent]
