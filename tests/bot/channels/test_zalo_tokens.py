@@ -34,7 +34,7 @@ async def _connected(settings: Settings, clock: ManualClock, zalo: ZaloOAEmulato
 
 async def _stored(runtime: Runtime) -> ChannelToken:
     async with runtime.sessions() as session:
-        row = await session.scalar(select(ChannelToken))
+        row: ChannelToken | None = await session.scalar(select(ChannelToken))
     assert row is not None
     return row
 
