@@ -214,6 +214,7 @@ class ZaloOAEmulator:
         self.refresh_calls = 0
         self.token_latency = 0.0
         self.api_latency = 0.0
+        self.detail_latency = 0.0
         self.webhook_statuses: list[int] = []
         self.calls: list[str] = []
         self.uploads: list[tuple[str, str, int]] = []
@@ -462,6 +463,9 @@ class ZaloOAEmulator:
         return web.json_response({"error": 0, "message": "Success", "data": {key: handle}})
 
     async def _detail(self, request: web.Request) -> web.Response:
+        self.calls.append("user/detail")
+        if self.detail_latency:
+            await asyncio.sleep(self.detail_latency)
         if (code := self._auth_error(request)) is not None:
             return _api_error(code, "access token invalid or expired")
         try:
