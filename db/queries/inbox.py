@@ -64,16 +64,24 @@ async def claim_heads(
         select(func.min(InboxEvent.id))
         .where(InboxEvent.channel == channel, InboxEvent.status.in_(OPEN))
         .group_by(InboxEvent.sender)
-        .order_by(func.min(InboxEvent.id))
-        .limit(limit * 4)
     )
-    head_ids = list((await session.scalars(heads)).all())
-    if not head_ids:
+    free = await session.scalars(
+        select(InboxEvent.id)
+        .where(
+            InboxEvent.id.in_(heads),
+            or_(InboxEvent.claimed_until.is_(None), InboxEvent.claimed_until <= now),
+        )
+        .order_by(InboxEvent.id)
+        .limit(limit)
+    )
+    candidates = list(free.all())
+    if not candidates:
         return []
+    # Conditional: another worker may have claimed one of them since the read above.
     claimed = await session.scalars(
         update(InboxEvent)
         .where(
-            InboxEvent.id.in_(head_ids),
+            InboxEvent.id.in_(candidates),
             InboxEvent.status.in_(OPEN),
             or_(InboxEvent.claimed_until.is_(None), InboxEvent.claimed_until <= now),
         )
@@ -84,7 +92,7 @@ async def claim_heads(
         )
         .returning(InboxEvent.id)
     )
-    ids = sorted(claimed.all())[:limit]
+    ids = sorted(claimed.all())
     if not ids:
         return []
     rows = await session.scalars(
