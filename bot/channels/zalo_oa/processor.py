@@ -148,10 +148,15 @@ class ZaloProcessor:
 
 def as_command(text: str) -> str:
     """``#feedback`` (what the OA menu sends) means ``/feedback``; other text is kept."""
-    if text.startswith("#") and len(text) > 1:
-        word = text[1:].split(maxsplit=1)[0]
-        if word.isascii() and word.replace("_", "").isalnum() and len(word) <= MAX_COMMAND:
-            return "/" + text[1:]
+    word = text[1:].split(maxsplit=1)[0] if text[1:2].strip() else ""
+    if (
+        text.startswith("#")
+        and word[:1].isalpha()
+        and word.isascii()
+        and word.replace("_", "").isalnum()
+        and len(word) <= MAX_COMMAND
+    ):
+        return "/" + text[1:]
     return text
 
 

@@ -6,6 +6,7 @@ import asyncio
 import hashlib
 import json
 from collections.abc import AsyncIterator, Mapping
+from dataclasses import replace
 from datetime import timedelta
 
 import pytest
@@ -26,6 +27,7 @@ from db.models import (
 )
 from db.queries import invites
 from tests.bot.channels.zalo_support import running_on_zalo, zalo_settings
+from tests.support.botapi import BotApiEmulator
 from tests.support.zalo_oa import SimulatedZaloUser, ZaloOAEmulator
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 4096
@@ -368,3 +370,18 @@ async def test_follow_unfollow_contact_and_withdraw(
         # Held for the erasure step, with its payload, not dropped and not retried.
         assert (rows[-1].kind, rows[-1].status) == ("user_withdraw", InboxStatus.FAILED)
         assert rows[-1].payload_sealed is not None
+
+
+async def test_telegram_and_zalo_run_together_in_one_process(
+    tg_settings: Settings, clock: ManualClock, zalo: ZaloOAEmulator, emulator: BotApiEmulator
+) -> None:
+    settings = replace(zalo_settings(tg_settings, zalo), telegram_mode="webhook")
+    hoa = emulator.user(777, "Hoa", language_code="en")
+    lan = zalo.user("Lan")
+    async with running_on_zalo(settings, clock, zalo) as runtime:
+        assert set(runtime.senders) == {"telegram", "zalo_oa"}
+        assert emulator.webhook_url == f"{settings.public_url}/telegram"
+        await hoa.send("/help")
+        assert await emulator.push_to_webhook() == 1
+        assert ((await hoa.wait_for(1))[-1].text or "").startswith("What you can do:")
+        assert (await say(lan, "/help"))[0].startswith("Bạn có thể")
