@@ -51,7 +51,7 @@ async def serve(
                 task.result()
             raise HttpServerError(f"cannot listen on {host}:{port}")
         await asyncio.sleep(0.01)
-    log.info("ready: HTTP on %s:%d", host, port)
+    log.info("HTTP server listening on %s:%d", host, port)
     if ready is not None:
         ready.set()
     stopping = asyncio.create_task(stop.wait())
