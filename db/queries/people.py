@@ -111,3 +111,12 @@ async def set_contact(
         return None
     identity.contact_sealed = sealed
     return identity.person_id
+
+
+async def locale_of(session: AsyncSession, *, channel: str, user_id: str) -> str | None:
+    """The language a channel account's person chose, if any."""
+    return await session.scalar(
+        select(Person.locale)
+        .join(Identity, Identity.person_id == Person.id)
+        .where(Identity.channel == channel, Identity.user_id == user_id)
+    )

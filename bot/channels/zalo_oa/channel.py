@@ -15,12 +15,7 @@ from bot.channels.zalo_oa import CHANNEL
 from bot.channels.zalo_oa.api import ZaloApi
 from bot.channels.zalo_oa.processor import ZaloProcessor
 from bot.channels.zalo_oa.sender import ZaloSender
-from bot.channels.zalo_oa.tokens import (
-    REFRESH_AHEAD,
-    NotConnected,
-    OAuthUnavailable,
-    TokenStore,
-)
+from bot.channels.zalo_oa.tokens import NotConnected, OAuthUnavailable, TokenStore
 from bot.inbox.worker import InboxWorker
 from bot.reminders.notices import notify
 from bot.runtime import Runtime
@@ -106,11 +101,8 @@ async def _keep_token_fresh(tokens: TokenStore, stop: asyncio.Event) -> None:
         status = await tokens.status()
         if status.connected and status.access_expires_at is not None:
             try:
-                await tokens.access_token()  # refreshes when within REFRESH_AHEAD of expiry
+                await tokens.access_token()  # refreshes when close to expiry
             except (NotConnected, OAuthUnavailable) as exc:
                 log.warning("Zalo token check failed: %s", type(exc).__name__)
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(stop.wait(), TOKEN_CHECK_EVERY.total_seconds())
-
-
-__all__ = ["REFRESH_AHEAD", "ZaloChannel", "run_zalo", "token_store"]

@@ -32,11 +32,31 @@ MAX_COMMAND: Final = 32
 _Act = Callable[[AsyncSession, datetime, Translator], Awaitable[list[Reply]]]
 
 
-def _replies(replies: list[Reply]) -> _Act:
-    async def act(_session: AsyncSession, _now: datetime, _t: Translator) -> list[Reply]:
-        return replies
+async def _nothing(_session: AsyncSession, _now: datetime, _t: Translator) -> list[Reply]:
+    return []
 
-    return act
+
+async def _unread(_session: AsyncSession, _now: datetime, t: Translator) -> list[Reply]:
+    return [
+        Reply(
+            t._(
+                "I can read text, photos, files and locations. Please write your message "
+                "as text, or send /help to see what I can do."
+            )
+        )
+    ]
+
+
+async def _too_large(_session: AsyncSession, _now: datetime, t: Translator) -> list[Reply]:
+    return [Reply(t._("That file is too large."))]
+
+
+async def _not_fetched(_session: AsyncSession, _now: datetime, t: Translator) -> list[Reply]:
+    return [Reply(t._("I could not fetch that file. Please send it again."))]
+
+
+async def _bad_number(_session: AsyncSession, _now: datetime, t: Translator) -> list[Reply]:
+    return [Reply(t._("No button has that number."))]
 
 
 class ZaloProcessor:
@@ -47,33 +67,29 @@ class ZaloProcessor:
         self._api = api
         self._sender = sender
 
-    def _t(self) -> Translator:
-        settings = self._runtime.settings
-        return Translator(settings.default_locale, settings.tz)
-
     async def handle(self, event: Claimed, commit: Commit) -> None:
         """Make the event's changes and record it handled in the same transaction."""
         user = read(event.payload or "{}")
         log.info("zalo event %d: %s", event.id, user.kind)
         if user.kind in UNREAD_KINDS:
-            polite = self._t()._(
-                "I can read text, photos, files and locations. Please write your message "
-                "as text, or send /help to see what I can do."
-            )
-            await self._direct(commit, _replies([Reply(polite)]))
+            await self._direct(commit, user.sender, _unread)
         elif user.kind == "unfollow":
-            await self._direct(commit, lambda s, now, t: _unfollowed(s, user.sender, now, t))
+            await self._direct(
+                commit, user.sender, lambda s, now, t: _unfollowed(s, user.sender, now, t)
+            )
         elif user.kind == "user_submit_info":
             sealed = self._runtime.dispatcher.deployment.sealer.seal(
                 json.dumps(user.info or {}, ensure_ascii=False)
             )
-            await self._direct(commit, lambda s, now, t: _contact(s, user.sender, sealed, t))
+            await self._direct(
+                commit, user.sender, lambda s, now, t: _contact(s, user.sender, sealed, t)
+            )
         elif user.kind == "user_withdraw":
             await self._withdraw(user)
         else:
-            incoming, replies = await self._incoming(user)
+            incoming, refusal = await self._incoming(user)
             if incoming is None:
-                await self._direct(commit, _replies(replies))
+                await self._direct(commit, user.sender, refusal)
                 return
 
             async def before_commit(session: AsyncSession, outcome: Outcome) -> None:
@@ -86,9 +102,13 @@ class ZaloProcessor:
         if replies:
             await self._sender.send_all(sender, replies)
 
-    async def _direct(self, commit: Commit, act: _Act) -> None:
+    async def _direct(self, commit: Commit, sender: str, act: _Act) -> None:
+        """Act without the dispatcher, answering in the person's language when known."""
+        settings = self._runtime.settings
         async with self._runtime.sessions.begin() as session:
-            replies = await act(session, self._runtime.clock.now(), self._t())
+            locale = await people.locale_of(session, channel=CHANNEL, user_id=sender)
+            t = Translator(locale or settings.default_locale, settings.tz)
+            replies = await act(session, self._runtime.clock.now(), t)
             await commit(session, replies)
 
     async def _withdraw(self, user: UserEvent) -> None:
@@ -97,8 +117,8 @@ class ZaloProcessor:
         person_id = None if identity is None else identity.person_id
         await request_erasure(person_id=person_id)
 
-    async def _incoming(self, user: UserEvent) -> tuple[Incoming | None, list[Reply]]:
-        t = self._t()
+    async def _incoming(self, user: UserEvent) -> tuple[Incoming | None, _Act]:
+        """What the event says as an ``Incoming``, or why not (what to answer instead)."""
         base = Incoming(
             channel=CHANNEL,
             user_id=user.sender,
@@ -107,23 +127,23 @@ class ZaloProcessor:
             language_code=None,
         )
         if user.kind == "follow":
-            return replace(base, text="/start"), []
+            return replace(base, text="/start"), _nothing
         if user.latitude is not None and user.longitude is not None:
-            return replace(base, location=Location(user.latitude, user.longitude)), []
+            return replace(base, location=Location(user.latitude, user.longitude)), _nothing
         if user.media is not None:
             try:
                 content = await self._api.download(user.media.url)
             except DownloadTooLarge:
-                return None, [Reply(t._("That file is too large."))]
+                return None, _too_large
             except ZaloApiError as exc:
                 log.info("zalo download failed with %d", exc.code)
-                return None, [Reply(t._("I could not fetch that file. Please send it again."))]
+                return None, _not_fetched
             name = user.media.name or ("photo.jpg" if user.kind == "user_send_image" else "file")
             attachment = Attachment(name[:200], None, len(content), content=content)
-            return replace(base, attachment=attachment, text=user.text), []
+            return replace(base, attachment=attachment, text=user.text), _nothing
         text = (user.text or "").strip()
         if not text:
-            return None, []
+            return None, _nothing
         async with self._runtime.sessions() as session:
             answer = await choices.answer(
                 session,
@@ -133,10 +153,10 @@ class ZaloProcessor:
                 now=self._runtime.clock.now(),
             )
         if answer.payload is not None:
-            return replace(base, button=answer.payload), []
+            return replace(base, button=answer.payload), _nothing
         if answer.bad_number:
-            return None, [Reply(t._("No button has that number."))]
-        return replace(base, text=as_command(text)), []
+            return None, _bad_number
+        return replace(base, text=as_command(text)), _nothing
 
     async def _display_name(self, user_id: str) -> str:
         async with self._runtime.sessions() as session:

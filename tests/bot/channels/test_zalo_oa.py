@@ -98,6 +98,11 @@ async def test_a_citizen_sends_feedback_on_zalo_with_numbers_and_labels(
             "You can send photos or files now (up to 5), or skip.",
             "1. Skip",
         ]
+        assert await say(lan, "7") == ["No button has that number."]
+        before = len(lan.messages())
+        assert await lan.send_sticker() == 200
+        [polite] = (await lan.wait_for(before + 1))[before:]
+        assert (polite.text or "").startswith("I can read text, photos, files and locations.")
         before = len(lan.messages())
         assert await lan.send_image(PNG) == 200
         [stored] = [m.text or "" for m in (await lan.wait_for(before + 1))[before:]]
