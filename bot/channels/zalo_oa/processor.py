@@ -12,6 +12,7 @@ from typing import Final
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.channels import choices
+from bot.channels.base import Unreachable
 from bot.channels.zalo_oa import CHANNEL
 from bot.channels.zalo_oa.api import DownloadTooLarge, ZaloApi, ZaloApiError
 from bot.channels.zalo_oa.events import UserEvent, read
@@ -98,9 +99,17 @@ class ZaloProcessor:
             await self._runtime.dispatcher.handle(incoming, before_commit)
 
     async def deliver(self, sender: str, replies: Sequence[Reply]) -> None:
-        """Send an event's replies, choices numbered."""
-        if replies:
+        """Send an event's replies, choices numbered; outside the window, mark the person."""
+        if not replies:
+            return
+        try:
             await self._sender.send_all(sender, replies)
+        except Unreachable:
+            async with self._runtime.sessions.begin() as session:
+                await reminders.mark_unreachable(
+                    session, CHANNEL, sender, self._runtime.clock.now()
+                )
+            raise
 
     async def _direct(self, commit: Commit, sender: str, act: _Act) -> None:
         """Act without the dispatcher, answering in the person's language when known."""

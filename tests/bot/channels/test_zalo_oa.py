@@ -390,3 +390,25 @@ async def test_telegram_and_zalo_run_together_in_one_process(
         assert await emulator.push_to_webhook() == 1
         assert ((await hoa.wait_for(1))[-1].text or "").startswith("What you can do:")
         assert (await say(lan, "/help"))[0].startswith("Bạn có thể")
+
+
+async def test_an_answer_refused_outside_the_window_marks_the_person_unreachable(
+    z_settings: Settings, clock: ManualClock, zalo: ZaloOAEmulator
+) -> None:
+    lan = zalo.user("Lan")
+    async with running_on_zalo(z_settings, clock, zalo) as runtime:
+        assert await say(lan, "/whoami")
+        zalo.fail_next(lan.user_id, -230)
+        assert await lan.send("/help") == 200
+        rows = await settled(runtime, 2)
+        assert rows[-1].last_error == "unreachable"
+        async with runtime.sessions() as session:
+            identity = await session.scalar(select(Identity))
+        assert identity is not None
+        assert identity.unreachable_since is not None
+        # Writing again opens the window: reachable again, answered.
+        assert await say(lan, "/whoami")
+        async with runtime.sessions() as session:
+            identity = await session.scalar(select(Identity))
+        assert identity is not None
+        assert identity.unreachable_since is None
