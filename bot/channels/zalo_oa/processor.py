@@ -86,7 +86,9 @@ class ZaloProcessor:
                 commit, user.sender, lambda s, now, t: _contact(s, user.sender, sealed, t)
             )
         elif user.kind == "user_withdraw":
-            await self._withdraw(user)
+            await self._direct(
+                commit, user.sender, lambda s, now, t: request_erasure(s, user.sender, now)
+            )
         else:
             incoming, refusal = await self._incoming(user)
             if incoming is None:
@@ -119,12 +121,6 @@ class ZaloProcessor:
             t = Translator(locale or settings.default_locale, settings.tz)
             replies = await act(session, self._runtime.clock.now(), t)
             await commit(session, replies)
-
-    async def _withdraw(self, user: UserEvent) -> None:
-        async with self._runtime.sessions() as session:
-            identity = await people.identity_of(session, channel=CHANNEL, user_id=user.sender)
-        person_id = None if identity is None else identity.person_id
-        await request_erasure(person_id=person_id)
 
     async def _incoming(self, user: UserEvent) -> tuple[Incoming | None, _Act]:
         """What the event says as an ``Incoming``, or why not (what to answer instead)."""
@@ -189,12 +185,15 @@ def as_command(text: str) -> str:
     return text
 
 
-async def request_erasure(*, person_id: int | None) -> None:
-    """The person withdrew consent on Zalo (``user_withdraw``): their data must be erased.
+async def request_erasure(session: AsyncSession, sender: str, now: datetime) -> list[Reply]:
+    """The person withdrew consent on Zalo (``user_withdraw``): erase their personal data.
 
-    The single place to connect ``bot.privacy.forget.forget_person`` (not in this tree yet).
-    Until then the event is held in the inbox, with its payload, for an operator.
+    The one call site for ``bot.privacy.forget.forget_person(session, person_id=…, now=now,
+    reason="zalo user_withdraw")``, which is not in this tree yet. Until it is connected here,
+    the event is held in the inbox (sealed, with its payload) for an operator.
     """
+    identity = await people.identity_of(session, channel=CHANNEL, user_id=sender)
+    person_id = None if identity is None else identity.person_id
     log.warning("zalo user_withdraw for person %s: erasure is not connected yet", person_id)
     raise HoldEvent("user_withdraw waits for erasure")
 

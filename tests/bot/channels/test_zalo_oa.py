@@ -412,3 +412,17 @@ async def test_an_answer_refused_outside_the_window_marks_the_person_unreachable
             identity = await session.scalar(select(Identity))
         assert identity is not None
         assert identity.unreachable_since is None
+
+
+async def test_a_flood_from_one_person_is_taken_at_once_and_answered_in_order(
+    z_settings: Settings, clock: ManualClock, zalo: ZaloOAEmulator
+) -> None:
+    lan = zalo.user("Lan")
+    codes = [f"PA-2026-{n:05d}" for n in range(1, 31)]
+    async with running_on_zalo(z_settings, clock, zalo) as runtime:
+        for code in codes:  # as fast as the webhook answers, without waiting for replies
+            assert await lan.send(f"#track {code}") == 200
+        await lan.wait_for(len(codes), within=60)
+        await settled(runtime, len(codes))
+    answers = [m.text or "" for m in lan.messages()]
+    assert answers == [f"Không tìm thấy vụ việc {code} mà bạn được xem." for code in codes]
