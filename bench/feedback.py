@@ -343,8 +343,8 @@ async def add_owners(runtime: Runtime, count: int) -> list[tuple[int, int]]:
             person, _ = await people.person_for_identity(
                 session,
                 channel=CHANNEL,
-                user_id=user_id,
-                chat_id=user_id,
+                user_id=str(user_id),
+                chat_id=str(user_id),
                 display_name=f"Công dân {n}",
                 username=None,
                 now=now,
@@ -378,8 +378,8 @@ async def measure_track(database_url: str, count: int, calls: int) -> dict[str, 
             _, user_id = owners[n % len(owners)]
             incoming = Incoming(
                 channel=CHANNEL,
-                user_id=user_id,
-                chat_id=user_id,
+                user_id=str(user_id),
+                chat_id=str(user_id),
                 display_name=f"Công dân {n % len(owners)}",
                 language_code="vi",
                 text=f"/track {code}",

@@ -178,8 +178,8 @@ async def add_member(
         person, _ = await people.person_for_identity(
             session,
             channel="bench",
-            user_id=user_id,
-            chat_id=user_id,
+            user_id=str(user_id),
+            chat_id=str(user_id),
             display_name=name,
             username=None,
             now=now,
@@ -281,7 +281,7 @@ class NullSender:
     def __init__(self) -> None:
         self.sent = 0
 
-    async def send(self, chat_id: int, reply: Reply) -> None:
+    async def send(self, chat_id: str, reply: Reply) -> None:
         """Count the message."""
         self.sent += 1
 

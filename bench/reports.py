@@ -442,8 +442,8 @@ async def add_leader(runtime: Runtime, user_id: int, org_id: int) -> None:
         person, _ = await people.person_for_identity(
             session,
             channel=CHANNEL,
-            user_id=user_id,
-            chat_id=user_id,
+            user_id=str(user_id),
+            chat_id=str(user_id),
             display_name=f"Lãnh đạo {user_id}",
             username=None,
             now=NOW,
@@ -540,8 +540,8 @@ async def measure(args: argparse.Namespace) -> dict[str, Any]:
                     outcome = await runtime.dispatcher.handle(
                         Incoming(
                             channel=CHANNEL,
-                            user_id=user_id,
-                            chat_id=user_id,
+                            user_id=str(user_id),
+                            chat_id=str(user_id),
                             display_name=f"Lãnh đạo {user_id}",
                             language_code="vi",
                             text="/status",

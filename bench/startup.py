@@ -34,6 +34,7 @@ from bench._support import (
     setup_logging,
 )
 from tests.support.botapi import BotApiEmulator
+from tests.support.running import free_port
 
 READY_MARK: Final = "ready:"
 READY_TIMEOUT: Final = 60.0
@@ -68,6 +69,7 @@ def bot_env(emu: BotApiEmulator, database_url: str) -> dict[str, str]:
         DATABASE_URL=database_url,
         PYTHONPATH=str(REPO_ROOT),
         BOT_LOG_LEVEL="INFO",
+        BOT_HTTP_PORT=str(free_port()),
         PYTHONUNBUFFERED="1",
     )
     return env

@@ -92,25 +92,25 @@ async def _audit(
 
 
 async def _serve(runtime: Runtime, console: bool) -> None:
+    from bot.serving import has_channels, run_channels
+
     scheduler = build_scheduler(runtime)
     scheduler.start()
     try:
-        if console or runtime.settings.telegram_token is None:
+        if console or not has_channels(runtime):
             if not console:
-                log.info("no TELEGRAM_BOT_TOKEN set: starting the console chat")
-            runtime.senders[CONSOLE] = ConsoleSender(sys.stdout)
+                log.info("no channel configured (Telegram, Zalo): starting the console chat")
+            runtime.senders[CONSOLE] = ConsoleSender(runtime, sys.stdout)
             log.info("ready: console chat on %s", runtime.engine.url.render_as_string())
-            await ConsoleChat(runtime.dispatcher, sys.stdin, sys.stdout).run()
+            await ConsoleChat(runtime, sys.stdin, sys.stdout).run()
         else:
-            from bot.channels.telegram import run_telegram
-
-            await run_telegram(runtime, _stop_event())
+            await run_channels(runtime, _stop_event())
     finally:
         scheduler.shutdown(wait=False)
 
 
 async def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
-    """Run the bot: on Telegram with a token, else the console chat."""
+    """Run the bot on every configured channel (Telegram, Zalo), else the console chat."""
     async with open_runtime(settings) as runtime:
         await _serve(runtime, console=False)
     return 0
@@ -481,6 +481,56 @@ async def cmd_report(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+async def cmd_zalo(args: argparse.Namespace, settings: Settings) -> int:
+    """Connect the Zalo Official Account, store a token, or show the connection's state."""
+    import httpx
+
+    from bot.channels.zalo_oa import CHANNEL as ZALO
+    from bot.channels.zalo_oa.channel import token_store
+    from bot.channels.zalo_oa.tokens import NotConnected, OAuthRefused, OAuthUnavailable
+    from bot.http.links import public_base
+    from db.queries import inbox
+
+    if not settings.zalo_configured:
+        raise CliError("set ZALO_APP_ID, ZALO_APP_SECRET and ZALO_OA_SECRET_KEY first")
+    async with open_runtime(settings) as runtime, httpx.AsyncClient(timeout=15) as http:
+        tokens = token_store(runtime, http)
+        if args.zalo_command == "connect":
+            callback = f"{public_base(settings)}/zalo/oauth"
+            url = await tokens.consent_url(callback)
+            print(f"1. In the Zalo app settings, set the callback URL to {callback}")
+            print("2. With the bot running, open this link as the OA's admin (valid 10 minutes):")
+            print(url)
+            return 0
+        if args.zalo_command == "token":
+            refresh = args.refresh_token
+            if refresh == "-":
+                refresh = sys.stdin.readline().strip()
+            if not refresh or len(refresh) > 2000:
+                raise CliError("give the refresh token (or - to read it from standard input)")
+            try:
+                await tokens.store_refresh_token(refresh)
+            except (NotConnected, OAuthRefused, OAuthUnavailable) as exc:
+                raise CliError(f"Zalo did not accept the refresh token ({exc})") from None
+            status = await tokens.status()
+            print(f"Zalo token stored; access token valid until {status.access_expires_at}")
+            return 0
+        status = await tokens.status()
+        async with runtime.sessions() as session:
+            last = await inbox.last_received(session, ZALO)
+            waiting = await inbox.count_open(session, ZALO)
+    print(f"connected: {'yes' if status.connected else 'no'}")
+    print(f"OA id: {status.account_id or '-'}")
+    print(f"access token valid until: {status.access_expires_at or '-'}")
+    print(f"last refreshed: {status.refreshed_at or '-'}")
+    if status.failure:
+        print(f"last failure: {status.failure} (run `python -m bot zalo connect`)")
+    print(f"last event received: {last or '-'}")
+    print(f"events waiting: {waiting}")
+    print(f"quota seen: {json.dumps(status.quota) if status.quota else '-'}")
+    return 0 if status.connected else 1
+
+
 async def cmd_i18n(args: argparse.Namespace, settings: Settings) -> int:
     """Extract messages into the catalogs, check them or compile them."""
     from bot import catalogs
@@ -505,7 +555,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
-    sub.add_parser("run", help="run the bot (Telegram with a token, else the console chat)")
+    sub.add_parser("run", help="run the bot on every configured channel, else the console chat")
     sub.add_parser("chat", help="chat with the bot in this terminal")
 
     invite = sub.add_parser("invite", help="print a one-time invite code")
@@ -593,6 +643,13 @@ def build_parser() -> argparse.ArgumentParser:
     clear = cal_sub.add_parser("clear", help="follow the national calendar on DATE again")
     clear.add_argument("date")
 
+    zalo = sub.add_parser("zalo", help="the Zalo Official Account channel")
+    zalo_sub = zalo.add_subparsers(dest="zalo_command", required=True, metavar="ACTION")
+    zalo_sub.add_parser("connect", help="print the consent link for the OA's admin (PKCE)")
+    ztoken = zalo_sub.add_parser("token", help="store a refresh token obtained elsewhere")
+    ztoken.add_argument("--refresh-token", required=True, help="the token, or - to read stdin")
+    zalo_sub.add_parser("status", help="token expiry, last event, quota seen")
+
     i18n = sub.add_parser("i18n", help="translation catalogs")
     i18n_sub = i18n.add_subparsers(dest="i18n_command", required=True, metavar="ACTION")
     i18n_sub.add_parser("update", help="extract messages and merge them into the catalogs")
@@ -617,6 +674,7 @@ COMMANDS: dict[str, Command] = {
     "qr": cmd_qr,
     "report": cmd_report,
     "export-public": cmd_export_public,
+    "zalo": cmd_zalo,
 }
 
 

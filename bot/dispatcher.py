@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable, Callable
 from dataclasses import replace
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -35,10 +36,20 @@ class Dispatcher:
         self._clock = clock
         self._locks = KeyedLocks()
 
-    async def handle(self, incoming: Incoming) -> Outcome:
-        """Handle one incoming and return what to send back."""
+    async def handle(
+        self,
+        incoming: Incoming,
+        before_commit: Callable[[AsyncSession, Outcome], Awaitable[None]] | None = None,
+    ) -> Outcome:
+        """Handle one incoming and return what to send back.
+
+        ``before_commit`` runs in the same transaction as the handler's changes (the inbox
+        records there that the event is handled, with its replies).
+        """
         async with self._locks.hold((incoming.channel, incoming.user_id)), self._sessions() as s:
             outcome = await self._handle(s, incoming)
+            if before_commit is not None:
+                await before_commit(s, outcome)
             await s.commit()
             return outcome
 

@@ -4,7 +4,18 @@ from __future__ import annotations
 
 import logging
 
-QUIET = ("httpx", "httpcore", "apscheduler", "telegram.ext.Updater", "aiosqlite", "alembic")
+QUIET = (
+    "httpx",
+    "httpcore",
+    "apscheduler",
+    "telegram.ext.Updater",
+    "aiosqlite",
+    "alembic",
+    "uvicorn",
+    "uvicorn.access",
+    "uvicorn.error",
+    "multipart",
+)
 
 
 def configure_logging(level: str = "INFO") -> None:

@@ -53,8 +53,8 @@ class Incoming:
     """One thing a person did: wrote text, pressed a button, sent a file or a location."""
 
     channel: str
-    user_id: int
-    chat_id: int
+    user_id: str
+    chat_id: str
     display_name: str
     username: str | None = None
     language_code: str | None = None

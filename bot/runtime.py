@@ -31,6 +31,8 @@ class Runtime:
     dispatcher: Dispatcher
     clock: Clock
     senders: dict[str, Sender] = field(default_factory=dict)
+    # Live channel objects the HTTP endpoints hand their requests to, by channel name.
+    channels: dict[str, object] = field(default_factory=dict)
 
     def set_bot_username(self, username: str | None) -> None:
         """Remember the bot's username once the channel knows it (for deep links)."""

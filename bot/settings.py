@@ -18,6 +18,8 @@ from bot.i18n import SUPPORTED
 
 DEFAULT_API_BASE_URL: Final = "https://api.telegram.org/bot"
 DEFAULT_DATABASE_URL: Final = "sqlite+aiosqlite:///data/bot.sqlite3"
+DEFAULT_ZALO_OA_API_BASE_URL: Final = "https://openapi.zalo.me"
+DEFAULT_ZALO_OAUTH_BASE_URL: Final = "https://oauth.zaloapp.com"
 
 UpdateMode = Literal["polling", "webhook"]
 
@@ -41,9 +43,16 @@ class Settings:
     telegram_file_base_url: str | None = None
     telegram_mode: UpdateMode = "polling"
     webhook_url: str | None = None
-    webhook_listen: str = "127.0.0.1"
-    webhook_port: int = 8443
     webhook_secret: str | None = None
+    http_host: str = "127.0.0.1"
+    http_port: int = 8080
+    public_url: str | None = None
+    inbox_lease_seconds: int = 60
+    zalo_app_id: str | None = None
+    zalo_app_secret: str | None = None
+    zalo_oa_secret_key: str | None = None
+    zalo_oa_api_base_url: str = DEFAULT_ZALO_OA_API_BASE_URL
+    zalo_oauth_base_url: str = DEFAULT_ZALO_OAUTH_BASE_URL
     database_url: str = DEFAULT_DATABASE_URL
     timezone: str = "Asia/Ho_Chi_Minh"
     default_locale: str = "vi"
@@ -59,6 +68,18 @@ class Settings:
     def tz(self) -> ZoneInfo:
         """The zone in which people read times and jobs run."""
         return ZoneInfo(self.timezone)
+
+    @property
+    def telegram_webhook_url(self) -> str | None:
+        """Where Telegram posts updates: the explicit URL, else the public base's /telegram."""
+        if self.webhook_url:
+            return self.webhook_url
+        return None if self.public_url is None else self.public_url.rstrip("/") + "/telegram"
+
+    @property
+    def zalo_configured(self) -> bool:
+        """Whether the Zalo Official Account channel has what it needs to run."""
+        return bool(self.zalo_app_id and self.zalo_app_secret and self.zalo_oa_secret_key)
 
     @property
     def file_base_url(self) -> str:
@@ -148,12 +169,22 @@ def load_settings(
         kwargs["telegram_mode"] = _choice("TELEGRAM_MODE", mode, ("polling", "webhook"))
     if hook := get("TELEGRAM_WEBHOOK_URL"):
         kwargs["webhook_url"] = _url("TELEGRAM_WEBHOOK_URL", hook, ("https", "http"))
-    if listen := get("TELEGRAM_WEBHOOK_LISTEN"):
-        kwargs["webhook_listen"] = listen
-    if port := get("TELEGRAM_WEBHOOK_PORT"):
-        kwargs["webhook_port"] = _int("TELEGRAM_WEBHOOK_PORT", port, 1, 65535)
     if secret := get("TELEGRAM_WEBHOOK_SECRET"):
         kwargs["webhook_secret"] = secret
+    if host := get("BOT_HTTP_HOST"):
+        kwargs["http_host"] = host
+    if port := get("BOT_HTTP_PORT"):
+        kwargs["http_port"] = _int("BOT_HTTP_PORT", port, 1, 65535)
+    if public := get("BOT_PUBLIC_URL"):
+        kwargs["public_url"] = _url("BOT_PUBLIC_URL", public, ("https", "http")).rstrip("/")
+    if lease := get("BOT_INBOX_LEASE_SECONDS"):
+        kwargs["inbox_lease_seconds"] = _int("BOT_INBOX_LEASE_SECONDS", lease, 1, 3600)
+    for key in ("ZALO_APP_ID", "ZALO_APP_SECRET", "ZALO_OA_SECRET_KEY"):
+        if value := get(key):
+            kwargs[key.lower()] = value
+    for key in ("ZALO_OA_API_BASE_URL", "ZALO_OAUTH_BASE_URL"):
+        if value := get(key):
+            kwargs[key.lower()] = _url(key, value, ("https", "http")).rstrip("/")
     if url := get("DATABASE_URL"):
         kwargs["database_url"] = _database_url(url)
     if tz := get("BOT_TIMEZONE"):
@@ -181,6 +212,8 @@ def load_settings(
     if limit := get("BOT_FEEDBACK_DAILY_LIMIT"):
         kwargs["feedback_daily_limit"] = _int("BOT_FEEDBACK_DAILY_LIMIT", limit, 1, 1000)
     settings = Settings(**kwargs)
-    if settings.telegram_mode == "webhook" and not settings.webhook_url:
-        raise SettingsError("TELEGRAM_WEBHOOK_URL", "required when TELEGRAM_MODE=webhook")
+    if settings.telegram_mode == "webhook" and not settings.telegram_webhook_url:
+        raise SettingsError(
+            "TELEGRAM_WEBHOOK_URL", "required when TELEGRAM_MODE=webhook (or set BOT_PUBLIC_URL)"
+        )
     return settings

@@ -1,4 +1,4 @@
-"""Housekeeping: forget expired dialogs and failed invite attempts that no longer count."""
+"""Housekeeping: forget expired dialogs, stale invite attempts, closed inbox events, old links."""
 
 from __future__ import annotations
 
@@ -8,11 +8,13 @@ from datetime import timedelta
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.clock import Clock
-from db.queries import dialogs, invites, uploads
+from db.queries import dialogs, inbox, invites, shared_files, uploads
 
 log = logging.getLogger(__name__)
 
 UPLOAD_TTL = timedelta(days=2)
+# Zalo retries an event for about two hours; closed events are kept well past that.
+INBOX_KEPT = timedelta(days=3)
 
 
 async def purge_expired(sessions: async_sessionmaker[AsyncSession], clock: Clock) -> None:
@@ -22,5 +24,7 @@ async def purge_expired(sessions: async_sessionmaker[AsyncSession], clock: Clock
         removed = await dialogs.purge_expired_dialogs(session, now)
         await invites.purge_old_attempts(session, now)
         await uploads.purge_uploads(session, now - UPLOAD_TTL)
+        await inbox.purge_closed(session, now - INBOX_KEPT)
+        await shared_files.purge_shared_files(session, now)
     if removed:
         log.info("closed %d expired dialogs", removed)

@@ -257,7 +257,7 @@ class Sweeper:
         await self._settle(ids, OutboxStatus.PENDING, now, error=detail, retry_at=now + wait)
 
     async def _unreachable(
-        self, channel: str, chat_id: int, org_id: int | None, now: datetime, cal: WorkCalendar
+        self, channel: str, chat_id: str, org_id: int | None, now: datetime, cal: WorkCalendar
     ) -> None:
         async with self._sessions.begin() as session:
             person = await reminders.mark_unreachable(session, channel, chat_id, now)

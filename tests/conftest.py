@@ -91,8 +91,8 @@ class Person:
     def _incoming(self, text: str | None = None, button: str | None = None) -> Incoming:
         return Incoming(
             channel="test",
-            user_id=self.user_id,
-            chat_id=self.user_id,
+            user_id=str(self.user_id),
+            chat_id=str(self.user_id),
             display_name=self.name,
             language_code=self.language,
             text=text,

@@ -27,6 +27,6 @@ class TemporaryFailure(DeliveryError):
 class Sender(Protocol):
     """Delivers replies on one channel, within the channel's limits."""
 
-    async def send(self, chat_id: int, reply: Reply) -> None:
+    async def send(self, chat_id: str, reply: Reply) -> None:
         """Deliver ``reply``; raise ``Unreachable`` or ``TemporaryFailure`` on failure."""
         ...

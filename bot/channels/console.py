@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Final, TextIO
 
-from bot.dispatcher import Dispatcher
+from bot.channels import choices
 from bot.i18n import Translator
-from bot.messages import Attachment, Button, Incoming, Reply
+from bot.messages import Attachment, Incoming, Reply
+from bot.runtime import Runtime
 
 CHANNEL: Final = "console"
 DEFAULT_NAME: Final = "Khách"
@@ -20,34 +21,42 @@ MAX_FILE_BYTES: Final = 20 * 1024 * 1024
 class ConsoleSender:
     """Prints outbox messages (reminders, notices) into the console chat."""
 
-    def __init__(self, stdout: TextIO) -> None:
+    def __init__(self, runtime: Runtime, stdout: TextIO) -> None:
+        self._runtime = runtime
         self._stdout = stdout
 
-    async def send(self, chat_id: int, reply: Reply) -> None:
-        """Show a message that was sent to a console persona."""
-        self._stdout.write(f"\n[→ #{chat_id}]\n{reply.text}\n")
-        for row in reply.buttons:
-            self._stdout.write("   " + "   ".join(f"({b.data}) {b.text}" for b in row) + "\n")
+    async def send(self, chat_id: str, reply: Reply) -> None:
+        """Show a message that was sent to a console persona, its choices numbered."""
+        numbered = choices.number_replies([reply])
+        if numbered.items:
+            async with self._runtime.sessions.begin() as session:
+                await choices.remember(
+                    session,
+                    channel=CHANNEL,
+                    chat_id=chat_id,
+                    items=numbered.items,
+                    now=self._runtime.clock.now(),
+                )
+        self._stdout.write(f"\n[→ #{chat_id}]\n{numbered.texts[0]}\n")
         self._stdout.flush()
 
 
-def console_user_id(name: str) -> int:
+def console_user_id(name: str) -> str:
     """A stable id for a console persona, so ``/as Lan`` is the same person every run."""
     digest = hashlib.sha256(" ".join(name.casefold().split()).encode()).digest()
-    return int.from_bytes(digest[:6], "big")
+    return str(int.from_bytes(digest[:6], "big"))
 
 
 @dataclass(slots=True)
 class ConsoleChat:
     """Reads lines, hands them to the dispatcher as the current persona, prints replies."""
 
-    dispatcher: Dispatcher
+    runtime: Runtime
     stdin: TextIO
     stdout: TextIO
     files_dir: Path = Path("data/console-files")
     name: str = DEFAULT_NAME
     locale: str = "vi"
-    _buttons: list[Button] = field(default_factory=list)
 
     def _t(self) -> Translator:
         return Translator(self.locale)
@@ -62,7 +71,7 @@ class ConsoleChat:
         self._print(
             t._(
                 "Console chat. You are “{name}”. /as NAME acts as someone else, "
-                "/file PATH sends a file, a number presses a button, /quit leaves.",
+                "/file PATH sends a file, a number or a label picks a choice, /quit leaves.",
                 name=self.name,
             )
         )
@@ -86,12 +95,12 @@ class ConsoleChat:
         if text.startswith("/as ") or text == "/as":
             self._switch(text[3:].strip())
             return True
-        incoming = self._incoming(text)
+        incoming = await self._incoming(text)
         if incoming is None:
             return True
-        outcome = await self.dispatcher.handle(incoming)
+        outcome = await self.runtime.dispatcher.handle(incoming)
         self.locale = outcome.locale
-        self._show(outcome.replies)
+        await self._show(incoming.chat_id, outcome.replies)
         return True
 
     def _switch(self, name: str) -> None:
@@ -100,10 +109,9 @@ class ConsoleChat:
             self._print(t._("Usage: /as NAME"))
             return
         self.name = " ".join(name.split())[:100]
-        self._buttons = []
         self._print(t._("You are now “{name}”.", name=self.name))
 
-    def _incoming(self, text: str) -> Incoming | None:
+    async def _incoming(self, text: str) -> Incoming | None:
         base = Incoming(
             channel=CHANNEL,
             user_id=console_user_id(self.name),
@@ -111,12 +119,17 @@ class ConsoleChat:
             display_name=self.name,
             language_code=None,
         )
-        # Only a number that fits the buttons on screen presses one; longer digit strings
-        # (a phone number) are text.
-        if text.isdigit() and len(text) <= 2 and self._buttons:
-            index = int(text) - 1
-            if 0 <= index < len(self._buttons) and self._buttons[index].data:
-                return replace(base, button=self._buttons[index].data)
+        async with self.runtime.sessions() as session:
+            answer = await choices.answer(
+                session,
+                channel=CHANNEL,
+                chat_id=base.chat_id,
+                text=text,
+                now=self.runtime.clock.now(),
+            )
+        if answer.payload is not None:
+            return replace(base, button=answer.payload)
+        if answer.bad_number:
             self._print(self._t()._("No button has that number."))
             return None
         if text.startswith("/file"):
@@ -135,18 +148,20 @@ class ConsoleChat:
         data = path.read_bytes()
         return replace(base, attachment=Attachment(path.name, None, len(data), content=data))
 
-    def _show(self, replies: list[Reply]) -> None:
-        self._buttons = []
-        for reply in replies:
-            self._print(reply.text)
+    async def _show(self, chat_id: str, replies: list[Reply]) -> None:
+        numbered = choices.number_replies(replies)
+        async with self.runtime.sessions.begin() as session:
+            await choices.remember(
+                session,
+                channel=CHANNEL,
+                chat_id=chat_id,
+                items=numbered.items,
+                now=self.runtime.clock.now(),
+            )
+        for reply, text in zip(replies, numbered.texts, strict=True):
+            self._print(text)
             if reply.file is not None and reply.file.content is not None:
                 self.files_dir.mkdir(parents=True, exist_ok=True)
                 target = self.files_dir / Path(reply.file.filename).name
                 target.write_bytes(reply.file.content)
                 self._print(f"[📎 {target}]")
-            for row in reply.buttons:
-                labels = []
-                for button in row:
-                    self._buttons.append(button)
-                    labels.append(f"[{len(self._buttons)}] {button.text}")
-                self._print("   " + "   ".join(labels))

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import hmac
+import json
 import logging
 import os
 from collections.abc import Awaitable, Callable, Coroutine, Sequence
@@ -12,6 +14,8 @@ from typing import Any, Final
 # Opt in to PTB's future timedelta durations now; the int form warns on every RetryAfter.
 os.environ.setdefault("PTB_TIMEDELTA", "1")
 
+from starlette.requests import Request
+from starlette.responses import Response
 from telegram import (
     BotCommand,
     BotCommandScopeChat,
@@ -32,10 +36,14 @@ from telegram.ext import (
 
 from bot.channels.base import TemporaryFailure, Unreachable
 from bot.channels.flood import FloodControl
+from bot.http.body import BodyTooLarge, read_body
+from bot.http.keys import derived_key
+from bot.http.state import runtime_of
 from bot.i18n import SUPPORTED, Translator
 from bot.messages import Attachment, Button, Incoming, Location, Outcome, Reply
 from bot.roles import Audience
 from bot.runtime import Runtime
+from bot.settings import Settings
 
 log = logging.getLogger(__name__)
 
@@ -47,6 +55,8 @@ SENDING_METHODS: Final = frozenset(
     {"sendMessage", "sendDocument", "sendPhoto", "editMessageText", "editMessageReplyMarkup"}
 )
 MAX_RETRIES: Final = 5
+WEBHOOK_BODY_LIMIT: Final = 1024 * 1024
+SECRET_HEADER: Final = "X-Telegram-Bot-Api-Secret-Token"
 
 
 def _seconds(value: int | float | timedelta) -> float:
@@ -102,8 +112,8 @@ def to_incoming(update: Update) -> Incoming | None:
         return None
     base: dict[str, Any] = {
         "channel": CHANNEL,
-        "user_id": user.id,
-        "chat_id": chat.id,
+        "user_id": str(user.id),
+        "chat_id": str(chat.id),
         "display_name": user.full_name,
         "username": user.username,
         "language_code": user.language_code,
@@ -201,10 +211,10 @@ class TelegramSender:
     def __init__(self, app: Application[Any, Any, Any, Any, Any, Any]) -> None:
         self._app = app
 
-    async def send(self, chat_id: int, reply: Reply) -> None:
+    async def send(self, chat_id: str, reply: Reply) -> None:
         """Deliver a reply; translate Telegram's failures into delivery errors."""
         try:
-            await send_reply(self._app, chat_id, reply)
+            await send_reply(self._app, int(chat_id), reply)
         except Forbidden as exc:
             raise Unreachable(exc.message) from exc
         except BadRequest as exc:
@@ -281,7 +291,7 @@ def build_application(
         if update.callback_query is not None:
             await update.callback_query.answer()
         outcome = await runtime.dispatcher.handle(incoming)
-        await _deliver(app, runtime, incoming.chat_id, outcome)
+        await _deliver(app, runtime, int(incoming.chat_id), outcome)
 
     async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
         log.error("error while handling an update", exc_info=context.error)
@@ -298,6 +308,35 @@ def build_application(
     app.add_handler(TypeHandler(Update, on_update))
     app.add_error_handler(on_error)
     return app
+
+
+def webhook_secret(settings: Settings) -> str:
+    """The secret Telegram sends with each update: the configured one, else a derived one."""
+    return settings.webhook_secret or derived_key(settings, "telegram-webhook").hex()
+
+
+async def webhook(request: Request) -> Response:
+    """``POST /telegram``: check the secret header, then queue the update for the application."""
+    runtime = runtime_of(request)
+    app = runtime.channels.get(CHANNEL)
+    if not isinstance(app, Application):
+        return Response(status_code=404)
+    expected = webhook_secret(runtime.settings).encode()
+    given = request.headers.get(SECRET_HEADER, "").encode()
+    if not hmac.compare_digest(given, expected):
+        log.warning("Telegram webhook call with a wrong secret refused")
+        return Response(status_code=403)
+    try:
+        data = json.loads(await read_body(request, WEBHOOK_BODY_LIMIT))
+        update = Update.de_json(data, app.bot) if isinstance(data, dict) else None
+    except BodyTooLarge:
+        return Response(status_code=413)
+    except (ValueError, TypeError, KeyError):
+        update = None
+    if update is None:
+        return Response(status_code=400)
+    await app.update_queue.put(update)
+    return Response(status_code=200)
 
 
 async def run_telegram(
@@ -317,13 +356,13 @@ async def run_telegram(
         updater = app.updater
         if updater is None:
             raise RuntimeError("the application was built without an updater")
-        if settings.telegram_mode == "webhook" and settings.webhook_url:
-            await updater.start_webhook(
-                listen=settings.webhook_listen,
-                port=settings.webhook_port,
-                url_path="telegram",
-                webhook_url=settings.webhook_url,
-                secret_token=settings.webhook_secret,
+        hook_url = settings.telegram_webhook_url
+        if settings.telegram_mode == "webhook" and hook_url:
+            # Updates arrive on the bot's HTTP server (POST /telegram), which feeds the queue.
+            runtime.channels[CHANNEL] = app
+            await app.bot.set_webhook(
+                hook_url,
+                secret_token=webhook_secret(settings),
                 allowed_updates=ALLOWED_UPDATES,
             )
         else:
@@ -333,5 +372,7 @@ async def run_telegram(
             ready.set()
         await stop.wait()
         runtime.senders.pop(CHANNEL, None)
-        await updater.stop()
+        runtime.channels.pop(CHANNEL, None)
+        if updater.running:
+            await updater.stop()
         await app.stop()

@@ -241,6 +241,11 @@ def _notice(t: Translator, params: dict[str, Any]) -> str | None:
             "are on hold until they write to the bot again.",
             name=name,
         )
+    if notice == "zalo_reconnect":
+        return "⚠️ " + t._(
+            "Zalo refused the bot's token: nothing can be sent on Zalo until an admin runs "
+            "“python -m bot zalo connect” and approves the consent again."
+        )
     if notice == "undelivered":
         return "⚠️ " + t._(
             "A message to {name} could not be delivered after several tries.", name=name

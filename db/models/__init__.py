@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from db.models.audit import AuditEntry
 from db.models.calendar import CalendarOverride
+from db.models.channels import ChannelToken, SharedFile
+from db.models.choices import ChoiceList
 from db.models.dialogs import Dialog
 from db.models.feedback import (
     Case,
@@ -14,6 +16,7 @@ from db.models.feedback import (
     CaseStatus,
     Rating,
 )
+from db.models.inbox import InboxEvent, InboxStatus
 from db.models.invites import Invite, InviteAttempt
 from db.models.orgs import Organization, Unit, UnitAlias
 from db.models.outbox import OutboxMessage, OutboxStatus
@@ -39,11 +42,15 @@ __all__ = [
     "CaseFile",
     "CaseKind",
     "CaseStatus",
+    "ChannelToken",
+    "ChoiceList",
     "Dialog",
     "EventKind",
     "ExtensionRequest",
     "ExtensionStatus",
     "Identity",
+    "InboxEvent",
+    "InboxStatus",
     "Invite",
     "InviteAttempt",
     "Membership",
@@ -56,6 +63,7 @@ __all__ = [
     "Plan",
     "Rating",
     "Role",
+    "SharedFile",
     "Task",
     "TaskEvent",
     "TaskRole",

@@ -5,7 +5,7 @@ from __future__ import annotations
 import enum
 from datetime import date, datetime
 
-from sqlalchemy import BigInteger, ForeignKey, Index, LargeBinary, String, Text
+from sqlalchemy import ForeignKey, Index, LargeBinary, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from db.base import Base, str_enum
@@ -73,7 +73,7 @@ class Case(Base):
     org_id: Mapped[int] = mapped_column(ForeignKey("organizations.id"))
     citizen_id: Mapped[int] = mapped_column(ForeignKey("people.id"))
     channel: Mapped[str] = mapped_column(String(16))
-    chat_id: Mapped[int] = mapped_column(BigInteger)
+    chat_id: Mapped[str] = mapped_column(String(64))
     kind: Mapped[CaseKind] = mapped_column(str_enum(CaseKind))
     topic: Mapped[str] = mapped_column(String(32))
     dimension: Mapped[str | None] = mapped_column(String(4))

@@ -6,7 +6,7 @@ import enum
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import BigInteger, ForeignKey, Index, String, Text
+from sqlalchemy import ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from db.base import Base, str_enum
@@ -34,7 +34,7 @@ class OutboxMessage(Base):
     org_id: Mapped[int | None] = mapped_column(ForeignKey("organizations.id"), index=True)
     task_id: Mapped[int | None] = mapped_column(ForeignKey("tasks.id"), index=True)
     channel: Mapped[str] = mapped_column(String(16))
-    chat_id: Mapped[int] = mapped_column(BigInteger)
+    chat_id: Mapped[str] = mapped_column(String(64))
     kind: Mapped[str] = mapped_column(String(64))
     params: Mapped[dict[str, Any]]
     due_at: Mapped[datetime]

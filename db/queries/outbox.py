@@ -33,7 +33,7 @@ class Wanted:
     key: str
     person_id: int
     channel: str
-    chat_id: int
+    chat_id: str
     kind: str
     due_at: datetime
     params: dict[str, Any]

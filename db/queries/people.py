@@ -17,8 +17,8 @@ async def person_for_identity(
     session: AsyncSession,
     *,
     channel: str,
-    user_id: int,
-    chat_id: int,
+    user_id: str,
+    chat_id: str,
     display_name: str,
     username: str | None,
     now: datetime,
@@ -93,3 +93,30 @@ async def identities_of(session: AsyncSession, person_id: int) -> Sequence[Ident
     """The channel accounts of a person."""
     result = await session.scalars(select(Identity).where(Identity.person_id == person_id))
     return result.all()
+
+
+async def identity_of(session: AsyncSession, *, channel: str, user_id: str) -> Identity | None:
+    """The identity behind a channel account, if the bot has met it."""
+    return await session.scalar(
+        select(Identity).where(Identity.channel == channel, Identity.user_id == user_id)
+    )
+
+
+async def set_contact(
+    session: AsyncSession, *, channel: str, user_id: str, sealed: str
+) -> int | None:
+    """Keep contact details a person shared (sealed); return their person id."""
+    identity = await identity_of(session, channel=channel, user_id=user_id)
+    if identity is None:
+        return None
+    identity.contact_sealed = sealed
+    return identity.person_id
+
+
+async def locale_of(session: AsyncSession, *, channel: str, user_id: str) -> str | None:
+    """The language a channel account's person chose, if any."""
+    return await session.scalar(
+        select(Person.locale)
+        .join(Identity, Identity.person_id == Person.id)
+        .where(Identity.channel == channel, Identity.user_id == user_id)
+    )

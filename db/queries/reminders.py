@@ -37,7 +37,7 @@ class Contact:
     person_id: int
     name: str
     channel: str
-    chat_id: int
+    chat_id: str
     digest: bool
 
 
@@ -299,7 +299,7 @@ async def person_locale(session: AsyncSession, person_id: int) -> str | None:
 
 
 async def mark_unreachable(
-    session: AsyncSession, channel: str, chat_id: int, now: Any
+    session: AsyncSession, channel: str, chat_id: str, now: Any
 ) -> int | None:
     """Mark the identity behind a chat unreachable; return its person."""
     identity = await session.scalar(

@@ -81,8 +81,8 @@ def test_console_chat_redeems_an_invite_and_shows_admin_help(
     out = chat.stdout
     assert "Chào mừng! Bạn đã là quản trị viên." in out
     assert "/invite — Mời người tham gia" in out
-    assert "[1] công chức" in out
-    assert "[1] Văn phòng - Thống kê" in out
+    assert "\n1. công chức\n" in out
+    assert "\n1. Văn phòng - Thống kê" in out
     assert "Mã mời cho công chức mới — Văn phòng - Thống kê:" in out
     assert "Bạn không có quyền dùng lệnh này." in out
     assert "Language set to English." in out

@@ -29,6 +29,7 @@ from db.queries import calendar, people
 from jobs.outbox import LEASE
 from tests.conftest import REPO_ROOT
 from tests.support.botapi import BotApiEmulator
+from tests.support.running import free_port
 
 TOKEN = "424242:CRASH-test"
 ORG = "UBND phường Thử Nghiệm"
@@ -61,8 +62,8 @@ async def prepare(settings: Settings) -> None:
                 person, _ = await people.person_for_identity(
                     session,
                     channel="telegram",
-                    user_id=user_id,
-                    chat_id=user_id,
+                    user_id=str(user_id),
+                    chat_id=str(user_id),
                     display_name=f"Cán bộ {n}",
                     username=None,
                     now=now,
@@ -74,7 +75,7 @@ async def prepare(settings: Settings) -> None:
                         org_id=org_id,
                         task_id=None,
                         channel="telegram",
-                        chat_id=user_id,
+                        chat_id=str(user_id),
                         kind="notice",
                         params={
                             "notice": "blocked",
@@ -147,6 +148,7 @@ async def test_a_bot_killed_during_a_sweep_catches_up_after_a_restart(
             "BOT_TIMEZONE": zone,
             "BOT_ORG_NAME": ORG,
             "BOT_LOG_LEVEL": "INFO",
+            "BOT_HTTP_PORT": str(free_port()),
         }
         with log_path.open("ab") as log:
             first = await start_bot(env, tmp_path, log)

@@ -135,8 +135,8 @@ def incoming(
 ) -> Incoming:
     return Incoming(
         channel="test",
-        user_id=user_id,
-        chat_id=user_id,
+        user_id=str(user_id),
+        chat_id=str(user_id),
         display_name="Lan",
         language_code=language,
         text=text,

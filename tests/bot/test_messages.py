@@ -9,7 +9,7 @@ from bot.messages import CALLBACK_DATA_LIMIT, Attachment, Button, Incoming, Outc
 
 def incoming(text: str | None = None, button: str | None = None) -> Incoming:
     return Incoming(
-        channel="test", user_id=1, chat_id=1, display_name="Lan", text=text, button=button
+        channel="test", user_id="1", chat_id="1", display_name="Lan", text=text, button=button
     )
 
 

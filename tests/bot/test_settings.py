@@ -28,7 +28,11 @@ def test_defaults(chdir_tmp: Path) -> None:
     assert settings.tz == ZoneInfo("Asia/Ho_Chi_Minh")
     assert settings.invite_ttl_days == 7
     assert settings.dialog_ttl_minutes == 60
-    assert settings.webhook_port == 8443
+    assert settings.http_host == "127.0.0.1"
+    assert settings.http_port == 8080
+    assert settings.zalo_oa_api_base_url == "https://openapi.zalo.me"
+    assert settings.zalo_oauth_base_url == "https://oauth.zaloapp.com"
+    assert not settings.zalo_configured
     assert settings.log_level == "INFO"
 
 
@@ -40,8 +44,14 @@ def test_every_setting_is_read() -> None:
             "TELEGRAM_API_BASE_URL": "http://127.0.0.1:8081/bot",
             "TELEGRAM_MODE": "webhook",
             "TELEGRAM_WEBHOOK_URL": "https://bot.example.vn/hook",
-            "TELEGRAM_WEBHOOK_LISTEN": "0.0.0.0",
-            "TELEGRAM_WEBHOOK_PORT": " 8080 ",
+            "BOT_HTTP_HOST": "0.0.0.0",
+            "BOT_HTTP_PORT": " 8081 ",
+            "BOT_PUBLIC_URL": "https://bot.example.vn/",
+            "ZALO_APP_ID": "1234567890",
+            "ZALO_APP_SECRET": "app-secret",
+            "ZALO_OA_SECRET_KEY": "oa-secret",
+            "ZALO_OA_API_BASE_URL": "http://127.0.0.1:9000",
+            "ZALO_OAUTH_BASE_URL": "http://127.0.0.1:9001",
             "TELEGRAM_WEBHOOK_SECRET": "s3cret",
             "DATABASE_URL": "postgresql://bot@db/bot",
             "BOT_TIMEZONE": "UTC",
@@ -57,8 +67,13 @@ def test_every_setting_is_read() -> None:
     assert settings.telegram_bot_username == "XaBot"
     assert settings.telegram_mode == "webhook"
     assert settings.webhook_url == "https://bot.example.vn/hook"
-    assert settings.webhook_listen == "0.0.0.0"
-    assert settings.webhook_port == 8080
+    assert settings.telegram_webhook_url == "https://bot.example.vn/hook"
+    assert settings.http_host == "0.0.0.0"
+    assert settings.http_port == 8081
+    assert settings.public_url == "https://bot.example.vn"
+    assert settings.zalo_configured
+    assert settings.zalo_oa_api_base_url == "http://127.0.0.1:9000"
+    assert settings.zalo_oauth_base_url == "http://127.0.0.1:9001"
     assert settings.webhook_secret == "s3cret"
     assert settings.database_url == "postgresql+asyncpg://bot@db/bot"
     assert settings.timezone == "UTC"
@@ -149,10 +164,12 @@ def test_bad_value_in_dotenv_is_named(chdir_tmp: Path) -> None:
         ("TELEGRAM_MODE", "push"),
         ("TELEGRAM_MODE", "Polling"),
         ("TELEGRAM_WEBHOOK_URL", "bot.example.vn/hook"),
-        ("TELEGRAM_WEBHOOK_PORT", "http"),
-        ("TELEGRAM_WEBHOOK_PORT", "0"),
-        ("TELEGRAM_WEBHOOK_PORT", "65536"),
-        ("TELEGRAM_WEBHOOK_PORT", "80.5"),
+        ("BOT_HTTP_PORT", "http"),
+        ("BOT_HTTP_PORT", "0"),
+        ("BOT_HTTP_PORT", "65536"),
+        ("BOT_HTTP_PORT", "80.5"),
+        ("BOT_PUBLIC_URL", "bot.example.vn"),
+        ("ZALO_OA_API_BASE_URL", "openapi.zalo.me"),
         ("DATABASE_URL", "mysql://bot@db/bot"),
         ("DATABASE_URL", "data/bot.sqlite3"),
         ("BOT_TIMEZONE", "Asia/Hanoi_City"),
@@ -191,8 +208,8 @@ def test_webhook_mode_needs_a_url() -> None:
 @pytest.mark.parametrize(
     ("name", "attribute", "value"),
     [
-        ("TELEGRAM_WEBHOOK_PORT", "webhook_port", 1),
-        ("TELEGRAM_WEBHOOK_PORT", "webhook_port", 65535),
+        ("BOT_HTTP_PORT", "http_port", 1),
+        ("BOT_HTTP_PORT", "http_port", 65535),
         ("BOT_INVITE_TTL_DAYS", "invite_ttl_days", 1),
         ("BOT_INVITE_TTL_DAYS", "invite_ttl_days", 365),
         ("BOT_DIALOG_TTL_MINUTES", "dialog_ttl_minutes", 1),

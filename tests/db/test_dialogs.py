@@ -22,8 +22,8 @@ async def new_person(runtime: Runtime, user_id: int = 1) -> int:
         person, _ = await people.person_for_identity(
             session,
             channel="test",
-            user_id=user_id,
-            chat_id=user_id,
+            user_id=str(user_id),
+            chat_id=str(user_id),
             display_name="Lan",
             username=None,
             now=runtime.clock.now(),

@@ -37,8 +37,8 @@ async def person_id(runtime: Runtime, user_id: int) -> int:
         person, _ = await people.person_for_identity(
             session,
             channel="test",
-            user_id=user_id,
-            chat_id=user_id,
+            user_id=str(user_id),
+            chat_id=str(user_id),
             display_name="X",
             username=None,
             now=runtime.clock.now(),

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
-from sqlalchemy import inspect, select
+from sqlalchemy import inspect, literal_column, select, text
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -109,7 +109,8 @@ async def test_answers_from_before_the_verdict_column_get_theirs(engine: AsyncEn
                     org_id=org.id,
                     citizen_id=citizen.id,
                     channel="test",
-                    chat_id=1,
+                    # A literal: at 0007 the column is still a number (0009 makes it text).
+                    chat_id=literal_column("1"),
                     kind=CaseKind.REFLECTION,
                     topic="other",
                     text="…",
@@ -127,3 +128,28 @@ async def test_answers_from_before_the_verdict_column_get_theirs(engine: AsyncEn
         rows = await session.execute(select(Case.code, Case.on_time))
         verdicts = dict(rows.all())
     assert verdicts == {"late": False, "on-time": True, "open": None}
+
+
+async def test_telegram_ids_become_text_and_come_back(engine: AsyncEngine) -> None:
+    await migrate.upgrade(engine, "0008")
+    big = 8_123_456_789_012
+    async with engine.begin() as conn:
+        await conn.execute(
+            text("INSERT INTO people (display_name, digest, created_at) VALUES ('Lan', false, :t)"),
+            {"t": datetime(2026, 1, 1)},
+        )
+        await conn.execute(
+            text(
+                "INSERT INTO identities (person_id, channel, user_id, chat_id) "
+                "VALUES (1, 'telegram', :id, :chat)"
+            ),
+            {"id": big, "chat": -big},
+        )
+    await migrate.upgrade(engine)
+    async with engine.connect() as conn:
+        row = (await conn.execute(text("SELECT user_id, chat_id FROM identities"))).one()
+    assert tuple(row) == (str(big), str(-big))
+    await migrate.downgrade(engine, "0008")
+    async with engine.connect() as conn:
+        row = (await conn.execute(text("SELECT user_id, chat_id FROM identities"))).one()
+    assert tuple(row) == (big, -big)

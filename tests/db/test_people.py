@@ -22,8 +22,8 @@ async def test_first_contact_creates_person_and_identity(
         person, created = await people.person_for_identity(
             session,
             channel="telegram",
-            user_id=BIG_ID,
-            chat_id=BIG_ID,
+            user_id=str(BIG_ID),
+            chat_id=str(BIG_ID),
             display_name="  Nguyễn Thị Lan ",
             username="lan",
             now=clock.now(),
@@ -36,8 +36,8 @@ async def test_first_contact_creates_person_and_identity(
         again, created = await people.person_for_identity(
             session,
             channel="telegram",
-            user_id=BIG_ID,
-            chat_id=-BIG_ID,
+            user_id=str(BIG_ID),
+            chat_id=str(-BIG_ID),
             display_name="Lan (new name)",
             username=None,
             now=clock.now(),
@@ -46,8 +46,8 @@ async def test_first_contact_creates_person_and_identity(
         assert again.id == person.id
         assert again.display_name == "Nguyễn Thị Lan"
         (identity,) = await people.identities_of(session, person.id)
-        assert identity.user_id == BIG_ID
-        assert identity.chat_id == -BIG_ID
+        assert identity.user_id == str(BIG_ID)
+        assert identity.chat_id == str(-BIG_ID)
         assert identity.username is None
 
 
@@ -60,8 +60,8 @@ async def test_same_user_id_on_another_channel_is_another_person(
             person, created = await people.person_for_identity(
                 session,
                 channel=channel,
-                user_id=42,
-                chat_id=42,
+                user_id=str(42),
+                chat_id=str(42),
                 display_name="An",
                 username=None,
                 now=clock.now(),
@@ -77,8 +77,8 @@ async def test_display_names_are_bounded(runtime: Runtime, clock: ManualClock) -
         blank, _ = await people.person_for_identity(
             session,
             channel="test",
-            user_id=77,
-            chat_id=77,
+            user_id=str(77),
+            chat_id=str(77),
             display_name=" \n ",
             username=None,
             now=clock.now(),
@@ -86,8 +86,8 @@ async def test_display_names_are_bounded(runtime: Runtime, clock: ManualClock) -
         huge, _ = await people.person_for_identity(
             session,
             channel="test",
-            user_id=78,
-            chat_id=78,
+            user_id=str(78),
+            chat_id=str(78),
             display_name="Ư" * 100_000,
             username=None,
             now=clock.now(),
@@ -100,7 +100,36 @@ async def test_big_ids_through_the_bot(runtime: Runtime) -> None:
     lan = Person(runtime, BIG_ID, "Lan", "en")
     assert (await lan.text_of("/whoami")).startswith("You are Lan.")
     async with runtime.sessions() as session:
-        assert await session.scalar(select(Identity.user_id)) == BIG_ID
+        assert await session.scalar(select(Identity.user_id)) == str(BIG_ID)
+
+
+async def test_zalo_ids_beyond_64_bits_are_kept_exactly(
+    runtime: Runtime, clock: ManualClock
+) -> None:
+    zalo_id = "9223372036854775999"  # 19 digits, above the largest signed 64-bit integer
+    async with runtime.sessions.begin() as session:
+        person, _ = await people.person_for_identity(
+            session,
+            channel="zalo_oa",
+            user_id=zalo_id,
+            chat_id=zalo_id,
+            display_name="Hoa",
+            username=None,
+            now=clock.now(),
+        )
+        same, created = await people.person_for_identity(
+            session,
+            channel="zalo_oa",
+            user_id=zalo_id,
+            chat_id=zalo_id,
+            display_name="Hoa",
+            username=None,
+            now=clock.now(),
+        )
+    assert not created
+    assert same.id == person.id
+    async with runtime.sessions() as session:
+        assert await session.scalar(select(Identity.chat_id)) == zalo_id
 
 
 async def test_grant_role_is_idempotent(runtime: Runtime, clock: ManualClock) -> None:
@@ -110,8 +139,8 @@ async def test_grant_role_is_idempotent(runtime: Runtime, clock: ManualClock) ->
         person, _ = await people.person_for_identity(
             session,
             channel="test",
-            user_id=1,
-            chat_id=1,
+            user_id=str(1),
+            chat_id=str(1),
             display_name="Lan",
             username=None,
             now=clock.now(),

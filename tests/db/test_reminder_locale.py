@@ -14,8 +14,8 @@ async def test_outbox_language_follows_choice_then_client(
         english, _ = await people.person_for_identity(
             session,
             channel="test",
-            user_id=1,
-            chat_id=1,
+            user_id=str(1),
+            chat_id=str(1),
             display_name="Lan",
             username=None,
             language_code="en-US",
@@ -24,8 +24,8 @@ async def test_outbox_language_follows_choice_then_client(
         silent, _ = await people.person_for_identity(
             session,
             channel="test",
-            user_id=2,
-            chat_id=2,
+            user_id=str(2),
+            chat_id=str(2),
             display_name="Minh",
             username=None,
             now=clock.now(),

@@ -234,8 +234,8 @@ async def send_file(
     )
     incoming = Incoming(
         channel="test",
-        user_id=who.user_id,
-        chat_id=who.user_id,
+        user_id=str(who.user_id),
+        chat_id=str(who.user_id),
         display_name=who.name,
         language_code=who.language,
         text=caption,
@@ -307,9 +307,9 @@ class RecordingSender(Sender):
     def __init__(self) -> None:
         self.sent: list[tuple[int, Reply]] = []
 
-    async def send(self, chat_id: int, reply: Reply) -> None:
+    async def send(self, chat_id: str, reply: Reply) -> None:
         """Keep the reply."""
-        self.sent.append((chat_id, reply))
+        self.sent.append((int(chat_id), reply))
 
     def to(self, who: Person) -> list[Reply]:
         """What one person received."""

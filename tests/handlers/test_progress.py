@@ -426,7 +426,7 @@ async def test_snooze_queues_a_reminder_for_the_next_working_day(
     assert (row.person_id, row.kind, row.chat_id, row.channel) == (
         minh,
         "reminder",
-        office.minh.user_id,
+        str(office.minh.user_id),
         "test",
     )
     assert row.due_at == send_at(day, ReminderPolicy(), VN)

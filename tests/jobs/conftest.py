@@ -67,8 +67,9 @@ class RecordingSender:
     failures: dict[int, list[DeliveryError]] = field(default_factory=dict)
     always_fail: dict[int, DeliveryError] = field(default_factory=dict)
 
-    async def send(self, chat_id: int, reply: Reply) -> None:
+    async def send(self, chat_id_text: str, reply: Reply) -> None:
         """Deliver, or raise what was queued for this chat."""
+        chat_id = int(chat_id_text)
         if self.yields:
             await asyncio.sleep(0)
         self.tries.append(chat_id)
@@ -138,8 +139,8 @@ class World:
             person, _ = await people.person_for_identity(
                 session,
                 channel=channel,
-                user_id=user_id,
-                chat_id=user_id,
+                user_id=str(user_id),
+                chat_id=str(user_id),
                 display_name=name,
                 username=None,
                 now=self.clock.now(),

@@ -40,9 +40,9 @@ class Recorder:
 
     sent: list[tuple[int, Reply]] = field(default_factory=list)
 
-    async def send(self, chat_id: int, reply: Reply) -> None:
+    async def send(self, chat_id: str, reply: Reply) -> None:
         """Keep the reply."""
-        self.sent.append((chat_id, reply))
+        self.sent.append((int(chat_id), reply))
 
     def to(self, chat_id: int) -> list[Reply]:
         return [reply for chat, reply in self.sent if chat == chat_id]
@@ -74,8 +74,8 @@ async def leader(runtime: Runtime, org_id: int, user_id: int, name: str) -> int:
         person, _ = await people.person_for_identity(
             session,
             channel="test",
-            user_id=user_id,
-            chat_id=user_id,
+            user_id=str(user_id),
+            chat_id=str(user_id),
             display_name=name,
             username=None,
             now=runtime.clock.now(),
@@ -119,7 +119,7 @@ async def report_rows(runtime: Runtime) -> list[tuple[str, date, int, str]]:
             (
                 r.kind,
                 r.due_at.astimezone(VN).date(),
-                r.chat_id,
+                int(r.chat_id),
                 str(r.params.get("period") or r.params.get("day")),
             )
             for r in rows

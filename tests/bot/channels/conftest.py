@@ -9,7 +9,7 @@ import pytest
 
 from bot.settings import Settings
 from tests.support.botapi import BotApiEmulator
-from tests.support.running import TOKEN
+from tests.support.running import TOKEN, free_port
 
 
 @pytest.fixture
@@ -27,4 +27,5 @@ def tg_settings(settings: Settings, emulator: BotApiEmulator) -> Settings:
         telegram_token=TOKEN,
         telegram_api_base_url=emulator.base_url,
         telegram_file_base_url=emulator.base_file_url,
+        http_port=free_port(),
     )

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-import socket
 from dataclasses import replace
 from datetime import timedelta
+
+import httpx
 
 from bot.clock import ManualClock
 from bot.runtime import open_runtime
@@ -125,28 +126,52 @@ async def test_flood_replies_are_waited_out_and_nothing_is_lost(
     assert len(rejected) == 3
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 async def test_webhook_mode_receives_updates_with_the_secret(
     tg_settings: Settings, clock: ManualClock, emulator: BotApiEmulator
 ) -> None:
-    port = _free_port()
     settings = replace(
         tg_settings,
         telegram_mode="webhook",
-        webhook_url=f"http://127.0.0.1:{port}/telegram",
-        webhook_listen="127.0.0.1",
-        webhook_port=port,
+        public_url=f"http://127.0.0.1:{tg_settings.http_port}",
         webhook_secret="s3cret-token",
     )
     citizen = emulator.user(777, "Hoa", language_code="en")
     async with running_bot(settings, clock):
-        assert emulator.webhook_url == settings.webhook_url
+        assert emulator.webhook_url == f"http://127.0.0.1:{tg_settings.http_port}/telegram"
         await citizen.send("/help")
         assert await emulator.push_to_webhook() == 1
         reply = (await citizen.wait_for(1))[-1]
         assert (reply.text or "").startswith("What you can do:")
+
+
+async def test_webhook_refuses_a_wrong_secret_and_bad_bodies(
+    tg_settings: Settings, clock: ManualClock, emulator: BotApiEmulator
+) -> None:
+    settings = replace(
+        tg_settings,
+        telegram_mode="webhook",
+        public_url=f"http://127.0.0.1:{tg_settings.http_port}",
+        webhook_secret="s3cret-token",
+    )
+    url = f"http://127.0.0.1:{tg_settings.http_port}/telegram"
+    update = {
+        "update_id": 5,
+        "message": {
+            "message_id": 1,
+            "date": 0,
+            "chat": {"id": 9, "type": "private"},
+            "from": {"id": 9, "is_bot": False, "first_name": "X"},
+            "text": "/help",
+        },
+    }
+    good = {"X-Telegram-Bot-Api-Secret-Token": "s3cret-token"}
+    async with running_bot(settings, clock), httpx.AsyncClient() as http:
+        assert (await http.post(url, json=update)).status_code == 403
+        forged = {"X-Telegram-Bot-Api-Secret-Token": "s3cret-tokem"}
+        assert (await http.post(url, json=update, headers=forged)).status_code == 403
+        assert (await http.post(url, content=b"{not json", headers=good)).status_code == 400
+        assert (await http.post(url, content=b"[1, 2]", headers=good)).status_code == 400
+        huge = b"{" + b" " * (2 * 1024 * 1024) + b"}"
+        assert (await http.post(url, content=huge, headers=good)).status_code == 413
+        assert (await http.get(url)).status_code == 405
+    assert not emulator.calls("sendMessage")

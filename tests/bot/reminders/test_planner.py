@@ -27,7 +27,7 @@ def facts(*, unit_leader: bool = True) -> OrgFacts:
     admin."""
     f = OrgFacts(org_id=1, policy=None)
     for person in (ANH, BINH, CHI, DUNG, EM, GIANG, HOA):
-        f.contacts[person] = Contact(person, f"P{person}", "test", 100 + person, False)
+        f.contacts[person] = Contact(person, f"P{person}", "test", str(100 + person), False)
     f.officials[LEAD] += [ANH, BINH]
     f.officials[PARTNER].append(CHI)
     f.officials[OTHER].append(DUNG)

@@ -279,7 +279,7 @@ class _Builder:
                 org_id=self.org_id,
                 citizen_id=citizen,
                 channel="test",
-                chat_id=555,
+                chat_id="555",
                 kind=kind,
                 topic=topic,
                 dimension=dimension,

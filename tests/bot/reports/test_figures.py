@@ -291,7 +291,7 @@ async def test_time_to_answer(
                     org_id=data.commune_a,
                     citizen_id=citizen.id,
                     channel="test",
-                    chat_id=1,
+                    chat_id="1",
                     kind=CaseKind.REFLECTION,
                     topic="other",
                     text="…",

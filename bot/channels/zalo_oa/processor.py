@@ -1,0 +1,220 @@
+"""What each stored Zalo event means: an ``Incoming`` for the dispatcher, or a direct act."""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import replace
+from datetime import datetime
+from typing import Final
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.channels import choices
+from bot.channels.base import Unreachable
+from bot.channels.zalo_oa import CHANNEL
+from bot.channels.zalo_oa.api import DownloadTooLarge, ZaloApi, ZaloApiError
+from bot.channels.zalo_oa.events import UserEvent, read
+from bot.channels.zalo_oa.sender import ZaloSender
+from bot.i18n import Translator
+from bot.inbox.worker import Claimed, Commit, HoldEvent
+from bot.messages import Attachment, Incoming, Location, Outcome, Reply
+from bot.runtime import Runtime
+from db.queries import people, reminders
+
+log = logging.getLogger(__name__)
+
+UNREAD_KINDS: Final = frozenset(
+    {"user_send_sticker", "user_send_gif", "user_send_audio", "user_send_video"}
+)
+MAX_COMMAND: Final = 32
+
+_Act = Callable[[AsyncSession, datetime, Translator], Awaitable[list[Reply]]]
+
+
+async def _nothing(_session: AsyncSession, _now: datetime, _t: Translator) -> list[Reply]:
+    return []
+
+
+async def _unread(_session: AsyncSession, _now: datetime, t: Translator) -> list[Reply]:
+    return [
+        Reply(
+            t._(
+                "I can read text, photos, files and locations. Please write your message "
+                "as text, or send /help to see what I can do."
+            )
+        )
+    ]
+
+
+async def _too_large(_session: AsyncSession, _now: datetime, t: Translator) -> list[Reply]:
+    return [Reply(t._("That file is too large."))]
+
+
+async def _not_fetched(_session: AsyncSession, _now: datetime, t: Translator) -> list[Reply]:
+    return [Reply(t._("I could not fetch that file. Please send it again."))]
+
+
+async def _bad_number(_session: AsyncSession, _now: datetime, t: Translator) -> list[Reply]:
+    return [Reply(t._("No button has that number."))]
+
+
+class ZaloProcessor:
+    """Handles stored Zalo events and answers through the sender."""
+
+    def __init__(self, runtime: Runtime, api: ZaloApi, sender: ZaloSender) -> None:
+        self._runtime = runtime
+        self._api = api
+        self._sender = sender
+
+    async def handle(self, event: Claimed, commit: Commit) -> None:
+        """Make the event's changes and record it handled in the same transaction."""
+        user = read(event.payload or "{}")
+        log.info("zalo event %d: %s", event.id, user.kind)
+        if user.kind in UNREAD_KINDS:
+            await self._direct(commit, user.sender, _unread)
+        elif user.kind == "unfollow":
+            await self._direct(
+                commit, user.sender, lambda s, now, t: _unfollowed(s, user.sender, now, t)
+            )
+        elif user.kind == "user_submit_info":
+            sealed = self._runtime.dispatcher.deployment.sealer.seal(
+                json.dumps(user.info or {}, ensure_ascii=False)
+            )
+            await self._direct(
+                commit, user.sender, lambda s, now, t: _contact(s, user.sender, sealed, t)
+            )
+        elif user.kind == "user_withdraw":
+            await self._direct(
+                commit, user.sender, lambda s, now, t: request_erasure(s, user.sender, now)
+            )
+        else:
+            incoming, refusal = await self._incoming(user)
+            if incoming is None:
+                await self._direct(commit, user.sender, refusal)
+                return
+
+            async def before_commit(session: AsyncSession, outcome: Outcome) -> None:
+                await commit(session, outcome.replies)
+
+            await self._runtime.dispatcher.handle(incoming, before_commit)
+
+    async def deliver(self, sender: str, replies: Sequence[Reply]) -> None:
+        """Send an event's replies, choices numbered; outside the window, mark the person."""
+        if not replies:
+            return
+        try:
+            await self._sender.send_all(sender, replies)
+        except Unreachable:
+            async with self._runtime.sessions.begin() as session:
+                await reminders.mark_unreachable(
+                    session, CHANNEL, sender, self._runtime.clock.now()
+                )
+            raise
+
+    async def _direct(self, commit: Commit, sender: str, act: _Act) -> None:
+        """Act without the dispatcher, answering in the person's language when known."""
+        settings = self._runtime.settings
+        async with self._runtime.sessions.begin() as session:
+            locale = await people.locale_of(session, channel=CHANNEL, user_id=sender)
+            t = Translator(locale or settings.default_locale, settings.tz)
+            replies = await act(session, self._runtime.clock.now(), t)
+            await commit(session, replies)
+
+    async def _incoming(self, user: UserEvent) -> tuple[Incoming | None, _Act]:
+        """What the event says as an ``Incoming``, or why not (what to answer instead)."""
+        base = Incoming(
+            channel=CHANNEL,
+            user_id=user.sender,
+            chat_id=user.sender,
+            display_name=await self._display_name(user.sender),
+            language_code=None,
+        )
+        if user.kind == "follow":
+            return replace(base, text="/start"), _nothing
+        if user.latitude is not None and user.longitude is not None:
+            return replace(base, location=Location(user.latitude, user.longitude)), _nothing
+        if user.media is not None:
+            try:
+                content = await self._api.download(user.media.url)
+            except DownloadTooLarge:
+                return None, _too_large
+            except ZaloApiError as exc:
+                log.info("zalo download failed with %d", exc.code)
+                return None, _not_fetched
+            name = user.media.name or ("photo.jpg" if user.kind == "user_send_image" else "file")
+            attachment = Attachment(name[:200], None, len(content), content=content)
+            return replace(base, attachment=attachment, text=user.text), _nothing
+        text = (user.text or "").strip()
+        if not text:
+            return None, _nothing
+        async with self._runtime.sessions() as session:
+            answer = await choices.answer(
+                session,
+                channel=CHANNEL,
+                chat_id=user.sender,
+                text=text,
+                now=self._runtime.clock.now(),
+            )
+        if answer.payload is not None:
+            return replace(base, button=answer.payload), _nothing
+        if answer.bad_number:
+            return None, _bad_number
+        return replace(base, text=as_command(text)), _nothing
+
+    async def _display_name(self, user_id: str) -> str:
+        async with self._runtime.sessions() as session:
+            known = await people.identity_of(session, channel=CHANNEL, user_id=user_id)
+        if known is not None:
+            return ""
+        return await self._api.user_name(user_id) or ""
+
+
+def as_command(text: str) -> str:
+    """``#feedback`` (what the OA menu sends) means ``/feedback``; other text is kept."""
+    word = text[1:].split(maxsplit=1)[0] if text[1:2].strip() else ""
+    if (
+        text.startswith("#")
+        and word[:1].isalpha()
+        and word.isascii()
+        and word.replace("_", "").isalnum()
+        and len(word) <= MAX_COMMAND
+    ):
+        return "/" + text[1:]
+    return text
+
+
+async def request_erasure(session: AsyncSession, sender: str, now: datetime) -> list[Reply]:
+    """The person withdrew consent on Zalo (``user_withdraw``): erase their personal data.
+
+    The one call site for ``bot.privacy.forget.forget_person(session, person_id=…, now=now,
+    reason="zalo user_withdraw")``, which is not in this tree yet. Until it is connected here,
+    the event is held in the inbox (sealed, with its payload) for an operator.
+    """
+    identity = await people.identity_of(session, channel=CHANNEL, user_id=sender)
+    person_id = None if identity is None else identity.person_id
+    log.warning("zalo user_withdraw for person %s: erasure is not connected yet", person_id)
+    raise HoldEvent("user_withdraw waits for erasure")
+
+
+async def _unfollowed(
+    session: AsyncSession, sender: str, now: datetime, t: Translator
+) -> list[Reply]:
+    person = await reminders.mark_unreachable(session, CHANNEL, sender, now)
+    log.info("zalo unfollow: person %s unreachable on %s", person, CHANNEL)
+    return []
+
+
+async def _contact(session: AsyncSession, sender: str, sealed: str, t: Translator) -> list[Reply]:
+    person = await people.set_contact(session, channel=CHANNEL, user_id=sender, sealed=sealed)
+    if person is None:
+        return []
+    return [
+        Reply(
+            t._(
+                "Thank you. Your contact details are kept sealed and used only to "
+                "answer your feedback."
+            )
+        )
+    ]

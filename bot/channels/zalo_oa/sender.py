@@ -1,0 +1,162 @@
+"""Sending replies on Zalo: plain text in order, choices numbered, files uploaded or linked."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable, Sequence
+from pathlib import PurePath
+from typing import Any, Final, TypeVar
+
+from bot.channels import choices
+from bot.channels.base import TemporaryFailure, Unreachable
+from bot.channels.flood import FloodControl, Limits
+from bot.channels.zalo_oa import CHANNEL
+from bot.channels.zalo_oa.api import (
+    HOLD,
+    OUTSIDE_WINDOW,
+    SLOW_DOWN,
+    TOO_LONG,
+    ZaloApi,
+    ZaloApiError,
+)
+from bot.channels.zalo_oa.tokens import NotConnected, OAuthUnavailable
+from bot.errors import BotError
+from bot.http import links
+from bot.messages import Attachment, Reply
+from bot.runtime import Runtime
+
+log = logging.getLogger(__name__)
+
+TEXT_LIMIT: Final = 2000
+SHORTEST_SPLIT: Final = 250
+IMAGE_LIMIT: Final = 1024 * 1024
+FILE_LIMIT: Final = 5 * 1024 * 1024
+IMAGE_SUFFIXES: Final = frozenset({".jpg", ".jpeg", ".png"})
+FILE_SUFFIXES: Final = frozenset({".pdf", ".doc", ".docx"})
+SLOW_DOWN_PAUSE: Final = 60.0
+# About 4,000 calls a minute per app; the per-person pace is a guess kept gentle.
+ZALO_LIMITS: Final = Limits(
+    overall_per_second=50, per_private_chat_interval=0.2, per_group_interval=0.2
+)
+
+T = TypeVar("T")
+
+
+def split_text(text: str, limit: int = TEXT_LIMIT) -> list[str]:
+    """Pieces of at most ``limit`` characters, cut at line breaks where possible, in order."""
+    pieces: list[str] = []
+    rest = text
+    while len(rest) > limit:
+        cut = rest.rfind("\n", 0, limit + 1)
+        if cut <= limit // 2:
+            cut = rest.rfind(" ", 0, limit + 1)
+        if cut <= limit // 2:
+            cut = limit
+        pieces.append(rest[:cut].rstrip())
+        rest = rest[cut:].lstrip("\n ")
+    if rest.strip():
+        pieces.append(rest)
+    return pieces or [""]
+
+
+class ZaloSender:
+    """Delivers replies to one OA's followers."""
+
+    def __init__(self, runtime: Runtime, api: ZaloApi, flood: FloodControl | None = None) -> None:
+        self._runtime = runtime
+        self._api = api
+        self._flood = flood or FloodControl(ZALO_LIMITS)
+
+    async def send(self, chat_id: str, reply: Reply) -> None:
+        """Deliver one reply (the outbox's call); its choices replace the chat's numbers."""
+        await self.send_all(chat_id, [reply], keep_old_choices=not reply.buttons)
+
+    async def send_all(
+        self, chat_id: str, replies: Sequence[Reply], *, keep_old_choices: bool = False
+    ) -> None:
+        """Deliver replies in order, their buttons numbered across all of them."""
+        numbered = choices.number_replies(replies)
+        if numbered.items or not keep_old_choices:
+            async with self._runtime.sessions.begin() as session:
+                await choices.remember(
+                    session,
+                    channel=CHANNEL,
+                    chat_id=chat_id,
+                    items=numbered.items,
+                    now=self._runtime.clock.now(),
+                )
+        for reply, text in zip(replies, numbered.texts, strict=True):
+            if reply.file is not None:
+                link = await self._send_file(chat_id, reply.file)
+                if link is not None:
+                    text = f"{text}\n📎 {reply.file.filename}: {link}".strip()
+            if text:
+                await self._send_text(chat_id, text)
+
+    async def _send_text(self, chat_id: str, text: str, limit: int = TEXT_LIMIT) -> None:
+        for piece in split_text(text, limit):
+            try:
+                await self._send_piece(chat_id, piece)
+            except _TooLong:
+                if limit // 2 < SHORTEST_SPLIT:
+                    raise TemporaryFailure("zalo -210: text refused even when short") from None
+                await self._send_text(chat_id, piece, limit // 2)
+
+    async def _send_piece(self, chat_id: str, piece: str) -> None:
+        async def call() -> dict[str, Any]:
+            return await self._api.send_message(chat_id, {"text": piece})
+
+        await self._guarded(chat_id, "text", call)
+
+    async def _send_file(self, chat_id: str, file: Attachment) -> str | None:
+        """Upload and send the file; return a link instead when Zalo cannot carry it."""
+        content = await file.read()
+        suffix = PurePath(file.filename).suffix.lower()
+        if suffix in IMAGE_SUFFIXES and len(content) <= IMAGE_LIMIT:
+            mime = "image/png" if suffix == ".png" else "image/jpeg"
+            data = await self._guarded(
+                chat_id, "upload", lambda: self._api.upload("image", file.filename, content, mime)
+            )
+            element = {"media_type": "image", "attachment_id": data.get("attachment_id")}
+            message: dict[str, Any] = {
+                "attachment": {
+                    "type": "template",
+                    "payload": {"template_type": "media", "elements": [element]},
+                }
+            }
+        elif suffix in FILE_SUFFIXES and len(content) <= FILE_LIMIT:
+            mime = file.mime_type or "application/octet-stream"
+            data = await self._guarded(
+                chat_id, "upload", lambda: self._api.upload("file", file.filename, content, mime)
+            )
+            message = {"attachment": {"type": "file", "payload": {"token": data.get("token")}}}
+        else:
+            return await links.offer(self._runtime, file)
+        await self._guarded(chat_id, "file", lambda: self._api.send_message(chat_id, message))
+        return None
+
+    async def _guarded(self, chat_id: str, what: str, call: Callable[[], Awaitable[T]]) -> T:
+        await self._flood.acquire(chat_id)
+        try:
+            result = await call()
+        except ZaloApiError as exc:
+            log.info("zalo send %s: error %d", what, exc.code)
+            if exc.code in OUTSIDE_WINDOW:
+                raise Unreachable(f"zalo {exc.code}: outside the messaging window") from None
+            if exc.code == SLOW_DOWN:
+                self._flood.pause(SLOW_DOWN_PAUSE)
+                raise TemporaryFailure("zalo -32: too many calls") from None
+            if exc.code in HOLD:
+                raise TemporaryFailure(f"zalo {exc.code}: quota reached, held") from None
+            if exc.code == TOO_LONG and what == "text":
+                raise _TooLong() from None
+            raise TemporaryFailure(f"zalo {exc.code}") from None
+        except (NotConnected, OAuthUnavailable) as exc:
+            log.warning("zalo send %s: not connected (%s)", what, type(exc).__name__)
+            raise TemporaryFailure("zalo: no usable access token") from None
+        log.info("zalo send %s: ok", what)
+        return result
+
+
+class _TooLong(BotError):
+    """Zalo refused a text as over a limit (-210)."""

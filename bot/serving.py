@@ -1,0 +1,89 @@
+"""Running every configured channel at once, with the one HTTP server they share."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Coroutine, Sequence
+from typing import Any
+
+from starlette.routing import BaseRoute
+from telegram.ext import BaseRateLimiter
+
+from bot.http.app import build_app
+from bot.http.server import serve
+from bot.runtime import Runtime
+
+log = logging.getLogger(__name__)
+
+Part = Coroutine[Any, Any, None]
+
+
+def has_channels(runtime: Runtime) -> bool:
+    """Whether any networked channel is configured (else the bot is the console chat)."""
+    settings = runtime.settings
+    return settings.telegram_token is not None or settings.zalo_configured
+
+
+async def run_channels(
+    runtime: Runtime,
+    stop: asyncio.Event,
+    *,
+    ready: asyncio.Event | None = None,
+    extra_routes: Sequence[BaseRoute] = (),
+    telegram_limiter: BaseRateLimiter[Any] | None = None,
+) -> None:
+    """Serve HTTP and every configured channel until ``stop`` is set or one of them fails."""
+    settings = runtime.settings
+    parts: list[tuple[str, Part, asyncio.Event]] = []
+    http_ready = asyncio.Event()
+    app = build_app(runtime, extra_routes)
+    parts.append(
+        ("http", serve(app, settings.http_host, settings.http_port, stop, http_ready), http_ready)
+    )
+    if settings.telegram_token is not None:
+        from bot.channels.telegram import run_telegram
+
+        tg_ready = asyncio.Event()
+        parts.append(
+            ("telegram", run_telegram(runtime, stop, telegram_limiter, tg_ready), tg_ready)
+        )
+    if settings.zalo_configured:
+        from bot.channels.zalo_oa.channel import run_zalo
+
+        zalo_ready = asyncio.Event()
+        parts.append(("zalo_oa", run_zalo(runtime, stop, zalo_ready), zalo_ready))
+    tasks = {asyncio.create_task(coro, name=name): event for name, coro, event in parts}
+    started = False
+    try:
+        started = await _until_ready(tasks)
+        if started:
+            if ready is not None:
+                ready.set()
+            stopping = asyncio.create_task(stop.wait())
+            await asyncio.wait({*tasks, stopping}, return_when=asyncio.FIRST_COMPLETED)
+            stopping.cancel()
+    finally:
+        stop.set()
+        results = await asyncio.gather(*tasks, return_exceptions=True)
+    for task, result in zip(tasks, results, strict=True):
+        if isinstance(result, BaseException):
+            log.error("%s stopped with an error", task.get_name())
+            raise result
+    if not started:
+        raise RuntimeError("a channel stopped while starting")
+
+
+async def _until_ready(tasks: dict[asyncio.Task[None], asyncio.Event]) -> bool:
+    """Wait until every part is ready; ``False`` as soon as one stops instead."""
+    waiting: set[asyncio.Task[Any]] = {asyncio.create_task(e.wait()) for e in tasks.values()}
+    try:
+        while waiting:
+            done, _ = await asyncio.wait({*waiting, *tasks}, return_when=asyncio.FIRST_COMPLETED)
+            if done & set(tasks):
+                return False
+            waiting -= done
+        return True
+    finally:
+        for task in waiting:
+            task.cancel()
