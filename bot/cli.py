@@ -6,6 +6,7 @@ import argparse
 import asyncio
 import json
 import logging
+import os
 import signal
 import sys
 from collections.abc import Callable, Coroutine, Sequence
@@ -26,6 +27,7 @@ from bot.reports.document import render_document
 from bot.reports.workbook import render_workbook
 from bot.runtime import Runtime, open_runtime
 from bot.settings import Settings, SettingsError, load_settings
+from bot.startup import StartupRefused
 from db import migrate
 from db.engine import create_engine
 from db.models import Role
@@ -619,10 +621,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"configuration error: {exc}", file=sys.stderr)
         return 2
     configure_logging(settings.log_level)
+    # Everything the bot writes (database, keys, backups, checkpoints) is for its user only.
+    os.umask(0o077)
     try:
         return asyncio.run(COMMANDS[command](args, settings))
     except CliError as exc:
         print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except StartupRefused as exc:
+        print(f"cannot start: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         return 130

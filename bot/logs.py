@@ -4,7 +4,24 @@ from __future__ import annotations
 
 import logging
 
-QUIET = ("httpx", "httpcore", "apscheduler", "telegram.ext.Updater", "aiosqlite", "alembic")
+# Libraries that log whole updates, requests, SQL parameters or job arguments at INFO or
+# DEBUG: a citizen's name, phone or denunciation would reach the log through them. They stay
+# at WARNING whatever BOT_LOG_LEVEL says.
+QUIET = (
+    "telegram",
+    "httpx",
+    "httpcore",
+    "hpack",
+    "apscheduler",
+    "aiosqlite",
+    "sqlalchemy",
+    "asyncpg",
+    "uvicorn",
+    "uvicorn.access",
+    "aiohttp",
+    "alembic",
+    "asyncio",
+)
 
 
 def configure_logging(level: str = "INFO") -> None:

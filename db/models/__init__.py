@@ -15,6 +15,7 @@ from db.models.feedback import (
     Rating,
 )
 from db.models.invites import Invite, InviteAttempt
+from db.models.keys import KeyCheck
 from db.models.orgs import Organization, Unit, UnitAlias
 from db.models.outbox import OutboxMessage, OutboxStatus
 from db.models.people import Identity, Membership, Person, Role
@@ -46,6 +47,7 @@ __all__ = [
     "Identity",
     "Invite",
     "InviteAttempt",
+    "KeyCheck",
     "Membership",
     "Occurrence",
     "OccurrenceStatus",

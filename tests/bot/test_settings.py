@@ -42,7 +42,7 @@ def test_every_setting_is_read() -> None:
             "TELEGRAM_WEBHOOK_URL": "https://bot.example.vn/hook",
             "TELEGRAM_WEBHOOK_LISTEN": "0.0.0.0",
             "TELEGRAM_WEBHOOK_PORT": " 8080 ",
-            "TELEGRAM_WEBHOOK_SECRET": "s3cret",
+            "TELEGRAM_WEBHOOK_SECRET": SECRET,
             "DATABASE_URL": "postgresql://bot@db/bot",
             "BOT_TIMEZONE": "UTC",
             "BOT_DEFAULT_LOCALE": "en",
@@ -59,7 +59,7 @@ def test_every_setting_is_read() -> None:
     assert settings.webhook_url == "https://bot.example.vn/hook"
     assert settings.webhook_listen == "0.0.0.0"
     assert settings.webhook_port == 8080
-    assert settings.webhook_secret == "s3cret"
+    assert settings.webhook_secret == SECRET
     assert settings.database_url == "postgresql+asyncpg://bot@db/bot"
     assert settings.timezone == "UTC"
     assert settings.default_locale == "en"
@@ -180,6 +180,50 @@ def test_each_bad_value_names_its_setting(name: str, value: str) -> None:
     assert message.startswith(f"{name}: ")
     assert "\n" not in message
     assert "Traceback" not in message
+
+
+SECRET = "kQ3v_9ZrT-1mWb7xYp2LcN8sHd4FgJ6u"  # 32 characters, as from secrets.token_urlsafe
+
+
+@pytest.mark.parametrize(
+    "secret",
+    [
+        None,
+        "s3cret",
+        "x" * 31,
+        "a" * 40,  # long but not random
+        "ab" * 20,
+        "kQ3v_9ZrT-1mWb7xYp2LcN8sHd4FgJ6u!",  # a character Telegram refuses
+        "kQ3v 9ZrT-1mWb7xYp2LcN8sHd4FgJ6uAA",
+        "kQ3v_9ZrT-1mWb7xYp2LcN8sHd4FgJ6\x0b",
+        "kQ3v_9ZrT-1mWb7xYp2LcN8sHd4FgJ6uĐ",
+        "k" + "Q3v_9ZrT-1mWb7xYp2LcN8sHd4FgJ6u" * 9,  # over Telegram's 256
+    ],
+)
+def test_webhook_mode_refuses_to_start_without_a_long_random_secret(secret: str | None) -> None:
+    environ = {"TELEGRAM_MODE": "webhook", "TELEGRAM_WEBHOOK_URL": "https://bot.example.vn/hook"}
+    if secret is not None:
+        environ["TELEGRAM_WEBHOOK_SECRET"] = secret
+    with pytest.raises(SettingsError) as caught:
+        load_settings(environ, env_file=None)
+    assert caught.value.name == "TELEGRAM_WEBHOOK_SECRET"
+    assert "\n" not in str(caught.value)
+
+
+def test_webhook_mode_starts_with_a_long_random_secret() -> None:
+    settings = load_settings(
+        {
+            "TELEGRAM_MODE": "webhook",
+            "TELEGRAM_WEBHOOK_URL": "https://bot.example.vn/hook",
+            "TELEGRAM_WEBHOOK_SECRET": SECRET,
+        },
+        env_file=None,
+    )
+    assert settings.webhook_secret == SECRET
+
+
+def test_polling_mode_needs_no_secret() -> None:
+    assert load_settings({}, env_file=None).webhook_secret is None
 
 
 def test_webhook_mode_needs_a_url() -> None:
