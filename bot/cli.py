@@ -16,6 +16,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot import cli_ops
 from bot.channels.console import CHANNEL as CONSOLE
 from bot.channels.console import ConsoleChat, ConsoleSender
 from bot.clock import SystemClock
@@ -589,6 +590,7 @@ def build_parser() -> argparse.ArgumentParser:
     i18n_sub.add_parser("update", help="extract messages and merge them into the catalogs")
     i18n_sub.add_parser("check", help="list messages missing from a catalog")
     i18n_sub.add_parser("compile", help="write .mo files")
+    cli_ops.add_parsers(sub)
     return parser
 
 
@@ -608,6 +610,7 @@ COMMANDS: dict[str, Command] = {
     "qr": cmd_qr,
     "report": cmd_report,
     "export-public": cmd_export_public,
+    "key": cli_ops.cmd_key,
 }
 
 

@@ -78,12 +78,20 @@ def _read(configured: str | None, path: Path) -> str | None:
     return None
 
 
+def pending_key_file(path: Path) -> Path:
+    """Where ``key rotate`` keeps the new key until the database is re-sealed with it."""
+    return path.with_name(path.name + ".new")
+
+
 def _restore_hint(name: str, path: Path) -> str:
     backup = "DATA-KEY" if name == DATA else "AUDIT-KEY"
-    return (
+    hint = (
         f"restore {path} from your backup (the file {backup}-keep-separately.key in a "
-        f"`python -m bot backup` folder) and start again"
+        "`python -m bot backup` folder) and start again"
     )
+    if pending_key_file(path).exists():
+        hint += f" (a `key rotate` was interrupted: try the key in {pending_key_file(path)})"
+    return hint
 
 
 async def _settle(

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from db.models import AuditEntry, Case, KeyCheck, Person
+from db.models import AuditEntry, Case, Dialog, KeyCheck, Person
 
 
 async def key_check(session: AsyncSession, name: str) -> str | None:
@@ -44,3 +45,41 @@ async def key_in_use(session: AsyncSession, name: str) -> bool:
             await session.scalar(select(AuditEntry.id).where(AuditEntry.mac.is_not(None)).limit(1))
         ) is not None
     return await sealed_sample(session) is not None
+
+
+async def sealed_contacts(session: AsyncSession) -> Sequence[tuple[int, str]]:
+    """``(case id, sealed contact)`` of every case that has one."""
+    rows = await session.execute(
+        select(Case.id, Case.contact_sealed)
+        .where(Case.contact_sealed.is_not(None))
+        .order_by(Case.id)
+        .with_for_update()
+    )
+    return [(i, v) for i, v in rows.tuples() if v is not None]
+
+
+async def set_sealed_contact(session: AsyncSession, case_id: int, sealed: str | None) -> None:
+    """Replace a case's sealed contact."""
+    await session.execute(update(Case).where(Case.id == case_id).values(contact_sealed=sealed))
+
+
+async def sealed_names(session: AsyncSession) -> Sequence[tuple[int, str]]:
+    """``(person id, sealed name)`` of everyone whose name is sealed."""
+    rows = await session.execute(
+        select(Person.id, Person.name_sealed)
+        .where(Person.name_sealed.is_not(None))
+        .order_by(Person.id)
+        .with_for_update()
+    )
+    return [(i, v) for i, v in rows.tuples() if v is not None]
+
+
+async def set_sealed_name(session: AsyncSession, person_id: int, sealed: str | None) -> None:
+    """Replace a person's sealed name."""
+    await session.execute(update(Person).where(Person.id == person_id).values(name_sealed=sealed))
+
+
+async def dialogs_with_sealed_fields(session: AsyncSession, fields: Sequence[str]) -> list[Dialog]:
+    """Dialogs holding any of ``fields`` (sealed values), locked for re-sealing."""
+    result = await session.scalars(select(Dialog).order_by(Dialog.person_id).with_for_update())
+    return [d for d in result.all() if any(d.data.get(f) for f in fields)]
