@@ -62,15 +62,15 @@ async def _contact(settings: Settings, clock: ManualClock, code: str) -> dict[st
 
 
 def _read(path: str | Path) -> str:
-    return _read(path)
+    return Path(path).read_text()
 
 
 def _write(path: str | Path, text: str) -> None:
-    _write(path, text)
+    Path(path).write_text(text)
 
 
 def _exists(path: str | Path) -> bool:
-    return _exists(path)
+    return Path(path).exists()
 
 
 def _unlink(path: str | Path) -> None:
@@ -78,7 +78,7 @@ def _unlink(path: str | Path) -> None:
 
 
 def _mode(path: str | Path) -> int:
-    return _mode(path)
+    return Path(path).stat().st_mode & 0o777
 
 
 def _env(settings: Settings) -> dict[str, str]:
