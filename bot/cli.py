@@ -179,17 +179,6 @@ async def cmd_db(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
-async def cmd_audit(args: argparse.Namespace, settings: Settings) -> int:
-    """Check the audit trail's hash chain."""
-    async with open_runtime(settings) as runtime, runtime.sessions() as session:
-        count, broken = await audit.verify(session)
-    if broken is not None:
-        print(f"audit chain BROKEN at entry {broken.entry_id} ({broken.reason}); {count} ok before")
-        return 1
-    print(f"audit chain ok: {count} entries")
-    return 0
-
-
 async def cmd_units(args: argparse.Namespace, settings: Settings) -> int:
     """List or add units of an organization."""
     clock = SystemClock()
@@ -520,7 +509,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     aud = sub.add_parser("audit", help="audit trail")
     aud_sub = aud.add_subparsers(dest="audit_command", required=True, metavar="ACTION")
-    aud_sub.add_parser("verify", help="check the hash chain")
+    aud_sub.add_parser(
+        "verify", help="check the chain, each entry's signature and the signed checkpoints"
+    )
+    aud_sub.add_parser("checkpoint", help="write a signed checkpoint of the trail now")
 
     units = sub.add_parser("units", help="units of an organization")
     units.add_argument("--org", help="organization name (default: the first one)")
@@ -599,7 +591,7 @@ COMMANDS: dict[str, Command] = {
     "chat": cmd_chat,
     "invite": cmd_invite,
     "db": cmd_db,
-    "audit": cmd_audit,
+    "audit": cli_ops.cmd_audit,
     "units": cmd_units,
     "org": cmd_org,
     "i18n": cmd_i18n,

@@ -10,6 +10,7 @@ from typing import Any
 
 from cryptography.fernet import Fernet
 
+from bot.checkpoints import verify_trail, write_checkpoint
 from bot.clock import SystemClock
 from bot.crypto import SealError
 from bot.keys import pending_key_file, write_key_file
@@ -47,6 +48,56 @@ async def cmd_key(args: argparse.Namespace, settings: Settings) -> int:
     if settings.data_key:
         print(f"BOT_DATA_KEY is set: replace its value with the content of {path}, or unset it")
     return 0
+
+
+_PROVES = (
+    "What this proves: every entry links to the one before and carries the audit key's "
+    "signature, so no entry was rewritten, inserted or appended by anyone without the audit "
+    "key; and, up to the latest checkpoint, no entry was removed, not even all of them."
+)
+_DOES_NOT_PROVE = (
+    "What it does not prove: that entries written after the latest checkpoint were not "
+    "removed from the end; anything done by someone who holds the audit key (keep "
+    "{key} and copies of {checkpoints} away from the database's host); that what an entry "
+    "says is true."
+)
+
+
+async def cmd_audit(args: argparse.Namespace, settings: Settings) -> int:
+    """Check the audit trail (chain, signatures, checkpoints) or write a checkpoint now."""
+    clock = SystemClock()
+    directory = Path(settings.audit_checkpoint_dir)
+    async with open_runtime(settings, clock) as runtime, runtime.sessions() as session:
+        key = runtime.keys.audit_key
+        if args.audit_command == "checkpoint":
+            path = await write_checkpoint(session, key=key, directory=directory, now=clock.now())
+            print(
+                f"wrote {path}" if path else "the trail has not changed since the last checkpoint"
+            )
+            return 0
+        report = await verify_trail(session, key=key, directory=directory)
+    print(f"checked {report.count} entries: links, hashes and audit-key signatures")
+    if report.broken is not None:
+        print(
+            f"audit chain BROKEN at entry {report.broken.entry_id} ({report.broken.reason}); "
+            f"{report.count} ok before"
+        )
+    else:
+        print(f"audit chain ok: {report.count} entries")
+    if not report.checkpoints:
+        print(f"no checkpoint in {directory}: removal of entries cannot be detected")
+    for finding in report.checkpoints:
+        cp = finding.checkpoint
+        what = (
+            f"{cp.count} entries, newest {cp.head_id}, at {cp.at:%Y-%m-%d %H:%M} UTC" if cp else ""
+        )
+        state = "ok" if finding.problem is None else f"FAILED: {finding.problem}"
+        print(f"checkpoint {finding.path.name}: {what} {state}".replace("  ", " "))
+    if (latest := report.latest) is not None:
+        print(f"latest checkpoint: {latest.count} entries at {latest.at:%Y-%m-%d %H:%M} UTC")
+    print(_PROVES)
+    print(_DOES_NOT_PROVE.format(key=settings.audit_key_file, checkpoints=directory))
+    return 0 if report.ok else 1
 
 
 def add_parsers(sub: Any) -> None:

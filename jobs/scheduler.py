@@ -6,11 +6,13 @@ import os
 import socket
 import uuid
 from datetime import timedelta
+from pathlib import Path
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from bot.runtime import Runtime
 from jobs import housekeeping
+from jobs.anchors import checkpoint_audit
 from jobs.outbox import Sweeper
 from jobs.reminders import plan_reminders
 
@@ -48,6 +50,20 @@ def build_scheduler(runtime: Runtime) -> AsyncIOScheduler:
         minutes=5,
         args=(runtime.sessions, runtime.clock),
         id="housekeeping.purge_expired",
+        **common,
+    )
+    scheduler.add_job(
+        checkpoint_audit,
+        "interval",
+        minutes=runtime.settings.audit_checkpoint_minutes,
+        args=(
+            runtime.sessions,
+            runtime.clock,
+            runtime.keys.audit_key,
+            Path(runtime.settings.audit_checkpoint_dir),
+        ),
+        id="audit.checkpoint",
+        next_run_time=now,
         **common,
     )
     scheduler.add_job(
