@@ -603,6 +603,8 @@ COMMANDS: dict[str, Command] = {
     "report": cmd_report,
     "export-public": cmd_export_public,
     "key": cli_ops.cmd_key,
+    "backup": cli_ops.cmd_backup,
+    "restore": cli_ops.cmd_restore,
 }
 
 

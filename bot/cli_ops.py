@@ -3,13 +3,22 @@
 from __future__ import annotations
 
 import argparse
+import asyncio
 import os
 import sys
 from pathlib import Path
 from typing import Any
 
 from cryptography.fernet import Fernet
+from sqlalchemy import inspect
 
+from bot.backup import (
+    AUDIT_KEY_FILE,
+    DATA_KEY_FILE,
+    BackupError,
+    restore_backup,
+    write_backup,
+)
 from bot.checkpoints import verify_trail, write_checkpoint
 from bot.clock import SystemClock
 from bot.crypto import SealError
@@ -17,6 +26,7 @@ from bot.keys import pending_key_file, write_key_file
 from bot.rekey import rotate_data_key
 from bot.runtime import open_runtime
 from bot.settings import Settings
+from db.engine import create_engine
 
 
 async def cmd_key(args: argparse.Namespace, settings: Settings) -> int:
@@ -100,8 +110,71 @@ async def cmd_audit(args: argparse.Namespace, settings: Settings) -> int:
     return 0 if report.ok else 1
 
 
+async def cmd_backup(args: argparse.Namespace, settings: Settings) -> int:
+    """Write a consistent backup while the bot may be running."""
+    clock = SystemClock()
+    out = Path(args.out or settings.backup_dir)
+    async with open_runtime(settings, clock):
+        pass  # the keys are checked: a backup with the wrong key would be useless
+    try:
+        info = await asyncio.to_thread(write_backup, settings, out, clock.now())
+    except BackupError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    print(f"wrote {info.folder} ({info.database}, {len(info.files)} files)")
+    print(
+        f"keep {DATA_KEY_FILE} and {AUDIT_KEY_FILE} apart from the rest: "
+        "whoever has the folder and its keys can read the sealed data"
+    )
+    return 0
+
+
+async def _has_tables(settings: Settings) -> bool:
+    engine = create_engine(settings.database_url)
+    try:
+        async with engine.connect() as conn:
+            names = await conn.run_sync(lambda sync: inspect(sync).get_table_names())
+    finally:
+        await engine.dispose()
+    return bool(names)
+
+
+async def cmd_restore(args: argparse.Namespace, settings: Settings) -> int:
+    """Bring a backup back where the settings point, then check its audit trail."""
+    folder = Path(args.folder)
+    try:
+        kind = await asyncio.to_thread(
+            restore_backup,
+            settings,
+            folder,
+            force=args.force,
+            has_tables=await _has_tables(settings),
+        )
+    except BackupError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    print(f"restored the {kind} database, the keys and the audit checkpoints from {folder}")
+    async with open_runtime(settings) as runtime, runtime.sessions() as session:
+        report = await verify_trail(
+            session, key=runtime.keys.audit_key, directory=Path(settings.audit_checkpoint_dir)
+        )
+    print(f"audit trail {'ok' if report.ok else 'NOT ok'}: {report.count} entries")
+    return 0 if report.ok else 1
+
+
 def add_parsers(sub: Any) -> None:
     """Declare the commands of this module on the main parser's subcommands."""
     key = sub.add_parser("key", help="the data key that seals personal data")
     key_sub = key.add_subparsers(dest="key_command", required=True, metavar="ACTION")
     key_sub.add_parser("rotate", help="re-seal everything under a new key, in one transaction")
+
+    backup = sub.add_parser(
+        "backup", help="write a consistent backup (database, keys, checkpoints)"
+    )
+    backup.add_argument("--out", help="folder for the backups (default: BOT_BACKUP_DIR)")
+
+    restore = sub.add_parser("restore", help="restore a backup folder where the settings point")
+    restore.add_argument("folder", help="a backup-… folder written by `backup`")
+    restore.add_argument(
+        "--force", action="store_true", help="replace a database or key files already there"
+    )

@@ -13,11 +13,13 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from bot.runtime import Runtime
 from jobs import housekeeping
 from jobs.anchors import checkpoint_audit
+from jobs.backups import daily_backup
 from jobs.outbox import Sweeper
 from jobs.reminders import plan_reminders
 
 SWEEP_EVERY = timedelta(seconds=30)
 PLAN_EVERY = timedelta(hours=1)
+BACKUP_AT = (2, 30)  # local time: nobody works, the reminders are planned long before
 
 
 def worker_id() -> str:
@@ -66,6 +68,16 @@ def build_scheduler(runtime: Runtime) -> AsyncIOScheduler:
         next_run_time=now,
         **common,
     )
+    if runtime.settings.backup_keep > 0:
+        scheduler.add_job(
+            daily_backup,
+            "cron",
+            hour=BACKUP_AT[0],
+            minute=BACKUP_AT[1],
+            args=(runtime.settings, runtime.clock),
+            id="backup.daily",
+            **common,
+        )
     scheduler.add_job(
         plan_reminders,
         "interval",
