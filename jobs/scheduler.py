@@ -19,6 +19,7 @@ from jobs.reminders import plan_reminders
 
 SWEEP_EVERY = timedelta(seconds=30)
 PLAN_EVERY = timedelta(hours=1)
+RETENTION_AT = (2, 0)
 BACKUP_AT = (2, 30)  # local time: nobody works, the reminders are planned long before
 
 
@@ -66,6 +67,19 @@ def build_scheduler(runtime: Runtime) -> AsyncIOScheduler:
         ),
         id="audit.checkpoint",
         next_run_time=now,
+        **common,
+    )
+    scheduler.add_job(
+        housekeeping.apply_data_retention,
+        "cron",
+        hour=RETENTION_AT[0],
+        minute=RETENTION_AT[1],
+        args=(
+            runtime.sessions,
+            runtime.clock,
+            timedelta(days=runtime.settings.contact_retention_days),
+        ),
+        id="privacy.retention",
         **common,
     )
     if runtime.settings.backup_keep > 0:

@@ -32,6 +32,8 @@ class Person(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     display_name: Mapped[str] = mapped_column(String(200))
     name_sealed: Mapped[str | None] = mapped_column(Text)
+    # Set when the person withdrew consent; cases kept for the law are erased once closed.
+    forget_requested_at: Mapped[datetime | None]
     locale: Mapped[str | None] = mapped_column(String(8))
     digest: Mapped[bool] = mapped_column(default=False, server_default=false())
     created_at: Mapped[datetime]

@@ -11,7 +11,7 @@ from jobs.scheduler import build_scheduler
 async def test_checkpoint_and_backup_jobs_are_scheduled(runtime: Runtime) -> None:
     scheduler = build_scheduler(runtime)
     jobs = {job.id: job for job in scheduler.get_jobs()}
-    assert {"audit.checkpoint", "backup.daily"} <= set(jobs)
+    assert {"audit.checkpoint", "backup.daily", "privacy.retention"} <= set(jobs)
     assert str(jobs["backup.daily"].trigger).startswith("cron[")
     assert "hour='2', minute='30'" in str(jobs["backup.daily"].trigger)
     assert jobs["audit.checkpoint"].trigger.interval.total_seconds() == 3600

@@ -1,4 +1,4 @@
-"""key check values, keyed audit hashes, sealed display names
+"""key check values, keyed audit hashes, sealed display names, erasure requests
 
 Revision ID: 0010
 Revises: 0008
@@ -34,10 +34,12 @@ def upgrade() -> None:
     # key; a migration does not).
     with op.batch_alter_table("people", schema=None) as batch_op:
         batch_op.add_column(sa.Column("name_sealed", sa.Text(), nullable=True))
+        batch_op.add_column(sa.Column("forget_requested_at", UTCDateTime(), nullable=True))
 
 
 def downgrade() -> None:
     with op.batch_alter_table("people", schema=None) as batch_op:
+        batch_op.drop_column("forget_requested_at")
         batch_op.drop_column("name_sealed")
     with op.batch_alter_table("audit_log", schema=None) as batch_op:
         batch_op.drop_column("mac")
