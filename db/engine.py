@@ -25,7 +25,10 @@ def sqlite_path(url: str) -> Path | None:
     """The file of a SQLite URL (``None`` for PostgreSQL or an in-memory database)."""
     if not url.startswith("sqlite"):
         return None
-    database = make_url(url).database
+    parsed = make_url(url)
+    database = parsed.database
+    if database and parsed.query.get("uri") in {"true", "1"}:
+        database = database.removeprefix("file:")
     return Path(database) if database and database != ":memory:" else None
 
 
@@ -41,7 +44,7 @@ def _prepare_sqlite_file(url: str) -> None:
     # Citizens' cases live in this file: only the bot's own user may read it. The file is
     # made 0600 before SQLite opens it; SQLite gives its -wal and -shm files the same mode.
     path = sqlite_path(url)
-    if path is None:
+    if path is None or make_url(url).query.get("mode") == "ro":
         return
     make_private_dir(path.parent)
     if not path.exists():
