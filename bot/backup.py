@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Final
+from urllib.parse import quote
 
 from sqlalchemy.engine import make_url
 
@@ -73,7 +74,7 @@ def _private_copy(source: Path, target: Path) -> None:
 def _sqlite_copy(source: Path, target: Path) -> None:
     # The online backup API copies a consistent snapshot while other connections write.
     os.close(os.open(target, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600))
-    src = sqlite3.connect(f"file:{source}?mode=ro", uri=True)
+    src = sqlite3.connect(f"file:{quote(str(source))}?mode=ro", uri=True)
     dst = sqlite3.connect(target)
     try:
         src.backup(dst)

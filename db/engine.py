@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 from pathlib import Path
 from typing import Any, Final
@@ -16,6 +17,8 @@ from sqlalchemy.ext.asyncio import (
 )
 
 from db.datetime_sql import register_sqlite
+
+log = logging.getLogger(__name__)
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 AUDIT_KEY_INFO: Final = "audit_key"
@@ -47,6 +50,8 @@ def _prepare_sqlite_file(url: str) -> None:
     if path is None or make_url(url).query.get("mode") == "ro":
         return
     make_private_dir(path.parent)
+    if path.parent.stat().st_mode & 0o077:
+        log.warning("%s can be entered by other users; chmod 700 it", path.parent)
     if not path.exists():
         os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
     for sibling in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):

@@ -152,14 +152,16 @@ async def record_many(
 
 
 async def head(session: AsyncSession) -> tuple[int, int, str]:
-    """How many entries there are, and the id and hash of the newest (0 and GENESIS if none)."""
-    count = await session.scalar(select(func.count()).select_from(AuditEntry)) or 0
-    newest = (
-        await session.execute(
-            select(AuditEntry.id, AuditEntry.hash).order_by(AuditEntry.id.desc()).limit(1)
-        )
-    ).first()
-    return (count, 0, GENESIS) if newest is None else (count, newest[0], newest[1])
+    """How many entries there are, and the id and hash of the newest (0 and GENESIS if none).
+
+    Count and newest id come from one statement, so an entry appended meanwhile by another
+    worker cannot make them disagree.
+    """
+    count, newest = (await session.execute(select(func.count(), func.max(AuditEntry.id)))).one()
+    if not count or newest is None:
+        return 0, 0, GENESIS
+    digest = await session.scalar(select(AuditEntry.hash).where(AuditEntry.id == newest))
+    return int(count), int(newest), str(digest)
 
 
 async def position(session: AsyncSession, entry_id: int) -> tuple[int, str] | None:
