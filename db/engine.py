@@ -91,6 +91,9 @@ def _on_postgresql_connect(dbapi_connection: Any, _record: Any) -> None:
 
 def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
     """Create an async engine; SQLite gets WAL, a busy timeout and immediate transactions."""
+    # SQLAlchemy's errors quote the statement's parameters (names, phones, complaint
+    # texts) and would carry them into every logged traceback.
+    kwargs.setdefault("hide_parameters", True)
     if url.startswith("sqlite"):
         _prepare_sqlite_file(url)
         engine = create_async_engine(url, **kwargs)

@@ -79,19 +79,19 @@ def _summary(ctx: Context, result: ForgetResult) -> str:
             result.cases_anonymized,
         )
     ]
-    days = ctx.deployment.settings.contact_retention_days
     for kept in result.kept:
         lines.append(
             ctx._(
-                "{code} ({kind}) is still being handled, so your name, address and what you "
-                "wrote are kept, sealed, as {basis} requires, until it is settled and then "
-                "at most {days} days; after that they are erased too.",
+                "{code} ({kind}) is still being handled: your name and address (sealed) and "
+                "what you wrote are kept, as {basis} requires, until it is settled; they are "
+                "erased the night after.",
                 code=kept.code,
                 kind=kind_label(kept.kind, ctx.t),
                 basis=kept.basis,
-                days=days,
             )
         )
+        if kept.due is not None:
+            lines.append(ctx._("Its legal deadline: {date}.", date=ctx.t.date(kept.due)))
     if result.staff:
         lines.append(
             ctx._(

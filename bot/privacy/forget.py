@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from typing import Final
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -44,6 +44,7 @@ class KeptCase:
     code: str
     kind: CaseKind
     basis: str
+    due: date | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,7 +109,8 @@ async def forget_person(
     anonymized = contacts = files = 0
     for case in await privacy.cases_of(session, person_id, lock=True):
         if pending_legal(case):
-            kept.append(KeptCase(case.code, case.kind, KEEP_BASIS[case.kind]))
+            due = case.answer_due or case.accept_due
+            kept.append(KeptCase(case.code, case.kind, KEEP_BASIS[case.kind], due))
             continue
         if case.channel == "erased":
             continue

@@ -18,6 +18,7 @@ from tests.conftest import Person as Chat
 from tests.handlers.feedback_support import (
     case_row,
     dump,
+    en_date,
     file_case,
     finish_case,
     only_text,
@@ -124,9 +125,15 @@ async def test_forget_erases_keeps_a_pending_denunciation_and_explains_why(
 
     done = only_text(await lan.press("privacy:forget:yes")).splitlines()
     assert done[0] == "Your consent is withdrawn. 1 case was made anonymous."
-    assert done[1].startswith(f"{denunciation} (Denunciation (tố cáo)) is still being handled")
-    assert "Luật Tố cáo 2018, Điều 23" in done[1]
-    assert "at most 1825 days" in done[1]
+    assert done[1] == (
+        f"{denunciation} (Denunciation (tố cáo)) is still being handled: your name and "
+        "address (sealed) and what you wrote are kept, as Luật Tố cáo 2018, Điều 23 (đơn tố "
+        "cáo ghi họ tên, địa chỉ) và Điều 47 (giữ bí mật) requires, until it is settled; "
+        "they are erased the night after."
+    )
+    kept_due = (await case_row(runtime, denunciation)).accept_due
+    assert kept_due is not None
+    assert done[2] == f"Its legal deadline: {en_date(kept_due)}."
 
     erased = await case_row(runtime, reflection)
     assert (erased.text, erased.contact_sealed, erased.address) == (ERASED, None, None)
