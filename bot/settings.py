@@ -82,6 +82,8 @@ class Settings:
 
 def _int(name: str, raw: str, low: int, high: int) -> int:
     try:
+        if not raw.isascii():  # int() would read full-width and other scripts' digits
+            raise ValueError(raw)
         value = int(raw)
     except ValueError:
         raise SettingsError(name, f"expected a whole number, got {raw!r}") from None

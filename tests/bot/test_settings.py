@@ -168,6 +168,17 @@ def test_bad_value_in_dotenv_is_named(chdir_tmp: Path) -> None:
         ("BOT_DIALOG_TTL_MINUTES", "0"),
         ("BOT_DIALOG_TTL_MINUTES", str(60 * 24 * 30 + 1)),
         ("BOT_LOG_LEVEL", "verbose"),
+        ("BOT_AUDIT_KEY", "short"),
+        ("BOT_AUDIT_CHECKPOINT_MINUTES", "0"),
+        ("BOT_AUDIT_CHECKPOINT_MINUTES", "hourly"),
+        ("BOT_AUDIT_CHECKPOINT_MINUTES", str(24 * 60 + 1)),
+        ("BOT_BACKUP_KEEP", "-1"),
+        ("BOT_BACKUP_KEEP", "all"),
+        ("BOT_BACKUP_KEEP", "1e3"),
+        ("BOT_CONTACT_RETENTION_DAYS", "0"),
+        ("BOT_CONTACT_RETENTION_DAYS", "-5"),
+        ("BOT_CONTACT_RETENTION_DAYS", "９０"),
+        ("BOT_CONTACT_RETENTION_DAYS", "1" * 400),
     ],
 )
 def test_each_bad_value_names_its_setting(name: str, value: str) -> None:
@@ -220,6 +231,28 @@ def test_webhook_mode_starts_with_a_long_random_secret() -> None:
         env_file=None,
     )
     assert settings.webhook_secret == SECRET
+
+
+def test_keys_checkpoints_backups_and_retention_are_read() -> None:
+    settings = load_settings(
+        {
+            "BOT_AUDIT_KEY": SECRET,
+            "BOT_AUDIT_KEY_FILE": "/srv/keys/audit.key",
+            "BOT_AUDIT_CHECKPOINT_DIR": "/srv/anchors",
+            "BOT_AUDIT_CHECKPOINT_MINUTES": "15",
+            "BOT_BACKUP_DIR": "/mnt/usb/backups",
+            "BOT_BACKUP_KEEP": "14",
+            "BOT_CONTACT_RETENTION_DAYS": "365",
+        },
+        env_file=None,
+    )
+    assert (settings.audit_key, settings.audit_key_file) == (SECRET, "/srv/keys/audit.key")
+    assert (settings.audit_checkpoint_dir, settings.audit_checkpoint_minutes) == (
+        "/srv/anchors",
+        15,
+    )
+    assert (settings.backup_dir, settings.backup_keep) == ("/mnt/usb/backups", 14)
+    assert settings.contact_retention_days == 365
 
 
 def test_polling_mode_needs_no_secret() -> None:
