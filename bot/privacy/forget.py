@@ -117,7 +117,9 @@ async def forget_person(
         contacts += _anonymize(case, person_id)
         files += await privacy.drop_case_files(session, case.id)
         anonymized += 1
-    await privacy.drop_traces(session, person_id)
+    # Messages already queued about a kept case (or sent after the first request, when only
+    # kept cases could cause them) must still go out; everything else about them goes.
+    await privacy.drop_traces(session, person_id, keep_unsent=bool(kept) or not first_request)
     removed = 0
     if not staff:
         # Staff keep their name and account: their work records are kept by their office.

@@ -18,6 +18,7 @@ from db.models import (
     InviteAttempt,
     Membership,
     OutboxMessage,
+    OutboxStatus,
     Person,
     Upload,
 )
@@ -83,10 +84,19 @@ async def drop_case_files(session: AsyncSession, case_id: int) -> int:
     return int(getattr(result, "rowcount", 0) or 0)
 
 
-async def drop_traces(session: AsyncSession, person_id: int) -> None:
-    """Delete what only served to talk to the person: dialog, uploads, outbox, attempts."""
-    for model in (Dialog, Upload, OutboxMessage, InviteAttempt):
+async def drop_traces(session: AsyncSession, person_id: int, *, keep_unsent: bool) -> None:
+    """Delete what only served to talk to the person: dialog, uploads, messages, attempts.
+
+    With ``keep_unsent`` messages not sent yet stay (a kept case's outcome must reach them).
+    """
+    for model in (Dialog, Upload, InviteAttempt):
         await session.execute(delete(model).where(model.person_id == person_id))
+    messages = delete(OutboxMessage).where(OutboxMessage.person_id == person_id)
+    if keep_unsent:
+        messages = messages.where(
+            OutboxMessage.status.not_in([OutboxStatus.PENDING, OutboxStatus.SENDING])
+        )
+    await session.execute(messages)
 
 
 async def drop_identities(session: AsyncSession, person_id: int) -> int:

@@ -11,8 +11,21 @@ from sqlalchemy import select, update
 
 from bot.clock import ManualClock
 from bot.privacy.forget import ERASED, PersonNotFound, forget_person
+from bot.reminders.notices import notify
 from bot.runtime import Runtime
-from db.models import AuditEntry, Case, CaseFile, CaseKind, CaseStatus, Identity, Person, Role
+from db.models import (
+    AuditEntry,
+    Case,
+    CaseFile,
+    CaseKind,
+    CaseStatus,
+    Identity,
+    OutboxMessage,
+    OutboxStatus,
+    Person,
+    Role,
+)
+from db.queries import calendar
 from jobs.housekeeping import apply_data_retention
 from tests.conftest import Person as Chat
 from tests.handlers.feedback_support import (
@@ -27,7 +40,7 @@ from tests.handlers.feedback_support import (
     send,
     start_case,
 )
-from tests.handlers.test_common import member
+from tests.handlers.test_common import member, root_org
 
 NAME = "Trần Thị Lan"
 PHONE = "0987 000 111"
@@ -252,3 +265,53 @@ async def test_retention_erases_contacts_of_cases_closed_long_ago_only(
         )
     assert purged == [{"contacts": 1, "retention_days": 30}]
     assert await apply_data_retention(runtime.sessions, clock, retention) == 0
+
+
+async def _queue(runtime: Runtime, clock: ManualClock, pid: int, key: str) -> None:
+    async with runtime.sessions.begin() as session:
+        await notify(
+            session,
+            people=[pid],
+            org_id=root_org(runtime),
+            notice="case_assigned",
+            params={"case": 1, "code": "X"},
+            key=key,
+            now=clock.now(),
+            tz=runtime.settings.tz,
+            calendar=await calendar.work_calendar(session),
+        )
+
+
+async def _outbox(runtime: Runtime, pid: int) -> list[OutboxStatus]:
+    async with runtime.sessions() as session:
+        rows = await session.scalars(
+            select(OutboxMessage.status).where(OutboxMessage.person_id == pid)
+        )
+        return sorted(rows.all())
+
+
+async def test_messages_about_a_kept_case_still_go_out(
+    runtime: Runtime, clock: ManualClock
+) -> None:
+    lan = Chat(runtime, 1001, "Lan Trần", "en")
+    await _denunciation(lan)
+    pid = await person_id(runtime, lan)
+    await _queue(runtime, clock, pid, "sent")
+    async with runtime.sessions.begin() as session:
+        await session.execute(
+            update(OutboxMessage)
+            .where(OutboxMessage.person_id == pid)
+            .values(status=OutboxStatus.SENT)
+        )
+    await _queue(runtime, clock, pid, "waiting")
+    await lan.press("privacy:forget:yes")
+    assert await _outbox(runtime, pid) == [OutboxStatus.PENDING]
+
+
+async def test_without_a_kept_case_no_message_is_left(runtime: Runtime, clock: ManualClock) -> None:
+    lan = Chat(runtime, 1001, "Lan Trần", "en")
+    await _reflection(lan)
+    pid = await person_id(runtime, lan)
+    await _queue(runtime, clock, pid, "waiting")
+    await lan.press("privacy:forget:yes")
+    assert await _outbox(runtime, pid) == []
