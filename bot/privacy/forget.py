@@ -18,8 +18,8 @@ from typing import Final
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.errors import BotError
-from db.models import Case, CaseKind
-from db.queries import audit, privacy
+from db.models import Case, CaseKind, CaseStatus
+from db.queries import audit, cases, privacy
 
 ERASED: Final = "[đã xoá theo yêu cầu của người gửi / erased at the sender's request]"
 _ERASED_HASH: Final = hashlib.sha256(b"").hexdigest()
@@ -70,9 +70,15 @@ def pending_legal(case: Case) -> bool:
     return case.kind in KEEP_BASIS and case.status not in privacy.CLOSED
 
 
-def _anonymize(case: Case, person_id: int) -> bool:
-    """Erase what identifies the sender; return whether there was a contact."""
+def _anonymize(case: Case, person_id: int, now: datetime) -> bool:
+    """Erase what identifies the sender; return whether there was a contact.
+
+    A case still open is closed: without its text and its sender nobody can handle it.
+    """
     had_contact = case.contact_sealed is not None
+    if case.status not in privacy.CLOSED:
+        case.status = CaseStatus.CLOSED
+        case.closed_at = now
     case.contact_sealed = None
     case.text = ERASED
     case.text_hash = _ERASED_HASH
@@ -114,8 +120,11 @@ async def forget_person(
             continue
         if case.channel == "erased":
             continue
-        contacts += _anonymize(case, person_id)
+        contacts += _anonymize(case, person_id, now)
         files += await privacy.drop_case_files(session, case.id)
+        await cases.add_event(
+            session, case.id, action="erased", at=now, actor_id=None, public=False
+        )
         anonymized += 1
     # Messages already queued about a kept case (or sent after the first request, when only
     # kept cases could cause them) must still go out; everything else about them goes.

@@ -16,6 +16,7 @@ from bot.runtime import Runtime
 from db.models import (
     AuditEntry,
     Case,
+    CaseEvent,
     CaseFile,
     CaseKind,
     CaseStatus,
@@ -315,3 +316,20 @@ async def test_without_a_kept_case_no_message_is_left(runtime: Runtime, clock: M
     await _queue(runtime, clock, pid, "waiting")
     await lan.press("privacy:forget:yes")
     assert await _outbox(runtime, pid) == []
+
+
+async def test_an_open_case_of_a_forgotten_person_is_closed_for_the_staff(
+    runtime: Runtime, clock: ManualClock
+) -> None:
+    lan = Chat(runtime, 1001, "Lan Trần", "en")
+    code = await _reflection(lan)
+    await lan.press("privacy:forget:yes")
+    case = await case_row(runtime, code)
+    assert (case.status, case.closed_at, case.text) == (CaseStatus.CLOSED, clock.now(), ERASED)
+    async with runtime.sessions() as session:
+        events = list(
+            await session.scalars(
+                select(CaseEvent.action).where(CaseEvent.case_id == case.id).order_by(CaseEvent.id)
+            )
+        )
+    assert events[-1] == "erased"
