@@ -39,6 +39,7 @@ import asyncio
 import hashlib
 import random
 import re
+import secrets
 import statistics
 import sys
 import tempfile
@@ -82,6 +83,7 @@ def settings_for(database_url: str, **extra: Any) -> Settings:
         database_url=database_url,
         org_name="UBND phường Đo Tốc Độ",
         data_key=Fernet.generate_key().decode(),
+        audit_key=secrets.token_urlsafe(32),
         **extra,
     )
 

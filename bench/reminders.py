@@ -34,6 +34,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import random
+import secrets
 import sys
 import tempfile
 import time
@@ -98,6 +99,7 @@ def settings(path: Path, **extra: Any) -> Settings:
         database_url=f"sqlite+aiosqlite:///{path}",
         org_name="UBND phường Đo Tốc Độ",
         data_key=Fernet.generate_key().decode(),
+        audit_key=secrets.token_urlsafe(32),
         **extra,
     )
 

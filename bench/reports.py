@@ -46,6 +46,7 @@ import hashlib
 import io
 import pstats
 import random
+import secrets
 import statistics
 import sys
 import tempfile
@@ -503,6 +504,7 @@ async def measure(args: argparse.Namespace) -> dict[str, Any]:
             database_url=url,
             org_name="UBND tỉnh Đo Tốc Độ",
             data_key=Fernet.generate_key().decode(),
+            audit_key=secrets.token_urlsafe(32),
         )
         async with open_runtime(settings, ManualClock(NOW)) as runtime:
             async with runtime.sessions() as session:

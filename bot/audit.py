@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import hmac
 import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -62,3 +63,64 @@ def verify_chain(
             return ChainBreak(entry_id, "content")
         expected_prev = stored_hash
     return None
+
+
+def entry_mac(key: bytes, digest: str) -> str:
+    """The keyed hash of an entry: its chain hash signed with the audit key."""
+    return hmac.new(key, digest.encode(), hashlib.sha256).hexdigest()
+
+
+def mac_matches(key: bytes, digest: str, mac: str | None) -> bool:
+    """Whether ``mac`` is the audit key's signature of ``digest``."""
+    return mac is not None and hmac.compare_digest(entry_mac(key, digest), mac)
+
+
+@dataclass(frozen=True, slots=True)
+class Checkpoint:
+    """How long the trail was, and what its newest entry was, at one moment."""
+
+    at: datetime
+    count: int
+    head_id: int
+    head_hash: str
+
+    def _body(self) -> dict[str, Any]:
+        return {
+            "at": self.at.astimezone(UTC).isoformat(timespec="seconds"),
+            "count": self.count,
+            "head_id": self.head_id,
+            "head_hash": self.head_hash,
+        }
+
+    def signed(self, key: bytes) -> dict[str, Any]:
+        """The checkpoint as JSON with its HMAC under the audit key."""
+        body = self._body()
+        return {**body, "mac": _checkpoint_mac(key, body)}
+
+
+class CheckpointInvalid(ValueError):
+    """A checkpoint file is unreadable or its signature does not match."""
+
+
+def _checkpoint_mac(key: bytes, body: Mapping[str, Any]) -> str:
+    canonical = json.dumps(dict(body), sort_keys=True, separators=(",", ":"))
+    return hmac.new(key, b"checkpoint:" + canonical.encode(), hashlib.sha256).hexdigest()
+
+
+def read_checkpoint(key: bytes, data: object) -> Checkpoint:
+    """Check a checkpoint's signature and return it; raise ``CheckpointInvalid``."""
+    if not isinstance(data, dict):
+        raise CheckpointInvalid("not a JSON object")
+    mac = data.get("mac")
+    body = {k: v for k, v in data.items() if k != "mac"}
+    if not isinstance(mac, str) or not hmac.compare_digest(_checkpoint_mac(key, body), mac):
+        raise CheckpointInvalid("signature does not match the audit key")
+    try:
+        return Checkpoint(
+            at=datetime.fromisoformat(str(body["at"])),
+            count=int(body["count"]),
+            head_id=int(body["head_id"]),
+            head_hash=str(body["head_hash"]),
+        )
+    except (KeyError, TypeError, ValueError):
+        raise CheckpointInvalid("fields missing or malformed") from None

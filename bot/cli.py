@@ -6,6 +6,7 @@ import argparse
 import asyncio
 import json
 import logging
+import os
 import signal
 import sys
 from collections.abc import Callable, Coroutine, Sequence
@@ -15,6 +16,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot import cli_ops
 from bot.channels.console import CHANNEL as CONSOLE
 from bot.channels.console import ConsoleChat, ConsoleSender
 from bot.clock import SystemClock
@@ -26,6 +28,7 @@ from bot.reports.document import render_document
 from bot.reports.workbook import render_workbook
 from bot.runtime import Runtime, open_runtime
 from bot.settings import Settings, SettingsError, load_settings
+from bot.startup import StartupRefused
 from db import migrate
 from db.engine import create_engine
 from db.models import Role
@@ -182,17 +185,6 @@ async def cmd_db(args: argparse.Namespace, settings: Settings) -> int:
             await migrate.revision(engine, args.message)
     finally:
         await engine.dispose()
-    return 0
-
-
-async def cmd_audit(args: argparse.Namespace, settings: Settings) -> int:
-    """Check the audit trail's hash chain."""
-    async with open_runtime(settings) as runtime, runtime.sessions() as session:
-        count, broken = await audit.verify(session)
-    if broken is not None:
-        print(f"audit chain BROKEN at entry {broken.entry_id} ({broken.reason}); {count} ok before")
-        return 1
-    print(f"audit chain ok: {count} entries")
     return 0
 
 
@@ -578,7 +570,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     aud = sub.add_parser("audit", help="audit trail")
     aud_sub = aud.add_subparsers(dest="audit_command", required=True, metavar="ACTION")
-    aud_sub.add_parser("verify", help="check the hash chain")
+    aud_sub.add_parser(
+        "verify", help="check the chain, each entry's signature and the signed checkpoints"
+    )
+    aud_sub.add_parser("checkpoint", help="write a signed checkpoint of the trail now")
 
     units = sub.add_parser("units", help="units of an organization")
     units.add_argument("--org", help="organization name (default: the first one)")
@@ -655,6 +650,7 @@ def build_parser() -> argparse.ArgumentParser:
     i18n_sub.add_parser("update", help="extract messages and merge them into the catalogs")
     i18n_sub.add_parser("check", help="list messages missing from a catalog")
     i18n_sub.add_parser("compile", help="write .mo files")
+    cli_ops.add_parsers(sub)
     return parser
 
 
@@ -663,7 +659,7 @@ COMMANDS: dict[str, Command] = {
     "chat": cmd_chat,
     "invite": cmd_invite,
     "db": cmd_db,
-    "audit": cmd_audit,
+    "audit": cli_ops.cmd_audit,
     "units": cmd_units,
     "org": cmd_org,
     "i18n": cmd_i18n,
@@ -675,6 +671,9 @@ COMMANDS: dict[str, Command] = {
     "report": cmd_report,
     "export-public": cmd_export_public,
     "zalo": cmd_zalo,
+    "key": cli_ops.cmd_key,
+    "backup": cli_ops.cmd_backup,
+    "restore": cli_ops.cmd_restore,
 }
 
 
@@ -688,10 +687,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"configuration error: {exc}", file=sys.stderr)
         return 2
     configure_logging(settings.log_level)
+    # Everything the bot writes (database, keys, backups, checkpoints) is for its user only.
+    os.umask(0o077)
     try:
         return asyncio.run(COMMANDS[command](args, settings))
     except CliError as exc:
         print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except StartupRefused as exc:
+        print(f"cannot start: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         return 130

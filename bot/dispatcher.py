@@ -65,6 +65,7 @@ class Dispatcher:
             username=incoming.username,
             language_code=incoming.language_code,
             now=now,
+            seal=self.deployment.sealer.seal,
         )
         memberships = await people.memberships_of(session, person.id)
         locale = person.locale or negotiate(incoming.language_code, settings.default_locale)

@@ -4,15 +4,24 @@ from __future__ import annotations
 
 import logging
 
+# Libraries that log whole updates, requests, SQL parameters or job arguments at INFO or
+# DEBUG: a citizen's name, phone or denunciation would reach the log through them. They stay
+# at WARNING whatever BOT_LOG_LEVEL says.
 QUIET = (
+    "telegram",
     "httpx",
     "httpcore",
+    "hpack",
     "apscheduler",
-    "telegram.ext.Updater",
     "aiosqlite",
-    "alembic",
+    "sqlalchemy",
+    "asyncpg",
     "uvicorn",
     "uvicorn.access",
+    "aiohttp",
+    "alembic",
+    "asyncio",
+    "telegram.ext.Updater",
     "uvicorn.error",
     "multipart",
 )

@@ -2,23 +2,27 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field, replace
-from pathlib import Path
 
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from bot.channels.base import Sender
 from bot.clock import Clock, SystemClock
 from bot.context import Deployment
-from bot.crypto import load_sealer
 from bot.dispatcher import Dispatcher
+from bot.keys import Keys, unlock
+from bot.privacy.names import seal_citizen_names
 from bot.settings import Settings
+from bot.startup import check_writable
 from bot.wiring import build_router
 from db import migrate
 from db.engine import create_engine, session_factory
-from db.queries import orgs
+from db.queries import audit, orgs
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(slots=True)
@@ -30,6 +34,7 @@ class Runtime:
     sessions: async_sessionmaker[AsyncSession]
     dispatcher: Dispatcher
     clock: Clock
+    keys: Keys
     senders: dict[str, Sender] = field(default_factory=dict)
     # Live channel objects the HTTP endpoints hand their requests to, by channel name.
     channels: dict[str, object] = field(default_factory=dict)
@@ -41,23 +46,33 @@ class Runtime:
 
 @asynccontextmanager
 async def open_runtime(settings: Settings, clock: Clock | None = None) -> AsyncIterator[Runtime]:
-    """Migrate the database, make sure the root organization exists, and build the bot."""
+    """Migrate the database, check it is writable and the keys are right, build the bot.
+
+    Raises ``StartupRefused`` (one line for the operator) when the bot must not run.
+    """
     clock = clock or SystemClock()
     engine = create_engine(settings.database_url)
     try:
+        await check_writable(engine, settings.database_url)
         await migrate.upgrade(engine, timezone=settings.timezone)
-        sessions = session_factory(engine)
+        async with session_factory(engine).begin() as session:
+            keys = await unlock(session, settings, clock.now())
+        sessions = session_factory(engine, keys.audit_key)
         async with sessions.begin() as session:
             root = await orgs.ensure_root_org(session, settings.org_name, clock.now())
             root_id = root.id
+            if sealed := await seal_citizen_names(session, keys.sealer):
+                log.info("sealed the display names of %d citizens", sealed)
+            if signed := await audit.sign_unsigned_trail(session):
+                log.warning("signed %d audit entries written before entries were signed", signed)
         deployment = Deployment(
             settings=settings,
             router=build_router(),
             root_org_id=root_id,
-            sealer=load_sealer(settings.data_key, Path(settings.data_key_file)),
+            sealer=keys.sealer,
             bot_username=settings.telegram_bot_username,
         )
         dispatcher = Dispatcher(deployment, sessions, clock)
-        yield Runtime(settings, engine, sessions, dispatcher, clock)
+        yield Runtime(settings, engine, sessions, dispatcher, clock, keys)
     finally:
         await engine.dispose()

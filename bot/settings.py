@@ -20,6 +20,9 @@ DEFAULT_API_BASE_URL: Final = "https://api.telegram.org/bot"
 DEFAULT_DATABASE_URL: Final = "sqlite+aiosqlite:///data/bot.sqlite3"
 DEFAULT_ZALO_OA_API_BASE_URL: Final = "https://openapi.zalo.me"
 DEFAULT_ZALO_OAUTH_BASE_URL: Final = "https://oauth.zaloapp.com"
+WEBHOOK_SECRET_MIN: Final = 32
+# Telegram accepts 1-256 characters A-Z, a-z, 0-9, _ and - in X-Telegram-Bot-Api-Secret-Token.
+_SECRET_CHARS: Final = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-")
 
 UpdateMode = Literal["polling", "webhook"]
 
@@ -62,6 +65,13 @@ class Settings:
     log_level: str = "INFO"
     data_key: str | None = None
     data_key_file: str = "data/secret.key"
+    audit_key: str | None = None
+    audit_key_file: str = "data/audit.key"
+    audit_checkpoint_dir: str = "data/audit-checkpoints"
+    audit_checkpoint_minutes: int = 60
+    backup_dir: str = "data/backups"
+    backup_keep: int = 7
+    contact_retention_days: int = 5 * 365
     feedback_daily_limit: int = 5
 
     @property
@@ -93,6 +103,8 @@ class Settings:
 
 def _int(name: str, raw: str, low: int, high: int) -> int:
     try:
+        if not raw.isascii():  # int() would read full-width and other scripts' digits
+            raise ValueError(raw)
         value = int(raw)
     except ValueError:
         raise SettingsError(name, f"expected a whole number, got {raw!r}") from None
@@ -136,6 +148,19 @@ def _fernet_key(raw: str) -> str:
     raise SettingsError("BOT_DATA_KEY", "expected 32 bytes in URL-safe base64 (a Fernet key)")
 
 
+def _webhook_secret(raw: str) -> str:
+    name = "TELEGRAM_WEBHOOK_SECRET"
+    if not WEBHOOK_SECRET_MIN <= len(raw) <= 256 or not set(raw) <= _SECRET_CHARS:
+        raise SettingsError(
+            name,
+            f"expected {WEBHOOK_SECRET_MIN} to 256 characters of A-Z, a-z, 0-9, _ and -; make "
+            "one with: python3 -c 'import secrets; print(secrets.token_urlsafe(48))'",
+        )
+    if len(set(raw)) < 8:
+        raise SettingsError(name, "too few different characters; use a long random value")
+    return raw
+
+
 def _choice(name: str, raw: str, allowed: tuple[str, ...]) -> str:
     if raw not in allowed:
         raise SettingsError(name, f"expected one of {', '.join(allowed)}, got {raw!r}")
@@ -170,7 +195,7 @@ def load_settings(
     if hook := get("TELEGRAM_WEBHOOK_URL"):
         kwargs["webhook_url"] = _url("TELEGRAM_WEBHOOK_URL", hook, ("https", "http"))
     if secret := get("TELEGRAM_WEBHOOK_SECRET"):
-        kwargs["webhook_secret"] = secret
+        kwargs["webhook_secret"] = _webhook_secret(secret)
     if host := get("BOT_HTTP_HOST"):
         kwargs["http_host"] = host
     if port := get("BOT_HTTP_PORT"):
@@ -209,11 +234,38 @@ def load_settings(
         kwargs["data_key"] = _fernet_key(key)
     if key_file := get("BOT_DATA_KEY_FILE"):
         kwargs["data_key_file"] = key_file
+    if audit_key := get("BOT_AUDIT_KEY"):
+        if len(audit_key) < WEBHOOK_SECRET_MIN:
+            raise SettingsError(
+                "BOT_AUDIT_KEY", f"expected at least {WEBHOOK_SECRET_MIN} characters"
+            )
+        kwargs["audit_key"] = audit_key
+    if audit_key_file := get("BOT_AUDIT_KEY_FILE"):
+        kwargs["audit_key_file"] = audit_key_file
+    if checkpoints := get("BOT_AUDIT_CHECKPOINT_DIR"):
+        kwargs["audit_checkpoint_dir"] = checkpoints
+    if every := get("BOT_AUDIT_CHECKPOINT_MINUTES"):
+        kwargs["audit_checkpoint_minutes"] = _int("BOT_AUDIT_CHECKPOINT_MINUTES", every, 1, 24 * 60)
+    if backup_dir := get("BOT_BACKUP_DIR"):
+        kwargs["backup_dir"] = backup_dir
+    if keep := get("BOT_BACKUP_KEEP"):
+        kwargs["backup_keep"] = _int("BOT_BACKUP_KEEP", keep, 0, 365)
+    if retention := get("BOT_CONTACT_RETENTION_DAYS"):
+        kwargs["contact_retention_days"] = _int(
+            "BOT_CONTACT_RETENTION_DAYS", retention, 1, 100 * 365
+        )
     if limit := get("BOT_FEEDBACK_DAILY_LIMIT"):
         kwargs["feedback_daily_limit"] = _int("BOT_FEEDBACK_DAILY_LIMIT", limit, 1, 1000)
     settings = Settings(**kwargs)
     if settings.telegram_mode == "webhook" and not settings.telegram_webhook_url:
         raise SettingsError(
             "TELEGRAM_WEBHOOK_URL", "required when TELEGRAM_MODE=webhook (or set BOT_PUBLIC_URL)"
+        )
+    if settings.telegram_mode == "webhook" and not settings.webhook_secret:
+        # Without it anyone who finds the URL can post updates in an administrator's name.
+        raise SettingsError(
+            "TELEGRAM_WEBHOOK_SECRET",
+            f"required when TELEGRAM_MODE=webhook (at least {WEBHOOK_SECRET_MIN} random "
+            "characters; python3 -c 'import secrets; print(secrets.token_urlsafe(48))')",
         )
     return settings

@@ -7,7 +7,18 @@ from bot.i18n import N_
 from bot.roles import ADMINS, LEADERS, STAFF
 from bot.router import Router
 from bot.scopes import CASE, CASE_CODE, EXTENSION, OCCURRENCE, TASK, UNIT
-from handlers import admin, calendar, cases, citizen, common, leader, plans, progress, tasks
+from handlers import (
+    admin,
+    calendar,
+    cases,
+    citizen,
+    common,
+    leader,
+    plans,
+    privacy,
+    progress,
+    tasks,
+)
 
 
 def build_router() -> Router:
@@ -98,6 +109,13 @@ def build_router() -> Router:
     )
     router.command("mycases", citizen.list_my_cases, description=N_("Your feedback cases"))
     router.command("public", cases.show_public, description=N_("Published answers"))
+    router.command(
+        "mydata", privacy.send_my_data, description=N_("Get everything the bot keeps about you")
+    )
+    router.command(
+        "forget", privacy.ask_forget, description=N_("Withdraw consent and erase your data")
+    )
+    router.button("privacy:forget", privacy.confirm_forget)
     router.button("fb:start", citizen.start_feedback)
     router.button("fb:kind", citizen.pick_kind)
     router.button("fb:topic", citizen.pick_topic)

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import logging
+import os
 from pathlib import Path
-from typing import Any
+from typing import Any, Final
 
 from sqlalchemy import event
 from sqlalchemy.engine import make_url
@@ -16,13 +18,46 @@ from sqlalchemy.ext.asyncio import (
 
 from db.datetime_sql import register_sqlite
 
+log = logging.getLogger(__name__)
+
 SQLITE_BUSY_TIMEOUT_MS = 30_000
+AUDIT_KEY_INFO: Final = "audit_key"
+
+
+def sqlite_path(url: str) -> Path | None:
+    """The file of a SQLite URL (``None`` for PostgreSQL or an in-memory database)."""
+    if not url.startswith("sqlite"):
+        return None
+    parsed = make_url(url)
+    database = parsed.database
+    if database and parsed.query.get("uri") in {"true", "1"}:
+        database = database.removeprefix("file:")
+    return Path(database) if database and database != ":memory:" else None
+
+
+def make_private_dir(path: Path) -> None:
+    """Create ``path`` and any missing parent, each enterable by the owner only."""
+    missing = [p for p in (path, *path.parents) if not p.exists()]
+    for folder in reversed(missing):
+        folder.mkdir(mode=0o700, exist_ok=True)
+        folder.chmod(0o700)  # mkdir's mode is filtered by the umask
 
 
 def _prepare_sqlite_file(url: str) -> None:
-    database = make_url(url).database
-    if database and database != ":memory:":
-        Path(database).parent.mkdir(parents=True, exist_ok=True)
+    # Citizens' cases live in this file: only the bot's own user may read it. The file is
+    # made 0600 before SQLite opens it; SQLite gives its -wal and -shm files the same mode.
+    path = sqlite_path(url)
+    if path is None or make_url(url).query.get("mode") == "ro":
+        return
+    make_private_dir(path.parent)
+    if path.parent.stat().st_mode & 0o077:
+        log.warning("%s can be entered by other users; chmod 700 it", path.parent)
+    if not path.exists():
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+    for sibling in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
+        # Files an earlier version left readable by others; only the owner may change them.
+        if sibling.exists() and (st := sibling.stat()).st_mode & 0o077 and st.st_uid == os.getuid():
+            sibling.chmod(0o600)
 
 
 def _on_sqlite_connect(dbapi_connection: Any, _record: Any) -> None:
@@ -56,6 +91,9 @@ def _on_postgresql_connect(dbapi_connection: Any, _record: Any) -> None:
 
 def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
     """Create an async engine; SQLite gets WAL, a busy timeout and immediate transactions."""
+    # SQLAlchemy's errors quote the statement's parameters (names, phones, complaint
+    # texts) and would carry them into every logged traceback.
+    kwargs.setdefault("hide_parameters", True)
     if url.startswith("sqlite"):
         _prepare_sqlite_file(url)
         engine = create_async_engine(url, **kwargs)
@@ -67,6 +105,12 @@ def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
     return engine
 
 
-def session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
-    """Return the factory that opens one session per update or job."""
-    return async_sessionmaker(engine, expire_on_commit=False)
+def session_factory(
+    engine: AsyncEngine, audit_key: bytes | None = None
+) -> async_sessionmaker[AsyncSession]:
+    """Return the factory that opens one session per update or job.
+
+    Its sessions carry the audit key (never stored in the database) for signing audit rows.
+    """
+    info = {} if audit_key is None else {AUDIT_KEY_INFO: audit_key}
+    return async_sessionmaker(engine, expire_on_commit=False, info=info)

@@ -8,6 +8,7 @@ from bot.feedback.catalog import normalize_code
 from bot.i18n import SUPPORTED, Translator
 from bot.invites import InviteError
 from bot.messages import Button
+from bot.privacy.names import name_of, show_name_to_colleagues
 from bot.roles import Audience, audience_label
 from db.queries import invites, orgs, people
 from handlers import citizen
@@ -30,7 +31,7 @@ async def start_bot(ctx: Context) -> None:
             "Hello {name}! I am the assistant of {org}. I remind officials of their tasks, "
             "take citizens' feedback and report to the leaders.\nSend /help to see what you "
             "can do.",
-            name=ctx.person.display_name,
+            name=name_of(ctx.person, ctx.deployment.sealer),
             org=ctx.deployment.settings.org_name,
         ),
         [[Button(ctx._("Send feedback"), "fb:start")]],
@@ -74,6 +75,7 @@ async def _redeem(ctx: Context, code: str) -> None:
             "unit_id": invite.unit_id,
         },
     )
+    show_name_to_colleagues(ctx.person, ctx.deployment.sealer)
     ctx.memberships = await people.memberships_of(ctx.session, ctx.person.id)
     ctx.access = Access.of(ctx.memberships)
     await ctx.act_in(membership.org_id)
@@ -101,7 +103,7 @@ async def show_help(ctx: Context) -> None:
 
 async def show_whoami(ctx: Context) -> None:
     """Show the person's roles and units."""
-    lines = [ctx._("You are {name}.", name=ctx.person.display_name)]
+    lines = [ctx._("You are {name}.", name=name_of(ctx.person, ctx.deployment.sealer))]
     if not ctx.memberships:
         lines.append(ctx._("Role: citizen."))
     for membership in ctx.memberships:

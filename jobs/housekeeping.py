@@ -1,4 +1,5 @@
-"""Housekeeping: forget expired dialogs, stale invite attempts, closed inbox events, old links."""
+"""Housekeeping: expired dialogs, stale invite attempts, closed inbox events, old links, and
+personal data past retention."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from datetime import timedelta
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.clock import Clock
+from bot.privacy.retention import apply_retention
 from db.queries import dialogs, inbox, invites, shared_files, uploads
 
 log = logging.getLogger(__name__)
@@ -28,3 +30,14 @@ async def purge_expired(sessions: async_sessionmaker[AsyncSession], clock: Clock
         await shared_files.purge_shared_files(session, now)
     if removed:
         log.info("closed %d expired dialogs", removed)
+
+
+async def apply_data_retention(
+    sessions: async_sessionmaker[AsyncSession], clock: Clock, retention: timedelta
+) -> int:
+    """Erase contact details of cases closed longer ago than the retention period."""
+    async with sessions.begin() as session:
+        erased = await apply_retention(session, now=clock.now(), retention=retention)
+    if erased:
+        log.info("retention erased the personal data of %d cases", erased)
+    return erased

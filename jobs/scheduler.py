@@ -6,16 +6,21 @@ import os
 import socket
 import uuid
 from datetime import timedelta
+from pathlib import Path
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from bot.runtime import Runtime
 from jobs import housekeeping
+from jobs.anchors import checkpoint_audit
+from jobs.backups import daily_backup
 from jobs.outbox import Sweeper
 from jobs.reminders import plan_reminders
 
 SWEEP_EVERY = timedelta(seconds=30)
 PLAN_EVERY = timedelta(hours=1)
+RETENTION_AT = (2, 0)
+BACKUP_AT = (2, 30)  # local time: nobody works, the reminders are planned long before
 
 
 def worker_id() -> str:
@@ -50,6 +55,43 @@ def build_scheduler(runtime: Runtime) -> AsyncIOScheduler:
         id="housekeeping.purge_expired",
         **common,
     )
+    scheduler.add_job(
+        checkpoint_audit,
+        "interval",
+        minutes=runtime.settings.audit_checkpoint_minutes,
+        args=(
+            runtime.sessions,
+            runtime.clock,
+            runtime.keys.audit_key,
+            Path(runtime.settings.audit_checkpoint_dir),
+        ),
+        id="audit.checkpoint",
+        next_run_time=now,
+        **common,
+    )
+    scheduler.add_job(
+        housekeeping.apply_data_retention,
+        "cron",
+        hour=RETENTION_AT[0],
+        minute=RETENTION_AT[1],
+        args=(
+            runtime.sessions,
+            runtime.clock,
+            timedelta(days=runtime.settings.contact_retention_days),
+        ),
+        id="privacy.retention",
+        **common,
+    )
+    if runtime.settings.backup_keep > 0:
+        scheduler.add_job(
+            daily_backup,
+            "cron",
+            hour=BACKUP_AT[0],
+            minute=BACKUP_AT[1],
+            args=(runtime.settings, runtime.clock),
+            id="backup.daily",
+            **common,
+        )
     scheduler.add_job(
         plan_reminders,
         "interval",

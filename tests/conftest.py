@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import secrets
 import uuid
 from collections.abc import AsyncIterator
 from datetime import datetime
@@ -56,12 +57,15 @@ def clock() -> ManualClock:
 
 
 @pytest.fixture
-def settings(database_url: str) -> Settings:
+def settings(database_url: str, tmp_path: Path) -> Settings:
     """Settings for a bot with no Telegram token, on the test database."""
     return Settings(
         database_url=database_url,
         org_name="UBND phường Thử Nghiệm",
         data_key=Fernet.generate_key().decode(),
+        audit_key=secrets.token_urlsafe(32),
+        audit_checkpoint_dir=str(tmp_path / "audit-checkpoints"),
+        backup_dir=str(tmp_path / "backups"),
     )
 
 

@@ -9,6 +9,7 @@ import logging
 import os
 from collections.abc import Awaitable, Callable, Coroutine, Sequence
 from datetime import timedelta
+from functools import partial
 from typing import Any, Final
 
 # Opt in to PTB's future timedelta durations now; the int form warns on every RetryAfter.
@@ -36,6 +37,7 @@ from telegram.ext import (
 
 from bot.channels.base import TemporaryFailure, Unreachable
 from bot.channels.flood import FloodControl
+from bot.errors import BotError
 from bot.http.body import BodyTooLarge, read_body
 from bot.http.keys import derived_key
 from bot.http.state import runtime_of
@@ -57,6 +59,8 @@ SENDING_METHODS: Final = frozenset(
 MAX_RETRIES: Final = 5
 WEBHOOK_BODY_LIMIT: Final = 1024 * 1024
 SECRET_HEADER: Final = "X-Telegram-Bot-Api-Secret-Token"
+DELIVERY_ATTEMPTS: Final = 3
+DELIVERY_BACKOFF: Final = 0.5  # seconds, doubled after each failed attempt
 
 
 def _seconds(value: int | float | timedelta) -> float:
@@ -250,16 +254,33 @@ async def set_default_menus(
         )
 
 
+class ReplyNotDelivered(BotError):
+    """What the person did is saved, but the reply about it could not be sent."""
+
+
+async def _retrying(send: Callable[[], Awaitable[object]]) -> None:
+    # The change is committed already: a passing server error must not lose the reply
+    # that says so. Bad requests will not get better by retrying.
+    for attempt in range(DELIVERY_ATTEMPTS):
+        try:
+            await send()
+            return
+        except NetworkError as exc:
+            if isinstance(exc, BadRequest) or attempt == DELIVERY_ATTEMPTS - 1:
+                raise ReplyNotDelivered(str(exc)) from exc
+            log.warning("reply not delivered (%s); trying again", exc)
+            await asyncio.sleep(DELIVERY_BACKOFF * 2**attempt)
+
+
 async def _deliver(
     app: Application[Any, Any, Any, Any, Any, Any], runtime: Runtime, chat_id: int, outcome: Outcome
 ) -> None:
     if outcome.roles_changed:
         # Before the replies, so the menu is ready when the person reads the welcome.
-        await app.bot.set_my_commands(
-            menu_commands(runtime, outcome.roles, outcome.locale), BotCommandScopeChat(chat_id)
-        )
+        commands = menu_commands(runtime, outcome.roles, outcome.locale)
+        await _retrying(lambda: app.bot.set_my_commands(commands, BotCommandScopeChat(chat_id)))
     for reply in outcome.replies:
-        await send_reply(app, chat_id, reply)
+        await _retrying(partial(send_reply, app, chat_id, reply))
 
 
 def _concurrency(runtime: Runtime) -> int:
@@ -297,11 +318,15 @@ def build_application(
         log.error("error while handling an update", exc_info=context.error)
         if isinstance(update, Update) and update.effective_chat is not None:
             t = Translator(runtime.settings.default_locale)
-            try:
-                await app.bot.send_message(
-                    update.effective_chat.id,
-                    t._("Something went wrong on our side. Nothing was changed; try again."),
+            if isinstance(context.error, ReplyNotDelivered):
+                text = t._(
+                    "What you sent was saved, but our answer could not be delivered. "
+                    "Please check before sending it again."
                 )
+            else:
+                text = t._("Something went wrong on our side. Nothing was changed; try again.")
+            try:
+                await app.bot.send_message(update.effective_chat.id, text)
             except TelegramError:
                 log.warning("could not tell the user about the error")
 

@@ -35,6 +35,7 @@ EVENT_LABELS: Final = {
     "reopened": N_("reopened"),
     "closed": N_("closed"),
     "closed_unresolved": N_("closed, not resolved"),
+    "erased": N_("the sender withdrew consent: their data was erased"),
 }
 
 

@@ -235,6 +235,12 @@ def _notice(t: Translator, params: dict[str, Any]) -> str | None:
     notice = params.get("notice")
     name = str(params.get("name", ""))
     code = str(params.get("code", ""))
+    # Only staff have a name in clear; a citizen (perhaps a denouncer) is never named here.
+    if notice == "unreachable" and not name:
+        return "⚠️ " + t._(
+            "A citizen cannot be reached: they blocked the bot or left the chat. Answers to "
+            "their cases wait until they write to the bot again."
+        )
     if notice == "unreachable":
         return "⚠️ " + t._(
             "{name} cannot be reached: they blocked the bot or left the chat. Their reminders "
@@ -246,6 +252,8 @@ def _notice(t: Translator, params: dict[str, Any]) -> str | None:
             "Zalo refused the bot's token: nothing can be sent on Zalo until an admin runs "
             "“python -m bot zalo connect” and approves the consent again."
         )
+    if notice == "undelivered" and not name:
+        return "⚠️ " + t._("A message to a citizen could not be delivered after several tries.")
     if notice == "undelivered":
         return "⚠️ " + t._(
             "A message to {name} could not be delivered after several tries.", name=name

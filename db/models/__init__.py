@@ -18,6 +18,7 @@ from db.models.feedback import (
 )
 from db.models.inbox import InboxEvent, InboxStatus
 from db.models.invites import Invite, InviteAttempt
+from db.models.keys import KeyCheck
 from db.models.orgs import Organization, Unit, UnitAlias
 from db.models.outbox import OutboxMessage, OutboxStatus
 from db.models.people import Identity, Membership, Person, Role
@@ -53,6 +54,7 @@ __all__ = [
     "InboxStatus",
     "Invite",
     "InviteAttempt",
+    "KeyCheck",
     "Membership",
     "Occurrence",
     "OccurrenceStatus",

@@ -27,3 +27,6 @@ class AuditEntry(Base):
     after: Mapped[dict[str, Any] | None]
     prev_hash: Mapped[str] = mapped_column(String(64))
     hash: Mapped[str] = mapped_column(String(64), unique=True)
+    # HMAC of ``hash`` under the audit key, which the database does not hold: without the
+    # key nobody can rewrite a row and recompute the chain, nor append a row that passes.
+    mac: Mapped[str | None] = mapped_column(String(64))

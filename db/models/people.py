@@ -20,12 +20,20 @@ class Role(enum.StrEnum):
 
 
 class Person(Base):
-    """Anyone who has written to the bot."""
+    """Anyone who has written to the bot.
+
+    The channel's display name is often the real name, and a citizen may be a denouncer:
+    it is kept sealed in ``name_sealed``; ``display_name`` holds it in clear only for staff,
+    whose names colleagues read in notices, and is empty for everyone else.
+    """
 
     __tablename__ = "people"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     display_name: Mapped[str] = mapped_column(String(200))
+    name_sealed: Mapped[str | None] = mapped_column(Text)
+    # Set when the person withdrew consent; cases kept for the law are erased once closed.
+    forget_requested_at: Mapped[datetime | None]
     locale: Mapped[str | None] = mapped_column(String(8))
     digest: Mapped[bool] = mapped_column(default=False, server_default=false())
     created_at: Mapped[datetime]

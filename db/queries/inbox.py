@@ -13,6 +13,9 @@ from db.models import InboxEvent, InboxStatus
 
 OPEN = (InboxStatus.PENDING, InboxStatus.HANDLED)
 
+# Who sent an event whose sender asked for their data to be erased.
+ERASED_SENDER = "erased"
+
 
 async def store(
     session: AsyncSession,
@@ -177,3 +180,17 @@ async def count_open(session: AsyncSession, channel: str) -> int:
         )
         or 0
     )
+
+
+async def forget_sender(session: AsyncSession, channel: str, sender: str) -> int:
+    """Drop what the inbox keeps of one sender's events (after their data was erased).
+
+    The events stay, as proof against retries of the same message, but no longer say who
+    sent them or what they held.
+    """
+    result = await session.execute(
+        update(InboxEvent)
+        .where(InboxEvent.channel == channel, InboxEvent.sender == sender)
+        .values(sender=ERASED_SENDER, payload_sealed=None, replies_sealed=None)
+    )
+    return int(getattr(result, "rowcount", 0) or 0)

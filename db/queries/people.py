@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime
 
 from sqlalchemy import select
@@ -23,20 +23,28 @@ async def person_for_identity(
     username: str | None,
     now: datetime,
     language_code: str | None = None,
+    seal: Callable[[str], str] | None = None,
 ) -> tuple[Person, bool]:
-    """Return the person behind a channel account, creating both on first contact."""
+    """Return the person behind a channel account, creating both on first contact.
+
+    With ``seal`` (every chat does this) the display name is stored only sealed: until the
+    person joins the staff, nothing readable in the database says who they are. Without it
+    the name is kept in clear (staff created by tools). The channel username is not kept.
+    """
     name = display_name.strip()[:DISPLAY_NAME_LIMIT] or str(user_id)
     identity = await session.scalar(
         select(Identity).where(Identity.channel == channel, Identity.user_id == user_id)
     )
     if identity is not None:
         identity.chat_id = chat_id
-        identity.username = username
         identity.language_code = language_code
         identity.unreachable_since = None
         person = await session.get_one(Person, identity.person_id)
         return person, False
-    person = Person(display_name=name, locale=None, created_at=now)
+    if seal is None:
+        person = Person(display_name=name, locale=None, created_at=now)
+    else:
+        person = Person(display_name="", name_sealed=seal(name), locale=None, created_at=now)
     session.add(person)
     await session.flush()
     session.add(
@@ -45,7 +53,7 @@ async def person_for_identity(
             channel=channel,
             user_id=user_id,
             chat_id=chat_id,
-            username=username,
+            username=None,
             language_code=language_code,
         )
     )

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import json
 import os
+import secrets
 import subprocess
 import sys
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
+from cryptography.fernet import Fernet
 from sqlalchemy import select
 
 from bot.clock import ManualClock
@@ -22,13 +24,22 @@ from tests.conftest import REPO_ROOT, VN
 PLAN_FILE = REPO_ROOT.parent / "shared/plans/luongson-2024.docx"
 FIRST, LAST = date(2024, 9, 16), date(2024, 10, 8)
 ONE_DAY = timedelta(days=1)
+# The command line and the in-process runtime must open the same sealed data.
+DATA_KEY = Fernet.generate_key().decode()
+AUDIT_KEY = secrets.token_urlsafe(32)
 
 
 def _run(
     args: list[str], cwd: Path, env: dict[str, str], stdin: str = ""
 ) -> subprocess.CompletedProcess[str]:
     """Run ``python -m bot ARGS`` as an operator would."""
-    full_env = {**os.environ, "PYTHONPATH": str(REPO_ROOT), **env}
+    full_env = {
+        **os.environ,
+        "PYTHONPATH": str(REPO_ROOT),
+        "BOT_DATA_KEY": DATA_KEY,
+        "BOT_AUDIT_KEY": AUDIT_KEY,
+        **env,
+    }
     full_env.pop("TELEGRAM_BOT_TOKEN", None)
     return subprocess.run(
         [sys.executable, "-m", "bot", *args],
@@ -58,9 +69,13 @@ def after(cal: WorkCalendar, day: date) -> date:
     return day
 
 
+def _settings(database_url: str) -> Settings:
+    return Settings(database_url=database_url, data_key=DATA_KEY, audit_key=AUDIT_KEY)
+
+
 async def _dated_task(database_url: str) -> tuple[str, str, date]:
     """The code, lead unit and due date of the plan's first dated occurrence."""
-    settings = Settings(database_url=database_url)
+    settings = _settings(database_url)
     async with open_runtime(settings) as runtime, runtime.sessions() as session:
         row = (
             await session.execute(
@@ -78,13 +93,13 @@ async def _dated_task(database_url: str) -> tuple[str, str, date]:
 
 async def _plan_and_snapshot(database_url: str, moment: datetime) -> list[tuple[object, ...]]:
     """Run the planning job at ``moment``; return the outbox as it then stands."""
-    async with open_runtime(Settings(database_url=database_url)) as runtime:
+    async with open_runtime(_settings(database_url)) as runtime:
         await plan_reminders(runtime.sessions, ManualClock(moment), VN)
         return await _outbox(database_url)
 
 
 async def _outbox(database_url: str) -> list[tuple[object, ...]]:
-    settings = Settings(database_url=database_url)
+    settings = _settings(database_url)
     async with open_runtime(settings) as runtime, runtime.sessions() as session:
         rows = await session.scalars(select(OutboxMessage).order_by(OutboxMessage.id))
         return [

@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-import stat
-from pathlib import Path
-
 import pytest
 from cryptography.fernet import Fernet
 
-from bot.crypto import Sealer, SealError, load_sealer
+from bot.crypto import Sealer, SealError
 
 SECRET = '{"name": "Nguyễn Văn Tố", "phone": "0912 345 678"}'
 
@@ -34,25 +31,6 @@ def test_another_key_or_a_changed_token_cannot_open_it() -> None:
         sealer.open(flipped)
     with pytest.raises(SealError):
         sealer.open("not a token")
-
-
-def test_a_configured_key_is_used_and_no_file_is_written(tmp_path: Path) -> None:
-    key = Fernet.generate_key().decode()
-    key_file = tmp_path / "data" / "secret.key"
-    sealer = load_sealer(key, key_file)
-    assert Sealer(key).open(sealer.seal(SECRET)) == SECRET
-    assert not key_file.exists()
-
-
-def test_without_a_key_one_is_created_private_and_reused(tmp_path: Path) -> None:
-    key_file = tmp_path / "data" / "secret.key"
-    first = load_sealer(None, key_file)
-    assert key_file.exists()
-    assert stat.S_IMODE(key_file.stat().st_mode) == 0o600
-    sealed = first.seal(SECRET)
-    again = load_sealer(None, key_file)
-    assert again.open(sealed) == SECRET
-    assert Sealer(key_file.read_text().strip()).open(sealed) == SECRET
 
 
 def test_a_bad_key_is_refused() -> None:

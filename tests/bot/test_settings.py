@@ -52,7 +52,7 @@ def test_every_setting_is_read() -> None:
             "ZALO_OA_SECRET_KEY": "oa-secret",
             "ZALO_OA_API_BASE_URL": "http://127.0.0.1:9000",
             "ZALO_OAUTH_BASE_URL": "http://127.0.0.1:9001",
-            "TELEGRAM_WEBHOOK_SECRET": "s3cret",
+            "TELEGRAM_WEBHOOK_SECRET": SECRET,
             "DATABASE_URL": "postgresql://bot@db/bot",
             "BOT_TIMEZONE": "UTC",
             "BOT_DEFAULT_LOCALE": "en",
@@ -74,7 +74,7 @@ def test_every_setting_is_read() -> None:
     assert settings.zalo_configured
     assert settings.zalo_oa_api_base_url == "http://127.0.0.1:9000"
     assert settings.zalo_oauth_base_url == "http://127.0.0.1:9001"
-    assert settings.webhook_secret == "s3cret"
+    assert settings.webhook_secret == SECRET
     assert settings.database_url == "postgresql+asyncpg://bot@db/bot"
     assert settings.timezone == "UTC"
     assert settings.default_locale == "en"
@@ -185,6 +185,17 @@ def test_bad_value_in_dotenv_is_named(chdir_tmp: Path) -> None:
         ("BOT_DIALOG_TTL_MINUTES", "0"),
         ("BOT_DIALOG_TTL_MINUTES", str(60 * 24 * 30 + 1)),
         ("BOT_LOG_LEVEL", "verbose"),
+        ("BOT_AUDIT_KEY", "short"),
+        ("BOT_AUDIT_CHECKPOINT_MINUTES", "0"),
+        ("BOT_AUDIT_CHECKPOINT_MINUTES", "hourly"),
+        ("BOT_AUDIT_CHECKPOINT_MINUTES", str(24 * 60 + 1)),
+        ("BOT_BACKUP_KEEP", "-1"),
+        ("BOT_BACKUP_KEEP", "all"),
+        ("BOT_BACKUP_KEEP", "1e3"),
+        ("BOT_CONTACT_RETENTION_DAYS", "0"),
+        ("BOT_CONTACT_RETENTION_DAYS", "-5"),
+        ("BOT_CONTACT_RETENTION_DAYS", "９０"),
+        ("BOT_CONTACT_RETENTION_DAYS", "1" * 400),
     ],
 )
 def test_each_bad_value_names_its_setting(name: str, value: str) -> None:
@@ -197,6 +208,72 @@ def test_each_bad_value_names_its_setting(name: str, value: str) -> None:
     assert message.startswith(f"{name}: ")
     assert "\n" not in message
     assert "Traceback" not in message
+
+
+SECRET = "kQ3v_9ZrT-1mWb7xYp2LcN8sHd4FgJ6u"  # 32 characters, as from secrets.token_urlsafe
+
+
+@pytest.mark.parametrize(
+    "secret",
+    [
+        None,
+        "s3cret",
+        "x" * 31,
+        "a" * 40,  # long but not random
+        "ab" * 20,
+        "kQ3v_9ZrT-1mWb7xYp2LcN8sHd4FgJ6u!",  # a character Telegram refuses
+        "kQ3v 9ZrT-1mWb7xYp2LcN8sHd4FgJ6uAA",
+        "kQ3v_9ZrT-1mWb7xYp2LcN8sHd4FgJ6\x0b",
+        "kQ3v_9ZrT-1mWb7xYp2LcN8sHd4FgJ6uĐ",
+        "k" + "Q3v_9ZrT-1mWb7xYp2LcN8sHd4FgJ6u" * 9,  # over Telegram's 256
+    ],
+)
+def test_webhook_mode_refuses_to_start_without_a_long_random_secret(secret: str | None) -> None:
+    environ = {"TELEGRAM_MODE": "webhook", "TELEGRAM_WEBHOOK_URL": "https://bot.example.vn/hook"}
+    if secret is not None:
+        environ["TELEGRAM_WEBHOOK_SECRET"] = secret
+    with pytest.raises(SettingsError) as caught:
+        load_settings(environ, env_file=None)
+    assert caught.value.name == "TELEGRAM_WEBHOOK_SECRET"
+    assert "\n" not in str(caught.value)
+
+
+def test_webhook_mode_starts_with_a_long_random_secret() -> None:
+    settings = load_settings(
+        {
+            "TELEGRAM_MODE": "webhook",
+            "TELEGRAM_WEBHOOK_URL": "https://bot.example.vn/hook",
+            "TELEGRAM_WEBHOOK_SECRET": SECRET,
+        },
+        env_file=None,
+    )
+    assert settings.webhook_secret == SECRET
+
+
+def test_keys_checkpoints_backups_and_retention_are_read() -> None:
+    settings = load_settings(
+        {
+            "BOT_AUDIT_KEY": SECRET,
+            "BOT_AUDIT_KEY_FILE": "/srv/keys/audit.key",
+            "BOT_AUDIT_CHECKPOINT_DIR": "/srv/anchors",
+            "BOT_AUDIT_CHECKPOINT_MINUTES": "15",
+            "BOT_BACKUP_DIR": "/mnt/usb/backups",
+            "BOT_BACKUP_KEEP": "14",
+            "BOT_CONTACT_RETENTION_DAYS": "365",
+        },
+        env_file=None,
+    )
+    assert (settings.audit_key, settings.audit_key_file) == (SECRET, "/srv/keys/audit.key")
+    assert (settings.audit_checkpoint_dir, settings.audit_checkpoint_minutes) == (
+        "/srv/anchors",
+        15,
+    )
+    assert (settings.backup_dir, settings.backup_keep) == ("/mnt/usb/backups", 14)
+    assert settings.contact_retention_days == 365
+
+
+def test_polling_mode_needs_no_secret() -> None:
+    assert load_settings({}, env_file=None).webhook_secret is None
 
 
 def test_webhook_mode_needs_a_url() -> None:

@@ -670,7 +670,7 @@ async def test_a_denouncers_identity_is_sealed_and_shown_only_to_those_handling_
     await official.say("The officer was disciplined.")
     assert (await case_row(runtime, code)).status == CaseStatus.ANSWERED
     assert only_text(await lan.say("/public")) == "No published answers yet."
-    exported = await _export_public(runtime.settings.database_url, tmp_path)
+    exported = await _export_public(runtime.settings, tmp_path)
     assert json.loads(exported) == []
     assert DENOUNCER not in exported
 
@@ -717,9 +717,15 @@ async def test_a_reflections_contact_is_visible_to_the_administrator(
     assert "Sender:" not in only_text(await lan.say(f"/track {code}"))
 
 
-async def _export_public(database_url: str, cwd: Path) -> str:
+async def _export_public(settings: Settings, cwd: Path) -> str:
     """Run ``python -m bot export-public`` the way an operator does and return its output."""
-    env = {**os.environ, "PYTHONPATH": str(REPO_ROOT), "DATABASE_URL": database_url}
+    env = {
+        **os.environ,
+        "PYTHONPATH": str(REPO_ROOT),
+        "DATABASE_URL": settings.database_url,
+        "BOT_DATA_KEY": settings.data_key or "",
+        "BOT_AUDIT_KEY": settings.audit_key or "",
+    }
     env.pop("TELEGRAM_BOT_TOKEN", None)
     process = await asyncio.create_subprocess_exec(
         sys.executable,

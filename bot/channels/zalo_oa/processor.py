@@ -18,10 +18,11 @@ from bot.channels.zalo_oa.api import DownloadTooLarge, ZaloApi, ZaloApiError
 from bot.channels.zalo_oa.events import UserEvent, read
 from bot.channels.zalo_oa.sender import ZaloSender
 from bot.i18n import Translator
-from bot.inbox.worker import Claimed, Commit, HoldEvent
+from bot.inbox.worker import Claimed, Commit
 from bot.messages import Attachment, Incoming, Location, Outcome, Reply
+from bot.privacy.forget import forget_person
 from bot.runtime import Runtime
-from db.queries import people, reminders
+from db.queries import inbox, people, reminders
 
 log = logging.getLogger(__name__)
 
@@ -188,14 +189,23 @@ def as_command(text: str) -> str:
 async def request_erasure(session: AsyncSession, sender: str, now: datetime) -> list[Reply]:
     """The person withdrew consent on Zalo (``user_withdraw``): erase their personal data.
 
-    The one call site for ``bot.privacy.forget.forget_person(session, person_id=…, now=now,
-    reason="zalo user_withdraw")``, which is not in this tree yet. Until it is connected here,
-    the event is held in the inbox (sealed, with its payload) for an operator.
+    The same erasure as ``/forget``: what the law requires is kept, anonymized, the rest
+    erased; nothing is sent back, since the person asked Zalo to stop the exchange.
     """
     identity = await people.identity_of(session, channel=CHANNEL, user_id=sender)
-    person_id = None if identity is None else identity.person_id
-    log.warning("zalo user_withdraw for person %s: erasure is not connected yet", person_id)
-    raise HoldEvent("user_withdraw waits for erasure")
+    if identity is None:
+        return []
+    result = await forget_person(
+        session, person_id=identity.person_id, now=now, reason="zalo user_withdraw"
+    )
+    await inbox.forget_sender(session, CHANNEL, sender)
+    log.info(
+        "zalo user_withdraw: person %s erased (%s cases anonymized, %s kept)",
+        result.person_id,
+        result.cases_anonymized,
+        len(result.kept),
+    )
+    return []
 
 
 async def _unfollowed(

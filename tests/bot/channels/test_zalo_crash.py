@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import secrets
 import signal
 import sys
 import time
@@ -79,10 +80,16 @@ async def test_a_bot_killed_after_the_200_handles_the_event_once_after_restart(
     database_url: str, tmp_path: Path
 ) -> None:
     key = Fernet.generate_key().decode()
+    audit_key = secrets.token_urlsafe(32)
     port = free_port()
     log_path = tmp_path / "bot.log"
     async with ZaloOAEmulator() as zalo:
-        settings = Settings(database_url=database_url, data_key=key, **zalo.settings())  # type: ignore[arg-type]
+        settings = Settings(
+            database_url=database_url,
+            data_key=key,
+            audit_key=audit_key,
+            **zalo.settings(),  # type: ignore[arg-type]
+        )
         async with open_runtime(settings, SystemClock()) as runtime, httpx.AsyncClient() as http:
             await token_store(runtime, http).store_refresh_token(zalo.grant())
         env = {
@@ -90,6 +97,7 @@ async def test_a_bot_killed_after_the_200_handles_the_event_once_after_restart(
             "PYTHONPATH": str(REPO_ROOT),
             "DATABASE_URL": database_url,
             "BOT_DATA_KEY": key,
+            "BOT_AUDIT_KEY": audit_key,
             "BOT_HTTP_PORT": str(port),
             "BOT_PUBLIC_URL": f"http://127.0.0.1:{port}",
             "BOT_INBOX_LEASE_SECONDS": "2",

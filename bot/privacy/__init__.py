@@ -1,0 +1,1 @@
+"""Personal data: sealed names, what a person may see of their data, and erasure."""
