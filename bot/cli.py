@@ -284,9 +284,10 @@ async def cmd_calendar(args: argparse.Namespace, settings: Settings) -> int:
 async def cmd_import_plan(args: argparse.Namespace, settings: Settings) -> int:
     """Read a plan file and store its tasks (or preview them with --dry-run / --json)."""
     from bot.i18n import Translator
-    from bot.plans import PlanImportError, parse_plan, render_preview, to_json
+    from bot.plans import PlanImportError, render_preview, to_json
     from bot.plans.importer import content_hash, import_plan
     from bot.plans.summary import render_report
+    from bot.plans.worker import parse_isolated
     from bot.reminders.scheduling import replan
     from bot.timeframes import parse_timeframe
 
@@ -301,7 +302,7 @@ async def cmd_import_plan(args: argparse.Namespace, settings: Settings) -> int:
         org_id = await _org_id(session, runtime, args.org)
         directory = await orgs.unit_directory(session, org_id)
         try:
-            plan = await asyncio.to_thread(parse_plan, path, year=args.year, directory=directory)
+            plan = await parse_isolated(path, year=args.year, directory=directory)
         except PlanImportError as exc:
             raise CliError(exc.message(t)) from None
         report = await import_plan(

@@ -9,6 +9,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot import attachments
 from bot.crypto import Sealer
 from bot.i18n import Translator
 from bot.messages import Attachment, Button, Incoming, Outcome, Reply
@@ -70,7 +71,14 @@ class Context:
         return audience in self.audiences
 
     async def start_dialog(self, flow: str, step: str, data: Mapping[str, Any] = {}) -> None:
-        """Begin a dialog (replacing any other) waiting at ``step``."""
+        """Begin a dialog (replacing any other) waiting at ``step``.
+
+        Files the replaced dialog held and the new one does not are forgotten.
+        """
+        if self.dialog is not None:
+            await attachments.drop_dialog_files(
+                self.session, self.person.id, self.dialog.data, keep=attachments.upload_ids(data)
+            )
         self.dialog = await dialogs.save_dialog(
             self.session,
             person_id=self.person.id,
@@ -88,7 +96,9 @@ class Context:
         await self.start_dialog(self.dialog.flow, step, {**self.dialog.data, **data})
 
     async def end_dialog(self) -> None:
-        """Finish the current dialog."""
+        """Finish the current dialog, forgetting the files it held."""
+        if self.dialog is not None:
+            await attachments.drop_dialog_files(self.session, self.person.id, self.dialog.data)
         await dialogs.end_dialog(self.session, self.person.id)
         self.dialog = None
 

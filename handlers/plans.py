@@ -15,11 +15,11 @@ from bot.plans import (
     ParsedPlan,
     PlanImportError,
     YearNotFound,
-    parse_plan,
 )
 from bot.plans.importer import import_plan
 from bot.plans.summary import render_report
 from bot.plans.workbook import preview_workbook
+from bot.plans.worker import parse_isolated
 from bot.roles import Audience
 from bot.timeframes import parse_timeframe
 from db.models import Upload
@@ -46,6 +46,16 @@ async def receive_file(ctx: Context) -> None:
     if len(content) > MAX_BYTES:
         ctx.reply(FileTooLarge(attachment.filename, len(content), MAX_BYTES).message(ctx.t))
         return
+    caption_year = _YEAR.search(ctx.incoming.text or "")
+    year = int(caption_year.group(1)) if caption_year else None
+    # Parsed before anything is written, so no database lock is held while the file is read.
+    try:
+        plan = await _parse(ctx, attachment.filename, content, year)
+    except YearNotFound:
+        plan = None
+    except PlanImportError as exc:
+        ctx.reply(exc.message(ctx.t))
+        return
     upload = await uploads.save_upload(
         ctx.session,
         person_id=ctx.person.id,
@@ -53,8 +63,10 @@ async def receive_file(ctx: Context) -> None:
         content=content,
         now=ctx.now,
     )
-    caption_year = _YEAR.search(ctx.incoming.text or "")
-    await _preview(ctx, upload, int(caption_year.group(1)) if caption_year else None)
+    if plan is None:
+        await _ask_year(ctx, upload)
+        return
+    await _show_preview(ctx, upload, plan)
 
 
 async def receive_year(ctx: Context) -> None:
@@ -79,7 +91,9 @@ async def confirm_import(ctx: Context) -> None:
     if upload is None:
         return
     year = ctx.dialog.data.get("year") if ctx.dialog else None
-    plan = await _parse(ctx, upload, year if isinstance(year, int) else None)
+    plan = await _parse(
+        ctx, upload.filename, upload.content, year if isinstance(year, int) else None
+    )
     report = await import_plan(
         ctx.session,
         org_id=ctx.org_id,
@@ -123,27 +137,36 @@ async def _pending_upload(ctx: Context) -> Upload | None:
     return upload
 
 
-async def _parse(ctx: Context, upload: Upload, year: int | None) -> ParsedPlan:
+async def _parse(ctx: Context, filename: str, content: bytes, year: int | None) -> ParsedPlan:
     directory = await orgs.unit_directory(ctx.session, ctx.org_id)
     # The parser names the plan's source after the file, so keep the sender's file name.
-    name = _UNSAFE.sub("_", Path(upload.filename).name).strip("._") or "plan"
+    name = _UNSAFE.sub("_", Path(filename).name).strip("._") or "plan"
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / name
-        path.write_bytes(upload.content)
-        return await asyncio.to_thread(parse_plan, path, year=year, directory=directory)
+        path.write_bytes(content)
+        # A child process bounded in memory and time: a crafted file costs only that process.
+        return await parse_isolated(path, year=year, directory=directory)
+
+
+async def _ask_year(ctx: Context, upload: Upload) -> None:
+    await ctx.start_dialog(FLOW, "year", {"upload": upload.id})
+    ctx.reply(ctx._("Which year is this plan for? Send the year, for example 2024."))
 
 
 async def _preview(ctx: Context, upload: Upload, year: int | None) -> None:
     try:
-        plan = await _parse(ctx, upload, year)
+        plan = await _parse(ctx, upload.filename, upload.content, year)
     except YearNotFound:
-        await ctx.start_dialog(FLOW, "year", {"upload": upload.id})
-        ctx.reply(ctx._("Which year is this plan for? Send the year, for example 2024."))
+        await _ask_year(ctx, upload)
         return
     except PlanImportError as exc:
         await uploads.drop_upload(ctx.session, upload.id)
         ctx.reply(exc.message(ctx.t))
         return
+    await _show_preview(ctx, upload, plan)
+
+
+async def _show_preview(ctx: Context, upload: Upload, plan: ParsedPlan) -> None:
     report = await import_plan(
         ctx.session,
         org_id=ctx.org_id,
@@ -154,7 +177,7 @@ async def _preview(ctx: Context, upload: Upload, year: int | None) -> None:
         dry_run=True,
     )
     await ctx.start_dialog(FLOW, "confirm", {"upload": upload.id, "year": plan.year})
-    workbook = preview_workbook(plan, ctx.t, parse_timeframe)
+    workbook = await asyncio.to_thread(preview_workbook, plan, ctx.t, parse_timeframe)
     ctx.reply(
         ctx._("Preview of the import (nothing is stored yet):"),
         file=Attachment(f"preview-{plan.year}.xlsx", XLSX_MIME, len(workbook), workbook),

@@ -7,8 +7,10 @@ import json
 import logging
 import os
 import sys
+from collections.abc import Mapping
 from datetime import date, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import select
@@ -242,6 +244,11 @@ async def test_the_others_may_stay_anonymous(runtime: Runtime, lan: Person) -> N
 # Consent and cancelling
 
 
+def without_receipts(rows: Mapping[str, list[tuple[Any, ...]]]) -> dict[str, list[Any]]:
+    """Every table but the receipts that count a person's files towards the daily limit."""
+    return {k: v for k, v in rows.items() if k != "upload_receipts"}
+
+
 async def test_without_consent_nothing_is_saved(runtime: Runtime, lan: Person) -> None:
     before = await snapshot(runtime)
     await start_case(lan, CaseKind.REFLECTION, "environment", "Smoke from the brick kiln.")
@@ -256,11 +263,11 @@ async def test_without_consent_nothing_is_saved(runtime: Runtime, lan: Person) -
     assert only_text(refused) == (
         "Without your agreement we cannot store your feedback. Nothing was saved."
     )
-    assert await snapshot(runtime) == before
+    assert without_receipts(await snapshot(runtime)) == without_receipts(before)
     assert "Lê Văn Hùng" not in await dump(runtime)
     # The dialog is over: the old buttons do nothing.
     assert only_text(await lan.press("fb:confirm:send")) == STALE
-    assert await snapshot(runtime) == before
+    assert without_receipts(await snapshot(runtime)) == without_receipts(before)
 
 
 async def test_cancel_at_the_summary_saves_nothing(runtime: Runtime, lan: Person) -> None:
@@ -269,7 +276,7 @@ async def test_cancel_at_the_summary_saves_nothing(runtime: Runtime, lan: Person
     await send(lan, attachment=photo(2))
     await finish_case_until_summary(lan)
     assert only_text(await lan.press("fb:confirm:cancel")) == "Cancelled. Nothing was saved."
-    assert await snapshot(runtime) == before
+    assert without_receipts(await snapshot(runtime)) == without_receipts(before)
 
 
 async def finish_case_until_summary(who: Person) -> None:

@@ -13,6 +13,7 @@ from bot.plans import MAX_BYTES, parse_plan
 from bot.runtime import Runtime
 from db.models import AuditEntry, Dialog, Plan, Role, Task, TaskState, TaskUnit, Unit, Upload
 from db.queries import orgs
+from tests.bot.plans import crafted
 from tests.conftest import SHARED, Person
 from tests.handlers.conftest import payloads, send_file, texts
 from tests.handlers.test_common import count, member, root_org, snapshot
@@ -207,10 +208,24 @@ async def test_a_non_admin_sending_a_file_gets_a_hint(runtime: Runtime, role: Ro
         ),
         (
             "kehoach.docx",
-            OLE + bytes(4096),
+            crafted.encrypted_ooxml(),
             None,
             "kehoach.docx is protected with a password. Remove the password, save the file "
             "and send it again.",
+        ),
+        (
+            "kehoach.docx",
+            crafted.old_doc(),
+            None,
+            "kehoach.docx is in the old .doc format. Open it in Word or Excel, save it as "
+            ".docx or .xlsx and send it again.",
+        ),
+        (
+            "kehoach.xlsx",
+            crafted.old_xls(),
+            None,
+            "kehoach.xlsx is in the old .xls format. Open it in Word or Excel, save it as "
+            ".docx or .xlsx and send it again.",
         ),
         (
             "danhsach.csv",
