@@ -284,7 +284,7 @@ async def cmd_calendar(args: argparse.Namespace, settings: Settings) -> int:
 async def cmd_import_plan(args: argparse.Namespace, settings: Settings) -> int:
     """Read a plan file and store its tasks (or preview them with --dry-run / --json)."""
     from bot.i18n import Translator
-    from bot.plans import PlanImportError, render_preview, to_json
+    from bot.plans import MAX_BYTES, FileTooLarge, PlanImportError, render_preview, to_json
     from bot.plans.importer import content_hash, import_plan
     from bot.plans.summary import render_report
     from bot.plans.worker import parse_isolated
@@ -292,11 +292,14 @@ async def cmd_import_plan(args: argparse.Namespace, settings: Settings) -> int:
     from bot.timeframes import parse_timeframe
 
     path = Path(args.file)
+    t = Translator(settings.default_locale, settings.tz)
     try:
+        size = (await asyncio.to_thread(path.stat)).st_size
+        if size > MAX_BYTES:
+            raise CliError(FileTooLarge(path.name, size, MAX_BYTES).message(t))
         data = await asyncio.to_thread(path.read_bytes)
     except OSError as exc:
         raise CliError(f"cannot read {path}: {exc.strerror}") from None
-    t = Translator(settings.default_locale, settings.tz)
     clock = SystemClock()
     async with open_runtime(settings, clock) as runtime, runtime.sessions() as session:
         org_id = await _org_id(session, runtime, args.org)

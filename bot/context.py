@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -20,6 +20,8 @@ from bot.settings import Settings
 from db.models import Dialog, Membership, Person
 from db.queries import audit, calendar, dialogs
 
+T = TypeVar("T")
+
 
 @dataclass(frozen=True, slots=True)
 class Deployment:
@@ -30,6 +32,36 @@ class Deployment:
     root_org_id: int
     sealer: Sealer
     bot_username: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Deferred:
+    """Work that runs outside the update's transaction, and the step that takes its result."""
+
+    work: Callable[[], Awaitable[Any]]
+    then: Callable[[Context, Any], Awaitable[None]]
+
+    async def settle(self) -> Any:
+        """Run the work; what it raises is its result too, raised again by ``resume``."""
+        try:
+            return await self.work()
+        except Exception as exc:
+            return _Raised(exc)
+
+    def resume(self, result: Any) -> Callable[[Context], Awaitable[None]]:
+        """The handler that continues with ``result`` in a new transaction."""
+
+        async def handler(ctx: Context) -> None:
+            if isinstance(result, _Raised):
+                raise result.error
+            await self.then(ctx, result)
+
+        return handler
+
+
+@dataclass(frozen=True, slots=True)
+class _Raised:
+    error: Exception
 
 
 @dataclass(slots=True)
@@ -47,6 +79,7 @@ class Context:
     dialog: Dialog | None = None
     args: tuple[str, ...] = ()
     outcome: Outcome = field(default_factory=Outcome)
+    deferred: Deferred | None = None
 
     def _(self, message: str, /, **params: object) -> str:
         """Translate for this person."""
@@ -69,6 +102,13 @@ class Context:
     def is_(self, audience: Audience) -> bool:
         """Tell whether the person belongs to ``audience``."""
         return audience in self.audiences
+
+    def defer(
+        self, work: Callable[[], Awaitable[T]], then: Callable[[Context, T], Awaitable[None]]
+    ) -> None:
+        """Run ``work`` once this update is committed, holding no database lock (reading a
+        file), then ``then`` with its result, in a new transaction with a fresh context."""
+        self.deferred = Deferred(work, then)
 
     async def start_dialog(self, flow: str, step: str, data: Mapping[str, Any] = {}) -> None:
         """Begin a dialog (replacing any other) waiting at ``step``.

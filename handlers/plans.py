@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import re
 import tempfile
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 from bot.context import Context
@@ -48,25 +49,21 @@ async def receive_file(ctx: Context) -> None:
         return
     caption_year = _YEAR.search(ctx.incoming.text or "")
     year = int(caption_year.group(1)) if caption_year else None
-    # Parsed before anything is written, so no database lock is held while the file is read.
-    try:
-        plan = await _parse(ctx, attachment.filename, content, year)
-    except YearNotFound:
-        plan = None
-    except PlanImportError as exc:
-        ctx.reply(exc.message(ctx.t))
-        return
-    upload = await uploads.save_upload(
-        ctx.session,
-        person_id=ctx.person.id,
-        filename=attachment.filename,
-        content=content,
-        now=ctx.now,
-    )
-    if plan is None:
-        await _ask_year(ctx, upload)
-        return
-    await _show_preview(ctx, upload, plan)
+    filename = attachment.filename
+
+    async def received(ctx: Context, result: ParsedPlan | PlanImportError) -> None:
+        if isinstance(result, PlanImportError) and not isinstance(result, YearNotFound):
+            ctx.reply(result.message(ctx.t))
+            return
+        upload = await uploads.save_upload(
+            ctx.session, person_id=ctx.person.id, filename=filename, content=content, now=ctx.now
+        )
+        if isinstance(result, YearNotFound):
+            await _ask_year(ctx, upload.id)
+            return
+        await _show_preview(ctx, upload, result)
+
+    ctx.defer(await _reading(ctx, filename, content, year), received)
 
 
 async def receive_year(ctx: Context) -> None:
@@ -82,31 +79,59 @@ async def receive_year(ctx: Context) -> None:
         await ctx.end_dialog()
         ctx.reply(ctx._("This button is no longer valid. Nothing was changed."))
         return
-    await _preview(ctx, upload, int(match.group(1)))
+    upload_id = upload.id
+
+    async def read(ctx: Context, result: ParsedPlan | PlanImportError) -> None:
+        upload = await uploads.upload_of(ctx.session, ctx.person.id, upload_id)
+        if upload is None:
+            ctx.reply(ctx._("This button is no longer valid. Nothing was changed."))
+        elif isinstance(result, YearNotFound):
+            await _ask_year(ctx, upload.id)
+        elif isinstance(result, PlanImportError):
+            await ctx.end_dialog()
+            ctx.reply(result.message(ctx.t))
+        else:
+            await _show_preview(ctx, upload, result)
+
+    ctx.defer(await _reading(ctx, upload.filename, upload.content, int(match.group(1))), read)
 
 
 async def confirm_import(ctx: Context) -> None:
     """Apply the previewed import."""
     upload = await _pending_upload(ctx)
-    if upload is None:
+    if upload is None or ctx.dialog is None:
         return
-    year = ctx.dialog.data.get("year") if ctx.dialog else None
-    plan = await _parse(
-        ctx, upload.filename, upload.content, year if isinstance(year, int) else None
+    year = ctx.dialog.data.get("year")
+    upload_id = upload.id
+
+    async def read(ctx: Context, result: ParsedPlan | PlanImportError) -> None:
+        if isinstance(result, PlanImportError):
+            raise result
+        dialog = ctx.dialog
+        upload = await uploads.upload_of(ctx.session, ctx.person.id, upload_id)
+        if upload is None or dialog is None or dialog.data.get("upload") != upload_id:
+            ctx.reply(ctx._("This button is no longer valid. Nothing was changed."))
+            return
+        report = await import_plan(
+            ctx.session,
+            org_id=ctx.org_id,
+            plan=result,
+            data_hash=upload.sha256,
+            actor_id=ctx.person.id,
+            now=ctx.now,
+            dry_run=False,
+        )
+        await uploads.drop_upload(ctx.session, upload.id)
+        await ctx.end_dialog()
+        await ctx.replan()
+        ctx.reply(ctx._("Imported.") + "\n" + render_report(report, ctx.t))
+
+    ctx.defer(
+        await _reading(
+            ctx, upload.filename, upload.content, year if isinstance(year, int) else None
+        ),
+        read,
     )
-    report = await import_plan(
-        ctx.session,
-        org_id=ctx.org_id,
-        plan=plan,
-        data_hash=upload.sha256,
-        actor_id=ctx.person.id,
-        now=ctx.now,
-        dry_run=False,
-    )
-    await uploads.drop_upload(ctx.session, upload.id)
-    await ctx.end_dialog()
-    await ctx.replan()
-    ctx.reply(ctx._("Imported.") + "\n" + render_report(report, ctx.t))
 
 
 async def cancel_import(ctx: Context) -> None:
@@ -137,33 +162,30 @@ async def _pending_upload(ctx: Context) -> Upload | None:
     return upload
 
 
-async def _parse(ctx: Context, filename: str, content: bytes, year: int | None) -> ParsedPlan:
+async def _reading(
+    ctx: Context, filename: str, content: bytes, year: int | None
+) -> Callable[[], Awaitable[ParsedPlan | PlanImportError]]:
+    """The reading of a plan file, to run outside the update's transaction."""
     directory = await orgs.unit_directory(ctx.session, ctx.org_id)
     # The parser names the plan's source after the file, so keep the sender's file name.
     name = _UNSAFE.sub("_", Path(filename).name).strip("._") or "plan"
-    with tempfile.TemporaryDirectory() as folder:
-        path = Path(folder) / name
-        path.write_bytes(content)
-        # A child process bounded in memory and time: a crafted file costs only that process.
-        return await parse_isolated(path, year=year, directory=directory)
+
+    async def read() -> ParsedPlan | PlanImportError:
+        with tempfile.TemporaryDirectory() as folder:
+            path = Path(folder) / name
+            await asyncio.to_thread(path.write_bytes, content)
+            try:
+                # A child process bounded in memory and time: a crafted file costs only it.
+                return await parse_isolated(path, year=year, directory=directory)
+            except PlanImportError as exc:
+                return exc
+
+    return read
 
 
-async def _ask_year(ctx: Context, upload: Upload) -> None:
-    await ctx.start_dialog(FLOW, "year", {"upload": upload.id})
+async def _ask_year(ctx: Context, upload_id: int) -> None:
+    await ctx.start_dialog(FLOW, "year", {"upload": upload_id})
     ctx.reply(ctx._("Which year is this plan for? Send the year, for example 2024."))
-
-
-async def _preview(ctx: Context, upload: Upload, year: int | None) -> None:
-    try:
-        plan = await _parse(ctx, upload.filename, upload.content, year)
-    except YearNotFound:
-        await _ask_year(ctx, upload)
-        return
-    except PlanImportError as exc:
-        await uploads.drop_upload(ctx.session, upload.id)
-        ctx.reply(exc.message(ctx.t))
-        return
-    await _show_preview(ctx, upload, plan)
 
 
 async def _show_preview(ctx: Context, upload: Upload, plan: ParsedPlan) -> None:

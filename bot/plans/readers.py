@@ -145,7 +145,7 @@ def _read_zip(name: str, suffix: str, data: bytes, limits: PlanLimits) -> RawDoc
                 check_docx(name, archive, limits)
             elif "xl/workbook.xml" in names:
                 check_xlsx(name, archive, limits)
-    except PlanImportError:
+    except (PlanImportError, MemoryError):
         raise
     # Damaged archives and parts raise zip, XML and value errors of many kinds.
     except Exception as exc:
@@ -155,6 +155,9 @@ def _read_zip(name: str, suffix: str, data: bytes, limits: PlanLimits) -> RawDoc
             return RawDocument("docx", read_docx(io.BytesIO(data)))
         if "xl/workbook.xml" in names:
             return RawDocument("xlsx", read_xlsx(io.BytesIO(data)))
+    except MemoryError:
+        # Out of the worker's memory limit: a limit, not damage.
+        raise
     # The readers raise many kinds of errors on damaged parts (zip, XML, missing relations).
     except Exception as exc:
         raise CorruptFile(name, f"{type(exc).__name__}: {exc}") from exc

@@ -16,6 +16,7 @@ import os
 import resource
 import signal
 import sys
+import zlib
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final
@@ -74,6 +75,10 @@ async def run_worker(
     env = {
         **os.environ,
         "PYTHONPATH": os.pathsep.join(filter(None, [_ROOT, os.environ.get("PYTHONPATH")])),
+        # numpy (which openpyxl imports when present) would start a thread per core, each
+        # reserving address space the memory limit counts.
+        "OPENBLAS_NUM_THREADS": "1",
+        "OMP_NUM_THREADS": "1",
     }
     process = await asyncio.create_subprocess_exec(
         sys.executable,
@@ -192,6 +197,16 @@ def _peak_rss() -> int:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
 
 
+def _out_of_memory(cause: BaseException | None) -> bool:
+    """Whether a reader's error was the memory limit (zlib and libxml2 say it their way)."""
+    if isinstance(cause, MemoryError):
+        return True
+    text = str(cause).lower()
+    return (isinstance(cause, zlib.error) and "error -4" in text) or (
+        "memory allocation failed" in text
+    )
+
+
 def _answer(request: Mapping[str, Any]) -> dict[str, Any]:
     limits = PlanLimits(**request["limits"])
     path = Path(request["path"])
@@ -207,7 +222,10 @@ def _answer(request: Mapping[str, Any]) -> dict[str, Any]:
             limits=limits,
         )
     except PlanImportError as exc:
-        return {"error": error_to_json(exc), "peak_rss": _peak_rss()}
+        if not _out_of_memory(exc.__cause__):
+            return {"error": error_to_json(exc), "peak_rss": _peak_rss()}
+        refusal = FileLimitExceeded(path.name, "memory", limits.memory + 1, limits.memory)
+        return {"error": error_to_json(refusal), "peak_rss": _peak_rss()}
     except MemoryError:
         del reserve
         refusal = FileLimitExceeded(path.name, "memory", limits.memory + 1, limits.memory)
