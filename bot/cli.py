@@ -18,7 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.channels.console import CHANNEL as CONSOLE
 from bot.channels.console import ConsoleChat, ConsoleSender
 from bot.clock import SystemClock
-from bot.dates import DateInputError, parse_date
+from bot.dates import EARLIEST, LATEST, DateInputError, DateOutOfRange, parse_date
 from bot.invites import deep_link
 from bot.logs import configure_logging
 from bot.reports.charts import render_chart
@@ -293,6 +293,8 @@ async def cmd_import_plan(args: argparse.Namespace, settings: Settings) -> int:
 
     path = Path(args.file)
     t = Translator(settings.default_locale, settings.tz)
+    if args.year is not None and not EARLIEST.year <= args.year <= LATEST.year:
+        raise CliError(DateOutOfRange(str(args.year)).message(t))
     try:
         size = (await asyncio.to_thread(path.stat)).st_size
         if size > MAX_BYTES:

@@ -87,6 +87,10 @@ class Router:
         """Every registered command, in registration order."""
         return list(self._commands.values())
 
+    def button_prefixes(self) -> list[str]:
+        """Every registered button prefix (``namespace:action``), in registration order."""
+        return list(self._buttons)
+
     def resolve_command(self, name: str) -> Command | None:
         """Find a command by name."""
         return self._commands.get(name)

@@ -18,12 +18,13 @@ from bot.feedback.catalog import TOPICS, kind_label, normalize_code, topic_label
 from bot.feedback.views import case_card, unseal_contact
 from bot.invites import deep_link
 from bot.messages import Attachment, Button
+from bot.numbers import parse_id
 from bot.plans.preview import shorten
 from bot.reminders.policy import policy_from
 from bot.roles import Audience
 from db.models import Case, CaseStatus, Role
 from db.queries import calendar, cases, orgs, progress, reminders
-from handlers.citizen import ID_DIGITS, may_see_contact
+from handlers.citizen import may_see_contact
 
 REFUSE_FLOW: Final = "caserefuse"
 MERGE_FLOW: Final = "casemerge"
@@ -38,10 +39,8 @@ def _stale(ctx: Context) -> None:
 
 
 async def _case(ctx: Context, index: int = 0) -> Case | None:
-    raw = ctx.args[index] if len(ctx.args) > index else ""
-    case = None
-    if raw.isascii() and raw.isdigit() and len(raw) <= ID_DIGITS:
-        case = await cases.case_by_id(ctx.session, int(raw))
+    case_id = parse_id(ctx.args[index]) if len(ctx.args) > index else None
+    case = await cases.case_by_id(ctx.session, case_id) if case_id is not None else None
     if case is None or case.org_id != ctx.org_id:
         _stale(ctx)
         return None
@@ -186,8 +185,9 @@ async def assign_case(ctx: Context) -> None:
     case = await _case(ctx)
     raw = ctx.args[1] if len(ctx.args) > 1 else ""
     unit = None
-    if case is not None and raw.isascii() and raw.isdigit() and len(raw) <= ID_DIGITS:
-        unit = await orgs.unit_in_org(ctx.session, ctx.org_id, int(raw))
+    unit_id = parse_id(raw)
+    if case is not None and unit_id is not None:
+        unit = await orgs.unit_in_org(ctx.session, ctx.org_id, unit_id)
     if case is None or unit is None or case.status != CaseStatus.NEW:
         if case is not None:
             _stale(ctx)

@@ -21,6 +21,7 @@ from bot.feedback.catalog import (
 from bot.feedback.views import case_card, seal_contact, status_label, unseal_contact
 from bot.filelimits import ATTACHMENT_LIMITS
 from bot.messages import Button
+from bot.numbers import parse_id
 from bot.roles import Audience
 from db.models import Case, CaseKind, CaseStatus, Rating, Role
 from db.queries import calendar, cases, progress, uploads
@@ -31,7 +32,6 @@ TEXT_LIMIT: Final = 4000
 FILE_LIMIT: Final = ATTACHMENT_LIMITS.file_bytes
 FILES_PER_CASE: Final = ATTACHMENT_LIMITS.per_case
 FIELD_LIMIT: Final = 300
-ID_DIGITS: Final = 9  # ids are 32-bit integers in PostgreSQL
 
 
 def _today_start(ctx: Context) -> datetime:
@@ -526,11 +526,11 @@ async def list_my_cases(ctx: Context) -> None:
 
 async def rate_answer(ctx: Context) -> None:
     """Record the citizen's rating; "not satisfied" asks why and may reopen the case once."""
-    raw = ctx.args[0] if len(ctx.args) == 2 else ""
-    if not raw.isascii() or not raw.isdigit() or len(raw) > ID_DIGITS:
+    case_id = parse_id(ctx.args[0]) if len(ctx.args) == 2 else None
+    if case_id is None:
         ctx.reply(ctx._("This button is no longer valid. Nothing was changed."))
         return
-    case = await cases.case_by_id(ctx.session, int(raw))
+    case = await cases.case_by_id(ctx.session, case_id)
     if case is None or case.citizen_id != ctx.person.id or ctx.args[1] not in set(Rating):
         ctx.reply(ctx._("This button is not for you. Nothing was changed."))
         return

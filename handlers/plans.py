@@ -28,7 +28,7 @@ from db.queries import orgs, uploads
 
 FLOW = "planimport"
 XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-_YEAR = re.compile(r"\b(20\d\d)\b")
+_YEAR = re.compile(r"\b(20[0-9][0-9])\b", re.ASCII)
 _UNSAFE = re.compile(r"[^\w.\- ]+")
 
 
