@@ -178,6 +178,8 @@ async def next_step(ctx: Context) -> None:
         await _ask_name(ctx)
     elif step == "contact" and await _in_step(ctx, "name", "phone"):
         await _ask_publish(ctx)
+    elif step not in {"files", "place", "contact"}:
+        ctx.reply(ctx._("This button is no longer valid. Nothing was changed."))
 
 
 async def _ask_place(ctx: Context) -> None:
