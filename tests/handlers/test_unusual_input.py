@@ -137,5 +137,5 @@ async def test_a_senseless_event_or_proposed_date_is_refused_and_nothing_changes
     assert typed in reply
 
 
-def _occurrences(task_id: int) -> Select[tuple[Occurrence]]:
+def _occurrences(task_id: int) -> Select[Occurrence]:
     return select(Occurrence).where(Occurrence.task_id == task_id)
