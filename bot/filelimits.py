@@ -49,6 +49,8 @@ class PlanLimits:
     """CPU time of the parsing process (RLIMIT_CPU)."""
     wall_seconds: int = 120
     """Time the bot waits for the parsing process before killing it."""
+    workers: int = 2
+    """Parsing processes at once; more files wait their turn (the memory limit is each's)."""
 
 
 PLAN_LIMITS: Final = PlanLimits()

@@ -16,6 +16,7 @@ import os
 import resource
 import signal
 import sys
+import weakref
 import zlib
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -72,14 +73,22 @@ async def run_worker(
         "directory": dict(directory) if directory is not None else None,
         "limits": asdict(limits),
     }
+    # Only what Python needs: the child has no use for the bot's secrets.
     env = {
-        **os.environ,
+        "PATH": os.environ.get("PATH", ""),
         "PYTHONPATH": os.pathsep.join(filter(None, [_ROOT, os.environ.get("PYTHONPATH")])),
         # numpy (which openpyxl imports when present) would start a thread per core, each
         # reserving address space the memory limit counts.
         "OPENBLAS_NUM_THREADS": "1",
         "OMP_NUM_THREADS": "1",
     }
+    async with _slots(limits.workers):
+        return await _run(path, request, env, limits)
+
+
+async def _run(
+    path: Path, request: Mapping[str, Any], env: Mapping[str, str], limits: PlanLimits
+) -> WorkerResult:
     process = await asyncio.create_subprocess_exec(
         sys.executable,
         "-m",
@@ -87,7 +96,7 @@ async def run_worker(
         stdin=asyncio.subprocess.PIPE,
         stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.DEVNULL,
-        env=env,
+        env=dict(env),
     )
     try:
         out, _ = await asyncio.wait_for(
@@ -108,6 +117,17 @@ async def run_worker(
     except ValueError:
         raise _death(path.name, process.returncode, limits) from None
     return WorkerResult(answer, int(answer.get("peak_rss", 0)))
+
+
+_SLOTS: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Semaphore] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def _slots(workers: int) -> asyncio.Semaphore:
+    """At most ``workers`` files are read at once (per event loop): the memory limit is
+    each child's."""
+    return _SLOTS.setdefault(asyncio.get_running_loop(), asyncio.Semaphore(workers))
 
 
 def _death(name: str, returncode: int | None, limits: PlanLimits) -> PlanImportError:
@@ -239,7 +259,7 @@ def main() -> int:
     _limit_self(request["limits"])
     answer = _answer(request)
     with contextlib.suppress(BrokenPipeError):
-        sys.stdout.write(json.dumps(answer, ensure_ascii=False))
+        sys.stdout.buffer.write(json.dumps(answer).encode())
         sys.stdout.flush()
     return 0
 

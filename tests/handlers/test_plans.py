@@ -7,7 +7,6 @@ import io
 from typing import Any
 
 import openpyxl
-import psutil
 import pytest
 from sqlalchemy import func, select
 
@@ -375,8 +374,4 @@ async def test_others_are_answered_while_a_crafted_file_is_parsed(
 
 
 def _worker_running() -> bool:
-    return any(
-        "bot.plans.worker" in child.cmdline()
-        for child in psutil.Process().children()
-        if child.is_running() and child.status() != psutil.STATUS_ZOMBIE
-    )
+    return bool(crafted.worker_pids())

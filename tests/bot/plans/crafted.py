@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 
 import docx
 import openpyxl
+import psutil
 
 from bot.plans.readers import OLE_MAGIC
 
@@ -299,3 +300,16 @@ def save(path: Path, data: bytes) -> Path:
     """Write ``data`` to ``path``."""
     path.write_bytes(data)
     return path
+
+
+def worker_pids() -> set[int]:
+    """The plan-reading child processes of this process that are alive now."""
+    pids = set()
+    for child in psutil.Process().children():
+        try:
+            alive = child.status() != psutil.STATUS_ZOMBIE
+            if alive and "bot.plans.worker" in child.cmdline():
+                pids.add(child.pid)
+        except psutil.Error:
+            continue
+    return pids

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
@@ -128,3 +129,20 @@ def test_an_unknown_refusal_reads_as_a_damaged_file() -> None:
     back = error_from_json({"type": "SomethingElse", "fields": {"name": "a.docx"}})
     assert isinstance(back, CorruptFile)
     assert back.name == "a.docx"
+
+
+async def test_files_wait_their_turn_beyond_the_worker_slots(tmp_path: Path) -> None:
+    path = crafted.save(tmp_path / "far.xlsx", crafted.xlsx_far_cell())
+    one_at_a_time = replace(PLAN_LIMITS, workers=1)
+    reads = [asyncio.create_task(parse_isolated(path, limits=one_at_a_time)) for _ in range(4)]
+    seen: set[int] = set()
+    most = 0
+    while not all(r.done() for r in reads):
+        running = crafted.worker_pids()
+        seen.update(running)
+        most = max(most, len(running))
+        await asyncio.sleep(0.01)
+    assert most == 1
+    assert len(seen) == len(reads)
+    for read in reads:
+        assert isinstance(read.exception(), FileLimitExceeded)
