@@ -168,7 +168,9 @@ async def _reading(
     """The reading of a plan file, to run outside the update's transaction."""
     directory = await orgs.unit_directory(ctx.session, ctx.org_id)
     # The parser names the plan's source after the file, so keep the sender's file name.
-    name = _UNSAFE.sub("_", Path(filename).name).strip("._") or "plan"
+    # At most 60 characters (180 bytes of UTF-8), kept from the end for the suffix: a file
+    # system takes 255 bytes of a name.
+    name = _UNSAFE.sub("_", Path(filename).name).strip("._")[-60:] or "plan"
 
     async def read() -> ParsedPlan | PlanImportError:
         with tempfile.TemporaryDirectory() as folder:

@@ -375,3 +375,19 @@ async def test_others_are_answered_while_a_crafted_file_is_parsed(
 
 def _worker_running() -> bool:
     return bool(crafted.worker_pids())
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "Kế hoạch cải thiện chỉ số PAPI " * 12 + ".docx",
+        "../../../etc/passwd.docx",
+        "\x00\x0b kế hoạch\x01.docx",
+        ".docx",
+        "² ³ ١٢.docx",
+    ],
+)
+async def test_any_file_name_is_read_the_same(runtime: Runtime, admin: Person, name: str) -> None:
+    [preview, summary] = (await send_file(admin, name, LUONGSON.read_bytes())).replies
+    assert preview.file is not None
+    assert summary.text.splitlines()[1].startswith("Year 2024, 47 tasks, from ")
