@@ -22,6 +22,7 @@ BENCHMARKS: Final = (
     "feedback",
     "reports",
     "bench_timeframes",
+    "hostile_files",
 )
 TIMEOUT: Final = 1800.0
 # Tiny sizes for benchmarks that have no --quick of their own (used only if the option exists).

@@ -20,7 +20,7 @@ from bot import cli_ops
 from bot.channels.console import CHANNEL as CONSOLE
 from bot.channels.console import ConsoleChat, ConsoleSender
 from bot.clock import SystemClock
-from bot.dates import DateInputError, parse_date
+from bot.dates import EARLIEST, LATEST, DateInputError, DateOutOfRange, parse_date
 from bot.invites import deep_link
 from bot.logs import configure_logging
 from bot.reports.charts import render_chart
@@ -285,24 +285,30 @@ async def cmd_calendar(args: argparse.Namespace, settings: Settings) -> int:
 async def cmd_import_plan(args: argparse.Namespace, settings: Settings) -> int:
     """Read a plan file and store its tasks (or preview them with --dry-run / --json)."""
     from bot.i18n import Translator
-    from bot.plans import PlanImportError, parse_plan, render_preview, to_json
+    from bot.plans import MAX_BYTES, FileTooLarge, PlanImportError, render_preview, to_json
     from bot.plans.importer import content_hash, import_plan
     from bot.plans.summary import render_report
+    from bot.plans.worker import parse_isolated
     from bot.reminders.scheduling import replan
     from bot.timeframes import parse_timeframe
 
     path = Path(args.file)
+    t = Translator(settings.default_locale, settings.tz)
+    if args.year is not None and not EARLIEST.year <= args.year <= LATEST.year:
+        raise CliError(DateOutOfRange(str(args.year)).message(t))
     try:
+        size = (await asyncio.to_thread(path.stat)).st_size
+        if size > MAX_BYTES:
+            raise CliError(FileTooLarge(path.name, size, MAX_BYTES).message(t))
         data = await asyncio.to_thread(path.read_bytes)
     except OSError as exc:
         raise CliError(f"cannot read {path}: {exc.strerror}") from None
-    t = Translator(settings.default_locale, settings.tz)
     clock = SystemClock()
     async with open_runtime(settings, clock) as runtime, runtime.sessions() as session:
         org_id = await _org_id(session, runtime, args.org)
         directory = await orgs.unit_directory(session, org_id)
         try:
-            plan = await asyncio.to_thread(parse_plan, path, year=args.year, directory=directory)
+            plan = await parse_isolated(path, year=args.year, directory=directory)
         except PlanImportError as exc:
             raise CliError(exc.message(t)) from None
         report = await import_plan(

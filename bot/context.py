@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, Final, TypeVar
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot import attachments
 from bot.access import Access
 from bot.crypto import Sealer
 from bot.errors import NotFound
@@ -28,6 +29,8 @@ P = TypeVar("P", bound=Payload)
 # person holds there then.
 DIALOG_ORG: Final = "_org"
 
+T = TypeVar("T")
+
 
 @dataclass(frozen=True, slots=True)
 class Deployment:
@@ -38,6 +41,36 @@ class Deployment:
     root_org_id: int
     sealer: Sealer
     bot_username: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Deferred:
+    """Work that runs outside the update's transaction, and the step that takes its result."""
+
+    work: Callable[[], Awaitable[Any]]
+    then: Callable[[Context, Any], Awaitable[None]]
+
+    async def settle(self) -> Any:
+        """Run the work; what it raises is its result too, raised again by ``resume``."""
+        try:
+            return await self.work()
+        except Exception as exc:
+            return _Raised(exc)
+
+    def resume(self, result: Any) -> Callable[[Context], Awaitable[None]]:
+        """The handler that continues with ``result`` in a new transaction."""
+
+        async def handler(ctx: Context) -> None:
+            if isinstance(result, _Raised):
+                raise result.error
+            await self.then(ctx, result)
+
+        return handler
+
+
+@dataclass(frozen=True, slots=True)
+class _Raised:
+    error: Exception
 
 
 @dataclass(slots=True)
@@ -58,6 +91,7 @@ class Context:
     args: tuple[str, ...] = ()
     payload: Payload | None = None
     outcome: Outcome = field(default_factory=Outcome)
+    deferred: Deferred | None = None
 
     def _(self, message: str, /, **params: object) -> str:
         """Translate for this person."""
@@ -91,8 +125,22 @@ class Context:
         """Whether the organization acted in granted ``audience`` itself (not from above)."""
         return audience in self.access.direct(self.org_id)
 
+    def defer(
+        self, work: Callable[[], Awaitable[T]], then: Callable[[Context, T], Awaitable[None]]
+    ) -> None:
+        """Run ``work`` once this update is committed, holding no database lock (reading a
+        file), then ``then`` with its result, in a new transaction with a fresh context."""
+        self.deferred = Deferred(work, then)
+
     async def start_dialog(self, flow: str, step: str, data: Mapping[str, Any] = {}) -> None:
-        """Begin a dialog (replacing any other) waiting at ``step``, in this organization."""
+        """Begin a dialog (replacing any other) waiting at ``step``.
+
+        Files the replaced dialog held and the new one does not are forgotten.
+        """
+        if self.dialog is not None:
+            await attachments.drop_dialog_files(
+                self.session, self.person.id, self.dialog.data, keep=attachments.upload_ids(data)
+            )
         self.dialog = await dialogs.save_dialog(
             self.session,
             person_id=self.person.id,
@@ -110,7 +158,9 @@ class Context:
         await self.start_dialog(self.dialog.flow, step, {**self.dialog.data, **data})
 
     async def end_dialog(self) -> None:
-        """Finish the current dialog."""
+        """Finish the current dialog, forgetting the files it held."""
+        if self.dialog is not None:
+            await attachments.drop_dialog_files(self.session, self.person.id, self.dialog.data)
         await dialogs.end_dialog(self.session, self.person.id)
         self.dialog = None
 

@@ -43,17 +43,36 @@ class Dispatcher:
     ) -> Outcome:
         """Handle one incoming and return what to send back.
 
-        ``before_commit`` runs in the same transaction as the handler's changes (the inbox
-        records there that the event is handled, with its replies).
+        Work a handler deferred (reading a file) runs after its transaction commits, so it
+        holds no database lock while everyone else is answered; its result is taken up in a
+        new transaction. The person's own later updates wait for both. ``before_commit``
+        runs in the transaction that finishes the update (the inbox records there that the
+        event is handled, with its replies).
         """
-        async with self._locks.hold((incoming.channel, incoming.user_id)), self._sessions() as s:
-            outcome = await self._handle(s, incoming)
-            if before_commit is not None:
-                await before_commit(s, outcome)
-            await s.commit()
+        async with self._locks.hold((incoming.channel, incoming.user_id)):
+            async with self._sessions() as s:
+                ctx = await self._handle(s, incoming)
+                outcome, deferred = self._finish(ctx), ctx.deferred
+                if deferred is None and before_commit is not None:
+                    await before_commit(s, outcome)
+                await s.commit()
+            while deferred is not None:
+                result = await deferred.settle()
+                async with self._sessions() as s:
+                    ctx = await self._context(s, incoming)
+                    await self._run(ctx, Route(deferred.resume(result), frozenset(Audience)))
+                    later, deferred = self._finish(ctx), ctx.deferred
+                    outcome = replace(
+                        later,
+                        replies=[*outcome.replies, *later.replies],
+                        roles_changed=outcome.roles_changed or later.roles_changed,
+                    )
+                    if deferred is None and before_commit is not None:
+                        await before_commit(s, outcome)
+                    await s.commit()
             return outcome
 
-    async def _handle(self, session: AsyncSession, incoming: Incoming) -> Outcome:
+    async def _context(self, session: AsyncSession, incoming: Incoming) -> Context:
         now = self._clock.now()
         settings = self.deployment.settings
         person, _ = await people.person_for_identity(
@@ -69,13 +88,12 @@ class Dispatcher:
         )
         memberships = await people.memberships_of(session, person.id)
         locale = person.locale or negotiate(incoming.language_code, settings.default_locale)
-        access = Access.of(memberships)
-        ctx = Context(
+        return Context(
             incoming=incoming,
             session=session,
             person=person,
             memberships=memberships,
-            access=access,
+            access=Access.of(memberships),
             org_id=self.deployment.root_org_id,
             audiences=frozenset({Audience.CITIZEN}),
             t=Translator(locale, settings.tz),
@@ -83,17 +101,21 @@ class Dispatcher:
             deployment=self.deployment,
             dialog=await dialogs.current_dialog(session, person.id),
         )
+
+    async def _handle(self, session: AsyncSession, incoming: Incoming) -> Context:
+        ctx = await self._context(session, incoming)
+        now = ctx.now
         if ctx.dialog is not None and ctx.dialog.expires_at <= now:
             await ctx.end_dialog()
             if incoming.command is None and incoming.button is None:
                 ctx.reply(
                     ctx._("That conversation timed out, so it was closed. Please start again.")
                 )
-                return self._finish(ctx)
+                return ctx
         route = self._route(ctx)
         if route is not None:
             await self._run(ctx, route)
-        return self._finish(ctx)
+        return ctx
 
     def _route(self, ctx: Context) -> Route | None:
         router = self.deployment.router
@@ -166,8 +188,10 @@ class Dispatcher:
             await savepoint.rollback()
             ctx.outcome.replies = [Reply(exc.message(ctx.t))]
             ctx.outcome.roles_changed = False
+            ctx.deferred = None
         except Exception:
             await savepoint.rollback()
+            ctx.deferred = None
             log.exception("handler %s failed", getattr(route.handler, "__name__", route.handler))
             ctx.outcome.replies = [
                 Reply(ctx._("Something went wrong on our side. Nothing was changed; try again."))

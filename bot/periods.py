@@ -17,6 +17,7 @@ from datetime import date, timedelta
 from enum import StrEnum
 from typing import TYPE_CHECKING, Final
 
+from bot.dates import DateOutOfRange, check_date, check_year
 from bot.errors import BotError
 
 if TYPE_CHECKING:
@@ -42,6 +43,14 @@ class PeriodError(BotError):
             "9T/2024, 2024 or 01/01/2024-31/03/2024.",
             text=self.text,
         )
+
+
+class PeriodOutOfRange(PeriodError):
+    """A period with a year or a day outside the dates the bot works with."""
+
+    def message(self, t: Translator) -> str:
+        """What to tell the person who typed ``text``."""
+        return DateOutOfRange(self.text).message(t)
 
 
 class PeriodKind(StrEnum):
@@ -161,12 +170,19 @@ def period_ends_between(a: date, b: date, *, closing: bool = False) -> list[Peri
 _DASHES: Final = str.maketrans(dict.fromkeys("‐‑‒–—−", "-"))
 _ROMAN_VALUE: Final = {numeral.lower(): i for i, numeral in enumerate(ROMAN, 1)}
 _SEP: Final = r"\s*(?:[/.\-]|\s|nam)\s*"
-_YEAR: Final = r"(?P<year>\d{4})"
-_QUARTER_RE: Final = re.compile(rf"(?:q|quy)\s*(?P<q>[1-4]|iv|i{{1,3}})(?:{_SEP}{_YEAR})?")
-_YTD_RE: Final = re.compile(rf"(?:(?P<m>[69])\s*(?:t|thang)(?:\s+dau\s+nam)?|h1)(?:{_SEP}{_YEAR})?")
-_YEAR_RE: Final = re.compile(rf"(?:nam\s*)?{_YEAR}")
-_DAY: Final = r"\d{4}-\d{1,2}-\d{1,2}|\d{1,2}/\d{1,2}/\d{4}"
-_RANGE_RE: Final = re.compile(rf"(?:tu|from)?\s*(?P<a>{_DAY})\s*(?:\.\.|-|den|to)\s*(?P<b>{_DAY})")
+# ASCII digits only (the patterns are compiled with re.ASCII): "²" or "２０２４" is no year.
+_YEAR: Final = r"(?P<year>[0-9]{4})"
+_QUARTER_RE: Final = re.compile(
+    rf"(?:q|quy)\s*(?P<q>[1-4]|iv|i{{1,3}})(?:{_SEP}{_YEAR})?", re.ASCII
+)
+_YTD_RE: Final = re.compile(
+    rf"(?:(?P<m>[69])\s*(?:t|thang)(?:\s+dau\s+nam)?|h1)(?:{_SEP}{_YEAR})?", re.ASCII
+)
+_YEAR_RE: Final = re.compile(rf"(?:nam\s*)?{_YEAR}", re.ASCII)
+_DAY: Final = r"[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}|[0-9]{1,2}/[0-9]{1,2}/[0-9]{4}"
+_RANGE_RE: Final = re.compile(
+    rf"(?:tu|from)?\s*(?P<a>{_DAY})\s*(?:\.\.|-|den|to)\s*(?P<b>{_DAY})", re.ASCII
+)
 _RELATIVE: Final = {
     "this quarter": (PeriodKind.QUARTER, 0),
     "quy nay": (PeriodKind.QUARTER, 0),
@@ -224,17 +240,25 @@ def parse_period(text: str, today: date, *, closing: bool = False) -> Period:
         if m := _QUARTER_RE.fullmatch(key):
             q = m["q"]
             number = int(q) if q.isdigit() else _ROMAN_VALUE[q]
-            return quarter(int(m["year"] or today.year), number, closing=closing)
+            return quarter(_year(m["year"], today, text), number, closing=closing)
         if m := _YTD_RE.fullmatch(key):
             kind = PeriodKind.NINE_MONTHS if m["m"] == "9" else PeriodKind.HALF_YEAR
-            return year_to_date(int(m["year"] or today.year), kind, closing=closing)
+            return year_to_date(_year(m["year"], today, text), kind, closing=closing)
         if m := _YEAR_RE.fullmatch(key):
-            return year_to_date(int(m["year"]), PeriodKind.YEAR, closing=closing)
+            return year_to_date(_year(m["year"], today, text), PeriodKind.YEAR, closing=closing)
         if m := _RANGE_RE.fullmatch(key):
-            return date_range(_parse_day(m["a"]), _parse_day(m["b"]))
+            start, end = (check_date(_parse_day(m[g]), text) for g in ("a", "b"))
+            return date_range(start, end)
+    except DateOutOfRange:
+        raise PeriodOutOfRange(text) from None
     except (ValueError, OverflowError, PeriodError):
         raise PeriodError(text) from None
     raise PeriodError(text)
+
+
+def _year(typed: str | None, today: date, text: str) -> int:
+    """The year typed (within the bot's years), or this year's."""
+    return today.year if typed is None else check_year(int(typed), text)
 
 
 # -- showing --------------------------------------------------------------------------

@@ -115,6 +115,10 @@ class Router:
         """Every registered button prefix and its route."""
         return dict(self._buttons)
 
+    def button_prefixes(self) -> list[str]:
+        """Every registered button prefix (``namespace:action``), in registration order."""
+        return list(self._buttons)
+
     def resolve_command(self, name: str) -> Command | None:
         """Find a command by name."""
         return self._commands.get(name)

@@ -21,6 +21,8 @@ from db.datetime_sql import register_sqlite
 log = logging.getLogger(__name__)
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
+MIGRATING = "commune_bot_migrating"
+"""Execution option of the connection that migrates the schema (see ``db.migrate``)."""
 AUDIT_KEY_INFO: Final = "audit_key"
 
 
@@ -73,6 +75,9 @@ def _on_sqlite_connect(dbapi_connection: Any, _record: Any) -> None:
 
 
 def _on_sqlite_begin(conn: Any) -> None:
+    if conn.get_execution_options().get(MIGRATING):
+        # Only outside a transaction does SQLite let foreign keys be switched off.
+        conn.exec_driver_sql("PRAGMA foreign_keys=OFF")
     # IMMEDIATE takes the write lock up front, so a transaction that reads then writes
     # waits for the lock instead of failing with SQLITE_BUSY half-way through.
     conn.exec_driver_sql("BEGIN IMMEDIATE")

@@ -7,6 +7,7 @@ from datetime import timedelta
 from bot.context import Context
 from bot.invites import deep_link
 from bot.messages import Button
+from bot.numbers import parse_id
 from bot.roles import Audience, audience_label
 from db.models import Role, Unit
 from db.queries import invites, orgs
@@ -219,5 +220,4 @@ def _role_buttons(ctx: Context) -> list[list[Button]]:
 def _int_arg(ctx: Context, index: int) -> int | None:
     if len(ctx.args) <= index:
         return None
-    raw = ctx.args[index]
-    return int(raw) if raw.isascii() and raw.isdigit() and len(raw) < 12 else None
+    return parse_id(ctx.args[index], digits=11)

@@ -7,6 +7,7 @@ from collections.abc import Collection
 from datetime import datetime, time
 from typing import Any, Final
 
+from bot import attachments
 from bot.context import Context
 from bot.errors import NotAllowed
 from bot.feedback import deadlines, lifecycle, policy
@@ -21,6 +22,7 @@ from bot.feedback.catalog import (
 )
 from bot.feedback.errors import CaseNotRateable
 from bot.feedback.views import case_card, seal_contact, status_label, unseal_contact
+from bot.filelimits import ATTACHMENT_LIMITS
 from bot.messages import Button
 from db.models import Case, CaseKind, CaseStatus, Rating, Role
 from db.queries import calendar, cases, uploads
@@ -28,8 +30,8 @@ from db.queries import calendar, cases, uploads
 FLOW: Final = "fb"
 RATE_FLOW: Final = "fbrate"
 TEXT_LIMIT: Final = 4000
-FILE_LIMIT: Final = 10 * 1024 * 1024
-FILES_PER_CASE: Final = 5
+FILE_LIMIT: Final = ATTACHMENT_LIMITS.file_bytes
+FILES_PER_CASE: Final = ATTACHMENT_LIMITS.per_case
 FIELD_LIMIT: Final = 300
 
 
@@ -140,16 +142,22 @@ async def receive_file(ctx: Context) -> None:
     if attachment.size is not None and attachment.size > FILE_LIMIT:
         ctx.reply(ctx._("That file is too large (at most 10 MB)."), _skip(ctx, "files"))
         return
+    tz = ctx.deployment.settings.tz
+    # Refused before the file is fetched when its announced size is already over the day's.
+    await attachments.check_allowance(
+        ctx.session, person_id=ctx.person.id, size=attachment.size or 0, now=ctx.now, tz=tz
+    )
     content = await attachment.read()
     if len(content) > FILE_LIMIT:
         ctx.reply(ctx._("That file is too large (at most 10 MB)."), _skip(ctx, "files"))
         return
-    upload = await uploads.save_upload(
+    upload = await attachments.keep_file(
         ctx.session,
         person_id=ctx.person.id,
         filename=attachment.filename,
         content=content,
         now=ctx.now,
+        tz=tz,
     )
     await ctx.move_dialog("files", files=[*files, upload.id])
     ctx.reply(
@@ -171,6 +179,8 @@ async def next_step(ctx: Context) -> None:
         await _ask_name(ctx)
     elif step == "contact" and await _in_step(ctx, "name", "phone"):
         await _ask_publish(ctx)
+    elif step not in {"files", "place", "contact"}:
+        ctx.reply(ctx._("This button is no longer valid. Nothing was changed."))
 
 
 async def _ask_place(ctx: Context) -> None:
@@ -294,7 +304,6 @@ async def pick_consent(ctx: Context) -> None:
     if not await _in_step(ctx, "consent", choices={"yes", "no"}):
         return
     if ctx.args[0] == "no":
-        await _drop_files(ctx)
         await ctx.end_dialog()
         ctx.reply(ctx._("Without your agreement we cannot store your feedback. Nothing was saved."))
         return
@@ -330,7 +339,6 @@ async def confirm(ctx: Context) -> None:
         return
     choice = ctx.args[0]
     if choice == "cancel":
-        await _drop_files(ctx)
         await ctx.end_dialog()
         ctx.reply(ctx._("Cancelled. Nothing was saved."))
         return
@@ -358,7 +366,6 @@ async def confirm(ctx: Context) -> None:
             actor_id=ctx.person.id,
             note=ctx._("sent again"),
         )
-        await _drop_files(ctx)
         await ctx.end_dialog()
         ctx.reply(ctx._("Joined to {code}. Follow it with /track {code}.", code=earlier.code))
         return
@@ -369,11 +376,6 @@ def _opened(ctx: Context, data: dict[str, Any]) -> dict[str, str]:
     """The name and contact the dialog holds sealed, opened."""
     sealer = ctx.deployment.sealer
     return {k: sealer.open(str(data[k])) for k in ("name", "phone") if data.get(k)}
-
-
-async def _drop_files(ctx: Context) -> None:
-    for upload_id in ctx.dialog.data.get("files", []) if ctx.dialog else []:
-        await uploads.drop_upload(ctx.session, int(upload_id))
 
 
 async def _save(ctx: Context, digest: str) -> None:

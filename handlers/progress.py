@@ -7,6 +7,7 @@ from typing import Final
 
 from bot.context import Context
 from bot.dates import parse_date
+from bot.numbers import parse_id
 from bot.reminders.ladder import send_at
 from bot.reminders.policy import policy_from
 from bot.reminders.render import action_buttons
@@ -35,10 +36,7 @@ def _stale(ctx: Context) -> None:
 
 
 def _arg_id(ctx: Context) -> int | None:
-    raw = ctx.args[0] if ctx.args else ""
-    # Ids are 32-bit integers on PostgreSQL: a longer number names nothing (and must not
-    # reach the query, which would fail).
-    return int(raw) if raw.isdigit() and len(raw) < 10 else None
+    return parse_id(ctx.args[0]) if ctx.args else None
 
 
 async def _may_act(ctx: Context, task: Task, *, lead_only: bool) -> bool:

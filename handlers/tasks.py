@@ -7,6 +7,7 @@ from typing import Final
 
 from bot.context import Context
 from bot.dates import parse_date
+from bot.numbers import parse_id
 from bot.plans.preview import shorten
 from bot.reminders.render import action_buttons
 from bot.roles import Audience
@@ -88,12 +89,12 @@ async def list_undated(ctx: Context) -> None:
 
 async def set_task_date(ctx: Context) -> None:
     """Give a task a due date: ``/setdate 12 31/12/2024``."""
-    if len(ctx.args) < 2 or not ctx.args[0].lstrip("#").isdigit():
+    raw = ctx.args[0].lstrip("#")[:12] if ctx.args else ""
+    if len(ctx.args) < 2 or parse_id(raw, digits=12) is None:
         ctx.reply(ctx._("Write it as /setdate ID DATE, for example /setdate 12 31/12/2024."))
         return
-    raw = ctx.args[0].lstrip("#")[:12]
-    # Ids are 32-bit integers on PostgreSQL: a longer number names no task.
-    task = await plans.task_in_org(ctx.session, ctx.org_id, int(raw)) if len(raw) < 10 else None
+    task_id = parse_id(raw)
+    task = await plans.task_in_org(ctx.session, ctx.org_id, task_id) if task_id else None
     if task is None:
         ctx.reply(ctx._("There is no task #{id}.", id=ctx.args[0].lstrip("#")[:12]))
         return
@@ -120,8 +121,8 @@ async def set_task_date(ctx: Context) -> None:
 async def show_task(ctx: Context) -> None:
     """Show a task's card: plan, dimension, target, evidence, due dates, units."""
     raw = ctx.args[0].lstrip("#")[:12] if ctx.args else ""
-    known = raw.isdigit() and len(raw) < 10  # ids are 32-bit integers on PostgreSQL
-    task = await plans.task_in_org(ctx.session, ctx.org_id, int(raw)) if known else None
+    task_id = parse_id(raw)
+    task = await plans.task_in_org(ctx.session, ctx.org_id, task_id) if task_id else None
     mine = {t.id for t in await plans.tasks_for_person(ctx.session, ctx.person.id)}
     staff = ctx.is_(Audience.ADMIN) or ctx.is_(Audience.LEADER)
     if task is None or not (staff or task.id in mine):

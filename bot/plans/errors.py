@@ -151,3 +151,101 @@ class YearNotFound(PlanImportError):
             "I could not tell which year the plan in {name} is for. Please give the year.",
             name=self.name,
         )
+
+
+class FileLimitExceeded(PlanImportError):
+    """The file claims, or its reading took, more than a plan file may (``limit`` says what)."""
+
+    def __init__(self, name: str, limit: str, found: int, allowed: int) -> None:
+        super().__init__(name, f"{limit}: {found}, over the limit of {allowed}")
+        self.limit = limit
+        self.found = found
+        self.allowed = allowed
+
+    def message(self, t: Translator) -> str:
+        """Explain the error to the person who sent the file."""
+        found, allowed = t.number(self.found), t.number(self.allowed)
+        name = self.name
+        match self.limit:
+            case "archive_members":
+                text = t._(
+                    "{name} is made of {found} parts; a plan file has at most {allowed}.",
+                    name=name,
+                    found=found,
+                    allowed=allowed,
+                )
+            case "archive_unpacked" | "part_unpacked":
+                text = t._(
+                    "{name} unpacks to {found} MB; a plan file may unpack to at most {allowed} MB.",
+                    name=name,
+                    found=t.number(self.found // 1_048_576),
+                    allowed=t.number(self.allowed // 1_048_576),
+                )
+            case "compression_ratio":
+                text = t._(
+                    "{name} is packed {found} times smaller than its content, which only a "
+                    "crafted file is; a plan file is packed at most {allowed} times.",
+                    name=name,
+                    found=found,
+                    allowed=allowed,
+                )
+            case "tables":
+                text = t._(
+                    "{name} has {found} tables or sheets; a plan file has at most {allowed}.",
+                    name=name,
+                    found=found,
+                    allowed=allowed,
+                )
+            case "rows":
+                text = t._(
+                    "A table in {name} has {found} rows; a plan table has at most {allowed}.",
+                    name=name,
+                    found=found,
+                    allowed=allowed,
+                )
+            case "columns":
+                text = t._(
+                    "A table in {name} has {found} columns; a plan table has at most {allowed}.",
+                    name=name,
+                    found=found,
+                    allowed=allowed,
+                )
+            case "span":
+                text = t._(
+                    "A cell in {name} spans {found} columns; a plan table cell spans at most "
+                    "{allowed}.",
+                    name=name,
+                    found=found,
+                    allowed=allowed,
+                )
+            case "cells" | "merges":
+                text = t._(
+                    "The tables in {name} have {found} cells or merged ranges; a plan file "
+                    "has at most {allowed}.",
+                    name=name,
+                    found=found,
+                    allowed=allowed,
+                )
+            case "line_chars" | "field_chars":
+                text = t._(
+                    "A line or cell of {name} is {found} characters long; a plan allows at "
+                    "most {allowed}.",
+                    name=name,
+                    found=found,
+                    allowed=allowed,
+                )
+            case "memory":
+                text = t._(
+                    "Reading {name} needed more than {allowed} MB of memory, far more than a "
+                    "plan file needs.",
+                    name=name,
+                    allowed=t.number(self.allowed // 1_048_576),
+                )
+            case _:
+                text = t._(
+                    "Reading {name} took more than {allowed} seconds, far longer than a plan "
+                    "file takes.",
+                    name=name,
+                    allowed=allowed,
+                )
+        return text + " " + t._("Send the plan's task table alone, as .docx, .xlsx or .csv.")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 from typing import TYPE_CHECKING, Final
 
+from bot.filelimits import PLAN_LIMITS
 from bot.i18n import N_
 from bot.plans.errors import MissingColumn, NoTaskTable, YearNotFound
 from bot.plans.headers import Role, find_header
@@ -20,6 +21,7 @@ if TYPE_CHECKING:
     from collections.abc import Mapping, Sequence
     from pathlib import Path
 
+    from bot.filelimits import PlanLimits
     from bot.plans.headers import Header
     from bot.plans.preview import TimeframeParser
 
@@ -100,6 +102,7 @@ def parse_plan(
     year: int | None = None,
     directory: Mapping[str, int] | None = None,
     max_bytes: int = MAX_BYTES,
+    limits: PlanLimits = PLAN_LIMITS,
     timeframe_parser: TimeframeParser = parse_timeframe,
 ) -> ParsedPlan:
     """Read a plan file (.docx, .xlsx, .csv) into tasks.
@@ -107,7 +110,7 @@ def parse_plan(
     ``year`` overrides the year found in the file; with ``directory`` (unit_key -> unit id)
     the tasks naming units missing from it, or matching several, are flagged.
     """
-    document = read_document(path, max_bytes=max_bytes)
+    document = read_document(path, max_bytes=max_bytes, limits=limits)
     preface: list[str] = []
     drafts: list[Draft] = []
     warnings: list[str] = []

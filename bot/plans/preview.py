@@ -8,6 +8,7 @@ from datetime import date
 from typing import TYPE_CHECKING, Any, Final, Protocol, TypeAlias
 
 from bot.i18n import N_
+from bot.safetext import displayable
 from bot.timeframes import parse_timeframe
 
 if TYPE_CHECKING:
@@ -219,4 +220,4 @@ def render_preview(
     if plan.warnings:
         lines += ["", t._("Warnings:")]
         lines += [f"  - {_translate(warning, t)}" for warning in plan.warnings]
-    return "\n".join(lines)
+    return displayable("\n".join(lines))

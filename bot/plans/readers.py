@@ -10,7 +10,22 @@ from collections import Counter
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Final
 
-from bot.plans.errors import CorruptFile, EncryptedFile, FileTooLarge, UnsupportedFormat
+from bot.filelimits import PLAN_LIMITS, PlanLimits
+from bot.plans.errors import (
+    CorruptFile,
+    EncryptedFile,
+    FileLimitExceeded,
+    FileTooLarge,
+    PlanImportError,
+    UnsupportedFormat,
+)
+from bot.plans.inspection import (
+    check_archive,
+    check_csv_lines,
+    check_csv_row,
+    check_docx,
+    check_xlsx,
+)
 from bot.plans.normalize import clean
 
 if TYPE_CHECKING:
@@ -19,8 +34,13 @@ if TYPE_CHECKING:
 
     from openpyxl.worksheet.worksheet import Worksheet
 
-MAX_BYTES: Final = 20 * 1024 * 1024
+MAX_BYTES: Final = PLAN_LIMITS.max_bytes
 OLE_MAGIC: Final = bytes.fromhex("D0CF11E0A1B11AE1")
+# Stream names in an OLE2 directory are UTF-16LE: what tells an encrypted .docx/.xlsx (Office
+# wraps those in OLE2) from an old Word or Excel file that was merely renamed.
+_OLE_ENCRYPTED: Final = "EncryptedPackage".encode("utf-16-le")
+_OLE_WORD: Final = "WordDocument".encode("utf-16-le")
+_OLE_EXCEL: Final = ("Workbook".encode("utf-16-le"), "Book\0".encode("utf-16-le"))
 ZIP_MAGIC: Final = b"PK"
 TEXT_SUFFIXES: Final = frozenset({".csv", ".tsv", ".txt"})
 _OOXML_SUFFIXES: Final = frozenset({".docx", ".xlsx", ".xlsm"})
@@ -79,8 +99,10 @@ class RawDocument:
     tables: list[RawTable]
 
 
-def read_document(path: Path, *, max_bytes: int = MAX_BYTES) -> RawDocument:
-    """Read a plan file, checking its size and real format first."""
+def read_document(
+    path: Path, *, max_bytes: int = MAX_BYTES, limits: PlanLimits = PLAN_LIMITS
+) -> RawDocument:
+    """Read a plan file, checking its size, real format and what it claims first."""
     name = path.name
     size = path.stat().st_size
     if size > max_bytes:
@@ -88,30 +110,54 @@ def read_document(path: Path, *, max_bytes: int = MAX_BYTES) -> RawDocument:
     data = path.read_bytes()
     suffix = path.suffix.lower()
     if data.startswith(ZIP_MAGIC):
-        return _read_zip(name, suffix, data)
+        return _read_zip(name, suffix, data, limits)
     if data.startswith(OLE_MAGIC):
-        # Office wraps password-protected .docx/.xlsx in an OLE container.
-        if suffix in _OOXML_SUFFIXES:
-            raise EncryptedFile(name)
-        raise UnsupportedFormat(name, suffix)
+        raise _ole_error(name, suffix, data)
     if suffix in _OOXML_SUFFIXES:
         raise CorruptFile(name, "not a zip container")
     if suffix in TEXT_SUFFIXES:
-        return RawDocument("csv", [read_csv_text(_decode(name, data))])
+        text = _decode(name, data)
+        check_csv_lines(name, text, limits)
+        return RawDocument("csv", [read_csv_text(text, name=name, limits=limits)])
     raise UnsupportedFormat(name, suffix)
 
 
-def _read_zip(name: str, suffix: str, data: bytes) -> RawDocument:
+def _ole_error(name: str, suffix: str, data: bytes) -> PlanImportError:
+    """An OLE2 file is an encrypted .docx/.xlsx, or an old .doc/.xls, whatever its name."""
+    if _OLE_ENCRYPTED in data:
+        return EncryptedFile(name)
+    if _OLE_WORD in data:
+        return UnsupportedFormat(name, ".doc")
+    if any(stream in data for stream in _OLE_EXCEL):
+        return UnsupportedFormat(name, ".xls")
+    # An OLE2 file without either is some other old Office file: judge by what it is called.
+    return UnsupportedFormat(
+        name, {".docx": ".doc", ".xlsx": ".xls", ".xlsm": ".xls"}.get(suffix, suffix)
+    )
+
+
+def _read_zip(name: str, suffix: str, data: bytes, limits: PlanLimits) -> RawDocument:
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
             names = set(archive.namelist())
-    except (zipfile.BadZipFile, ValueError) as exc:
-        raise CorruptFile(name, str(exc)) from exc
+            check_archive(name, archive, limits)
+            if "word/document.xml" in names:
+                check_docx(name, archive, limits)
+            elif "xl/workbook.xml" in names:
+                check_xlsx(name, archive, limits)
+    except (PlanImportError, MemoryError):
+        raise
+    # Damaged archives and parts raise zip, XML and value errors of many kinds.
+    except Exception as exc:
+        raise CorruptFile(name, f"{type(exc).__name__}: {exc}") from exc
     try:
         if "word/document.xml" in names:
             return RawDocument("docx", read_docx(io.BytesIO(data)))
         if "xl/workbook.xml" in names:
             return RawDocument("xlsx", read_xlsx(io.BytesIO(data)))
+    except MemoryError:
+        # Out of the worker's memory limit: a limit, not damage.
+        raise
     # The readers raise many kinds of errors on damaged parts (zip, XML, missing relations).
     except Exception as exc:
         raise CorruptFile(name, f"{type(exc).__name__}: {exc}") from exc
@@ -130,12 +176,22 @@ def _decode(name: str, data: bytes) -> str:
         raise CorruptFile(name, "text is not UTF-8") from exc
 
 
-def read_csv_text(text: str) -> RawTable:
+def read_csv_text(text: str, *, name: str = "", limits: PlanLimits = PLAN_LIMITS) -> RawTable:
     """Parse CSV text whose delimiter (comma, tab or semicolon) is sniffed."""
-    delimiter = _sniff_delimiter(text)
-    rows = [
-        [clean(cell) for cell in row] for row in csv.reader(io.StringIO(text), delimiter=delimiter)
-    ]
+    rows: list[list[str]] = []
+    try:
+        delimiter = _sniff_delimiter(text)
+        for row in csv.reader(io.StringIO(text), delimiter=delimiter):
+            check_csv_row(name, len(rows) + 1, len(row), limits)
+            longest = max(map(len, row), default=0)
+            if longest > limits.field_chars:
+                raise FileLimitExceeded(name, "field_chars", longest, limits.field_chars)
+            rows.append([clean(cell) for cell in row])
+    except csv.Error as exc:
+        if "field limit" in str(exc):
+            found = csv.field_size_limit() + 1
+            raise FileLimitExceeded(name, "field_chars", found, limits.field_chars) from None
+        raise CorruptFile(name, str(exc)) from None
     return RawTable(rows)
 
 

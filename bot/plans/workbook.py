@@ -11,6 +11,7 @@ from openpyxl.utils import get_column_letter
 
 from bot.i18n import Translator
 from bot.plans.preview import KIND_LABELS, ParsedPlan, TimeframeParser
+from bot.safetext import append_row
 
 _WIDTHS = (8, 30, 6, 60, 30, 30, 30, 12, 30, 30)
 
@@ -34,7 +35,7 @@ def preview_workbook(plan: ParsedPlan, t: Translator, parse: TimeframeParser) ->
         t._("Due dates"),
         t._("Flags"),
     ]
-    sheet.append(header)
+    append_row(sheet, header)
     for cell in sheet[1]:
         cell.font = Font(bold=True)
     year_start, year_end = date(plan.year, 1, 1), date(plan.year, 12, 31)
@@ -42,7 +43,8 @@ def preview_workbook(plan: ParsedPlan, t: Translator, parse: TimeframeParser) ->
         timeframe = parse(task.timeframe_text, plan.year) if task.timeframe_text else None
         due = timeframe.due_dates(year_start, year_end) if timeframe else []
         kind = timeframe.kind if timeframe else "unspecified"
-        sheet.append(
+        append_row(
+            sheet,
             [
                 task.code,
                 task.section or "",
@@ -54,7 +56,7 @@ def preview_workbook(plan: ParsedPlan, t: Translator, parse: TimeframeParser) ->
                 t._(KIND_LABELS[kind]),
                 ", ".join(t.date(d) for d in due),
                 ", ".join(task.flags),
-            ]
+            ],
         )
     for index, width in enumerate(_WIDTHS, start=1):
         sheet.column_dimensions[get_column_letter(index)].width = width

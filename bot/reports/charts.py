@@ -32,6 +32,7 @@ from bot.reports.labels import (
     section,
     text,
 )
+from bot.safetext import displayable
 
 FONT: Final = "DejaVu Sans"
 DPI: Final = 100
@@ -54,6 +55,8 @@ def chart_style() -> Iterator[None]:
             "axes.titleweight": "bold",
             "axes.spines.top": False,
             "axes.spines.right": False,
+            # Names and texts are words, never TeX: a "$" in them must not start math.
+            "text.parse_math": False,
         }
     ):
         yield
@@ -72,7 +75,7 @@ def _tasks_panel(ax: Axes, tasks: Mapping[str, Any], t: Translator) -> None:
         _no_data(ax, t._("No tasks in this period."))
         return
     names = [
-        textwrap.fill(dimension_heading(g.code, g.name, t), LABEL_WIDTH, max_lines=3)
+        textwrap.fill(displayable(dimension_heading(g.code, g.name, t)), LABEL_WIDTH, max_lines=3)
         for g in groups
     ]
     positions = list(range(len(groups)))
@@ -132,10 +135,12 @@ def render_chart(figures: Figures, t: Translator) -> bytes:
             _feedback_panel(bottom, feedback, t)
             organization = text(section(figures, "organization").get("name"))
             fig.suptitle(
-                t._(
-                    "{organization} — {period}",
-                    organization=organization,
-                    period=period_label(figures, t),
+                displayable(
+                    t._(
+                        "{organization} — {period}",
+                        organization=organization,
+                        period=period_label(figures, t),
+                    )
                 ),
                 fontweight="bold",
                 fontsize=13,

@@ -59,6 +59,7 @@ from bot.reports.labels import (
     text,
     topic_name,
 )
+from bot.safetext import displayable
 
 FONT: Final = "Times New Roman"
 SIZE: Final = Pt(13)
@@ -184,6 +185,7 @@ def _write(run: CT_R, content: str) -> None:
     python-docx reads the text a character at a time to turn tabs and line breaks into
     their elements; text without them is a single ``w:t``.
     """
+    content = displayable(content)
     if _RUN_BREAKS.search(content):
         run.text = content
     elif content:
@@ -218,7 +220,7 @@ def _line(where: Container, content: str) -> None:
 
 
 def _heading(doc: DocumentObject, content: str, level: int) -> Paragraph:
-    heading: Paragraph = doc.add_heading(content, level=level)
+    heading: Paragraph = doc.add_heading(displayable(content), level=level)
     return heading
 
 
@@ -918,11 +920,13 @@ def render_document(figures: Figures, t: Translator) -> bytes:
     _shortcomings(doc, figures, t)
     _signature(doc, figures, t)
     _annex(doc, figures, t)
-    doc.core_properties.title = t._(
-        "Results of the plan to improve the PAPI index, {period}",
-        period=period_label(figures, t),
+    doc.core_properties.title = displayable(
+        t._(
+            "Results of the plan to improve the PAPI index, {period}",
+            period=period_label(figures, t),
+        )
     )
-    doc.core_properties.author = text(section(figures, "organization").get("name"))
+    doc.core_properties.author = displayable(text(section(figures, "organization").get("name")))
     buffer = io.BytesIO()
     doc.save(buffer)
     return buffer.getvalue()

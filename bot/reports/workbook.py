@@ -41,6 +41,7 @@ from bot.reports.labels import (
     topic_name,
     yes_no,
 )
+from bot.safetext import append_row, displayable
 
 Cell = str | int | float | date | None
 
@@ -71,7 +72,7 @@ class Column:
 
 
 def _sheet_title(title: str) -> str:
-    return _BAD_TITLE.sub("-", title)[:31]
+    return _BAD_TITLE.sub("-", displayable(title))[:31]
 
 
 def _width(value: Cell) -> int:
@@ -91,14 +92,14 @@ def _table(
 ) -> Worksheet:
     """A sheet holding one table: bold frozen header, typed cells, fitted widths."""
     sheet: Worksheet = book.create_sheet(_sheet_title(title))
-    sheet.append([c.title for c in columns])
+    append_row(sheet, [c.title for c in columns])
     for cell in sheet[1]:
         cell.font = HEADER_FONT
         cell.fill = HEADER_FILL
         cell.alignment = HEADER_ALIGNMENT
     date_format = DATE_FORMATS.get(t.locale, DATE_FORMATS["vi"])
     for values in body:
-        sheet.append(list(values))
+        append_row(sheet, values)
     for index, column in enumerate(columns, start=1):
         letter = get_column_letter(index)
         widest = max(
@@ -363,11 +364,13 @@ def render_workbook(figures: Figures, t: Translator) -> bytes:
     _cases(book, feedback, t)
     _feedback_groups(book, feedback, t)
     _units(book, figures, t)
-    book.properties.title = t._(
-        "Results of the plan to improve the PAPI index, {period}",
-        period=period_label(figures, t),
+    book.properties.title = displayable(
+        t._(
+            "Results of the plan to improve the PAPI index, {period}",
+            period=period_label(figures, t),
+        )
     )
-    book.properties.creator = text(section(figures, "organization").get("name"))
+    book.properties.creator = displayable(text(section(figures, "organization").get("name")))
     buffer = io.BytesIO()
     book.save(buffer)
     return buffer.getvalue()

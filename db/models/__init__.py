@@ -32,7 +32,7 @@ from db.models.plans import (
     TaskUnit,
 )
 from db.models.progress import EventKind, ExtensionRequest, ExtensionStatus, TaskEvent
-from db.models.uploads import Upload
+from db.models.uploads import Upload, UploadReceipt
 
 __all__ = [
     "AuditEntry",
@@ -74,4 +74,5 @@ __all__ = [
     "Unit",
     "UnitAlias",
     "Upload",
+    "UploadReceipt",
 ]

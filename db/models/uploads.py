@@ -21,3 +21,14 @@ class Upload(Base):
     sha256: Mapped[str] = mapped_column(String(64))
     content: Mapped[bytes] = mapped_column(LargeBinary)
     created_at: Mapped[datetime]
+
+
+class UploadReceipt(Base):
+    """That a person sent a file and how big: kept after the file is gone, to count a day's."""
+
+    __tablename__ = "upload_receipts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id"), index=True)
+    size: Mapped[int]
+    received_at: Mapped[datetime] = mapped_column(index=True)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete
+from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.models import Dialog
@@ -49,3 +49,8 @@ async def purge_expired_dialogs(session: AsyncSession, now: datetime) -> int:
     """Delete dialogs past their expiry; return how many."""
     result = await session.execute(delete(Dialog).where(Dialog.expires_at <= now))
     return int(getattr(result, "rowcount", 0) or 0)
+
+
+async def all_dialog_data(session: AsyncSession) -> list[dict[str, Any]]:
+    """What every stored dialog holds."""
+    return [dict(data) for data in await session.scalars(select(Dialog.data))]

@@ -112,3 +112,27 @@ def test_run_all_passes_quick_and_database_url() -> None:
         "sqlite+aiosqlite:///x",
     ]
     assert "--database-url" not in run_all.command("startup", quick=True, database_url="x")
+
+
+HOSTILE_KEYS = {
+    "baseline_s",
+    "baseline_peak_rss_mib",
+    *(
+        f"{a}_{f}"
+        for a in ("far_cell", "grid_span", "zip_bomb", "one_line_csv")
+        for f in ("s", "peak_rss_mib", "time_ratio", "rss_ratio")
+    ),
+    "memory_limit_mib",
+    "cpu_limit_s",
+}
+
+
+def test_hostile_files_are_refused_by_their_limits() -> None:
+    figures = run_bench("hostile_files")
+    assert_positive(figures, HOSTILE_KEYS)
+    assert (
+        figures["far_cell_refused_by"],
+        figures["grid_span_refused_by"],
+        figures["zip_bomb_refused_by"],
+        figures["one_line_csv_refused_by"],
+    ) == ("columns", "span", "part_unpacked", "line_chars")

@@ -7,6 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+from tests.bot.plans import crafted
 from tests.conftest import REPO_ROOT
 
 
@@ -130,3 +131,29 @@ def test_invite_lifetime_outside_one_to_365_days_is_refused(
         assert "code" not in result.stdout.lower(), days
     ok = _run(["invite", "--role", "admin", "--ttl-days", "1"], tmp_path, env)
     assert ok.returncode == 0, ok.stderr
+
+
+def test_import_plan_refuses_crafted_files_in_a_bounded_child(
+    tmp_path: Path, database_url: str
+) -> None:
+    env = {"DATABASE_URL": database_url, "BOT_DEFAULT_LOCALE": "en"}
+    files = {
+        "far.xlsx": (crafted.xlsx_far_cell(), "columns"),
+        "span.docx": (crafted.docx_huge_span(), "spans 16,000,000 columns"),
+        "bomb.docx": (crafted.zip_bomb_part(), "unpacks to 60 MB"),
+        "one-line.csv": (crafted.csv_one_line(), "characters long"),
+        "old.docx": (crafted.old_doc(), "old .doc format"),
+    }
+    for name, (content, words) in files.items():
+        path = crafted.save(tmp_path / name, content)
+        result = _run(["import-plan", str(path)], tmp_path, env)
+        assert result.returncode != 0, name
+        assert name in result.stderr
+        assert words in result.stderr
+        assert "Traceback" not in result.stderr
+    huge = tmp_path / "huge.csv"
+    with huge.open("wb") as fh:
+        fh.truncate(1 << 40)  # sparse: claims a terabyte, costs nothing
+    result = _run(["import-plan", str(huge)], tmp_path, env)
+    assert result.returncode != 0
+    assert "huge.csv is too large" in result.stderr

@@ -13,6 +13,7 @@ from bot.periods import (
     Period,
     PeriodError,
     PeriodKind,
+    PeriodOutOfRange,
     current_quarter,
     date_range,
     label,
@@ -252,3 +253,55 @@ def test_the_vietnamese_quarter_label_can_use_roman_numerals() -> None:
         label(q(2024, 4, closing=True), t) == "Quý IV/2024 (số liệu từ 15/09/2024 đến 14/12/2024)"
     )
     assert label(date_range(date(2024, 1, 1), date(2024, 3, 31)), t) == "01/01/2024 – 31/03/2024"
+
+
+# Periods with years and days outside the bot's, or digits of other kinds
+
+OUT_OF_RANGE_PERIODS = [
+    "01/01/0001-31/12/9999",
+    "0001-01-01..9999-12-31",
+    "01/01/2024-31/12/9999",
+    "01/01/0001-31/12/2024",
+    "Q1/0001",
+    "Quý IV năm 9999",
+    "6T/1999",
+    "9T/2101",
+    "9999",
+    "Năm 0001",
+    "1999",
+]
+
+
+@pytest.mark.parametrize("text", OUT_OF_RANGE_PERIODS)
+@pytest.mark.parametrize("closing", [False, True])
+def test_a_period_outside_the_years_is_refused_with_the_range(text: str, closing: bool) -> None:
+    with pytest.raises(PeriodOutOfRange) as caught:
+        parse_period(text, TODAY, closing=closing)
+    message = caught.value.message(Translator("en"))
+    assert message.startswith(f"“{text}” is outside the dates I work with")
+    assert "Dec 31, 2100" in message
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Q³/2024",
+        "Q3/２０２４",
+        "２０２４",
+        "٢٠٢٤",
+        "6T/202४",
+        "2024²",
+        "01/01/２０２４-31/03/2024",
+        "Q²",
+    ],
+)
+def test_unusual_digits_in_a_period_are_not_understood(text: str) -> None:
+    with pytest.raises(PeriodError) as caught:
+        parse_period(text, TODAY)
+    assert not isinstance(caught.value, PeriodOutOfRange)
+    assert caught.value.message(Translator("en")).startswith("I could not read the period")
+
+
+def test_the_last_closing_quarter_of_the_range_is_a_period() -> None:
+    assert parse_period("Q1/2100", TODAY, closing=True).start == date(2099, 12, 15)
+    assert parse_period("2000", TODAY).start == date(2000, 1, 1)

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from dataclasses import replace
 from datetime import UTC, date, datetime
 from typing import Any
 
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
-from sqlalchemy import inspect, literal_column, select, text
+from sqlalchemy import insert, inspect, literal_column, select, text
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -79,9 +80,7 @@ async def test_runtime_migrates_and_keeps_data_across_restarts(
     async with open_runtime(settings, clock) as first:
         assert await migrate.is_current(first.engine)
         root = first.dispatcher.deployment.root_org_id
-    async with open_runtime(
-        Settings(database_url=settings.database_url, org_name="Other"), clock
-    ) as second:
+    async with open_runtime(replace(settings, org_name="Other"), clock) as second:
         assert await migrate.is_current(second.engine)
         assert second.dispatcher.deployment.root_org_id == root
 
@@ -90,11 +89,22 @@ async def test_answers_from_before_the_verdict_column_get_theirs(engine: AsyncEn
     await migrate.upgrade(engine, "0007")
     now = datetime(2024, 8, 1, tzinfo=UTC)
     sessions = session_factory(engine)
+    # Core inserts of the columns 0007 has: the ORM models carry later columns too.
     async with sessions.begin() as session:
-        org = Organization(name="UBND xã Thử", created_at=now)
-        citizen = Person(display_name="Dân", created_at=now)
-        session.add_all([org, citizen])
-        await session.flush()
+        org_id = (
+            await session.execute(
+                insert(Organization)
+                .values(name="UBND xã Thử", level="commune", created_at=now)
+                .returning(Organization.id)
+            )
+        ).scalar_one()
+        citizen_id = (
+            await session.execute(
+                insert(Person)
+                .values(display_name="Dân", digest=False, created_at=now)
+                .returning(Person.id)
+            )
+        ).scalar_one()
         # Due on 15/8: answered 00:30 on the 16th in Hanoi (still the 15th in UTC) is late;
         # 23:30 on the 15th is on time; an unanswered case keeps no verdict.
         answers = {
@@ -103,11 +113,11 @@ async def test_answers_from_before_the_verdict_column_get_theirs(engine: AsyncEn
             "open": None,
         }
         for code, answered in answers.items():
-            session.add(
-                Case(
+            await session.execute(
+                insert(Case).values(
                     code=code,
-                    org_id=org.id,
-                    citizen_id=citizen.id,
+                    org_id=org_id,
+                    citizen_id=citizen_id,
                     channel="test",
                     # A literal: at 0007 the column is still a number (0009 makes it text).
                     chat_id=literal_column("1"),
@@ -121,6 +131,9 @@ async def test_answers_from_before_the_verdict_column_get_theirs(engine: AsyncEn
                     answer_due=date(2024, 8, 15),
                     answered_at=answered,
                     on_time=None,
+                    status="new",
+                    complex=False,
+                    reopened=0,
                 )
             )
     await migrate.upgrade(engine, timezone="Asia/Ho_Chi_Minh")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import io
 from typing import Any
 
@@ -13,6 +14,7 @@ from bot.plans import MAX_BYTES, parse_plan
 from bot.runtime import Runtime
 from db.models import AuditEntry, Dialog, Plan, Role, Task, TaskState, TaskUnit, Unit, Upload
 from db.queries import orgs
+from tests.bot.plans import crafted
 from tests.conftest import SHARED, Person
 from tests.handlers.conftest import payloads, send_file, texts
 from tests.handlers.test_common import count, member, root_org, snapshot
@@ -207,10 +209,24 @@ async def test_a_non_admin_sending_a_file_gets_a_hint(runtime: Runtime, role: Ro
         ),
         (
             "kehoach.docx",
-            OLE + bytes(4096),
+            crafted.encrypted_ooxml(),
             None,
             "kehoach.docx is protected with a password. Remove the password, save the file "
             "and send it again.",
+        ),
+        (
+            "kehoach.docx",
+            crafted.old_doc(),
+            None,
+            "kehoach.docx is in the old .doc format. Open it in Word or Excel, save it as "
+            ".docx or .xlsx and send it again.",
+        ),
+        (
+            "kehoach.xlsx",
+            crafted.old_xls(),
+            None,
+            "kehoach.xlsx is in the old .xls format. Open it in Word or Excel, save it as "
+            ".docx or .xlsx and send it again.",
         ),
         (
             "danhsach.csv",
@@ -295,3 +311,83 @@ async def test_cancel_while_asked_for_the_year(runtime: Runtime, admin: Person) 
     assert await admin.text_of("/cancel") == "Cancelled. Nothing was saved."
     assert await count(runtime, Plan) == 0
     assert await count(runtime, Dialog) == 0
+
+
+# Files crafted to explode
+
+CRAFTED = [
+    ("a1-xfd1048576.xlsx", crafted.xlsx_far_cell, "cột"),
+    ("lying-dimension.xlsx", crafted.xlsx_hidden_far_cell, "hàng"),
+    ("merges.xlsx", crafted.xlsx_many_merges, "ô hoặc vùng gộp"),
+    ("gridspan.docx", crafted.docx_huge_span, "trải rộng"),
+    ("rows.docx", crafted.docx_many_rows, "hàng"),
+    ("bomb.docx", crafted.zip_bomb_part, "MB"),
+    ("bomb-ratio.docx", crafted.zip_bomb_ratio, "lần"),
+    ("members.docx", crafted.zip_many_members, "phần"),
+    ("one-line.csv", crafted.csv_one_line, "ký tự"),
+    ("huge-field.csv", crafted.csv_huge_field, "ký tự"),
+]
+
+
+@pytest.mark.parametrize(("name", "make", "word"), CRAFTED, ids=[c[0] for c in CRAFTED])
+async def test_a_crafted_file_is_refused_in_the_senders_language_and_nothing_changes(
+    runtime: Runtime, name: str, make: Any, word: str
+) -> None:
+    admin = await member(runtime, Role.ADMIN, user_id=9101, name="Thu", language="vi")
+    before = await snapshot(runtime)
+    [text] = texts(await send_file(admin, name, make()))
+    assert name in text
+    assert word in text
+    assert text.endswith("Hãy gửi riêng bảng nhiệm vụ của kế hoạch, dạng .docx, .xlsx hoặc .csv.")
+    assert await snapshot(runtime) == before
+    # The bot is still there for the next file.
+    [preview, _] = (await send_file(admin, LUONGSON.name, LUONGSON.read_bytes())).replies
+    assert preview.file is not None
+
+
+async def test_others_are_answered_while_a_crafted_file_is_parsed(
+    runtime: Runtime, admin: Person
+) -> None:
+    citizen = await member(runtime, None, user_id=9102, name="Lan")
+    reference = texts(await citizen.say("/help"))
+    order: list[str] = []
+
+    bomb = crafted.zip_bomb_media()
+
+    async def upload() -> list[str]:
+        outcome = await send_file(admin, "bomb.xlsx", bomb)
+        order.append("file")
+        return texts(outcome)
+
+    async def ask() -> list[str]:
+        # Asked only once the file is being parsed in its child process.
+        while not _worker_running():  # noqa: ASYNC110 (another process, no event to wait on)
+            await asyncio.sleep(0.005)
+        outcome = await citizen.say("/help")
+        order.append("help" if _worker_running() else "help after the worker")
+        return texts(outcome)
+
+    refused, helped = await asyncio.gather(upload(), ask())
+    assert order == ["help", "file"]
+    assert helped == reference
+    assert refused[0].startswith("bomb.xlsx unpacks to")
+
+
+def _worker_running() -> bool:
+    return bool(crafted.worker_pids())
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "Kế hoạch cải thiện chỉ số PAPI " * 12 + ".docx",
+        "../../../etc/passwd.docx",
+        "\x00\x0b kế hoạch\x01.docx",
+        ".docx",
+        "² ³ ١٢.docx",
+    ],
+)
+async def test_any_file_name_is_read_the_same(runtime: Runtime, admin: Person, name: str) -> None:
+    [preview, summary] = (await send_file(admin, name, LUONGSON.read_bytes())).replies
+    assert preview.file is not None
+    assert summary.text.splitlines()[1].startswith("Year 2024, 47 tasks, from ")

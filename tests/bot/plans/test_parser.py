@@ -17,6 +17,7 @@ from bot.plans import (
     unit_key,
 )
 from bot.plans.readers import OLE_MAGIC
+from tests.bot.plans import crafted
 from tests.bot.plans.builders import fake_timeframe, write_csv, write_docx, write_xlsx
 
 if TYPE_CHECKING:
@@ -240,7 +241,7 @@ def test_file_errors_surface_from_parse_plan(tmp_path: Path) -> None:
     doc = tmp_path / "old.doc"
     doc.write_bytes(OLE_MAGIC + b"\0" * 100)
     locked = tmp_path / "locked.docx"
-    locked.write_bytes(OLE_MAGIC + b"\0" * 100)
+    locked.write_bytes(crafted.encrypted_ooxml())
     broken = tmp_path / "broken.xlsx"
     broken.write_bytes(b"PK\x03\x04broken")
     big = write_csv(tmp_path / "big.csv", [HEADER, *BODY])

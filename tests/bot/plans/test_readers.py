@@ -5,8 +5,10 @@ from typing import TYPE_CHECKING
 
 import pytest
 
+from bot.i18n import Translator
 from bot.plans.errors import CorruptFile, EncryptedFile, FileTooLarge, UnsupportedFormat
 from bot.plans.readers import OLE_MAGIC, read_csv_text, read_document
+from tests.bot.plans import crafted
 from tests.bot.plans.builders import write_csv, write_docx, write_xlsx
 
 if TYPE_CHECKING:
@@ -75,12 +77,36 @@ def test_other_suffix_is_unsupported(tmp_path: Path) -> None:
         read_document(path)
 
 
-def test_ole_container_named_docx_is_encrypted(tmp_path: Path) -> None:
-    for name in ("plan.docx", "plan.xlsx"):
+def test_an_encrypted_package_is_called_encrypted_whatever_its_name(tmp_path: Path) -> None:
+    for name in ("plan.docx", "plan.xlsx", "plan.xlsm", "plan.doc", "plan"):
         path = tmp_path / name
-        path.write_bytes(OLE_MAGIC + b"\0" * 512)
+        path.write_bytes(crafted.encrypted_ooxml())
         with pytest.raises(EncryptedFile):
             read_document(path)
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "suffix"),
+    [
+        ("plan.docx", crafted.old_doc(), ".doc"),
+        ("plan.xlsx", crafted.old_xls(), ".xls"),
+        ("plan.xlsm", crafted.old_xls(), ".xls"),
+        ("plan.xlsx", crafted.old_doc(), ".doc"),
+        ("plan.csv", crafted.old_doc(), ".doc"),
+        # An OLE2 file naming neither stream: judged by its name.
+        ("plan.docx", OLE_MAGIC + bytes(512), ".doc"),
+        ("plan.xlsx", OLE_MAGIC + bytes(512), ".xls"),
+    ],
+)
+def test_an_old_office_file_renamed_is_old_not_locked(
+    tmp_path: Path, name: str, content: bytes, suffix: str
+) -> None:
+    path = tmp_path / name
+    path.write_bytes(content)
+    with pytest.raises(UnsupportedFormat) as caught:
+        read_document(path)
+    assert caught.value.suffix == suffix
+    assert "save it as .docx or .xlsx" in caught.value.message(Translator("en"))
 
 
 def test_corrupt_zip_and_garbage_are_corrupt(tmp_path: Path) -> None:

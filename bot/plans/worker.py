@@ -1,0 +1,268 @@
+"""Parse a plan file in a child process bounded in memory and time.
+
+``parse_isolated`` runs ``python -m bot.plans.worker``: the child limits its own address
+space and CPU time (``setrlimit``) before it imports a reader, parses the file and writes the
+plan, or the reason it was refused, as JSON on stdout. A file that gets past the checks of
+``bot.plans.inspection`` and still explodes kills only the child, and the bot keeps
+answering everyone else while the child works.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import os
+import resource
+import signal
+import sys
+import weakref
+import zlib
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Final
+
+from bot.filelimits import PLAN_LIMITS, PlanLimits
+from bot.plans.errors import CorruptFile, FileLimitExceeded, PlanImportError
+from bot.plans.preview import ParsedPlan, ParsedTask, PlanWarning
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+# Freed when memory runs out, so the child can still report it.
+_RESERVE_BYTES: Final = 4 * 1024 * 1024
+_ROOT: Final = str(Path(__file__).resolve().parents[2])
+
+
+@dataclass(frozen=True, slots=True)
+class WorkerResult:
+    """What the child sent back, and the most memory it held (resident, in bytes)."""
+
+    payload: dict[str, Any]
+    peak_rss: int
+
+
+async def parse_isolated(
+    path: Path,
+    *,
+    year: int | None = None,
+    directory: Mapping[str, int] | None = None,
+    limits: PlanLimits = PLAN_LIMITS,
+) -> ParsedPlan:
+    """``parse_plan`` in a bounded child process; raises its ``PlanImportError``."""
+    result = await run_worker(path, year=year, directory=directory, limits=limits)
+    if "error" in result.payload:
+        raise error_from_json(result.payload["error"])
+    return plan_from_json(result.payload["plan"])
+
+
+async def run_worker(
+    path: Path,
+    *,
+    year: int | None,
+    directory: Mapping[str, int] | None,
+    limits: PlanLimits,
+) -> WorkerResult:
+    """Run the child on ``path`` and return its answer, a plan or a refusal.
+
+    Raises ``FileLimitExceeded`` when the child runs out of time or memory before answering.
+    """
+    request = {
+        "path": str(path),
+        "year": year,
+        "directory": dict(directory) if directory is not None else None,
+        "limits": asdict(limits),
+    }
+    # Only what Python needs: the child has no use for the bot's secrets.
+    env = {
+        "PATH": os.environ.get("PATH", ""),
+        "PYTHONPATH": os.pathsep.join(filter(None, [_ROOT, os.environ.get("PYTHONPATH")])),
+        # numpy (which openpyxl imports when present) would start a thread per core, each
+        # reserving address space the memory limit counts.
+        "OPENBLAS_NUM_THREADS": "1",
+        "OMP_NUM_THREADS": "1",
+    }
+    async with _slots(limits.workers):
+        return await _run(path, request, env, limits)
+
+
+async def _run(
+    path: Path, request: Mapping[str, Any], env: Mapping[str, str], limits: PlanLimits
+) -> WorkerResult:
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "bot.plans.worker",
+        stdin=asyncio.subprocess.PIPE,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.DEVNULL,
+        env=dict(env),
+    )
+    try:
+        out, _ = await asyncio.wait_for(
+            process.communicate(json.dumps(request).encode()), limits.wall_seconds
+        )
+    except TimeoutError:
+        process.kill()
+        await process.wait()
+        raise FileLimitExceeded(
+            path.name, "wall_seconds", limits.wall_seconds + 1, limits.wall_seconds
+        ) from None
+    finally:
+        if process.returncode is None:
+            process.kill()
+            await process.wait()
+    try:
+        answer = json.loads(out)
+    except ValueError:
+        raise _death(path.name, process.returncode, limits) from None
+    return WorkerResult(answer, int(answer.get("peak_rss", 0)))
+
+
+_SLOTS: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Semaphore] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def _slots(workers: int) -> asyncio.Semaphore:
+    """At most ``workers`` files are read at once (per event loop): the memory limit is
+    each child's."""
+    return _SLOTS.setdefault(asyncio.get_running_loop(), asyncio.Semaphore(workers))
+
+
+def _death(name: str, returncode: int | None, limits: PlanLimits) -> PlanImportError:
+    """Why the child ended without an answer: out of CPU time, or out of memory."""
+    if returncode in (-signal.SIGXCPU, -signal.SIGKILL):
+        # SIGXCPU at the soft CPU limit, SIGKILL at the hard one a second later.
+        return FileLimitExceeded(name, "cpu_seconds", limits.cpu_seconds + 1, limits.cpu_seconds)
+    if returncode:
+        # Out of address space, C code aborts or Python exits without a word.
+        return FileLimitExceeded(name, "memory", limits.memory + 1, limits.memory)
+    return CorruptFile(name, "the reader gave no answer")
+
+
+# -- the JSON that crosses the process boundary -----------------------------------------
+
+
+def plan_to_json(plan: ParsedPlan) -> dict[str, Any]:
+    """A parsed plan as plain JSON values, warnings with their message ids."""
+    return {
+        "title": plan.title,
+        "year": plan.year,
+        "source": plan.source,
+        "tasks": [asdict(task) for task in plan.tasks],
+        "warnings": [
+            {"msgid": w.msgid, "params": w.params} if isinstance(w, PlanWarning) else str(w)
+            for w in plan.warnings
+        ],
+    }
+
+
+def plan_from_json(data: Mapping[str, Any]) -> ParsedPlan:
+    """The parsed plan ``plan_to_json`` wrote."""
+    return ParsedPlan(
+        title=str(data["title"]),
+        year=int(data["year"]),
+        source=str(data["source"]),
+        tasks=[ParsedTask(**task) for task in data["tasks"]],
+        warnings=[
+            PlanWarning(w["msgid"], **w["params"]) if isinstance(w, dict) else str(w)
+            for w in data["warnings"]
+        ],
+    )
+
+
+def _error_classes(base: type[PlanImportError]) -> dict[str, type[PlanImportError]]:
+    found = {base.__name__: base}
+    for sub in base.__subclasses__():
+        found.update(_error_classes(sub))
+    return found
+
+
+def error_to_json(exc: PlanImportError) -> dict[str, Any]:
+    """A refusal as its class name, message and fields."""
+    fields = {k: list(v) if isinstance(v, tuple) else v for k, v in vars(exc).items()}
+    return {"type": type(exc).__name__, "text": str(exc), "fields": fields}
+
+
+def error_from_json(data: Mapping[str, Any]) -> PlanImportError:
+    """The refusal ``error_to_json`` wrote (an unknown class reads as a damaged file)."""
+    fields = dict(data.get("fields", {}))
+    cls = _error_classes(PlanImportError).get(str(data.get("type")))
+    if cls is None:
+        return CorruptFile(str(fields.get("name", "")), "unknown refusal")
+    exc = cls.__new__(cls)
+    Exception.__init__(exc, str(data.get("text", "")))
+    exc.__dict__.update({k: tuple(v) if isinstance(v, list) else v for k, v in fields.items()})
+    return exc
+
+
+# -- the child --------------------------------------------------------------------------
+
+
+def _limit_self(limits: Mapping[str, int]) -> None:
+    memory = int(limits["memory"])
+    cpu = int(limits["cpu_seconds"])
+    resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
+    resource.setrlimit(resource.RLIMIT_CPU, (cpu, cpu + 1))
+    # Memory that runs out must not be dumped to disk either.
+    resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+
+
+def _peak_rss() -> int:
+    # VmHWM, not ru_maxrss: the latter keeps the parent's size from before the exec.
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) * 1024
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+
+
+def _out_of_memory(cause: BaseException | None) -> bool:
+    """Whether a reader's error was the memory limit (zlib and libxml2 say it their way)."""
+    if isinstance(cause, MemoryError):
+        return True
+    text = str(cause).lower()
+    return (isinstance(cause, zlib.error) and "error -4" in text) or (
+        "memory allocation failed" in text
+    )
+
+
+def _answer(request: Mapping[str, Any]) -> dict[str, Any]:
+    limits = PlanLimits(**request["limits"])
+    path = Path(request["path"])
+    reserve = bytearray(_RESERVE_BYTES)
+    try:
+        from bot.plans.parser import parse_plan
+
+        plan = parse_plan(
+            path,
+            year=request["year"],
+            directory=request["directory"],
+            max_bytes=limits.max_bytes,
+            limits=limits,
+        )
+    except PlanImportError as exc:
+        if not _out_of_memory(exc.__cause__):
+            return {"error": error_to_json(exc), "peak_rss": _peak_rss()}
+        refusal = FileLimitExceeded(path.name, "memory", limits.memory + 1, limits.memory)
+        return {"error": error_to_json(refusal), "peak_rss": _peak_rss()}
+    except MemoryError:
+        del reserve
+        refusal = FileLimitExceeded(path.name, "memory", limits.memory + 1, limits.memory)
+        return {"error": error_to_json(refusal), "peak_rss": _peak_rss()}
+    return {"plan": plan_to_json(plan), "peak_rss": _peak_rss()}
+
+
+def main() -> int:
+    """Read one request from stdin, answer on stdout."""
+    request = json.loads(sys.stdin.buffer.read())
+    _limit_self(request["limits"])
+    answer = _answer(request)
+    with contextlib.suppress(BrokenPipeError):
+        sys.stdout.buffer.write(json.dumps(answer).encode())
+        sys.stdout.flush()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
