@@ -4,8 +4,8 @@ The one rule: administrators and leaders of the organization that owns the task 
 anything with it; officials act through their unit, the lead unit for what settles a due
 date (done, more time, the date of an event) and the lead or a partner unit for the rest
 (progress, blockers, snoozing). Nobody decides their own request for more time, and a
-request about a due date already settled is refused. Whatever names nothing in the
-organization is refused the same way as what the person may not touch, so ids of other
+request about a due date already settled is refused. A task or due date that is not the
+organization's is refused the same way as one the person may not touch, so ids of other
 organizations reveal nothing.
 """
 
