@@ -15,7 +15,7 @@ import typing
 from collections.abc import Sequence
 from typing import Any, ClassVar, Final, Self
 
-from bot.scopes import parse_id
+from bot.numbers import parse_id
 
 SEPARATOR: Final = ":"
 _WORD: Final = re.compile(r"[a-z0-9_\-]{1,32}")
@@ -57,7 +57,7 @@ def _encode(value: object) -> str:
 
 def _decode(kind: Any, raw: str) -> object | None:
     if kind is int:
-        return parse_id(raw) if not raw.startswith("#") else None
+        return parse_id(raw)
     if isinstance(kind, type) and issubclass(kind, enum.Enum):
         try:
             return kind(raw)

@@ -13,20 +13,10 @@ from typing import Final
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.feedback.catalog import normalize_code
+from bot.numbers import parse_id
 from db.queries import owners
 
 OwnerLookup = Callable[[AsyncSession, str], Awaitable[int | None]]
-
-# Ids are 32-bit integers on PostgreSQL: a longer number names nothing.
-ID_DIGITS: Final = 9
-
-
-def parse_id(raw: str) -> int | None:
-    """A row id written in ASCII digits (``#12`` too), or ``None``."""
-    raw = raw.removeprefix("#")
-    if not (raw.isascii() and raw.isdigit()) or len(raw) > ID_DIGITS:
-        return None
-    return int(raw)
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,7 +33,7 @@ class Scope:
 
 def _by_id(lookup: Callable[[AsyncSession, int], Awaitable[int | None]]) -> OwnerLookup:
     async def owner(session: AsyncSession, raw: str) -> int | None:
-        object_id = parse_id(raw)
+        object_id = parse_id(raw, prefix="#")
         return None if object_id is None else await lookup(session, object_id)
 
     return owner

@@ -7,6 +7,18 @@ from bot.i18n import N_
 from bot.roles import ADMINS, LEADERS, STAFF
 from bot.router import Router
 from bot.scopes import CASE, CASE_CODE, EXTENSION, OCCURRENCE, TASK, UNIT
+from bot.tasks.payloads import (
+    ApproveExtension,
+    AskMoreTime,
+    DeclineExtension,
+    MarkDone,
+    NoteProgress,
+    OpenTask,
+    ReportBlocked,
+    Snooze,
+    TaskHappened,
+    TaskProgress,
+)
 from handlers import (
     admin,
     calendar,
@@ -84,16 +96,16 @@ def build_router() -> Router:
         audiences=STAFF,
         description=N_("One morning digest instead of single messages"),
     )
-    router.button("task:open", progress.open_task, audiences=STAFF, scope=TASK)
-    router.button("task:progress", progress.start_task_progress, audiences=STAFF, scope=TASK)
-    router.button("task:event", progress.start_event, audiences=STAFF, scope=TASK)
-    router.button("occ:done", progress.start_done, audiences=STAFF, scope=OCCURRENCE)
-    router.button("occ:progress", progress.start_progress, audiences=STAFF, scope=OCCURRENCE)
-    router.button("occ:blocked", progress.start_blocked, audiences=STAFF, scope=OCCURRENCE)
-    router.button("occ:more", progress.start_more_time, audiences=STAFF, scope=OCCURRENCE)
-    router.button("occ:snooze", progress.snooze, audiences=STAFF, scope=OCCURRENCE)
-    router.button("ext:approve", progress.decide_extension, audiences=LEADERS, scope=EXTENSION)
-    router.button("ext:decline", progress.decide_extension, audiences=LEADERS, scope=EXTENSION)
+    router.button(OpenTask, tasks.open_task, audiences=STAFF, scope=TASK)
+    router.button(TaskProgress, progress.start_task_progress, audiences=STAFF, scope=TASK)
+    router.button(TaskHappened, progress.start_event, audiences=STAFF, scope=TASK)
+    router.button(MarkDone, progress.start_done, audiences=STAFF, scope=OCCURRENCE)
+    router.button(NoteProgress, progress.start_progress, audiences=STAFF, scope=OCCURRENCE)
+    router.button(ReportBlocked, progress.start_blocked, audiences=STAFF, scope=OCCURRENCE)
+    router.button(AskMoreTime, progress.start_more_time, audiences=STAFF, scope=OCCURRENCE)
+    router.button(Snooze, progress.snooze, audiences=STAFF, scope=OCCURRENCE)
+    router.button(ApproveExtension, progress.decide_extension, audiences=LEADERS, scope=EXTENSION)
+    router.button(DeclineExtension, progress.decide_extension, audiences=LEADERS, scope=EXTENSION)
     router.step(progress.FLOW_DONE, "evidence", progress.receive_evidence)
     router.step(progress.FLOW_NOTE, "note", progress.receive_progress)
     router.step(progress.FLOW_BLOCKED, "reason", progress.receive_blocker)

@@ -10,7 +10,10 @@ from bot.dates import parse_date
 from bot.numbers import parse_id
 from bot.plans.preview import shorten
 from bot.reminders.render import action_buttons
-from bot.roles import Audience
+from bot.tasks import policy
+from bot.tasks import progress as steps
+from bot.tasks.errors import NoSuchTask
+from bot.tasks.payloads import OpenTask
 from db.models import EventKind, Occurrence, OccurrenceStatus, Task, TaskEvent
 from db.queries import plans, progress
 
@@ -93,40 +96,33 @@ async def set_task_date(ctx: Context) -> None:
     if len(ctx.args) < 2 or parse_id(raw, digits=12) is None:
         ctx.reply(ctx._("Write it as /setdate ID DATE, for example /setdate 12 31/12/2024."))
         return
+    raw = ctx.args[0].lstrip("#")[:12]
     task_id = parse_id(raw)
-    task = await plans.task_in_org(ctx.session, ctx.org_id, task_id) if task_id else None
-    if task is None:
-        ctx.reply(ctx._("There is no task #{id}.", id=ctx.args[0].lstrip("#")[:12]))
-        return
-    day = parse_date(ctx.args[1])
-    existing = {o.planned_date: o for o in task.occurrences}
-    if day in existing and existing[day].status != OccurrenceStatus.CANCELLED:
-        ctx.reply(ctx._("Task #{id} is already due on {date}.", id=task.id, date=ctx.t.date(day)))
-        return
-    occurrence = await progress.add_occurrence(ctx.session, task, day, ctx.person.id)
-    await progress.record_event(
-        ctx.session,
-        task_id=task.id,
-        occurrence_id=occurrence.id,
-        person_id=ctx.person.id,
-        kind=EventKind.DATE_SET,
-        at=ctx.now,
-        day=day,
+    if task_id is None:
+        raise NoSuchTask(raw)
+    dated = await steps.set_date(ctx.operation(), task_id, parse_date(ctx.args[1]))
+    ctx.reply(
+        ctx._("Task #{id} is now due on {date}.", id=dated.task_id, date=ctx.t.date(dated.due))
     )
-    await ctx.audit("task.date_set", "task", task.id, after={"due": day.isoformat()})
-    await ctx.replan(task.id)
-    ctx.reply(ctx._("Task #{id} is now due on {date}.", id=task.id, date=ctx.t.date(day)))
 
 
 async def show_task(ctx: Context) -> None:
-    """Show a task's card: plan, dimension, target, evidence, due dates, units."""
+    """Show a task's card: ``/task 12``."""
     raw = ctx.args[0].lstrip("#")[:12] if ctx.args else ""
-    task_id = parse_id(raw)
-    task = await plans.task_in_org(ctx.session, ctx.org_id, task_id) if task_id else None
-    mine = {t.id for t in await plans.tasks_for_person(ctx.session, ctx.person.id)}
-    staff = ctx.is_(Audience.ADMIN) or ctx.is_(Audience.LEADER)
-    if task is None or not (staff or task.id in mine):
-        ctx.reply(ctx._("There is no task #{id} for you.", id=raw or "?"))
+    await _show_card(ctx, parse_id(raw), raw or "?")
+
+
+async def open_task(ctx: Context) -> None:
+    """Show a task's card from a button under a reminder."""
+    task_id = ctx.payload_as(OpenTask).task
+    await _show_card(ctx, task_id, str(task_id))
+
+
+async def _show_card(ctx: Context, task_id: int | None, shown: str) -> None:
+    """The card: plan, dimension, target, evidence, due dates, units, history, buttons."""
+    task = None if task_id is None else await policy.task_to_see(ctx.operation(), task_id)
+    if task is None:
+        ctx.reply(ctx._("There is no task #{id} for you.", id=shown))
         return
     units = await plans.units_by_id(ctx.session, [u.unit_id for u in task.units])
     lead = [units[u].name for u in plans.lead_unit_ids(task) if u in units]

@@ -11,6 +11,18 @@ from bot.feedback.buttons import CaseOpen, rating_buttons
 from bot.i18n import Translator
 from bot.messages import Button, Reply
 from bot.plans.preview import shorten
+from bot.tasks.payloads import (
+    ApproveExtension,
+    AskMoreTime,
+    DeclineExtension,
+    MarkDone,
+    NoteProgress,
+    OpenTask,
+    ReportBlocked,
+    Snooze,
+    TaskHappened,
+    TaskProgress,
+)
 from bot.workcal import WorkCalendar
 from db.queries.reminders import CaseSubject, Subject
 
@@ -361,8 +373,8 @@ def _buttons(
     ]
     decisions = [
         [
-            Button(t._("Approve"), f"ext:approve:{request}"),
-            Button(t._("Decline"), f"ext:decline:{request}"),
+            Button(t._("Approve"), ApproveExtension(request).data),
+            Button(t._("Decline"), DeclineExtension(request).data),
         ]
         for request in requests[: MAX_BUTTONS // 2]
     ]
@@ -375,7 +387,7 @@ def _buttons(
         subject = next(iter(subjects.values()))
         return action_buttons(t, subject.task_id, subject.occurrence_id, subject.kind)
     return decisions + [
-        [Button(t._("Open {code}", code=s.code)[:60], f"task:open:{s.task_id}")]
+        [Button(t._("Open {code}", code=s.code)[:60], OpenTask(s.task_id).data)]
         for s in list(subjects.values())[: MAX_BUTTONS - len(decisions)]
     ]
 
@@ -397,18 +409,18 @@ def action_buttons(
 ) -> list[list[Button]]:
     """The buttons to act on a task (and its pending occurrence, when it has one)."""
     if occurrence_id is None:
-        row = [Button(t._("Progress"), f"task:progress:{task_id}")]
+        row = [Button(t._("Progress"), TaskProgress(task_id).data)]
         if kind == "event":
-            row.append(Button(t._("Event happened"), f"task:event:{task_id}"))
+            row.append(Button(t._("Event happened"), TaskHappened(task_id).data))
         return [row]
     return [
         [
-            Button(t._("Done"), f"occ:done:{occurrence_id}"),
-            Button(t._("Progress"), f"occ:progress:{occurrence_id}"),
-            Button(t._("Blocked"), f"occ:blocked:{occurrence_id}"),
+            Button(t._("Done"), MarkDone(occurrence_id).data),
+            Button(t._("Progress"), NoteProgress(occurrence_id).data),
+            Button(t._("Blocked"), ReportBlocked(occurrence_id).data),
         ],
         [
-            Button(t._("More time"), f"occ:more:{occurrence_id}"),
-            Button(t._("Snooze"), f"occ:snooze:{occurrence_id}"),
+            Button(t._("More time"), AskMoreTime(occurrence_id).data),
+            Button(t._("Snooze"), Snooze(occurrence_id).data),
         ],
     ]

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
@@ -28,6 +28,16 @@ from db.models import (
     Unit,
 )
 
+# An occurrence is shown and acted on with its task's units, plan and other due dates.
+_WITH_TASK = (
+    selectinload(Occurrence.task).selectinload(Task.units),
+    selectinload(Occurrence.task).selectinload(Task.plan),
+    selectinload(Occurrence.task).selectinload(Task.occurrences),
+)
+
+# What a step on an occurrence decides by (its task and units do not change under it).
+_OCCURRENCE_STATE = ("status", "due_date", "planned_date", "done_at", "done_by")
+
 
 async def occurrence_in_org(
     session: AsyncSession, org_id: int, occurrence_id: int
@@ -38,12 +48,47 @@ async def occurrence_in_org(
         .join(Task, Task.id == Occurrence.task_id)
         .join(Plan, Plan.id == Task.plan_id)
         .where(Occurrence.id == occurrence_id, Plan.org_id == org_id)
-        .options(
-            selectinload(Occurrence.task).selectinload(Task.units),
-            selectinload(Occurrence.task).selectinload(Task.plan),
-            selectinload(Occurrence.task).selectinload(Task.occurrences),
-        )
+        .options(*_WITH_TASK)
     )
+
+
+async def lock_occurrence(session: AsyncSession, occurrence: Occurrence) -> None:
+    """Re-read the occurrence's row as stored now and lock it until the transaction ends.
+
+    A concurrent step on the same occurrence waits here, then reads what the first wrote.
+    """
+    await session.refresh(occurrence, _OCCURRENCE_STATE, with_for_update=True)
+
+
+async def lock_task(session: AsyncSession, task_id: int) -> Task | None:
+    """The task with its due dates as stored now, locked until the transaction ends."""
+    return await session.scalar(
+        select(Task)
+        .where(Task.id == task_id)
+        .with_for_update()
+        .options(selectinload(Task.occurrences), selectinload(Task.units), selectinload(Task.plan))
+        .execution_options(populate_existing=True)
+    )
+
+
+async def decide_extension(
+    session: AsyncSession,
+    request_id: int,
+    *,
+    status: ExtensionStatus,
+    person_id: int | None,
+    at: datetime,
+) -> bool:
+    """Decide a pending request for more time; ``False`` if someone decided it first."""
+    result = await session.execute(
+        update(ExtensionRequest)
+        .where(
+            ExtensionRequest.id == request_id, ExtensionRequest.status == ExtensionStatus.PENDING
+        )
+        .values(status=status, decided_by=person_id, decided_at=at)
+        .execution_options(synchronize_session=False)
+    )
+    return bool(getattr(result, "rowcount", 0))
 
 
 async def official_unit_ids(session: AsyncSession, person_id: int, org_id: int) -> set[int]:
@@ -137,7 +182,7 @@ async def record_event(
     *,
     task_id: int,
     occurrence_id: int | None,
-    person_id: int,
+    person_id: int | None,
     kind: EventKind,
     at: datetime,
     note: str | None = None,
@@ -190,7 +235,7 @@ async def request_extension(
 
 
 async def add_occurrence(
-    session: AsyncSession, task: Task, day: date, person_id: int
+    session: AsyncSession, task: Task, day: date, person_id: int | None
 ) -> Occurrence:
     """Give a task a new due date set by a person (an event's deadline, an admin's date)."""
     existing = next((o for o in task.occurrences if o.planned_date == day), None)
