@@ -111,6 +111,7 @@ def build_router() -> Router:
     router.button("case:complex", cases.mark_complex, audiences=STAFF)
     router.button("case:answer", cases.start_answer, audiences=STAFF)
     router.button("case:approve", cases.approve_answer, audiences=LEADERS)
+    router.button("case:publish", cases.publish_case, audiences=LEADERS)
     router.step(cases.REFUSE_FLOW, "reason", cases.receive_refusal)
     router.step(cases.MERGE_FLOW, "target", cases.receive_merge_target)
     router.step(cases.ANSWER_FLOW, "text", cases.receive_answer)

@@ -15,6 +15,7 @@ import segno
 from bot.context import Context
 from bot.feedback import deadlines
 from bot.feedback.catalog import TOPICS, kind_label, normalize_code, topic_label
+from bot.feedback.publishing import approve_publication, may_publish
 from bot.feedback.views import case_card, unseal_contact
 from bot.invites import deep_link
 from bot.messages import Attachment, Button
@@ -158,6 +159,8 @@ async def open_case(ctx: Context) -> None:
         ]
     elif ctx.is_(Audience.LEADER) and case.status == CaseStatus.AWAITING_APPROVAL:
         buttons = [[Button(ctx._("Approve and send"), f"case:approve:{case.id}")]]
+    elif _approves(ctx) and may_publish(case) and case.published_at is None:
+        buttons = [[Button(ctx._("Publish on the commune's page"), f"case:publish:{case.id}")]]
     ctx.reply(case_card(case, ctx.t, unit=unit, contact=contact, staff=True), buttons)
 
 
@@ -425,6 +428,21 @@ async def _send_answer(ctx: Context, case: Case) -> None:
     await ctx.audit("case.answered", "case", case.id, after={"status": "answered"})
     await _tell_citizen(ctx, case, "answered", text=case.answer or "")
     ctx.reply(ctx._("The answer to {code} is sent to the citizen.", code=case.code))
+
+
+def _approves(ctx: Context) -> bool:
+    return ctx.is_(Audience.LEADER) or ctx.is_(Audience.ADMIN)
+
+
+async def publish_case(ctx: Context) -> None:
+    """Approve showing an answered question (its sender allowed it) on the public page."""
+    case = await _case(ctx)
+    if case is None:
+        return
+    if await approve_publication(ctx.session, case, actor_id=ctx.person.id, now=ctx.now):
+        ctx.reply(ctx._("{code} is published on the commune's page.", code=case.code))
+    else:
+        ctx.reply(ctx._("{code} is already published.", code=case.code))
 
 
 async def show_public(ctx: Context) -> None:

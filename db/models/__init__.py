@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from db.models.apikeys import ApiKey
 from db.models.audit import AuditEntry
 from db.models.calendar import CalendarOverride
 from db.models.dialogs import Dialog
@@ -31,6 +32,7 @@ from db.models.progress import EventKind, ExtensionRequest, ExtensionStatus, Tas
 from db.models.uploads import Upload
 
 __all__ = [
+    "ApiKey",
     "AuditEntry",
     "CalendarOverride",
     "Case",

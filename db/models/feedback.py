@@ -100,6 +100,9 @@ class Case(Base):
     rating: Mapped[Rating | None] = mapped_column(str_enum(Rating))
     rating_comment: Mapped[str | None] = mapped_column(Text)
     reopened: Mapped[int] = mapped_column(default=0)
+    # Set when an administrator or leader approves showing the question and answer publicly.
+    published_at: Mapped[datetime | None]
+    published_by: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
 
     files: Mapped[list[CaseFile]] = relationship(back_populates="case", order_by="CaseFile.id")
     events: Mapped[list[CaseEvent]] = relationship(back_populates="case", order_by="CaseEvent.id")

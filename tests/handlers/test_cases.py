@@ -33,6 +33,7 @@ from tests.handlers.feedback_support import (
     Commune,
     after_calendar_days,
     after_working_days,
+    audits,
     case_row,
     citizen_notices,
     commune,
@@ -639,7 +640,26 @@ async def test_public_answers_show_no_identity_and_never_denunciations(
         await _answer(official, case_id, code, f"Answer to {code}.")
     assert (await case_row(runtime, waiting)).status == CaseStatus.NEW
 
+    # Allowed by its sender, an answer still waits for an administrator's or leader's approval.
     binh = Person(runtime, 1002, "Bình", "en")
+    assert only_text(await binh.say("/public")) == "No published answers yet."
+    shown_id = (await case_row(runtime, shown)).id
+    assert f"case:publish:{shown_id}" in payloads(
+        (await town.leader.press(f"case:open:{shown_id}")).replies[0]
+    )
+    for code in (private, secret, waiting):
+        other = (await case_row(runtime, code)).id
+        assert not payloads((await town.leader.press(f"case:open:{other}")).replies[0])
+        refused = only_text(await town.leader.press(f"case:publish:{other}"))
+        assert refused.startswith(f"{code} cannot be published"), refused
+    assert only_text(await official.press(f"case:publish:{shown_id}")) == NOT_FOR_YOU
+    assert only_text(await binh.say("/public")) == "No published answers yet."
+    published = only_text(await town.admin.press(f"case:publish:{shown_id}"))
+    assert published == f"{shown} is published on the commune's page."
+    again = only_text(await town.leader.press(f"case:publish:{shown_id}"))
+    assert again == f"{shown} is already published."
+    assert [a.action for a in await audits(runtime)].count("case.published") == 1
+
     text = only_text(await binh.say("/public"))
     assert text.splitlines() == [
         "Questions and answers:",
