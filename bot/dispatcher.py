@@ -13,6 +13,7 @@ from bot.errors import BotError
 from bot.i18n import Translator, negotiate
 from bot.messages import Incoming, Outcome, Reply
 from bot.ordering import KeyedLocks
+from bot.public.metrics import timed_updates
 from bot.roles import Audience, audiences_of
 from bot.router import Route
 from db.queries import dialogs, people
@@ -34,6 +35,7 @@ class Dispatcher:
         self._clock = clock
         self._locks = KeyedLocks()
 
+    @timed_updates
     async def handle(self, incoming: Incoming) -> Outcome:
         """Handle one incoming and return what to send back."""
         async with self._locks.hold((incoming.channel, incoming.user_id)), self._sessions() as s:

@@ -54,6 +54,8 @@ class Settings:
     data_key: str | None = None
     data_key_file: str = "data/secret.key"
     feedback_daily_limit: int = 5
+    public_url: str | None = None
+    zalo_oa_url: str | None = None
 
     @property
     def tz(self) -> ZoneInfo:
@@ -180,6 +182,10 @@ def load_settings(
         kwargs["data_key_file"] = key_file
     if limit := get("BOT_FEEDBACK_DAILY_LIMIT"):
         kwargs["feedback_daily_limit"] = _int("BOT_FEEDBACK_DAILY_LIMIT", limit, 1, 1000)
+    if public := get("BOT_PUBLIC_URL"):
+        kwargs["public_url"] = _url("BOT_PUBLIC_URL", public, ("https", "http")).rstrip("/")
+    if zalo := get("BOT_ZALO_OA_URL"):
+        kwargs["zalo_oa_url"] = _url("BOT_ZALO_OA_URL", zalo, ("https",))
     settings = Settings(**kwargs)
     if settings.telegram_mode == "webhook" and not settings.webhook_url:
         raise SettingsError("TELEGRAM_WEBHOOK_URL", "required when TELEGRAM_MODE=webhook")

@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from bot.channels.base import Sender, TemporaryFailure, Unreachable
 from bot.clock import Clock
 from bot.i18n import Translator
+from bot.public.metrics import timed_sweep
 from bot.periods import parse_period
 from bot.reminders.ladder import in_working_hours
 from bot.reminders.notices import notify
@@ -66,6 +67,7 @@ class Sweeper:
         self._default_locale = default_locale
         self._batch = batch
 
+    @timed_sweep
     async def sweep(self) -> SweepStats:
         """Send everything due now, person by person, until nothing due is left."""
         stats = SweepStats()

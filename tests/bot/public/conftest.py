@@ -1,0 +1,144 @@
+"""The public site served by a real uvicorn on 127.0.0.1, and a commune with data to show."""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+
+import httpx
+import pytest
+import uvicorn
+from starlette.applications import Starlette
+
+from bot.clock import ManualClock
+from bot.public.deps import PublicDeps, deps_from
+from bot.public.routes import routes
+from bot.runtime import Runtime
+from db.models import CaseKind
+from tests.conftest import Person
+from tests.handlers.conftest import import_small_plan, small_plan
+from tests.handlers.feedback_support import DC, Commune, case_row, commune, file_case
+
+DENOUNCER = "Nguyễn Văn Tố"
+DENOUNCER_PHONE = "0912 345 678"
+DENOUNCER_ADDRESS = "Số 7 ngõ Bí Mật"
+CITIZEN = "Trần Thị Lan"
+CITIZEN_PHONE = "0987 000 111"
+CITIZEN_ADDRESS = "Nhà 12 đường Chợ"
+PUBLISHED_Q = "Đường trước chợ có ổ gà sâu, khi nào sửa?"
+PUBLISHED_A = "Xã sẽ vá ổ gà trước ngày 20/3."
+PRIVATE_Q = "Câu hỏi riêng không công bố."
+PRIVATE_A = "Trả lời riêng cho người gửi."
+UNAPPROVED_Q = "Câu hỏi được phép công bố nhưng chưa duyệt."
+UNAPPROVED_A = "Trả lời chưa được duyệt công bố."
+SECRET_Q = "Cán bộ địa chính nhận hối lộ."
+SECRET_A = "Đã xử lý kỷ luật cán bộ."
+
+
+@dataclass
+class Site:
+    """The running server and the commune behind it."""
+
+    base: str
+    deps: PublicDeps
+    town: Commune
+    codes: dict[str, str]
+
+    def url(self, path: str) -> str:
+        """An absolute URL on the server."""
+        return self.base + path
+
+
+async def answer(town: Commune, code: str, text: str) -> int:
+    """Assign the case to the land office and answer it through the chat."""
+    case = await case_row(town.runtime, code)
+    await town.admin.press(f"case:to:{case.id}:{town.units[DC]}")
+    official = town.officials[DC]
+    await official.press(f"case:answer:{case.id}")
+    await official.say(text)
+    return case.id
+
+
+async def populate(runtime: Runtime, clock: ManualClock) -> tuple[Commune, dict[str, str]]:
+    """A commune with a plan, one published answer, and cases that must never show."""
+    town = await commune(runtime, clock)
+    await import_small_plan(runtime, town.org_id, small_plan())
+    lan = await town.citizen(1001, "Lan")
+    codes = {
+        "published": await file_case(
+            lan,
+            topic="infrastructure",
+            text=PUBLISHED_Q,
+            address=CITIZEN_ADDRESS,
+            name=CITIZEN,
+            phone=CITIZEN_PHONE,
+            publish=True,
+        ),
+        "private": await file_case(lan, topic="land", text=PRIVATE_Q, publish=False),
+        "unapproved": await file_case(lan, topic="land", text=UNAPPROVED_Q, publish=True),
+        "secret": await file_case(
+            lan,
+            CaseKind.DENUNCIATION,
+            "conduct",
+            SECRET_Q,
+            address=DENOUNCER_ADDRESS,
+            name=DENOUNCER,
+            phone=DENOUNCER_PHONE,
+        ),
+        "waiting": await file_case(lan, topic="health", text="Trạm y tế đóng cửa sớm."),
+    }
+    answers = {
+        "published": PUBLISHED_A,
+        "private": PRIVATE_A,
+        "unapproved": UNAPPROVED_A,
+        "secret": SECRET_A,
+    }
+    for key, text in answers.items():
+        case_id = await answer(town, codes[key], text)
+        if key == "published":
+            await town.leader.press(f"case:publish:{case_id}")
+    return town, codes
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@pytest.fixture
+async def site(runtime: Runtime, clock: ManualClock) -> AsyncIterator[Site]:
+    """A real uvicorn serving ``Starlette(routes=routes(deps))`` for the populated commune."""
+    town, codes = await populate(runtime, clock)
+    runtime.set_bot_username("commune_test_bot")
+    deps = deps_from(runtime)
+    app = Starlette(routes=routes(deps))
+    port = _free_port()
+    config = uvicorn.Config(
+        app,
+        host="127.0.0.1",
+        port=port,
+        log_config=None,
+        access_log=False,
+        lifespan="off",
+        ws="none",
+        http="h11",
+    )
+    server = uvicorn.Server(config)
+    task = asyncio.create_task(server.serve())
+    while not server.started:
+        await asyncio.sleep(0.02)
+    try:
+        yield Site(f"http://127.0.0.1:{port}", deps, town, codes)
+    finally:
+        server.should_exit = True
+        await task
+
+
+@pytest.fixture
+async def client(site: Site) -> AsyncIterator[httpx.AsyncClient]:
+    """An HTTP client pointed at the site."""
+    async with httpx.AsyncClient(base_url=site.base, timeout=30) as http:
+        yield http
