@@ -459,25 +459,28 @@ async def show_public(ctx: Context) -> None:
     ctx.reply("\n".join(lines))
 
 
-def feedback_qr(bot_username: str) -> bytes:
-    """A PNG QR code that opens the feedback dialog."""
+def feedback_link(public_url: str | None, bot_username: str | None) -> str | None:
+    """What the notice board's QR code opens: the public page if served, else the chat."""
+    if public_url:
+        return f"{public_url}/"
+    return deep_link(bot_username, FEEDBACK_START) if bot_username else None
+
+
+def feedback_qr(link: str) -> bytes:
+    """A PNG QR code of ``link``."""
     buffer = io.BytesIO()
-    segno.make(deep_link(bot_username, FEEDBACK_START), error="m").save(
-        buffer, kind="png", scale=10, border=4
-    )
+    segno.make(link, error="m").save(buffer, kind="png", scale=10, border=4)
     return buffer.getvalue()
 
 
 async def send_qr(ctx: Context) -> None:
     """Send the QR code of the feedback link, to print on the notice board."""
-    username = ctx.deployment.bot_username
-    if not username:
+    link = feedback_link(ctx.deployment.settings.public_url, ctx.deployment.bot_username)
+    if link is None:
         ctx.reply(ctx._("The bot's username is not known yet; set TELEGRAM_BOT_USERNAME."))
         return
-    png = feedback_qr(username)
+    png = feedback_qr(link)
     ctx.reply(
-        ctx._(
-            "Scan to send feedback to the commune: {link}", link=deep_link(username, FEEDBACK_START)
-        ),
+        ctx._("Scan to send feedback to the commune: {link}", link=link),
         file=Attachment("gop-y-qr.png", "image/png", len(png), png),
     )

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Create .venv and install the project; `setup.sh test` adds the test tools, PostgreSQL
+# Create .venv and install the project; `setup.sh test` adds the test tools, PostgreSQL,
 # LibreOffice and Chromium.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -35,7 +35,7 @@ if [ "${1:-}" = "test" ]; then
     fi
     if $need_browser; then
       DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq chromium chromium-driver \
-        fonts-noto-core >/dev/null
+        fonts-dejavu-core >/dev/null
     fi
   fi
 else

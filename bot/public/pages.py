@@ -95,7 +95,9 @@ def _month_range(text: str, deps: PublicDeps) -> tuple[datetime, datetime] | Non
         return None
     after = (first.replace(day=28) + timedelta(days=4)).replace(day=1)
     tz = deps.settings.tz
-    return datetime.combine(first, time.min, tzinfo=tz), datetime.combine(after, time.min, tzinfo=tz)
+    return datetime.combine(first, time.min, tzinfo=tz), datetime.combine(
+        after, time.min, tzinfo=tz
+    )
 
 
 def _page_number(text: str) -> int:
@@ -279,7 +281,11 @@ def _period_choices(today: date) -> list[Period]:
     now = current_quarter(today)
     index = now.year * 4 + now.quarter - 1
     quarters = [quarter((index - i) // 4, (index - i) % 4 + 1) for i in range(QUARTERS_BACK)]
-    return [*quarters, parse_period(str(today.year), today), parse_period(str(today.year - 1), today)]
+    return [
+        *quarters,
+        parse_period(str(today.year), today),
+        parse_period(str(today.year - 1), today),
+    ]
 
 
 def _chosen_period(deps: PublicDeps, request: Request) -> Period | None:
