@@ -15,8 +15,8 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from bot.channels.base import Sender, TemporaryFailure, Unreachable
 from bot.clock import Clock
 from bot.i18n import Translator
-from bot.public.metrics import timed_sweep
 from bot.periods import parse_period
+from bot.public.metrics import timed_sweep
 from bot.reminders.ladder import in_working_hours
 from bot.reminders.notices import notify
 from bot.reminders.policy import policy_from

@@ -33,7 +33,7 @@ async def healthz(deps: PublicDeps, request: Request) -> Response:
             "database": "ok",
             "outbox_lag_seconds": 0 if oldest is None else int((now - oldest).total_seconds()),
             "last_sweep": swept.isoformat() if swept else None,
-            "channels": {name: "configured" for name in deps.channels},
+            "channels": dict.fromkeys(deps.channels, "configured"),
         },
         headers={"Cache-Control": "no-store"},
     )

@@ -11,7 +11,7 @@ import functools
 import time
 from collections.abc import Awaitable, Callable, Iterable
 from datetime import UTC, datetime
-from typing import Any, Final, Protocol, TypeVar
+from typing import Final, Protocol, TypeVar
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 from prometheus_client.exposition import CONTENT_TYPE_LATEST
@@ -53,10 +53,13 @@ _last_sweep: datetime | None = None
 
 
 class _HasChannel(Protocol):
-    channel: str
+    @property
+    def channel(self) -> str: ...
 
 
 R = TypeVar("R")
+S = TypeVar("S")
+In = TypeVar("In", bound=_HasChannel)
 
 
 def observe_update(channel: str, seconds: float) -> None:
@@ -83,13 +86,11 @@ def last_sweep() -> datetime | None:
     return _last_sweep
 
 
-def timed_updates(
-    handle: Callable[[Any, _HasChannel], Awaitable[R]],
-) -> Callable[[Any, _HasChannel], Awaitable[R]]:
+def timed_updates(handle: Callable[[S, In], Awaitable[R]]) -> Callable[[S, In], Awaitable[R]]:
     """Wrap ``Dispatcher.handle`` so every update is counted and timed by its channel."""
 
     @functools.wraps(handle)
-    async def wrapper(self: Any, incoming: _HasChannel) -> R:
+    async def wrapper(self: S, incoming: In) -> R:
         started = time.perf_counter()
         try:
             return await handle(self, incoming)
@@ -99,11 +100,11 @@ def timed_updates(
     return wrapper
 
 
-def timed_sweep(sweep: Callable[[Any], Awaitable[R]]) -> Callable[[Any], Awaitable[R]]:
+def timed_sweep(sweep: Callable[[S], Awaitable[R]]) -> Callable[[S], Awaitable[R]]:
     """Wrap ``Sweeper.sweep`` so every sweep's duration and end are recorded."""
 
     @functools.wraps(sweep)
-    async def wrapper(self: Any) -> R:
+    async def wrapper(self: S) -> R:
         started = time.perf_counter()
         try:
             return await sweep(self)

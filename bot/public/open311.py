@@ -68,7 +68,8 @@ def _xml(root: str, item: str, rows: Sequence[Mapping[str, Any]]) -> bytes:
             child = ET.SubElement(element, key)
             if value is not None:
                 child.text = str(value).lower() if isinstance(value, bool) else str(value)
-    return b'<?xml version="1.0" encoding="utf-8"?>' + ET.tostring(top, encoding="utf-8")
+    body: bytes = ET.tostring(top, encoding="utf-8", xml_declaration=True)
+    return body
 
 
 def _answer(

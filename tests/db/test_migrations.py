@@ -105,7 +105,7 @@ async def test_answers_from_before_the_verdict_column_get_theirs(engine: AsyncEn
         # Core inserts of the columns 0007 has: the ORM model carries later columns too.
         for code, answered in answers.items():
             await session.execute(
-                insert(Case.__table__).values(
+                insert(Case).values(
                     code=code,
                     org_id=org.id,
                     citizen_id=citizen.id,

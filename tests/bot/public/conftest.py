@@ -17,7 +17,6 @@ from bot.public.deps import PublicDeps, deps_from
 from bot.public.routes import routes
 from bot.runtime import Runtime
 from db.models import CaseKind
-from tests.conftest import Person
 from tests.handlers.conftest import import_small_plan, small_plan
 from tests.handlers.feedback_support import DC, Commune, case_row, commune, file_case
 
@@ -102,12 +101,6 @@ async def populate(runtime: Runtime, clock: ManualClock) -> tuple[Commune, dict[
     return town, codes
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
 @pytest.fixture
 async def site(runtime: Runtime, clock: ManualClock) -> AsyncIterator[Site]:
     """A real uvicorn serving ``Starlette(routes=routes(deps))`` for the populated commune."""
@@ -115,11 +108,11 @@ async def site(runtime: Runtime, clock: ManualClock) -> AsyncIterator[Site]:
     runtime.set_bot_username("commune_test_bot")
     deps = deps_from(runtime)
     app = Starlette(routes=routes(deps))
-    port = _free_port()
+    listening = socket.socket()
+    listening.bind(("127.0.0.1", 0))
+    port = int(listening.getsockname()[1])
     config = uvicorn.Config(
         app,
-        host="127.0.0.1",
-        port=port,
         log_config=None,
         access_log=False,
         lifespan="off",
@@ -127,14 +120,16 @@ async def site(runtime: Runtime, clock: ManualClock) -> AsyncIterator[Site]:
         http="h11",
     )
     server = uvicorn.Server(config)
-    task = asyncio.create_task(server.serve())
-    while not server.started:
-        await asyncio.sleep(0.02)
+    task = asyncio.create_task(server.serve(sockets=[listening]))
+    async with asyncio.timeout(30):
+        while not server.started:  # noqa: ASYNC110 (uvicorn has no "started" event to await)
+            await asyncio.sleep(0.02)
     try:
         yield Site(f"http://127.0.0.1:{port}", deps, town, codes)
     finally:
         server.should_exit = True
         await task
+        listening.close()
 
 
 @pytest.fixture
