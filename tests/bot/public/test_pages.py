@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 
 import httpx
 import pytest
 
+from bot.periods import current_quarter
+from bot.reports.figures import figures
 from tests.bot.public.browser import Browser, browser
 from tests.bot.public.conftest import PUBLISHED_A, PUBLISHED_Q, UNAPPROVED_Q, Site
+from tests.handlers.feedback_support import file_case
 
 WIDTHS = (360, 1280)
 
@@ -89,9 +93,6 @@ async def test_a_visitor_finds_an_answer_a_task_and_the_figures(
 
 
 async def test_the_figures_are_the_reports_figures(site: Site, client: httpx.AsyncClient) -> None:
-    from bot.periods import current_quarter
-    from bot.reports.figures import figures
-
     org = site.town.org_id
     runtime = site.town.runtime
     today = runtime.clock.now().astimezone(runtime.settings.tz).date()
@@ -116,13 +117,10 @@ async def test_pages_are_cached_and_state_when_they_were_computed(
     org = site.town.org_id
     first = (await client.get(f"/xa/{org}/so-lieu?lang=en")).text
     assert "Figures computed at" in first
-    await site.town.citizen(1005, "Mai")
-    from tests.handlers.feedback_support import file_case
-
     await file_case(await site.town.citizen(1006, "Hà"))
     # Within the cache's lifetime the page shows the same computation.
     assert (await client.get(f"/xa/{org}/so-lieu?lang=en")).text == first
-    site.town.clock.advance(__import__("datetime").timedelta(minutes=6))
+    site.town.clock.advance(timedelta(minutes=6))
     later = (await client.get(f"/xa/{org}/so-lieu?lang=en")).text
     assert '<td class="n" id="received">6</td>' in later
 
@@ -195,7 +193,7 @@ async def test_code_lookup_is_rate_limited(site: Site, client: httpx.AsyncClient
     refused = await client.get(f"/xa/{org}/tra-cuu?code={site.codes['published']}")
     assert refused.status_code == 429
     assert int(refused.headers["retry-after"]) > 0
-    site.town.clock.advance(__import__("datetime").timedelta(minutes=11))
+    site.town.clock.advance(timedelta(minutes=11))
     assert (
         await client.get(f"/xa/{org}/tra-cuu?code={site.codes['published']}")
     ).status_code == 200
