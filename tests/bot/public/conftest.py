@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import socket
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 
 import httpx
@@ -101,18 +102,14 @@ async def populate(runtime: Runtime, clock: ManualClock) -> tuple[Commune, dict[
     return town, codes
 
 
-@pytest.fixture
-async def site(runtime: Runtime, clock: ManualClock) -> AsyncIterator[Site]:
-    """A real uvicorn serving ``Starlette(routes=routes(deps))`` for the populated commune."""
-    town, codes = await populate(runtime, clock)
-    runtime.set_bot_username("commune_test_bot")
-    deps = deps_from(runtime)
-    app = Starlette(routes=routes(deps))
+@asynccontextmanager
+async def serve(deps: PublicDeps) -> AsyncIterator[str]:
+    """Run uvicorn with ``Starlette(routes=routes(deps))`` on 127.0.0.1; yield its base URL."""
     listening = socket.socket()
     listening.bind(("127.0.0.1", 0))
     port = int(listening.getsockname()[1])
     config = uvicorn.Config(
-        app,
+        Starlette(routes=routes(deps)),
         log_config=None,
         access_log=False,
         lifespan="off",
@@ -125,11 +122,21 @@ async def site(runtime: Runtime, clock: ManualClock) -> AsyncIterator[Site]:
         while not server.started:  # noqa: ASYNC110 (uvicorn has no "started" event to await)
             await asyncio.sleep(0.02)
     try:
-        yield Site(f"http://127.0.0.1:{port}", deps, town, codes)
+        yield f"http://127.0.0.1:{port}"
     finally:
         server.should_exit = True
         await task
         listening.close()
+
+
+@pytest.fixture
+async def site(runtime: Runtime, clock: ManualClock) -> AsyncIterator[Site]:
+    """The populated commune served by a real uvicorn."""
+    town, codes = await populate(runtime, clock)
+    runtime.set_bot_username("commune_test_bot")
+    deps = deps_from(runtime)
+    async with serve(deps) as base:
+        yield Site(base, deps, town, codes)
 
 
 @pytest.fixture

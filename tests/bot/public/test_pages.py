@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import timedelta
 from pathlib import Path
 
@@ -212,3 +213,19 @@ async def test_lookup_of_a_denunciation_reads_like_an_unknown_code(
     bad = await client.get(f"/xa/{org}/tra-cuu?code=%3Cimg%20src%3Dx%3E")
     assert bad.status_code == 400
     assert "<img src=x>" not in bad.text
+
+
+async def test_the_qr_code_opens_the_public_page_when_it_is_served(site: Site) -> None:
+    runtime = site.town.runtime
+    deployment = runtime.dispatcher.deployment
+    runtime.dispatcher.deployment = replace(
+        deployment, settings=replace(deployment.settings, public_url=site.base)
+    )
+    [reply] = (await site.town.admin.say("/qr")).replies
+    assert reply.text == f"Scan to send feedback to the commune: {site.base}/"
+    assert reply.file is not None
+    assert (reply.file.content or b"")[:8] == b"\x89PNG\r\n\x1a\n"
+    async with httpx.AsyncClient() as http:
+        opened = await http.get(f"{site.base}/", follow_redirects=True)
+    assert opened.status_code == 200
+    assert "Viết trên Telegram" in opened.text
