@@ -19,6 +19,12 @@ down_revision: str | None = "0008"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
+_PUBLISHED_ONLY = "published_at IS NOT NULL"
+_PUBLISHED_INDEXES = {
+    "ix_cases_published_received": ["org_id", "received_at"],
+    "ix_cases_published_answered": ["org_id", "status", "answered_at"],
+}
+
 
 def upgrade() -> None:
     with op.batch_alter_table("cases", schema=None) as batch_op:
@@ -26,6 +32,15 @@ def upgrade() -> None:
         batch_op.add_column(sa.Column("published_by", sa.Integer(), nullable=True))
         batch_op.create_foreign_key(
             batch_op.f("fk_cases_published_by_people"), "people", ["published_by"], ["id"]
+        )
+    for name, columns in _PUBLISHED_INDEXES.items():
+        op.create_index(
+            name,
+            "cases",
+            columns,
+            unique=False,
+            sqlite_where=sa.text(_PUBLISHED_ONLY),
+            postgresql_where=sa.text(_PUBLISHED_ONLY),
         )
     op.create_table(
         "api_keys",
@@ -53,6 +68,8 @@ def downgrade() -> None:
     with op.batch_alter_table("api_keys", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_api_keys_org_id"))
     op.drop_table("api_keys")
+    for name in _PUBLISHED_INDEXES:
+        op.drop_index(name, table_name="cases")
     with op.batch_alter_table("cases", schema=None) as batch_op:
         batch_op.drop_constraint(batch_op.f("fk_cases_published_by_people"), type_="foreignkey")
         batch_op.drop_column("published_by")

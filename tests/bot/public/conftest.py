@@ -105,7 +105,9 @@ async def populate(runtime: Runtime, clock: ManualClock) -> tuple[Commune, dict[
 @asynccontextmanager
 async def serve(deps: PublicDeps) -> AsyncIterator[str]:
     """Run uvicorn with ``Starlette(routes=routes(deps))`` on 127.0.0.1; yield its base URL."""
-    listening = socket.socket()
+    # IPPROTO_TCP named, as uvicorn's own sockets have it: asyncio then sets TCP_NODELAY on
+    # each connection, and small answers are not held back 40 ms by Nagle's algorithm.
+    listening = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
     listening.bind(("127.0.0.1", 0))
     port = int(listening.getsockname()[1])
     config = uvicorn.Config(
