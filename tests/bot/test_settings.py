@@ -50,9 +50,13 @@ def test_every_setting_is_read() -> None:
             "BOT_INVITE_TTL_DAYS": "3",
             "BOT_DIALOG_TTL_MINUTES": "15",
             "BOT_LOG_LEVEL": "debug",
+            "BOT_PUBLIC_URL": "https://gopy.xa.gov.vn/",
+            "BOT_ZALO_OA_URL": "https://zalo.me/1234567890",
         },
         env_file=None,
     )
+    assert settings.public_url == "https://gopy.xa.gov.vn"
+    assert settings.zalo_oa_url == "https://zalo.me/1234567890"
     assert settings.telegram_token == "123456:ABC-def_GHI"
     assert settings.telegram_bot_username == "XaBot"
     assert settings.telegram_mode == "webhook"
@@ -168,6 +172,10 @@ def test_bad_value_in_dotenv_is_named(chdir_tmp: Path) -> None:
         ("BOT_DIALOG_TTL_MINUTES", "0"),
         ("BOT_DIALOG_TTL_MINUTES", str(60 * 24 * 30 + 1)),
         ("BOT_LOG_LEVEL", "verbose"),
+        ("BOT_PUBLIC_URL", "gopy.xa.gov.vn"),
+        ("BOT_PUBLIC_URL", "javascript:alert(1)"),
+        ("BOT_ZALO_OA_URL", "http://zalo.me/123"),
+        ("BOT_ZALO_OA_URL", "javascript:alert(1)"),
     ],
 )
 def test_each_bad_value_names_its_setting(name: str, value: str) -> None:
