@@ -194,6 +194,7 @@ async def measure(args: argparse.Namespace) -> dict[str, Any]:
 
                     async def cold(path: str = path) -> float:
                         deps.cache.clear()
+                        deps.searches.clear()
                         return await fetch_time(client, path)
 
                     found[f"{name}_cold_s"] = await median_of(runs, cold)

@@ -40,13 +40,21 @@ class TtlCache:
             fresh = self._fresh(key)
             if fresh is not None:
                 return fresh
-            computed = Cached(await compute(), self._clock.now())
+            try:
+                computed = Cached(await compute(), self._clock.now())
+            except BaseException:
+                self._locks.pop(key, None)  # nothing kept for a key that failed
+                raise
             self._values[key] = computed
             self._values.move_to_end(key)
             while len(self._values) > self._size:
                 old, _ = self._values.popitem(last=False)
                 self._locks.pop(old, None)
         return computed
+
+    def size(self) -> int:
+        """How many keys are held (values and computations under way)."""
+        return len(self._values.keys() | self._locks.keys())
 
     def clear(self) -> None:
         """Forget everything (tests and operators changing data by hand)."""

@@ -33,11 +33,15 @@ class PublicDeps:
     bot_username: str | None = None
     channels: tuple[str, ...] = ()
     cache: TtlCache = field(init=False)
+    searches: TtlCache = field(init=False)
     lookups: SlidingWindow = field(init=False)
     filings: SlidingWindow = field(init=False)
 
     def __post_init__(self) -> None:
+        # Searches get their own cache, so many different words cannot push the costly
+        # figures out of theirs.
         self.cache = TtlCache(self.clock, PAGE_TTL)
+        self.searches = TtlCache(self.clock, PAGE_TTL)
         self.lookups = SlidingWindow(self.clock, LOOKUPS_PER_WINDOW, LOOKUP_WINDOW)
         self.filings = SlidingWindow(self.clock, FILINGS_PER_MINUTE, timedelta(minutes=1))
 

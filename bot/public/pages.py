@@ -51,18 +51,23 @@ def _today(deps: PublicDeps) -> date:
     return deps.clock.now().astimezone(deps.settings.tz).date()
 
 
+class _NoSuchOrg(Exception):
+    """The address names no organization (not cached, so it cannot fill the cache)."""
+
+
 async def _org(deps: PublicDeps, org_id: int) -> Org:
-    async def load() -> Org | None:
+    async def load() -> Org:
         async with deps.sessions() as session:
             tree = await reports.org_tree(session, org_id)
         if not tree:
-            return None
+            raise _NoSuchOrg
         return Org(org_id, tree[0][1], tuple(o for o, _, _ in tree))
 
-    found = (await deps.cache.get(("org", org_id), load)).value
-    if found is None:
-        raise HTTPException(404)
-    return found  # type: ignore[no-any-return]
+    try:
+        found: Org = (await deps.cache.get(("org", org_id), load)).value
+    except _NoSuchOrg:
+        raise HTTPException(404) from None
+    return found
 
 
 def _chat_links(deps: PublicDeps) -> dict[str, str]:
@@ -144,7 +149,7 @@ async def questions(deps: PublicDeps, request: Request) -> Response:
             topics = await public.published_topics(session, org.ids)
         return {"total": total, "items": [_question(c) for c in found], "topics": topics}
 
-    cached = await deps.cache.get(("questions", org.id, wanted, number), load)
+    cached = await deps.searches.get(("questions", org.id, wanted, number), load)
     data = cached.value
     pages = max(1, -(-data["total"] // PAGE_SIZE))
     today = _today(deps)

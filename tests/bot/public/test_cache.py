@@ -5,6 +5,8 @@ from __future__ import annotations
 import asyncio
 from datetime import timedelta
 
+import pytest
+
 from bot.clock import ManualClock
 from bot.public.cache import TtlCache
 
@@ -32,3 +34,19 @@ async def test_concurrent_misses_compute_once_and_stale_values_are_recomputed(
     await cache.get("a", compute)
     await cache.get("b", compute)
     assert (await cache.get("page", compute)).value == "value 5"
+
+
+async def test_a_failed_computation_keeps_nothing(clock: ManualClock) -> None:
+    cache = TtlCache(clock, timedelta(minutes=5))
+
+    async def fail() -> str:
+        raise LookupError
+
+    async def succeed() -> str:
+        return "found"
+
+    for _ in range(3):
+        with pytest.raises(LookupError):
+            await cache.get("missing", fail)
+    assert (await cache.get("missing", succeed)).value == "found"
+    assert cache.size() == 1

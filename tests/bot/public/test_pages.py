@@ -171,8 +171,10 @@ async def test_a_search_with_markup_is_shown_escaped(site: Site, client: httpx.A
     "path",
     ["/xa/999999", "/xa/abc", "/xa/1/khong-co", "/xa/999999/hoi-dap", "/xa/999999/so-lieu"],
 )
-async def test_unknown_addresses_are_404(client: httpx.AsyncClient, path: str) -> None:
+async def test_unknown_addresses_are_404(site: Site, client: httpx.AsyncClient, path: str) -> None:
+    held = site.deps.cache.size()
     assert (await client.get(path)).status_code == 404
+    assert site.deps.cache.size() == held  # unknown addresses cannot fill the cache
 
 
 async def test_other_periods_and_years_are_refused(site: Site, client: httpx.AsyncClient) -> None:
