@@ -199,9 +199,11 @@ async def measure(args: argparse.Namespace) -> dict[str, Any]:
 
                     found[f"{name}_cold_s"] = await median_of(runs, cold)
                     await fetch_time(client, path)
-                    found[f"{name}_warm_s"] = await median_of(
-                        runs * 4, lambda path=path: fetch_time(client, path)
-                    )
+
+                    async def warm(path: str = path) -> float:
+                        return await fetch_time(client, path)
+
+                    found[f"{name}_warm_s"] = await median_of(runs * 4, warm)
                     log.info(
                         "%s: cold %.3f s, warm %.4f s",
                         name,
