@@ -17,6 +17,21 @@ from selenium.webdriver.support.ui import Select, WebDriverWait
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMEDRIVER = "/usr/bin/chromedriver"
+# Each element with its own text, its colour, and the first opaque background behind it.
+_COLORS = """
+const out = [];
+for (const el of document.body.querySelectorAll('*')) {
+  const own = [...el.childNodes].filter(n => n.nodeType === 3 && n.textContent.trim());
+  if (!own.length || el.offsetParent === null) continue;
+  let bg = 'rgba(0, 0, 0, 0)', up = el;
+  while (up && (bg === 'rgba(0, 0, 0, 0)' || bg === 'transparent')) {
+    bg = getComputedStyle(up).backgroundColor; up = up.parentElement;
+  }
+  if (bg === 'rgba(0, 0, 0, 0)') bg = 'rgb(255, 255, 255)';
+  out.push([own[0].textContent.trim().slice(0, 40), getComputedStyle(el).color, bg]);
+}
+return out;
+"""
 
 
 class Browser:
@@ -84,6 +99,11 @@ class Browser:
                 " > document.documentElement.clientWidth;"
             )
         )
+
+    async def colors(self) -> list[tuple[str, str, str]]:
+        """``(text, color, background)`` of every element holding text directly."""
+        found = await self.value(_COLORS)
+        return [(str(t), str(c), str(b)) for t, c, b in found]
 
     async def shot(self, name: str) -> Path:
         """Save a full-height screenshot as a test artifact."""

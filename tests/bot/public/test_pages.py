@@ -18,8 +18,35 @@ from tests.handlers.feedback_support import file_case
 WIDTHS = (360, 1280)
 
 
+def _luminance(css: str) -> float:
+    """The relative luminance of an ``rgb(...)`` colour (WCAG 2)."""
+    parts = [float(p) for p in css[css.index("(") + 1 : css.index(")")].split(",")[:3]]
+    linear = [
+        c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4
+        for c in (p / 255 for p in parts)
+    ]
+    return 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
+
+
+def contrast(color: str, background: str) -> float:
+    """The WCAG contrast ratio of two colours."""
+    light, dark = sorted((_luminance(color), _luminance(background)), reverse=True)
+    return (light + 0.05) / (dark + 0.05)
+
+
+def test_contrast_is_computed_as_wcag_does() -> None:
+    assert round(contrast("rgb(0, 0, 0)", "rgb(255, 255, 255)"), 1) == 21.0
+    assert round(contrast("rgb(118, 118, 118)", "rgb(255, 255, 255)"), 2) == 4.54
+    assert contrast("rgb(119, 119, 119)", "rgb(255, 255, 255)") < 4.5
+
+
 async def _visit(page: Browser, name: str, width: int) -> str:
     assert not await page.overflows(), f"{name} overflows at {width} px"
+    colors = await page.colors()
+    assert len(colors) > 10, name
+    for text, color, background in colors:
+        ratio = contrast(color, background)
+        assert ratio >= 4.5, f"{name}: {text!r} has contrast {ratio:.2f} ({color} on {background})"
     await page.shot(f"{name}-{width}")
     await page.resize(width)
     return await page.text()
