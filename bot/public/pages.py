@@ -191,16 +191,12 @@ def _question(case: Case) -> dict[str, Any]:
     }
 
 
-def _years(deps: PublicDeps) -> int:
-    return _today(deps).year
-
-
 async def plan(deps: PublicDeps, request: Request) -> Response:
     """The year's plan: tasks by PAPI dimension with their unit, due date, state and progress."""
     org = await _org(deps, request.path_params["org"])
     t = translator_for(request, deps.settings)
     raw = request.query_params.get("year", "")
-    this_year = _years(deps)
+    this_year = _today(deps).year
     if raw and not (raw.isascii() and raw.isdigit() and 2000 <= int(raw) <= this_year + 1):
         return page(
             request,
