@@ -21,6 +21,7 @@ BENCHMARKS: Final = (
     "reminders",
     "feedback",
     "reports",
+    "public",
     "bench_timeframes",
     "hostile_files",
 )

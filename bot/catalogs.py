@@ -16,6 +16,8 @@ from bot.i18n import DOMAIN, LOCALES_DIR, SUPPORTED
 ROOT = LOCALES_DIR.parent
 SOURCE_DIRS = ("bot", "handlers", "jobs", "db")
 KEYWORDS = {"_": None, "N_": None, "ngettext": (1, 2)}
+# Python sources, and the public pages' Jinja2 templates (which call ``_`` and ``ngettext``).
+METHODS = [("**.py", "python"), ("**/templates/**.html", "jinja2.ext:babel_extract")]
 PROJECT = "commune-bot"
 
 
@@ -29,7 +31,10 @@ def extract() -> Catalog:
     template = Catalog(project=PROJECT, charset="utf-8")
     for directory in SOURCE_DIRS:
         for filename, lineno, message, comments, context in extract_from_dir(
-            ROOT / directory, keywords=KEYWORDS, comment_tags=("TRANSLATORS:",)
+            ROOT / directory,
+            method_map=METHODS,
+            keywords=KEYWORDS,
+            comment_tags=("TRANSLATORS:",),
         ):
             location = (f"{directory}/{filename}", lineno)
             template.add(message, None, [location], auto_comments=comments, context=context)

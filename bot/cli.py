@@ -398,13 +398,37 @@ async def cmd_policy(args: argparse.Namespace, settings: Settings) -> int:
 
 async def cmd_qr(args: argparse.Namespace, settings: Settings) -> int:
     """Write the PNG QR code of the bot's feedback link."""
-    from handlers.cases import feedback_qr
+    from handlers.cases import feedback_link, feedback_qr
 
-    if not settings.telegram_bot_username:
-        raise CliError("set TELEGRAM_BOT_USERNAME so the link can be made")
-    png = feedback_qr(settings.telegram_bot_username)
+    link = feedback_link(settings.public_url, settings.telegram_bot_username)
+    if link is None:
+        raise CliError("set BOT_PUBLIC_URL or TELEGRAM_BOT_USERNAME so the link can be made")
+    png = feedback_qr(link)
     await asyncio.to_thread(Path(args.out).write_bytes, png)
-    print(f"wrote {args.out} ({len(png)} bytes)")
+    print(f"wrote {args.out} ({len(png)} bytes) opening {link}")
+    return 0
+
+
+async def cmd_apikey(args: argparse.Namespace, settings: Settings) -> int:
+    """Issue or revoke a key another system uses with the Open311 API."""
+    from bot.apikeys import BadKeyName, issue_key, revoke_key
+
+    clock = SystemClock()
+    async with open_runtime(settings) as runtime, runtime.sessions.begin() as session:
+        org_id = await _org_id(session, runtime, args.org)
+        if args.apikey_command == "add":
+            try:
+                issued = await issue_key(session, name=args.name, org_id=org_id, now=clock.now())
+            except BadKeyName:
+                raise CliError(
+                    f"a key needs a new name of at most 100 characters, not {args.name!r}"
+                ) from None
+            print(f"key for {issued.name} (jurisdiction_id {org_id}); shown only now:")
+            print(issued.secret)
+            return 0
+        if not await revoke_key(session, name=args.name, org_id=org_id, now=clock.now()):
+            raise CliError(f"no live key called {args.name!r}")
+        print(f"revoked the key of {args.name}")
     return 0
 
 
@@ -620,6 +644,12 @@ def build_parser() -> argparse.ArgumentParser:
     qr = sub.add_parser("qr", help="write the QR code of the feedback link (PNG)")
     qr.add_argument("--out", default="gop-y-qr.png", help="the PNG file to write")
 
+    key = sub.add_parser("apikey", help="keys for the Open311 API")
+    key.add_argument("--org", help="organization name (default: the first one)")
+    key_sub = key.add_subparsers(dest="apikey_command", required=True, metavar="ACTION")
+    key_sub.add_parser("add", help="issue a key (printed once)").add_argument("name")
+    key_sub.add_parser("revoke", help="stop a key from working").add_argument("name")
+
     exp = sub.add_parser("export-public", help="export published answers for the web portal")
     exp.add_argument("--out", default="-", help="file to write (default: print)")
     exp.add_argument("--format", choices=["json", "csv"], default="json")
@@ -680,6 +710,7 @@ COMMANDS: dict[str, Command] = {
     "key": cli_ops.cmd_key,
     "backup": cli_ops.cmd_backup,
     "restore": cli_ops.cmd_restore,
+    "apikey": cmd_apikey,
 }
 
 

@@ -15,6 +15,7 @@ from bot.errors import BotError
 from bot.i18n import Translator, negotiate
 from bot.messages import Incoming, Outcome, Reply
 from bot.ordering import KeyedLocks
+from bot.public.metrics import timed_updates
 from bot.roles import Audience
 from bot.router import Route
 from db.queries import dialogs, people
@@ -36,6 +37,7 @@ class Dispatcher:
         self._clock = clock
         self._locks = KeyedLocks()
 
+    @timed_updates
     async def handle(
         self,
         incoming: Incoming,

@@ -73,6 +73,7 @@ class Settings:
     backup_keep: int = 7
     contact_retention_days: int = 5 * 365
     feedback_daily_limit: int = 5
+    zalo_oa_url: str | None = None
 
     @property
     def tz(self) -> ZoneInfo:
@@ -256,6 +257,8 @@ def load_settings(
         )
     if limit := get("BOT_FEEDBACK_DAILY_LIMIT"):
         kwargs["feedback_daily_limit"] = _int("BOT_FEEDBACK_DAILY_LIMIT", limit, 1, 1000)
+    if zalo := get("BOT_ZALO_OA_URL"):
+        kwargs["zalo_oa_url"] = _url("BOT_ZALO_OA_URL", zalo, ("https",))
     settings = Settings(**kwargs)
     if settings.telegram_mode == "webhook" and not settings.telegram_webhook_url:
         raise SettingsError(

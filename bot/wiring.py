@@ -154,6 +154,7 @@ def build_router() -> Router:
     router.button(fb.CaseComplex, cases.mark_complex, audiences=STAFF, scope=CASE)
     router.button(fb.CaseAnswer, cases.start_answer, audiences=STAFF, scope=CASE)
     router.button(fb.CaseApprove, cases.approve_answer, audiences=LEADERS, scope=CASE)
+    router.button(fb.CasePublish, cases.publish_case, audiences=LEADERS, scope=CASE)
     router.step(cases.REFUSE_FLOW, "reason", cases.receive_refusal)
     router.step(cases.MERGE_FLOW, "target", cases.receive_merge_target)
     router.step(cases.ANSWER_FLOW, "text", cases.receive_answer)

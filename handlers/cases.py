@@ -20,12 +20,14 @@ from bot.feedback.buttons import (
     CaseComplex,
     CaseMerge,
     CaseOpen,
+    CasePublish,
     CaseRefuse,
     CaseTo,
 )
 from bot.feedback.catalog import TOPICS, kind_label, topic_label
 from bot.feedback.errors import CaseMovedOn, NotADuplicateTarget
 from bot.feedback.policy import Step
+from bot.feedback.publishing import approve_publication, may_publish
 from bot.feedback.views import case_card, unseal_contact
 from bot.invites import deep_link
 from bot.messages import Attachment, Button
@@ -133,6 +135,8 @@ async def open_case(ctx: Context) -> None:
         ]
     elif actor.is_(Audience.LEADER) and case.status == CaseStatus.AWAITING_APPROVAL:
         buttons = [[Button(ctx._("Approve and send"), CaseApprove(case.id).data)]]
+    elif _approves(ctx) and may_publish(case) and case.published_at is None:
+        buttons = [[Button(ctx._("Publish on the commune's page"), CasePublish(case.id).data)]]
     ctx.reply(case_card(case, ctx.t, unit=unit, contact=contact, staff=True), buttons)
 
 
@@ -260,6 +264,21 @@ async def approve_answer(ctx: Context) -> None:
     ctx.reply(ctx._("The answer to {code} is sent to the citizen.", code=case.code))
 
 
+def _approves(ctx: Context) -> bool:
+    return ctx.is_(Audience.LEADER) or ctx.is_(Audience.ADMIN)
+
+
+async def publish_case(ctx: Context) -> None:
+    """Approve showing an answered question (its sender allowed it) on the public page."""
+    case = await cases.case_for_update(ctx.session, ctx.payload_as(CasePublish).case)
+    if case is None or case.org_id != ctx.org_id:
+        raise NotFound
+    if await approve_publication(ctx.session, case, actor_id=ctx.person.id, now=ctx.now):
+        ctx.reply(ctx._("{code} is published on the commune's page.", code=case.code))
+    else:
+        ctx.reply(ctx._("{code} is already published.", code=case.code))
+
+
 async def show_public(ctx: Context) -> None:
     """List answered questions whose senders allowed publishing, without identities."""
     shown = await cases.public_cases(ctx.session, ctx.org_id, limit=10)
@@ -274,25 +293,28 @@ async def show_public(ctx: Context) -> None:
     ctx.reply("\n".join(lines))
 
 
-def feedback_qr(bot_username: str) -> bytes:
-    """A PNG QR code that opens the feedback dialog."""
+def feedback_link(public_url: str | None, bot_username: str | None) -> str | None:
+    """What the notice board's QR code opens: the public page if served, else the chat."""
+    if public_url:
+        return f"{public_url}/"
+    return deep_link(bot_username, FEEDBACK_START) if bot_username else None
+
+
+def feedback_qr(link: str) -> bytes:
+    """A PNG QR code of ``link``."""
     buffer = io.BytesIO()
-    segno.make(deep_link(bot_username, FEEDBACK_START), error="m").save(
-        buffer, kind="png", scale=10, border=4
-    )
+    segno.make(link, error="m").save(buffer, kind="png", scale=10, border=4)
     return buffer.getvalue()
 
 
 async def send_qr(ctx: Context) -> None:
     """Send the QR code of the feedback link, to print on the notice board."""
-    username = ctx.deployment.bot_username
-    if not username:
+    link = feedback_link(ctx.deployment.settings.public_url, ctx.deployment.bot_username)
+    if link is None:
         ctx.reply(ctx._("The bot's username is not known yet; set TELEGRAM_BOT_USERNAME."))
         return
-    png = feedback_qr(username)
+    png = feedback_qr(link)
     ctx.reply(
-        ctx._(
-            "Scan to send feedback to the commune: {link}", link=deep_link(username, FEEDBACK_START)
-        ),
+        ctx._("Scan to send feedback to the commune: {link}", link=link),
         file=Attachment("gop-y-qr.png", "image/png", len(png), png),
     )

@@ -10,22 +10,22 @@ from typing import Any, Final
 from bot import attachments
 from bot.context import Context
 from bot.errors import NotAllowed
-from bot.feedback import deadlines, lifecycle, policy
+from bot.feedback import lifecycle, policy
 from bot.feedback.buttons import Rate, rating_buttons
 from bot.feedback.catalog import (
     KINDS,
     TOPICS,
-    format_code,
     kind_label,
     normalize_code,
     topic_label,
 )
 from bot.feedback.errors import CaseNotRateable
-from bot.feedback.views import case_card, seal_contact, status_label, unseal_contact
+from bot.feedback.intake import Submission, receive_case
+from bot.feedback.views import case_card, status_label, unseal_contact
 from bot.filelimits import ATTACHMENT_LIMITS
 from bot.messages import Button
-from db.models import Case, CaseKind, CaseStatus, Rating, Role
-from db.queries import calendar, cases, uploads
+from db.models import CaseKind, CaseStatus, Rating
+from db.queries import cases, uploads
 
 FLOW: Final = "fb"
 RATE_FLOW: Final = "fbrate"
@@ -382,63 +382,37 @@ async def _save(ctx: Context, digest: str) -> None:
     if ctx.dialog is None:
         return
     data = ctx.dialog.data
-    kind = CaseKind(data["kind"])
-    info = KINDS[kind]
-    tz = ctx.deployment.settings.tz
-    received = ctx.now.astimezone(tz).date()
-    cal = await calendar.work_calendar(ctx.session)
-    due = deadlines.on_receipt(kind, received, cal)
-    number = await cases.next_number(ctx.session, info.prefix, received.year)
-    contact = _opened(ctx, data)
     files = []
     for upload_id in data.get("files", []):
         upload = await uploads.upload_of(ctx.session, ctx.person.id, int(upload_id))
         if upload is not None:
             files.append((upload.filename, upload.content))
             await uploads.drop_upload(ctx.session, upload.id)
-    case = await cases.add_case(
+    received = await receive_case(
         ctx.session,
-        Case(
-            code=format_code(info.prefix, received.year, number),
-            org_id=ctx.deployment.root_org_id,
-            citizen_id=ctx.person.id,
-            channel=ctx.incoming.channel,
-            chat_id=ctx.incoming.chat_id,
-            kind=kind,
+        Submission(
+            kind=CaseKind(data["kind"]),
             topic=str(data["topic"]),
-            dimension=TOPICS[str(data["topic"])].dimension,
             text=str(data["text"]),
             text_hash=digest,
+            channel=ctx.incoming.channel,
+            chat_id=ctx.incoming.chat_id,
+            consent_at=datetime.fromisoformat(str(data["consent"])),
+            publish=bool(data.get("publish")),
             address=data.get("address"),
             latitude=data.get("lat"),
             longitude=data.get("lon"),
-            contact_sealed=ctx.deployment.sealer.seal(seal_contact(contact)) if contact else None,
-            publishable=bool(data.get("publish")) and not info.confidential,
-            consent_at=datetime.fromisoformat(str(data["consent"])),
-            status=CaseStatus.NEW,
-            received_at=ctx.now,
-            accept_due=due.accept,
-            answer_due=due.answer,
+            contact=_opened(ctx, data),
+            files=files,
         ),
-        files,
+        citizen_id=ctx.person.id,
+        org_id=ctx.deployment.root_org_id,
+        audit_org_id=ctx.org_id,
+        now=ctx.now,
+        tz=ctx.deployment.settings.tz,
+        sealer=ctx.deployment.sealer,
     )
-    await cases.add_event(
-        ctx.session, case.id, action="received", at=ctx.now, actor_id=ctx.person.id
-    )
-    await ctx.audit(
-        "case.received",
-        "case",
-        case.id,
-        after={"code": case.code, "kind": kind.value, "topic": case.topic},
-    )
-    admins = await cases.staff_of(ctx.session, case.org_id, [Role.ADMIN])
-    await ctx.notify(
-        people=admins,
-        org_id=case.org_id,
-        notice="new_case",
-        params={"case": case.id, "code": case.code, "kind": kind.value},
-        key=f"new-case:{case.id}",
-    )
+    case, due = received.case, received.due
     await ctx.end_dialog()
     lines = [ctx._("Thank you. Your feedback is received. Tracking code: {code}", code=case.code)]
     if due.answer:

@@ -16,6 +16,7 @@ from bot.channels.base import Sender, TemporaryFailure, Unreachable
 from bot.clock import Clock
 from bot.i18n import Translator
 from bot.periods import parse_period
+from bot.public.metrics import timed_sweep
 from bot.reminders.ladder import in_working_hours
 from bot.reminders.notices import notify
 from bot.reminders.policy import policy_from
@@ -66,6 +67,7 @@ class Sweeper:
         self._default_locale = default_locale
         self._batch = batch
 
+    @timed_sweep
     async def sweep(self) -> SweepStats:
         """Send everything due now, person by person, until nothing due is left."""
         stats = SweepStats()

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Create .venv and install the project; `setup.sh test` adds the test tools, PostgreSQL
-# and LibreOffice.
+# Create .venv and install the project; `setup.sh test` adds the test tools, PostgreSQL,
+# LibreOffice and Chromium.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -10,7 +10,7 @@ fi
 .venv/bin/python -m pip install --quiet --upgrade pip
 if [ "${1:-}" = "test" ]; then
   .venv/bin/python -m pip install --quiet -e ".[test]"
-  need_postgres=false need_office=false
+  need_postgres=false need_office=false need_browser=false
   ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || need_postgres=true
   # The PDF rendering test converts the report with LibreOffice and reads it with poppler;
   # Liberation Serif has the metrics of the report's Times New Roman and Vietnamese glyphs.
@@ -18,7 +18,11 @@ if [ "${1:-}" = "test" ]; then
     || [ -z "$(fc-list "Liberation Serif" family 2>/dev/null)" ]; then
     need_office=true
   fi
-  if $need_postgres || $need_office; then
+  # The public pages are tested in headless Chromium driven through chromedriver.
+  if ! command -v chromium >/dev/null || ! command -v chromedriver >/dev/null; then
+    need_browser=true
+  fi
+  if $need_postgres || $need_office || $need_browser; then
     SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"
     $SUDO apt-get update -qq
     if $need_postgres; then
@@ -28,6 +32,10 @@ if [ "${1:-}" = "test" ]; then
       # Without recommends: the headless Writer needs none of the Perl, X11 and Java extras.
       DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends \
         libreoffice-writer-nogui poppler-utils fonts-liberation2 >/dev/null
+    fi
+    if $need_browser; then
+      DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq chromium chromium-driver \
+        fonts-dejavu-core >/dev/null
     fi
   fi
 else

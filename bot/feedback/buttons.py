@@ -77,6 +77,14 @@ class CaseApprove(Payload):
 
 
 @dataclass(frozen=True, slots=True)
+class CasePublish(Payload):
+    """Approve showing the answered question on the commune's public page."""
+
+    prefix: ClassVar[str] = "case:publish"
+    case: int
+
+
+@dataclass(frozen=True, slots=True)
 class Rate(Payload):
     """The citizen's rating of the answer."""
 

@@ -11,6 +11,8 @@ from starlette.routing import BaseRoute, Route
 from bot.channels import telegram
 from bot.channels.zalo_oa import webhook as zalo
 from bot.http import links
+from bot.public import routes as public
+from bot.public.deps import deps_from
 from bot.runtime import Runtime
 
 ROUTES: Final[tuple[BaseRoute, ...]] = (
@@ -22,7 +24,9 @@ ROUTES: Final[tuple[BaseRoute, ...]] = (
 
 
 def build_app(runtime: Runtime, extra_routes: Sequence[BaseRoute] = ()) -> Starlette:
-    """The app for one running bot; other features add their routes through ``extra_routes``."""
-    app = Starlette(routes=[*ROUTES, *extra_routes])
+    """The app for one running bot: the channels' routes, the public page, Open311, health
+    and metrics; tests add theirs through ``extra_routes``."""
+    public_routes = public.routes(deps_from(runtime))
+    app = Starlette(routes=[*ROUTES, *public_routes, *extra_routes])
     app.state.runtime = runtime
     return app

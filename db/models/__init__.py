@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from db.models.apikeys import ApiKey
 from db.models.audit import AuditEntry
 from db.models.calendar import CalendarOverride
 from db.models.channels import ChannelToken, SharedFile
@@ -35,6 +36,7 @@ from db.models.progress import EventKind, ExtensionRequest, ExtensionStatus, Tas
 from db.models.uploads import Upload, UploadReceipt
 
 __all__ = [
+    "ApiKey",
     "AuditEntry",
     "CalendarOverride",
     "Case",

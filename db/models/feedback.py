@@ -5,10 +5,12 @@ from __future__ import annotations
 import enum
 from datetime import date, datetime
 
-from sqlalchemy import ForeignKey, Index, LargeBinary, String, Text
+from sqlalchemy import ForeignKey, Index, LargeBinary, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from db.base import Base, str_enum
+
+PUBLISHED_ONLY = "published_at IS NOT NULL"
 
 
 class CaseKind(enum.StrEnum):
@@ -50,6 +52,23 @@ class Case(Base):
     __table_args__ = (
         Index("ix_cases_org_status", "org_id", "status"),
         Index("ix_cases_citizen_received", "citizen_id", "received_at"),
+        # The public page and the API read the few published cases without walking a
+        # province's rows: partial indexes hold only those.
+        Index(
+            "ix_cases_published_received",
+            "org_id",
+            "received_at",
+            sqlite_where=text(PUBLISHED_ONLY),
+            postgresql_where=text(PUBLISHED_ONLY),
+        ),
+        Index(
+            "ix_cases_published_answered",
+            "org_id",
+            "status",
+            "answered_at",
+            sqlite_where=text(PUBLISHED_ONLY),
+            postgresql_where=text(PUBLISHED_ONLY),
+        ),
         # Holds every column the reports count by, so a province's quarter (hundreds of
         # thousands of cases) is counted from the index alone, never from the wide rows.
         Index(
@@ -100,6 +119,9 @@ class Case(Base):
     rating: Mapped[Rating | None] = mapped_column(str_enum(Rating))
     rating_comment: Mapped[str | None] = mapped_column(Text)
     reopened: Mapped[int] = mapped_column(default=0)
+    # Set when an administrator or leader approves showing the question and answer publicly.
+    published_at: Mapped[datetime | None]
+    published_by: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
 
     files: Mapped[list[CaseFile]] = relationship(back_populates="case", order_by="CaseFile.id")
     events: Mapped[list[CaseEvent]] = relationship(back_populates="case", order_by="CaseEvent.id")

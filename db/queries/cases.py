@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import func, select, update
+from sqlalchemy import ColumnElement, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
@@ -14,6 +14,7 @@ from db.models import (
     CaseCounter,
     CaseEvent,
     CaseFile,
+    CaseKind,
     CaseStatus,
     Membership,
     Person,
@@ -173,18 +174,23 @@ async def open_cases(
     return result.all()
 
 
+def published() -> list[ColumnElement[bool]]:
+    """Answered or closed, its citizen allowed publishing, approved by staff, never denounced."""
+    return [
+        Case.publishable.is_(True),
+        Case.published_at.is_not(None),
+        Case.kind != CaseKind.DENUNCIATION,
+        Case.status.in_((CaseStatus.ANSWERED, CaseStatus.CLOSED)),
+        Case.answer.is_not(None),
+    ]
+
+
 async def public_cases(session: AsyncSession, org_id: int, limit: int = 50) -> Sequence[Case]:
-    """Answered or closed cases whose citizen allowed publishing (never denunciations)."""
+    """The organization's published questions and answers, newest answer first."""
     result = await session.scalars(
         select(Case)
-        .where(
-            Case.org_id == org_id,
-            Case.publishable.is_(True),
-            Case.kind != "denunciation",
-            Case.status.in_((CaseStatus.ANSWERED, CaseStatus.CLOSED)),
-            Case.answer.is_not(None),
-        )
-        .order_by(Case.answered_at.desc())
+        .where(Case.org_id == org_id, *published())
+        .order_by(Case.answered_at.desc(), Case.id.desc())
         .limit(limit)
     )
     return result.all()

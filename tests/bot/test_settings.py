@@ -60,9 +60,11 @@ def test_every_setting_is_read() -> None:
             "BOT_INVITE_TTL_DAYS": "3",
             "BOT_DIALOG_TTL_MINUTES": "15",
             "BOT_LOG_LEVEL": "debug",
+            "BOT_ZALO_OA_URL": "https://zalo.me/1234567890",
         },
         env_file=None,
     )
+    assert settings.zalo_oa_url == "https://zalo.me/1234567890"
     assert settings.telegram_token == "123456:ABC-def_GHI"
     assert settings.telegram_bot_username == "XaBot"
     assert settings.telegram_mode == "webhook"
@@ -196,6 +198,10 @@ def test_bad_value_in_dotenv_is_named(chdir_tmp: Path) -> None:
         ("BOT_CONTACT_RETENTION_DAYS", "-5"),
         ("BOT_CONTACT_RETENTION_DAYS", "９０"),
         ("BOT_CONTACT_RETENTION_DAYS", "1" * 400),
+        ("BOT_PUBLIC_URL", "gopy.xa.gov.vn"),
+        ("BOT_PUBLIC_URL", "javascript:alert(1)"),
+        ("BOT_ZALO_OA_URL", "http://zalo.me/123"),
+        ("BOT_ZALO_OA_URL", "javascript:alert(1)"),
     ],
 )
 def test_each_bad_value_names_its_setting(name: str, value: str) -> None:

@@ -112,6 +112,7 @@ async def test_answers_from_before_the_verdict_column_get_theirs(engine: AsyncEn
             "on-time": datetime(2024, 8, 15, 16, 30, tzinfo=UTC),
             "open": None,
         }
+        # Core inserts of the columns 0007 has: the ORM model carries later columns too.
         for code, answered in answers.items():
             await session.execute(
                 insert(Case).values(

@@ -15,6 +15,7 @@ from bot.clock import ManualClock
 from bot.feedback.catalog import topic_label
 from bot.i18n import Translator
 from bot.runtime import Runtime
+from bot.settings import Settings
 from bot.workcal import KNOWN_OVERRIDES, WorkCalendar
 from db.models import CaseKind, CaseStatus, Rating
 from db.queries import dialogs, orgs
@@ -33,6 +34,7 @@ from tests.handlers.feedback_support import (
     Commune,
     after_calendar_days,
     after_working_days,
+    audits,
     case_row,
     citizen_notices,
     commune,
@@ -656,7 +658,26 @@ async def test_public_answers_show_no_identity_and_never_denunciations(
         await _answer(official, case_id, code, f"Answer to {code}.")
     assert (await case_row(runtime, waiting)).status == CaseStatus.NEW
 
+    # Allowed by its sender, an answer still waits for an administrator's or leader's approval.
     binh = Person(runtime, 1002, "Bình", "en")
+    assert only_text(await binh.say("/public")) == "No published answers yet."
+    shown_id = (await case_row(runtime, shown)).id
+    assert f"case:publish:{shown_id}" in payloads(
+        (await town.leader.press(f"case:open:{shown_id}")).replies[0]
+    )
+    for code in (private, secret, waiting):
+        other = (await case_row(runtime, code)).id
+        assert not payloads((await town.leader.press(f"case:open:{other}")).replies[0])
+        refused = only_text(await town.leader.press(f"case:publish:{other}"))
+        assert refused.startswith(f"{code} cannot be published"), refused
+    assert only_text(await official.press(f"case:publish:{shown_id}")) == NOT_FOR_YOU
+    assert only_text(await binh.say("/public")) == "No published answers yet."
+    published = only_text(await town.admin.press(f"case:publish:{shown_id}"))
+    assert published == f"{shown} is published on the commune's page."
+    again = only_text(await town.leader.press(f"case:publish:{shown_id}"))
+    assert again == f"{shown} is already published."
+    assert [a.action for a in await audits(runtime)].count("case.published") == 1
+
     text = only_text(await binh.say("/public"))
     assert text.splitlines() == [
         "Questions and answers:",
@@ -665,7 +686,7 @@ async def test_public_answers_show_no_identity_and_never_denunciations(
         f"Q: {POTHOLE}",
         f"A: Answer to {shown}.",
     ]
-    exported = json.loads(await _export_public(runtime.settings.database_url, tmp_path))
+    exported = json.loads(await _export_public(runtime.settings, tmp_path))
     assert exported == [
         {
             "code": shown,
@@ -686,9 +707,15 @@ async def test_public_answers_show_no_identity_and_never_denunciations(
     assert f"{shown} · Land" in only_text(await binh.say("/public")).splitlines()
 
 
-async def _export_public(database_url: str, cwd: Path) -> str:
+async def _export_public(settings: Settings, cwd: Path) -> str:
     """Run ``python -m bot export-public`` the way an operator does and return its output."""
-    env = {**os.environ, "PYTHONPATH": str(REPO_ROOT), "DATABASE_URL": database_url}
+    env = {
+        **os.environ,
+        "PYTHONPATH": str(REPO_ROOT),
+        "DATABASE_URL": settings.database_url,
+        "BOT_DATA_KEY": settings.data_key or "",
+        "BOT_AUDIT_KEY": settings.audit_key or "",
+    }
     env.pop("TELEGRAM_BOT_TOKEN", None)
     process = await asyncio.create_subprocess_exec(
         sys.executable,

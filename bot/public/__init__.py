@@ -1,0 +1,1 @@
+"""The commune's public pages, the Open311 API, and the operator's health and metrics."""
