@@ -19,6 +19,8 @@ from bot.channels.console import CHANNEL as CONSOLE
 from bot.channels.console import ConsoleChat, ConsoleSender
 from bot.clock import SystemClock
 from bot.dates import DateInputError, parse_date
+from bot.errors import BotError
+from bot.i18n import Translator
 from bot.invites import deep_link
 from bot.logs import configure_logging
 from bot.reports.charts import render_chart
@@ -28,7 +30,7 @@ from bot.runtime import Runtime, open_runtime
 from bot.settings import Settings, SettingsError, load_settings
 from db import migrate
 from db.engine import create_engine
-from db.models import Role
+from db.models import Role, Unit
 from db.queries import audit, calendar, cases, invites, orgs
 from jobs.scheduler import build_scheduler
 
@@ -126,10 +128,7 @@ async def cmd_invite(args: argparse.Namespace, settings: Settings) -> int:
         org_id = await _org_id(session, runtime, args.org)
         unit_id = None
         if args.unit:
-            unit = await orgs.unit_by_name(session, org_id, args.unit)
-            if unit is None:
-                raise CliError(f"no unit called {args.unit!r} (add it with `units add`)")
-            unit_id = unit.id
+            unit_id = (await _find_unit(session, org_id, args.unit)).id
         now = clock.now()
         invite, code = await invites.create_invite(
             session,
@@ -187,28 +186,42 @@ async def cmd_audit(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+async def _find_unit(session: AsyncSession, org_id: int, name: str) -> Unit:
+    from bot.units import find_unit
+
+    return await find_unit(session, org_id, name)
+
+
 async def cmd_units(args: argparse.Namespace, settings: Settings) -> int:
-    """List or add units of an organization."""
+    """List units or add, rename, merge, delete one, or give it aliases."""
+    from bot import units
+
     clock = SystemClock()
     async with open_runtime(settings, clock) as runtime, runtime.sessions.begin() as session:
         org_id = await _org_id(session, runtime, args.org)
-        if args.units_command == "add":
-            name = " ".join(args.name.split())
-            if not name or await orgs.unit_by_name(session, org_id, name) is not None:
-                raise CliError(f"a unit called {name!r} exists already or the name is empty")
-            unit = await orgs.add_unit(
-                session, org_id=org_id, name=name, aliases=args.alias, now=clock.now()
-            )
-            await _audit(
-                session,
-                clock,
-                org_id=org_id,
-                action="unit.created",
-                entity="unit",
-                entity_id=unit.id,
-                after={"name": name, "aliases": list(args.alias)},
-            )
-            print(f"added unit {unit.id}: {name}")
+        actor = units.Actor(org_id, None, clock.now())
+        command = args.units_command
+        if command == "add":
+            added = await units.add_unit(session, actor, args.name, args.alias)
+            print(f"added unit {added.unit_id}: {added.name}")
+        elif command == "alias":
+            unit = await _find_unit(session, org_id, args.name)
+            aliased = await units.add_aliases(session, actor, unit, args.aliases)
+            print(f"{aliased.name}: added {len(aliased.added)} aliases")
+        elif command == "rename":
+            unit = await _find_unit(session, org_id, args.name)
+            renamed = await units.rename_unit(session, actor, unit, args.new_name)
+            print(f"renamed unit {renamed.unit_id}: {renamed.old_name} -> {renamed.name}")
+        elif command == "merge":
+            source = await _find_unit(session, org_id, args.source)
+            target = await _find_unit(session, org_id, args.target)
+            merged = await units.merge_units(session, actor, source, target)
+            moved = ", ".join(f"{n} {what}" for what, n in merged.moved.items())
+            print(f"merged {merged.source_name} into {merged.target_name}: moved {moved}")
+        elif command == "delete":
+            unit = await _find_unit(session, org_id, args.name)
+            deleted = await units.delete_unit(session, actor, unit)
+            print(f"deleted unit {deleted.unit_id}: {deleted.name}")
         else:
             for unit in await orgs.list_units(session, org_id):
                 aliases = ", ".join(a.alias for a in unit.aliases)
@@ -283,7 +296,6 @@ async def cmd_calendar(args: argparse.Namespace, settings: Settings) -> int:
 
 async def cmd_import_plan(args: argparse.Namespace, settings: Settings) -> int:
     """Read a plan file and store its tasks (or preview them with --dry-run / --json)."""
-    from bot.i18n import Translator
     from bot.plans import PlanImportError, parse_plan, render_preview, to_json
     from bot.plans.importer import content_hash, import_plan
     from bot.plans.summary import render_report
@@ -407,7 +419,6 @@ async def cmd_export_public(args: argparse.Namespace, settings: Settings) -> int
     import io
 
     from bot.feedback.catalog import topic_label
-    from bot.i18n import Translator
 
     t = Translator(settings.default_locale, settings.tz)
     async with open_runtime(settings) as runtime, runtime.sessions() as session:
@@ -443,7 +454,6 @@ async def cmd_export_public(args: argparse.Namespace, settings: Settings) -> int
 
 async def cmd_report(args: argparse.Namespace, settings: Settings) -> int:
     """Build a period report as JSON figures, an .xlsx, a .docx or a chart."""
-    from bot.i18n import Translator
     from bot.periods import PeriodError, parse_period
     from bot.reports.figures import figures
 
@@ -526,6 +536,17 @@ def build_parser() -> argparse.ArgumentParser:
     add = units_sub.add_parser("add", help="add a unit")
     add.add_argument("name")
     add.add_argument("--alias", action="append", default=[], help="another name (repeatable)")
+    alias = units_sub.add_parser("alias", help="give a unit other names used in plans")
+    alias.add_argument("name", help="the unit (name or alias, loosely matched)")
+    alias.add_argument("aliases", nargs="+")
+    rename = units_sub.add_parser("rename", help="rename a unit (the old name stays an alias)")
+    rename.add_argument("name")
+    rename.add_argument("new_name")
+    merge = units_sub.add_parser("merge", help="move a unit's tasks, people and cases into another")
+    merge.add_argument("source", help="the unit that goes away")
+    merge.add_argument("target", help="the unit that stays")
+    delete = units_sub.add_parser("delete", help="delete a unit nothing refers to")
+    delete.add_argument("name")
 
     org = sub.add_parser("org", help="organizations")
     org_sub = org.add_subparsers(dest="org_command", required=True, metavar="ACTION")
@@ -623,6 +644,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return asyncio.run(COMMANDS[command](args, settings))
     except CliError as exc:
         print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except BotError as exc:
+        t = Translator(settings.default_locale, settings.tz)
+        print(f"error: {exc.message(t)}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         return 130

@@ -26,6 +26,19 @@ def build_router() -> Router:
         "invite", admin.issue_invite, audiences=ADMINS, description=N_("Invite a person")
     )
     router.command("addunit", admin.add_unit, audiences=ADMINS, description=N_("Add a unit"))
+    router.command(
+        "renameunit", admin.rename_unit, audiences=ADMINS, description=N_("Rename a unit")
+    )
+    router.command(
+        "mergeunit", admin.merge_unit, audiences=ADMINS, description=N_("Merge two units")
+    )
+    router.command("delunit", admin.delete_unit, audiences=ADMINS, description=N_("Delete a unit"))
+    router.command(
+        "aliasunit",
+        admin.alias_unit,
+        audiences=ADMINS,
+        description=N_("Other names of a unit"),
+    )
     router.button("invite:role", admin.pick_invite_role, audiences=ADMINS)
     router.button("invite:unit", admin.pick_invite_unit, audiences=ADMINS)
     router.button("invite:page", admin.page_invite_units, audiences=ADMINS)

@@ -332,7 +332,9 @@ def _relaxed(key: str) -> str:
     return key
 
 
-Status = Literal["matched", "new", "ambiguous"]
+# "suggested": the name matches one unit only by some of its words ("UBND" inside
+# "Văn phòng HĐND và UBND"); a person must confirm it before tasks are given to that unit.
+Status = Literal["matched", "suggested", "new", "ambiguous"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -376,6 +378,7 @@ class UnitResolver:
             return UnitMatch(name, key, "matched", self._exact[key], (self._exact[key],))
         relaxed = _relaxed(key)
         ids = self._relaxed.get(relaxed, set())
+        loose = False
         if not ids and not _HIGHER_LEVEL.search(relaxed):
             words = frozenset(relaxed.split())
             ids = {
@@ -383,9 +386,11 @@ class UnitResolver:
                 for tokens, phrase, unit_id in self._tokens
                 if len(words & tokens) >= _MIN_SHARED and _contains(relaxed, phrase)
             }
+            loose = True
         candidates = tuple(sorted(ids))
         if len(candidates) == 1:
-            return UnitMatch(name, key, "matched", candidates[0], candidates)
+            status: Status = "suggested" if loose else "matched"
+            return UnitMatch(name, key, status, candidates[0], candidates)
         if candidates:
             return UnitMatch(name, key, "ambiguous", None, candidates)
         return UnitMatch(name, key, "new")

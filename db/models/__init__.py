@@ -15,7 +15,7 @@ from db.models.feedback import (
     Rating,
 )
 from db.models.invites import Invite, InviteAttempt
-from db.models.orgs import Organization, Unit, UnitAlias
+from db.models.orgs import Organization, Unit, UnitAlias, UnitKind
 from db.models.outbox import OutboxMessage, OutboxStatus
 from db.models.people import Identity, Membership, Person, Role
 from db.models.plans import (
@@ -63,5 +63,6 @@ __all__ = [
     "TaskUnit",
     "Unit",
     "UnitAlias",
+    "UnitKind",
     "Upload",
 ]
