@@ -23,6 +23,7 @@ from bot.errors import BotError
 from bot.i18n import Translator
 from bot.invites import deep_link
 from bot.logs import configure_logging
+from bot.plans.mapping import MAPPING_TARGETS, TARGET_LABELS, Choice, Question
 from bot.reports.charts import render_chart
 from bot.reports.document import render_document
 from bot.reports.workbook import render_workbook
@@ -294,11 +295,66 @@ async def cmd_calendar(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+_CHOICE_WORDS = ("new", "committee", "outside", "villages")
+
+
+def _split_map(item: str) -> tuple[str, str]:
+    name, sep, target = item.rpartition("=")
+    if not sep or not name.strip() or not target.strip():
+        raise CliError(f"expected --map NAME=UNIT, got {item!r}")
+    return name.strip(), target.strip()
+
+
+async def _choice_of(session: AsyncSession, org_id: int, target: str) -> Choice:
+    """A ``--map`` target: a unit's name, or new, committee, outside, villages."""
+    from bot.plans.mapping import TARGET_WORDS, Choice, Target
+
+    word = target.lower()
+    if word in TARGET_WORDS:
+        return Choice(TARGET_WORDS[word])
+    return Choice(Target.UNIT, (await _find_unit(session, org_id, target)).id)
+
+
+async def _ask(
+    session: AsyncSession,
+    org_id: int,
+    question: Question,
+    unit_names: dict[int, str],
+    t: Translator,
+) -> Choice:
+    """Ask on the terminal where one name's tasks go, until the answer is usable."""
+    from bot.plans.mapping import Choice, Target
+    from bot.plans.summary import describe_question
+    from bot.units import UnitError
+
+    options: list[tuple[Target, int | None]] = [
+        (Target.UNIT, i) for i in question.candidates if i in unit_names
+    ]
+    options += [(target, None) for target in MAPPING_TARGETS]
+    print(describe_question(question, unit_names, t))
+    for number, (target, unit_id) in enumerate(options, start=1):
+        label = unit_names[unit_id] if unit_id is not None else t._(TARGET_LABELS[target])
+        print(f"  [{number}] {label}")
+    while True:
+        answer = (
+            await asyncio.to_thread(input, t._("Number, or an existing unit's name: "))
+        ).strip()
+        if answer.isascii() and answer.isdigit() and 1 <= int(answer) <= len(options):
+            target, unit_id = options[int(answer) - 1]
+            return Choice(target, unit_id)
+        if answer:
+            try:
+                return Choice(Target.UNIT, (await _find_unit(session, org_id, answer)).id)
+            except UnitError as exc:
+                print(exc.message(t))
+
+
 async def cmd_import_plan(args: argparse.Namespace, settings: Settings) -> int:
     """Read a plan file and store its tasks (or preview them with --dry-run / --json)."""
     from bot.plans import PlanImportError, parse_plan, render_preview, to_json
     from bot.plans.importer import content_hash, import_plan
-    from bot.plans.summary import render_report
+    from bot.plans.mapping import UnmappedUnits, find_question, unit_questions
+    from bot.plans.summary import render_questions, render_report
     from bot.reminders.scheduling import replan
     from bot.timeframes import parse_timeframe
 
@@ -316,6 +372,37 @@ async def cmd_import_plan(args: argparse.Namespace, settings: Settings) -> int:
             plan = await asyncio.to_thread(parse_plan, path, year=args.year, directory=directory)
         except PlanImportError as exc:
             raise CliError(exc.message(t)) from None
+        questions = unit_questions(plan, directory)
+        mapping: dict[str, Choice] = {}
+        rest: Choice | None = None
+        for item in args.map:
+            name, target = _split_map(item)
+            choice = await _choice_of(session, org_id, target)
+            question = find_question(questions, name)
+            if name == "*":
+                rest = choice
+            elif question is None:
+                print(f"note: --map {name!r}: the plan needs no answer for it", file=sys.stderr)
+            else:
+                mapping[question.key] = choice
+        if rest is not None:
+            # "*" answers every name no other --map names.
+            mapping = {q.key: rest for q in questions} | mapping
+        unit_names = {u.id: u.name for u in await orgs.list_units(session, org_id)}
+        open_questions = [q for q in questions if q.key not in mapping]
+        preview_only = args.dry_run or args.json
+        if open_questions and not preview_only and sys.stdin.isatty():
+            for question in open_questions:
+                mapping[question.key] = await _ask(session, org_id, question, unit_names, t)
+            open_questions = []
+        if open_questions and not preview_only:
+            print(render_questions(open_questions, unit_names, t), file=sys.stderr)
+            print(
+                "answer with --map NAME=UNIT (a unit's name, new, committee, outside or "
+                "villages), or run in a terminal to be asked",
+                file=sys.stderr,
+            )
+            raise UnmappedUnits([q.name for q in open_questions])
         report = await import_plan(
             session,
             org_id=org_id,
@@ -323,7 +410,8 @@ async def cmd_import_plan(args: argparse.Namespace, settings: Settings) -> int:
             data_hash=content_hash(data),
             actor_id=None,
             now=clock.now(),
-            dry_run=args.dry_run or args.json,
+            dry_run=preview_only,
+            mapping=mapping,
         )
         if args.json:
             print(json.dumps(to_json(plan, parse_timeframe), ensure_ascii=False, indent=2))
@@ -332,6 +420,9 @@ async def cmd_import_plan(args: argparse.Namespace, settings: Settings) -> int:
             print(render_preview(plan, t))
             print()
             print(render_report(report, t))
+            if open_questions:
+                print()
+                print(render_questions(open_questions, unit_names, t))
             return 0
         await replan(session, org_id=org_id, now=clock.now(), tz=settings.tz)
         await session.commit()
@@ -562,6 +653,14 @@ def build_parser() -> argparse.ArgumentParser:
     imp.add_argument("--year", type=int, help="the plan year (default: read from the file)")
     imp.add_argument("--dry-run", action="store_true", help="change nothing; print a preview")
     imp.add_argument("--json", action="store_true", help="change nothing; print the tasks as JSON")
+    imp.add_argument(
+        "--map",
+        action="append",
+        default=[],
+        metavar="NAME=UNIT",
+        help="where a unit name of the plan goes: a unit's name, new, committee, outside or "
+        "villages; NAME * answers every other name (repeatable; remembered as aliases)",
+    )
 
     rem = sub.add_parser("reminders", help="list what reminders will send (sends nothing)")
     rem.add_argument("--from", dest="start", required=True, help="first day (DD/MM/YYYY)")

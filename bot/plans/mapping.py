@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Final
 
 from bot.errors import BotError
+from bot.i18n import N_
 from bot.plans.units import Status, UnitResolver, best_spelling, group_key
 
 if TYPE_CHECKING:
@@ -39,6 +40,16 @@ TARGET_WORDS: Final = {
     "committee": Target.COMMITTEE,
     "outside": Target.OUTSIDE,
     "villages": Target.VILLAGES,
+}
+
+
+# The choices offered for every name, in this order, after the units it may already be.
+MAPPING_TARGETS: Final = (Target.NEW, Target.COMMITTEE, Target.OUTSIDE, Target.VILLAGES)
+TARGET_LABELS: Final = {
+    Target.NEW: N_("A new unit"),
+    Target.COMMITTEE: N_("The whole committee (its leaders)"),
+    Target.OUTSIDE: N_("Outside the commune (no reminders)"),
+    Target.VILLAGES: N_("Every village"),
 }
 
 
