@@ -146,6 +146,9 @@ def build_router() -> Router:
     router.step(plans.FLOW, "year", plans.receive_year)
     router.button("plan:confirm", plans.confirm_import, audiences=ADMINS)
     router.button("plan:cancel", plans.cancel_import, audiences=ADMINS)
+    router.button("plan:map", plans.map_unit_name, audiences=ADMINS)
+    router.button("plan:rest", plans.map_rest_as_new, audiences=ADMINS)
+    router.button("plan:units", plans.page_map_units, audiences=ADMINS)
 
     router.fallback(common.hint_unknown)
     return router

@@ -199,10 +199,10 @@ class _Units:
             existing = await orgs.unit_of_kind(self._session, self._actor.org_id, kind)
             if existing is not None:
                 unit_id = existing.id
-            elif dry_run:
-                self.new.append(KIND_NAMES[kind])
-                return -len(self.new)
             else:
+                self.new.append(KIND_NAMES[kind])
+                if dry_run:
+                    return -len(self.new)
                 unit_id = await self._new_unit(KIND_NAMES[kind], kind)
         if not dry_run and self._mapping is not None:
             await self._remember(key, unit_id)
