@@ -318,3 +318,39 @@ def test_large_generated_plan(tmp_path: Path) -> None:
     assert len(plan.tasks) == 2000
     assert plan.tasks[-1].code == "20.100"
     assert plan.tasks[-1].section == "Lĩnh vực 20"
+
+
+@pytest.mark.parametrize(
+    "merges",
+    [
+        [(1, 1, 3, 1)],
+        [(1, 0, 3, 0), (1, 1, 3, 1)],
+        [(1, 0, 3, 0), (1, 1, 3, 1), (1, 4, 3, 4)],
+    ],
+    ids=["task", "number-and-task", "number-task-and-time"],
+)
+def test_a_task_cell_merged_over_empty_rows_is_one_task_in_every_format(
+    tmp_path: Path, merges: list[tuple[int, int, int, int]]
+) -> None:
+    rows = [
+        ["TT", "Nhiệm vụ", "Chỉ tiêu", "Chủ trì", "Thời hạn"],
+        ["1", "Nâng cao sự hài lòng", "Hài lòng ≥ 90%", "Bộ phận một cửa", "Quý II/2024"],
+        ["", "", "", "", ""],
+        ["", "", "", "", ""],
+        ["2", "Họp dân", "Mỗi quý một lần", "Trưởng thôn", "Năm 2024"],
+    ]
+    parsed = {
+        path.suffix: _parse(path)
+        for path in (
+            write_docx(tmp_path / "p.docx", rows, merges=merges),
+            write_xlsx(tmp_path / "p.xlsx", rows, merges=merges),
+            write_csv(tmp_path / "p.csv", rows),
+        )
+    }
+    for suffix, plan in parsed.items():
+        assert [(t.code, t.task, t.target, t.lead, t.timeframe_text) for t in plan.tasks] == [
+            ("1", "Nâng cao sự hài lòng", "Hài lòng ≥ 90%", ["Bộ phận một cửa"], "Quý II/2024"),
+            ("2", "Họp dân", "Mỗi quý một lần", ["Trưởng thôn"], "Năm 2024"),
+        ], suffix
+        assert plan.warnings == [], suffix
+    assert parsed[".docx"].tasks == parsed[".xlsx"].tasks == parsed[".csv"].tasks
