@@ -152,7 +152,8 @@ def test_numbered_sub_sections_and_tasks_without_lead(tmp_path: Path) -> None:
         ("1.2", "Công tác lãnh đạo, chỉ đạo", None, None, ["no_deadline", "unknown_dimension"]),
         ("2.1", "Quản trị môi trường", None, "D7", ["no_deadline"]),
         ("a", "Quản trị môi trường", "Chất lượng không khí", "D7", []),
-        ("", "Quản trị môi trường", "Chất lượng không khí", "D7", []),
+        # A bullet has no number: section 2, third task.
+        ("2.3", "Quản trị môi trường", "Chất lượng không khí", "D7", []),
     ]
 
 
@@ -195,9 +196,10 @@ def test_vertically_merged_task_cell_gives_one_task_per_row(tmp_path: Path) -> N
         write_csv(tmp_path / "p.csv", rows),
     ):
         plan = _parse(path)
+        # The repeated "1" becomes section and position, so each row has a code of its own.
         assert [(t.code, t.task, t.target, t.lead) for t in plan.tasks] == [
-            ("1", "Nâng cao sự hài lòng", "Hài lòng ≥ 90%", ["Bộ phận một cửa"]),
-            ("1", "Nâng cao sự hài lòng", "Trả lời 100% phản ánh", ["CC VP-TK"]),
+            ("1.1", "Nâng cao sự hài lòng", "Hài lòng ≥ 90%", ["Bộ phận một cửa"]),
+            ("1.2", "Nâng cao sự hài lòng", "Trả lời 100% phản ánh", ["CC VP-TK"]),
             ("2", "Họp dân", "Mỗi quý một lần", ["Trưởng thôn"]),
         ], path.suffix
         assert ["merged_cell" in t.flags for t in plan.tasks] == [True, True, False], path.suffix
@@ -354,3 +356,24 @@ def test_a_task_cell_merged_over_empty_rows_is_one_task_in_every_format(
         ], suffix
         assert plan.warnings == [], suffix
     assert parsed[".docx"].tasks == parsed[".xlsx"].tasks == parsed[".csv"].tasks
+
+
+def test_repeated_or_missing_numbers_become_section_and_position(tmp_path: Path) -> None:
+    rows = [HEADER]
+    for section in ("I", "II", "III"):
+        rows.append([section, f"Phần {section}: Công khai, minh bạch", "", "", ""])
+        rows += [["1", f"Việc {section}-{i}", "CC VP-TK", "", "Quý IV/2024"] for i in range(4)]
+    rows.append(["", "Việc không số", "CC VP-TK", "", "Quý IV/2024"])
+    rows.append(["1.2", "Việc có số riêng", "CC VP-TK", "", "Quý IV/2024"])
+    plan = _parse(write_csv(tmp_path / "p.csv", rows))
+    codes = [t.code for t in plan.tasks]
+    # "1.2" is the document's own number for the last task: the derived one steps aside.
+    assert codes == [
+        *("1.1", "1.2b", "1.3", "1.4"),
+        *("2.1", "2.2", "2.3", "2.4"),
+        *("3.1", "3.2", "3.3", "3.4", "3.5"),
+        "1.2",
+    ]
+    assert len(set(codes)) == len(codes)
+    # The same file gives the same codes again.
+    assert [t.code for t in _parse(write_csv(tmp_path / "q.csv", rows)).tasks] == codes
