@@ -107,7 +107,10 @@ def _unique_codes(drafts: list[Draft]) -> None:
 
 
 def flag_units(plan: ParsedPlan, directory: Mapping[str, int]) -> ParsedPlan:
-    """Add ``new_unit`` / ``ambiguous_unit`` flags against a directory (unit_key -> id)."""
+    """Add ``new_unit`` / ``ambiguous_unit`` flags against a directory (unit_key -> id).
+
+    A name that matches a unit only by some of its words is unclear until confirmed.
+    """
     resolver = UnitResolver(directory)
     tasks = []
     for task in plan.tasks:
@@ -115,7 +118,7 @@ def flag_units(plan: ParsedPlan, directory: Mapping[str, int]) -> ParsedPlan:
         flags = set(task.flags) - {"new_unit", "ambiguous_unit"}
         if "new" in statuses:
             flags.add("new_unit")
-        if "ambiguous" in statuses:
+        if statuses & {"ambiguous", "suggested"}:
             flags.add("ambiguous_unit")
         tasks.append(dataclasses.replace(task, flags=[f for f in FLAGS if f in flags]))
     return dataclasses.replace(plan, tasks=tasks)

@@ -94,6 +94,15 @@ async def test_names_are_asked_one_by_one_and_remembered(runtime: Runtime) -> No
         "plan:confirm",
         "plan:cancel",
     ]
+    # Its preview names the unit each name resolved to, next to the name as written.
+    second_file = again.replies[0].file
+    assert second_file is not None
+    assert second_file.content is not None
+    sheet = openpyxl.load_workbook(io.BytesIO(second_file.content)).worksheets[0]
+    second_rows = list(sheet.iter_rows(values_only=True))
+    assert second_rows[1][4] == "CC VP-TK → Văn phòng - Thống kê"
+    assert second_rows[1][5] == "Sở Nội vụ → Cơ quan ngoài xã"
+    assert second_rows[2][4] == "Công chức Văn phòng – Thống kê → Văn phòng - Thống kê"
 
 
 async def test_forged_and_stale_mapping_buttons_change_nothing(runtime: Runtime) -> None:
