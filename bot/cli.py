@@ -245,6 +245,14 @@ async def cmd_org(args: argparse.Namespace, settings: Settings) -> int:
                 session, name=args.name, level=args.level, parent_id=parent_id, now=clock.now()
             )
             print(f"added organization {org.id}: {org.name}")
+        elif args.org_command == "rename":
+            from bot.orgs import rename_org
+
+            org_id = await _org_id(session, runtime, args.org)
+            renamed = await rename_org(
+                session, org_id=org_id, name=args.name, actor_id=None, now=clock.now()
+            )
+            print(f"renamed organization {renamed.org_id}: {renamed.old_name} -> {renamed.name}")
         else:
             for org in await orgs.list_orgs(session):
                 print(f"{org.id}\t{org.level}\t{org.name}\tparent={org.parent_id or '-'}")
@@ -646,6 +654,9 @@ def build_parser() -> argparse.ArgumentParser:
     org_add.add_argument("name")
     org_add.add_argument("--level", default="commune", choices=["province", "district", "commune"])
     org_add.add_argument("--parent", help="name of the parent organization")
+    org_rename = org_sub.add_parser("rename", help="give an organization its real name")
+    org_rename.add_argument("name", help='the new name, e.g. "UBND xã Hòa An"')
+    org_rename.add_argument("--org", help="its current name (default: the first one)")
 
     imp = sub.add_parser("import-plan", help="import a plan's task table (.docx, .xlsx, .csv)")
     imp.add_argument("file")

@@ -34,6 +34,9 @@ def build_router() -> Router:
     )
     router.command("delunit", admin.delete_unit, audiences=ADMINS, description=N_("Delete a unit"))
     router.command(
+        "orgname", admin.rename_org, audiences=ADMINS, description=N_("The commune's name")
+    )
+    router.command(
         "aliasunit",
         admin.alias_unit,
         audiences=ADMINS,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from bot import orgs as org_ops
 from bot import units
 from bot.context import Context
 from bot.invites import deep_link
@@ -305,3 +306,25 @@ def _int_arg(ctx: Context, index: int) -> int | None:
         return None
     raw = ctx.args[index]
     return int(raw) if raw.isascii() and raw.isdigit() and len(raw) < 12 else None
+
+
+async def rename_org(ctx: Context) -> None:
+    """Show or set the commune's name: ``/orgname UBND xã Hòa An``."""
+    name = " ".join(ctx.args).strip()
+    if not name:
+        current = await orgs.org_name(ctx.session, ctx.org_id)
+        ctx.reply(
+            ctx._(
+                "The commune is called “{name}”. To change it, write: /orgname new name",
+                name=current,
+            )
+        )
+        return
+    try:
+        renamed = await org_ops.rename_org(
+            ctx.session, org_id=ctx.org_id, name=name, actor_id=ctx.person.id, now=ctx.now
+        )
+    except org_ops.OrgNameError as exc:
+        ctx.reply(exc.message(ctx.t))
+        return
+    ctx.reply(ctx._("The commune is now called “{name}”.", name=renamed.name))

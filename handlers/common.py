@@ -30,7 +30,7 @@ async def start_bot(ctx: Context) -> None:
             "take citizens' feedback and report to the leaders.\nSend /help to see what you "
             "can do.",
             name=ctx.person.display_name,
-            org=ctx.deployment.settings.org_name,
+            org=await orgs.org_name(ctx.session, ctx.org_id),
         ),
         [[Button(ctx._("Send feedback"), "fb:start")]],
     )

@@ -265,3 +265,20 @@ async def delete_unit_row(session: AsyncSession, unit: Unit) -> None:
 async def aliases_of(session: AsyncSession, unit_id: int) -> Sequence[UnitAlias]:
     """The unit's aliases."""
     return (await session.scalars(select(UnitAlias).where(UnitAlias.unit_id == unit_id))).all()
+
+
+async def lock_org(session: AsyncSession, org_id: int) -> Organization:
+    """Take the organization's row for the rest of the transaction."""
+    return (
+        await session.scalars(
+            select(Organization)
+            .where(Organization.id == org_id)
+            .with_for_update()
+            .execution_options(populate_existing=True)
+        )
+    ).one()
+
+
+async def org_name(session: AsyncSession, org_id: int) -> str:
+    """The organization's name."""
+    return (await session.get_one(Organization, org_id)).name
