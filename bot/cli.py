@@ -37,6 +37,8 @@ from jobs.scheduler import build_scheduler
 
 log = logging.getLogger("bot")
 
+CONSOLE_LOG = Path("data/bot.log")
+
 Command = Callable[[argparse.Namespace, Settings], Coroutine[Any, Any, int]]
 
 
@@ -149,7 +151,10 @@ async def cmd_invite(args: argparse.Namespace, settings: Settings) -> int:
             entity_id=invite.id,
             after={"role": role.value, "unit_id": unit_id},
         )
-        print(f"Invite for role {role.value}; expires {invite.expires_at:%Y-%m-%d %H:%M} UTC.")
+        expires = invite.expires_at.astimezone(settings.tz)
+        print(
+            f"Invite for role {role.value}; expires {expires:%Y-%m-%d %H:%M} ({settings.timezone})."
+        )
         print(f"Send to the bot: /start {code}")
         if settings.telegram_bot_username:
             print(deep_link(settings.telegram_bot_username, code))
@@ -456,7 +461,8 @@ async def cmd_reminders(args: argparse.Namespace, settings: Settings) -> int:
         return 0
     for line in lines:
         print(
-            f"{line.send_at:%Y-%m-%d %H:%M}\t{line.person}\t{line.unit or '-'}\t"
+            f"{line.send_at.astimezone(settings.tz):%Y-%m-%d %H:%M}\t{line.person}\t"
+            f"{line.unit or '-'}\t"
             f"{line.task or '-'}\t{line.step}"
         )
     return 0
@@ -749,7 +755,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     except SettingsError as exc:
         print(f"configuration error: {exc}", file=sys.stderr)
         return 2
-    configure_logging(settings.log_level)
+    console = command == "chat" or (command == "run" and settings.telegram_token is None)
+    log_file = CONSOLE_LOG if console else None
+    configure_logging(settings.log_level, log_file)
+    if log_file is not None:
+        print(f"(log: {log_file})", file=sys.stderr)
     try:
         return asyncio.run(COMMANDS[command](args, settings))
     except CliError as exc:

@@ -165,3 +165,25 @@ def test_units_are_found_loosely_renamed_merged_and_deleted(
         2,
         "error: There is no unit called “quan su”.",
     )
+
+
+def test_the_console_chat_logs_to_a_file_not_between_its_lines(
+    tmp_path: Path, database_url: str
+) -> None:
+    env = {"DATABASE_URL": database_url, "BOT_LOG_LEVEL": "DEBUG"}
+    chat = _run(["chat"], tmp_path, env, stdin="/start\n/quit\n")
+    assert chat.returncode == 0, chat.stderr
+    assert chat.stderr.strip() == "(log: data/bot.log)"
+    assert " INFO " not in chat.stdout
+    assert " DEBUG " not in chat.stdout
+    log = (tmp_path / "data" / "bot.log").read_text(encoding="utf-8")
+    assert "INFO bot: ready: console chat" in log
+
+
+def test_the_cli_shows_local_times(tmp_path: Path, database_url: str) -> None:
+    env = {"DATABASE_URL": database_url, "BOT_TIMEZONE": "Asia/Ho_Chi_Minh"}
+    invite = _run(["invite", "--role", "leader", "--ttl-days", "1"], tmp_path, env)
+    assert invite.returncode == 0, invite.stderr
+    first = invite.stdout.splitlines()[0]
+    assert first.endswith("(Asia/Ho_Chi_Minh).")
+    assert "UTC" not in invite.stdout
