@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
+from pathlib import Path
+
 from sqlalchemy import func, select
 
 from db.models import AuditEntry, Case, CaseKind, Membership, TaskRole, TaskUnit, Unit, UnitAlias
+from tests.bot.test_cli import _run
 from tests.handlers.conftest import TP, VP, Office, person_id
 from tests.handlers.test_common import add_unit, snapshot
 
@@ -132,3 +136,42 @@ async def test_officials_and_citizens_cannot_change_units(office: Office) -> Non
     assert await snapshot(office.runtime) == before
     async with office.runtime.sessions() as session:
         assert await session.scalar(select(func.count()).select_from(Unit)) == 2
+
+
+async def test_chat_and_cli_add_a_unit_the_same_way(office: Office, tmp_path: Path) -> None:
+    env = {"DATABASE_URL": office.runtime.settings.database_url, "BOT_DEFAULT_LOCALE": "en"}
+    cli = await asyncio.to_thread(
+        _run,
+        ["units", "add", "Quân sự", "--alias", "BCH Quân sự", "--alias", "TP-HT"],
+        tmp_path,
+        env,
+    )
+    chat = await office.admin.text_of("/addunit")
+    await office.admin.say("Văn hóa - Xã hội")
+    chat = await office.admin.text_of("VHXH; TP-HT")
+    # The same refusal, word for word, and nothing stored by either.
+    assert cli.returncode == 2
+    assert cli.stderr.strip().splitlines()[-1] == f"error: {chat}"
+    assert set(await _units(office)) == {VP, TP}
+    cli = await asyncio.to_thread(
+        _run, ["units", "add", "Quân sự", "--alias", "BCH Quân sự"], tmp_path, env
+    )
+    assert cli.returncode == 0, cli.stderr
+    await office.admin.say("/addunit")
+    await office.admin.say("Văn hóa - Xã hội")
+    await office.admin.say("VHXH")
+    async with office.runtime.sessions() as session:
+        entries = list(
+            await session.scalars(
+                select(AuditEntry)
+                .where(AuditEntry.action == "unit.created")
+                .order_by(AuditEntry.id)
+            )
+        )
+        aliases = list(await session.scalars(select(UnitAlias.alias).order_by(UnitAlias.id)))
+    assert [(e.entity, e.after) for e in entries] == [
+        ("unit", {"name": "Quân sự", "aliases": ["BCH Quân sự"], "kind": "office"}),
+        ("unit", {"name": "Văn hóa - Xã hội", "aliases": ["VHXH"], "kind": "office"}),
+    ]
+    assert [e.actor_id is None for e in entries] == [True, False]
+    assert aliases == ["BCH Quân sự", "VHXH"]
