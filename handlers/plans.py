@@ -93,16 +93,18 @@ async def confirm_import(ctx: Context) -> None:
     year = ctx.dialog.data.get("year") if ctx.dialog else None
     plan = await _parse(ctx, upload, year if isinstance(year, int) else None)
     try:
-        report = await import_plan(
-            ctx.session,
-            org_id=ctx.org_id,
-            plan=plan,
-            data_hash=upload.sha256,
-            actor_id=ctx.person.id,
-            now=ctx.now,
-            dry_run=False,
-            mapping=_answers(ctx),
-        )
+        # A savepoint: units an interrupted import made are undone with it.
+        async with ctx.session.begin_nested():
+            report = await import_plan(
+                ctx.session,
+                org_id=ctx.org_id,
+                plan=plan,
+                data_hash=upload.sha256,
+                actor_id=ctx.person.id,
+                now=ctx.now,
+                dry_run=False,
+                mapping=await _current_answers(ctx),
+            )
     except (UnmappedUnits, UnitError) as exc:
         # The directory changed since the answers were given: start the file over.
         await ctx.end_dialog()
@@ -203,7 +205,20 @@ def _questions(ctx: Context) -> list[Question]:
 
 def _answers(ctx: Context) -> dict[str, Choice]:
     raw = ctx.dialog.data.get("answers", {}) if ctx.dialog else {}
-    return {key: Choice(Target(target), unit_id) for key, (target, unit_id) in raw.items()}
+    return {key: Choice(Target(answer[0]), answer[1]) for key, answer in raw.items()}
+
+
+async def _current_answers(ctx: Context) -> dict[str, Choice]:
+    """The answers whose unit is still the one chosen (an id may be reused after a delete)."""
+    raw = ctx.dialog.data.get("answers", {}) if ctx.dialog else {}
+    kept: dict[str, Choice] = {}
+    for key, choice in _answers(ctx).items():
+        if choice.target is Target.UNIT and choice.unit_id is not None:
+            unit = await orgs.unit_in_org(ctx.session, ctx.org_id, choice.unit_id)
+            if unit is None or unit.key != raw[key][2]:
+                continue
+        kept[key] = choice
+    return kept
 
 
 async def _unit_labels(ctx: Context, plan: ParsedPlan, directory: dict[str, int]) -> dict[str, str]:
@@ -285,12 +300,12 @@ async def map_unit_name(ctx: Context) -> None:
         return
     questions = _questions(ctx)
     index = _index(ctx, 1, len(questions))
-    choice = await _parse_choice(ctx, ctx.args[2] if len(ctx.args) > 2 else "")
+    choice, unit_key = await _parse_choice(ctx, ctx.args[2] if len(ctx.args) > 2 else "")
     if index is None or choice is None:
         ctx.reply(ctx._("This button is no longer valid. Nothing was changed."))
         return
     answers = dict(ctx.dialog.data.get("answers", {})) if ctx.dialog else {}
-    answers[questions[index].key] = [choice.target.value, choice.unit_id]
+    answers[questions[index].key] = [choice.target.value, choice.unit_id, unit_key]
     await ctx.move_dialog("map", answers=answers)
     await _ask_next(ctx, upload)
 
@@ -302,7 +317,7 @@ async def map_rest_as_new(ctx: Context) -> None:
         return
     answers = dict(ctx.dialog.data.get("answers", {})) if ctx.dialog else {}
     for question in _questions(ctx):
-        answers.setdefault(question.key, [Target.NEW.value, None])
+        answers.setdefault(question.key, [Target.NEW.value, None, None])
     await ctx.move_dialog("map", answers=answers)
     await _ask_next(ctx, upload)
 
@@ -341,11 +356,13 @@ def _index(ctx: Context, position: int, limit: int) -> int | None:
     return value if value < limit else None
 
 
-async def _parse_choice(ctx: Context, raw: str) -> Choice | None:
+async def _parse_choice(ctx: Context, raw: str) -> tuple[Choice | None, str | None]:
+    """A button's choice, with the key of a chosen unit (to tell it from a later one)."""
     if raw in {t.value for t in MAPPING_TARGETS}:
-        return Choice(Target(raw))
+        return Choice(Target(raw)), None
     digits = raw[1:]
     if raw.startswith("u") and digits.isascii() and digits.isdigit() and len(digits) < 12:
         unit = await orgs.unit_in_org(ctx.session, ctx.org_id, int(digits))
-        return None if unit is None else Choice(Target.UNIT, unit.id)
-    return None
+        if unit is not None:
+            return Choice(Target.UNIT, unit.id), unit.key
+    return None, None

@@ -21,7 +21,7 @@ from bot.plans.normalize import fold, one_line
 from bot.plans.preview import ParsedPlan, ParsedTask, TimeframeLike
 from bot.plans.units import UnitMatch, UnitResolver, best_spelling, group_key
 from bot.timeframes import parse_timeframe
-from bot.units import Actor, UnitExists, UnitNotFound
+from bot.units import Actor, UnitExists
 from bot.units.operations import NAME_LIMIT
 from db.models import (
     Occurrence,
@@ -187,7 +187,8 @@ class _Units:
         if target is Target.UNIT and choice is not None and choice.unit_id is not None:
             unit_id = choice.unit_id
             if await orgs.unit_in_org(self._session, self._actor.org_id, unit_id) is None:
-                raise UnitNotFound(str(unit_id))
+                # The unit chosen for the name is gone (merged, deleted, another commune's).
+                raise UnmappedUnits([best_spelling(self._spellings[key])])
         elif target is Target.NEW:
             name = best_spelling(self._spellings[key])[:NAME_LIMIT]
             self.new.append(name)
@@ -253,7 +254,15 @@ async def import_plan(
     report = ImportReport(plan=plan, dry_run=dry_run)
     directory = await orgs.unit_directory(session, org_id)
     if mapping is not None and not dry_run:
-        missing = [q.name for q in unit_questions(plan, directory) if q.key not in mapping]
+        # Checked before anything is created: a unit made by this import may take the id of
+        # one deleted since it was chosen.
+        known = set(directory.values())
+        missing = [
+            q.name
+            for q in unit_questions(plan, directory)
+            if q.key not in mapping
+            or (mapping[q.key].target is Target.UNIT and mapping[q.key].unit_id not in known)
+        ]
         if missing:
             raise UnmappedUnits(missing)
     actor = Actor(org_id, actor_id, now)

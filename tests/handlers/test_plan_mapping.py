@@ -143,3 +143,27 @@ async def test_a_person_is_needed_for_each_question(runtime: Runtime, person: Pe
     assert texts(await person.press("plan:rest:1"))[0] == (
         "This button is not for you. Nothing was changed."
     )
+
+
+async def test_a_chosen_unit_deleted_before_confirm_stops_the_import(runtime: Runtime) -> None:
+    spare = await add_unit(runtime, "Ban khác")
+    admin = await member(runtime, Role.ADMIN, user_id=9001, name="Thu")
+    first = (await send_file(admin, "kehoach.csv", PLAN.encode())).replies[1]
+    upload = payloads(first)[0].split(":")[2]
+    await admin.press(f"plan:map:{upload}:0:new")
+    await admin.press(f"plan:map:{upload}:1:u{spare}")
+    await admin.press(f"plan:map:{upload}:2:committee")
+    assert await admin.text_of("/delunit Ban khác") == "Unit “Ban khác” deleted."
+    # On SQLite the next unit may get the deleted one's id: it is still not the one chosen.
+    assert await admin.text_of("/addunit Ban mới") == "Unit “Ban mới” added."
+    before = await snapshot(runtime)
+    reply = texts(await admin.press(f"plan:confirm:{upload}"))[0]
+    assert reply == (
+        "1 unit name in the plan needs a place first: Sở Nội vụ\nSend the file again, please."
+    )
+    after = await snapshot(runtime)
+    # Only the pending upload and its dialog are gone: no unit, alias, plan or audit entry.
+    assert {k: v for k, v in after.items() if k not in {"uploads", "dialogs"}} == {
+        k: v for k, v in before.items() if k not in {"uploads", "dialogs"}
+    }
+    assert after["uploads"] == []

@@ -12,7 +12,6 @@ from bot.plans.importer import ImportReport, import_plan
 from bot.plans.mapping import Choice, Target, UnmappedUnits, unit_questions
 from bot.reminders.scheduling import preview
 from bot.runtime import Runtime
-from bot.units import UnitNotFound
 from db.models import Role, Task, TaskUnit, Unit, UnitAlias, UnitKind
 from db.queries import orgs
 from tests.handlers.test_common import add_unit, member, root_org, snapshot
@@ -170,7 +169,7 @@ async def test_a_forged_unit_id_in_a_mapping_is_refused(runtime: Runtime) -> Non
     plan = plan_of(["Ban Thanh tra nhân dân"])
     [question] = unit_questions(plan, {})
     before = await snapshot(runtime)
-    with pytest.raises(UnitNotFound):
+    with pytest.raises(UnmappedUnits):
         await run(runtime, plan, mapping={question.key: Choice(Target.UNIT, 9999)})
     assert await snapshot(runtime) == before
 
