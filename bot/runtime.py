@@ -14,7 +14,8 @@ from bot.clock import Clock, SystemClock
 from bot.context import Deployment
 from bot.crypto import load_sealer
 from bot.dispatcher import Dispatcher
-from bot.settings import Settings
+from bot.orgs import rename_org
+from bot.settings import DEFAULT_ORG_NAME, Settings
 from bot.wiring import build_router
 from db import migrate
 from db.engine import create_engine, session_factory
@@ -48,6 +49,11 @@ async def open_runtime(settings: Settings, clock: Clock | None = None) -> AsyncI
         async with sessions.begin() as session:
             root = await orgs.ensure_root_org(session, settings.org_name, clock.now())
             root_id = root.id
+            if root.name == DEFAULT_ORG_NAME and settings.org_name != DEFAULT_ORG_NAME:
+                # Named in the settings after the first start: reports should not say "UBND xã".
+                await rename_org(
+                    session, org_id=root_id, name=settings.org_name, actor_id=None, now=clock.now()
+                )
         deployment = Deployment(
             settings=settings,
             router=build_router(),

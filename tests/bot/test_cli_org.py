@@ -51,3 +51,15 @@ async def test_orgname_in_chat_and_the_greeting(runtime: Runtime) -> None:
         assert "Vui lòng gửi tên xã" in await admin.text_of(bad), bad
     assert await citizen.text_of("/orgname Xã khác") == "You are not allowed to use this command."
     assert await snapshot(runtime) == before
+
+
+def test_a_name_set_after_the_first_start_replaces_the_default(
+    tmp_path: Path, database_url: str
+) -> None:
+    env = {"DATABASE_URL": database_url}
+    assert "\tUBND xã\t" in _run(["org", "list"], tmp_path, env).stdout
+    named = {**env, "BOT_ORG_NAME": "UBND xã Hòa An"}
+    assert "\tUBND xã Hòa An\t" in _run(["org", "list"], tmp_path, named).stdout
+    # A name given by an admin is never overwritten by the setting.
+    assert _run(["org", "rename", "UBND xã Hòa An Đông"], tmp_path, named).returncode == 0
+    assert "\tUBND xã Hòa An Đông\t" in _run(["org", "list"], tmp_path, named).stdout
