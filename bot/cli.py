@@ -21,8 +21,11 @@ from bot.channels.console import CHANNEL as CONSOLE
 from bot.channels.console import ConsoleChat, ConsoleSender
 from bot.clock import SystemClock
 from bot.dates import EARLIEST, LATEST, DateInputError, DateOutOfRange, parse_date
+from bot.errors import BotError
+from bot.i18n import Translator
 from bot.invites import deep_link
 from bot.logs import configure_logging
+from bot.plans.mapping import MAPPING_TARGETS, TARGET_LABELS, Choice, Question
 from bot.reports.charts import render_chart
 from bot.reports.document import render_document
 from bot.reports.workbook import render_workbook
@@ -31,11 +34,13 @@ from bot.settings import Settings, SettingsError, load_settings
 from bot.startup import StartupRefused
 from db import migrate
 from db.engine import create_engine
-from db.models import Role
+from db.models import Role, Unit
 from db.queries import audit, calendar, cases, invites, orgs
 from jobs.scheduler import build_scheduler
 
 log = logging.getLogger("bot")
+
+CONSOLE_LOG = Path("data/bot.log")
 
 Command = Callable[[argparse.Namespace, Settings], Coroutine[Any, Any, int]]
 
@@ -136,10 +141,7 @@ async def cmd_invite(args: argparse.Namespace, settings: Settings) -> int:
         org_id = await _org_id(session, runtime, args.org)
         unit_id = None
         if args.unit:
-            unit = await orgs.unit_by_name(session, org_id, args.unit)
-            if unit is None:
-                raise CliError(f"no unit called {args.unit!r} (add it with `units add`)")
-            unit_id = unit.id
+            unit_id = (await _find_unit(session, org_id, args.unit)).id
         now = clock.now()
         invite, code = await invites.create_invite(
             session,
@@ -161,7 +163,10 @@ async def cmd_invite(args: argparse.Namespace, settings: Settings) -> int:
             entity_id=invite.id,
             after={"role": role.value, "unit_id": unit_id},
         )
-        print(f"Invite for role {role.value}; expires {invite.expires_at:%Y-%m-%d %H:%M} UTC.")
+        expires = invite.expires_at.astimezone(settings.tz)
+        print(
+            f"Invite for role {role.value}; expires {expires:%Y-%m-%d %H:%M} ({settings.timezone})."
+        )
         print(f"Send to the bot: /start {code}")
         if settings.telegram_bot_username:
             print(deep_link(settings.telegram_bot_username, code))
@@ -188,28 +193,42 @@ async def cmd_db(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+async def _find_unit(session: AsyncSession, org_id: int, name: str) -> Unit:
+    from bot.units import find_unit
+
+    return await find_unit(session, org_id, name)
+
+
 async def cmd_units(args: argparse.Namespace, settings: Settings) -> int:
-    """List or add units of an organization."""
+    """List units or add, rename, merge, delete one, or give it aliases."""
+    from bot import units
+
     clock = SystemClock()
     async with open_runtime(settings, clock) as runtime, runtime.sessions.begin() as session:
         org_id = await _org_id(session, runtime, args.org)
-        if args.units_command == "add":
-            name = " ".join(args.name.split())
-            if not name or await orgs.unit_by_name(session, org_id, name) is not None:
-                raise CliError(f"a unit called {name!r} exists already or the name is empty")
-            unit = await orgs.add_unit(
-                session, org_id=org_id, name=name, aliases=args.alias, now=clock.now()
-            )
-            await _audit(
-                session,
-                clock,
-                org_id=org_id,
-                action="unit.created",
-                entity="unit",
-                entity_id=unit.id,
-                after={"name": name, "aliases": list(args.alias)},
-            )
-            print(f"added unit {unit.id}: {name}")
+        actor = units.Actor(org_id, None, clock.now())
+        command = args.units_command
+        if command == "add":
+            added = await units.add_unit(session, actor, args.name, args.alias)
+            print(f"added unit {added.unit_id}: {added.name}")
+        elif command == "alias":
+            unit = await _find_unit(session, org_id, args.name)
+            aliased = await units.add_aliases(session, actor, unit, args.aliases)
+            print(f"{aliased.name}: added {len(aliased.added)} aliases")
+        elif command == "rename":
+            unit = await _find_unit(session, org_id, args.name)
+            renamed = await units.rename_unit(session, actor, unit, args.new_name)
+            print(f"renamed unit {renamed.unit_id}: {renamed.old_name} -> {renamed.name}")
+        elif command == "merge":
+            source = await _find_unit(session, org_id, args.source)
+            target = await _find_unit(session, org_id, args.target)
+            merged = await units.merge_units(session, actor, source, target)
+            moved = ", ".join(f"{n} {what}" for what, n in merged.moved.items())
+            print(f"merged {merged.source_name} into {merged.target_name}: moved {moved}")
+        elif command == "delete":
+            unit = await _find_unit(session, org_id, args.name)
+            deleted = await units.delete_unit(session, actor, unit)
+            print(f"deleted unit {deleted.unit_id}: {deleted.name}")
         else:
             for unit in await orgs.list_units(session, org_id):
                 aliases = ", ".join(a.alias for a in unit.aliases)
@@ -232,6 +251,14 @@ async def cmd_org(args: argparse.Namespace, settings: Settings) -> int:
                 session, name=args.name, level=args.level, parent_id=parent_id, now=clock.now()
             )
             print(f"added organization {org.id}: {org.name}")
+        elif args.org_command == "rename":
+            from bot.orgs import rename_org
+
+            org_id = await _org_id(session, runtime, args.org)
+            renamed = await rename_org(
+                session, org_id=org_id, name=args.name, actor_id=None, now=clock.now()
+            )
+            print(f"renamed organization {renamed.org_id}: {renamed.old_name} -> {renamed.name}")
         else:
             for org in await orgs.list_orgs(session):
                 print(f"{org.id}\t{org.level}\t{org.name}\tparent={org.parent_id or '-'}")
@@ -282,12 +309,66 @@ async def cmd_calendar(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+_CHOICE_WORDS = ("new", "committee", "outside", "villages")
+
+
+def _split_map(item: str) -> tuple[str, str]:
+    name, sep, target = item.rpartition("=")
+    if not sep or not name.strip() or not target.strip():
+        raise CliError(f"expected --map NAME=UNIT, got {item!r}")
+    return name.strip(), target.strip()
+
+
+async def _choice_of(session: AsyncSession, org_id: int, target: str) -> Choice:
+    """A ``--map`` target: a unit's name, or new, committee, outside, villages."""
+    from bot.plans.mapping import TARGET_WORDS, Choice, Target
+
+    word = target.lower()
+    if word in TARGET_WORDS:
+        return Choice(TARGET_WORDS[word])
+    return Choice(Target.UNIT, (await _find_unit(session, org_id, target)).id)
+
+
+async def _ask(
+    session: AsyncSession,
+    org_id: int,
+    question: Question,
+    unit_names: dict[int, str],
+    t: Translator,
+) -> Choice:
+    """Ask on the terminal where one name's tasks go, until the answer is usable."""
+    from bot.plans.mapping import Choice, Target
+    from bot.plans.summary import describe_question
+    from bot.units import UnitError
+
+    options: list[tuple[Target, int | None]] = [
+        (Target.UNIT, i) for i in question.candidates if i in unit_names
+    ]
+    options += [(target, None) for target in MAPPING_TARGETS]
+    print(describe_question(question, unit_names, t))
+    for number, (target, unit_id) in enumerate(options, start=1):
+        label = unit_names[unit_id] if unit_id is not None else t._(TARGET_LABELS[target])
+        print(f"  [{number}] {label}")
+    while True:
+        answer = (
+            await asyncio.to_thread(input, t._("Number, or an existing unit's name: "))
+        ).strip()
+        if answer.isascii() and answer.isdigit() and 1 <= int(answer) <= len(options):
+            target, unit_id = options[int(answer) - 1]
+            return Choice(target, unit_id)
+        if answer:
+            try:
+                return Choice(Target.UNIT, (await _find_unit(session, org_id, answer)).id)
+            except UnitError as exc:
+                print(exc.message(t))
+
+
 async def cmd_import_plan(args: argparse.Namespace, settings: Settings) -> int:
     """Read a plan file and store its tasks (or preview them with --dry-run / --json)."""
-    from bot.i18n import Translator
     from bot.plans import MAX_BYTES, FileTooLarge, PlanImportError, render_preview, to_json
     from bot.plans.importer import content_hash, import_plan
-    from bot.plans.summary import render_report
+    from bot.plans.mapping import UnmappedUnits, find_question, unit_questions
+    from bot.plans.summary import render_questions, render_report
     from bot.plans.worker import parse_isolated
     from bot.reminders.scheduling import replan
     from bot.timeframes import parse_timeframe
@@ -311,6 +392,37 @@ async def cmd_import_plan(args: argparse.Namespace, settings: Settings) -> int:
             plan = await parse_isolated(path, year=args.year, directory=directory)
         except PlanImportError as exc:
             raise CliError(exc.message(t)) from None
+        questions = unit_questions(plan, directory)
+        mapping: dict[str, Choice] = {}
+        rest: Choice | None = None
+        for item in args.map:
+            name, target = _split_map(item)
+            choice = await _choice_of(session, org_id, target)
+            question = find_question(questions, name)
+            if name == "*":
+                rest = choice
+            elif question is None:
+                print(f"note: --map {name!r}: the plan needs no answer for it", file=sys.stderr)
+            else:
+                mapping[question.key] = choice
+        if rest is not None:
+            # "*" answers every name no other --map names.
+            mapping = {q.key: rest for q in questions} | mapping
+        unit_names = {u.id: u.name for u in await orgs.list_units(session, org_id)}
+        open_questions = [q for q in questions if q.key not in mapping]
+        preview_only = args.dry_run or args.json
+        if open_questions and not preview_only and sys.stdin.isatty():
+            for question in open_questions:
+                mapping[question.key] = await _ask(session, org_id, question, unit_names, t)
+            open_questions = []
+        if open_questions and not preview_only:
+            print(render_questions(open_questions, unit_names, t), file=sys.stderr)
+            print(
+                "answer with --map NAME=UNIT (a unit's name, new, committee, outside or "
+                "villages), or run in a terminal to be asked",
+                file=sys.stderr,
+            )
+            raise UnmappedUnits([q.name for q in open_questions])
         report = await import_plan(
             session,
             org_id=org_id,
@@ -318,7 +430,8 @@ async def cmd_import_plan(args: argparse.Namespace, settings: Settings) -> int:
             data_hash=content_hash(data),
             actor_id=None,
             now=clock.now(),
-            dry_run=args.dry_run or args.json,
+            dry_run=preview_only,
+            mapping=mapping,
         )
         if args.json:
             print(json.dumps(to_json(plan, parse_timeframe), ensure_ascii=False, indent=2))
@@ -327,6 +440,9 @@ async def cmd_import_plan(args: argparse.Namespace, settings: Settings) -> int:
             print(render_preview(plan, t))
             print()
             print(render_report(report, t))
+            if open_questions:
+                print()
+                print(render_questions(open_questions, unit_names, t))
             return 0
         await replan(session, org_id=org_id, now=clock.now(), tz=settings.tz)
         await session.commit()
@@ -352,7 +468,8 @@ async def cmd_reminders(args: argparse.Namespace, settings: Settings) -> int:
         return 0
     for line in lines:
         print(
-            f"{line.send_at:%Y-%m-%d %H:%M}\t{line.person}\t{line.unit or '-'}\t"
+            f"{line.send_at.astimezone(settings.tz):%Y-%m-%d %H:%M}\t{line.person}\t"
+            f"{line.unit or '-'}\t"
             f"{line.task or '-'}\t{line.step}"
         )
     return 0
@@ -438,7 +555,6 @@ async def cmd_export_public(args: argparse.Namespace, settings: Settings) -> int
     import io
 
     from bot.feedback.catalog import topic_label
-    from bot.i18n import Translator
 
     t = Translator(settings.default_locale, settings.tz)
     async with open_runtime(settings) as runtime, runtime.sessions() as session:
@@ -474,7 +590,6 @@ async def cmd_export_public(args: argparse.Namespace, settings: Settings) -> int
 
 async def cmd_report(args: argparse.Namespace, settings: Settings) -> int:
     """Build a period report as JSON figures, an .xlsx, a .docx or a chart."""
-    from bot.i18n import Translator
     from bot.periods import PeriodError, parse_period
     from bot.reports.figures import figures
 
@@ -612,6 +727,17 @@ def build_parser() -> argparse.ArgumentParser:
     add = units_sub.add_parser("add", help="add a unit")
     add.add_argument("name")
     add.add_argument("--alias", action="append", default=[], help="another name (repeatable)")
+    alias = units_sub.add_parser("alias", help="give a unit other names used in plans")
+    alias.add_argument("name", help="the unit (name or alias, loosely matched)")
+    alias.add_argument("aliases", nargs="+")
+    rename = units_sub.add_parser("rename", help="rename a unit (the old name stays an alias)")
+    rename.add_argument("name")
+    rename.add_argument("new_name")
+    merge = units_sub.add_parser("merge", help="move a unit's tasks, people and cases into another")
+    merge.add_argument("source", help="the unit that goes away")
+    merge.add_argument("target", help="the unit that stays")
+    delete = units_sub.add_parser("delete", help="delete a unit nothing refers to")
+    delete.add_argument("name")
 
     org = sub.add_parser("org", help="organizations")
     org_sub = org.add_subparsers(dest="org_command", required=True, metavar="ACTION")
@@ -620,6 +746,9 @@ def build_parser() -> argparse.ArgumentParser:
     org_add.add_argument("name")
     org_add.add_argument("--level", default="commune", choices=["province", "district", "commune"])
     org_add.add_argument("--parent", help="name of the parent organization")
+    org_rename = org_sub.add_parser("rename", help="give an organization its real name")
+    org_rename.add_argument("name", help='the new name, e.g. "UBND xã Hòa An"')
+    org_rename.add_argument("--org", help="its current name (default: the first one)")
 
     imp = sub.add_parser("import-plan", help="import a plan's task table (.docx, .xlsx, .csv)")
     imp.add_argument("file")
@@ -627,6 +756,14 @@ def build_parser() -> argparse.ArgumentParser:
     imp.add_argument("--year", type=int, help="the plan year (default: read from the file)")
     imp.add_argument("--dry-run", action="store_true", help="change nothing; print a preview")
     imp.add_argument("--json", action="store_true", help="change nothing; print the tasks as JSON")
+    imp.add_argument(
+        "--map",
+        action="append",
+        default=[],
+        metavar="NAME=UNIT",
+        help="where a unit name of the plan goes: a unit's name, new, committee, outside or "
+        "villages; NAME * answers every other name (repeatable; remembered as aliases)",
+    )
 
     rem = sub.add_parser("reminders", help="list what reminders will send (sends nothing)")
     rem.add_argument("--from", dest="start", required=True, help="first day (DD/MM/YYYY)")
@@ -723,7 +860,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     except SettingsError as exc:
         print(f"configuration error: {exc}", file=sys.stderr)
         return 2
-    configure_logging(settings.log_level)
+    networked = settings.telegram_token is not None or settings.zalo_configured
+    console = command == "chat" or (command == "run" and not networked)
+    log_file = CONSOLE_LOG if console else None
+    configure_logging(settings.log_level, log_file)
+    if log_file is not None:
+        print(f"(log: {log_file})", file=sys.stderr)
     # Everything the bot writes (database, keys, backups, checkpoints) is for its user only.
     os.umask(0o077)
     try:
@@ -733,6 +875,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     except StartupRefused as exc:
         print(f"cannot start: {exc}", file=sys.stderr)
+        return 2
+    except BotError as exc:
+        t = Translator(settings.default_locale, settings.tz)
+        print(f"error: {exc.message(t)}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         return 130

@@ -14,8 +14,9 @@ from bot.clock import Clock, SystemClock
 from bot.context import Deployment
 from bot.dispatcher import Dispatcher
 from bot.keys import Keys, unlock
+from bot.orgs import rename_org
 from bot.privacy.names import seal_citizen_names
-from bot.settings import Settings
+from bot.settings import DEFAULT_ORG_NAME, Settings
 from bot.startup import check_writable
 from bot.wiring import build_router
 from db import migrate
@@ -65,6 +66,11 @@ async def open_runtime(settings: Settings, clock: Clock | None = None) -> AsyncI
                 log.info("sealed the display names of %d citizens", sealed)
             if signed := await audit.sign_unsigned_trail(session):
                 log.warning("signed %d audit entries written before entries were signed", signed)
+            if root.name == DEFAULT_ORG_NAME and settings.org_name != DEFAULT_ORG_NAME:
+                # Named in the settings after the first start: reports should not say "UBND xã".
+                await rename_org(
+                    session, org_id=root_id, name=settings.org_name, actor_id=None, now=clock.now()
+                )
         deployment = Deployment(
             settings=settings,
             router=build_router(),

@@ -18,6 +18,7 @@ from bot.i18n import SUPPORTED
 
 DEFAULT_API_BASE_URL: Final = "https://api.telegram.org/bot"
 DEFAULT_DATABASE_URL: Final = "sqlite+aiosqlite:///data/bot.sqlite3"
+DEFAULT_ORG_NAME: Final = "UBND xã"
 DEFAULT_ZALO_OA_API_BASE_URL: Final = "https://openapi.zalo.me"
 DEFAULT_ZALO_OAUTH_BASE_URL: Final = "https://oauth.zaloapp.com"
 WEBHOOK_SECRET_MIN: Final = 32
@@ -59,7 +60,7 @@ class Settings:
     database_url: str = DEFAULT_DATABASE_URL
     timezone: str = "Asia/Ho_Chi_Minh"
     default_locale: str = "vi"
-    org_name: str = "UBND xã"
+    org_name: str = DEFAULT_ORG_NAME
     invite_ttl_days: int = 7
     dialog_ttl_minutes: int = 60
     log_level: str = "INFO"

@@ -366,8 +366,43 @@ _HANDLERS: Final[dict[str, Handler]] = {
 # --- deciding --------------------------------------------------------------------------------
 
 
+# A school year runs from September to May: "trong năm học", "cuối năm học 2024-2025".
+_SCHOOL_YEAR: Final = re.compile(
+    r"^(?:(?:trong|suot|ca|hoan thanh|truoc|vao|den)\s+)*(?P<pos>dau|cuoi)?\s*nam hoc"
+    r"(?:\s*(?P<first>(?:19|20)\d\d)\s*[-–/]\s*(?P<last>(?:19|20)\d\d))?\W*$"
+)
+_SCHOOL_START: Final = (9, 30)
+_SCHOOL_END: Final = (5, 31)
+
+
+def _school_year(folded: str, text: str, plan_year: int) -> Milestone | None:
+    """A clause that names only a school year: due at its start or its end (31 May)."""
+    m = _SCHOOL_YEAR.match(" ".join(folded.split()))
+    if m is None:
+        return None
+    end_year = int(m["last"]) if m["last"] else plan_year
+    if m["pos"] == "dau":
+        # The school year that starts in the plan year (or the named one) begins in September.
+        start_year = int(m["first"]) if m["first"] else plan_year
+        return Milestone("once", text, on=date(start_year, *_SCHOOL_START))
+    return Milestone("once", text, on=date(end_year, *_SCHOOL_END))
+
+
+def event_clause(milestones: tuple[Milestone, ...]) -> Milestone | None:
+    """The clause that says how long after an event the work is due.
+
+    In "Xây dựng trong tháng 3; công bố chậm nhất 15 ngày kể từ ngày được phê duyệt" the
+    second clause gives the phrase its 15 days, whatever the first one says.
+    """
+    events = [m for m in milestones if m.kind == "event"]
+    return next((m for m in events if m.offset_days is not None), events[0] if events else None)
+
+
 def read_clause(text: str, plan_year: int) -> Milestone:
     """Read one clause (no ";" inside) of a time-frame phrase; ``text`` is kept as written."""
+    school = _school_year(fold(text), text, plan_year)
+    if school is not None:
+        return school
     f = _Facts()
     before = False
     for m in tokens(fold(text)):

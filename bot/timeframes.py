@@ -31,7 +31,7 @@ from typing import TYPE_CHECKING, Final
 
 from bot.errors import BotError
 from bot.timeframe_model import Milestone, Period, Recurrence, TimeframeKind
-from bot.timeframe_rules import read_clause
+from bot.timeframe_rules import event_clause, read_clause
 from bot.timeframe_tokens import fold
 
 if TYPE_CHECKING:
@@ -96,10 +96,8 @@ class Timeframe:
         return event.offset_working_days if event else False
 
     def _event(self) -> Milestone | None:
-        """The first event clause, when the phrase as a whole is an event."""
-        if self.kind != "event":
-            return None
-        return next(m for m in self.milestones if m.kind == "event")
+        """The event clause that sets the phrase's offset (see ``event_clause``)."""
+        return event_clause(self.milestones)
 
     def due_dates(self, start: date, end: date) -> list[date]:
         """Every due date from ``start`` to ``end`` (both included), in order, no repeats."""

@@ -51,6 +51,22 @@ def build_router() -> Router:
         "invite", admin.issue_invite, audiences=ADMINS, description=N_("Invite a person")
     )
     router.command("addunit", admin.add_unit, audiences=ADMINS, description=N_("Add a unit"))
+    router.command(
+        "renameunit", admin.rename_unit, audiences=ADMINS, description=N_("Rename a unit")
+    )
+    router.command(
+        "mergeunit", admin.merge_unit, audiences=ADMINS, description=N_("Merge two units")
+    )
+    router.command("delunit", admin.delete_unit, audiences=ADMINS, description=N_("Delete a unit"))
+    router.command(
+        "orgname", admin.rename_org, audiences=ADMINS, description=N_("The commune's name")
+    )
+    router.command(
+        "aliasunit",
+        admin.alias_unit,
+        audiences=ADMINS,
+        description=N_("Other names of a unit"),
+    )
     router.button("invite:role", admin.pick_invite_role, audiences=ADMINS)
     router.button("invite:unit", admin.pick_invite_unit, audiences=ADMINS, scope=UNIT)
     router.button("invite:page", admin.page_invite_units, audiences=ADMINS)
@@ -177,6 +193,9 @@ def build_router() -> Router:
     router.step(plans.FLOW, "year", plans.receive_year)
     router.button("plan:confirm", plans.confirm_import, audiences=ADMINS)
     router.button("plan:cancel", plans.cancel_import, audiences=ADMINS)
+    router.button("plan:map", plans.map_unit_name, audiences=ADMINS)
+    router.button("plan:rest", plans.map_rest_as_new, audiences=ADMINS)
+    router.button("plan:units", plans.page_map_units, audiences=ADMINS)
 
     router.fallback(common.hint_unknown)
     return router

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from bot import orgs as org_ops
+from bot import units
 from bot.context import Context
 from bot.invites import deep_link
 from bot.messages import Button
@@ -13,7 +15,6 @@ from db.models import Role, Unit
 from db.queries import invites, orgs
 
 UNIT_FLOW = "addunit"
-NAME_LIMIT = 200
 ALIASES_LIMIT = 10
 UNIT_BUTTONS_PER_PAGE = 8
 
@@ -34,9 +35,10 @@ async def issue_invite(ctx: Context) -> None:
     if not unit_name:
         await _ask_unit(ctx, page=0)
         return
-    unit = await orgs.unit_by_name(ctx.session, ctx.org_id, unit_name)
-    if unit is None:
-        ctx.reply(ctx._("There is no unit called “{name}”.", name=unit_name))
+    try:
+        unit = await units.find_unit(ctx.session, ctx.org_id, unit_name)
+    except units.UnitError as exc:
+        ctx.reply(exc.message(ctx.t))
         await _ask_unit(ctx, page=0)
         return
     await _send_invite(ctx, role, unit)
@@ -115,42 +117,125 @@ async def receive_unit_aliases(ctx: Context) -> None:
         return
     raw = (ctx.incoming.text or "").strip()
     aliases = [] if raw in {"", "-"} else [" ".join(a.split()) for a in raw.split(";")]
-    aliases = [a[:NAME_LIMIT] for a in aliases if a][:ALIASES_LIMIT]
+    aliases = [a for a in aliases if a][:ALIASES_LIMIT]
     name = str(ctx.dialog.data["name"])
     await ctx.end_dialog()
     await _save_unit(ctx, name, aliases)
 
 
 async def _name_problem(ctx: Context, name: str) -> str | None:
-    if not name or name.startswith("/"):
-        return ctx._("Please send the unit's name as text (or /cancel).")
-    if len(name) > NAME_LIMIT:
-        return ctx._("That name is too long (at most {limit} characters).", limit=NAME_LIMIT)
-    if not orgs.name_key(name):
-        return ctx._("Please send the unit's name as text (or /cancel).")
+    try:
+        name = units.clean_name(name)
+    except units.UnitError as exc:
+        return exc.message(ctx.t)
     if await orgs.unit_by_name(ctx.session, ctx.org_id, name) is not None:
         return ctx._("A unit called “{name}” already exists.", name=name)
     return None
 
 
+def _actor(ctx: Context) -> units.Actor:
+    return units.Actor(ctx.org_id, ctx.person.id, ctx.now)
+
+
 async def _save_unit(ctx: Context, name: str, aliases: list[str]) -> None:
-    name = " ".join(name.split())
-    problem = await _name_problem(ctx, name)
-    if problem:
-        ctx.reply(problem)
+    try:
+        added = await units.add_unit(ctx.session, _actor(ctx), name, aliases)
+    except units.UnitError as exc:
+        ctx.reply(exc.message(ctx.t))
         return
-    free: list[str] = []
-    for alias in aliases:
-        key = orgs.name_key(alias)
-        if (
-            key
-            and key not in {orgs.name_key(a) for a in free}
-            and await orgs.unit_by_name(ctx.session, ctx.org_id, alias) is None
-        ):
-            free.append(alias)
-    unit = await orgs.add_unit(ctx.session, org_id=ctx.org_id, name=name, aliases=free, now=ctx.now)
-    await ctx.audit("unit.created", "unit", unit.id, after={"name": name, "aliases": free})
-    ctx.reply(ctx._("Unit “{name}” added.", name=name))
+    ctx.reply(ctx._("Unit “{name}” added.", name=added.name))
+
+
+def _two_names(ctx: Context) -> tuple[str, str] | None:
+    left, sep, right = " ".join(ctx.args).partition("=")
+    left, right = left.strip(), right.strip()
+    return (left, right) if sep and left and right else None
+
+
+async def rename_unit(ctx: Context) -> None:
+    """Rename a unit: ``/renameunit <name> = <new name>``."""
+    names = _two_names(ctx)
+    if names is None:
+        ctx.reply(ctx._("Write: /renameunit current name = new name"))
+        return
+    try:
+        unit = await units.find_unit(ctx.session, ctx.org_id, names[0])
+        renamed = await units.rename_unit(ctx.session, _actor(ctx), unit, names[1])
+    except units.UnitError as exc:
+        ctx.reply(exc.message(ctx.t))
+        return
+    ctx.reply(
+        ctx._(
+            "“{old}” is now called “{name}”; plans may still use the old name.",
+            old=renamed.old_name,
+            name=renamed.name,
+        )
+    )
+
+
+async def merge_unit(ctx: Context) -> None:
+    """Merge two units: ``/mergeunit <unit that goes> = <unit that stays>``."""
+    names = _two_names(ctx)
+    if names is None:
+        ctx.reply(ctx._("Write: /mergeunit unit that goes away = unit that stays"))
+        return
+    try:
+        source = await units.find_unit(ctx.session, ctx.org_id, names[0])
+        target = await units.find_unit(ctx.session, ctx.org_id, names[1])
+        merged = await units.merge_units(ctx.session, _actor(ctx), source, target)
+    except units.UnitError as exc:
+        ctx.reply(exc.message(ctx.t))
+        return
+    await ctx.replan()
+    ctx.reply(
+        ctx._(
+            "“{source}” was merged into “{target}”: {tasks} tasks, {people} people and "
+            "{cases} cases moved.",
+            source=merged.source_name,
+            target=merged.target_name,
+            tasks=merged.moved.get("tasks", 0),
+            people=merged.moved.get("memberships", 0),
+            cases=merged.moved.get("cases", 0),
+        )
+    )
+
+
+async def delete_unit(ctx: Context) -> None:
+    """Delete a unit nothing refers to: ``/delunit <name>``."""
+    name = " ".join(ctx.args).strip()
+    if not name:
+        ctx.reply(ctx._("Write: /delunit unit name"))
+        return
+    try:
+        unit = await units.find_unit(ctx.session, ctx.org_id, name)
+        deleted = await units.delete_unit(ctx.session, _actor(ctx), unit)
+    except units.UnitError as exc:
+        ctx.reply(exc.message(ctx.t))
+        return
+    ctx.reply(ctx._("Unit “{name}” deleted.", name=deleted.name))
+
+
+async def alias_unit(ctx: Context) -> None:
+    """Give a unit other names: ``/aliasunit <name> = <alias>; <alias>``."""
+    names = _two_names(ctx)
+    if names is None:
+        ctx.reply(ctx._("Write: /aliasunit unit name = other name; other name"))
+        return
+    aliases = [a.strip() for a in names[1].split(";") if a.strip()]
+    try:
+        unit = await units.find_unit(ctx.session, ctx.org_id, names[0])
+        added = await units.add_aliases(ctx.session, _actor(ctx), unit, aliases)
+    except units.UnitError as exc:
+        ctx.reply(exc.message(ctx.t))
+        return
+    ctx.reply(
+        ctx.t.ngettext(
+            "“{name}” got {n} new alias.",
+            "“{name}” got {n} new aliases.",
+            len(added.added),
+            name=added.name,
+        )
+    )
 
 
 async def _ask_unit(ctx: Context, page: int) -> None:
@@ -221,3 +306,25 @@ def _int_arg(ctx: Context, index: int) -> int | None:
     if len(ctx.args) <= index:
         return None
     return parse_id(ctx.args[index], digits=11)
+
+
+async def rename_org(ctx: Context) -> None:
+    """Show or set the commune's name: ``/orgname UBND xã Hòa An``."""
+    name = " ".join(ctx.args).strip()
+    if not name:
+        current = await orgs.org_name(ctx.session, ctx.org_id)
+        ctx.reply(
+            ctx._(
+                "The commune is called “{name}”. To change it, write: /orgname new name",
+                name=current,
+            )
+        )
+        return
+    try:
+        renamed = await org_ops.rename_org(
+            ctx.session, org_id=ctx.org_id, name=name, actor_id=ctx.person.id, now=ctx.now
+        )
+    except org_ops.OrgNameError as exc:
+        ctx.reply(exc.message(ctx.t))
+        return
+    ctx.reply(ctx._("The commune is now called “{name}”.", name=renamed.name))

@@ -32,7 +32,7 @@ async def start_bot(ctx: Context) -> None:
             "take citizens' feedback and report to the leaders.\nSend /help to see what you "
             "can do.",
             name=name_of(ctx.person, ctx.deployment.sealer),
-            org=ctx.deployment.settings.org_name,
+            org=await orgs.org_name(ctx.session, ctx.org_id),
         ),
         [[Button(ctx._("Send feedback"), "fb:start")]],
     )

@@ -18,11 +18,22 @@ from bot.plans import (
     YearNotFound,
 )
 from bot.plans.importer import import_plan
-from bot.plans.summary import render_report
+from bot.plans.mapping import (
+    MAPPING_TARGETS,
+    TARGET_LABELS,
+    Choice,
+    Question,
+    Target,
+    UnmappedUnits,
+    unit_questions,
+)
+from bot.plans.summary import describe_question, render_report
+from bot.plans.units import UnitResolver
 from bot.plans.workbook import preview_workbook
 from bot.plans.worker import parse_isolated
 from bot.roles import Audience
 from bot.timeframes import parse_timeframe
+from bot.units import UnitError
 from db.models import Upload
 from db.queries import orgs, uploads
 
@@ -30,6 +41,7 @@ FLOW = "planimport"
 XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 _YEAR = re.compile(r"\b(20[0-9][0-9])\b", re.ASCII)
 _UNSAFE = re.compile(r"[^\w.\- ]+")
+UNITS_PER_PAGE = 8
 
 
 async def receive_file(ctx: Context) -> None:
@@ -101,42 +113,36 @@ async def confirm_import(ctx: Context) -> None:
     upload = await _pending_upload(ctx)
     if upload is None or ctx.dialog is None:
         return
-    year = ctx.dialog.data.get("year")
-    upload_id = upload.id
-
-    async def read(ctx: Context, result: ParsedPlan | PlanImportError) -> None:
-        if isinstance(result, PlanImportError):
-            raise result
-        dialog = ctx.dialog
-        upload = await uploads.upload_of(ctx.session, ctx.person.id, upload_id)
-        if upload is None or dialog is None or dialog.data.get("upload") != upload_id:
-            ctx.reply(ctx._("This button is no longer valid. Nothing was changed."))
-            return
-        report = await import_plan(
-            ctx.session,
-            org_id=ctx.org_id,
-            plan=result,
-            data_hash=upload.sha256,
-            actor_id=ctx.person.id,
-            now=ctx.now,
-            dry_run=False,
-        )
-        await uploads.drop_upload(ctx.session, upload.id)
+    year = ctx.dialog.data.get("year") if ctx.dialog else None
+    plan = await _parse(ctx, upload, year if isinstance(year, int) else None)
+    try:
+        # A savepoint: units an interrupted import made are undone with it.
+        async with ctx.session.begin_nested():
+            report = await import_plan(
+                ctx.session,
+                org_id=ctx.org_id,
+                plan=plan,
+                data_hash=upload.sha256,
+                actor_id=ctx.person.id,
+                now=ctx.now,
+                dry_run=False,
+                mapping=await _current_answers(ctx),
+            )
+    except (UnmappedUnits, UnitError) as exc:
+        # The directory changed since the answers were given: start the file over.
         await ctx.end_dialog()
-        await ctx.replan()
-        ctx.reply(ctx._("Imported.") + "\n" + render_report(report, ctx.t))
-
-    ctx.defer(
-        await _reading(
-            ctx, upload.filename, upload.content, year if isinstance(year, int) else None
-        ),
-        read,
-    )
+        await uploads.drop_upload(ctx.session, upload.id)
+        ctx.reply(exc.message(ctx.t) + "\n" + ctx._("Send the file again, please."))
+        return
+    await uploads.drop_upload(ctx.session, upload.id)
+    await ctx.end_dialog()
+    await ctx.replan()
+    ctx.reply(ctx._("Imported.") + "\n" + render_report(report, ctx.t))
 
 
 async def cancel_import(ctx: Context) -> None:
     """Drop the previewed import."""
-    upload = await _pending_upload(ctx)
+    upload = await _pending_upload(ctx, steps=("confirm", "map"))
     if upload is None:
         return
     await uploads.drop_upload(ctx.session, upload.id)
@@ -144,13 +150,13 @@ async def cancel_import(ctx: Context) -> None:
     ctx.reply(ctx._("Import cancelled. Nothing was changed."))
 
 
-async def _pending_upload(ctx: Context) -> Upload | None:
+async def _pending_upload(ctx: Context, steps: tuple[str, ...] = ("confirm",)) -> Upload | None:
     arg = ctx.args[0] if ctx.args else ""
     dialog = ctx.dialog
     if (
         dialog is None
         or dialog.flow != FLOW
-        or dialog.step != "confirm"
+        or dialog.step not in steps
         or str(dialog.data.get("upload")) != arg
     ):
         ctx.reply(ctx._("This button is no longer valid. Nothing was changed."))
@@ -160,6 +166,14 @@ async def _pending_upload(ctx: Context) -> Upload | None:
         await ctx.end_dialog()
         ctx.reply(ctx._("This button is no longer valid. Nothing was changed."))
     return upload
+
+
+async def _parse(ctx: Context, upload: Upload, year: int | None) -> ParsedPlan:
+    """Read the stored upload again (in the bounded child), for the summary and the import."""
+    result = await (await _reading(ctx, upload.filename, upload.content, year))()
+    if isinstance(result, PlanImportError):
+        raise result
+    return result
 
 
 async def _reading(
@@ -191,6 +205,78 @@ async def _ask_year(ctx: Context, upload_id: int) -> None:
 
 
 async def _show_preview(ctx: Context, upload: Upload, plan: ParsedPlan) -> None:
+    directory = await orgs.unit_directory(ctx.session, ctx.org_id)
+    questions = unit_questions(plan, directory)
+    data = {"upload": upload.id, "year": plan.year, "answers": {}}
+    data["questions"] = [_question_data(q) for q in questions]
+    await ctx.start_dialog(FLOW, "map" if questions else "confirm", data)
+    labels = await _unit_labels(ctx, plan, directory)
+    workbook = await asyncio.to_thread(preview_workbook, plan, ctx.t, parse_timeframe, labels)
+    ctx.reply(
+        ctx._("Preview of the import (nothing is stored yet):"),
+        file=Attachment(f"preview-{plan.year}.xlsx", XLSX_MIME, len(workbook), workbook),
+    )
+    if questions:
+        await _ask_next(ctx, upload)
+    else:
+        await _show_summary(ctx, plan, upload)
+
+
+def _question_data(question: Question) -> list[object]:
+    return [
+        question.key,
+        question.name,
+        list(question.spellings),
+        question.status,
+        list(question.candidates),
+        question.tasks,
+    ]
+
+
+def _questions(ctx: Context) -> list[Question]:
+    raw = ctx.dialog.data.get("questions", []) if ctx.dialog else []
+    return [
+        Question(key, name, tuple(spellings), status, tuple(candidates), tasks)
+        for key, name, spellings, status, candidates, tasks in raw
+    ]
+
+
+def _answers(ctx: Context) -> dict[str, Choice]:
+    raw = ctx.dialog.data.get("answers", {}) if ctx.dialog else {}
+    return {key: Choice(Target(answer[0]), answer[1]) for key, answer in raw.items()}
+
+
+async def _current_answers(ctx: Context) -> dict[str, Choice]:
+    """The answers whose unit is still the one chosen (an id may be reused after a delete)."""
+    raw = ctx.dialog.data.get("answers", {}) if ctx.dialog else {}
+    kept: dict[str, Choice] = {}
+    for key, choice in _answers(ctx).items():
+        if choice.target is Target.UNIT and choice.unit_id is not None:
+            unit = await orgs.unit_in_org(ctx.session, ctx.org_id, choice.unit_id)
+            if unit is None or unit.key != raw[key][2]:
+                continue
+        kept[key] = choice
+    return kept
+
+
+async def _unit_labels(ctx: Context, plan: ParsedPlan, directory: dict[str, int]) -> dict[str, str]:
+    """For each unit name as written: the unit it goes to, or that it is still to be chosen."""
+    resolver = UnitResolver(directory)
+    names = await _unit_names(ctx)
+    labels: dict[str, str] = {}
+    for task in plan.tasks:
+        for name in (*task.lead, *task.partners):
+            match = resolver.resolve(name)
+            if match.status == "matched" and match.unit_id in names:
+                labels[name] = names[match.unit_id]
+            elif match.status == "suggested" and match.unit_id in names:
+                labels[name] = ctx._("“{unit}”? (to confirm)", unit=names[match.unit_id])
+            else:
+                labels[name] = ctx._("(to choose)")
+    return labels
+
+
+async def _show_summary(ctx: Context, plan: ParsedPlan, upload: Upload) -> None:
     report = await import_plan(
         ctx.session,
         org_id=ctx.org_id,
@@ -199,12 +285,7 @@ async def _show_preview(ctx: Context, upload: Upload, plan: ParsedPlan) -> None:
         actor_id=ctx.person.id,
         now=ctx.now,
         dry_run=True,
-    )
-    await ctx.start_dialog(FLOW, "confirm", {"upload": upload.id, "year": plan.year})
-    workbook = await asyncio.to_thread(preview_workbook, plan, ctx.t, parse_timeframe)
-    ctx.reply(
-        ctx._("Preview of the import (nothing is stored yet):"),
-        file=Attachment(f"preview-{plan.year}.xlsx", XLSX_MIME, len(workbook), workbook),
+        mapping=_answers(ctx),
     )
     ctx.reply(
         render_report(report, ctx.t),
@@ -215,3 +296,111 @@ async def _show_preview(ctx: Context, upload: Upload, plan: ParsedPlan) -> None:
             ]
         ],
     )
+
+
+async def _unit_names(ctx: Context) -> dict[int, str]:
+    return {u.id: u.name for u in await orgs.list_units(ctx.session, ctx.org_id)}
+
+
+async def _ask_next(ctx: Context, upload: Upload) -> None:
+    """Ask about the first name without an answer, or show the summary when none is left."""
+    questions, answers = _questions(ctx), _answers(ctx)
+    open_ = [i for i, q in enumerate(questions) if q.key not in answers]
+    if not open_:
+        await ctx.move_dialog("confirm")
+        year = ctx.dialog.data.get("year") if ctx.dialog else None
+        await _show_summary(ctx, await _parse(ctx, upload, year), upload)
+        return
+    index = open_[0]
+    question = questions[index]
+    names = await _unit_names(ctx)
+    prefix = f"plan:map:{upload.id}:{index}"
+    rows = [
+        [Button(names[i][:60], f"{prefix}:u{i}")] for i in question.candidates[:3] if i in names
+    ]
+    rows += [[Button(ctx._(TARGET_LABELS[t]), f"{prefix}:{t.value}")] for t in MAPPING_TARGETS]
+    rows.append([Button(ctx._("Another unit…"), f"plan:units:{upload.id}:{index}:0")])
+    if len(open_) > 1:
+        rows.append([Button(ctx._("All the rest: new units"), f"plan:rest:{upload.id}")])
+    rows.append([Button(ctx._("Cancel"), f"plan:cancel:{upload.id}")])
+    heading = ctx.t.ngettext(
+        "{n} unit name still needs a place. Where do the tasks of this one go?",
+        "{n} unit names still need a place. Where do the tasks of this one go?",
+        len(open_),
+    )
+    ctx.reply(heading + "\n" + describe_question(question, names, ctx.t), rows)
+
+
+async def map_unit_name(ctx: Context) -> None:
+    """Take the answer for one name (``plan:map:<upload>:<question>:<choice>``)."""
+    upload = await _pending_upload(ctx, steps=("map",))
+    if upload is None:
+        return
+    questions = _questions(ctx)
+    index = _index(ctx, 1, len(questions))
+    choice, unit_key = await _parse_choice(ctx, ctx.args[2] if len(ctx.args) > 2 else "")
+    if index is None or choice is None:
+        ctx.reply(ctx._("This button is no longer valid. Nothing was changed."))
+        return
+    answers = dict(ctx.dialog.data.get("answers", {})) if ctx.dialog else {}
+    answers[questions[index].key] = [choice.target.value, choice.unit_id, unit_key]
+    await ctx.move_dialog("map", answers=answers)
+    await _ask_next(ctx, upload)
+
+
+async def map_rest_as_new(ctx: Context) -> None:
+    """Make every name still without an answer a new unit."""
+    upload = await _pending_upload(ctx, steps=("map",))
+    if upload is None:
+        return
+    answers = dict(ctx.dialog.data.get("answers", {})) if ctx.dialog else {}
+    for question in _questions(ctx):
+        answers.setdefault(question.key, [Target.NEW.value, None, None])
+    await ctx.move_dialog("map", answers=answers)
+    await _ask_next(ctx, upload)
+
+
+async def page_map_units(ctx: Context) -> None:
+    """Show a page of the existing units for one name (``plan:units:<upload>:<q>:<page>``)."""
+    upload = await _pending_upload(ctx, steps=("map",))
+    if upload is None:
+        return
+    index = _index(ctx, 1, len(_questions(ctx)))
+    units = list(await orgs.list_units(ctx.session, ctx.org_id))
+    if index is None or not units:
+        ctx.reply(ctx._("This button is no longer valid. Nothing was changed."))
+        return
+    last = (len(units) - 1) // UNITS_PER_PAGE
+    page = min(_index(ctx, 2, last + 1) or 0, last)
+    chunk = units[page * UNITS_PER_PAGE : (page + 1) * UNITS_PER_PAGE]
+    prefix = f"plan:map:{upload.id}:{index}"
+    rows = [[Button(u.name[:60], f"{prefix}:u{u.id}")] for u in chunk]
+    nav = []
+    if page > 0:
+        nav.append(Button("«", f"plan:units:{upload.id}:{index}:{page - 1}"))
+    if page < last:
+        nav.append(Button("»", f"plan:units:{upload.id}:{index}:{page + 1}"))
+    if nav:
+        rows.append(nav)
+    question = _questions(ctx)[index]
+    ctx.reply(ctx._("Which unit does “{name}” mean?", name=question.name), rows)
+
+
+def _index(ctx: Context, position: int, limit: int) -> int | None:
+    raw = ctx.args[position] if len(ctx.args) > position else ""
+    if not (raw.isascii() and raw.isdigit() and len(raw) < 6):
+        return None
+    value = int(raw)
+    return value if value < limit else None
+
+
+async def _parse_choice(ctx: Context, raw: str) -> tuple[Choice | None, str | None]:
+    """A button's choice, with the key of a chosen unit (to tell it from a later one)."""
+    if raw in {t.value for t in MAPPING_TARGETS}:
+        return Choice(Target(raw)), None
+    digits = raw[1:]
+    if raw.startswith("u") and digits.isascii() and digits.isdigit() and len(digits) < 12:
+        unit = await orgs.unit_in_org(ctx.session, ctx.org_id, int(digits))
+        if unit is not None:
+            return Choice(Target.UNIT, unit.id), unit.key
+    return None, None

@@ -1,15 +1,34 @@
 #!/usr/bin/env bash
 # Create .venv and install the project; `setup.sh test` adds the test tools, PostgreSQL,
-# LibreOffice and Chromium.
+# LibreOffice and Chromium. Python packages are installed only when pyproject.toml changed since the
+# last install (a stamp in .venv), so an installed bot starts again without a network.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+mode=run
+[ "${1:-}" = "test" ] && mode=test
 if [ ! -x .venv/bin/python ]; then
+  echo "setup: creating the virtual environment .venv"
   python3 -m venv .venv
 fi
-.venv/bin/python -m pip install --quiet --upgrade pip
-if [ "${1:-}" = "test" ]; then
-  .venv/bin/python -m pip install --quiet -e ".[test]"
+wanted="$(sha256sum pyproject.toml | cut -d' ' -f1)"
+stamp=".venv/.installed-$mode"
+if [ "$(cat "$stamp" 2>/dev/null)" = "$wanted" ]; then
+  echo "setup: Python packages up to date (pyproject.toml unchanged); nothing to install"
+else
+  echo "setup: installing the Python packages of pyproject.toml into .venv (needs the network)"
+  .venv/bin/python -m pip install --quiet --upgrade pip
+  if [ "$mode" = test ]; then
+    .venv/bin/python -m pip install --quiet -e ".[test]"
+    # The test install holds everything the bot needs to run.
+    echo "$wanted" > .venv/.installed-run
+  else
+    .venv/bin/python -m pip install --quiet -e .
+  fi
+  echo "$wanted" > "$stamp"
+  echo "setup: Python packages installed"
+fi
+if [ "$mode" = test ]; then
   need_postgres=false need_office=false need_browser=false
   ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || need_postgres=true
   # The PDF rendering test converts the report with LibreOffice and reads it with poppler;
@@ -23,6 +42,7 @@ if [ "${1:-}" = "test" ]; then
     need_browser=true
   fi
   if $need_postgres || $need_office || $need_browser; then
+    echo "setup: installing system packages for the tests (PostgreSQL, LibreOffice, Chromium)"
     SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"
     $SUDO apt-get update -qq
     if $need_postgres; then
@@ -38,6 +58,4 @@ if [ "${1:-}" = "test" ]; then
         fonts-dejavu-core >/dev/null
     fi
   fi
-else
-  .venv/bin/python -m pip install --quiet -e .
 fi

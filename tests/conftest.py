@@ -22,7 +22,8 @@ from bot.settings import Settings
 from db.engine import create_engine
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
-SHARED = REPO_ROOT.parent / "shared"
+# The shared data sits next to the main checkout; a worktree elsewhere names it.
+SHARED = Path(os.environ.get("BOT_SHARED_DIR") or REPO_ROOT.parent / "shared")
 VN = ZoneInfo("Asia/Ho_Chi_Minh")
 
 

@@ -11,14 +11,18 @@ from collections import Counter
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Any
+from typing import Any, Final
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot import units
+from bot.plans.mapping import Choice, Target, UnmappedUnits, unit_questions
 from bot.plans.normalize import fold, one_line
 from bot.plans.preview import ParsedPlan, ParsedTask, TimeframeLike
-from bot.plans.units import UnitResolver, unit_key
+from bot.plans.units import UnitMatch, UnitResolver, best_spelling, group_key
 from bot.timeframes import parse_timeframe
+from bot.units import Actor, UnitExists
+from bot.units.operations import NAME_LIMIT
 from db.models import (
     Occurrence,
     OccurrenceStatus,
@@ -27,7 +31,7 @@ from db.models import (
     TaskRole,
     TaskState,
     TaskUnit,
-    Unit,
+    UnitKind,
 )
 from db.queries import audit, orgs, plans
 
@@ -115,48 +119,118 @@ def _match_keys(tasks: list[ParsedTask]) -> list[str]:
     return keys
 
 
-class _Units:
-    """Resolves unit names, creating the units a plan names that the directory lacks."""
+_KIND_OF: Final = {
+    Target.COMMITTEE: UnitKind.COMMITTEE,
+    Target.OUTSIDE: UnitKind.OUTSIDE,
+    Target.VILLAGES: UnitKind.VILLAGES,
+}
+# The units a choice of "the whole committee", "outside" or "every village" files tasks under
+# (names are data, written in the language plans are written in).
+KIND_NAMES: Final = {
+    UnitKind.COMMITTEE: "Lãnh đạo UBND",
+    UnitKind.OUTSIDE: "Cơ quan ngoài xã",
+    UnitKind.VILLAGES: "Các thôn, tổ dân phố",
+}
 
-    def __init__(self, session: AsyncSession, org_id: int, directory: Mapping[str, int]) -> None:
+
+class _Units:
+    """Places the plan's unit names: matched ones at once, the others as the mapping says.
+
+    Without a mapping (callers that trust the plan) a name no unit has becomes a new unit, and
+    every spelling of one office in the plan goes to the same unit.
+    """
+
+    def __init__(
+        self,
+        session: AsyncSession,
+        actor: Actor,
+        directory: Mapping[str, int],
+        plan: ParsedPlan,
+        mapping: Mapping[str, Choice] | None,
+    ) -> None:
         self._session = session
-        self._org_id = org_id
-        self._directory = dict(directory)
-        self._resolver = UnitResolver(self._directory)
+        self._actor = actor
+        self._resolver = UnitResolver(directory)
+        self._mapping = mapping
+        self._spellings: dict[str, list[str]] = {}
+        for task in plan.tasks:
+            for name in (*task.lead, *task.partners):
+                group = self._spellings.setdefault(group_key(name), [])
+                if name not in group:
+                    group.append(name)
+        self._placed: dict[str, int] = {}
         self.new: list[str] = []
         self.ambiguous: list[str] = []
-        self._created: dict[str, int] = {}
 
-    async def ids(self, names: list[str], now: datetime, dry_run: bool) -> tuple[int, ...]:
+    async def ids(self, names: list[str], dry_run: bool) -> tuple[int, ...]:
         found: list[int] = []
         for name in names:
             match = self._resolver.resolve(name)
             if match.status == "matched" and match.unit_id is not None:
                 found.append(match.unit_id)
-            elif match.status == "ambiguous" and match.candidates:
-                if name not in self.ambiguous:
-                    self.ambiguous.append(name)
-                found.append(min(match.candidates))
-            else:
-                found.append(await self._create(name, now, dry_run))
+                continue
+            key = group_key(name)
+            if key not in self._placed:
+                self._placed[key] = await self._place(key, match, dry_run)
+            found.append(self._placed[key])
         return tuple(dict.fromkeys(found))
 
-    async def _create(self, name: str, now: datetime, dry_run: bool) -> int:
-        key = unit_key(name)
-        if key in self._created:
-            return self._created[key]
-        self.new.append(name)
-        if dry_run:
-            unit_id = -len(self.new)
+    async def _place(self, key: str, match: UnitMatch, dry_run: bool) -> int:
+        choice = None if self._mapping is None else self._mapping.get(key)
+        if choice is None and self._mapping is None and match.candidates:
+            if match.status == "ambiguous":
+                self.ambiguous.append(match.name)
+            return min(match.candidates)
+        if choice is None and self._mapping is not None and not dry_run:
+            raise UnmappedUnits([best_spelling(self._spellings[key])])
+        target = Target.NEW if choice is None else choice.target
+        if target is Target.UNIT and choice is not None and choice.unit_id is not None:
+            unit_id = choice.unit_id
+            if await orgs.unit_in_org(self._session, self._actor.org_id, unit_id) is None:
+                # The unit chosen for the name is gone (merged, deleted, another commune's).
+                raise UnmappedUnits([best_spelling(self._spellings[key])])
+        elif target is Target.NEW:
+            name = best_spelling(self._spellings[key])[:NAME_LIMIT]
+            self.new.append(name)
+            if dry_run:
+                return -len(self.new)
+            unit_id = await self._new_unit(name, UnitKind.OFFICE)
         else:
-            unit = Unit(org_id=self._org_id, name=name, key=key, created_at=now)
-            self._session.add(unit)
-            await self._session.flush()
-            unit_id = unit.id
-        self._created[key] = unit_id
-        self._directory[key] = unit_id
-        self._resolver = UnitResolver(self._directory)
+            kind = _KIND_OF[target]
+            existing = await orgs.unit_of_kind(self._session, self._actor.org_id, kind)
+            if existing is not None:
+                unit_id = existing.id
+            else:
+                self.new.append(KIND_NAMES[kind])
+                if dry_run:
+                    return -len(self.new)
+                unit_id = await self._new_unit(KIND_NAMES[kind], kind)
+        if not dry_run and self._mapping is not None:
+            await self._remember(key, unit_id)
         return unit_id
+
+    async def _new_unit(self, name: str, kind: UnitKind) -> int:
+        try:
+            return (await units.add_unit(self._session, self._actor, name, (), kind)).unit_id
+        except UnitExists:
+            # Another group of this plan, or an earlier import, already made the unit.
+            found = await orgs.unit_by_name(self._session, self._actor.org_id, name)
+            if found is None:
+                raise
+            return found.id
+
+    async def _remember(self, key: str, unit_id: int) -> None:
+        """Keep every spelling the plan used as an alias, so the next import needs no answer."""
+        unit = await orgs.unit_in_org(self._session, self._actor.org_id, unit_id)
+        if unit is None:
+            return
+        spellings = [
+            name[:NAME_LIMIT]
+            for name in self._spellings[key]
+            if await orgs.unit_by_name(self._session, self._actor.org_id, name) is None
+        ]
+        if spellings:
+            await units.add_aliases(self._session, self._actor, unit, spellings)
 
 
 async def import_plan(
@@ -169,10 +243,30 @@ async def import_plan(
     now: datetime,
     dry_run: bool,
     timeframe_parser: TimeframeParser = parse_timeframe,
+    mapping: Mapping[str, Choice] | None = None,
 ) -> ImportReport:
-    """Store ``plan`` for ``org_id`` (or only report what would change when ``dry_run``)."""
+    """Store ``plan`` for ``org_id`` (or only report what would change when ``dry_run``).
+
+    ``mapping`` answers the plan's unit questions (``bot.plans.mapping``) by their key; with
+    a mapping, a name left unanswered stops the import (``UnmappedUnits``) before anything
+    is stored, and each answer is remembered as aliases.
+    """
     report = ImportReport(plan=plan, dry_run=dry_run)
-    units = _Units(session, org_id, await orgs.unit_directory(session, org_id))
+    directory = await orgs.unit_directory(session, org_id)
+    if mapping is not None and not dry_run:
+        # Checked before anything is created: a unit made by this import may take the id of
+        # one deleted since it was chosen.
+        known = set(directory.values())
+        missing = [
+            q.name
+            for q in unit_questions(plan, directory)
+            if q.key not in mapping
+            or (mapping[q.key].target is Target.UNIT and mapping[q.key].unit_id not in known)
+        ]
+        if missing:
+            raise UnmappedUnits(missing)
+    actor = Actor(org_id, actor_id, now)
+    plan_units = _Units(session, actor, directory, plan, mapping)
     horizon = (date(plan.year, 1, 1), date(plan.year, 12, 31))
     wanted: list[_Wanted] = []
     keys = _match_keys(plan.tasks)
@@ -190,14 +284,14 @@ async def import_plan(
                 offset_days=timeframe.offset_days if timeframe else None,
                 offset_working_days=bool(getattr(timeframe, "offset_working_days", False)),
                 due=due,
-                lead=await units.ids(parsed.lead, now, dry_run),
-                partners=await units.ids(parsed.partners, now, dry_run),
+                lead=await plan_units.ids(parsed.lead, dry_run),
+                partners=await plan_units.ids(parsed.partners, dry_run),
             )
         )
         report.per_dimension[parsed.dimension or "-"] += 1
         if kind == "unspecified" and not due:
             report.undated.append(parsed.code or str(position + 1))
-    report.new_units, report.ambiguous_units = units.new, units.ambiguous
+    report.new_units, report.ambiguous_units = plan_units.new, plan_units.ambiguous
 
     stored = await plans.find_plan(session, org_id, plan.year, title_key(plan.title))
     existing: dict[str, Task] = {}

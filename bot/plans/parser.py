@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+from collections import Counter
 from typing import TYPE_CHECKING, Final
 
 from bot.filelimits import PLAN_LIMITS
@@ -81,8 +82,37 @@ def _freeze(draft: Draft) -> ParsedTask:
     )
 
 
+def _unique_codes(drafts: list[Draft]) -> None:
+    """Give every task a code of its own: a number the document repeats or leaves out becomes
+    section and position ("2.3": the third task of the second section).
+
+    Codes are the only label in notices, buttons and reports; a unique number the document
+    gives is kept as written.
+    """
+    written = Counter(draft.code for draft in drafts)
+    if all(code and count == 1 for code, count in written.items()):
+        return
+    taken = {code for code, count in written.items() if code and count == 1}
+    sections = list(dict.fromkeys(draft.section for draft in drafts))
+    positions: Counter[str | None] = Counter()
+    for draft in drafts:
+        positions[draft.section] += 1
+        if draft.code and written[draft.code] == 1:
+            continue
+        code = f"{sections.index(draft.section) + 1}.{positions[draft.section]}"
+        suffix = iter("bcdefghijklmnopqrstuvwxyz")
+        candidate = code
+        while candidate in taken:
+            candidate = f"{code}{next(suffix, '')}"
+        taken.add(candidate)
+        draft.code = candidate
+
+
 def flag_units(plan: ParsedPlan, directory: Mapping[str, int]) -> ParsedPlan:
-    """Add ``new_unit`` / ``ambiguous_unit`` flags against a directory (unit_key -> id)."""
+    """Add ``new_unit`` / ``ambiguous_unit`` flags against a directory (unit_key -> id).
+
+    A name that matches a unit only by some of its words is unclear until confirmed.
+    """
     resolver = UnitResolver(directory)
     tasks = []
     for task in plan.tasks:
@@ -90,7 +120,7 @@ def flag_units(plan: ParsedPlan, directory: Mapping[str, int]) -> ParsedPlan:
         flags = set(task.flags) - {"new_unit", "ambiguous_unit"}
         if "new" in statuses:
             flags.add("new_unit")
-        if "ambiguous" in statuses:
+        if statuses & {"ambiguous", "suggested"}:
             flags.add("ambiguous_unit")
         tasks.append(dataclasses.replace(task, flags=[f for f in FLAGS if f in flags]))
     return dataclasses.replace(plan, tasks=tasks)
@@ -138,6 +168,7 @@ def parse_plan(
         warnings.extend(notes)
     if tables_used == 0:
         raise missing or NoTaskTable(path.name)
+    _unique_codes(drafts)
     title = infer_title(preface, path.stem)
     plan_year = year or infer_year(
         title,

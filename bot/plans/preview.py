@@ -173,6 +173,11 @@ def _due_line(task: ParsedTask, year: int, t: Translator, parse: TimeframeParser
     return t._("Due: {dates} ({kind})", dates=shown, kind=kind)
 
 
+def flag_label(flag: str, t: Translator) -> str:
+    """A task flag in the reader's language ("new unit", not ``new_unit``)."""
+    return t._(_FLAG_LABELS[flag]) if flag in _FLAG_LABELS else flag
+
+
 def _translate(warning: str, t: Translator) -> str:
     return warning.localize(t) if isinstance(warning, PlanWarning) else warning
 
@@ -215,7 +220,7 @@ def render_preview(
         lines.append("     " + t._("Lead: {units}", units=lead))
         lines.append("     " + _due_line(task, plan.year, t, timeframe_parser))
         if task.flags:
-            flags = ", ".join(t._(_FLAG_LABELS.get(flag, flag)) for flag in task.flags)
+            flags = ", ".join(flag_label(flag, t) for flag in task.flags)
             lines.append("     " + t._("Check: {flags}", flags=flags))
     if plan.warnings:
         lines += ["", t._("Warnings:")]

@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Final
+from typing import TYPE_CHECKING, Final
 
 from bot.i18n import Translator
 from bot.plans.importer import ImportReport
 from bot.plans.preview import PlanWarning
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    from bot.plans.mapping import Question
 
 LISTED: Final = 10
 
@@ -70,4 +75,35 @@ def render_report(report: ImportReport, t: Translator) -> str:
                 lines.append(f"  {label} {_listed(codes)}")
     for warning in plan.warnings:
         lines.append("⚠ " + (warning.localize(t) if isinstance(warning, PlanWarning) else warning))
+    return "\n".join(lines)
+
+
+def describe_question(question: Question, unit_names: Mapping[int, str], t: Translator) -> str:
+    """One unit name waiting for a place: how many tasks it carries and what it may be."""
+    text = t.ngettext(
+        "“{name}” ({n} task)", "“{name}” ({n} tasks)", question.tasks, name=question.name
+    )
+    others = [s for s in question.spellings if s != question.name]
+    if others:
+        text += " — " + t._("also written: {names}", names=_listed(others))
+    candidates = [unit_names[i] for i in question.candidates if i in unit_names]
+    if question.status == "suggested" and candidates:
+        text += " — " + t._("only partly matches “{unit}”", unit=candidates[0])
+    elif candidates:
+        text += " — " + t._("could be: {units}", units=_listed(candidates))
+    return text
+
+
+def render_questions(
+    questions: list[Question], unit_names: Mapping[int, str], t: Translator
+) -> str:
+    """The names the import needs a place for before it stores anything."""
+    lines = [
+        t.ngettext(
+            "{n} unit name needs a place before the import:",
+            "{n} unit names need a place before the import:",
+            len(questions),
+        )
+    ]
+    lines += [f"  • {describe_question(q, unit_names, t)}" for q in questions]
     return "\n".join(lines)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+from collections import Counter
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Final
 
@@ -42,6 +44,9 @@ class _Row:
     subdimension: str
     spans: bool
     merged: bool
+    echo: bool = False
+    """The task cell continues a merge from above and every other cell is empty or merged
+    from above too: the row only carries the merge down, it is no task of its own."""
 
     @property
     def heading_shaped(self) -> bool:
@@ -99,6 +104,15 @@ def _view(table: RawTable, header: Header, r: int) -> _Row:
             fields[role], spans = "", True
     task_col = header.columns.get(Role.TASK)
     merged = task_col is not None and bool(text) and table.v_merged(r, task_col)
+    echo = (
+        task_col is not None
+        and table.v_copy(r, task_col)
+        and not any(
+            value and not table.v_copy(r, header.columns[role])
+            for role, value in fields.items()
+            if role in header.columns
+        )
+    )
     level = code_level(code)
     return _Row(
         index=r,
@@ -110,6 +124,7 @@ def _view(table: RawTable, header: Header, r: int) -> _Row:
         subdimension=_cell(table, header, r, Role.SUBDIMENSION),
         spans=spans,
         merged=merged,
+        echo=echo,
     )
 
 
@@ -152,6 +167,17 @@ class _Extractor:
             if not is_column_number_row(self.table.rows[r])
             and not repeats_header(self.table.rows[r], self.header)
         ]
+        rows = [row for row in rows if not row.echo]
+        task_col = self.header.columns.get(Role.TASK)
+        if task_col is not None:
+            # A task cell merged only over echo rows is one task: nothing to check.
+            shared = Counter(self.table.origins[row.index][task_col] for row in rows)
+            rows = [
+                dataclasses.replace(row, merged=False)
+                if row.merged and shared[self.table.origins[row.index][task_col]] < 2
+                else row
+                for row in rows
+            ]
         next_levels: list[int | None] = []
         upcoming: int | None = None
         for row in reversed(rows):

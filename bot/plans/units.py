@@ -297,7 +297,8 @@ def unit_key(name: str) -> str:
     return text.replace("to quoc viet nam", "to quoc")
 
 
-_LEADING: Final = ("cac ", "cong chuc ", "can bo ")
+# Words in front of a unit that name its people, not another unit: "Công chức VP-TK".
+_LEADING: Final = ("cac ", "cong chuc ", "can bo ", "vien chuc ", "chuyen vien ")
 _TRAILING: Final = (" phuong", " xa", " thi tran", " cap xa")
 _HIGHER_LEVEL: Final = re.compile(r"\b(thanh pho|thi xa|tinh|huyen|trung uong)\b")
 _MIN_SHARED: Final = 2
@@ -332,7 +333,41 @@ def _relaxed(key: str) -> str:
     return key
 
 
-Status = Literal["matched", "new", "ambiguous"]
+# "suggested": the name matches one unit only by some of its words ("UBND" inside
+# "Văn phòng HĐND và UBND"); a person must confirm it before tasks are given to that unit.
+def group_key(name: str) -> str:
+    """The key under which every spelling of one office meets, job titles in front dropped.
+
+    "Văn phòng – Thống kê", "VP-TK" and "Công chức Văn phòng - Thống kê" share one.
+    """
+    return _relaxed(unit_key(name))
+
+
+_DASHES: Final = re.compile(r"\s*[‐-―−-]\s*")
+
+
+_JOB_TITLE: Final = re.compile(
+    r"^(?:(?:công chức|cán bộ|viên chức|chuyên viên|cbcc|cc|cb)\s+)+(?=\w)", re.IGNORECASE
+)
+
+
+def best_spelling(names: Iterable[str]) -> str:
+    """The spelling to name a new unit by: no job title in front, written out, plain dashes."""
+    spellings = list(
+        dict.fromkeys(_JOB_TITLE.sub("", _DASHES.sub(" - ", one_line(n))).strip() for n in names)
+    )
+
+    def rank(name: str) -> tuple[bool, int, int]:
+        key = unit_key(name)
+        titled = _relaxed(key) != key
+        # Abbreviations expand in the key: the fewer letters written, the more abbreviated.
+        written = len(re.findall(r"[a-z0-9]", fold(name)))
+        return (not titled, written, -spellings.index(name))
+
+    return max(spellings, key=rank)
+
+
+Status = Literal["matched", "suggested", "new", "ambiguous"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -376,6 +411,7 @@ class UnitResolver:
             return UnitMatch(name, key, "matched", self._exact[key], (self._exact[key],))
         relaxed = _relaxed(key)
         ids = self._relaxed.get(relaxed, set())
+        loose = False
         if not ids and not _HIGHER_LEVEL.search(relaxed):
             words = frozenset(relaxed.split())
             ids = {
@@ -383,9 +419,11 @@ class UnitResolver:
                 for tokens, phrase, unit_id in self._tokens
                 if len(words & tokens) >= _MIN_SHARED and _contains(relaxed, phrase)
             }
+            loose = True
         candidates = tuple(sorted(ids))
         if len(candidates) == 1:
-            return UnitMatch(name, key, "matched", candidates[0], candidates)
+            status: Status = "suggested" if loose else "matched"
+            return UnitMatch(name, key, status, candidates[0], candidates)
         if candidates:
             return UnitMatch(name, key, "ambiguous", None, candidates)
         return UnitMatch(name, key, "new")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+from collections.abc import Mapping
 from datetime import date
 
 from openpyxl import Workbook
@@ -10,14 +11,29 @@ from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 
 from bot.i18n import Translator
-from bot.plans.preview import KIND_LABELS, ParsedPlan, TimeframeParser
+from bot.plans.preview import KIND_LABELS, ParsedPlan, TimeframeParser, flag_label
 from bot.safetext import append_row
 
 _WIDTHS = (8, 30, 6, 60, 30, 30, 30, 12, 30, 30)
 
 
-def preview_workbook(plan: ParsedPlan, t: Translator, parse: TimeframeParser) -> bytes:
-    """One row per task: code, section, dimension, task, units, time frame, due dates, flags."""
+def _units(names: list[str], resolved: Mapping[str, str]) -> str:
+    return "; ".join(
+        f"{name} → {resolved[name]}" if resolved.get(name, name) != name else name for name in names
+    )
+
+
+def preview_workbook(
+    plan: ParsedPlan,
+    t: Translator,
+    parse: TimeframeParser,
+    resolved: Mapping[str, str] | None = None,
+) -> bytes:
+    """One row per task: code, section, dimension, task, units, time frame, due dates, flags.
+
+    ``resolved`` gives, for a unit name as written, the unit it goes to (shown after it).
+    """
+    resolved = resolved or {}
     book = Workbook()
     sheet = book.active
     if sheet is None:
@@ -50,12 +66,12 @@ def preview_workbook(plan: ParsedPlan, t: Translator, parse: TimeframeParser) ->
                 task.section or "",
                 task.dimension or "",
                 task.task,
-                "; ".join(task.lead),
-                "; ".join(task.partners),
+                _units(task.lead, resolved),
+                _units(task.partners, resolved),
                 task.timeframe_text,
                 t._(KIND_LABELS[kind]),
                 ", ".join(t.date(d) for d in due),
-                ", ".join(task.flags),
+                ", ".join(flag_label(flag, t) for flag in task.flags),
             ],
         )
     for index, width in enumerate(_WIDTHS, start=1):

@@ -20,7 +20,7 @@ from db.models.feedback import (
 from db.models.inbox import InboxEvent, InboxStatus
 from db.models.invites import Invite, InviteAttempt
 from db.models.keys import KeyCheck
-from db.models.orgs import Organization, Unit, UnitAlias
+from db.models.orgs import Organization, Unit, UnitAlias, UnitKind
 from db.models.outbox import OutboxMessage, OutboxStatus
 from db.models.people import Identity, Membership, Person, Role
 from db.models.plans import (
@@ -75,6 +75,7 @@ __all__ = [
     "TaskUnit",
     "Unit",
     "UnitAlias",
+    "UnitKind",
     "Upload",
     "UploadReceipt",
 ]

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import enum
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from db.base import Base
+from db.base import Base, str_enum
 
 
 class Organization(Base):
@@ -27,6 +28,17 @@ class Organization(Base):
     units: Mapped[list[Unit]] = relationship(back_populates="organization")
 
 
+class UnitKind(enum.StrEnum):
+    """What a unit stands for: an office, or a group a plan names as one."""
+
+    OFFICE = "office"
+    # The People's Committee as a whole: its leaders get the unit's reminders.
+    COMMITTEE = "committee"
+    # Higher levels and outside bodies: shown in reports, never reminded.
+    OUTSIDE = "outside"
+    VILLAGES = "villages"
+
+
 class Unit(Base):
     """An office or group inside an organization that tasks and cases are given to."""
 
@@ -37,6 +49,9 @@ class Unit(Base):
     org_id: Mapped[int] = mapped_column(ForeignKey("organizations.id"), index=True)
     name: Mapped[str] = mapped_column(String(300))
     key: Mapped[str] = mapped_column(String(300))
+    kind: Mapped[UnitKind] = mapped_column(
+        str_enum(UnitKind), default=UnitKind.OFFICE, server_default=UnitKind.OFFICE.value
+    )
     created_at: Mapped[datetime]
 
     organization: Mapped[Organization] = relationship(back_populates="units")

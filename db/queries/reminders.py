@@ -27,6 +27,7 @@ from db.models import (
     TaskState,
     TaskUnit,
     Unit,
+    UnitKind,
 )
 
 
@@ -135,8 +136,22 @@ async def load_facts(session: AsyncSession, org_id: int, task_id: int | None = N
         elif role == Role.ADMIN:
             facts.admins.append(person_id)
     facts.contacts = await _contacts(session, people)
-    units = await session.execute(select(Unit.id, Unit.name).where(Unit.org_id == org_id))
-    facts.unit_names = dict(units.all())
+    units = await session.execute(
+        select(Unit.id, Unit.name, Unit.kind).where(Unit.org_id == org_id)
+    )
+    outside: set[int] = set()
+    for unit_id, name, unit_kind in units:
+        facts.unit_names[unit_id] = name
+        if unit_kind == UnitKind.COMMITTEE:
+            # "The whole committee" is answered for by the organization's leaders.
+            facts.officials[unit_id] = list(
+                dict.fromkeys([*facts.officials[unit_id], *facts.leaders])
+            )
+        elif unit_kind == UnitKind.OUTSIDE:
+            # Bodies outside the commune are not reminded; their tasks still show in reports.
+            outside.add(unit_id)
+            facts.officials.pop(unit_id, None)
+            facts.unit_leaders.pop(unit_id, None)
 
     task_filter = [Plan.org_id == org_id, Task.state == TaskState.ACTIVE]
     if task_id is not None:
@@ -162,6 +177,8 @@ async def load_facts(session: AsyncSession, org_id: int, task_id: int | None = N
     pending: set[int] = set()
     for occ_id, tid, code, due in occurrences:
         pending.add(tid)
+        if lead[tid] and set(lead[tid]) <= outside:
+            continue
         facts.due.append(DueFact(occ_id, tid, code, due, tuple(lead[tid]), tuple(partners[tid])))
     tasks = await session.execute(
         select(Task.id, Task.code, Task.timeframe_kind, Plan.year)
@@ -170,6 +187,8 @@ async def load_facts(session: AsyncSession, org_id: int, task_id: int | None = N
         .order_by(Task.id)
     )
     for tid, code, kind, year in tasks:
+        if lead[tid] and set(lead[tid]) <= outside:
+            continue
         facts.undated.append(TaskFact(tid, code, kind, tuple(lead[tid]), tid in pending, year))
     if task_id is None:
         facts.cases = await _case_facts(session, org_id)

@@ -92,10 +92,10 @@ def test_console_chat_redeems_an_invite_and_shows_admin_help(
 
 
 def test_invite_for_an_unknown_unit_is_refused(tmp_path: Path, database_url: str) -> None:
-    env = {"DATABASE_URL": database_url}
+    env = {"DATABASE_URL": database_url, "BOT_DEFAULT_LOCALE": "en"}
     result = _run(["invite", "--role", "official", "--unit", "Không có"], tmp_path, env)
     assert result.returncode == 2
-    assert "no unit called" in result.stderr
+    assert "There is no unit called “Không có”." in result.stderr
     missing = _run(["invite", "--role", "official"], tmp_path, env)
     assert missing.returncode == 2
     assert "--unit is required" in missing.stderr
@@ -157,3 +157,73 @@ def test_import_plan_refuses_crafted_files_in_a_bounded_child(
     result = _run(["import-plan", str(huge)], tmp_path, env)
     assert result.returncode != 0
     assert "huge.csv is too large" in result.stderr
+
+
+def test_an_alias_another_unit_has_is_a_clear_error_with_exit_code_2(
+    tmp_path: Path, database_url: str
+) -> None:
+    env = {"DATABASE_URL": database_url, "BOT_DEFAULT_LOCALE": "en"}
+    assert _run(["units", "add", "Văn phòng - Thống kê", "--alias", "VP"], tmp_path, env)
+    clash = _run(["units", "add", "Văn phòng Đảng ủy", "--alias", "VP"], tmp_path, env)
+    assert clash.returncode == 2
+    assert "Traceback" not in clash.stderr
+    assert clash.stderr.strip() == (
+        "error: “VP” is already a name of the unit “Văn phòng - Thống kê”. Nothing was "
+        "changed; leave that alias out, or merge the two units."
+    )
+    assert "Văn phòng Đảng ủy" not in _run(["units", "list"], tmp_path, env).stdout
+
+
+def test_units_are_found_loosely_renamed_merged_and_deleted(
+    tmp_path: Path, database_url: str
+) -> None:
+    env = {"DATABASE_URL": database_url, "BOT_DEFAULT_LOCALE": "en"}
+    assert _run(["units", "add", "Văn phòng - Thống kê"], tmp_path, env).returncode == 0
+    invite = _run(
+        ["invite", "--role", "official", "--unit", "Công chức Văn phòng - Thống kê"], tmp_path, env
+    )
+    assert invite.returncode == 0, invite.stderr
+    assert _run(["units", "add", "VP UBND"], tmp_path, env).returncode == 0
+    merged = _run(["units", "merge", "VP UBND", "CC VP-TK"], tmp_path, env)
+    assert merged.returncode == 0, merged.stderr
+    assert "merged VP UBND into Văn phòng - Thống kê" in merged.stdout
+    renamed = _run(["units", "rename", "VP-TK", "Văn phòng – Thống kê xã"], tmp_path, env)
+    assert renamed.returncode == 0, renamed.stderr
+    listed = _run(["units", "list"], tmp_path, env).stdout.strip().splitlines()
+    assert len(listed) == 1
+    assert listed[0].split("\t")[1:] == [
+        "Văn phòng – Thống kê xã",
+        "VP UBND, Văn phòng - Thống kê",
+    ]
+    in_use = _run(["units", "delete", "Văn phòng - Thống kê"], tmp_path, env)
+    assert in_use.returncode == 2
+    assert "Merge it into another unit instead" in in_use.stderr
+    assert _run(["units", "add", "Quân sự"], tmp_path, env).returncode == 0
+    assert _run(["units", "delete", "quan su"], tmp_path, env).returncode == 0
+    missing = _run(["units", "delete", "quan su"], tmp_path, env)
+    assert (missing.returncode, missing.stderr.strip()) == (
+        2,
+        "error: There is no unit called “quan su”.",
+    )
+
+
+def test_the_console_chat_logs_to_a_file_not_between_its_lines(
+    tmp_path: Path, database_url: str
+) -> None:
+    env = {"DATABASE_URL": database_url, "BOT_LOG_LEVEL": "DEBUG"}
+    chat = _run(["chat"], tmp_path, env, stdin="/start\n/quit\n")
+    assert chat.returncode == 0, chat.stderr
+    assert chat.stderr.strip() == "(log: data/bot.log)"
+    assert " INFO " not in chat.stdout
+    assert " DEBUG " not in chat.stdout
+    log = (tmp_path / "data" / "bot.log").read_text(encoding="utf-8")
+    assert "INFO bot: ready: console chat" in log
+
+
+def test_the_cli_shows_local_times(tmp_path: Path, database_url: str) -> None:
+    env = {"DATABASE_URL": database_url, "BOT_TIMEZONE": "Asia/Ho_Chi_Minh"}
+    invite = _run(["invite", "--role", "leader", "--ttl-days", "1"], tmp_path, env)
+    assert invite.returncode == 0, invite.stderr
+    first = invite.stdout.splitlines()[0]
+    assert first.endswith("(Asia/Ho_Chi_Minh).")
+    assert "UTC" not in invite.stdout

@@ -377,7 +377,8 @@ def _assert_sane(text: str, plan_year: int) -> None:
     assert tf.kind in {m.kind for m in tf.milestones}
     due = tf.due_dates(date(plan_year - 1, 1, 1), date(plan_year + 1, 12, 31))
     assert due == sorted(set(due))
-    if tf.kind != "event":
+    # An offset comes only from an event clause, even when another clause sets the kind.
+    if all(m.kind != "event" for m in tf.milestones):
         assert tf.offset_days is None
     elif tf.offset_days is not None:
         assert tf.offset_days >= 0
@@ -413,3 +414,41 @@ def test_reading_stays_linear_on_100_kb(text: str) -> None:
     started = time.perf_counter()
     read_clause(text, 2024)
     assert time.perf_counter() - started < 2.0
+
+
+@pytest.mark.parametrize(
+    ("text", "due"),
+    [
+        ("Trong năm học", date(2024, 5, 31)),
+        ("trong nam hoc", date(2024, 5, 31)),
+        ("Cuối năm học", date(2024, 5, 31)),
+        ("Đầu năm học", date(2024, 9, 30)),
+        ("Năm học 2023 - 2024", date(2024, 5, 31)),
+        ("Trong năm học 2024–2025", date(2025, 5, 31)),
+    ],
+)
+def test_the_school_year_runs_from_september_to_may(text: str, due: date) -> None:
+    tf = parse_timeframe(text, 2024)
+    assert tf.kind == "once"
+    assert tf.due_dates(date(2024, 1, 1), date(2025, 12, 31)) == [due]
+
+
+@pytest.mark.parametrize(
+    ("text", "kind", "offset", "working"),
+    [
+        (
+            "Xây dựng trong tháng 3; công bố chậm nhất 15 ngày kể từ ngày được phê duyệt",
+            "once",
+            15,
+            False,
+        ),
+        ("Khi có văn bản; chậm nhất 15 ngày kể từ ngày được phê duyệt", "event", 15, False),
+        ("Khi có chỉ đạo; trong 05 ngày làm việc sau khi nhận hồ sơ", "event", 5, True),
+        ("Quý II/2024", "once", None, False),
+    ],
+)
+def test_a_phrase_keeps_the_offset_of_the_clause_that_has_one(
+    text: str, kind: str, offset: int | None, working: bool
+) -> None:
+    tf = parse_timeframe(text, 2024)
+    assert (tf.kind, tf.offset_days, tf.offset_working_days) == (kind, offset, working)

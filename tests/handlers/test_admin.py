@@ -115,7 +115,8 @@ async def test_addunit_directly(runtime: Runtime) -> None:
 async def test_addunit_in_vietnamese(runtime: Runtime) -> None:
     admin = await admin_of(runtime, "vi")
     assert await admin.text_of("/addunit Tư pháp") == "Đã thêm đơn vị “Tư pháp”."
-    assert await admin.text_of("/addunit TU PHAP") == "Đơn vị “TU PHAP” đã có."
+    # The refusal names the unit that already has the name.
+    assert await admin.text_of("/addunit TU PHAP") == "Đơn vị “Tư pháp” đã có."
 
 
 async def test_addunit_step_by_step(runtime: Runtime) -> None:
@@ -158,8 +159,8 @@ async def test_addunit_cancelled(runtime: Runtime) -> None:
         ("“”;:?", "Please send the unit's name as text (or /cancel)."),
         ("x" * 100_000, "That name is too long (at most 200 characters)."),
         ("Đ" * 201, "That name is too long (at most 200 characters)."),
-        ("TƯ   PHÁP", "A unit called “TƯ PHÁP” already exists."),
-        ("tu-phap", "A unit called “tu-phap” already exists."),
+        ("TƯ   PHÁP", "A unit called “Tư pháp” already exists."),
+        ("tu-phap", "A unit called “Tư pháp” already exists."),
     ],
     ids=["punctuation", "quotes", "huge", "long", "same-name", "same-key"],
 )
@@ -198,21 +199,43 @@ async def test_bad_unit_names_are_refused_in_the_dialog(
 
 
 async def test_hostile_aliases(runtime: Runtime) -> None:
-    await add_unit(runtime, "Tư pháp")
     admin = await admin_of(runtime)
     await admin.say("/addunit")
     await admin.say("Văn hóa - Xã hội")
-    aliases = ";".join(["VHXH", "vhxh", "V.H.X.H", "tu phap", "!!!", "x" * 100_000])
+    aliases = ";".join(["VHXH", "vhxh", "V.H.X.H", "!!!", "Ư" * 120])
     assert await admin.text_of(aliases) == "Unit “Văn hóa - Xã hội” added."
     async with runtime.sessions() as session:
         unit = await orgs.unit_by_name(session, root_org(runtime), "VHXH")
         assert unit is not None
         assert unit.name == "Văn hóa - Xã hội"
         stored = list(await session.scalars(select(UnitAlias.alias).order_by(UnitAlias.id)))
-    assert stored[:2] == ["VHXH", "V.H.X.H"]
-    assert "tu phap" not in stored
-    assert all(len(a) <= 200 for a in stored)
-    assert len({orgs.name_key(a) for a in stored}) == len(stored)
+    assert stored == ["VHXH", "V.H.X.H", "Ư" * 120]
+
+
+async def test_a_huge_alias_is_refused_and_nothing_is_added(runtime: Runtime) -> None:
+    admin = await admin_of(runtime)
+    await admin.say("/addunit")
+    await admin.say("Văn hóa - Xã hội")
+    before = await snapshot(runtime)
+    assert await admin.text_of("VHXH;" + "x" * 100_000) == (
+        "That name is too long (at most 200 characters)."
+    )
+    assert await snapshot(runtime) == {**before, "dialogs": []}
+
+
+async def test_an_alias_another_unit_has_is_refused_with_its_owner(runtime: Runtime) -> None:
+    await add_unit(runtime, "Tư pháp - Hộ tịch")
+    admin = await admin_of(runtime, "vi")
+    await admin.say("/addunit")
+    await admin.say("Văn hóa - Xã hội")
+    before = await snapshot(runtime)
+    reply = await admin.text_of("VHXH; tư pháp hộ tịch")
+    assert reply == (
+        "“tư pháp hộ tịch” đã là tên của đơn vị “Tư pháp - Hộ tịch”. Không có gì bị thay đổi; "
+        "hãy bỏ tên đó ra, hoặc gộp hai đơn vị."
+    )
+    assert await snapshot(runtime) == {**before, "dialogs": []}
+    assert await admin.text_of("/addunit Y tế") == "Đã thêm đơn vị “Y tế”."
 
 
 async def test_unit_creation_is_audited(runtime: Runtime) -> None:
@@ -226,7 +249,7 @@ async def test_unit_creation_is_audited(runtime: Runtime) -> None:
         assert entry is not None
         assert entry.entity == "unit"
         assert entry.entity_id == str(unit_id)
-        assert entry.after == {"name": "Công an xã", "aliases": ["CA"]}
+        assert entry.after == {"name": "Công an xã", "aliases": ["CA"], "kind": "office"}
         assert entry.org_id == root_org(runtime)
         assert entry.actor_id is not None
         assert await audit.verify(session) == (2, None)

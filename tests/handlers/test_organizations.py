@@ -211,7 +211,9 @@ def _commune_rows_touched(world: Sibling, changed: dict[str, list[tuple[Any, ...
 
 def _of_commune(world: Sibling, table: str, rows: list[tuple[Any, ...]]) -> bool:
     columns = [c.name for c in Base.metadata.tables[table].columns]
-    if table in COMMUNE_ONLY or table == "organizations" or "org_id" not in columns:
+    if table == "organizations":
+        return any(row[columns.index("id")] == world.town.org_id for row in rows)
+    if table in COMMUNE_ONLY or "org_id" not in columns:
         return True
     return any(row[columns.index("org_id")] == world.town.org_id for row in rows)
 

@@ -10,6 +10,7 @@ import openpyxl
 import pytest
 from sqlalchemy import func, select
 
+from bot.messages import Reply
 from bot.plans import MAX_BYTES, parse_plan
 from bot.runtime import Runtime
 from db.models import AuditEntry, Dialog, Plan, Role, Task, TaskState, TaskUnit, Unit, Upload
@@ -56,6 +57,12 @@ def sheet_rows(content: bytes) -> list[tuple[Any, ...]]:
     return rows
 
 
+async def all_new(runtime: Runtime, admin: Person) -> Reply:
+    """Answer every unit question of the pending import with "a new unit"; the summary."""
+    [summary] = (await admin.press(f"plan:rest:{await upload_id(runtime)}")).replies
+    return summary
+
+
 async def nothing_imported(runtime: Runtime) -> None:
     for model in (Plan, Task, Unit, Upload, Dialog):
         assert await count(runtime, model) == 0, model.__name__
@@ -66,7 +73,9 @@ async def test_admin_sends_a_plan_gets_a_preview_and_confirms(
 ) -> None:
     parsed = parse_plan(LUONGSON)
     outcome = await send_file(admin, LUONGSON.name, LUONGSON.read_bytes())
-    preview, summary = outcome.replies
+    preview, question = outcome.replies
+    assert question.text.startswith("47 unit names still need a place.")
+    summary = await all_new(runtime, admin)
     assert preview.text == "Preview of the import (nothing is stored yet):"
     assert preview.file is not None
     assert (preview.file.filename, preview.file.mime_type) == ("preview-2024.xlsx", XLSX_MIME)
@@ -117,8 +126,10 @@ async def test_admin_sends_a_plan_gets_a_preview_and_confirms(
 async def test_sending_the_same_plan_again_changes_nothing(runtime: Runtime, admin: Person) -> None:
     content = LUONGSON.read_bytes()
     await send_file(admin, LUONGSON.name, content)
+    await all_new(runtime, admin)
     await admin.press(f"plan:confirm:{await upload_id(runtime)}")
     before = await snapshot(runtime)
+    # The answers were remembered: the same file asks nothing the second time.
     again = await send_file(admin, LUONGSON.name, content)
     assert "This plan is already stored exactly so; nothing changes." in again.replies[1].text
     assert await admin.text_of("x") == "I did not understand that. Send /help to see what I can do."
@@ -147,6 +158,9 @@ async def test_a_stale_or_forged_confirm_is_refused(runtime: Runtime, admin: Per
     official = await member(runtime, Role.OFFICIAL, user_id=9003, name="Minh")
     await send_file(admin, LUONGSON.name, LUONGSON.read_bytes())
     upload = await upload_id(runtime)
+    # Confirm before every unit name has a place is refused too.
+    assert texts(await admin.press(f"plan:confirm:{upload}")) == [NOT_VALID]
+    await all_new(runtime, admin)
     before = await snapshot(runtime)
     for who, payload in (
         (admin, f"plan:confirm:{upload + 1}"),
@@ -282,7 +296,8 @@ async def test_a_plan_without_a_year_asks_for_it_and_continues(
             "Please send the plan year as four digits, for example 2024."
         )
     outcome = await admin.say(" 2025 ")
-    preview, summary = outcome.replies
+    preview, _ = outcome.replies
+    summary = await all_new(runtime, admin)
     assert preview.file is not None
     assert preview.file.filename == "preview-2025.xlsx"
     assert preview.file.content is not None
@@ -300,7 +315,8 @@ async def test_a_year_in_the_caption_is_used(runtime: Runtime, admin: Person) ->
     outcome = await send_file(
         admin, "kehoach.csv", UNDATED_CSV.encode(), caption="Kế hoạch năm 2027"
     )
-    preview, summary = outcome.replies
+    preview, _ = outcome.replies
+    summary = await all_new(runtime, admin)
     assert preview.file is not None
     assert preview.file.filename == "preview-2027.xlsx"
     assert "Year 2027, 2 tasks" in summary.text
@@ -388,6 +404,8 @@ def _worker_running() -> bool:
     ],
 )
 async def test_any_file_name_is_read_the_same(runtime: Runtime, admin: Person, name: str) -> None:
-    [preview, summary] = (await send_file(admin, name, LUONGSON.read_bytes())).replies
+    [preview, question] = (await send_file(admin, name, LUONGSON.read_bytes())).replies
     assert preview.file is not None
+    assert question.text.startswith("47 unit names still need a place.")
+    summary = await all_new(runtime, admin)
     assert summary.text.splitlines()[1].startswith("Year 2024, 47 tasks, from ")

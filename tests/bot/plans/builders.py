@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -13,7 +14,9 @@ import openpyxl
 if TYPE_CHECKING:
     from collections.abc import Sequence
 
-SHARED = Path(__file__).resolve().parents[3].parent / "shared"
+SHARED = Path(
+    os.environ.get("BOT_SHARED_DIR") or Path(__file__).resolve().parents[3].parent / "shared"
+)
 PLANS = SHARED / "plans"
 
 Merge = tuple[int, int, int, int]  # first row, first column, last row, last column

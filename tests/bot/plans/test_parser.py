@@ -153,7 +153,8 @@ def test_numbered_sub_sections_and_tasks_without_lead(tmp_path: Path) -> None:
         ("1.2", "Công tác lãnh đạo, chỉ đạo", None, None, ["no_deadline", "unknown_dimension"]),
         ("2.1", "Quản trị môi trường", None, "D7", ["no_deadline"]),
         ("a", "Quản trị môi trường", "Chất lượng không khí", "D7", []),
-        ("", "Quản trị môi trường", "Chất lượng không khí", "D7", []),
+        # A bullet has no number: section 2, third task.
+        ("2.3", "Quản trị môi trường", "Chất lượng không khí", "D7", []),
     ]
 
 
@@ -196,9 +197,10 @@ def test_vertically_merged_task_cell_gives_one_task_per_row(tmp_path: Path) -> N
         write_csv(tmp_path / "p.csv", rows),
     ):
         plan = _parse(path)
+        # The repeated "1" becomes section and position, so each row has a code of its own.
         assert [(t.code, t.task, t.target, t.lead) for t in plan.tasks] == [
-            ("1", "Nâng cao sự hài lòng", "Hài lòng ≥ 90%", ["Bộ phận một cửa"]),
-            ("1", "Nâng cao sự hài lòng", "Trả lời 100% phản ánh", ["CC VP-TK"]),
+            ("1.1", "Nâng cao sự hài lòng", "Hài lòng ≥ 90%", ["Bộ phận một cửa"]),
+            ("1.2", "Nâng cao sự hài lòng", "Trả lời 100% phản ánh", ["CC VP-TK"]),
             ("2", "Họp dân", "Mỗi quý một lần", ["Trưởng thôn"]),
         ], path.suffix
         assert ["merged_cell" in t.flags for t in plan.tasks] == [True, True, False], path.suffix
@@ -319,3 +321,60 @@ def test_large_generated_plan(tmp_path: Path) -> None:
     assert len(plan.tasks) == 2000
     assert plan.tasks[-1].code == "20.100"
     assert plan.tasks[-1].section == "Lĩnh vực 20"
+
+
+@pytest.mark.parametrize(
+    "merges",
+    [
+        [(1, 1, 3, 1)],
+        [(1, 0, 3, 0), (1, 1, 3, 1)],
+        [(1, 0, 3, 0), (1, 1, 3, 1), (1, 4, 3, 4)],
+    ],
+    ids=["task", "number-and-task", "number-task-and-time"],
+)
+def test_a_task_cell_merged_over_empty_rows_is_one_task_in_every_format(
+    tmp_path: Path, merges: list[tuple[int, int, int, int]]
+) -> None:
+    rows = [
+        ["TT", "Nhiệm vụ", "Chỉ tiêu", "Chủ trì", "Thời hạn"],
+        ["1", "Nâng cao sự hài lòng", "Hài lòng ≥ 90%", "Bộ phận một cửa", "Quý II/2024"],
+        ["", "", "", "", ""],
+        ["", "", "", "", ""],
+        ["2", "Họp dân", "Mỗi quý một lần", "Trưởng thôn", "Năm 2024"],
+    ]
+    parsed = {
+        path.suffix: _parse(path)
+        for path in (
+            write_docx(tmp_path / "p.docx", rows, merges=merges),
+            write_xlsx(tmp_path / "p.xlsx", rows, merges=merges),
+            write_csv(tmp_path / "p.csv", rows),
+        )
+    }
+    for suffix, plan in parsed.items():
+        assert [(t.code, t.task, t.target, t.lead, t.timeframe_text) for t in plan.tasks] == [
+            ("1", "Nâng cao sự hài lòng", "Hài lòng ≥ 90%", ["Bộ phận một cửa"], "Quý II/2024"),
+            ("2", "Họp dân", "Mỗi quý một lần", ["Trưởng thôn"], "Năm 2024"),
+        ], suffix
+        assert plan.warnings == [], suffix
+    assert parsed[".docx"].tasks == parsed[".xlsx"].tasks == parsed[".csv"].tasks
+
+
+def test_repeated_or_missing_numbers_become_section_and_position(tmp_path: Path) -> None:
+    rows = [HEADER]
+    for section in ("I", "II", "III"):
+        rows.append([section, f"Phần {section}: Công khai, minh bạch", "", "", ""])
+        rows += [["1", f"Việc {section}-{i}", "CC VP-TK", "", "Quý IV/2024"] for i in range(4)]
+    rows.append(["", "Việc không số", "CC VP-TK", "", "Quý IV/2024"])
+    rows.append(["1.2", "Việc có số riêng", "CC VP-TK", "", "Quý IV/2024"])
+    plan = _parse(write_csv(tmp_path / "p.csv", rows))
+    codes = [t.code for t in plan.tasks]
+    # "1.2" is the document's own number for the last task: the derived one steps aside.
+    assert codes == [
+        *("1.1", "1.2b", "1.3", "1.4"),
+        *("2.1", "2.2", "2.3", "2.4"),
+        *("3.1", "3.2", "3.3", "3.4", "3.5"),
+        "1.2",
+    ]
+    assert len(set(codes)) == len(codes)
+    # The same file gives the same codes again.
+    assert [t.code for t in _parse(write_csv(tmp_path / "q.csv", rows)).tasks] == codes
