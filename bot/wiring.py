@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from bot.feedback import buttons as fb
 from bot.i18n import N_
+from bot.invite_buttons import InvitePage, InviteUnit
 from bot.roles import ADMINS, LEADERS, STAFF
 from bot.router import Router
 from bot.scopes import CASE, CASE_CODE, EXTENSION, OCCURRENCE, TASK, UNIT
@@ -29,8 +30,8 @@ def build_router() -> Router:
     )
     router.command("addunit", admin.add_unit, audiences=ADMINS, description=N_("Add a unit"))
     router.button("invite:role", admin.pick_invite_role, audiences=ADMINS)
-    router.button("invite:unit", admin.pick_invite_unit, audiences=ADMINS, scope=UNIT)
-    router.button("invite:page", admin.page_invite_units, audiences=ADMINS)
+    router.button(InviteUnit, admin.pick_invite_unit, audiences=ADMINS, scope=UNIT)
+    router.button(InvitePage, admin.page_invite_units, audiences=ADMINS)
     router.step(admin.UNIT_FLOW, "name", admin.receive_unit_name)
     router.step(admin.UNIT_FLOW, "aliases", admin.receive_unit_aliases)
 
@@ -118,7 +119,9 @@ def build_router() -> Router:
     router.command("qr", cases.send_qr, audiences=ADMINS, description=N_("QR code for feedback"))
     router.button(fb.CaseOpen, cases.open_case, audiences=STAFF, scope=CASE)
     router.button(fb.CaseAssign, cases.choose_unit, audiences=ADMINS, scope=CASE)
+    router.button(fb.CaseUnits, cases.page_units, audiences=ADMINS, scope=CASE)
     router.button(fb.CaseTo, cases.assign_case, audiences=ADMINS, scope=CASE)
+    router.button(fb.CaseToEmpty, cases.assign_case_anyway, audiences=ADMINS, scope=CASE)
     router.button(fb.CaseRefuse, cases.start_refusal, audiences=ADMINS, scope=CASE)
     router.button(fb.CaseMerge, cases.start_merge, audiences=ADMINS, scope=CASE)
     router.button(fb.CaseComplex, cases.mark_complex, audiences=STAFF, scope=CASE)

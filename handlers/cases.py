@@ -22,13 +22,16 @@ from bot.feedback.buttons import (
     CaseOpen,
     CaseRefuse,
     CaseTo,
+    CaseToEmpty,
+    CaseUnits,
 )
 from bot.feedback.catalog import TOPICS, kind_label, topic_label
-from bot.feedback.errors import CaseMovedOn, NotADuplicateTarget
+from bot.feedback.errors import CaseMovedOn, NotADuplicateTarget, UnitWithoutMembers
 from bot.feedback.policy import Step
 from bot.feedback.views import case_card, unseal_contact
 from bot.invites import deep_link
 from bot.messages import Attachment, Button
+from bot.paging import page_of, paged_buttons
 from bot.plans.preview import shorten
 from bot.roles import Audience
 from db.models import Case, CaseStatus
@@ -38,7 +41,7 @@ REFUSE_FLOW: Final = "caserefuse"
 MERGE_FLOW: Final = "casemerge"
 ANSWER_FLOW: Final = "caseanswer"
 ANSWER_LIMIT: Final = 4000
-UNITS_SHOWN: Final = 8
+CASES_SHOWN: Final = 8
 FEEDBACK_START: Final = "feedback"
 # A dialog's last step finds the case gone elsewhere, or taken on by someone else meanwhile.
 _GONE: Final = (NotFound, NotAllowed, CaseMovedOn)
@@ -75,7 +78,7 @@ async def show_inbox(ctx: Context) -> None:
         return
     ctx.reply(
         "\n".join([ctx._("New cases:"), *(_line(ctx, c) for c in waiting)]),
-        [[Button(c.code, CaseOpen(c.id).data)] for c in waiting[:UNITS_SHOWN]],
+        [[Button(c.code, CaseOpen(c.id).data)] for c in waiting[:CASES_SHOWN]],
     )
 
 
@@ -93,7 +96,7 @@ async def list_cases(ctx: Context) -> None:
         return
     ctx.reply(
         "\n".join([ctx._("Open cases:"), *(_line(ctx, c) for c in found)]),
-        [[Button(c.code, CaseOpen(c.id).data)] for c in found[:UNITS_SHOWN]],
+        [[Button(c.code, CaseOpen(c.id).data)] for c in found[:CASES_SHOWN]],
     )
 
 
@@ -137,10 +140,18 @@ async def open_case(ctx: Context) -> None:
 
 
 async def choose_unit(ctx: Context) -> None:
-    """Offer the units to assign a new case to, the topic's usual one first."""
-    case = await lifecycle.take(
-        ctx.operation(), ctx.payload_as(CaseAssign).case, Step.TRIAGE, lock=False
-    )
+    """Offer the units to assign a new case to, the topic's usual ones first."""
+    await _offer_units(ctx, ctx.payload_as(CaseAssign).case, 0)
+
+
+async def page_units(ctx: Context) -> None:
+    """Show another page of the units to assign a new case to."""
+    pressed = ctx.payload_as(CaseUnits)
+    await _offer_units(ctx, pressed.case, pressed.page)
+
+
+async def _offer_units(ctx: Context, case_id: int, page: int) -> None:
+    case = await lifecycle.take(ctx.operation(), case_id, Step.TRIAGE, lock=False)
     units = list(await orgs.list_units(ctx.session, ctx.org_id))
     if not units:
         ctx.reply(ctx._("No units yet. Add one with /addunit."))
@@ -149,14 +160,40 @@ async def choose_unit(ctx: Context) -> None:
     units.sort(key=lambda u: (not any(w in u.key for w in words), u.name))
     ctx.reply(
         ctx._("Assign {code} to which unit?", code=case.code),
-        [[Button(u.name[:60], CaseTo(case.id, u.id).data)] for u in units[:UNITS_SHOWN]],
+        paged_buttons(
+            page_of(units, page),
+            lambda u: Button(u.name[:60], CaseTo(case.id, u.id).data),
+            lambda n: CaseUnits(case.id, n).data,
+        ),
     )
 
 
 async def assign_case(ctx: Context) -> None:
-    """Accept the case and give it to a unit; the citizen and the unit are told."""
+    """Accept the case and give it to a unit; the citizen and the unit are told.
+
+    A unit with no members gets a warning first, and a button to assign anyway.
+    """
     pressed = ctx.payload_as(CaseTo)
-    done = await lifecycle.assign(ctx.operation(), pressed.case, pressed.unit)
+    try:
+        done = await lifecycle.assign(ctx.operation(), pressed.case, pressed.unit)
+    except UnitWithoutMembers as exc:
+        ctx.reply(
+            exc.message(ctx.t),
+            [
+                [
+                    Button(ctx._("Assign anyway"), CaseToEmpty(pressed.case, pressed.unit).data),
+                    Button(ctx._("Choose another unit"), CaseAssign(pressed.case).data),
+                ]
+            ],
+        )
+        return
+    ctx.reply(ctx._("{code} is assigned to {unit}.", code=done.case.code, unit=done.unit))
+
+
+async def assign_case_anyway(ctx: Context) -> None:
+    """Assign the case to a unit with no members, as confirmed after the warning."""
+    pressed = ctx.payload_as(CaseToEmpty)
+    done = await lifecycle.assign(ctx.operation(), pressed.case, pressed.unit, without_members=True)
     ctx.reply(ctx._("{code} is assigned to {unit}.", code=done.case.code, unit=done.unit))
 
 

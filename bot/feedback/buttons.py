@@ -37,6 +37,33 @@ class CaseTo(Payload):
 
 
 @dataclass(frozen=True, slots=True)
+class CaseUnits(Payload):
+    """Show another page of units to assign a new case to."""
+
+    prefix: ClassVar[str] = "case:units"
+    case: int
+    page: int
+
+
+@dataclass(frozen=True, slots=True)
+class CaseToEmpty(Payload):
+    """Assign the case to a unit that has no members yet, as confirmed after a warning."""
+
+    prefix: ClassVar[str] = "case:toempty"
+    case: int
+    unit: int
+
+
+@dataclass(frozen=True, slots=True)
+class CaseFileOpen(Payload):
+    """Send one of the case's files (the citizen's photos, or the signed answer)."""
+
+    prefix: ClassVar[str] = "case:file"
+    case: int
+    file: int
+
+
+@dataclass(frozen=True, slots=True)
 class CaseRefuse(Payload):
     """Ask why the case is refused."""
 

@@ -12,17 +12,27 @@ before the first one is due, and a row about a phase the case has left is droppe
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Final
 
 from bot.errors import AlreadyDone, NotAllowed, NotFound
 from bot.feedback import deadlines
 from bot.feedback.catalog import normalize_code
-from bot.feedback.errors import CaseMovedOn, CaseNotRateable, NotADuplicateTarget
+from bot.feedback.errors import (
+    CaseMovedOn,
+    CaseNotRateable,
+    NotADuplicateTarget,
+    UnitWithoutMembers,
+)
 from bot.feedback.policy import FROM, Step, may_take
 from bot.operations import Operation
 from bot.roles import Audience
 from db.models import Case, CaseStatus, Rating, Role
 from db.queries import calendar, cases, orgs
+
+# A case in these states has sent its answer; a duplicate joined to it gets it at once.
+ANSWER_SENT: Final = frozenset(
+    {CaseStatus.ANSWERED, CaseStatus.CLOSED, CaseStatus.CLOSED_UNRESOLVED}
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,12 +71,20 @@ async def take(op: Operation, case_id: int, step: Step, *, lock: bool = True) ->
     return case
 
 
-async def assign(op: Operation, case_id: int, unit_id: int) -> Assigned:
-    """Accept a new case and give it to a unit of its organization; tell citizen and unit."""
+async def assign(
+    op: Operation, case_id: int, unit_id: int, *, without_members: bool = False
+) -> Assigned:
+    """Accept a new case and give it to a unit of its organization; tell citizen and unit.
+
+    A unit with no official would leave the case unseen, so that takes ``without_members``.
+    """
     case = await take(op, case_id, Step.TRIAGE)
     unit = await orgs.unit_in_org(op.session, case.org_id, unit_id)
     if unit is None:
         raise NotFound
+    officials = await cases.officials_of_unit(op.session, case.org_id, unit.id)
+    if not officials and not without_members:
+        raise UnitWithoutMembers(unit.name)
     case.status = CaseStatus.ASSIGNED
     case.unit_id = unit.id
     case.accepted_at = op.now
@@ -92,7 +110,7 @@ async def assign(op: Operation, case_id: int, unit_id: int) -> Assigned:
         due=case.answer_due.isoformat() if case.answer_due else None,
     )
     await op.notify(
-        people=await cases.officials_of_unit(op.session, case.org_id, unit.id),
+        people=officials,
         org_id=case.org_id,
         notice="case_assigned",
         params={"case": case.id, "code": case.code},
@@ -125,6 +143,9 @@ async def merge(op: Operation, case_id: int, target_code: str) -> tuple[Case, Ca
     await _event(op, case, "merged", note=target.code)
     await op.audit("case.merged", "case", case.id, after={"into": target.id})
     await _tell_citizen(op, case, "merged", target=target.code)
+    if target.status in ANSWER_SENT and target.answer:
+        case.answer = target.answer
+        await _answer_one(op, case)
     return case, target
 
 
@@ -232,13 +253,25 @@ async def rate(op: Operation, case_id: int, rating: Rating, reason: str | None =
 
 
 async def _send_answer(op: Operation, case: Case) -> None:
+    """Send the answer to the case's citizen and to every citizen whose duplicate joined it.
+
+    Each duplicate takes the answer as its own, so its citizen opens it by their own code
+    and rates it on their own case.
+    """
+    await _answer_one(op, case)
+    for duplicate in await cases.merged_into_for_update(op.session, case.id):
+        duplicate.answer = case.answer
+        await _answer_one(op, duplicate)
+
+
+async def _answer_one(op: Operation, case: Case) -> None:
     case.status = CaseStatus.ANSWERED
     case.answered_at = op.now
     # Kept on the row so that reports count on-time answers in SQL, not row by row.
     case.on_time = None if case.answer_due is None else op.today <= case.answer_due
     await _event(op, case, "answered")
     await op.audit("case.answered", "case", case.id, after={"status": "answered"})
-    await _tell_citizen(op, case, "answered", text=case.answer or "")
+    await _tell_citizen(op, case, "answered", text=case.answer or "", kind=case.kind.value)
 
 
 async def _event(

@@ -99,6 +99,19 @@ async def case_for_update(session: AsyncSession, case_id: int) -> Case | None:
     )
 
 
+async def merged_into_for_update(session: AsyncSession, case_id: int) -> Sequence[Case]:
+    """The cases joined to ``case_id`` as its duplicates, their rows locked, oldest first."""
+    result = await session.scalars(
+        select(Case)
+        .where(Case.merged_into == case_id, Case.status == CaseStatus.MERGED)
+        .order_by(Case.id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+        .options(selectinload(Case.events), selectinload(Case.files))
+    )
+    return result.all()
+
+
 async def last_staff_step_by(session: AsyncSession, case: Case) -> str | None:
     """The display name of the staff member who took the case's latest step, if any.
 

@@ -45,7 +45,7 @@ from tests.handlers.feedback_support import (
     rating_payloads,
     sweep,
 )
-from tests.handlers.test_common import assert_only_dialogs_ended, snapshot
+from tests.handlers.test_common import add_unit, assert_only_dialogs_ended, snapshot
 
 CAL = WorkCalendar(KNOWN_OVERRIDES)
 POTHOLE = "The road by the market has a deep pothole."
@@ -748,3 +748,110 @@ async def test_notices_wait_for_working_hours(
     assert len(got) == 1
     assert got[0].text.splitlines()[0] == "You have 2 reminders:"
     assert payloads(got[0]) == rating_payloads(case_id)
+
+
+# Issue 12: long unit lists, merged cases answered, units without members
+
+
+async def test_with_more_than_eight_units_every_unit_can_be_chosen_page_by_page(
+    runtime: Runtime, town: Commune, lan: Person
+) -> None:
+    # The topic's own unit comes first, then by name: Tư pháp - Hộ tịch is 11th of 12.
+    for n in range(9):
+        await add_unit(runtime, f"Ban {n}")
+    code = await file_case(lan, topic="land", text=POTHOLE)
+    case_id = (await case_row(runtime, code)).id
+    first = (await town.admin.press(f"case:assign:{case_id}")).replies[0]
+    assert len(first.buttons) == 9  # eight units, then the arrows
+    assert [b.data for b in first.buttons[-1]] == [f"case:units:{case_id}:1"]
+    assert f"case:to:{case_id}:{town.units[TP]}" not in payloads(first)
+    second = (await town.admin.press(f"case:units:{case_id}:1")).replies[0]
+    assert second.text == f"Assign {code} to which unit?"
+    assert [b.data for b in second.buttons[-1]] == [f"case:units:{case_id}:0"]
+    assert f"case:to:{case_id}:{town.units[TP]}" in payloads(second)
+    # A page number past the end shows the last page; another person cannot page.
+    assert payloads((await town.admin.press(f"case:units:{case_id}:99")).replies[0]) == payloads(
+        second
+    )
+    assert only_text(await lan.press(f"case:units:{case_id}:1")) == NOT_FOR_YOU
+    assert only_text(await town.admin.press(f"case:units:{case_id}:x")) == STALE
+    await _assign(town, code, TP)
+
+
+async def test_a_unit_without_members_warns_before_a_case_is_assigned_to_it(
+    runtime: Runtime, clock: ManualClock, town: Commune, lan: Person
+) -> None:
+    empty = await add_unit(runtime, "Quân sự")
+    code = await file_case(lan, topic="land", text=POTHOLE)
+    case_id = (await case_row(runtime, code)).id
+    warned = (await town.admin.press(f"case:to:{case_id}:{empty}")).replies[0]
+    assert warned.text == (
+        "“Quân sự” has no members yet: nobody would be told about the case or reminded of its "
+        "deadline. Assign it anyway?"
+    )
+    assert payloads(warned) == [f"case:toempty:{case_id}:{empty}", f"case:assign:{case_id}"]
+    assert (await case_row(runtime, code)).status == CaseStatus.NEW
+    assert only_text(await town.admin.press(f"case:toempty:{case_id}:{empty}")) == (
+        f"{code} is assigned to Quân sự."
+    )
+    case = await case_row(runtime, code)
+    assert (case.status, case.unit_id) == (CaseStatus.ASSIGNED, empty)
+
+
+async def test_every_citizen_of_merged_cases_gets_the_answer_on_their_own_case(
+    runtime: Runtime, clock: ManualClock, town: Commune, lan: Person
+) -> None:
+    first = await file_case(lan, text=POTHOLE)
+    binh = await town.citizen(1002, "Bình")
+    second = await file_case(binh, text="Big hole in the road near the market!")
+    second_id = (await case_row(runtime, second)).id
+    await town.admin.press(f"case:merge:{second_id}")
+    assert only_text(await town.admin.say(first)) == f"{second} is joined to {first}."
+    first_id = await _assign(town, first, DC)
+    await sweep(runtime, clock.now())
+    answer = "The pothole was filled today."
+    await _answer(town.officials[DC], first_id, first, answer)
+    sent = await sweep(runtime, clock.now())
+    notices = {who.name: [(r.text, payloads(r)) for r in sent.to(who)] for who in (lan, binh)}
+    assert notices == {
+        "Lan": [
+            (
+                f"The answer to your feedback {first}:\n{answer}\n\nHow satisfied are you?",
+                rating_payloads(first_id),
+            )
+        ],
+        "Bình": [
+            (
+                f"The answer to your feedback {second}:\n{answer}\n\nHow satisfied are you?",
+                rating_payloads(second_id),
+            )
+        ],
+    }
+    tracked = (await binh.say(f"/track {second}")).replies[0]
+    assert f"Answer: {answer}" in tracked.text.splitlines()
+    assert tracked.text.splitlines()[1] == "Status: answered"
+    assert payloads(tracked) == rating_payloads(second_id)
+    # Each rates their own case only.
+    assert only_text(await binh.press(f"fb:rate:{first_id}:satisfied")) == NOT_FOR_YOU
+    assert only_text(await binh.press(f"fb:rate:{second_id}:satisfied")) == (
+        "Thank you for your rating. The case is closed."
+    )
+    assert (await case_row(runtime, first)).status == CaseStatus.ANSWERED
+
+
+async def test_a_duplicate_joined_to_an_answered_case_gets_its_answer_at_once(
+    runtime: Runtime, clock: ManualClock, town: Commune, lan: Person
+) -> None:
+    first = await file_case(lan, text=POTHOLE)
+    first_id = await _assign(town, first, DC)
+    await _answer(town.officials[DC], first_id, first, "Filled.")
+    binh = await town.citizen(1002, "Bình")
+    second = await file_case(binh, text="Big hole in the road near the market!")
+    second_id = (await case_row(runtime, second)).id
+    await town.admin.press(f"case:merge:{second_id}")
+    await town.admin.say(first)
+    [(text, buttons)] = await _notices(runtime, binh, clock.now())
+    assert text.endswith(
+        f"The answer to your feedback {second}:\nFilled.\n\nHow satisfied are you?"
+    )
+    assert buttons == rating_payloads(second_id)
