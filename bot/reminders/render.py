@@ -12,10 +12,20 @@ from bot.i18n import Translator
 from bot.messages import Button, Reply
 from bot.plans.preview import shorten
 from bot.workcal import WorkCalendar
+from db.models import CaseStatus
 from db.queries.reminders import CaseSubject, Subject
 
 AWAY_AFTER: Final = timedelta(hours=2)
 MAX_BUTTONS: Final = 8
+# The states in which a notice about a case still asks for something; in any other it is stale.
+_CASE_NOTICE_LIVE: Final = {
+    "new_case": frozenset({CaseStatus.NEW}),
+    "answer_approval": frozenset({CaseStatus.AWAITING_APPROVAL}),
+    "case_reopened": frozenset({CaseStatus.REOPENED}),
+    "case_assigned": frozenset(
+        {CaseStatus.ASSIGNED, CaseStatus.REOPENED, CaseStatus.AWAITING_APPROVAL}
+    ),
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -177,8 +187,29 @@ def _line(
             ("undated", 0),
         )
     if row.kind == "notice":
+        if _settled(params, cases):
+            return None, ("notice", row.id)
         return _notice(t, params), ("notice", row.id)
     return None, ("unknown", row.id)
+
+
+def _settled(params: dict[str, Any], cases: dict[int, CaseSubject]) -> bool:
+    """Whether a notice asks about a case that has moved past what it asks.
+
+    The answer's notice carries the rating buttons, which a rated or closed case no longer
+    takes; the other notices ask staff for a step that someone has since taken.
+    """
+    case_id = params.get("case")
+    case = cases.get(case_id) if isinstance(case_id, int) else None
+    if case is None or case.status is None:
+        return False
+    notice = params.get("notice")
+    if notice == "case":
+        if params.get("step") != "answered":
+            return False
+        return case.status != CaseStatus.ANSWERED or case.rated
+    live = _CASE_NOTICE_LIVE.get(str(notice))
+    return live is not None and case.status not in live
 
 
 def _case_line(
@@ -341,30 +372,36 @@ def _buttons(
             subject = None
         if subject is not None:
             subjects.setdefault(subject.task_id, subject)
-    requests = [
-        int(row.params["request"])
-        for row in rows
-        if row.id in covered and row.kind == "notice" and row.params.get("notice") == "extension"
-    ]
     decisions = [
-        [
-            Button(t._("Approve"), f"ext:approve:{request}"),
-            Button(t._("Decline"), f"ext:decline:{request}"),
-        ]
-        for request in requests[: MAX_BUTTONS // 2]
-    ]
-    decisions += [
-        _case_buttons(t, row.params)
+        (str(row.params.get("code", "")), buttons)
         for row in rows
-        if row.id in covered and row.kind == "notice" and _case_buttons(t, row.params)
+        if row.id in covered and row.kind == "notice"
+        for buttons in [_decision_buttons(t, row.params)]
+        if buttons
     ][: MAX_BUTTONS // 2]
     if len(subjects) == 1 and not decisions:
         subject = next(iter(subjects.values()))
         return action_buttons(t, subject.task_id, subject.occurrence_id, subject.kind)
-    return decisions + [
+    # Among several, a row of "Approve | Decline" must say whose it is.
+    labelled = len(decisions) > 1
+    return [_labelled(code, row) if labelled else row for code, row in decisions] + [
         [Button(t._("Open {code}", code=s.code)[:60], f"task:open:{s.task_id}")]
         for s in list(subjects.values())[: MAX_BUTTONS - len(decisions)]
     ]
+
+
+def _labelled(code: str, row: list[Button]) -> list[Button]:
+    return [Button(f"{code} · {b.text}"[:60], b.data, b.url) for b in row]
+
+
+def _decision_buttons(t: Translator, params: dict[str, Any]) -> list[Button]:
+    if params.get("notice") == "extension" and "request" in params:
+        request = int(params["request"])
+        return [
+            Button(t._("Approve"), f"ext:approve:{request}"),
+            Button(t._("Decline"), f"ext:decline:{request}"),
+        ]
+    return _case_buttons(t, params)
 
 
 def _case_buttons(t: Translator, params: dict[str, Any]) -> list[Button]:
