@@ -111,6 +111,7 @@ def build_router() -> Router:
     router.step(citizen.FLOW, "files", citizen.receive_file)
     router.step(citizen.FLOW, "place", citizen.receive_place)
     router.step(citizen.FLOW, "name", citizen.receive_name)
+    router.step(citizen.FLOW, "home", citizen.receive_home)
     router.step(citizen.FLOW, "phone", citizen.receive_phone)
     router.step(citizen.RATE_FLOW, "reason", citizen.receive_unsatisfied_reason)
 

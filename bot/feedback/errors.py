@@ -23,7 +23,7 @@ class CaseMovedOn(BotError):
 
     def message(self, t: Translator) -> str:
         """Say where the case stands now, and who moved it there."""
-        status = status_label(self.status, t)
+        status = status_label(self.status, t, staff=True)
         if self.by:
             return t._(
                 "{code} is now “{status}” (last step by {name}), so this can no longer be "

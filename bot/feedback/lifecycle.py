@@ -26,7 +26,7 @@ from bot.feedback.errors import (
 from bot.feedback.policy import FROM, Step, may_take
 from bot.operations import Operation
 from bot.roles import Audience
-from db.models import Case, CaseStatus, Rating, Role
+from db.models import Case, CaseKind, CaseStatus, Rating, Role
 from db.queries import calendar, cases, orgs
 
 # A case in these states has sent its answer; a duplicate joined to it gets it at once.
@@ -271,7 +271,15 @@ async def _answer_one(op: Operation, case: Case) -> None:
     case.on_time = None if case.answer_due is None else op.today <= case.answer_due
     await _event(op, case, "answered")
     await op.audit("case.answered", "case", case.id, after={"status": "answered"})
-    await _tell_citizen(op, case, "answered", text=case.answer or "", kind=case.kind.value)
+    await _tell_citizen(op, case, "answered", text=case.answer or "", **_next_steps(op, case))
+
+
+def _next_steps(op: Operation, case: Case) -> dict[str, str]:
+    """For a complaint's answer: by when the citizen may complain again or sue, and why."""
+    if case.kind != CaseKind.COMPLAINT:
+        return {}
+    rule = deadlines.rules().rule(case.kind, "appeal")
+    return {"appeal_days": str(rule.limit()), "appeal_basis": rule.basis}
 
 
 async def _event(
@@ -293,6 +301,12 @@ async def _tell_citizen(op: Operation, case: Case, step: str, **params: Any) -> 
         people=[case.citizen_id],
         org_id=case.org_id,
         notice="case",
-        params={"case": case.id, "code": case.code, "step": step, **params},
+        params={
+            "case": case.id,
+            "code": case.code,
+            "kind": case.kind.value,
+            "step": step,
+            **params,
+        },
         key=f"case:{case.id}:{step}:{len(case.events)}",
     )

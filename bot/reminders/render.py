@@ -317,23 +317,44 @@ def _notice(t: Translator, params: dict[str, Any]) -> str | None:
     return None
 
 
+# Kinds the law lets the commune accept for resolution (thụ lý) and resolve (giải quyết);
+# the others are received and answered.
+_LEGAL_KINDS: Final = frozenset({"complaint", "denunciation"})
+
+
+def _due(t: Translator, legal: bool, due: object) -> str:
+    if not due:
+        return ""
+    if legal:
+        return " " + t._("Resolution due by {date}.", date=_day(t, due))
+    return " " + t._("Answer due by {date}.", date=_day(t, due))
+
+
 def _case_step(t: Translator, params: dict[str, Any]) -> str | None:
     code = str(params.get("code", ""))
     step = params.get("step")
+    legal = params.get("kind") in _LEGAL_KINDS
     if step == "assigned":
-        due = params.get("due")
-        head = t._(
-            "Your feedback {code} is accepted and handled by {unit}.",
-            code=code,
-            unit=str(params.get("unit", "")),
+        unit = str(params.get("unit", ""))
+        head = (
+            t._(
+                "Your {code} is accepted for resolution and resolved by {unit}.",
+                code=code,
+                unit=unit,
+            )
+            if legal
+            else t._(
+                "Your feedback {code} is accepted and handled by {unit}.", code=code, unit=unit
+            )
         )
-        return head + (" " + t._("Answer due by {date}.", date=_day(t, due)) if due else "")
+        return head + _due(t, legal, params.get("due"))
     if step == "refused":
-        return t._(
-            "Your feedback {code} was not accepted: {reason}",
-            code=code,
-            reason=str(params.get("text", "")),
-        )
+        reason = str(params.get("text", ""))
+        if legal:
+            return t._(
+                "Your {code} was not accepted for resolution: {reason}", code=code, reason=reason
+            )
+        return t._("Your feedback {code} was not accepted: {reason}", code=code, reason=reason)
     if step == "merged":
         return t._(
             "Your feedback {code} is joined to {target}, which deals with the same matter.",
@@ -341,15 +362,23 @@ def _case_step(t: Translator, params: dict[str, Any]) -> str | None:
             target=str(params.get("target", "")),
         )
     if step == "complex":
-        due = params.get("due")
         head = t._("Your feedback {code} needs more time because it is complex.", code=code)
-        return head + (" " + t._("Answer due by {date}.", date=_day(t, due)) if due else "")
+        return head + _due(t, legal, params.get("due"))
     if step == "answered":
-        return t._(
+        text = t._(
             "The answer to your feedback {code}:\n{text}\n\nHow satisfied are you?",
             code=code,
             text=str(params.get("text", "")),
         )
+        if params.get("appeal_days"):
+            text += "\n\n" + t._(
+                "If you disagree with this decision, you may complain a second time to the "
+                "authority above within {days} days of receiving it, or file an administrative "
+                "lawsuit at court ({basis}).",
+                days=str(params.get("appeal_days")),
+                basis=str(params.get("appeal_basis", "")),
+            )
+        return text
     return None
 
 

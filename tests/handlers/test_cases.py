@@ -250,7 +250,14 @@ async def test_a_complex_complaint_gets_45_days_and_the_citizen_is_told(
     await _assign(town, code, DC)
     normal = after_calendar_days(accepted, COMPLAINT_RESOLVE_DAYS, CAL)
     assert (await case_row(runtime, code)).answer_due == normal
-    await sweep(runtime, clock.now())  # the "assigned" notice
+    # A complaint is accepted for resolution (thụ lý) and has a resolution deadline.
+    assert await _notices(runtime, lan, clock.now()) == [
+        (
+            f"Your {code} is accepted for resolution and resolved by {DC}. "
+            f"Resolution due by {en_date(normal)}.",
+            [],
+        )
+    ]
 
     clock.advance(timedelta(days=3))
     official = town.officials[DC]
@@ -263,7 +270,7 @@ async def test_a_complex_complaint_gets_45_days_and_the_citizen_is_told(
     assert await _notices(runtime, lan, clock.now()) == [
         (
             f"Your feedback {code} needs more time because it is complex. "
-            f"Answer due by {en_date(extended)}.",
+            f"Resolution due by {en_date(extended)}.",
             [],
         )
     ]
