@@ -862,3 +862,30 @@ async def test_a_duplicate_joined_to_an_answered_case_gets_its_answer_at_once(
         f"The answer to your feedback {second}:\nFilled.\n\nHow satisfied are you?"
     )
     assert buttons == rating_payloads(second_id)
+
+
+async def test_a_complaints_answer_tells_the_complainant_how_to_appeal(
+    runtime: Runtime, clock: ManualClock, town: Commune, lan: Person
+) -> None:
+    code = await file_case(
+        lan, CaseKind.COMPLAINT, "land", "Wrong fine.", name="Lan", phone="0987 000 111"
+    )
+    case_id = await _assign(town, code, DC)
+    await sweep(runtime, clock.now())
+    await _answer(town.officials[DC], case_id, code, "The fine is cancelled.")
+    [(text, buttons)] = await _notices(runtime, lan, clock.now())
+    assert text == (
+        f"The answer to your feedback {code}:\nThe fine is cancelled.\n\nHow satisfied are you?"
+        "\n\nIf you disagree with this decision, you may complain a second time to the authority "
+        "above within 30 days of receiving it, or file an administrative lawsuit at court "
+        "(Luật Khiếu nại 2011, Điều 33 (khiếu nại lần hai); Luật Tố tụng hành chính 2015, "
+        "Điều 116 (khởi kiện: 01 năm))."
+    )
+    assert buttons == rating_payloads(case_id)
+    # A reflection's answer has no such paragraph.
+    other = await file_case(lan, text=POTHOLE)
+    other_id = await _assign(town, other, DC)
+    await sweep(runtime, clock.now())
+    await _answer(town.officials[DC], other_id, other, "Filled.")
+    [(plain, _)] = await _notices(runtime, lan, clock.now())
+    assert "second time" not in plain

@@ -137,3 +137,33 @@ def test_the_card_in_vietnamese_dates() -> None:
     assert card.splitlines()[0].startswith("KH-2026-00007 — ")
     assert "12/03/2026" in card
     assert "09:00 02/03/2026" in card
+
+
+def test_thu_ly_and_resolution_are_for_complaints_and_denunciations_only() -> None:
+    vi = Translator("vi")
+    for kind in CaseKind:
+        legal = kind in {CaseKind.COMPLAINT, CaseKind.DENUNCIATION}
+        case = _case(CaseStatus.ASSIGNED, kind=kind, answer_due=date(2026, 4, 1))
+        case.events = [_event("accepted")]
+        card = case_card(case, vi, unit="Văn phòng", contact=None, staff=False)
+        assert ("thụ lý" in card) == legal, kind
+        assert ("Hạn giải quyết" in card) == legal, kind
+        assert ("Hạn trả lời" in card) != legal, kind
+        new = case_card(_case(kind=kind), vi, unit=None, contact=None, staff=False)
+        assert ("thụ lý" in new) == legal, kind
+
+
+def test_the_staff_card_says_the_case_reopened_after_the_citizens_rating() -> None:
+    case = _case(CaseStatus.REOPENED)
+    staff = case_card(case, EN, unit=None, contact=None, staff=True)
+    assert staff.splitlines()[1] == "Status: reopened after the citizen's rating"
+    own = case_card(case, EN, unit=None, contact=None, staff=False)
+    assert own.splitlines()[1] == "Status: reopened after your rating"
+    vi = case_card(case, Translator("vi"), unit=None, contact=None, staff=True)
+    assert "của bạn" not in vi.splitlines()[1]
+
+
+def test_staff_see_a_complainants_home_address() -> None:
+    contact = {"name": "Nguyễn Văn Tố", "home": "12 Lê Lợi", "phone": "0912 345 678"}
+    card = case_card(_case(), EN, unit=None, contact=contact, staff=True)
+    assert "Sender's address: 12 Lê Lợi" in card.splitlines()
