@@ -8,6 +8,7 @@ from bot.invite_buttons import InvitePage, InviteUnit
 from bot.roles import ADMINS, LEADERS, STAFF
 from bot.router import Router
 from bot.scopes import CASE, CASE_CODE, EXTENSION, OCCURRENCE, TASK, UNIT
+from bot.task_buttons import TaskFile
 from handlers import admin, calendar, cases, citizen, common, leader, plans, progress, tasks
 
 
@@ -75,6 +76,7 @@ def build_router() -> Router:
         description=N_("One morning digest instead of single messages"),
     )
     router.button("task:open", progress.open_task, audiences=STAFF, scope=TASK)
+    router.button(TaskFile, tasks.send_evidence, audiences=STAFF, scope=TASK)
     router.button("task:progress", progress.start_task_progress, audiences=STAFF, scope=TASK)
     router.button("task:event", progress.start_event, audiences=STAFF, scope=TASK)
     router.button("occ:done", progress.start_done, audiences=STAFF, scope=OCCURRENCE)
@@ -123,6 +125,7 @@ def build_router() -> Router:
     router.button(fb.CaseUnits, cases.page_units, audiences=ADMINS, scope=CASE)
     router.button(fb.CaseTo, cases.assign_case, audiences=ADMINS, scope=CASE)
     router.button(fb.CaseToEmpty, cases.assign_case_anyway, audiences=ADMINS, scope=CASE)
+    router.button(fb.CaseFileOpen, cases.send_case_file, scope=CASE)
     router.button(fb.CaseRefuse, cases.start_refusal, audiences=ADMINS, scope=CASE)
     router.button(fb.CaseMerge, cases.start_merge, audiences=ADMINS, scope=CASE)
     router.button(fb.CaseComplex, cases.mark_complex, audiences=STAFF, scope=CASE)

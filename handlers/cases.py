@@ -5,6 +5,7 @@ Every step is one call to ``bot.feedback.lifecycle``; these handlers parse and w
 
 from __future__ import annotations
 
+import asyncio
 import io
 from typing import Final
 
@@ -18,6 +19,7 @@ from bot.feedback.buttons import (
     CaseApprove,
     CaseAssign,
     CaseComplex,
+    CaseFileOpen,
     CaseMerge,
     CaseOpen,
     CaseRefuse,
@@ -26,6 +28,12 @@ from bot.feedback.buttons import (
     CaseUnits,
 )
 from bot.feedback.catalog import TOPICS, kind_label, topic_label
+from bot.feedback.documents import (
+    DOCUMENT_LIMIT,
+    NotASignedDocument,
+    check_document,
+    mime_type_of,
+)
 from bot.feedback.errors import CaseMovedOn, NotADuplicateTarget, UnitWithoutMembers
 from bot.feedback.policy import Step
 from bot.feedback.views import case_card, unseal_contact
@@ -35,12 +43,13 @@ from bot.paging import page_of, paged_buttons
 from bot.plans.preview import shorten
 from bot.roles import Audience
 from db.models import Case, CaseStatus
-from db.queries import cases, orgs, progress
+from db.queries import cases, orgs, progress, uploads
 
 REFUSE_FLOW: Final = "caserefuse"
 MERGE_FLOW: Final = "casemerge"
 ANSWER_FLOW: Final = "caseanswer"
 ANSWER_LIMIT: Final = 4000
+FILES_SHOWN: Final = 10
 CASES_SHOWN: Final = 8
 FEEDBACK_START: Final = "feedback"
 # A dialog's last step finds the case gone elsewhere, or taken on by someone else meanwhile.
@@ -136,7 +145,40 @@ async def open_case(ctx: Context) -> None:
         ]
     elif actor.is_(Audience.LEADER) and case.status == CaseStatus.AWAITING_APPROVAL:
         buttons = [[Button(ctx._("Approve and send"), CaseApprove(case.id).data)]]
-    ctx.reply(case_card(case, ctx.t, unit=unit, contact=contact, staff=True), buttons)
+    ctx.reply(
+        case_card(case, ctx.t, unit=unit, contact=contact, staff=True),
+        buttons + file_buttons(case),
+    )
+
+
+def file_buttons(case: Case) -> list[list[Button]]:
+    """A button per file of the case (the citizen's photos, the signed answer) to open it."""
+    return [
+        [
+            Button(
+                f"{'📄' if f.from_staff else '📎'} {f.filename}"[:60],
+                CaseFileOpen(case.id, f.id).data,
+            )
+        ]
+        for f in case.files[:FILES_SHOWN]
+    ]
+
+
+async def send_case_file(ctx: Context) -> None:
+    """Send one file of a case to someone who may see the case."""
+    pressed = ctx.payload_as(CaseFileOpen)
+    case = await cases.case_by_id(ctx.session, pressed.case)
+    if case is None or not policy.may_see(ctx.operation().actor, case, ctx.person.id):
+        raise NotAllowed
+    file = await cases.file_of_case(ctx.session, case.id, pressed.file)
+    if file is None:
+        raise NotFound
+    ctx.reply(
+        ctx._("{code}: {name}", code=case.code, name=file.filename),
+        file=Attachment(
+            file.filename, mime_type_of(file.filename), len(file.content), file.content
+        ),
+    )
 
 
 async def choose_unit(ctx: Context) -> None:
@@ -268,19 +310,37 @@ async def start_answer(ctx: Context) -> None:
         ctx.operation(), ctx.payload_as(CaseAnswer).case, Step.ANSWER, lock=False
     )
     await ctx.start_dialog(ANSWER_FLOW, "text", {"case": case.id})
-    ctx.reply(ctx._("Write the answer to {code} for the citizen (or /cancel).", code=case.code))
+    ctx.reply(
+        ctx._("Write the answer to {code} for the citizen (or /cancel).", code=case.code)
+        + "\n"
+        + ctx._("You may first send the signed answer document (PDF or DOCX).")
+    )
 
 
 async def receive_answer(ctx: Context) -> None:
-    """Send the answer, or hold it for a leader's approval when the commune requires it."""
+    """Send the answer, or hold it for a leader's approval when the commune requires it.
+
+    A PDF or DOCX sent at this step is the signed answer document; it goes with the answer.
+    """
+    if ctx.incoming.attachment is not None:
+        await _receive_document(ctx)
+        return
+    upload_id = ctx.dialog.data.get("document") if ctx.dialog else None
     found = await _dialog_text(
         ctx,
         ctx._("Please write the answer as text (at most {limit} characters).", limit=ANSWER_LIMIT),
     )
     if found is None:
         return
+    document = None
+    upload = (
+        await uploads.upload_of(ctx.session, ctx.person.id, int(upload_id)) if upload_id else None
+    )
+    if upload is not None:
+        document = check_document(upload.filename, upload.content)
+        await uploads.drop_upload(ctx.session, upload.id)
     try:
-        answered = await lifecycle.write_answer(ctx.operation(), *found)
+        answered = await lifecycle.write_answer(ctx.operation(), *found, document)
     except _GONE as exc:
         ctx.reply(exc.message(ctx.t))
         return
@@ -289,6 +349,38 @@ async def receive_answer(ctx: Context) -> None:
         ctx.reply(ctx._("The answer to {code} is sent to the citizen.", code=code))
     else:
         ctx.reply(ctx._("The answer to {code} waits for a leader's approval.", code=code))
+
+
+async def _receive_document(ctx: Context) -> None:
+    attachment = ctx.incoming.attachment
+    if attachment is None or ctx.dialog is None:
+        return
+    try:
+        if attachment.size is not None and attachment.size > DOCUMENT_LIMIT:
+            raise NotASignedDocument(too_large=True)
+        content = await attachment.read()
+        document = await asyncio.to_thread(check_document, attachment.filename, content)
+    except NotASignedDocument as exc:
+        ctx.reply(exc.message(ctx.t))
+        return
+    previous = ctx.dialog.data.get("document")
+    if previous:
+        await uploads.drop_upload(ctx.session, int(previous))
+    upload = await uploads.save_upload(
+        ctx.session,
+        person_id=ctx.person.id,
+        filename=document.filename,
+        content=document.content,
+        now=ctx.now,
+    )
+    await ctx.move_dialog("text", document=upload.id)
+    ctx.reply(
+        ctx._(
+            "The signed document {name} will go with the answer. Now write the answer "
+            "(or /cancel).",
+            name=document.filename,
+        )
+    )
 
 
 async def approve_answer(ctx: Context) -> None:

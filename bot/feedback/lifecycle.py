@@ -17,6 +17,7 @@ from typing import Any, Final
 from bot.errors import AlreadyDone, NotAllowed, NotFound
 from bot.feedback import deadlines
 from bot.feedback.catalog import normalize_code
+from bot.feedback.documents import SignedDocument
 from bot.feedback.errors import (
     CaseMovedOn,
     CaseNotRateable,
@@ -144,8 +145,7 @@ async def merge(op: Operation, case_id: int, target_code: str) -> tuple[Case, Ca
     await op.audit("case.merged", "case", case.id, after={"into": target.id})
     await _tell_citizen(op, case, "merged", target=target.code)
     if target.status in ANSWER_SENT and target.answer:
-        case.answer = target.answer
-        await _answer_one(op, case)
+        await _copy_answer(op, target, case)
     return case, target
 
 
@@ -170,10 +170,17 @@ async def mark_complex(op: Operation, case_id: int) -> Case:
     return case
 
 
-async def write_answer(op: Operation, case_id: int, text: str) -> Answered:
-    """Record the answer; send it, or hold it for a leader when the commune wants approval."""
+async def write_answer(
+    op: Operation, case_id: int, text: str, document: SignedDocument | None = None
+) -> Answered:
+    """Record the answer (and its signed document); send it, or hold it for a leader.
+
+    A leader's approval is needed when the commune's policy asks for it.
+    """
     case = await take(op, case_id, Step.ANSWER)
     case.answer = text
+    if document is not None:
+        await cases.add_file(op.session, case.id, document.filename, document.content, staff=True)
     await _event(op, case, "answer_written", public=False)
     policy = await op.policy(case.org_id)
     if policy.answer_approval and not op.actor.is_(Audience.LEADER):
@@ -258,20 +265,35 @@ async def _send_answer(op: Operation, case: Case) -> None:
     Each duplicate takes the answer as its own, so its citizen opens it by their own code
     and rates it on their own case.
     """
-    await _answer_one(op, case)
+    document = await cases.answer_document(op.session, case.id)
+    await _answer_one(op, case, document.id if document else None)
     for duplicate in await cases.merged_into_for_update(op.session, case.id):
-        duplicate.answer = case.answer
-        await _answer_one(op, duplicate)
+        await _copy_answer(op, case, duplicate)
 
 
-async def _answer_one(op: Operation, case: Case) -> None:
+async def _copy_answer(op: Operation, answered: Case, duplicate: Case) -> None:
+    """Give a duplicate the answer, and its own copy of the signed document, and send it."""
+    duplicate.answer = answered.answer
+    document = await cases.answer_document(op.session, answered.id)
+    copy = None
+    if document is not None:
+        copy = await cases.add_file(
+            op.session, duplicate.id, document.filename, document.content, staff=True
+        )
+    await _answer_one(op, duplicate, copy.id if copy else None)
+
+
+async def _answer_one(op: Operation, case: Case, document: int | None) -> None:
     case.status = CaseStatus.ANSWERED
     case.answered_at = op.now
     # Kept on the row so that reports count on-time answers in SQL, not row by row.
     case.on_time = None if case.answer_due is None else op.today <= case.answer_due
     await _event(op, case, "answered")
     await op.audit("case.answered", "case", case.id, after={"status": "answered"})
-    await _tell_citizen(op, case, "answered", text=case.answer or "", **_next_steps(op, case))
+    extra: dict[str, Any] = {"document": document} if document else {}
+    await _tell_citizen(
+        op, case, "answered", text=case.answer or "", **extra, **_next_steps(op, case)
+    )
 
 
 def _next_steps(op: Operation, case: Case) -> dict[str, str]:

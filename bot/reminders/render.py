@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any, Final
 
-from bot.feedback.buttons import CaseOpen, rating_buttons
+from bot.feedback.buttons import CaseFileOpen, CaseOpen, rating_buttons
 from bot.i18n import Translator
 from bot.messages import Button, Reply
 from bot.plans.preview import shorten
@@ -405,8 +405,7 @@ def _buttons(
         (str(row.params.get("code", "")), buttons)
         for row in rows
         if row.id in covered and row.kind == "notice"
-        for buttons in [_decision_buttons(t, row.params)]
-        if buttons
+        for buttons in _decision_rows(t, row.params)
     ][: MAX_BUTTONS // 2]
     if len(subjects) == 1 and not decisions:
         subject = next(iter(subjects.values()))
@@ -423,14 +422,21 @@ def _labelled(code: str, row: list[Button]) -> list[Button]:
     return [Button(f"{code} · {b.text}"[:60], b.data, b.url) for b in row]
 
 
-def _decision_buttons(t: Translator, params: dict[str, Any]) -> list[Button]:
+def _decision_rows(t: Translator, params: dict[str, Any]) -> list[list[Button]]:
     if params.get("notice") == "extension" and "request" in params:
         request = int(params["request"])
         return [
-            Button(t._("Approve"), f"ext:approve:{request}"),
-            Button(t._("Decline"), f"ext:decline:{request}"),
+            [
+                Button(t._("Approve"), f"ext:approve:{request}"),
+                Button(t._("Decline"), f"ext:decline:{request}"),
+            ]
         ]
-    return _case_buttons(t, params)
+    rows = [_case_buttons(t, params)]
+    document = params.get("document")
+    case = params.get("case")
+    if params.get("step") == "answered" and isinstance(document, int) and isinstance(case, int):
+        rows.append([Button(t._("📄 The signed answer"), CaseFileOpen(case, document).data)])
+    return [row for row in rows if row]
 
 
 def _case_buttons(t: Translator, params: dict[str, Any]) -> list[Button]:

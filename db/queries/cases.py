@@ -53,6 +53,32 @@ async def add_case(session: AsyncSession, case: Case, files: Sequence[tuple[str,
     return case
 
 
+async def add_file(
+    session: AsyncSession, case_id: int, filename: str, content: bytes, *, staff: bool
+) -> CaseFile:
+    """Attach a file to a case: the citizen's, or (``staff``) the signed answer."""
+    file = CaseFile(case_id=case_id, filename=filename, content=content, from_staff=staff)
+    session.add(file)
+    await session.flush()
+    return file
+
+
+async def answer_document(session: AsyncSession, case_id: int) -> CaseFile | None:
+    """The signed answer document attached last to a case, if any."""
+    return await session.scalar(
+        select(CaseFile)
+        .where(CaseFile.case_id == case_id, CaseFile.from_staff.is_(True))
+        .order_by(CaseFile.id.desc())
+        .limit(1)
+    )
+
+
+async def file_of_case(session: AsyncSession, case_id: int, file_id: int) -> CaseFile | None:
+    """One file of a case, only if it belongs to that case."""
+    file = await session.get(CaseFile, file_id)
+    return file if file is not None and file.case_id == case_id else None
+
+
 async def add_event(
     session: AsyncSession,
     case_id: int,

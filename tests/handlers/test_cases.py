@@ -3,20 +3,25 @@
 from __future__ import annotations
 
 import asyncio
+import io
 import json
 import os
 import sys
+import zipfile
 from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
+from sqlalchemy import select
 
 from bot.clock import ManualClock
 from bot.feedback.catalog import topic_label
+from bot.feedback.documents import DOCX_TYPE
 from bot.i18n import Translator
+from bot.messages import Attachment
 from bot.runtime import Runtime
 from bot.workcal import KNOWN_OVERRIDES, WorkCalendar
-from db.models import CaseKind, CaseStatus, Rating
+from db.models import CaseFile, CaseKind, CaseStatus, Rating
 from db.queries import dialogs, orgs
 from handlers.cases import ANSWER_FLOW, REFUSE_FLOW
 from tests.conftest import REPO_ROOT, VN, Person
@@ -33,16 +38,21 @@ from tests.handlers.feedback_support import (
     Commune,
     after_calendar_days,
     after_working_days,
+    all_cases,
     case_row,
     citizen_notices,
     commune,
     en_date,
     file_case,
+    finish_case,
     moved_on,
     only_text,
     payloads,
     person_id,
+    photo,
     rating_payloads,
+    send,
+    start_case,
     sweep,
 )
 from tests.handlers.test_common import add_unit, assert_only_dialogs_ended, snapshot
@@ -81,7 +91,10 @@ async def _assign(town: Commune, code: str, unit: str) -> int:
 
 async def _answer(official: Person, case_id: int, code: str, text: str) -> str:
     asked = only_text(await official.press(f"case:answer:{case_id}"))
-    assert asked == f"Write the answer to {code} for the citizen (or /cancel)."
+    assert asked == (
+        f"Write the answer to {code} for the citizen (or /cancel).\n"
+        "You may first send the signed answer document (PDF or DOCX)."
+    )
     return only_text(await official.say(text))
 
 
@@ -889,3 +902,148 @@ async def test_a_complaints_answer_tells_the_complainant_how_to_appeal(
     await _answer(town.officials[DC], other_id, other, "Filled.")
     [(plain, _)] = await _notices(runtime, lan, clock.now())
     assert "second time" not in plain
+
+
+# Files on the case card, and the signed answer document
+
+
+def _pdf(size: int = 1000) -> Attachment:
+    content = b"%PDF-1.7\n" + b"0" * size
+    return Attachment("Quyết định số 12.pdf", "application/pdf", len(content), content)
+
+
+def _docx(*, body: bool = True) -> Attachment:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("[Content_Types].xml", "<Types/>")
+        if body:
+            archive.writestr("word/document.xml", "<w:document/>")
+    content = buffer.getvalue()
+    return Attachment("tra-loi.docx", None, len(content), content)
+
+
+async def test_staff_who_may_see_the_case_open_the_citizens_photos(
+    runtime: Runtime, clock: ManualClock, town: Commune, lan: Person
+) -> None:
+    await start_case(lan, CaseKind.REFLECTION, "land", POTHOLE)
+    await send(lan, attachment=photo(1))
+    await send(lan, attachment=photo(2, size=4096))
+    await finish_case(lan, CaseKind.REFLECTION)
+    [case] = await all_cases(runtime)
+    files = [f"case:file:{case.id}:{f.id}" for f in (await _files(runtime, case.id))]
+    assert len(files) == 2
+    card = (await town.admin.press(f"case:open:{case.id}")).replies[0]
+    assert payloads(card)[-2:] == files
+    assert [b.text for row in card.buttons[-2:] for b in row] == [
+        "📎 photo-1.jpg",
+        "📎 photo-2.jpg",
+    ]
+    [sent] = (await town.admin.press(files[1])).replies
+    assert sent.file is not None
+    assert (sent.file.filename, sent.file.mime_type, sent.file.content) == (
+        "photo-2.jpg",
+        "image/jpeg",
+        photo(2, size=4096).content,
+    )
+    assert sent.text == f"{case.code}: photo-2.jpg"
+    # The sender may open their own files; nobody else outside the case may.
+    assert (await lan.press(files[0])).replies[0].file is not None
+    binh = await town.citizen(1002, "Bình")
+    for stranger in (binh, town.officials[DC], town.other_admin):
+        [refused] = (await stranger.press(files[0])).replies
+        assert refused.file is None
+        assert refused.text == NOT_FOR_YOU
+    # A file id of another case names nothing here.
+    other = await file_case(binh, text="Another pothole.")
+    other_id = (await case_row(runtime, other)).id
+    [forged] = (
+        await town.admin.press(f"case:file:{other_id}:{files[0].rsplit(':', 1)[1]}")
+    ).replies
+    assert (forged.text, forged.file) == (STALE, None)
+    # Once assigned, the unit's official sees them too.
+    await _assign(town, case.code, DC)
+    assert (await town.officials[DC].press(files[0])).replies[0].file is not None
+
+
+async def _files(runtime: Runtime, case_id: int) -> list[CaseFile]:
+    async with runtime.sessions() as session:
+        rows = await session.scalars(
+            select(CaseFile).where(CaseFile.case_id == case_id).order_by(CaseFile.id)
+        )
+        return list(rows)
+
+
+async def test_an_official_attaches_the_signed_answer_and_every_citizen_receives_it(
+    runtime: Runtime, clock: ManualClock, town: Commune, lan: Person
+) -> None:
+    first = await file_case(lan, text=POTHOLE)
+    binh = await town.citizen(1002, "Bình")
+    second = await file_case(binh, text="Big hole in the road near the market!")
+    second_id = (await case_row(runtime, second)).id
+    await town.admin.press(f"case:merge:{second_id}")
+    await town.admin.say(first)
+    first_id = await _assign(town, first, DC)
+    await sweep(runtime, clock.now())
+    official = town.officials[DC]
+    await official.press(f"case:answer:{first_id}")
+    # Not a PDF or DOCX, whatever its name says; too large; a ZIP that is no Word file.
+    fake = Attachment("answer.pdf", "application/pdf", 10, b"\xff\xd8\xff\xe0JFIF..")
+    assert only_text(await send(official, attachment=fake)) == (
+        "Please send the signed answer as a PDF or DOCX document."
+    )
+    assert only_text(await send(official, attachment=_docx(body=False))) == (
+        "Please send the signed answer as a PDF or DOCX document."
+    )
+    huge = Attachment("big.pdf", "application/pdf", 11 * 1024 * 1024, None)
+    assert only_text(await send(official, attachment=huge)) == (
+        "That document is too large (at most 10 MB)."
+    )
+    assert only_text(await send(official, attachment=_pdf())) == (
+        "The signed document Quyết định số 12.pdf will go with the answer. "
+        "Now write the answer (or /cancel)."
+    )
+    assert only_text(await official.say("Filled today.")) == (
+        f"The answer to {first} is sent to the citizen."
+    )
+    sent = await sweep(runtime, clock.now())
+    for who, code, case_id in ((lan, first, first_id), (binh, second, second_id)):
+        [notice] = sent.to(who)
+        assert notice.text.startswith(f"The answer to your feedback {code}:")
+        [document] = [f for f in await _files(runtime, case_id) if f.from_staff]
+        assert document.content == _pdf().content
+        assert payloads(notice) == [
+            *rating_payloads(case_id),
+            f"case:file:{case_id}:{document.id}",
+        ]
+        [opened] = (await who.press(f"case:file:{case_id}:{document.id}")).replies
+        assert opened.file is not None
+        assert (opened.file.filename, opened.file.mime_type, opened.file.content) == (
+            "Quyết định số 12.pdf",
+            "application/pdf",
+            _pdf().content,
+        )
+    # Each citizen opens only their own copy.
+    [other] = (await binh.press(f"case:file:{first_id}:1")).replies
+    assert other.file is None
+
+
+async def test_a_docx_answer_waits_for_approval_with_its_document(
+    runtime: Runtime, clock: ManualClock, town: Commune, lan: Person
+) -> None:
+    async with runtime.sessions.begin() as session:
+        await orgs.set_org_policy(session, town.org_id, {"answer_approval": True})
+    code = await file_case(lan, text=POTHOLE)
+    case_id = await _assign(town, code, DC)
+    official = town.officials[DC]
+    await official.press(f"case:answer:{case_id}")
+    assert "tra-loi.docx" in only_text(await send(official, attachment=_docx()))
+    assert "waits for a leader's approval" in only_text(await official.say("Filled."))
+    await sweep(runtime, clock.now())
+    await town.leader.press(f"case:approve:{case_id}")
+    sent = await sweep(runtime, clock.now())
+    [notice] = sent.to(lan)
+    [document] = [f for f in await _files(runtime, case_id) if f.from_staff]
+    assert payloads(notice)[-1] == f"case:file:{case_id}:{document.id}"
+    [opened] = (await lan.press(payloads(notice)[-1])).replies
+    assert opened.file is not None
+    assert opened.file.mime_type == DOCX_TYPE

@@ -129,7 +129,10 @@ async def test_a_reflection_from_a_citizen_to_the_rated_answer(
         listed = await _say(official, "/cases")
         opened = await _press(official, listed, code)
         write = await _press(official, opened, "Write the answer")
-        assert write.text == f"Write the answer to {code} for the citizen (or /cancel)."
+        assert write.text == (
+            f"Write the answer to {code} for the citizen (or /cancel).\n"
+            "You may first send the signed answer document (PDF or DOCX)."
+        )
         answer = "We cleaned the drain this morning."
         sent = await _say(official, answer)
         assert sent.text == f"The answer to {code} is sent to the citizen."
