@@ -308,3 +308,38 @@ def test_each_row_of_buttons_in_a_bundle_names_its_item() -> None:
     single = render(rows[:1], {})
     assert single.reply is not None
     assert [b.text for b in single.reply.buttons[0]] == ["Approve", "Decline"]
+
+
+def test_thu_ly_and_resolution_due_only_for_complaints_and_denunciations() -> None:
+    vi = Translator("vi", VN)
+    for kind in ("suggestion", "reflection", "petition", "complaint", "denunciation"):
+        legal = kind in {"complaint", "denunciation"}
+        rows = [
+            _case_notice(
+                1, "case", 1, step="assigned", unit="Văn phòng", due="2024-03-20", kind=kind
+            ),
+            _case_notice(2, "case", 2, step="refused", text="Không thuộc thẩm quyền.", kind=kind),
+        ]
+        out = render_bundle(rows, {}, {}, 0, vi, NOW, TODAY, CAL, {})
+        assert out.reply is not None
+        text = out.reply.text
+        assert ("thụ lý" in text) == legal, kind
+        assert ("Hạn giải quyết" in text) == legal, kind
+        assert ("Hạn trả lời" in text) != legal, kind
+    english = render_bundle(
+        [
+            _case_notice(
+                1, "case", 1, step="assigned", unit="VP", due="2024-03-20", kind="complaint"
+            )
+        ],
+        {},
+        {},
+        0,
+        EN,
+        NOW,
+        TODAY,
+        CAL,
+        {},
+    )
+    assert english.reply is not None
+    assert english.reply.text.endswith("Resolution due by Mar 20, 2024.")
