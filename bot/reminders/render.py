@@ -17,6 +17,9 @@ from db.queries.reminders import CaseSubject, Subject
 
 AWAY_AFTER: Final = timedelta(hours=2)
 MAX_BUTTONS: Final = 8
+# Kinds the law lets the commune accept for resolution (thụ lý) and resolve (giải quyết);
+# the others are received and answered.
+_LEGAL_KINDS: Final = frozenset({"complaint", "denunciation"})
 # The states in which a notice about a case still asks for something; in any other it is stale.
 _CASE_NOTICE_LIVE: Final = {
     "new_case": frozenset({CaseStatus.NEW}),
@@ -218,11 +221,19 @@ def _case_line(
     due = case.due
     if due is None:
         return None
-    what = (
-        t._("feedback {code} must be accepted or refused", code=case.code)
-        if case.phase == "accept"
-        else t._("feedback {code} must be answered", code=case.code)
-    )
+    legal = case.kind in _LEGAL_KINDS
+    if case.phase == "accept":
+        what = (
+            t._("{code} must be accepted for resolution or refused", code=case.code)
+            if legal
+            else t._("feedback {code} must be accepted or refused", code=case.code)
+        )
+    else:
+        what = (
+            t._("{code} must be resolved", code=case.code)
+            if legal
+            else t._("feedback {code} must be answered", code=case.code)
+        )
     if due > today:
         if not step.startswith("before"):
             return None
@@ -315,11 +326,6 @@ def _notice(t: Translator, params: dict[str, Any]) -> str | None:
     if notice == "case":
         return _case_step(t, params)
     return None
-
-
-# Kinds the law lets the commune accept for resolution (thụ lý) and resolve (giải quyết);
-# the others are received and answered.
-_LEGAL_KINDS: Final = frozenset({"complaint", "denunciation"})
 
 
 def _due(t: Translator, legal: bool, due: object) -> str:

@@ -343,3 +343,25 @@ def test_thu_ly_and_resolution_due_only_for_complaints_and_denunciations() -> No
     )
     assert english.reply is not None
     assert english.reply.text.endswith("Resolution due by Mar 20, 2024.")
+
+
+def test_staff_are_reminded_to_resolve_a_complaint_and_to_answer_the_rest() -> None:
+    due = CAL.add_working_days(TODAY, 2)
+    rows = [
+        Row(1, "case_reminder", {"case": 1, "phase": "answer", "step": "before2"}, EIGHT),
+        Row(2, "case_reminder", {"case": 2, "phase": "accept", "step": "before2"}, EIGHT),
+        Row(3, "case_reminder", {"case": 3, "phase": "answer", "step": "before2"}, EIGHT),
+    ]
+    cases = {
+        1: CaseSubject("KH-1", "answer", due, CaseStatus.ASSIGNED, kind="complaint"),
+        2: CaseSubject("TC-2", "accept", due, CaseStatus.NEW, kind="denunciation"),
+        3: CaseSubject("PA-3", "answer", due, CaseStatus.ASSIGNED, kind="reflection"),
+    }
+    out = render_bundle(rows, {}, {}, 0, EN, NOW, TODAY, CAL, cases)
+    assert out.reply is not None
+    lines = out.reply.text.splitlines()
+    assert any(line.startswith("📨 KH-1 must be resolved by") for line in lines)
+    assert any(
+        line.startswith("📨 TC-2 must be accepted for resolution or refused") for line in lines
+    )
+    assert any(line.startswith("📨 feedback PA-3 must be answered by") for line in lines)
