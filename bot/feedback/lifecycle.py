@@ -27,10 +27,11 @@ from bot.feedback.errors import (
 from bot.feedback.policy import FROM, Step, may_take
 from bot.operations import Operation
 from bot.roles import Audience
-from db.models import Case, CaseKind, CaseStatus, Rating, Role
+from db.models import Case, CaseFile, CaseKind, CaseStatus, Rating, Role
 from db.queries import calendar, cases, orgs
 
 # A case in these states has sent its answer; a duplicate joined to it gets it at once.
+DOCUMENT_NOTE: Final = "file:"
 ANSWER_SENT: Final = frozenset(
     {CaseStatus.ANSWERED, CaseStatus.CLOSED, CaseStatus.CLOSED_UNRESOLVED}
 )
@@ -179,9 +180,15 @@ async def write_answer(
     """
     case = await take(op, case_id, Step.ANSWER)
     case.answer = text
+    note = None
     if document is not None:
-        await cases.add_file(op.session, case.id, document.filename, document.content, staff=True)
-    await _event(op, case, "answer_written", public=False)
+        file = await cases.add_file(
+            op.session, case.id, document.filename, document.content, staff=True
+        )
+        # The step names its own document, so an answer after a reopening never carries
+        # the document of the answer before it.
+        note = f"{DOCUMENT_NOTE}{file.id}"
+    await _event(op, case, "answer_written", note=note, public=False)
     policy = await op.policy(case.org_id)
     if policy.answer_approval and not op.actor.is_(Audience.LEADER):
         case.status = CaseStatus.AWAITING_APPROVAL
@@ -265,16 +272,24 @@ async def _send_answer(op: Operation, case: Case) -> None:
     Each duplicate takes the answer as its own, so its citizen opens it by their own code
     and rates it on their own case.
     """
-    document = await cases.answer_document(op.session, case.id)
+    document = await _answer_document(op, case)
     await _answer_one(op, case, document.id if document else None)
     for duplicate in await cases.merged_into_for_update(op.session, case.id):
         await _copy_answer(op, case, duplicate)
 
 
+async def _answer_document(op: Operation, case: Case) -> CaseFile | None:
+    """The signed document written with the case's latest answer, if it had one."""
+    note = await cases.last_note(op.session, case.id, "answer_written")
+    if not note or not note.startswith(DOCUMENT_NOTE):
+        return None
+    return await cases.file_of_case(op.session, case.id, int(note.removeprefix(DOCUMENT_NOTE)))
+
+
 async def _copy_answer(op: Operation, answered: Case, duplicate: Case) -> None:
     """Give a duplicate the answer, and its own copy of the signed document, and send it."""
     duplicate.answer = answered.answer
-    document = await cases.answer_document(op.session, answered.id)
+    document = await _answer_document(op, answered)
     copy = None
     if document is not None:
         copy = await cases.add_file(
@@ -291,12 +306,10 @@ async def _answer_one(op: Operation, case: Case, document: int | None) -> None:
     await _event(op, case, "answered")
     await op.audit("case.answered", "case", case.id, after={"status": "answered"})
     extra: dict[str, Any] = {"document": document} if document else {}
-    await _tell_citizen(
-        op, case, "answered", text=case.answer or "", **extra, **_next_steps(op, case)
-    )
+    await _tell_citizen(op, case, "answered", text=case.answer or "", **extra, **_next_steps(case))
 
 
-def _next_steps(op: Operation, case: Case) -> dict[str, str]:
+def _next_steps(case: Case) -> dict[str, str]:
     """For a complaint's answer: by when the citizen may complain again or sue, and why."""
     if case.kind != CaseKind.COMPLAINT:
         return {}

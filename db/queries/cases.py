@@ -63,12 +63,12 @@ async def add_file(
     return file
 
 
-async def answer_document(session: AsyncSession, case_id: int) -> CaseFile | None:
-    """The signed answer document attached last to a case, if any."""
+async def last_note(session: AsyncSession, case_id: int, action: str) -> str | None:
+    """The note of a case's latest event of ``action``."""
     return await session.scalar(
-        select(CaseFile)
-        .where(CaseFile.case_id == case_id, CaseFile.from_staff.is_(True))
-        .order_by(CaseFile.id.desc())
+        select(CaseEvent.note)
+        .where(CaseEvent.case_id == case_id, CaseEvent.action == action)
+        .order_by(CaseEvent.id.desc())
         .limit(1)
     )
 

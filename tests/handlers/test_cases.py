@@ -1047,3 +1047,23 @@ async def test_a_docx_answer_waits_for_approval_with_its_document(
     [opened] = (await lan.press(payloads(notice)[-1])).replies
     assert opened.file is not None
     assert opened.file.mime_type == DOCX_TYPE
+
+
+async def test_an_answer_after_a_reopening_does_not_carry_the_earlier_document(
+    runtime: Runtime, clock: ManualClock, town: Commune, lan: Person
+) -> None:
+    code = await file_case(lan, text=POTHOLE)
+    case_id = await _assign(town, code, DC)
+    official = town.officials[DC]
+    await official.press(f"case:answer:{case_id}")
+    await send(official, attachment=_pdf())
+    await official.say("Filled.")
+    [first] = (await sweep(runtime, clock.now())).to(lan)
+    assert payloads(first)[-1].startswith(f"case:file:{case_id}:")
+    await lan.press(f"fb:rate:{case_id}:unsatisfied")
+    await lan.say("It is still there.")
+    await official.press(f"case:answer:{case_id}")
+    await official.say("Filled again, properly this time.")
+    sent = await sweep(runtime, clock.now())
+    [again] = [r for r in sent.to(lan) if "properly" in r.text]
+    assert payloads(again) == rating_payloads(case_id)
