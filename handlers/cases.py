@@ -26,6 +26,7 @@ from bot.feedback.buttons import (
     CaseTo,
     CaseToEmpty,
     CaseUnits,
+    file_buttons,
 )
 from bot.feedback.catalog import TOPICS, kind_label, topic_label
 from bot.feedback.documents import (
@@ -49,7 +50,6 @@ REFUSE_FLOW: Final = "caserefuse"
 MERGE_FLOW: Final = "casemerge"
 ANSWER_FLOW: Final = "caseanswer"
 ANSWER_LIMIT: Final = 4000
-FILES_SHOWN: Final = 10
 CASES_SHOWN: Final = 8
 FEEDBACK_START: Final = "feedback"
 # A dialog's last step finds the case gone elsewhere, or taken on by someone else meanwhile.
@@ -149,19 +149,6 @@ async def open_case(ctx: Context) -> None:
         case_card(case, ctx.t, unit=unit, contact=contact, staff=True),
         buttons + file_buttons(case),
     )
-
-
-def file_buttons(case: Case) -> list[list[Button]]:
-    """A button per file of the case (the citizen's photos, the signed answer) to open it."""
-    return [
-        [
-            Button(
-                f"{'📄' if f.from_staff else '📎'} {f.filename}"[:60],
-                CaseFileOpen(case.id, f.id).data,
-            )
-        ]
-        for f in case.files[:FILES_SHOWN]
-    ]
 
 
 async def send_case_file(ctx: Context) -> None:

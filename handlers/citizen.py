@@ -10,7 +10,7 @@ from typing import Any, Final
 from bot.context import Context
 from bot.errors import NotAllowed
 from bot.feedback import deadlines, lifecycle, policy
-from bot.feedback.buttons import Rate, rating_buttons
+from bot.feedback.buttons import Rate, file_buttons, rating_buttons
 from bot.feedback.catalog import (
     KINDS,
     TOPICS,
@@ -516,7 +516,10 @@ async def track_case(ctx: Context) -> None:
     unit = await cases.unit_named(ctx.session, case.unit_id)
     rateable = case.status == CaseStatus.ANSWERED and case.rating is None
     buttons = [rating_buttons(ctx.t, case.id)] if rateable and not staff else []
-    ctx.reply(case_card(case, ctx.t, unit=unit, contact=contact, staff=staff), buttons)
+    ctx.reply(
+        case_card(case, ctx.t, unit=unit, contact=contact, staff=staff),
+        buttons + file_buttons(case),
+    )
 
 
 async def list_my_cases(ctx: Context) -> None:

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import ClassVar
+from typing import ClassVar, Final
 
 from bot.i18n import Translator
 from bot.messages import Button
 from bot.payloads import Payload
-from db.models import Rating
+from db.models import Case, Rating
+
+FILES_SHOWN: Final = 10
 
 
 @dataclass(frozen=True, slots=True)
@@ -118,4 +120,17 @@ def rating_buttons(t: Translator, case_id: int) -> list[Button]:
         Button(t._("Satisfied"), Rate(case_id, Rating.SATISFIED).data),
         Button(t._("Neutral"), Rate(case_id, Rating.NEUTRAL).data),
         Button(t._("Not satisfied"), Rate(case_id, Rating.UNSATISFIED).data),
+    ]
+
+
+def file_buttons(case: Case) -> list[list[Button]]:
+    """A button per file of the case (the citizen's photos, the signed answer) to open it."""
+    return [
+        [
+            Button(
+                f"{'📄' if f.from_staff else '📎'} {f.filename}"[:60],
+                CaseFileOpen(case.id, f.id).data,
+            )
+        ]
+        for f in case.files[:FILES_SHOWN]
     ]

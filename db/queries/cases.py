@@ -99,9 +99,11 @@ async def add_event(
 
 
 async def case_by_code(session: AsyncSession, code: str) -> Case | None:
-    """A case by its tracking code, with its history."""
+    """A case by its tracking code, with its history and files."""
     return await session.scalar(
-        select(Case).where(Case.code == code).options(selectinload(Case.events))
+        select(Case)
+        .where(Case.code == code)
+        .options(selectinload(Case.events), selectinload(Case.files))
     )
 
 

@@ -1022,6 +1022,11 @@ async def test_an_official_attaches_the_signed_answer_and_every_citizen_receives
             "application/pdf",
             _pdf().content,
         )
+    # /track shows the document under the citizen's own case.
+    tracked = (await binh.press(f"case:file:{second_id}:0")).replies
+    assert tracked[0].file is None
+    card = (await binh.say(f"/track {second}")).replies[0]
+    assert payloads(card)[-1].startswith(f"case:file:{second_id}:")
     # Each citizen opens only their own copy.
     [other] = (await binh.press(f"case:file:{first_id}:1")).replies
     assert other.file is None
