@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from bot.feedback import buttons as fb
 from bot.i18n import N_
+from bot.invite_buttons import InvitePage, InviteUnit
 from bot.roles import ADMINS, LEADERS, STAFF
 from bot.router import Router
 from bot.scopes import CASE, CASE_CODE, EXTENSION, OCCURRENCE, TASK, UNIT
+from bot.task_buttons import TaskFile
 from bot.tasks.payloads import (
     ApproveExtension,
     AskMoreTime,
@@ -68,8 +70,8 @@ def build_router() -> Router:
         description=N_("Other names of a unit"),
     )
     router.button("invite:role", admin.pick_invite_role, audiences=ADMINS)
-    router.button("invite:unit", admin.pick_invite_unit, audiences=ADMINS, scope=UNIT)
-    router.button("invite:page", admin.page_invite_units, audiences=ADMINS)
+    router.button(InviteUnit, admin.pick_invite_unit, audiences=ADMINS, scope=UNIT)
+    router.button(InvitePage, admin.page_invite_units, audiences=ADMINS)
     router.step(admin.UNIT_FLOW, "name", admin.receive_unit_name)
     router.step(admin.UNIT_FLOW, "aliases", admin.receive_unit_aliases)
 
@@ -113,6 +115,7 @@ def build_router() -> Router:
         description=N_("One morning digest instead of single messages"),
     )
     router.button(OpenTask, tasks.open_task, audiences=STAFF, scope=TASK)
+    router.button(TaskFile, tasks.send_evidence, audiences=STAFF, scope=TASK)
     router.button(TaskProgress, progress.start_task_progress, audiences=STAFF, scope=TASK)
     router.button(TaskHappened, progress.start_event, audiences=STAFF, scope=TASK)
     router.button(MarkDone, progress.start_done, audiences=STAFF, scope=OCCURRENCE)
@@ -156,6 +159,7 @@ def build_router() -> Router:
     router.step(citizen.FLOW, "files", citizen.receive_file)
     router.step(citizen.FLOW, "place", citizen.receive_place)
     router.step(citizen.FLOW, "name", citizen.receive_name)
+    router.step(citizen.FLOW, "home", citizen.receive_home)
     router.step(citizen.FLOW, "phone", citizen.receive_phone)
     router.step(citizen.RATE_FLOW, "reason", citizen.receive_unsatisfied_reason)
 
@@ -164,7 +168,10 @@ def build_router() -> Router:
     router.command("qr", cases.send_qr, audiences=ADMINS, description=N_("QR code for feedback"))
     router.button(fb.CaseOpen, cases.open_case, audiences=STAFF, scope=CASE)
     router.button(fb.CaseAssign, cases.choose_unit, audiences=ADMINS, scope=CASE)
+    router.button(fb.CaseUnits, cases.page_units, audiences=ADMINS, scope=CASE)
     router.button(fb.CaseTo, cases.assign_case, audiences=ADMINS, scope=CASE)
+    router.button(fb.CaseToEmpty, cases.assign_case_anyway, audiences=ADMINS, scope=CASE)
+    router.button(fb.CaseFileOpen, cases.send_case_file, scope=CASE)
     router.button(fb.CaseRefuse, cases.start_refusal, audiences=ADMINS, scope=CASE)
     router.button(fb.CaseMerge, cases.start_merge, audiences=ADMINS, scope=CASE)
     router.button(fb.CaseComplex, cases.mark_complex, audiences=STAFF, scope=CASE)

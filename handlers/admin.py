@@ -7,16 +7,17 @@ from datetime import timedelta
 from bot import orgs as org_ops
 from bot import units
 from bot.context import Context
+from bot.invite_buttons import InvitePage, InviteUnit
 from bot.invites import deep_link
 from bot.messages import Button
 from bot.numbers import parse_id
+from bot.paging import page_of, paged_buttons
 from bot.roles import Audience, audience_label
 from db.models import Role, Unit
 from db.queries import invites, orgs
 
 UNIT_FLOW = "addunit"
 ALIASES_LIMIT = 10
-UNIT_BUTTONS_PER_PAGE = 8
 
 
 async def issue_invite(ctx: Context) -> None:
@@ -58,8 +59,7 @@ async def pick_invite_role(ctx: Context) -> None:
 
 async def pick_invite_unit(ctx: Context) -> None:
     """Finish an official's invite after the unit button was pressed."""
-    unit_id = _int_arg(ctx, 0)
-    unit = None if unit_id is None else await orgs.unit_in_org(ctx.session, ctx.org_id, unit_id)
+    unit = await orgs.unit_in_org(ctx.session, ctx.org_id, ctx.payload_as(InviteUnit).unit)
     if unit is None:
         ctx.reply(ctx._("This button is no longer valid. Nothing was changed."))
         return
@@ -68,7 +68,7 @@ async def pick_invite_unit(ctx: Context) -> None:
 
 async def page_invite_units(ctx: Context) -> None:
     """Show another page of units to invite an official into."""
-    await _ask_unit(ctx, page=_int_arg(ctx, 0) or 0)
+    await _ask_unit(ctx, page=ctx.payload_as(InvitePage).page)
 
 
 async def list_units(ctx: Context) -> None:
@@ -243,17 +243,11 @@ async def _ask_unit(ctx: Context, page: int) -> None:
     if not units:
         ctx.reply(ctx._("No units yet. Add one with /addunit."))
         return
-    last_page = (len(units) - 1) // UNIT_BUTTONS_PER_PAGE
-    page = min(max(page, 0), last_page)
-    chunk = units[page * UNIT_BUTTONS_PER_PAGE : (page + 1) * UNIT_BUTTONS_PER_PAGE]
-    rows = [[Button(u.name[:60], f"invite:unit:{u.id}")] for u in chunk]
-    nav = []
-    if page > 0:
-        nav.append(Button("«", f"invite:page:{page - 1}"))
-    if page < last_page:
-        nav.append(Button("»", f"invite:page:{page + 1}"))
-    if nav:
-        rows.append(nav)
+    rows = paged_buttons(
+        page_of(units, page),
+        lambda u: Button(u.name[:60], InviteUnit(u.id).data),
+        lambda n: InvitePage(n).data,
+    )
     ctx.reply(ctx._("Which unit will the official work in?"), rows)
 
 

@@ -5,6 +5,7 @@ Every step is one call to ``bot.feedback.lifecycle``; these handlers parse and w
 
 from __future__ import annotations
 
+import asyncio
 import io
 from typing import Final
 
@@ -18,29 +19,40 @@ from bot.feedback.buttons import (
     CaseApprove,
     CaseAssign,
     CaseComplex,
+    CaseFileOpen,
     CaseMerge,
     CaseOpen,
     CasePublish,
     CaseRefuse,
     CaseTo,
+    CaseToEmpty,
+    CaseUnits,
+    file_buttons,
 )
 from bot.feedback.catalog import TOPICS, kind_label, topic_label
-from bot.feedback.errors import CaseMovedOn, NotADuplicateTarget
+from bot.feedback.documents import (
+    DOCUMENT_LIMIT,
+    NotASignedDocument,
+    check_document,
+    mime_type_of,
+)
+from bot.feedback.errors import CaseMovedOn, NotADuplicateTarget, UnitWithoutMembers
 from bot.feedback.policy import Step
 from bot.feedback.publishing import approve_publication, may_publish
 from bot.feedback.views import case_card, unseal_contact
 from bot.invites import deep_link
 from bot.messages import Attachment, Button
+from bot.paging import page_of, paged_buttons
 from bot.plans.preview import shorten
 from bot.roles import Audience
 from db.models import Case, CaseStatus
-from db.queries import cases, orgs, progress
+from db.queries import cases, orgs, progress, uploads
 
 REFUSE_FLOW: Final = "caserefuse"
 MERGE_FLOW: Final = "casemerge"
 ANSWER_FLOW: Final = "caseanswer"
 ANSWER_LIMIT: Final = 4000
-UNITS_SHOWN: Final = 8
+CASES_SHOWN: Final = 8
 FEEDBACK_START: Final = "feedback"
 # A dialog's last step finds the case gone elsewhere, or taken on by someone else meanwhile.
 _GONE: Final = (NotFound, NotAllowed, CaseMovedOn)
@@ -77,7 +89,7 @@ async def show_inbox(ctx: Context) -> None:
         return
     ctx.reply(
         "\n".join([ctx._("New cases:"), *(_line(ctx, c) for c in waiting)]),
-        [[Button(c.code, CaseOpen(c.id).data)] for c in waiting[:UNITS_SHOWN]],
+        [[Button(c.code, CaseOpen(c.id).data)] for c in waiting[:CASES_SHOWN]],
     )
 
 
@@ -95,7 +107,7 @@ async def list_cases(ctx: Context) -> None:
         return
     ctx.reply(
         "\n".join([ctx._("Open cases:"), *(_line(ctx, c) for c in found)]),
-        [[Button(c.code, CaseOpen(c.id).data)] for c in found[:UNITS_SHOWN]],
+        [[Button(c.code, CaseOpen(c.id).data)] for c in found[:CASES_SHOWN]],
     )
 
 
@@ -137,14 +149,42 @@ async def open_case(ctx: Context) -> None:
         buttons = [[Button(ctx._("Approve and send"), CaseApprove(case.id).data)]]
     elif _approves(ctx) and may_publish(case) and case.published_at is None:
         buttons = [[Button(ctx._("Publish on the commune's page"), CasePublish(case.id).data)]]
-    ctx.reply(case_card(case, ctx.t, unit=unit, contact=contact, staff=True), buttons)
+    ctx.reply(
+        case_card(case, ctx.t, unit=unit, contact=contact, staff=True),
+        buttons + file_buttons(case),
+    )
+
+
+async def send_case_file(ctx: Context) -> None:
+    """Send one file of a case to someone who may see the case."""
+    pressed = ctx.payload_as(CaseFileOpen)
+    case = await cases.case_by_id(ctx.session, pressed.case)
+    if case is None or not policy.may_see(ctx.operation().actor, case, ctx.person.id):
+        raise NotAllowed
+    file = await cases.file_of_case(ctx.session, case.id, pressed.file)
+    if file is None:
+        raise NotFound
+    ctx.reply(
+        ctx._("{code}: {name}", code=case.code, name=file.filename),
+        file=Attachment(
+            file.filename, mime_type_of(file.filename), len(file.content), file.content
+        ),
+    )
 
 
 async def choose_unit(ctx: Context) -> None:
-    """Offer the units to assign a new case to, the topic's usual one first."""
-    case = await lifecycle.take(
-        ctx.operation(), ctx.payload_as(CaseAssign).case, Step.TRIAGE, lock=False
-    )
+    """Offer the units to assign a new case to, the topic's usual ones first."""
+    await _offer_units(ctx, ctx.payload_as(CaseAssign).case, 0)
+
+
+async def page_units(ctx: Context) -> None:
+    """Show another page of the units to assign a new case to."""
+    pressed = ctx.payload_as(CaseUnits)
+    await _offer_units(ctx, pressed.case, pressed.page)
+
+
+async def _offer_units(ctx: Context, case_id: int, page: int) -> None:
+    case = await lifecycle.take(ctx.operation(), case_id, Step.TRIAGE, lock=False)
     units = list(await orgs.list_units(ctx.session, ctx.org_id))
     if not units:
         ctx.reply(ctx._("No units yet. Add one with /addunit."))
@@ -153,14 +193,40 @@ async def choose_unit(ctx: Context) -> None:
     units.sort(key=lambda u: (not any(w in u.key for w in words), u.name))
     ctx.reply(
         ctx._("Assign {code} to which unit?", code=case.code),
-        [[Button(u.name[:60], CaseTo(case.id, u.id).data)] for u in units[:UNITS_SHOWN]],
+        paged_buttons(
+            page_of(units, page),
+            lambda u: Button(u.name[:60], CaseTo(case.id, u.id).data),
+            lambda n: CaseUnits(case.id, n).data,
+        ),
     )
 
 
 async def assign_case(ctx: Context) -> None:
-    """Accept the case and give it to a unit; the citizen and the unit are told."""
+    """Accept the case and give it to a unit; the citizen and the unit are told.
+
+    A unit with no members gets a warning first, and a button to assign anyway.
+    """
     pressed = ctx.payload_as(CaseTo)
-    done = await lifecycle.assign(ctx.operation(), pressed.case, pressed.unit)
+    try:
+        done = await lifecycle.assign(ctx.operation(), pressed.case, pressed.unit)
+    except UnitWithoutMembers as exc:
+        ctx.reply(
+            exc.message(ctx.t),
+            [
+                [
+                    Button(ctx._("Assign anyway"), CaseToEmpty(pressed.case, pressed.unit).data),
+                    Button(ctx._("Choose another unit"), CaseAssign(pressed.case).data),
+                ]
+            ],
+        )
+        return
+    ctx.reply(ctx._("{code} is assigned to {unit}.", code=done.case.code, unit=done.unit))
+
+
+async def assign_case_anyway(ctx: Context) -> None:
+    """Assign the case to a unit with no members, as confirmed after the warning."""
+    pressed = ctx.payload_as(CaseToEmpty)
+    done = await lifecycle.assign(ctx.operation(), pressed.case, pressed.unit, without_members=True)
     ctx.reply(ctx._("{code} is assigned to {unit}.", code=done.case.code, unit=done.unit))
 
 
@@ -235,19 +301,37 @@ async def start_answer(ctx: Context) -> None:
         ctx.operation(), ctx.payload_as(CaseAnswer).case, Step.ANSWER, lock=False
     )
     await ctx.start_dialog(ANSWER_FLOW, "text", {"case": case.id})
-    ctx.reply(ctx._("Write the answer to {code} for the citizen (or /cancel).", code=case.code))
+    ctx.reply(
+        ctx._("Write the answer to {code} for the citizen (or /cancel).", code=case.code)
+        + "\n"
+        + ctx._("You may first send the signed answer document (PDF or DOCX).")
+    )
 
 
 async def receive_answer(ctx: Context) -> None:
-    """Send the answer, or hold it for a leader's approval when the commune requires it."""
+    """Send the answer, or hold it for a leader's approval when the commune requires it.
+
+    A PDF or DOCX sent at this step is the signed answer document; it goes with the answer.
+    """
+    if ctx.incoming.attachment is not None:
+        await _receive_document(ctx)
+        return
+    upload_id = ctx.dialog.data.get("document") if ctx.dialog else None
     found = await _dialog_text(
         ctx,
         ctx._("Please write the answer as text (at most {limit} characters).", limit=ANSWER_LIMIT),
     )
     if found is None:
         return
+    document = None
+    upload = (
+        await uploads.upload_of(ctx.session, ctx.person.id, int(upload_id)) if upload_id else None
+    )
+    if upload is not None:
+        document = check_document(upload.filename, upload.content)
+        await uploads.drop_upload(ctx.session, upload.id)
     try:
-        answered = await lifecycle.write_answer(ctx.operation(), *found)
+        answered = await lifecycle.write_answer(ctx.operation(), *found, document)
     except _GONE as exc:
         ctx.reply(exc.message(ctx.t))
         return
@@ -256,6 +340,38 @@ async def receive_answer(ctx: Context) -> None:
         ctx.reply(ctx._("The answer to {code} is sent to the citizen.", code=code))
     else:
         ctx.reply(ctx._("The answer to {code} waits for a leader's approval.", code=code))
+
+
+async def _receive_document(ctx: Context) -> None:
+    attachment = ctx.incoming.attachment
+    if attachment is None or ctx.dialog is None:
+        return
+    try:
+        if attachment.size is not None and attachment.size > DOCUMENT_LIMIT:
+            raise NotASignedDocument(too_large=True)
+        content = await attachment.read()
+        document = await asyncio.to_thread(check_document, attachment.filename, content)
+    except NotASignedDocument as exc:
+        ctx.reply(exc.message(ctx.t))
+        return
+    previous = ctx.dialog.data.get("document")
+    if previous:
+        await uploads.drop_upload(ctx.session, int(previous))
+    upload = await uploads.save_upload(
+        ctx.session,
+        person_id=ctx.person.id,
+        filename=document.filename,
+        content=document.content,
+        now=ctx.now,
+    )
+    await ctx.move_dialog("text", document=upload.id)
+    ctx.reply(
+        ctx._(
+            "The signed document {name} will go with the answer. Now write the answer "
+            "(or /cancel).",
+            name=document.filename,
+        )
+    )
 
 
 async def approve_answer(ctx: Context) -> None:

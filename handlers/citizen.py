@@ -11,7 +11,7 @@ from bot import attachments
 from bot.context import Context
 from bot.errors import NotAllowed
 from bot.feedback import lifecycle, policy
-from bot.feedback.buttons import Rate, rating_buttons
+from bot.feedback.buttons import Rate, file_buttons, rating_buttons
 from bot.feedback.catalog import (
     KINDS,
     TOPICS,
@@ -177,7 +177,7 @@ async def next_step(ctx: Context) -> None:
         await _ask_place(ctx)
     elif step == "place" and await _in_step(ctx, "place"):
         await _ask_name(ctx)
-    elif step == "contact" and await _in_step(ctx, "name", "phone"):
+    elif step == "contact" and await _in_step(ctx, "name", "home", "phone"):
         await _ask_publish(ctx)
     elif step not in {"files", "place", "contact"}:
         ctx.reply(ctx._("This button is no longer valid. Nothing was changed."))
@@ -233,15 +233,41 @@ async def _ask_name(ctx: Context) -> None:
 
 
 async def receive_name(ctx: Context) -> None:
-    """Take the sender's name and ask how to reach them."""
+    """Take the sender's name; ask for the home address (complaints) or a contact."""
     name = " ".join((ctx.incoming.text or "").split())
     if not name or len(name) > 120 or name.startswith("/"):
         ctx.reply(ctx._("Please send your full name as text (at most 120 characters)."))
         return
     # Sealed even in the dialog: an unfinished denunciation must not leave a readable name.
-    await ctx.move_dialog("phone", name=ctx.deployment.sealer.seal(name))
-    text = ctx._("Your phone number or address for the answer:")
-    ctx.reply(text, [] if _required(ctx) else _skip(ctx, "contact"))
+    sealed = ctx.deployment.sealer.seal(name)
+    if _required(ctx):
+        await ctx.move_dialog("home", name=sealed)
+        ctx.reply(ctx._("Your home address (the law requires it; a phone number is not enough):"))
+        return
+    await ctx.move_dialog("phone", name=sealed)
+    ctx.reply(ctx._("Your phone number or address for the answer:"), _skip(ctx, "contact"))
+
+
+async def receive_home(ctx: Context) -> None:
+    """Take the complainant's or denouncer's home address, then ask for a phone number."""
+    home = " ".join((ctx.incoming.text or "").split())
+    if not home or len(home) > FIELD_LIMIT or home.startswith("/") or _is_phone(home):
+        ctx.reply(
+            ctx._(
+                "Please send your home address as text (at most {limit} characters): "
+                "house number, street or hamlet, commune.",
+                limit=FIELD_LIMIT,
+            )
+        )
+        return
+    await ctx.move_dialog("phone", home=ctx.deployment.sealer.seal(home))
+    ctx.reply(ctx._("Your phone number, if you want a call (optional):"), _skip(ctx, "contact"))
+
+
+def _is_phone(text: str) -> bool:
+    """Whether the text is only a phone number (digits, spaces, +, dots, dashes)."""
+    digits = [c for c in text if c.isdigit()]
+    return bool(digits) and all(c.isdigit() or c in " +.-()" for c in text)
 
 
 async def receive_phone(ctx: Context) -> None:
@@ -257,8 +283,10 @@ async def receive_phone(ctx: Context) -> None:
 async def _ask_publish(ctx: Context) -> None:
     if ctx.dialog is None:
         return
-    if _required(ctx) and not ctx.dialog.data.get("phone"):
-        ctx.reply(ctx._("This kind of feedback needs your name and contact; please send them."))
+    if _required(ctx) and not (ctx.dialog.data.get("name") and ctx.dialog.data.get("home")):
+        ctx.reply(
+            ctx._("This kind of feedback needs your name and home address; please send them.")
+        )
         return
     if CaseKind(ctx.dialog.data["kind"]) == CaseKind.DENUNCIATION:
         await _ask_consent(ctx, publish=False)
@@ -327,6 +355,8 @@ async def pick_consent(ctx: Context) -> None:
                 contact=contact.get("phone", "—"),
             )
         )
+        if contact.get("home"):
+            lines.append(ctx._("Sender's address: {address}", address=contact["home"]))
     ctx.reply(
         "\n".join(lines),
         [[Button(ctx._("Send"), "fb:confirm:send"), Button(ctx._("Cancel"), "fb:confirm:cancel")]],
@@ -375,7 +405,7 @@ async def confirm(ctx: Context) -> None:
 def _opened(ctx: Context, data: dict[str, Any]) -> dict[str, str]:
     """The name and contact the dialog holds sealed, opened."""
     sealer = ctx.deployment.sealer
-    return {k: sealer.open(str(data[k])) for k in ("name", "phone") if data.get(k)}
+    return {k: sealer.open(str(data[k])) for k in ("name", "home", "phone") if data.get(k)}
 
 
 async def _save(ctx: Context, digest: str) -> None:
@@ -413,6 +443,7 @@ async def _save(ctx: Context, digest: str) -> None:
         sealer=ctx.deployment.sealer,
     )
     case, due = received.case, received.due
+    info = KINDS[case.kind]
     await ctx.end_dialog()
     lines = [ctx._("Thank you. Your feedback is received. Tracking code: {code}", code=case.code)]
     if due.answer:
@@ -423,7 +454,15 @@ async def _save(ctx: Context, digest: str) -> None:
                 basis=due.answer_basis,
             )
         )
-    if due.accept:
+    if due.accept and info.identity_required:
+        lines.append(
+            ctx._(
+                "Whether it is accepted for resolution will be decided by {date} ({basis}).",
+                date=ctx.t.date(due.accept),
+                basis=due.accept_basis,
+            )
+        )
+    elif due.accept:
         lines.append(
             ctx._(
                 "It will be accepted or refused by {date} ({basis}).",
@@ -454,7 +493,10 @@ async def track_case(ctx: Context) -> None:
     unit = await cases.unit_named(ctx.session, case.unit_id)
     rateable = case.status == CaseStatus.ANSWERED and case.rating is None
     buttons = [rating_buttons(ctx.t, case.id)] if rateable and not staff else []
-    ctx.reply(case_card(case, ctx.t, unit=unit, contact=contact, staff=staff), buttons)
+    ctx.reply(
+        case_card(case, ctx.t, unit=unit, contact=contact, staff=staff),
+        buttons + file_buttons(case),
+    )
 
 
 async def list_my_cases(ctx: Context) -> None:
@@ -464,7 +506,7 @@ async def list_my_cases(ctx: Context) -> None:
         ctx.reply(ctx._("You have not sent any feedback yet. Send /feedback to start."))
         return
     lines = [ctx._("Your cases:")]
-    lines += [f"• {c.code} — {status_label(c.status, ctx.t)}" for c in mine]
+    lines += [f"• {c.code} — {status_label(c.status, ctx.t, c.kind)}" for c in mine]
     lines.append(ctx._("Send /track CODE for details."))
     ctx.reply("\n".join(lines))
 

@@ -7,15 +7,22 @@ from typing import Final
 
 from bot.context import Context
 from bot.dates import parse_date
+from bot.errors import NotFound
+from bot.feedback.documents import mime_type_of
+from bot.messages import Attachment, Button
 from bot.numbers import parse_id
 from bot.plans.preview import shorten
 from bot.reminders.render import action_buttons
+from bot.roles import Audience
+from bot.task_buttons import TaskFile
 from bot.tasks import policy
 from bot.tasks import progress as steps
 from bot.tasks.errors import NoSuchTask
 from bot.tasks.payloads import OpenTask
 from db.models import EventKind, Occurrence, OccurrenceStatus, Task, TaskEvent
 from db.queries import plans, progress
+
+EVIDENCE_SHOWN: Final = 5
 
 DUE_SOON: Final = timedelta(days=14)
 LISTED_PER_GROUP: Final = 30
@@ -155,9 +162,35 @@ async def _show_card(ctx: Context, task_id: int | None, shown: str) -> None:
         lines.append(ctx._("History:"))
         lines += [_event_line(ctx, event) for event in history[-10:]]
     pending = plans.next_due(task)
+    evidence = [
+        [Button(f"📎 {e.file_name}"[:60], TaskFile(task.id, e.id).data)]
+        for e in history
+        if e.file_name and e.file_content
+    ][-EVIDENCE_SHOWN:]
     ctx.reply(
         "\n".join(lines),
-        action_buttons(ctx.t, task.id, pending.id if pending else None, task.timeframe_kind),
+        [
+            *action_buttons(ctx.t, task.id, pending.id if pending else None, task.timeframe_kind),
+            *evidence,
+        ],
+    )
+
+
+async def send_evidence(ctx: Context) -> None:
+    """Send an evidence file of a task to staff who may see the task."""
+    pressed = ctx.payload_as(TaskFile)
+    task = await plans.task_in_org(ctx.session, ctx.org_id, pressed.task)
+    mine = {t.id for t in await plans.tasks_for_person(ctx.session, ctx.person.id)}
+    staff = ctx.is_(Audience.ADMIN) or ctx.is_(Audience.LEADER)
+    event = await progress.event_of(ctx.session, pressed.task, pressed.event)
+    if task is None or not (staff or task.id in mine) or event is None:
+        raise NotFound
+    if not (event.file_name and event.file_content):
+        raise NotFound
+    content = event.file_content
+    ctx.reply(
+        f"[{task.code}] {event.file_name}",
+        file=Attachment(event.file_name, mime_type_of(event.file_name), len(content), content),
     )
 
 

@@ -148,7 +148,13 @@ class Sweeper:
             occurrence_ids = {int(r.params["occurrence"]) for r in rows if r.kind == "reminder"}
             task_ids = {int(r.params["task"]) for r in rows if r.kind in {"checkin", "event_check"}}
             occurrences, tasks = await reminders.subjects(session, occurrence_ids, task_ids)
-            case_ids = {int(r.params["case"]) for r in rows if r.kind == "case_reminder"}
+            # Notices about a case are checked too: one that moved on is not announced.
+            case_ids = {
+                int(r.params["case"])
+                for r in rows
+                if r.kind == "case_reminder"
+                or (r.kind == "notice" and isinstance(r.params.get("case"), int))
+            }
             case_states = await reminders.case_subjects(session, case_ids)
             undated_orgs = {r.org_id for r in rows if r.kind == "undated" and r.org_id}
             undated = sum([await reminders.undated_count(session, o) for o in undated_orgs])

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import ClassVar
+from typing import ClassVar, Final
 
 from bot.i18n import Translator
 from bot.messages import Button
 from bot.payloads import Payload
-from db.models import Rating
+from db.models import Case, Rating
+
+FILES_SHOWN: Final = 10
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,6 +36,33 @@ class CaseTo(Payload):
     prefix: ClassVar[str] = "case:to"
     case: int
     unit: int
+
+
+@dataclass(frozen=True, slots=True)
+class CaseUnits(Payload):
+    """Show another page of units to assign a new case to."""
+
+    prefix: ClassVar[str] = "case:units"
+    case: int
+    page: int
+
+
+@dataclass(frozen=True, slots=True)
+class CaseToEmpty(Payload):
+    """Assign the case to a unit that has no members yet, as confirmed after a warning."""
+
+    prefix: ClassVar[str] = "case:toempty"
+    case: int
+    unit: int
+
+
+@dataclass(frozen=True, slots=True)
+class CaseFileOpen(Payload):
+    """Send one of the case's files (the citizen's photos, or the signed answer)."""
+
+    prefix: ClassVar[str] = "case:file"
+    case: int
+    file: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,4 +128,17 @@ def rating_buttons(t: Translator, case_id: int) -> list[Button]:
         Button(t._("Satisfied"), Rate(case_id, Rating.SATISFIED).data),
         Button(t._("Neutral"), Rate(case_id, Rating.NEUTRAL).data),
         Button(t._("Not satisfied"), Rate(case_id, Rating.UNSATISFIED).data),
+    ]
+
+
+def file_buttons(case: Case) -> list[list[Button]]:
+    """A button per file of the case (the citizen's photos, the signed answer) to open it."""
+    return [
+        [
+            Button(
+                f"{'📄' if f.from_staff else '📎'} {f.filename}"[:60],
+                CaseFileOpen(case.id, f.id).data,
+            )
+        ]
+        for f in case.files[:FILES_SHOWN]
     ]

@@ -23,7 +23,7 @@ class CaseMovedOn(BotError):
 
     def message(self, t: Translator) -> str:
         """Say where the case stands now, and who moved it there."""
-        status = status_label(self.status, t)
+        status = status_label(self.status, t, staff=True)
         if self.by:
             return t._(
                 "{code} is now “{status}” (last step by {name}), so this can no longer be "
@@ -59,3 +59,19 @@ class CaseNotRateable(BotError):
         if self.rated:
             return t._("This case was already rated.")
         return t._("This case has no answer to rate yet.")
+
+
+class UnitWithoutMembers(BotError):
+    """The unit a case would be assigned to has no official to handle it."""
+
+    def __init__(self, unit: str) -> None:
+        super().__init__(unit)
+        self.unit = unit
+
+    def message(self, t: Translator) -> str:
+        """Warn that nobody would be told, and ask to confirm."""
+        return t._(
+            "“{unit}” has no members yet: nobody would be told about the case or reminded of "
+            "its deadline. Assign it anyway?",
+            unit=self.unit[:100],
+        )

@@ -12,17 +12,29 @@ before the first one is due, and a row about a phase the case has left is droppe
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Final
 
 from bot.errors import AlreadyDone, NotAllowed, NotFound
 from bot.feedback import deadlines
 from bot.feedback.catalog import normalize_code
-from bot.feedback.errors import CaseMovedOn, CaseNotRateable, NotADuplicateTarget
+from bot.feedback.documents import SignedDocument
+from bot.feedback.errors import (
+    CaseMovedOn,
+    CaseNotRateable,
+    NotADuplicateTarget,
+    UnitWithoutMembers,
+)
 from bot.feedback.policy import FROM, Step, may_take
 from bot.operations import Operation
 from bot.roles import Audience
-from db.models import Case, CaseStatus, Rating, Role
+from db.models import Case, CaseFile, CaseKind, CaseStatus, Rating, Role
 from db.queries import calendar, cases, orgs
+
+# A case in these states has sent its answer; a duplicate joined to it gets it at once.
+DOCUMENT_NOTE: Final = "file:"
+ANSWER_SENT: Final = frozenset(
+    {CaseStatus.ANSWERED, CaseStatus.CLOSED, CaseStatus.CLOSED_UNRESOLVED}
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,12 +73,20 @@ async def take(op: Operation, case_id: int, step: Step, *, lock: bool = True) ->
     return case
 
 
-async def assign(op: Operation, case_id: int, unit_id: int) -> Assigned:
-    """Accept a new case and give it to a unit of its organization; tell citizen and unit."""
+async def assign(
+    op: Operation, case_id: int, unit_id: int, *, without_members: bool = False
+) -> Assigned:
+    """Accept a new case and give it to a unit of its organization; tell citizen and unit.
+
+    A unit with no official would leave the case unseen, so that takes ``without_members``.
+    """
     case = await take(op, case_id, Step.TRIAGE)
     unit = await orgs.unit_in_org(op.session, case.org_id, unit_id)
     if unit is None:
         raise NotFound
+    officials = await cases.officials_of_unit(op.session, case.org_id, unit.id)
+    if not officials and not without_members:
+        raise UnitWithoutMembers(unit.name)
     case.status = CaseStatus.ASSIGNED
     case.unit_id = unit.id
     case.accepted_at = op.now
@@ -92,7 +112,7 @@ async def assign(op: Operation, case_id: int, unit_id: int) -> Assigned:
         due=case.answer_due.isoformat() if case.answer_due else None,
     )
     await op.notify(
-        people=await cases.officials_of_unit(op.session, case.org_id, unit.id),
+        people=officials,
         org_id=case.org_id,
         notice="case_assigned",
         params={"case": case.id, "code": case.code},
@@ -125,6 +145,8 @@ async def merge(op: Operation, case_id: int, target_code: str) -> tuple[Case, Ca
     await _event(op, case, "merged", note=target.code)
     await op.audit("case.merged", "case", case.id, after={"into": target.id})
     await _tell_citizen(op, case, "merged", target=target.code)
+    if target.status in ANSWER_SENT and target.answer:
+        await _copy_answer(op, target, case)
     return case, target
 
 
@@ -149,11 +171,24 @@ async def mark_complex(op: Operation, case_id: int) -> Case:
     return case
 
 
-async def write_answer(op: Operation, case_id: int, text: str) -> Answered:
-    """Record the answer; send it, or hold it for a leader when the commune wants approval."""
+async def write_answer(
+    op: Operation, case_id: int, text: str, document: SignedDocument | None = None
+) -> Answered:
+    """Record the answer (and its signed document); send it, or hold it for a leader.
+
+    A leader's approval is needed when the commune's policy asks for it.
+    """
     case = await take(op, case_id, Step.ANSWER)
     case.answer = text
-    await _event(op, case, "answer_written", public=False)
+    note = None
+    if document is not None:
+        file = await cases.add_file(
+            op.session, case.id, document.filename, document.content, staff=True
+        )
+        # The step names its own document, so an answer after a reopening never carries
+        # the document of the answer before it.
+        note = f"{DOCUMENT_NOTE}{file.id}"
+    await _event(op, case, "answer_written", note=note, public=False)
     policy = await op.policy(case.org_id)
     if policy.answer_approval and not op.actor.is_(Audience.LEADER):
         case.status = CaseStatus.AWAITING_APPROVAL
@@ -232,13 +267,54 @@ async def rate(op: Operation, case_id: int, rating: Rating, reason: str | None =
 
 
 async def _send_answer(op: Operation, case: Case) -> None:
+    """Send the answer to the case's citizen and to every citizen whose duplicate joined it.
+
+    Each duplicate takes the answer as its own, so its citizen opens it by their own code
+    and rates it on their own case.
+    """
+    document = await _answer_document(op, case)
+    await _answer_one(op, case, document.id if document else None)
+    for duplicate in await cases.merged_into_for_update(op.session, case.id):
+        await _copy_answer(op, case, duplicate)
+
+
+async def _answer_document(op: Operation, case: Case) -> CaseFile | None:
+    """The signed document written with the case's latest answer, if it had one."""
+    note = await cases.last_note(op.session, case.id, "answer_written")
+    if not note or not note.startswith(DOCUMENT_NOTE):
+        return None
+    return await cases.file_of_case(op.session, case.id, int(note.removeprefix(DOCUMENT_NOTE)))
+
+
+async def _copy_answer(op: Operation, answered: Case, duplicate: Case) -> None:
+    """Give a duplicate the answer, and its own copy of the signed document, and send it."""
+    duplicate.answer = answered.answer
+    document = await _answer_document(op, answered)
+    copy = None
+    if document is not None:
+        copy = await cases.add_file(
+            op.session, duplicate.id, document.filename, document.content, staff=True
+        )
+    await _answer_one(op, duplicate, copy.id if copy else None)
+
+
+async def _answer_one(op: Operation, case: Case, document: int | None) -> None:
     case.status = CaseStatus.ANSWERED
     case.answered_at = op.now
     # Kept on the row so that reports count on-time answers in SQL, not row by row.
     case.on_time = None if case.answer_due is None else op.today <= case.answer_due
     await _event(op, case, "answered")
     await op.audit("case.answered", "case", case.id, after={"status": "answered"})
-    await _tell_citizen(op, case, "answered", text=case.answer or "")
+    extra: dict[str, Any] = {"document": document} if document else {}
+    await _tell_citizen(op, case, "answered", text=case.answer or "", **extra, **_next_steps(case))
+
+
+def _next_steps(case: Case) -> dict[str, str]:
+    """For a complaint's answer: by when the citizen may complain again or sue, and why."""
+    if case.kind != CaseKind.COMPLAINT:
+        return {}
+    rule = deadlines.rules().rule(case.kind, "appeal")
+    return {"appeal_days": str(rule.limit()), "appeal_basis": rule.basis}
 
 
 async def _event(
@@ -260,6 +336,12 @@ async def _tell_citizen(op: Operation, case: Case, step: str, **params: Any) -> 
         people=[case.citizen_id],
         org_id=case.org_id,
         notice="case",
-        params={"case": case.id, "code": case.code, "step": step, **params},
+        params={
+            "case": case.id,
+            "code": case.code,
+            "kind": case.kind.value,
+            "step": step,
+            **params,
+        },
         key=f"case:{case.id}:{step}:{len(case.events)}",
     )

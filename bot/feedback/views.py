@@ -8,7 +8,7 @@ from typing import Final
 
 from bot.feedback.catalog import kind_label, topic_label
 from bot.i18n import N_, Translator
-from db.models import Case, CaseStatus
+from db.models import Case, CaseKind, CaseStatus
 
 STATUS_LABELS: Final = {
     CaseStatus.NEW: N_("received, waiting to be accepted"),
@@ -20,6 +20,17 @@ STATUS_LABELS: Final = {
     CaseStatus.CLOSED_UNRESOLVED: N_("closed, not resolved"),
     CaseStatus.REFUSED: N_("not accepted"),
     CaseStatus.MERGED: N_("joined to another case"),
+}
+
+# A complaint or a denunciation is accepted for resolution (thụ lý) and resolved; the law
+# uses those words for them only. Other kinds read as received and answered.
+LEGAL_STATUS_LABELS: Final = {
+    CaseStatus.NEW: N_("received, waiting to be accepted for resolution"),
+    CaseStatus.ASSIGNED: N_("accepted for resolution and being resolved"),
+    CaseStatus.REFUSED: N_("not accepted for resolution"),
+}
+STAFF_STATUS_LABELS: Final = {
+    CaseStatus.REOPENED: N_("reopened after the citizen's rating"),
 }
 
 EVENT_LABELS: Final = {
@@ -37,10 +48,21 @@ EVENT_LABELS: Final = {
     "closed_unresolved": N_("closed, not resolved"),
     "erased": N_("the sender withdrew consent: their data was erased"),
 }
+LEGAL_EVENT_LABELS: Final = {
+    "accepted": N_("accepted for resolution"),
+    "refused": N_("not accepted for resolution"),
+}
+LEGAL_KINDS: Final = frozenset({CaseKind.COMPLAINT, CaseKind.DENUNCIATION})
 
 
-def status_label(status: CaseStatus, t: Translator) -> str:
-    """The status in words."""
+def status_label(
+    status: CaseStatus, t: Translator, kind: CaseKind | None = None, *, staff: bool = False
+) -> str:
+    """The status in words, in the law's terms for the case's kind and for who reads it."""
+    if staff and status in STAFF_STATUS_LABELS:
+        return t._(STAFF_STATUS_LABELS[status])
+    if kind in LEGAL_KINDS and status in LEGAL_STATUS_LABELS:
+        return t._(LEGAL_STATUS_LABELS[status])
     return t._(STATUS_LABELS[status])
 
 
@@ -66,13 +88,24 @@ def case_card(
     """The case as its sender (or, with ``staff``, the people handling it) sees it."""
     lines = [
         f"{case.code} — {kind_label(case.kind, t)} · {topic_label(case.topic, t)}",
-        t._("Status: {status}", status=status_label(case.status, t)),
+        t._("Status: {status}", status=status_label(case.status, t, case.kind, staff=staff)),
         t._("Received: {when}", when=t.datetime(case.received_at)),
     ]
+    legal = case.kind in LEGAL_KINDS
     if case.accept_due and case.status == CaseStatus.NEW:
-        lines.append(t._("To be accepted by: {date}", date=t.date(case.accept_due)))
+        accept = (
+            t._("To be accepted for resolution by: {date}", date=t.date(case.accept_due))
+            if legal
+            else t._("To be accepted by: {date}", date=t.date(case.accept_due))
+        )
+        lines.append(accept)
     if case.answer_due and case.status not in {CaseStatus.CLOSED, CaseStatus.REFUSED}:
-        lines.append(t._("Answer due by: {date}", date=t.date(case.answer_due)))
+        due = (
+            t._("Resolution due by: {date}", date=t.date(case.answer_due))
+            if legal
+            else t._("Answer due by: {date}", date=t.date(case.answer_due))
+        )
+        lines.append(due)
     if unit:
         lines.append(t._("Handled by: {unit}", unit=unit))
     lines.append(t._("Content: {text}", text=case.text))
@@ -88,6 +121,8 @@ def case_card(
                 contact=contact.get("phone", "—"),
             )
         )
+        if contact.get("home"):
+            lines.append(t._("Sender's address: {address}", address=contact["home"]))
     if case.answer and (staff or case.status != CaseStatus.AWAITING_APPROVAL):
         lines.append(t._("Answer: {text}", text=case.answer))
     if case.rating:
@@ -96,8 +131,11 @@ def case_card(
     if history:
         lines.append(t._("History:"))
         for event in history[-12:]:
+            labels = (
+                LEGAL_EVENT_LABELS if legal and event.action in LEGAL_EVENT_LABELS else EVENT_LABELS
+            )
             label = t._(
-                EVENT_LABELS.get(event.action, event.action),
+                labels.get(event.action, event.action),
                 unit=unit or "",
                 target=event.note or "",
             )

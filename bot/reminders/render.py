@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any, Final
 
-from bot.feedback.buttons import CaseOpen, rating_buttons
+from bot.feedback.buttons import CaseFileOpen, CaseOpen, rating_buttons
 from bot.i18n import Translator
 from bot.messages import Button, Reply
 from bot.plans.preview import shorten
@@ -24,10 +24,23 @@ from bot.tasks.payloads import (
     TaskProgress,
 )
 from bot.workcal import WorkCalendar
+from db.models import CaseStatus
 from db.queries.reminders import CaseSubject, Subject
 
 AWAY_AFTER: Final = timedelta(hours=2)
 MAX_BUTTONS: Final = 8
+# Kinds the law lets the commune accept for resolution (thụ lý) and resolve (giải quyết);
+# the others are received and answered.
+_LEGAL_KINDS: Final = frozenset({"complaint", "denunciation"})
+# The states in which a notice about a case still asks for something; in any other it is stale.
+_CASE_NOTICE_LIVE: Final = {
+    "new_case": frozenset({CaseStatus.NEW}),
+    "answer_approval": frozenset({CaseStatus.AWAITING_APPROVAL}),
+    "case_reopened": frozenset({CaseStatus.REOPENED}),
+    "case_assigned": frozenset(
+        {CaseStatus.ASSIGNED, CaseStatus.REOPENED, CaseStatus.AWAITING_APPROVAL}
+    ),
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -189,8 +202,29 @@ def _line(
             ("undated", 0),
         )
     if row.kind == "notice":
+        if _settled(params, cases):
+            return None, ("notice", row.id)
         return _notice(t, params), ("notice", row.id)
     return None, ("unknown", row.id)
+
+
+def _settled(params: dict[str, Any], cases: dict[int, CaseSubject]) -> bool:
+    """Whether a notice asks about a case that has moved past what it asks.
+
+    The answer's notice carries the rating buttons, which a rated or closed case no longer
+    takes; the other notices ask staff for a step that someone has since taken.
+    """
+    case_id = params.get("case")
+    case = cases.get(case_id) if isinstance(case_id, int) else None
+    if case is None or case.status is None:
+        return False
+    notice = params.get("notice")
+    if notice == "case":
+        if params.get("step") != "answered":
+            return False
+        return case.status != CaseStatus.ANSWERED or case.rated
+    live = _CASE_NOTICE_LIVE.get(str(notice))
+    return live is not None and case.status not in live
 
 
 def _case_line(
@@ -199,11 +233,19 @@ def _case_line(
     due = case.due
     if due is None:
         return None
-    what = (
-        t._("feedback {code} must be accepted or refused", code=case.code)
-        if case.phase == "accept"
-        else t._("feedback {code} must be answered", code=case.code)
-    )
+    legal = case.kind in _LEGAL_KINDS
+    if case.phase == "accept":
+        what = (
+            t._("{code} must be accepted for resolution or refused", code=case.code)
+            if legal
+            else t._("feedback {code} must be accepted or refused", code=case.code)
+        )
+    else:
+        what = (
+            t._("{code} must be resolved", code=case.code)
+            if legal
+            else t._("feedback {code} must be answered", code=case.code)
+        )
     if due > today:
         if not step.startswith("before"):
             return None
@@ -311,23 +353,39 @@ def _notice(t: Translator, params: dict[str, Any]) -> str | None:
     return None
 
 
+def _due(t: Translator, legal: bool, due: object) -> str:
+    if not due:
+        return ""
+    if legal:
+        return " " + t._("Resolution due by {date}.", date=_day(t, due))
+    return " " + t._("Answer due by {date}.", date=_day(t, due))
+
+
 def _case_step(t: Translator, params: dict[str, Any]) -> str | None:
     code = str(params.get("code", ""))
     step = params.get("step")
+    legal = params.get("kind") in _LEGAL_KINDS
     if step == "assigned":
-        due = params.get("due")
-        head = t._(
-            "Your feedback {code} is accepted and handled by {unit}.",
-            code=code,
-            unit=str(params.get("unit", "")),
+        unit = str(params.get("unit", ""))
+        head = (
+            t._(
+                "Your {code} is accepted for resolution and resolved by {unit}.",
+                code=code,
+                unit=unit,
+            )
+            if legal
+            else t._(
+                "Your feedback {code} is accepted and handled by {unit}.", code=code, unit=unit
+            )
         )
-        return head + (" " + t._("Answer due by {date}.", date=_day(t, due)) if due else "")
+        return head + _due(t, legal, params.get("due"))
     if step == "refused":
-        return t._(
-            "Your feedback {code} was not accepted: {reason}",
-            code=code,
-            reason=str(params.get("text", "")),
-        )
+        reason = str(params.get("text", ""))
+        if legal:
+            return t._(
+                "Your {code} was not accepted for resolution: {reason}", code=code, reason=reason
+            )
+        return t._("Your feedback {code} was not accepted: {reason}", code=code, reason=reason)
     if step == "merged":
         return t._(
             "Your feedback {code} is joined to {target}, which deals with the same matter.",
@@ -335,15 +393,23 @@ def _case_step(t: Translator, params: dict[str, Any]) -> str | None:
             target=str(params.get("target", "")),
         )
     if step == "complex":
-        due = params.get("due")
         head = t._("Your feedback {code} needs more time because it is complex.", code=code)
-        return head + (" " + t._("Answer due by {date}.", date=_day(t, due)) if due else "")
+        return head + _due(t, legal, params.get("due"))
     if step == "answered":
-        return t._(
+        text = t._(
             "The answer to your feedback {code}:\n{text}\n\nHow satisfied are you?",
             code=code,
             text=str(params.get("text", "")),
         )
+        if params.get("appeal_days"):
+            text += "\n\n" + t._(
+                "If you disagree with this decision, you may complain a second time to the "
+                "authority above within {days} days of receiving it, or file an administrative "
+                "lawsuit at court ({basis}).",
+                days=str(params.get("appeal_days")),
+                basis=str(params.get("appeal_basis", "")),
+            )
+        return text
     return None
 
 
@@ -366,30 +432,42 @@ def _buttons(
             subject = None
         if subject is not None:
             subjects.setdefault(subject.task_id, subject)
-    requests = [
-        int(row.params["request"])
-        for row in rows
-        if row.id in covered and row.kind == "notice" and row.params.get("notice") == "extension"
-    ]
     decisions = [
-        [
-            Button(t._("Approve"), ApproveExtension(request).data),
-            Button(t._("Decline"), DeclineExtension(request).data),
-        ]
-        for request in requests[: MAX_BUTTONS // 2]
-    ]
-    decisions += [
-        _case_buttons(t, row.params)
+        (str(row.params.get("code", "")), buttons)
         for row in rows
-        if row.id in covered and row.kind == "notice" and _case_buttons(t, row.params)
+        if row.id in covered and row.kind == "notice"
+        for buttons in _decision_rows(t, row.params)
     ][: MAX_BUTTONS // 2]
     if len(subjects) == 1 and not decisions:
         subject = next(iter(subjects.values()))
         return action_buttons(t, subject.task_id, subject.occurrence_id, subject.kind)
-    return decisions + [
+    # Among several, a row of "Approve | Decline" must say whose it is.
+    labelled = len(decisions) > 1
+    return [_labelled(code, row) if labelled else row for code, row in decisions] + [
         [Button(t._("Open {code}", code=s.code)[:60], OpenTask(s.task_id).data)]
         for s in list(subjects.values())[: MAX_BUTTONS - len(decisions)]
     ]
+
+
+def _labelled(code: str, row: list[Button]) -> list[Button]:
+    return [Button(f"{code} · {b.text}"[:60], b.data, b.url) for b in row]
+
+
+def _decision_rows(t: Translator, params: dict[str, Any]) -> list[list[Button]]:
+    if params.get("notice") == "extension" and "request" in params:
+        request = int(params["request"])
+        return [
+            [
+                Button(t._("Approve"), ApproveExtension(request).data),
+                Button(t._("Decline"), DeclineExtension(request).data),
+            ]
+        ]
+    rows = [_case_buttons(t, params)]
+    document = params.get("document")
+    case = params.get("case")
+    if params.get("step") == "answered" and isinstance(document, int) and isinstance(case, int):
+        rows.append([Button(t._("📄 The signed answer"), CaseFileOpen(case, document).data)])
+    return [row for row in rows if row]
 
 
 def _case_buttons(t: Translator, params: dict[str, Any]) -> list[Button]:

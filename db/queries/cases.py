@@ -54,6 +54,32 @@ async def add_case(session: AsyncSession, case: Case, files: Sequence[tuple[str,
     return case
 
 
+async def add_file(
+    session: AsyncSession, case_id: int, filename: str, content: bytes, *, staff: bool
+) -> CaseFile:
+    """Attach a file to a case: the citizen's, or (``staff``) the signed answer."""
+    file = CaseFile(case_id=case_id, filename=filename, content=content, from_staff=staff)
+    session.add(file)
+    await session.flush()
+    return file
+
+
+async def last_note(session: AsyncSession, case_id: int, action: str) -> str | None:
+    """The note of a case's latest event of ``action``."""
+    return await session.scalar(
+        select(CaseEvent.note)
+        .where(CaseEvent.case_id == case_id, CaseEvent.action == action)
+        .order_by(CaseEvent.id.desc())
+        .limit(1)
+    )
+
+
+async def file_of_case(session: AsyncSession, case_id: int, file_id: int) -> CaseFile | None:
+    """One file of a case, only if it belongs to that case."""
+    file = await session.get(CaseFile, file_id)
+    return file if file is not None and file.case_id == case_id else None
+
+
 async def add_event(
     session: AsyncSession,
     case_id: int,
@@ -74,9 +100,11 @@ async def add_event(
 
 
 async def case_by_code(session: AsyncSession, code: str) -> Case | None:
-    """A case by its tracking code, with its history."""
+    """A case by its tracking code, with its history and files."""
     return await session.scalar(
-        select(Case).where(Case.code == code).options(selectinload(Case.events))
+        select(Case)
+        .where(Case.code == code)
+        .options(selectinload(Case.events), selectinload(Case.files))
     )
 
 
@@ -98,6 +126,19 @@ async def case_for_update(session: AsyncSession, case_id: int) -> Case | None:
         .execution_options(populate_existing=True)
         .options(selectinload(Case.events), selectinload(Case.files))
     )
+
+
+async def merged_into_for_update(session: AsyncSession, case_id: int) -> Sequence[Case]:
+    """The cases joined to ``case_id`` as its duplicates, their rows locked, oldest first."""
+    result = await session.scalars(
+        select(Case)
+        .where(Case.merged_into == case_id, Case.status == CaseStatus.MERGED)
+        .order_by(Case.id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+        .options(selectinload(Case.events), selectinload(Case.files))
+    )
+    return result.all()
 
 
 async def last_staff_step_by(session: AsyncSession, case: Case) -> str | None:

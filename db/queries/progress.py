@@ -124,6 +124,12 @@ async def events_of(session: AsyncSession, task_id: int) -> Sequence[TaskEvent]:
     return result.all()
 
 
+async def event_of(session: AsyncSession, task_id: int, event_id: int) -> TaskEvent | None:
+    """One event of a task, only if it belongs to that task."""
+    event = await session.get(TaskEvent, event_id)
+    return event if event is not None and event.task_id == task_id else None
+
+
 async def extension_in_org(
     session: AsyncSession, org_id: int, request_id: int
 ) -> ExtensionRequest | None:

@@ -223,6 +223,9 @@ class CaseSubject:
     code: str
     phase: str | None
     due: date | None
+    status: CaseStatus | None = None
+    rated: bool = False
+    kind: str | None = None
 
 
 async def case_subjects(session: AsyncSession, case_ids: set[int]) -> dict[int, CaseSubject]:
@@ -230,18 +233,25 @@ async def case_subjects(session: AsyncSession, case_ids: set[int]) -> dict[int, 
     if not case_ids:
         return {}
     rows = await session.execute(
-        select(Case.id, Case.code, Case.status, Case.accept_due, Case.answer_due).where(
-            Case.id.in_(case_ids)
-        )
+        select(
+            Case.id,
+            Case.code,
+            Case.status,
+            Case.accept_due,
+            Case.answer_due,
+            Case.rating,
+            Case.kind,
+        ).where(Case.id.in_(case_ids))
     )
     out: dict[int, CaseSubject] = {}
-    for case_id, code, status, accept_due, answer_due in rows:
+    for case_id, code, status, accept_due, answer_due, rating, kind in rows:
+        rated, kind_value = rating is not None, str(kind.value)
         if status == CaseStatus.NEW:
-            out[case_id] = CaseSubject(code, "accept", accept_due)
+            out[case_id] = CaseSubject(code, "accept", accept_due, status, rated, kind_value)
         elif status in {CaseStatus.ASSIGNED, CaseStatus.REOPENED, CaseStatus.AWAITING_APPROVAL}:
-            out[case_id] = CaseSubject(code, "answer", answer_due)
+            out[case_id] = CaseSubject(code, "answer", answer_due, status, rated, kind_value)
         else:
-            out[case_id] = CaseSubject(code, None, None)
+            out[case_id] = CaseSubject(code, None, None, status, rated, kind_value)
     return out
 
 

@@ -80,7 +80,7 @@ def test_console_chat_redeems_an_invite_and_shows_admin_help(
     chat = _run(["chat"], tmp_path, env, stdin=script + "\n")
     assert chat.returncode == 0, chat.stderr
     out = chat.stdout
-    assert "Chào mừng! Bạn đã là quản trị viên." in out
+    assert "Chào mừng! Bạn đã trở thành quản trị viên." in out
     assert "/invite — Mời người tham gia" in out
     assert "\n1. công chức\n" in out
     assert "\n1. Văn phòng - Thống kê" in out

@@ -186,8 +186,8 @@ def test_the_2026_new_year_swap_counts(rules: LegalRules, cal: WorkCalendar) -> 
 
 
 def test_unknown_kinds_and_steps_name_the_key(rules: LegalRules, cal: WorkCalendar) -> None:
-    with pytest.raises(LegalRulesError, match=r"kinds\.complaint\.steps\.appeal"):
-        rules.deadline("complaint", "appeal", date(2025, 8, 1), cal)
+    with pytest.raises(LegalRulesError, match=r"kinds\.complaint\.steps\.rehearing"):
+        rules.deadline("complaint", "rehearing", date(2025, 8, 1), cal)
     with pytest.raises(LegalRulesError, match=r"kinds\.gossip"):
         rules.kind("gossip")
 
@@ -254,3 +254,9 @@ def test_a_changed_limit_is_used(tmp_path: Path, cal: WorkCalendar) -> None:
     assert rules.deadline("reflection", "answer", date(2025, 4, 29), cal) == date(2025, 5, 7)
     # Only the first such step (the reflection's) was changed; the petition keeps 10.
     assert rules.deadline("petition", "answer", date(2025, 4, 29), cal) == date(2025, 5, 16)
+
+
+def test_a_complaint_names_how_long_the_complainant_has_to_appeal(rules: LegalRules) -> None:
+    appeal = rules.rule("complaint", "appeal")
+    assert (appeal.limit(), appeal.limit(remote=True)) == (30, 45)
+    assert "Điều 33" in appeal.basis

@@ -42,6 +42,8 @@ DENUNCIATION_RESOLVE_DAYS = 30  # Điều 30
 DENUNCIATION_EXTENSION_DAYS = 30  # Điều 30, once, when complex
 ANSWER_WORKING_DAYS = 10  # reflections and petitions, local default
 
+HOME = "12 Lê Lợi, thôn 3"
+
 NOT_FOR_YOU = "This button is not for you. Nothing was changed."
 STALE = "This button is no longer valid. Nothing was changed."
 NOT_ALLOWED = "You are not allowed to use this command."
@@ -212,10 +214,14 @@ async def finish_case(
     *,
     address: str | None = None,
     name: str | None = None,
+    home: str | None = None,
     phone: str | None = None,
     publish: bool = False,
 ) -> Outcome:
-    """From the files step to Send; return what Send answered."""
+    """From the files step to Send; return what Send answered.
+
+    A complaint or denunciation also gives a home address (a default one unless ``home``).
+    """
     await who.press("fb:next:files")
     if address is None:
         await who.press("fb:next:place")
@@ -223,6 +229,8 @@ async def finish_case(
         await who.say(address)
     if name is not None:
         await who.say(name)
+        if kind in {CaseKind.COMPLAINT, CaseKind.DENUNCIATION}:
+            await who.say(home or HOME)
         assert phone is not None
         await who.say(phone)
     else:

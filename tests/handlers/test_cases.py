@@ -3,21 +3,26 @@
 from __future__ import annotations
 
 import asyncio
+import io
 import json
 import os
 import sys
+import zipfile
 from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
+from sqlalchemy import select
 
 from bot.clock import ManualClock
 from bot.feedback.catalog import topic_label
+from bot.feedback.documents import DOCX_TYPE
 from bot.i18n import Translator
+from bot.messages import Attachment
 from bot.runtime import Runtime
 from bot.settings import Settings
 from bot.workcal import KNOWN_OVERRIDES, WorkCalendar
-from db.models import CaseKind, CaseStatus, Rating
+from db.models import CaseFile, CaseKind, CaseStatus, Rating
 from db.queries import dialogs, orgs
 from handlers.cases import ANSWER_FLOW, REFUSE_FLOW
 from tests.conftest import REPO_ROOT, VN, Person
@@ -34,20 +39,25 @@ from tests.handlers.feedback_support import (
     Commune,
     after_calendar_days,
     after_working_days,
+    all_cases,
     audits,
     case_row,
     citizen_notices,
     commune,
     en_date,
     file_case,
+    finish_case,
     moved_on,
     only_text,
     payloads,
     person_id,
+    photo,
     rating_payloads,
+    send,
+    start_case,
     sweep,
 )
-from tests.handlers.test_common import assert_only_dialogs_ended, snapshot
+from tests.handlers.test_common import add_unit, assert_only_dialogs_ended, snapshot
 
 CAL = WorkCalendar(KNOWN_OVERRIDES)
 POTHOLE = "The road by the market has a deep pothole."
@@ -83,7 +93,10 @@ async def _assign(town: Commune, code: str, unit: str) -> int:
 
 async def _answer(official: Person, case_id: int, code: str, text: str) -> str:
     asked = only_text(await official.press(f"case:answer:{case_id}"))
-    assert asked == f"Write the answer to {code} for the citizen (or /cancel)."
+    assert asked == (
+        f"Write the answer to {code} for the citizen (or /cancel).\n"
+        "You may first send the signed answer document (PDF or DOCX)."
+    )
     return only_text(await official.say(text))
 
 
@@ -252,7 +265,14 @@ async def test_a_complex_complaint_gets_45_days_and_the_citizen_is_told(
     await _assign(town, code, DC)
     normal = after_calendar_days(accepted, COMPLAINT_RESOLVE_DAYS, CAL)
     assert (await case_row(runtime, code)).answer_due == normal
-    await sweep(runtime, clock.now())  # the "assigned" notice
+    # A complaint is accepted for resolution (thụ lý) and has a resolution deadline.
+    assert await _notices(runtime, lan, clock.now()) == [
+        (
+            f"Your {code} is accepted for resolution and resolved by {DC}. "
+            f"Resolution due by {en_date(normal)}.",
+            [],
+        )
+    ]
 
     clock.advance(timedelta(days=3))
     official = town.officials[DC]
@@ -265,7 +285,7 @@ async def test_a_complex_complaint_gets_45_days_and_the_citizen_is_told(
     assert await _notices(runtime, lan, clock.now()) == [
         (
             f"Your feedback {code} needs more time because it is complex. "
-            f"Answer due by {en_date(extended)}.",
+            f"Resolution due by {en_date(extended)}.",
             [],
         )
     ]
@@ -775,3 +795,307 @@ async def test_notices_wait_for_working_hours(
     assert len(got) == 1
     assert got[0].text.splitlines()[0] == "You have 2 reminders:"
     assert payloads(got[0]) == rating_payloads(case_id)
+
+
+# Issue 12: long unit lists, merged cases answered, units without members
+
+
+async def test_with_more_than_eight_units_every_unit_can_be_chosen_page_by_page(
+    runtime: Runtime, town: Commune, lan: Person
+) -> None:
+    # The topic's own unit comes first, then by name: Tư pháp - Hộ tịch is 11th of 12.
+    for n in range(9):
+        await add_unit(runtime, f"Ban {n}")
+    code = await file_case(lan, topic="land", text=POTHOLE)
+    case_id = (await case_row(runtime, code)).id
+    first = (await town.admin.press(f"case:assign:{case_id}")).replies[0]
+    assert len(first.buttons) == 9  # eight units, then the arrows
+    assert [b.data for b in first.buttons[-1]] == [f"case:units:{case_id}:1"]
+    assert f"case:to:{case_id}:{town.units[TP]}" not in payloads(first)
+    second = (await town.admin.press(f"case:units:{case_id}:1")).replies[0]
+    assert second.text == f"Assign {code} to which unit?"
+    assert [b.data for b in second.buttons[-1]] == [f"case:units:{case_id}:0"]
+    assert f"case:to:{case_id}:{town.units[TP]}" in payloads(second)
+    # A page number past the end shows the last page; another person cannot page.
+    assert payloads((await town.admin.press(f"case:units:{case_id}:99")).replies[0]) == payloads(
+        second
+    )
+    assert only_text(await lan.press(f"case:units:{case_id}:1")) == NOT_FOR_YOU
+    assert only_text(await town.admin.press(f"case:units:{case_id}:x")) == STALE
+    await _assign(town, code, TP)
+
+
+async def test_a_unit_without_members_warns_before_a_case_is_assigned_to_it(
+    runtime: Runtime, clock: ManualClock, town: Commune, lan: Person
+) -> None:
+    empty = await add_unit(runtime, "Quân sự")
+    code = await file_case(lan, topic="land", text=POTHOLE)
+    case_id = (await case_row(runtime, code)).id
+    warned = (await town.admin.press(f"case:to:{case_id}:{empty}")).replies[0]
+    assert warned.text == (
+        "“Quân sự” has no members yet: nobody would be told about the case or reminded of its "
+        "deadline. Assign it anyway?"
+    )
+    assert payloads(warned) == [f"case:toempty:{case_id}:{empty}", f"case:assign:{case_id}"]
+    assert (await case_row(runtime, code)).status == CaseStatus.NEW
+    assert only_text(await town.admin.press(f"case:toempty:{case_id}:{empty}")) == (
+        f"{code} is assigned to Quân sự."
+    )
+    case = await case_row(runtime, code)
+    assert (case.status, case.unit_id) == (CaseStatus.ASSIGNED, empty)
+
+
+async def test_every_citizen_of_merged_cases_gets_the_answer_on_their_own_case(
+    runtime: Runtime, clock: ManualClock, town: Commune, lan: Person
+) -> None:
+    first = await file_case(lan, text=POTHOLE)
+    binh = await town.citizen(1002, "Bình")
+    second = await file_case(binh, text="Big hole in the road near the market!")
+    second_id = (await case_row(runtime, second)).id
+    await town.admin.press(f"case:merge:{second_id}")
+    assert only_text(await town.admin.say(first)) == f"{second} is joined to {first}."
+    first_id = await _assign(town, first, DC)
+    await sweep(runtime, clock.now())
+    answer = "The pothole was filled today."
+    await _answer(town.officials[DC], first_id, first, answer)
+    sent = await sweep(runtime, clock.now())
+    notices = {who.name: [(r.text, payloads(r)) for r in sent.to(who)] for who in (lan, binh)}
+    assert notices == {
+        "Lan": [
+            (
+                f"The answer to your feedback {first}:\n{answer}\n\nHow satisfied are you?",
+                rating_payloads(first_id),
+            )
+        ],
+        "Bình": [
+            (
+                f"The answer to your feedback {second}:\n{answer}\n\nHow satisfied are you?",
+                rating_payloads(second_id),
+            )
+        ],
+    }
+    tracked = (await binh.say(f"/track {second}")).replies[0]
+    assert f"Answer: {answer}" in tracked.text.splitlines()
+    assert tracked.text.splitlines()[1] == "Status: answered"
+    assert payloads(tracked) == rating_payloads(second_id)
+    # Each rates their own case only.
+    assert only_text(await binh.press(f"fb:rate:{first_id}:satisfied")) == NOT_FOR_YOU
+    assert only_text(await binh.press(f"fb:rate:{second_id}:satisfied")) == (
+        "Thank you for your rating. The case is closed."
+    )
+    assert (await case_row(runtime, first)).status == CaseStatus.ANSWERED
+
+
+async def test_a_duplicate_joined_to_an_answered_case_gets_its_answer_at_once(
+    runtime: Runtime, clock: ManualClock, town: Commune, lan: Person
+) -> None:
+    first = await file_case(lan, text=POTHOLE)
+    first_id = await _assign(town, first, DC)
+    await _answer(town.officials[DC], first_id, first, "Filled.")
+    binh = await town.citizen(1002, "Bình")
+    second = await file_case(binh, text="Big hole in the road near the market!")
+    second_id = (await case_row(runtime, second)).id
+    await town.admin.press(f"case:merge:{second_id}")
+    await town.admin.say(first)
+    [(text, buttons)] = await _notices(runtime, binh, clock.now())
+    assert text.endswith(
+        f"The answer to your feedback {second}:\nFilled.\n\nHow satisfied are you?"
+    )
+    assert buttons == rating_payloads(second_id)
+
+
+async def test_a_complaints_answer_tells_the_complainant_how_to_appeal(
+    runtime: Runtime, clock: ManualClock, town: Commune, lan: Person
+) -> None:
+    code = await file_case(
+        lan, CaseKind.COMPLAINT, "land", "Wrong fine.", name="Lan", phone="0987 000 111"
+    )
+    case_id = await _assign(town, code, DC)
+    await sweep(runtime, clock.now())
+    await _answer(town.officials[DC], case_id, code, "The fine is cancelled.")
+    [(text, buttons)] = await _notices(runtime, lan, clock.now())
+    assert text == (
+        f"The answer to your feedback {code}:\nThe fine is cancelled.\n\nHow satisfied are you?"
+        "\n\nIf you disagree with this decision, you may complain a second time to the authority "
+        "above within 30 days of receiving it, or file an administrative lawsuit at court "
+        "(Luật Khiếu nại 2011, Điều 33 (khiếu nại lần hai); Luật Tố tụng hành chính 2015, "
+        "Điều 116 (khởi kiện: 01 năm))."
+    )
+    assert buttons == rating_payloads(case_id)
+    # A reflection's answer has no such paragraph.
+    other = await file_case(lan, text=POTHOLE)
+    other_id = await _assign(town, other, DC)
+    await sweep(runtime, clock.now())
+    await _answer(town.officials[DC], other_id, other, "Filled.")
+    [(plain, _)] = await _notices(runtime, lan, clock.now())
+    assert "second time" not in plain
+
+
+# Files on the case card, and the signed answer document
+
+
+def _pdf(size: int = 1000) -> Attachment:
+    content = b"%PDF-1.7\n" + b"0" * size
+    return Attachment("Quyết định số 12.pdf", "application/pdf", len(content), content)
+
+
+def _docx(*, body: bool = True) -> Attachment:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("[Content_Types].xml", "<Types/>")
+        if body:
+            archive.writestr("word/document.xml", "<w:document/>")
+    content = buffer.getvalue()
+    return Attachment("tra-loi.docx", None, len(content), content)
+
+
+async def test_staff_who_may_see_the_case_open_the_citizens_photos(
+    runtime: Runtime, clock: ManualClock, town: Commune, lan: Person
+) -> None:
+    await start_case(lan, CaseKind.REFLECTION, "land", POTHOLE)
+    await send(lan, attachment=photo(1))
+    await send(lan, attachment=photo(2, size=4096))
+    await finish_case(lan, CaseKind.REFLECTION)
+    [case] = await all_cases(runtime)
+    files = [f"case:file:{case.id}:{f.id}" for f in (await _files(runtime, case.id))]
+    assert len(files) == 2
+    card = (await town.admin.press(f"case:open:{case.id}")).replies[0]
+    assert payloads(card)[-2:] == files
+    assert [b.text for row in card.buttons[-2:] for b in row] == [
+        "📎 photo-1.jpg",
+        "📎 photo-2.jpg",
+    ]
+    [sent] = (await town.admin.press(files[1])).replies
+    assert sent.file is not None
+    assert (sent.file.filename, sent.file.mime_type, sent.file.content) == (
+        "photo-2.jpg",
+        "image/jpeg",
+        photo(2, size=4096).content,
+    )
+    assert sent.text == f"{case.code}: photo-2.jpg"
+    # The sender may open their own files; nobody else outside the case may.
+    assert (await lan.press(files[0])).replies[0].file is not None
+    binh = await town.citizen(1002, "Bình")
+    for stranger in (binh, town.officials[DC], town.other_admin):
+        [refused] = (await stranger.press(files[0])).replies
+        assert refused.file is None
+        assert refused.text == NOT_FOR_YOU
+    # A file id of another case names nothing here.
+    other = await file_case(binh, text="Another pothole.")
+    other_id = (await case_row(runtime, other)).id
+    [forged] = (
+        await town.admin.press(f"case:file:{other_id}:{files[0].rsplit(':', 1)[1]}")
+    ).replies
+    assert (forged.text, forged.file) == (STALE, None)
+    # Once assigned, the unit's official sees them too.
+    await _assign(town, case.code, DC)
+    assert (await town.officials[DC].press(files[0])).replies[0].file is not None
+
+
+async def _files(runtime: Runtime, case_id: int) -> list[CaseFile]:
+    async with runtime.sessions() as session:
+        rows = await session.scalars(
+            select(CaseFile).where(CaseFile.case_id == case_id).order_by(CaseFile.id)
+        )
+        return list(rows)
+
+
+async def test_an_official_attaches_the_signed_answer_and_every_citizen_receives_it(
+    runtime: Runtime, clock: ManualClock, town: Commune, lan: Person
+) -> None:
+    first = await file_case(lan, text=POTHOLE)
+    binh = await town.citizen(1002, "Bình")
+    second = await file_case(binh, text="Big hole in the road near the market!")
+    second_id = (await case_row(runtime, second)).id
+    await town.admin.press(f"case:merge:{second_id}")
+    await town.admin.say(first)
+    first_id = await _assign(town, first, DC)
+    await sweep(runtime, clock.now())
+    official = town.officials[DC]
+    await official.press(f"case:answer:{first_id}")
+    # Not a PDF or DOCX, whatever its name says; too large; a ZIP that is no Word file.
+    fake = Attachment("answer.pdf", "application/pdf", 10, b"\xff\xd8\xff\xe0JFIF..")
+    assert only_text(await send(official, attachment=fake)) == (
+        "Please send the signed answer as a PDF or DOCX document."
+    )
+    assert only_text(await send(official, attachment=_docx(body=False))) == (
+        "Please send the signed answer as a PDF or DOCX document."
+    )
+    huge = Attachment("big.pdf", "application/pdf", 11 * 1024 * 1024, None)
+    assert only_text(await send(official, attachment=huge)) == (
+        "That document is too large (at most 10 MB)."
+    )
+    assert only_text(await send(official, attachment=_pdf())) == (
+        "The signed document Quyết định số 12.pdf will go with the answer. "
+        "Now write the answer (or /cancel)."
+    )
+    assert only_text(await official.say("Filled today.")) == (
+        f"The answer to {first} is sent to the citizen."
+    )
+    sent = await sweep(runtime, clock.now())
+    for who, code, case_id in ((lan, first, first_id), (binh, second, second_id)):
+        [notice] = sent.to(who)
+        assert notice.text.startswith(f"The answer to your feedback {code}:")
+        [document] = [f for f in await _files(runtime, case_id) if f.from_staff]
+        assert document.content == _pdf().content
+        assert payloads(notice) == [
+            *rating_payloads(case_id),
+            f"case:file:{case_id}:{document.id}",
+        ]
+        [opened] = (await who.press(f"case:file:{case_id}:{document.id}")).replies
+        assert opened.file is not None
+        assert (opened.file.filename, opened.file.mime_type, opened.file.content) == (
+            "Quyết định số 12.pdf",
+            "application/pdf",
+            _pdf().content,
+        )
+    # /track shows the document under the citizen's own case.
+    tracked = (await binh.press(f"case:file:{second_id}:0")).replies
+    assert tracked[0].file is None
+    card = (await binh.say(f"/track {second}")).replies[0]
+    assert payloads(card)[-1].startswith(f"case:file:{second_id}:")
+    # Each citizen opens only their own copy.
+    [other] = (await binh.press(f"case:file:{first_id}:1")).replies
+    assert other.file is None
+
+
+async def test_a_docx_answer_waits_for_approval_with_its_document(
+    runtime: Runtime, clock: ManualClock, town: Commune, lan: Person
+) -> None:
+    async with runtime.sessions.begin() as session:
+        await orgs.set_org_policy(session, town.org_id, {"answer_approval": True})
+    code = await file_case(lan, text=POTHOLE)
+    case_id = await _assign(town, code, DC)
+    official = town.officials[DC]
+    await official.press(f"case:answer:{case_id}")
+    assert "tra-loi.docx" in only_text(await send(official, attachment=_docx()))
+    assert "waits for a leader's approval" in only_text(await official.say("Filled."))
+    await sweep(runtime, clock.now())
+    await town.leader.press(f"case:approve:{case_id}")
+    sent = await sweep(runtime, clock.now())
+    [notice] = sent.to(lan)
+    [document] = [f for f in await _files(runtime, case_id) if f.from_staff]
+    assert payloads(notice)[-1] == f"case:file:{case_id}:{document.id}"
+    [opened] = (await lan.press(payloads(notice)[-1])).replies
+    assert opened.file is not None
+    assert opened.file.mime_type == DOCX_TYPE
+
+
+async def test_an_answer_after_a_reopening_does_not_carry_the_earlier_document(
+    runtime: Runtime, clock: ManualClock, town: Commune, lan: Person
+) -> None:
+    code = await file_case(lan, text=POTHOLE)
+    case_id = await _assign(town, code, DC)
+    official = town.officials[DC]
+    await official.press(f"case:answer:{case_id}")
+    await send(official, attachment=_pdf())
+    await official.say("Filled.")
+    [first] = (await sweep(runtime, clock.now())).to(lan)
+    assert payloads(first)[-1].startswith(f"case:file:{case_id}:")
+    await lan.press(f"fb:rate:{case_id}:unsatisfied")
+    await lan.say("It is still there.")
+    await official.press(f"case:answer:{case_id}")
+    await official.say("Filled again, properly this time.")
+    sent = await sweep(runtime, clock.now())
+    [again] = [r for r in sent.to(lan) if "properly" in r.text]
+    assert payloads(again) == rating_payloads(case_id)

@@ -30,6 +30,7 @@ from tests.handlers.feedback_support import (
     DC,
     DENUNCIATION_ACCEPT_WORKING_DAYS,
     HANDLE_DAYS,
+    HOME,
     NOT_FOR_YOU,
     STALE,
     VP,
@@ -91,10 +92,13 @@ def _thanks(code: str, kind: CaseKind, received: date) -> str:
     else:
         accept = after_calendar_days(received, HANDLE_DAYS, CAL)
         step = "handle"
-    lines.append(
-        f"It will be accepted or refused by {en_date(accept)} "
-        f"({table.rule(kind.value, step).basis})."
+    # Only a complaint or a denunciation is accepted for resolution (thụ lý).
+    decided = (
+        "Whether it is accepted for resolution will be decided by"
+        if step == "accept"
+        else "It will be accepted or refused by"
     )
+    lines.append(f"{decided} {en_date(accept)} ({table.rule(kind.value, step).basis}).")
     lines.append(f"Follow it with /track {code}.")
     return "\n".join(lines)
 
@@ -156,7 +160,8 @@ async def test_a_citizen_files_each_kind(
 
     card = only_text(await lan.say(f"/track {CODES[kind]}"))
     assert card.startswith(f"{CODES[kind]} — ")
-    assert "Status: received, waiting to be accepted" in card.splitlines()
+    waiting = "waiting to be accepted for resolution" if identity else "waiting to be accepted"
+    assert f"Status: received, {waiting}" in card.splitlines()
 
 
 async def test_the_dialog_offers_the_kinds_and_topics(lan: Person) -> None:
@@ -191,7 +196,7 @@ async def test_complaints_and_denunciations_need_name_and_contact(
     asked = (await lan.press("fb:next:place")).replies[0]
     assert asked.text == f"{why}\nPlease send your full name."
     assert payloads(asked) == []  # no Skip
-    needs = "This kind of feedback needs your name and contact; please send them."
+    needs = "This kind of feedback needs your name and home address; please send them."
     assert only_text(await lan.press("fb:next:contact")) == needs
     assert only_text(await lan.say("/")) == (
         "Please send your full name as text (at most 120 characters)."
@@ -200,9 +205,19 @@ async def test_complaints_and_denunciations_need_name_and_contact(
         "Please send your full name as text (at most 120 characters)."
     )
     asked = (await lan.say("  Trần   Thị Lan ")).replies[0]
-    assert asked.text == "Your phone number or address for the answer:"
-    assert payloads(asked) == []
+    assert asked.text == "Your home address (the law requires it; a phone number is not enough):"
+    assert payloads(asked) == []  # no Skip
     assert only_text(await lan.press("fb:next:contact")) == needs
+    # A phone number alone is not an address; nor is nothing, a command or a huge text.
+    ask_home = (
+        "Please send your home address as text (at most 300 characters): "
+        "house number, street or hamlet, commune."
+    )
+    for bad in ("0987 000 111", "+84 987-000-111", "   ", "/", "x" * 301):
+        assert only_text(await lan.say(bad)) == ask_home
+    asked = (await lan.say("12 Lê Lợi, thôn 3")).replies[0]
+    assert asked.text == "Your phone number, if you want a call (optional):"
+    assert payloads(asked) == ["fb:next:contact"]
     assert only_text(await lan.say("")) == "Please send a phone number or an address as text."
     consent = (await lan.say("0987 000 111")).replies[0]
     if kind == CaseKind.COMPLAINT:
@@ -211,6 +226,7 @@ async def test_complaints_and_denunciations_need_name_and_contact(
     assert payloads(consent) == ["fb:consent:yes", "fb:consent:no"]
     summary = (await lan.press("fb:consent:yes")).replies[0]
     assert "Sender: Trần Thị Lan, 0987 000 111" in summary.text.splitlines()
+    assert "Sender's address: 12 Lê Lợi, thôn 3" in summary.text.splitlines()
     assert await all_cases(runtime) == []
     await lan.press("fb:confirm:send")
     [case] = await all_cases(runtime)
@@ -218,7 +234,25 @@ async def test_complaints_and_denunciations_need_name_and_contact(
     sealed = case.contact_sealed
     assert sealed is not None
     contact = json.loads(runtime.dispatcher.deployment.sealer.open(sealed))
-    assert contact == {"name": "Trần Thị Lan", "phone": "0987 000 111"}
+    assert contact == {"name": "Trần Thị Lan", "home": "12 Lê Lợi, thôn 3", "phone": "0987 000 111"}
+
+
+async def test_a_complainant_may_skip_the_phone_but_not_the_address(
+    runtime: Runtime, lan: Person
+) -> None:
+    await start_case(lan, CaseKind.COMPLAINT, "land", "The decision was wrong.")
+    await lan.press("fb:next:files")
+    await lan.press("fb:next:place")
+    await lan.say("Trần Thị Lan")
+    await lan.say("12 Lê Lợi, thôn 3")
+    publish = (await lan.press("fb:next:contact")).replies[0]
+    assert payloads(publish) == ["fb:publish:yes", "fb:publish:no"]
+    await lan.press("fb:publish:no")
+    summary = (await lan.press("fb:consent:yes")).replies[0]
+    assert "Sender: Trần Thị Lan, —" in summary.text.splitlines()
+    await lan.press("fb:confirm:send")
+    [case] = await all_cases(runtime)
+    assert case.contact_sealed is not None
 
 
 async def test_the_others_may_stay_anonymous(runtime: Runtime, lan: Person) -> None:
@@ -702,6 +736,7 @@ async def test_an_unfinished_denunciation_leaves_no_readable_identity(
     await lan.press("fb:next:files")
     await lan.press("fb:next:place")
     await lan.say(DENOUNCER)
+    await lan.say(HOME)
     await lan.say(PHONE)
     # The citizen stops at the consent question and never comes back.
     assert await count(runtime, Dialog) == 1

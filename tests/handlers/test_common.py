@@ -173,7 +173,7 @@ async def test_start_with_a_code_in_vietnamese(runtime: Runtime) -> None:
     hoa = Person(runtime, 2002, "Hoa", "vi")
     code = await issue_code(runtime, Role.LEADER)
     text = await hoa.text_of(f"/start {code}")
-    assert text.startswith("Chào mừng! Bạn đã là lãnh đạo.")
+    assert text.startswith("Chào mừng! Bạn đã trở thành lãnh đạo.")
 
 
 @pytest.mark.parametrize(

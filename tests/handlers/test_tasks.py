@@ -22,6 +22,7 @@ from tests.handlers.conftest import (
     local_day,
     occurrence,
     payloads,
+    send_file,
     small_plan,
     texts,
 )
@@ -307,3 +308,36 @@ async def test_setdate_is_for_admins_of_the_task_organization(
         f"There is no task #{foreign}."
     )
     assert await snapshot(office.runtime) == before
+
+
+async def test_the_task_card_offers_its_evidence_files_to_those_who_may_see_it(
+    office: Office, elsewhere: Elsewhere
+) -> None:
+    task_id, occ_id = office.tasks["1.2"], office.occurrences["1.2"]
+    await office.minh.press(f"occ:done:{occ_id}")
+    content = b"%PDF-1.4 bao cao ket qua"
+    await send_file(office.minh, "bao-cao.pdf", content, mime_type="application/pdf")
+    [event] = await events(office.runtime, task_id)
+    [card] = (await office.minh.say(f"/task {task_id}")).replies
+    evidence = f"task:file:{task_id}:{event.id}"
+    assert payloads(card)[-1] == evidence
+    assert card.buttons[-1][0].text == "📎 bao-cao.pdf"
+    for who in (office.minh, office.leader, office.admin):
+        [sent] = (await who.press(evidence)).replies
+        assert sent.file is not None
+        assert (sent.file.filename, sent.file.mime_type, sent.file.content) == (
+            "bao-cao.pdf",
+            "application/pdf",
+            content,
+        )
+    # Not for citizens, nor for another organization's staff, nor under another task's id.
+    [citizen] = (await office.citizen.press(evidence)).replies
+    assert citizen.file is None
+    other_task = office.tasks["1.1"]
+    [forged] = (await office.admin.press(f"task:file:{other_task}:{event.id}")).replies
+    assert forged.file is None
+    assert forged.text == "This button is no longer valid. Nothing was changed."
+    [outsider] = (
+        await office.admin.press(f"task:file:{elsewhere.tasks['1.1']}:{event.id}")
+    ).replies
+    assert outsider.file is None

@@ -59,7 +59,7 @@ async def test_people_use_the_bot_through_telegram(
 
         welcome = await _say(admin, f"/start {code}")
         assert welcome.text == (
-            "Chào mừng! Bạn đã là quản trị viên.\nGửi /help để xem các lệnh của bạn."
+            "Chào mừng! Bạn đã trở thành quản trị viên.\nGửi /help để xem các lệnh của bạn."
         )
         admin_menu = emulator.commands(scope={"type": "chat", "chat_id": 111})
         assert "invite" in [name for name, _ in admin_menu]
@@ -102,7 +102,9 @@ async def test_people_use_the_bot_through_telegram(
 
         joined = await _say(official, f"/start {official_code}")
         assert joined.text is not None
-        assert joined.text.startswith("Chào mừng! Bạn đã là công chức của Tư pháp - Hộ tịch.")
+        assert joined.text.startswith(
+            "Chào mừng! Bạn đã trở thành công chức của Tư pháp - Hộ tịch."
+        )
         official_help = (await _say(official, "/help")).text or ""
         assert "/units" in official_help
         assert "/invite" not in official_help

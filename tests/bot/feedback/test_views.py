@@ -75,8 +75,8 @@ def test_the_sender_sees_the_text_as_written_and_no_contact() -> None:
     card = case_card(case, EN, unit=None, contact=CONTACT, staff=False)
     lines = card.splitlines()
     assert lines[0] == "KH-2026-00007 — Complaint (khiếu nại) · Land"
-    assert lines[1] == "Status: received, waiting to be accepted"
-    assert f"To be accepted by: {EN.date(date(2026, 3, 12))}" in lines
+    assert lines[1] == "Status: received, waiting to be accepted for resolution"
+    assert f"To be accepted for resolution by: {EN.date(date(2026, 3, 12))}" in lines
     assert "Content: <b>The decision</b> on my plot is wrong.  " in lines
     assert "Nguyễn Văn Tố" not in card
     assert "0912" not in card
@@ -88,7 +88,7 @@ def test_staff_see_the_contact_they_may_see() -> None:
     card = case_card(case, EN, unit="Địa chính - Xây dựng", contact=CONTACT, staff=True)
     assert "Sender: Nguyễn Văn Tố, 0912 345 678" in card.splitlines()
     assert "Handled by: Địa chính - Xây dựng" in card.splitlines()
-    assert f"Answer due by: {EN.date(date(2026, 4, 1))}" in card.splitlines()
+    assert f"Resolution due by: {EN.date(date(2026, 4, 1))}" in card.splitlines()
     assert "To be accepted by" not in card
     hidden = case_card(case, EN, unit=None, contact=None, staff=True)
     assert "Sender" not in hidden
@@ -127,7 +127,7 @@ def test_place_rating_and_reasons_in_the_history() -> None:
     assert "Answer: We repaired it." in lines
     assert "Rating: not satisfied" in lines
     when = EN.datetime(RECEIVED)
-    assert f"• {when} not accepted: Send it to the district." in lines
+    assert f"• {when} not accepted for resolution: Send it to the district." in lines
     assert f"• {when} joined to PA-2026-00001" in lines
     assert f"• {when} reopened: Still broken" in lines
 
@@ -137,3 +137,33 @@ def test_the_card_in_vietnamese_dates() -> None:
     assert card.splitlines()[0].startswith("KH-2026-00007 — ")
     assert "12/03/2026" in card
     assert "09:00 02/03/2026" in card
+
+
+def test_thu_ly_and_resolution_are_for_complaints_and_denunciations_only() -> None:
+    vi = Translator("vi")
+    for kind in CaseKind:
+        legal = kind in {CaseKind.COMPLAINT, CaseKind.DENUNCIATION}
+        case = _case(CaseStatus.ASSIGNED, kind=kind, answer_due=date(2026, 4, 1))
+        case.events = [_event("accepted")]
+        card = case_card(case, vi, unit="Văn phòng", contact=None, staff=False)
+        assert ("thụ lý" in card) == legal, kind
+        assert ("Hạn giải quyết" in card) == legal, kind
+        assert ("Hạn trả lời" in card) != legal, kind
+        new = case_card(_case(kind=kind), vi, unit=None, contact=None, staff=False)
+        assert ("thụ lý" in new) == legal, kind
+
+
+def test_the_staff_card_says_the_case_reopened_after_the_citizens_rating() -> None:
+    case = _case(CaseStatus.REOPENED)
+    staff = case_card(case, EN, unit=None, contact=None, staff=True)
+    assert staff.splitlines()[1] == "Status: reopened after the citizen's rating"
+    own = case_card(case, EN, unit=None, contact=None, staff=False)
+    assert own.splitlines()[1] == "Status: reopened after your rating"
+    vi = case_card(case, Translator("vi"), unit=None, contact=None, staff=True)
+    assert "của bạn" not in vi.splitlines()[1]
+
+
+def test_staff_see_a_complainants_home_address() -> None:
+    contact = {"name": "Nguyễn Văn Tố", "home": "12 Lê Lợi", "phone": "0912 345 678"}
+    card = case_card(_case(), EN, unit=None, contact=contact, staff=True)
+    assert "Sender's address: 12 Lê Lợi" in card.splitlines()

@@ -8,7 +8,8 @@ from zoneinfo import ZoneInfo
 from bot.i18n import Translator
 from bot.reminders.render import AWAY_AFTER, Rendered, Row, action_buttons, render_bundle
 from bot.workcal import WorkCalendar
-from db.queries.reminders import Subject
+from db.models import CaseStatus
+from db.queries.reminders import CaseSubject, Subject
 
 VN = ZoneInfo("Asia/Ho_Chi_Minh")
 CAL = WorkCalendar()
@@ -225,3 +226,142 @@ def test_an_extension_request_comes_with_decision_buttons() -> None:
     assert [[b.data for b in r] for r in out.reply.buttons] == [
         ["ext:approve:44", "ext:decline:44"]
     ]
+
+
+def _case_notice(row_id: int, notice: str, case: int, **extra: object) -> Row:
+    return Row(
+        row_id, "notice", {"notice": notice, "case": case, "code": f"C-{case}", **extra}, EIGHT
+    )
+
+
+def _case(case: int, status: CaseStatus, *, rated: bool = False) -> CaseSubject:
+    return CaseSubject(f"C-{case}", None, None, status, rated)
+
+
+def test_notices_about_cases_that_moved_on_are_stale_at_send_time() -> None:
+    rows = [
+        _case_notice(1, "case", 1, step="answered", text="Done."),  # rated since
+        _case_notice(2, "case", 2, step="answered", text="Done."),  # closed since
+        _case_notice(3, "new_case", 3),  # triaged since
+        _case_notice(4, "answer_approval", 4),  # answered since
+        _case_notice(5, "case", 5, step="answered", text="Still open."),
+        _case_notice(6, "new_case", 6),
+    ]
+    cases = {
+        1: _case(1, CaseStatus.ANSWERED, rated=True),
+        2: _case(2, CaseStatus.CLOSED, rated=True),
+        3: _case(3, CaseStatus.ASSIGNED),
+        4: _case(4, CaseStatus.ANSWERED),
+        5: _case(5, CaseStatus.ANSWERED),
+        6: _case(6, CaseStatus.NEW),
+    }
+    out = render_bundle(rows, {}, {}, 0, EN, NOW, TODAY, CAL, cases)
+    assert (out.covered, out.stale) == ([5, 6], [1, 2, 3, 4])
+    assert out.reply is not None
+    assert "C-5" in out.reply.text
+    assert "C-6" in out.reply.text
+    assert "C-1" not in out.reply.text
+    assert "C-3" not in out.reply.text
+    # A case the sweep did not look up is sent as before.
+    kept = render_bundle(rows[:1], {}, {}, 0, EN, NOW, TODAY, CAL, {})
+    assert kept.covered == [1]
+
+
+def test_each_row_of_buttons_in_a_bundle_names_its_item() -> None:
+    rows = [
+        Row(
+            1,
+            "notice",
+            {
+                "notice": "extension",
+                "request": 11,
+                "code": "3",
+                "name": "Minh",
+                "current": "2024-03-01",
+                "proposed": "2024-03-20",
+                "reason": "Waiting for the district.",
+            },
+            EIGHT,
+        ),
+        Row(
+            2,
+            "notice",
+            {
+                "notice": "extension",
+                "request": 12,
+                "code": "7",
+                "name": "Hải",
+                "current": "2024-03-01",
+                "proposed": "2024-03-22",
+                "reason": "Rain.",
+            },
+            EIGHT,
+        ),
+    ]
+    out = render(rows, {})
+    assert out.reply is not None
+    assert [[(b.text, b.data) for b in row] for row in out.reply.buttons] == [
+        [("3 · Approve", "ext:approve:11"), ("3 · Decline", "ext:decline:11")],
+        [("7 · Approve", "ext:approve:12"), ("7 · Decline", "ext:decline:12")],
+    ]
+    # Alone, a row needs no label.
+    single = render(rows[:1], {})
+    assert single.reply is not None
+    assert [b.text for b in single.reply.buttons[0]] == ["Approve", "Decline"]
+
+
+def test_thu_ly_and_resolution_due_only_for_complaints_and_denunciations() -> None:
+    vi = Translator("vi", VN)
+    for kind in ("suggestion", "reflection", "petition", "complaint", "denunciation"):
+        legal = kind in {"complaint", "denunciation"}
+        rows = [
+            _case_notice(
+                1, "case", 1, step="assigned", unit="Văn phòng", due="2024-03-20", kind=kind
+            ),
+            _case_notice(2, "case", 2, step="refused", text="Không thuộc thẩm quyền.", kind=kind),
+        ]
+        out = render_bundle(rows, {}, {}, 0, vi, NOW, TODAY, CAL, {})
+        assert out.reply is not None
+        text = out.reply.text
+        assert ("thụ lý" in text) == legal, kind
+        assert ("Hạn giải quyết" in text) == legal, kind
+        assert ("Hạn trả lời" in text) != legal, kind
+    english = render_bundle(
+        [
+            _case_notice(
+                1, "case", 1, step="assigned", unit="VP", due="2024-03-20", kind="complaint"
+            )
+        ],
+        {},
+        {},
+        0,
+        EN,
+        NOW,
+        TODAY,
+        CAL,
+        {},
+    )
+    assert english.reply is not None
+    assert english.reply.text.endswith("Resolution due by Mar 20, 2024.")
+
+
+def test_staff_are_reminded_to_resolve_a_complaint_and_to_answer_the_rest() -> None:
+    due = CAL.add_working_days(TODAY, 2)
+    rows = [
+        Row(1, "case_reminder", {"case": 1, "phase": "answer", "step": "before2"}, EIGHT),
+        Row(2, "case_reminder", {"case": 2, "phase": "accept", "step": "before2"}, EIGHT),
+        Row(3, "case_reminder", {"case": 3, "phase": "answer", "step": "before2"}, EIGHT),
+    ]
+    cases = {
+        1: CaseSubject("KH-1", "answer", due, CaseStatus.ASSIGNED, kind="complaint"),
+        2: CaseSubject("TC-2", "accept", due, CaseStatus.NEW, kind="denunciation"),
+        3: CaseSubject("PA-3", "answer", due, CaseStatus.ASSIGNED, kind="reflection"),
+    }
+    out = render_bundle(rows, {}, {}, 0, EN, NOW, TODAY, CAL, cases)
+    assert out.reply is not None
+    lines = out.reply.text.splitlines()
+    assert any(line.startswith("📨 KH-1 must be resolved by") for line in lines)
+    assert any(
+        line.startswith("📨 TC-2 must be accepted for resolution or refused") for line in lines
+    )
+    assert any(line.startswith("📨 feedback PA-3 must be answered by") for line in lines)
