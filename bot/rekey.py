@@ -13,7 +13,7 @@ from db.queries import audit
 from db.queries import keys as stored
 
 # Dialog fields that hold sealed values (the feedback dialog's name and contact).
-SEALED_DIALOG_FIELDS = ("name", "phone")
+SEALED_DIALOG_FIELDS = ("name", "home", "phone")
 
 
 @dataclass(frozen=True, slots=True)

@@ -29,6 +29,7 @@ from tests.handlers.feedback_support import file_case
 
 NAME = "Nguyễn Văn Tố"
 PHONE = "0912 345 678"
+HOME = "Số 3 ngõ 7, thôn 3"
 
 
 def _settings(database_url: str, home: Path) -> Settings:
@@ -117,6 +118,7 @@ async def test_a_backup_taken_while_the_bot_writes_restores_elsewhere(
             "Bribes at the land office.",
             address="Thôn 3",
             name=NAME,
+            home=HOME,
             phone=PHONE,
         )
         status, _, err = await _cli(source, tmp_path, "audit", "checkpoint")
@@ -163,7 +165,11 @@ async def test_a_backup_taken_while_the_bot_writes_restores_elsewhere(
     async with open_runtime(target, clock) as runtime, runtime.sessions() as session:
         sealed = await session.scalar(select(Case.contact_sealed).where(Case.code == code))
         assert sealed is not None
-        assert unseal_contact(runtime.keys.sealer.open(sealed)) == {"name": NAME, "phone": PHONE}
+        assert unseal_contact(runtime.keys.sealer.open(sealed)) == {
+            "name": NAME,
+            "home": HOME,
+            "phone": PHONE,
+        }
 
     # A second restore over the data now there is refused unless forced.
     status, _, err = await _cli(target, tmp_path, "restore", str(folder))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import secrets
 import sys
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
@@ -38,7 +39,8 @@ async def _cli(args: list[str], cwd: Path, env: dict[str, str], stdin: str = "")
 
 async def test_zalo_commands(tmp_path: Path, database_url: str) -> None:
     key = Fernet.generate_key().decode()
-    base = {"DATABASE_URL": database_url, "BOT_DATA_KEY": key}
+    audit_key = secrets.token_urlsafe(32)
+    base = {"DATABASE_URL": database_url, "BOT_DATA_KEY": key, "BOT_AUDIT_KEY": audit_key}
     code, out = await _cli(["zalo", "status"], tmp_path, base)
     assert code == 2
     assert "ZALO_APP_ID" in out
@@ -56,7 +58,12 @@ async def test_zalo_commands(tmp_path: Path, database_url: str) -> None:
         assert url.startswith(f"{zalo.base_url}/v4/oa/permission?")
         assert len(query["code_challenge"][0]) == 43
         callback = parse_qs(urlsplit(zalo.approve(url)).query)
-        settings = Settings(database_url=database_url, data_key=key, **zalo.settings())  # type: ignore[arg-type]
+        settings = Settings(
+            database_url=database_url,
+            data_key=key,
+            audit_key=audit_key,
+            **zalo.settings(),  # type: ignore[arg-type]
+        )
         async with open_runtime(settings, SystemClock()) as runtime, httpx.AsyncClient() as http:
             # What the running bot's /zalo/oauth does with the consent this command started.
             await token_store(runtime, http).complete_consent(

@@ -22,7 +22,7 @@ from db.models import Case, CaseKind, Dialog, KeyCheck, Person
 from db.queries import audit
 from tests.conftest import REPO_ROOT
 from tests.conftest import Person as Chat
-from tests.handlers.feedback_support import file_case, start_case
+from tests.handlers.feedback_support import HOME, file_case, start_case
 
 NAME = "Nguyễn Văn Tố"
 PHONE = "0912 345 678"
@@ -141,7 +141,7 @@ async def test_a_lost_data_key_stops_the_bot_and_makes_no_new_one(
     assert not _exists(key_file)
 
     _write(key_file, kept)
-    assert await _contact(keyed, clock, code) == {"name": NAME, "phone": PHONE}
+    assert await _contact(keyed, clock, code) == {"name": NAME, "home": HOME, "phone": PHONE}
 
 
 @pytest.mark.parametrize(
@@ -180,7 +180,7 @@ async def test_a_database_sealed_before_check_values_still_refuses_a_wrong_key(
         async with open_runtime(keyed, clock):
             pass
     _write(keyed.data_key_file, right)
-    assert await _contact(keyed, clock, code) == {"name": NAME, "phone": PHONE}
+    assert await _contact(keyed, clock, code) == {"name": NAME, "home": HOME, "phone": PHONE}
 
 
 async def test_a_lost_audit_key_stops_the_bot(
@@ -209,6 +209,7 @@ async def test_key_rotate_reseals_everything_in_one_go(
         await other.press("fb:next:files")
         await other.say("Thôn 5")
         await other.say("Lê Thị Hà")
+        await other.say("Số 9, thôn 5")
         await other.say("0987 111 222")
     old_key = _read(keyed.data_key_file).strip()
 
@@ -229,7 +230,7 @@ async def test_key_rotate_reseals_everything_in_one_go(
             ]
             dialog = await session.scalar(select(Dialog))
             assert dialog is not None
-            sealed += [dialog.data["name"], dialog.data["phone"]]
+            sealed += [dialog.data["name"], dialog.data["home"], dialog.data["phone"]]
             count, broken = await audit.verify(session)
             assert broken is None
             assert count > 0
@@ -243,7 +244,7 @@ async def test_key_rotate_reseals_everything_in_one_go(
         await other.press("fb:consent:yes")
         sent = await other.press("fb:confirm:send")
         assert sent.replies[0].text.startswith("Thank you.")
-    assert await _contact(keyed, clock, code) == {"name": NAME, "phone": PHONE}
+    assert await _contact(keyed, clock, code) == {"name": NAME, "home": HOME, "phone": PHONE}
     # The old key no longer starts the bot.
     _write(keyed.data_key_file, old_key)
     with pytest.raises(WrongKey):
@@ -266,4 +267,4 @@ async def test_key_rotate_changes_nothing_when_a_value_does_not_open(
     )
     assert _read(keyed.data_key_file) == before
     assert not _exists(keyed.data_key_file + ".new")
-    assert await _contact(keyed, clock, code) == {"name": NAME, "phone": PHONE}
+    assert await _contact(keyed, clock, code) == {"name": NAME, "home": HOME, "phone": PHONE}

@@ -30,6 +30,7 @@ from db.queries import calendar
 from jobs.housekeeping import apply_data_retention
 from tests.conftest import Person as Chat
 from tests.handlers.feedback_support import (
+    HOME,
     case_row,
     dump,
     en_date,
@@ -108,7 +109,7 @@ async def test_mydata_sends_everything_the_person_gave_and_nothing_of_others(
     assert cases[reflection]["contact"] == {"name": NAME, "phone": PHONE}
     assert cases[reflection]["files"] == ["photo-1.jpg"]
     assert cases[reflection]["address"] == "Thôn 2"
-    assert cases[denunciation]["contact"] == {"name": DENOUNCER, "phone": DPHONE}
+    assert cases[denunciation]["contact"] == {"name": DENOUNCER, "home": HOME, "phone": DPHONE}
     assert "Someone else's pothole" not in json.dumps(data, ensure_ascii=False)
     # Forged arguments do not reach anyone else's data.
     for forged in ("1002", str(await person_id(runtime, other)), "../1", "x" * 5000, "\x00"):

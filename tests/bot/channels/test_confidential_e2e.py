@@ -23,6 +23,7 @@ NAME = "Nguyễn Văn Tố"
 FIRST, LAST = "Văn Tố", "Nguyễn"
 DISPLAY = f"{FIRST} {LAST}"  # what Telegram gives as the full name
 PHONE = "0912 345 678"
+HOME = "Số 12 ngõ 4 đường Lê Lợi"  # a denouncer gives a home address too
 USERNAME = "to_nguyen_1970"
 
 
@@ -74,6 +75,7 @@ async def test_a_denunciation_at_debug_logs_no_identity(
         await _press(citizen, files, "Skip")
         await _say(citizen, "Thôn 3")
         await _say(citizen, NAME)
+        await _say(citizen, HOME)
         consent = await _say(citizen, PHONE)
         summary = await _press(citizen, consent, "I agree")
         thanks = await _press(citizen, summary, "Send")
@@ -86,8 +88,8 @@ async def test_a_denunciation_at_debug_logs_no_identity(
     # The capture works (the bot's own record is there) ...
     assert "ready: Telegram bot" in logged
     # ... yet neither the libraries nor the bot wrote who the denouncer is.
-    for secret in (NAME, DISPLAY, PHONE, "345 678", USERNAME, text):
+    for secret in (NAME, DISPLAY, PHONE, "345 678", HOME, USERNAME, text):
         assert secret not in logged, secret
-    # The database holds the name and the username only sealed.
-    for secret in (NAME, DISPLAY, PHONE, USERNAME):
+    # The database holds the name, the address and the username only sealed.
+    for secret in (NAME, DISPLAY, PHONE, HOME, USERNAME):
         assert secret not in stored, secret
