@@ -36,8 +36,10 @@ async def _tell(world: World, person: int, key: str) -> None:
             session,
             people=[person],
             org_id=world.org_id,
+            # No case id: a notice about a case is dropped once the case has left the step
+            # it speaks of, and this one is only here to be (un)deliverable.
             notice="case_assigned",
-            params={"case": 1, "code": "TC-2026-00001"},
+            params={"code": "TC-2026-00001"},
             key=key,
             now=world.clock.now(),
             tz=world.runtime.settings.tz,

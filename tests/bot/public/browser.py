@@ -12,7 +12,6 @@ from selenium import webdriver
 from selenium.webdriver.chrome.options import Options
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
-from selenium.webdriver.support.expected_conditions import staleness_of
 from selenium.webdriver.support.ui import Select, WebDriverWait
 
 CHROMIUM = "/usr/bin/chromium"
@@ -34,6 +33,14 @@ return out;
 """
 
 
+def _arrived(driver: webdriver.Chrome) -> bool:
+    return bool(
+        driver.execute_script(
+            "return window.__leaving === undefined && document.readyState === 'complete';"
+        )
+    )
+
+
 class Browser:
     """One browser window of a given width."""
 
@@ -53,10 +60,15 @@ class Browser:
         await self._run(self.driver.get, url)
 
     async def _then_wait(self, element: Any) -> None:
-        """Click ``element`` and wait until the next page has replaced this one."""
-        old = await self._run(self.driver.find_element, By.TAG_NAME, "html")
+        """Click ``element`` and wait until the next page has replaced this one.
+
+        The old page is marked in its window object rather than watched through one of its
+        nodes: under load chromedriver may answer for a node of a page being replaced with
+        an error that is not a stale-element one.
+        """
+        await self.value("window.__leaving = true; return null;")
         await self._run(element.click)
-        await self._run(WebDriverWait(self.driver, 20).until, staleness_of(old))
+        await self._run(WebDriverWait(self.driver, 20, poll_frequency=0.1).until, _arrived)
 
     async def click_link(self, text: str) -> None:
         """Follow the first link with exactly this text."""
