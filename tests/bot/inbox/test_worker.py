@@ -8,7 +8,6 @@ from collections.abc import Sequence
 from datetime import timedelta
 
 import pytest
-
 from sqlalchemy import select
 
 from bot.channels.base import TemporaryFailure
