@@ -112,7 +112,12 @@ async def _serve(runtime: Runtime, console: bool) -> None:
             log.info("ready: console chat on %s", runtime.engine.url.render_as_string())
             await ConsoleChat(runtime, sys.stdin, sys.stdout).run()
         else:
-            await run_channels(runtime, _stop_event())
+            from bot.http.server import HttpServerError
+
+            try:
+                await run_channels(runtime, _stop_event())
+            except HttpServerError as exc:
+                raise CliError(f"{exc} (set BOT_HTTP_HOST / BOT_HTTP_PORT)") from None
     finally:
         scheduler.shutdown(wait=False)
 

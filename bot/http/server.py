@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import socket
 from collections.abc import Iterator
 
 import uvicorn
@@ -23,6 +24,21 @@ class _Server(uvicorn.Server):
         # The bot's loop owns SIGINT/SIGTERM and stops every part in order; uvicorn must not
         # take them over.
         yield
+
+
+def _bind(host: str, port: int) -> socket.socket:
+    try:
+        family, kind, proto, _, address = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0]
+        sock = socket.socket(family, kind, proto)
+    except OSError:
+        raise HttpServerError(f"cannot listen on {host}:{port}") from None
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind(address)
+    except OSError:
+        sock.close()
+        raise HttpServerError(f"cannot listen on {host}:{port}") from None
+    return sock
 
 
 async def serve(
@@ -44,12 +60,16 @@ async def serve(
         timeout_graceful_shutdown=5,
     )
     server = _Server(config)
-    task = asyncio.create_task(server.serve())
+    # Bound here, not by uvicorn: uvicorn answers a taken port with sys.exit, which would end
+    # the whole bot from inside a task.
+    sock = _bind(host, port)
+    task = asyncio.create_task(server.serve(sockets=[sock]))
     while not server.started:
         if task.done():
-            with contextlib.suppress(SystemExit, Exception):
+            sock.close()
+            with contextlib.suppress(Exception):
                 task.result()
-            raise HttpServerError(f"cannot listen on {host}:{port}")
+            raise HttpServerError(f"cannot serve on {host}:{port}")
         await asyncio.sleep(0.01)
     log.info("HTTP server listening on %s:%d", host, port)
     if ready is not None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import traceback
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
@@ -115,8 +116,8 @@ class InboxWorker:
             try:
                 if await self.run_once():
                     continue
-            except Exception:
-                log.exception("inbox round failed on %s", self.channel)
+            except Exception as exc:
+                log.error("inbox round failed on %s: %s", self.channel, _where(exc))
             self._wakeup.clear()
             waits = {asyncio.create_task(self._wakeup.wait()), asyncio.create_task(stop.wait())}
             await asyncio.wait(waits, timeout=self._poll, return_when=asyncio.FIRST_COMPLETED)
@@ -166,7 +167,8 @@ class InboxWorker:
             await self._finish(event.id, InboxStatus.FAILED, f"held: {exc}"[:200])
             return
         except Exception as exc:
-            log.exception("inbox event %d (%s) failed", event.id, event.kind)
+            # The type and the place only: an exception's message may quote what a person wrote.
+            log.error("inbox event %d (%s) failed: %s", event.id, event.kind, _where(exc))
             await self._retry(event, type(exc).__name__)
             return
         await self._finish(event.id, InboxStatus.DONE, None)
@@ -200,3 +202,12 @@ class InboxWorker:
         wait = min(BACKOFF * 2 ** (event.attempts - 1), MAX_BACKOFF)
         async with self._sessions.begin() as session:
             await inbox.postpone(session, event.id, self._clock.now() + wait, detail)
+
+
+def _where(exc: BaseException) -> str:
+    """An exception's type and innermost frame, without its message."""
+    frames = traceback.extract_tb(exc.__traceback__)
+    if not frames:
+        return type(exc).__name__
+    last = frames[-1]
+    return f"{type(exc).__name__} at {last.filename}:{last.lineno} in {last.name}"

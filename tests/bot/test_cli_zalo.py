@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import os
 import secrets
+import socket
 import sys
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
@@ -84,3 +85,23 @@ async def test_zalo_commands(tmp_path: Path, database_url: str) -> None:
         code, out = await _cli(["zalo", "token", "--refresh-token", "burned"], tmp_path, env)
         assert code == 2
         assert "did not accept" in out
+
+
+async def test_a_taken_port_stops_the_bot_with_one_line(tmp_path: Path, database_url: str) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        async with ZaloOAEmulator() as zalo:
+            env = {
+                "DATABASE_URL": database_url,
+                "BOT_DATA_KEY": Fernet.generate_key().decode(),
+                "BOT_HTTP_PORT": str(port),
+                **zalo.environ(),
+            }
+            code, out = await _cli(["run"], tmp_path, env)
+    assert code == 2
+    assert out.strip().splitlines()[-1] == (
+        f"error: cannot listen on 127.0.0.1:{port} (set BOT_HTTP_HOST / BOT_HTTP_PORT)"
+    )
+    assert "SystemExit" not in out

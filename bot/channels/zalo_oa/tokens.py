@@ -81,6 +81,7 @@ class TokenStore:
         on_refused: Refused | None = None,
     ) -> None:
         self._on_refused = on_refused
+        self._quota_seen: dict[str, Any] | None = None
         self._settings = settings
         self._sessions = sessions
         self._sealer = sealer
@@ -188,6 +189,9 @@ class TokenStore:
 
     async def note_quota(self, quota: dict[str, Any]) -> None:
         """Remember the quota the last send reported (shown by ``zalo status``)."""
+        if quota == self._quota_seen:
+            return
+        self._quota_seen = quota
         async with self._sessions.begin() as session:
             row = await session.get(ChannelToken, CHANNEL)
             if row is not None:

@@ -7,6 +7,7 @@ import random
 from collections.abc import Sequence
 from datetime import timedelta
 
+import pytest
 from sqlalchemy import select
 
 from bot.channels.base import TemporaryFailure
@@ -33,6 +34,8 @@ class Recorder:
         self.handled.append((event.sender, text))
         if text == "hold":
             raise HoldEvent("waits for an operator")
+        if text.startswith("boom"):
+            raise ValueError(f"could not store {text!r}")
         async with self.runtime.sessions.begin() as session:
             await commit(session, [Reply(f"got {text}")])
 
@@ -114,3 +117,21 @@ async def test_a_held_event_is_kept_for_an_operator(runtime: Runtime) -> None:
     assert "hold" not in row.payload_sealed  # sealed
     await _drain(worker)
     assert len(recorder.handled) == 1
+
+
+async def test_a_failing_event_is_retried_and_its_content_never_logged(
+    runtime: Runtime, clock: ManualClock, caplog: pytest.LogCaptureFixture
+) -> None:
+    recorder = Recorder()
+    worker = _worker(runtime, recorder, "w1")
+    await worker.accept(dedupe_key="1", sender="1", kind="text", payload="boom 0912345678")
+    await _drain(worker)
+    clock.advance(timedelta(hours=1))
+    await _drain(worker)
+    assert len(recorder.handled) == 2
+    assert "ValueError" in caplog.text
+    assert "0912345678" not in caplog.text
+    async with runtime.sessions() as session:
+        row = await session.scalar(select(InboxEvent))
+    assert row is not None
+    assert (row.status, row.last_error) == (InboxStatus.PENDING, "ValueError")
