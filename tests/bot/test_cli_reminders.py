@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import json
 import os
+import secrets
 import subprocess
 import sys
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
+from cryptography.fernet import Fernet
 from sqlalchemy import select
 
 from bot.clock import ManualClock
@@ -42,6 +44,16 @@ def _run(
     )
 
 
+# The CLI and the in-process checks must use the same keys (the bot refuses any other).
+DATA_KEY = Fernet.generate_key().decode()
+AUDIT_KEY = secrets.token_urlsafe(32)
+KEYS_ENV = {"BOT_DATA_KEY": DATA_KEY, "BOT_AUDIT_KEY": AUDIT_KEY}
+
+
+def _settings(database_url: str) -> Settings:
+    return Settings(database_url=database_url, data_key=DATA_KEY, audit_key=AUDIT_KEY)
+
+
 def back(cal: WorkCalendar, day: date, n: int) -> date:
     """``n`` working days before ``day``, counted a day at a time."""
     while n:
@@ -60,7 +72,7 @@ def after(cal: WorkCalendar, day: date) -> date:
 
 async def _dated_task(database_url: str) -> tuple[str, str, date]:
     """The code, lead unit and due date of the plan's first dated occurrence."""
-    settings = Settings(database_url=database_url)
+    settings = _settings(database_url)
     async with open_runtime(settings) as runtime, runtime.sessions() as session:
         row = (
             await session.execute(
@@ -78,13 +90,13 @@ async def _dated_task(database_url: str) -> tuple[str, str, date]:
 
 async def _plan_and_snapshot(database_url: str, moment: datetime) -> list[tuple[object, ...]]:
     """Run the planning job at ``moment``; return the outbox as it then stands."""
-    async with open_runtime(Settings(database_url=database_url)) as runtime:
+    async with open_runtime(_settings(database_url)) as runtime:
         await plan_reminders(runtime.sessions, ManualClock(moment), VN)
         return await _outbox(database_url)
 
 
 async def _outbox(database_url: str) -> list[tuple[object, ...]]:
-    settings = Settings(database_url=database_url)
+    settings = _settings(database_url)
     async with open_runtime(settings) as runtime, runtime.sessions() as session:
         rows = await session.scalars(select(OutboxMessage).order_by(OutboxMessage.id))
         return [
@@ -96,7 +108,7 @@ async def _outbox(database_url: str) -> list[tuple[object, ...]]:
 async def test_reminders_json_lists_the_ladder_and_sends_nothing(
     tmp_path: Path, database_url: str
 ) -> None:
-    env = {"DATABASE_URL": database_url}
+    env = {"DATABASE_URL": database_url, **KEYS_ENV}
     imported = _run(["import-plan", str(PLAN_FILE)], tmp_path, env)
     assert imported.returncode == 0, imported.stderr
     code, unit, due = await _dated_task(database_url)

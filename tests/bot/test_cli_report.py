@@ -66,6 +66,7 @@ def report(
         "PYTHONPATH": str(REPO_ROOT),
         "DATABASE_URL": settings.database_url,
         "BOT_DATA_KEY": settings.data_key or "",
+        "BOT_AUDIT_KEY": settings.audit_key or "",
     }
     env.pop("TELEGRAM_BOT_TOKEN", None)
     before = datetime.now(VN).date()

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import secrets
 import signal
 import sys
 import time
@@ -19,6 +20,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import IO
 
+from cryptography.fernet import Fernet
 from sqlalchemy import select
 
 from bot.clock import SystemClock
@@ -121,7 +123,13 @@ async def test_a_bot_killed_during_a_sweep_catches_up_after_a_restart(
     database_url: str, tmp_path: Path
 ) -> None:
     zone = midday_zone(datetime.now(UTC))
-    settings = Settings(database_url=database_url, org_name=ORG, timezone=zone)
+    settings = Settings(
+        database_url=database_url,
+        org_name=ORG,
+        timezone=zone,
+        data_key=Fernet.generate_key().decode(),
+        audit_key=secrets.token_urlsafe(32),
+    )
     await prepare(settings)
     log_path = tmp_path / "bot.log"
 
@@ -147,6 +155,8 @@ async def test_a_bot_killed_during_a_sweep_catches_up_after_a_restart(
             "BOT_TIMEZONE": zone,
             "BOT_ORG_NAME": ORG,
             "BOT_LOG_LEVEL": "INFO",
+            "BOT_DATA_KEY": settings.data_key or "",
+            "BOT_AUDIT_KEY": settings.audit_key or "",
         }
         with log_path.open("ab") as log:
             first = await start_bot(env, tmp_path, log)

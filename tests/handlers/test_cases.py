@@ -15,6 +15,7 @@ from bot.clock import ManualClock
 from bot.feedback.catalog import topic_label
 from bot.i18n import Translator
 from bot.runtime import Runtime
+from bot.settings import Settings
 from bot.workcal import KNOWN_OVERRIDES, WorkCalendar
 from db.models import CaseKind, CaseStatus, Rating
 from db.queries import dialogs, orgs
@@ -648,7 +649,7 @@ async def test_public_answers_show_no_identity_and_never_denunciations(
         f"Q: {POTHOLE}",
         f"A: Answer to {shown}.",
     ]
-    exported = json.loads(await _export_public(runtime.settings.database_url, tmp_path))
+    exported = json.loads(await _export_public(runtime.settings, tmp_path))
     assert exported == [
         {
             "code": shown,
@@ -669,9 +670,15 @@ async def test_public_answers_show_no_identity_and_never_denunciations(
     assert f"{shown} · Land" in only_text(await binh.say("/public")).splitlines()
 
 
-async def _export_public(database_url: str, cwd: Path) -> str:
+async def _export_public(settings: Settings, cwd: Path) -> str:
     """Run ``python -m bot export-public`` the way an operator does and return its output."""
-    env = {**os.environ, "PYTHONPATH": str(REPO_ROOT), "DATABASE_URL": database_url}
+    env = {
+        **os.environ,
+        "PYTHONPATH": str(REPO_ROOT),
+        "DATABASE_URL": settings.database_url,
+        "BOT_DATA_KEY": settings.data_key or "",
+        "BOT_AUDIT_KEY": settings.audit_key or "",
+    }
     env.pop("TELEGRAM_BOT_TOKEN", None)
     process = await asyncio.create_subprocess_exec(
         sys.executable,
