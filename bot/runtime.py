@@ -60,7 +60,7 @@ async def open_runtime(settings: Settings, clock: Clock | None = None) -> AsyncI
             root = await orgs.ensure_root_org(session, settings.org_name, clock.now())
             root_id = root.id
             if sealed := await seal_citizen_names(session, keys.sealer):
-                log.info("sealed the display names of %d citizens", sealed)
+                log.debug("sealed the display names of %d citizens", sealed)
             if signed := await audit.sign_unsigned_trail(session):
                 log.warning("signed %d audit entries written before entries were signed", signed)
         deployment = Deployment(
