@@ -19,6 +19,7 @@ from jobs.reminders import plan_reminders
 
 SWEEP_EVERY = timedelta(seconds=30)
 PLAN_EVERY = timedelta(hours=1)
+FIRST_CHECKPOINT = timedelta(minutes=1)
 RETENTION_AT = (2, 0)
 BACKUP_AT = (2, 30)  # local time: nobody works, the reminders are planned long before
 
@@ -66,7 +67,8 @@ def build_scheduler(runtime: Runtime) -> AsyncIOScheduler:
             Path(runtime.settings.audit_checkpoint_dir),
         ),
         id="audit.checkpoint",
-        next_run_time=now,
+        # Not at once: a short run (a console chat, a test) should not end mid-checkpoint.
+        next_run_time=now + FIRST_CHECKPOINT,
         **common,
     )
     scheduler.add_job(
