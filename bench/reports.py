@@ -411,7 +411,7 @@ def case_rows(
                 "org_id": org_id,
                 "citizen_id": citizens[n % len(citizens)],
                 "channel": CHANNEL,
-                "chat_id": 10_000 + n % len(citizens),
+                "chat_id": str(10_000 + n % len(citizens)),
                 "kind": kind,
                 "topic": topic,
                 "dimension": TOPICS[topic].dimension,

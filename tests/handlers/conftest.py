@@ -126,7 +126,7 @@ async def person_id(runtime: Runtime, who: Person) -> int:
     async with runtime.sessions() as session:
         found = await session.scalar(
             select(Identity.person_id).where(
-                Identity.channel == "test", Identity.user_id == who.user_id
+                Identity.channel == "test", Identity.user_id == str(who.user_id)
             )
         )
     assert found is not None, who.name

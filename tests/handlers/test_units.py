@@ -27,7 +27,7 @@ async def _add_case(office: Office, unit_id: int) -> int:
             org_id=office.org_id,
             citizen_id=citizen,
             channel="test",
-            chat_id=9006,
+            chat_id="9006",
             kind=CaseKind.SUGGESTION,
             topic="other",
             text="Đèn đường hỏng",

@@ -22,7 +22,7 @@ def _case(**changes: object) -> Case:
         "org_id": 1,
         "citizen_id": 1,
         "channel": "test",
-        "chat_id": 1,
+        "chat_id": "1",
         "kind": CaseKind.REFLECTION,
         "topic": "land",
         "text": "Hỏi.",

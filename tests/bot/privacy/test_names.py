@@ -17,7 +17,7 @@ NAME = "Nguyễn Văn Tố"
 
 async def _row(runtime: Runtime, user_id: int) -> tuple[Person, Identity]:
     async with runtime.sessions() as session:
-        identity = await session.scalar(select(Identity).where(Identity.user_id == user_id))
+        identity = await session.scalar(select(Identity).where(Identity.user_id == str(user_id)))
         assert identity is not None
         return await session.get_one(Person, identity.person_id), identity
 
@@ -56,7 +56,9 @@ async def test_names_stored_in_clear_before_are_sealed_at_start(
                 username="legacy_username",
                 now=clock.now(),
             )
-            identity = await session.scalar(select(Identity).where(Identity.user_id == user_id))
+            identity = await session.scalar(
+                select(Identity).where(Identity.user_id == str(user_id))
+            )
             assert identity is not None
             identity.username = "legacy_username"
             if name == "Thu":
