@@ -15,10 +15,10 @@ from db.models import Upload, UploadReceipt
 async def save_upload(
     session: AsyncSession, *, person_id: int, filename: str, content: bytes, now: datetime
 ) -> Upload:
-    """Keep a received file."""
+    """Keep a received file (PostgreSQL text cannot hold NUL, so a name loses its NULs)."""
     upload = Upload(
         person_id=person_id,
-        filename=filename[:255],
+        filename=filename.replace("\x00", "")[:255],
         sha256=hashlib.sha256(content).hexdigest(),
         content=content,
         created_at=now,
