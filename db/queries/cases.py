@@ -49,7 +49,9 @@ async def add_case(session: AsyncSession, case: Case, files: Sequence[tuple[str,
     """Store a new case with its files."""
     session.add(case)
     await session.flush()
-    session.add_all(CaseFile(case_id=case.id, filename=n.replace("\x00", ""), content=c) for n, c in files)
+    session.add_all(
+        CaseFile(case_id=case.id, filename=n.replace("\x00", ""), content=c) for n, c in files
+    )
     await session.flush()
     return case
 
@@ -58,7 +60,9 @@ async def add_file(
     session: AsyncSession, case_id: int, filename: str, content: bytes, *, staff: bool
 ) -> CaseFile:
     """Attach a file to a case: the citizen's, or (``staff``) the signed answer."""
-    file = CaseFile(case_id=case_id, filename=filename.replace("\x00", ""), content=content, from_staff=staff)
+    file = CaseFile(
+        case_id=case_id, filename=filename.replace("\x00", ""), content=content, from_staff=staff
+    )
     session.add(file)
     await session.flush()
     return file
