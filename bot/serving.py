@@ -53,7 +53,21 @@ async def run_channels(
 
         zalo_ready = asyncio.Event()
         parts.append(("zalo_oa", run_zalo(runtime, stop, zalo_ready), zalo_ready))
-    tasks = {asyncio.create_task(coro, name=name): event for name, coro, event in parts}
+    # The server binds first: a taken port stops the bot before any channel or job has
+    # opened a connection (cancelling those half-way can leave a database thread hanging).
+    (http_name, http_coro, _), rest = parts[0], parts[1:]
+    http_task = asyncio.create_task(http_coro, name=http_name)
+    bound = asyncio.create_task(http_ready.wait())
+    await asyncio.wait({http_task, bound}, return_when=asyncio.FIRST_COMPLETED)
+    if http_task.done():
+        bound.cancel()
+        stop.set()
+        for _, coro, _ in rest:
+            coro.close()
+        http_task.result()
+        raise RuntimeError("the HTTP server stopped while starting")
+    tasks = {http_task: http_ready}
+    tasks |= {asyncio.create_task(coro, name=name): event for name, coro, event in rest}
     started = False
     try:
         started = await _until_ready(tasks)
