@@ -21,9 +21,6 @@ from bot.clock import SystemClock
 from bot.dates import DateInputError, parse_date
 from bot.invites import deep_link
 from bot.logs import configure_logging
-from bot.reports.charts import render_chart
-from bot.reports.document import render_document
-from bot.reports.workbook import render_workbook
 from bot.runtime import Runtime, open_runtime
 from bot.settings import Settings, SettingsError, load_settings
 from db import migrate
@@ -445,7 +442,10 @@ async def cmd_report(args: argparse.Namespace, settings: Settings) -> int:
     """Build a period report as JSON figures, an .xlsx, a .docx or a chart."""
     from bot.i18n import Translator
     from bot.periods import PeriodError, parse_period
+    from bot.reports.charts import render_chart
+    from bot.reports.document import render_document
     from bot.reports.figures import figures
+    from bot.reports.workbook import render_workbook
 
     t = Translator(args.lang or settings.default_locale, settings.tz)
     clock = SystemClock()

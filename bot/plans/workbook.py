@@ -5,10 +5,6 @@ from __future__ import annotations
 import io
 from datetime import date
 
-from openpyxl import Workbook
-from openpyxl.styles import Alignment, Font
-from openpyxl.utils import get_column_letter
-
 from bot.i18n import Translator
 from bot.plans.preview import KIND_LABELS, ParsedPlan, TimeframeParser
 
@@ -17,6 +13,11 @@ _WIDTHS = (8, 30, 6, 60, 30, 30, 30, 12, 30, 30)
 
 def preview_workbook(plan: ParsedPlan, t: Translator, parse: TimeframeParser) -> bytes:
     """One row per task: code, section, dimension, task, units, time frame, due dates, flags."""
+    # openpyxl is ~15 MiB resident: loaded by the first preview, not by every bot at start.
+    from openpyxl import Workbook
+    from openpyxl.styles import Alignment, Font
+    from openpyxl.utils import get_column_letter
+
     book = Workbook()
     sheet = book.active
     if sheet is None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from collections.abc import AsyncIterator
 from datetime import UTC, date, datetime
 from typing import Any
@@ -127,3 +129,45 @@ async def test_answers_from_before_the_verdict_column_get_theirs(engine: AsyncEn
         rows = await session.execute(select(Case.code, Case.on_time))
         verdicts = dict(rows.all())
     assert verdicts == {"late": False, "on-time": True, "open": None}
+
+
+async def test_the_head_read_from_the_scripts_is_alembics() -> None:
+    from alembic.config import Config
+    from alembic.script import ScriptDirectory
+
+    config = Config()
+    config.set_main_option("script_location", str(migrate.MIGRATIONS_DIR))
+    assert migrate._single_head() == ScriptDirectory.from_config(config).get_current_head()
+
+
+async def test_a_current_database_is_known_without_alembic(engine: AsyncEngine) -> None:
+    assert not await migrate._known_current(engine)  # no version table yet
+    await migrate.upgrade(engine, "0007")
+    assert not await migrate._known_current(engine)
+    await migrate.upgrade(engine)
+    assert await migrate._known_current(engine)
+
+
+def test_a_bot_on_a_current_database_does_not_load_the_heavy_libraries(database_url: str) -> None:
+    script = f"""
+import asyncio, sys
+from cryptography.fernet import Fernet
+from bot.runtime import open_runtime
+from bot.settings import Settings
+
+async def main() -> None:
+    settings = Settings(database_url={database_url!r}, data_key=Fernet.generate_key().decode())
+    for _ in range(2):
+        async with open_runtime(settings):
+            pass
+        heavy = ("alembic", "matplotlib", "numpy", "openpyxl", "docx")
+        print(sorted(m for m in heavy if m in sys.modules))
+        for name in [m for m in sys.modules if m.split(".")[0] == "alembic"]:
+            del sys.modules[name]
+
+asyncio.run(main())
+"""
+    done = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, check=True, timeout=120
+    )
+    assert done.stdout.splitlines() == ["['alembic']", "[]"]
