@@ -15,7 +15,8 @@ from bot.messages import Incoming, Outcome, Reply
 from bot.ordering import KeyedLocks
 from bot.roles import Audience, audiences_of
 from bot.router import Route
-from db.queries import dialogs, people
+from db.engine import WriteLockNeeded, begin_read_first
+from db.queries import people
 
 log = logging.getLogger(__name__)
 
@@ -36,7 +37,17 @@ class Dispatcher:
 
     async def handle(self, incoming: Incoming) -> Outcome:
         """Handle one incoming and return what to send back."""
-        async with self._locks.hold((incoming.channel, incoming.user_id)), self._sessions() as s:
+        async with self._locks.hold((incoming.channel, incoming.user_id)):
+            try:
+                return await self._attempt(incoming, read_first=True)
+            except WriteLockNeeded:
+                # Another writer got in first; nothing was written, so start again writing.
+                return await self._attempt(incoming, read_first=False)
+
+    async def _attempt(self, incoming: Incoming, *, read_first: bool) -> Outcome:
+        async with self._sessions() as s:
+            if read_first:  # most updates only read: they need not queue for SQLite's lock
+                await begin_read_first(s)
             outcome = await self._handle(s, incoming)
             await s.commit()
             return outcome
@@ -44,7 +55,7 @@ class Dispatcher:
     async def _handle(self, session: AsyncSession, incoming: Incoming) -> Outcome:
         now = self._clock.now()
         settings = self.deployment.settings
-        person, _ = await people.person_for_identity(
+        found = await people.caller(
             session,
             channel=incoming.channel,
             user_id=incoming.user_id,
@@ -54,7 +65,7 @@ class Dispatcher:
             language_code=incoming.language_code,
             now=now,
         )
-        memberships = await people.memberships_of(session, person.id)
+        person, memberships = found.person, found.memberships
         locale = person.locale or negotiate(incoming.language_code, settings.default_locale)
         ctx = Context(
             incoming=incoming,
@@ -65,7 +76,7 @@ class Dispatcher:
             t=Translator(locale, settings.tz),
             now=now,
             deployment=self.deployment,
-            dialog=await dialogs.current_dialog(session, person.id),
+            dialog=found.dialog,
         )
         if ctx.dialog is not None and ctx.dialog.expires_at <= now:
             await ctx.end_dialog()
@@ -114,6 +125,8 @@ class Dispatcher:
         try:
             await route.handler(ctx)
             await savepoint.commit()
+        except WriteLockNeeded:
+            raise
         except BotError as exc:
             await savepoint.rollback()
             ctx.outcome.replies = [Reply(exc.message(ctx.t))]
