@@ -21,7 +21,10 @@ from bot.settings import Settings
 from db.engine import create_engine
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
-SHARED = REPO_ROOT.parent / "shared"
+SHARED = next(
+    (folder / "shared" for folder in REPO_ROOT.parents if (folder / "shared" / "data").is_dir()),
+    REPO_ROOT.parent / "shared",
+)  # beside the repository, or beside a folder above it (a worktree)
 VN = ZoneInfo("Asia/Ho_Chi_Minh")
 
 

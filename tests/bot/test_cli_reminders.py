@@ -17,9 +17,9 @@ from bot.settings import Settings
 from bot.workcal import WorkCalendar
 from db.models import Occurrence, OutboxMessage, Task, TaskRole, TaskUnit, Unit
 from jobs.reminders import plan_reminders
-from tests.conftest import REPO_ROOT, VN
+from tests.conftest import REPO_ROOT, SHARED, VN
 
-PLAN_FILE = REPO_ROOT.parent / "shared/plans/luongson-2024.docx"
+PLAN_FILE = SHARED / "plans/luongson-2024.docx"
 FIRST, LAST = date(2024, 9, 16), date(2024, 10, 8)
 ONE_DAY = timedelta(days=1)
 

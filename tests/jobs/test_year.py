@@ -15,10 +15,10 @@ from bot.workcal import WorkCalendar
 from db.models import Membership, OutboxStatus, Plan, Role, TaskRole
 from db.queries import orgs, plans
 from db.queries.outbox import REPORT_KINDS
-from tests.conftest import REPO_ROOT
+from tests.conftest import SHARED
 from tests.jobs.conftest import VN, RecordingSender, World, at
 
-PLAN_FILE = REPO_ROOT.parent / "shared/plans/luongson-2024.docx"
+PLAN_FILE = SHARED / "plans/luongson-2024.docx"
 YEAR = 2024
 FIRST, LAST = date(YEAR, 1, 1), date(YEAR, 12, 31)
 ONE_DAY = timedelta(days=1)

@@ -13,7 +13,14 @@ import openpyxl
 if TYPE_CHECKING:
     from collections.abc import Sequence
 
-SHARED = Path(__file__).resolve().parents[3].parent / "shared"
+SHARED = next(
+    (
+        p / "shared"
+        for p in Path(__file__).resolve().parents[4:]
+        if (p / "shared" / "data").is_dir()
+    ),
+    Path(__file__).resolve().parents[3].parent / "shared",
+)
 PLANS = SHARED / "plans"
 
 Merge = tuple[int, int, int, int]  # first row, first column, last row, last column
