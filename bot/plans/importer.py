@@ -367,7 +367,7 @@ async def _insert_tasks(session: AsyncSession, plan_id: int, items: list[_Wanted
         ],
     )
     stored = await session.execute(select(Task.match_key, Task.id).where(Task.plan_id == plan_id))
-    by_key = {key: task_id for key, task_id in stored}
+    by_key: dict[str, int] = dict(stored.all())
     ids = [by_key[item.key] for item in items]
     units = [
         {"task_id": task_id, "unit_id": u.unit_id, "role": u.role, "position": u.position}
