@@ -16,11 +16,13 @@ from bench._support import REPO_ROOT
 
 BENCHMARKS: Final = (
     "startup",
+    "update_cpu",
     "throughput",
     "import_plan",
     "reminders",
     "feedback",
     "reports",
+    "replies",
     "bench_timeframes",
 )
 TIMEOUT: Final = 1800.0
