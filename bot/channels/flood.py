@@ -24,7 +24,7 @@ class Limits:
     overall_per_second: float = 30.0
     per_private_chat_interval: float = 1.0
     per_group_interval: float = 3.0  # 20 messages a minute
-    # Messages to one chat go 5% further apart than the limit (a margin for clocks).
+    # Sends go 5% further apart than the limits: bursts are spread out, with a margin.
     safety: float = 0.05
 
     @property
@@ -40,11 +40,12 @@ Ticket = list[float]
 class FloodControl:
     """Lets a message go only when every limit holds, counting sends from when they went.
 
-    Telegram counts a message when it arrives. A send is counted here from the moment it
-    leaves, and again from the moment it is answered once ``sent`` is told: it arrived in
-    between, so a send that left the event loop late cannot land in a window that the
-    limiter thought it had left. The overall window takes one message less than the limit,
-    which leaves room for arrivals that bunch; sends are never closer than 1/limit apart.
+    Telegram counts a message when it arrives. Each send gets a place on an even grid
+    (``Limits.overall_interval`` apart), so a burst is spread out and a send woken late may
+    catch up; but before it goes it must also fit the windows, where a send is counted from
+    the moment it leaves and again from the moment it is answered (``sent``): it arrived in
+    between, so catching up never lands more than the limit less one in any second, nor two
+    messages to one chat within a second.
     """
 
     def __init__(
@@ -57,16 +58,19 @@ class FloodControl:
         self._clock = clock
         self._sleep = sleep
         self._paused_until = 0.0
-        self._last = -math.inf
+        self._next_slot = 0.0
         self._window: deque[Ticket] = deque()
         self._chats: dict[int | str, Ticket] = {}
 
     async def acquire(self, chat_id: int | str | None) -> Ticket:
         """Wait until a message to ``chat_id`` (``None``: not chat-bound) may go out."""
-        while (wait := self._wait(chat_id, now := self._clock())) > 0:
+        now = self._clock()
+        slot = max(now, self._next_slot, self._chat_ready(chat_id))
+        self._next_slot = slot + self.limits.overall_interval + _MARGIN
+        while (wait := max(slot - now, self._wait(chat_id, now))) > 0:
             await self._sleep(wait)
+            now = self._clock()
         ticket = [now]
-        self._last = now
         self._window.append(ticket)
         if chat_id is not None:
             self._chats[chat_id] = ticket
@@ -82,19 +86,20 @@ class FloodControl:
         """Hold every send for ``seconds`` (the channel said we went too fast)."""
         self._paused_until = max(self._paused_until, self._clock() + seconds)
 
+    def _chat_ready(self, chat_id: int | str | None) -> float:
+        if chat_id is None or (last := self._chats.get(chat_id)) is None:
+            return 0.0
+        return last[0] + self._chat_interval(chat_id) + _MARGIN
+
     def _wait(self, chat_id: int | str | None, now: float) -> float:
-        limits = self.limits
-        gap = 1.0 / limits.overall_per_second
-        waits = [self._paused_until - now, self._last + gap - now]
+        waits = [self._paused_until - now, self._chat_ready(chat_id) - now]
         window = self._window
         while window and window[0][0] <= now - _WINDOW:
             window.popleft()
         recent = sorted(t for (t,) in window if t > now - _WINDOW)
-        room = max(1, math.ceil(limits.overall_per_second) - 1)
+        room = max(1, math.ceil(self.limits.overall_per_second) - 1)
         if len(recent) >= room:
             waits.append(recent[len(recent) - room] + _WINDOW - now)
-        if chat_id is not None and (last := self._chats.get(chat_id)) is not None:
-            waits.append(last[0] + self._chat_interval(chat_id) + _MARGIN - now)
         return max(waits)
 
     def _chat_interval(self, chat_id: int | str) -> float:
