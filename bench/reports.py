@@ -611,7 +611,10 @@ async def measure(args: argparse.Namespace) -> dict[str, Any]:
             for text in (commune_text, province_text):
                 if not text.startswith("📊"):
                     raise RuntimeError(f"/status answered {text[:200]!r}")
+            # Peaks of a /status that counts (right after a write), not of a reused one.
+            await write()
             commune_peak = await traced_peak(commune_status)
+            await write()
             province_peak = await traced_peak(province_status)
 
             # Where the province's /status spends its time.
