@@ -14,7 +14,11 @@ from typing import Final
 import psutil
 
 REPO_ROOT: Final = Path(__file__).resolve().parent.parent
-SHARED: Final = REPO_ROOT.parent / "shared"
+SHARED: Final = next(
+    (folder / "shared" for folder in REPO_ROOT.parents if (folder / "shared" / "data").is_dir()),
+    REPO_ROOT.parent / "shared",
+)
+"""The project's shared data: ``shared/`` beside the repository or beside a folder above it."""
 TOKEN: Final = "123456:BENCH-token"
 BOT_USERNAME: Final = "commune_bench_bot"
 

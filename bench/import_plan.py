@@ -10,9 +10,16 @@ hoàn thành; a section row per PAPI dimension; time frames taken from
   ``dry_run=False`` in one transaction, then commit; migrations are not timed);
 * the re-import of the same file (must change nothing), without and with its parse;
 * peak memory of parse + import: tracemalloc's peak (in a separate, traced run) and the
-  process RSS (sampled every 5 ms during the first untraced run).
+  process RSS (sampled every 5 ms during the first untraced run);
+* the import as ``python -m bot import-plan`` does it (parse the .docx, store, plan the
+  reminders, commit; a fresh database each time, migrations not timed) against its baseline,
+  loading the same .docx with python-docx and reading every cell: the two interleaved
+  ``--runs`` times, medians, and their ratio ``cli_import_over_docx_read`` (goal <= 2). With
+  ``--database-url`` (a PostgreSQL server) each of these imports gets a new database there;
+  the other figures stay on SQLite.
 
     .venv/bin/python -m bench.import_plan [--quick] [--tasks N] [--runs N] [--keep DIR]
+                                          [--database-url URL] [--only-cli]
 """
 
 from __future__ import annotations
@@ -26,18 +33,24 @@ import tempfile
 import threading
 import time
 import tracemalloc
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+import uuid
+from collections.abc import AsyncIterator, Iterator, Sequence
+from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Final
+
+from sqlalchemy import text
+from sqlalchemy.engine import make_url
 
 from bench._support import SHARED, emit, log, median, rounded, rss_bytes, setup_logging
 from bot.clock import SystemClock
 from bot.plans import parse_plan
 from bot.plans.importer import ImportReport, content_hash, import_plan
+from bot.reminders.scheduling import replan
 from bot.runtime import open_runtime
 from bot.settings import Settings
+from db.engine import create_engine
 from db.queries import orgs
 
 YEAR: Final = 2024
@@ -297,6 +310,80 @@ async def import_run(path: Path, database_url: str) -> ImportFigures:
     )
 
 
+def read_docx_bare(path: Path) -> int:
+    """The baseline: load the .docx with python-docx and read every cell's text."""
+    import docx
+
+    document = docx.Document(str(path))
+    return sum(
+        len(cell.text) for table in document.tables for row in table.rows for cell in row.cells
+    )
+
+
+@asynccontextmanager
+async def fresh_database(server_url: str | None, folder: Path, name: str) -> AsyncIterator[str]:
+    """A new empty database: a SQLite file in ``folder``, or one on the PostgreSQL server."""
+    if server_url is None:
+        yield f"sqlite+aiosqlite:///{folder / f'{name}.sqlite3'}"
+        return
+    admin = create_engine(server_url, isolation_level="AUTOCOMMIT")
+    database = f"bench_{name}_{uuid.uuid4().hex[:8]}"
+    try:
+        async with admin.connect() as conn:
+            await conn.execute(text(f'CREATE DATABASE "{database}"'))
+        yield make_url(server_url).set(database=database).render_as_string(hide_password=False)
+    finally:
+        async with admin.connect() as conn:
+            await conn.execute(text(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)'))
+        await admin.dispose()
+
+
+async def cli_import(path: Path, database_url: str) -> float:
+    """Seconds of an import as ``python -m bot import-plan`` runs it, on a migrated database."""
+    clock = SystemClock()
+    settings = Settings(database_url=database_url, org_name="UBND phường Đo Đạc")
+    async with open_runtime(settings, clock) as runtime, runtime.sessions() as session:
+        org_id = runtime.dispatcher.deployment.root_org_id
+        started = time.perf_counter()
+        data = await asyncio.to_thread(path.read_bytes)
+        directory = await orgs.unit_directory(session, org_id)
+        plan = await asyncio.to_thread(parse_plan, path, directory=directory)
+        await import_plan(
+            session,
+            org_id=org_id,
+            plan=plan,
+            data_hash=content_hash(data),
+            actor_id=None,
+            now=clock.now(),
+            dry_run=False,
+        )
+        await replan(session, org_id=org_id, now=clock.now(), tz=settings.tz)
+        await session.commit()
+        return time.perf_counter() - started
+
+
+async def measure_cli(
+    docx_path: Path, runs: int, server_url: str | None, folder: Path
+) -> dict[str, Any]:
+    """The command-line import against the bare python-docx read, interleaved."""
+    bare: list[float] = []
+    full: list[float] = []
+    for i in range(runs):
+        started = time.perf_counter()
+        read_docx_bare(docx_path)
+        bare.append(time.perf_counter() - started)
+        async with fresh_database(server_url, folder, f"cli{i}") as url:
+            full.append(await cli_import(docx_path, url))
+        log.info("docx read %.3f s, command-line import %.3f s", bare[-1], full[-1])
+    return {
+        "cli_database": "postgresql" if server_url else "sqlite",
+        "docx_read_s": rounded(median(bare)),
+        "cli_import_s": rounded(median(full)),
+        "cli_import_over_docx_read": rounded(median(full) / median(bare), 2),
+        "cli_goal": "<= 2",
+    }
+
+
 def time_parse(path: Path, runs: int) -> float:
     """The median time of ``parse_plan`` on ``path``."""
     times = []
@@ -307,7 +394,9 @@ def time_parse(path: Path, runs: int) -> float:
     return median(times)
 
 
-async def measure(tasks: int, runs: int, keep: Path | None) -> dict[str, Any]:
+async def measure(
+    tasks: int, runs: int, keep: Path | None, server_url: str | None = None, only_cli: bool = False
+) -> dict[str, Any]:
     """Generate the files, then time parse, import and re-import; then peak memory."""
     with tempfile.TemporaryDirectory(prefix="bench-import-") as tmp:
         folder = keep or Path(tmp)
@@ -319,6 +408,9 @@ async def measure(tasks: int, runs: int, keep: Path | None) -> dict[str, Any]:
         write_docx(docx_path, rows)
         xlsx_bytes, docx_bytes = xlsx.stat().st_size, docx_path.stat().st_size
         log.info("generated %d rows in %.1f s", len(rows), time.perf_counter() - started)
+        cli = await measure_cli(docx_path, runs, server_url, Path(tmp))
+        if only_cli:
+            return {"tasks": tasks, "runs": runs, **cli}
 
         parse_xlsx = time_parse(xlsx, runs)
         parse_docx = time_parse(docx_path, runs)
@@ -376,6 +468,7 @@ async def measure(tasks: int, runs: int, keep: Path | None) -> dict[str, Any]:
         "tracemalloc_peak_mib": rounded(traced_peak / 2**20, 1),
         "rss_before_mib": rounded(rss[0] / 2**20, 1),
         "rss_peak_mib": rounded(max(rss) / 2**20, 1),
+        **cli,
     }
 
 
@@ -386,11 +479,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--tasks", type=int, help="tasks in the generated plan (default 2000)")
     parser.add_argument("--runs", type=int, help="runs to take the median of (default 3)")
     parser.add_argument("--keep", type=Path, help="write the generated files to this folder")
+    parser.add_argument("--database-url", help="a PostgreSQL server for the command-line runs")
+    parser.add_argument("--only-cli", action="store_true", help="only the command-line ratio")
     args = parser.parse_args(argv)
     setup_logging()
     tasks = args.tasks or (60 if args.quick else 2000)
     runs = args.runs or (1 if args.quick else 3)
-    emit("import_plan", asyncio.run(measure(tasks, runs, args.keep)))
+    figures = measure(tasks, runs, args.keep, args.database_url, args.only_cli)
+    emit("import_plan", asyncio.run(figures))
     return 0
 
 

@@ -44,6 +44,7 @@ import asyncio
 import cProfile
 import hashlib
 import io
+import math
 import pstats
 import random
 import secrets
@@ -61,8 +62,9 @@ from zoneinfo import ZoneInfo
 
 from cryptography.fernet import Fernet
 from sqlalchemy import Table, func, insert, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
 
-from bench._support import emit, log, rounded, setup_logging
+from bench._support import emit, log, median, rounded, setup_logging
 from bot.clock import ManualClock
 from bot.feedback.catalog import KINDS, TOPICS, format_code
 from bot.i18n import Translator
@@ -99,7 +101,7 @@ from db.models import (
     TaskState,
     TaskUnit,
 )
-from db.queries import orgs, people, reports
+from db.queries import audit, orgs, people, reports
 
 VN: Final = ZoneInfo("Asia/Ho_Chi_Minh")
 YEAR: Final = 2024
@@ -553,23 +555,68 @@ async def measure(args: argparse.Namespace) -> dict[str, Any]:
 
                 return run
 
-            figures_s, data = await timed(q3_figures, runs)
-            log.info("figures Q3: %.2f s", figures_s)
-            figures_peak = await traced_peak(q3_figures)
-            report_s, report_bytes = await timed(q3_report, runs)
-            log.info("report Q3: %.2f s", report_s)
-            report_peak = await traced_peak(q3_report)
+            if args.only_status:
+                figures_s = figures_peak = report_s = report_peak = math.nan
+                report_bytes, data = 0, {"feedback": {"received": 0}, "tasks": {"total": 0}}
+            else:
+                figures_s, data = await timed(q3_figures, runs)
+                log.info("figures Q3: %.2f s", figures_s)
+                figures_peak = await traced_peak(q3_figures)
+                report_s, report_bytes = await timed(q3_report, runs)
+                log.info("report Q3: %.2f s", report_s)
+                report_peak = await traced_peak(q3_report)
             commune_status = status(LEADER_USER_IDS[0])
             province_status = status(LEADER_USER_IDS[1])
             await commune_status()  # warm-up: the person's first update
             await province_status()
+            lookup_code = await run_in(runtime, _some_case_code)
+
+            async def lookup() -> object:
+                async with runtime.sessions() as session:
+                    return await session.scalar(select(Case.id).where(Case.code == lookup_code))
+
+            async def write() -> None:
+                async with runtime.sessions.begin() as session:
+                    await audit.record(
+                        session,
+                        at=NOW,
+                        actor_id=None,
+                        org_id=province,
+                        action="bench.touch",
+                        entity="bench",
+                        entity_id=1,
+                    )
+
+            # The ratio: /status of the province against one indexed single-row lookup, the
+            # two interleaved; then /status right after a write (its figures counted again).
+            lookups: list[float] = []
+            statuses: list[float] = []
+            after_write: list[float] = []
+            for _ in range(max(runs, 3)):
+                for samples, run in ((lookups, lookup), (statuses, province_status)):
+                    began = time.perf_counter()
+                    await run()
+                    samples.append(time.perf_counter() - began)
+                await write()
+                began = time.perf_counter()
+                await province_status()
+                after_write.append(time.perf_counter() - began)
+            log.info(
+                "lookup %.4f s, /status %.4f s, after a write %.3f s",
+                median(lookups),
+                median(statuses),
+                median(after_write),
+            )
             commune_s, commune_text = await timed(commune_status, runs)
             province_s, province_text = await timed(province_status, runs)
             log.info("/status commune %.3f s, province %.3f s", commune_s, province_s)
             for text in (commune_text, province_text):
                 if not text.startswith("📊"):
                     raise RuntimeError(f"/status answered {text[:200]!r}")
+            # Peaks of a /status that counts (right after a write), not of a reused one.
+            await write()
             commune_peak = await traced_peak(commune_status)
+            await write()
             province_peak = await traced_peak(province_status)
 
             # Where the province's /status spends its time.
@@ -612,6 +659,14 @@ async def measure(args: argparse.Namespace) -> dict[str, Any]:
                 await profile(q3_report, "/report Q3/2024 of the province")
     return {
         "database": "postgresql" if "postgres" in url else "sqlite",
+        "lookup_s": rounded(median(lookups), 5),
+        "status_province_repeat_s": rounded(median(statuses), 5),
+        "status_province_over_lookup": rounded(median(statuses) / median(lookups), 1),
+        "status_goal": "<= 10",
+        "status_province_after_write_s": rounded(median(after_write), 4),
+        "status_province_after_write_over_lookup": rounded(
+            median(after_write) / median(lookups), 1
+        ),
         "communes": communes,
         "tasks": built["tasks"],
         "occurrences": built["occurrences"],
@@ -620,10 +675,10 @@ async def measure(args: argparse.Namespace) -> dict[str, Any]:
         "runs": runs,
         "figures_q3_cases": data["feedback"]["received"],
         "figures_q3_occurrences": data["tasks"]["total"],
-        "figures_q3_s": rounded(figures_s, 3),
-        "figures_q3_peak_mib": rounded(figures_peak, 1),
-        "report_q3_s": rounded(report_s, 3),
-        "report_q3_peak_mib": rounded(report_peak, 1),
+        "figures_q3_s": _opt(figures_s, 3),
+        "figures_q3_peak_mib": _opt(figures_peak, 1),
+        "report_q3_s": _opt(report_s, 3),
+        "report_q3_peak_mib": _opt(report_peak, 1),
         "report_q3_file_kib": rounded(report_bytes / 1024, 1),
         "status_commune_s": rounded(commune_s, 3),
         "status_commune_peak_mib": rounded(commune_peak, 1),
@@ -634,6 +689,18 @@ async def measure(args: argparse.Namespace) -> dict[str, Any]:
         "status_province_overdue": len(overdue),
         **{f"status_province_{k}_s": rounded(v, 3) for k, v in parts.items()},
     }
+
+
+def _opt(value: float, digits: int) -> float | None:
+    """A figure, or ``None`` for one not measured (``--only-status``)."""
+    return None if math.isnan(value) else rounded(value, digits)
+
+
+async def _some_case_code(session: AsyncSession) -> str:
+    code = await session.scalar(select(Case.code).order_by(Case.id.desc()).limit(1))
+    if code is None:
+        raise RuntimeError("no case was built")
+    return code
 
 
 async def run_in(runtime: Runtime, query: Callable[..., Awaitable[T]], *args: Any) -> T:
@@ -651,6 +718,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--cases", type=int, help="feedback cases in all (default 1,000,000)")
     parser.add_argument("--runs", type=int, help="timed runs, median reported (default 3)")
     parser.add_argument("--profile", action="store_true", help="cProfile one province /status")
+    parser.add_argument("--only-status", action="store_true", help="skip the Q3 figures and report")
     parser.add_argument("--database-url", help="e.g. postgresql+asyncpg://... (default: SQLite)")
     args = parser.parse_args(argv)
     setup_logging()

@@ -16,12 +16,14 @@ from bench._support import REPO_ROOT
 
 BENCHMARKS: Final = (
     "startup",
+    "update_cpu",
     "throughput",
     "import_plan",
     "reminders",
     "feedback",
     "reports",
     "public",
+    "replies",
     "bench_timeframes",
     "hostile_files",
 )

@@ -26,9 +26,6 @@ from bot.i18n import Translator
 from bot.invites import deep_link
 from bot.logs import configure_logging
 from bot.plans.mapping import MAPPING_TARGETS, TARGET_LABELS, Choice, Question
-from bot.reports.charts import render_chart
-from bot.reports.document import render_document
-from bot.reports.workbook import render_workbook
 from bot.runtime import Runtime, open_runtime
 from bot.settings import Settings, SettingsError, load_settings
 from bot.startup import StartupRefused
@@ -596,7 +593,10 @@ async def cmd_export_public(args: argparse.Namespace, settings: Settings) -> int
 async def cmd_report(args: argparse.Namespace, settings: Settings) -> int:
     """Build a period report as JSON figures, an .xlsx, a .docx or a chart."""
     from bot.periods import PeriodError, parse_period
+    from bot.reports.charts import render_chart
+    from bot.reports.document import render_document
     from bot.reports.figures import figures
+    from bot.reports.workbook import render_workbook
 
     t = Translator(args.lang or settings.default_locale, settings.tz)
     clock = SystemClock()

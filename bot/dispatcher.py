@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.access import Access
 from bot.clock import Clock
-from bot.context import DIALOG_ORG, Context, Deployment
+from bot.context import DIALOG_ORG, Context, Deferred, Deployment
 from bot.errors import BotError
 from bot.i18n import Translator, negotiate
 from bot.messages import Incoming, Outcome, Reply
@@ -18,7 +18,8 @@ from bot.ordering import KeyedLocks
 from bot.public.metrics import timed_updates
 from bot.roles import Audience
 from bot.router import Route
-from db.queries import dialogs, people
+from db.engine import WriteLockNeeded, begin_read_first
+from db.queries import people
 
 log = logging.getLogger(__name__)
 
@@ -52,12 +53,11 @@ class Dispatcher:
         event is handled, with its replies).
         """
         async with self._locks.hold((incoming.channel, incoming.user_id)):
-            async with self._sessions() as s:
-                ctx = await self._handle(s, incoming)
-                outcome, deferred = self._finish(ctx), ctx.deferred
-                if deferred is None and before_commit is not None:
-                    await before_commit(s, outcome)
-                await s.commit()
+            try:
+                outcome, deferred = await self._attempt(incoming, before_commit, read_first=True)
+            except WriteLockNeeded:
+                # Another writer got in first; nothing was written, so start again writing.
+                outcome, deferred = await self._attempt(incoming, before_commit, read_first=False)
             while deferred is not None:
                 result = await deferred.settle()
                 async with self._sessions() as s:
@@ -74,10 +74,27 @@ class Dispatcher:
                     await s.commit()
             return outcome
 
+    async def _attempt(
+        self,
+        incoming: Incoming,
+        before_commit: Callable[[AsyncSession, Outcome], Awaitable[None]] | None,
+        *,
+        read_first: bool,
+    ) -> tuple[Outcome, Deferred | None]:
+        async with self._sessions() as s:
+            if read_first:  # most updates only read: they need not queue for SQLite's lock
+                await begin_read_first(s)
+            ctx = await self._handle(s, incoming)
+            outcome, deferred = self._finish(ctx), ctx.deferred
+            if deferred is None and before_commit is not None:
+                await before_commit(s, outcome)
+            await s.commit()
+            return outcome, deferred
+
     async def _context(self, session: AsyncSession, incoming: Incoming) -> Context:
         now = self._clock.now()
         settings = self.deployment.settings
-        person, _ = await people.person_for_identity(
+        found = await people.caller(
             session,
             channel=incoming.channel,
             user_id=incoming.user_id,
@@ -88,7 +105,7 @@ class Dispatcher:
             now=now,
             seal=self.deployment.sealer.seal,
         )
-        memberships = await people.memberships_of(session, person.id)
+        person, memberships = found.person, found.memberships
         locale = person.locale or negotiate(incoming.language_code, settings.default_locale)
         return Context(
             incoming=incoming,
@@ -101,7 +118,7 @@ class Dispatcher:
             t=Translator(locale, settings.tz),
             now=now,
             deployment=self.deployment,
-            dialog=await dialogs.current_dialog(session, person.id),
+            dialog=found.dialog,
         )
 
     async def _handle(self, session: AsyncSession, incoming: Incoming) -> Context:
@@ -186,6 +203,8 @@ class Dispatcher:
         try:
             await route.handler(ctx)
             await savepoint.commit()
+        except WriteLockNeeded:
+            raise
         except BotError as exc:
             await savepoint.rollback()
             ctx.outcome.replies = [Reply(exc.message(ctx.t))]

@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from datetime import date, timedelta
+from functools import lru_cache
 from math import ceil
 from typing import Final, NamedTuple
 
@@ -400,12 +401,34 @@ def event_clause(milestones: tuple[Milestone, ...]) -> Milestone | None:
 
 def read_clause(text: str, plan_year: int) -> Milestone:
     """Read one clause (no ";" inside) of a time-frame phrase; ``text`` is kept as written."""
-    school = _school_year(fold(text), text, plan_year)
+    read = read_folded(fold(text), plan_year)
+    if read.kind == "unspecified":
+        return Milestone("unspecified", text)
+    return Milestone(
+        read.kind,
+        text,
+        read.on,
+        read.recurrence,
+        read.first_year,
+        read.last_year,
+        read.offset_days,
+        read.offset_working_days,
+    )
+
+
+@lru_cache(maxsize=8192)
+def read_folded(folded: str, plan_year: int) -> Milestone:
+    """Read one folded clause; the milestone's ``text`` is left empty for the caller to set.
+
+    Cached on the folded text: officials write the same few hundred phrases in thousands of
+    spellings (case, diacritics, spaces), and the reading depends on the folded text only.
+    """
+    school = _school_year(folded, "", plan_year)
     if school is not None:
         return school
     f = _Facts()
     before = False
-    for m in tokens(fold(text)):
+    for m in tokens(folded):
         kind = m.lastgroup or ""
         if kind == "before":
             before = True
@@ -413,7 +436,7 @@ def read_clause(text: str, plan_year: int) -> Milestone:
             _HANDLERS[kind](f, m, before)
             before = False
         f.prev = kind
-    return _decide(f, text, plan_year)
+    return _decide(f, "", plan_year)
 
 
 def _decide(f: _Facts, text: str, plan_year: int) -> Milestone:

@@ -19,13 +19,59 @@ _FOLD: Final[dict[int, str | None]] = dict.fromkeys(range(0x300, 0x370))  # comb
 _FOLD.update(dict.fromkeys((0x200B, 0x200C, 0x200D, 0x2060, 0xFEFF, 0xAD)))  # invisible
 _FOLD.update(dict.fromkeys((0x2010, 0x2011, 0x2012, 0x2013, 0x2014, 0x2015, 0x2212), "-"))
 _FOLD.update({ord("đ"): "d", ord("ð"): "d", 0x2044: "/", 0x2215: "/"})
-_SPACES: Final = re.compile(r"\s+")
+
+
+def _slow_fold(text: str) -> str:
+    """``fold`` for any text: decompose, lower-case, drop marks, collapse spaces."""
+    return " ".join(unicodedata.normalize("NFKD", text).lower().translate(_FOLD).split())
+
+
+def _folds_alone(char: str) -> bool:
+    """Whether ``char`` folds the same wherever it stands, so a table can fold it.
+
+    Decomposition reorders combining marks, which is harmless only when every mark it yields
+    is one that folding drops; lower-casing is per character except for the Greek capital
+    sigma and characters that lower to several.
+    """
+    decomposed = unicodedata.normalize("NFKD", char)
+    return len(char.lower()) == 1 and all(
+        (unicodedata.combining(c) == 0 or ord(c) in _FOLD) and c not in "\u03a3\u03c3\u03c2"
+        for c in decomposed
+    )
+
+
+# ASCII, the Latin blocks (every Vietnamese letter, precomposed or not), combining marks and
+# general punctuation: the characters of real plans, folded by one ``str.translate``.
+_TABLE_BLOCKS: Final = (range(0x0, 0x250), range(0x300, 0x370), range(0x1E00, 0x2070))
+_TABLE: Final[dict[int, str | None]] = {
+    code: unicodedata.normalize("NFKD", char).lower().translate(_FOLD)
+    for block in _TABLE_BLOCKS
+    for code in block
+    if _folds_alone(char := chr(code))
+}
+
+
+def _char_class(codes: Iterable[int]) -> str:
+    """A regular-expression class of ``codes``, written as ranges."""
+    ranges: list[list[int]] = []
+    for code in sorted(codes):
+        if ranges and ranges[-1][1] == code - 1:
+            ranges[-1][1] = code
+        else:
+            ranges.append([code, code])
+    return "".join(
+        re.escape(chr(a)) + ("-" + re.escape(chr(b)) if b > a else "") for a, b in ranges
+    )
+
+
+_OUTSIDE_TABLE: Final = re.compile(f"[^{_char_class(_TABLE)}]")
 
 
 def fold(text: str) -> str:
     """Lower-case ``text``, drop its diacritics (``đ`` -> ``d``) and collapse its spaces."""
-    decomposed = unicodedata.normalize("NFKD", text).lower().translate(_FOLD)
-    return _SPACES.sub(" ", decomposed).strip()
+    if _OUTSIDE_TABLE.search(text) is None:
+        return " ".join(text.translate(_TABLE).split())
+    return _slow_fold(text)
 
 
 # --- tokens ----------------------------------------------------------------------------------

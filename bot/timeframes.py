@@ -31,7 +31,7 @@ from typing import TYPE_CHECKING, Final
 
 from bot.errors import BotError
 from bot.timeframe_model import Milestone, Period, Recurrence, TimeframeKind
-from bot.timeframe_rules import event_clause, read_clause
+from bot.timeframe_rules import event_clause, read_folded
 from bot.timeframe_tokens import fold
 
 if TYPE_CHECKING:
@@ -126,7 +126,22 @@ def parse_timeframe(text: str, plan_year: int) -> Timeframe:
 def _parse(text: str, plan_year: int) -> Timeframe:
     if len(text) > MAX_PHRASE_CHARS:
         return Timeframe(text, (Milestone("unspecified", text),))
-    clauses = (c.strip() for c in _CLAUSES.split(text))
-    read = [read_clause(c, plan_year) for c in clauses if c]
-    milestones = tuple(m for m in read if m.kind != "unspecified")
-    return Timeframe(text, milestones or (Milestone("unspecified", text),))
+    milestones = []
+    for part in _CLAUSES.split(text):
+        clause = part.strip()
+        if clause:
+            read = read_folded(fold(clause), plan_year)
+            if read.kind != "unspecified":
+                milestones.append(
+                    Milestone(
+                        read.kind,
+                        clause,
+                        read.on,
+                        read.recurrence,
+                        read.first_year,
+                        read.last_year,
+                        read.offset_days,
+                        read.offset_working_days,
+                    )
+                )
+    return Timeframe(text, tuple(milestones) or (Milestone("unspecified", text),))

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any, Final
 
 from sqlalchemy import event
-from sqlalchemy.engine import make_url
+from sqlalchemy.engine import ExceptionContext, make_url
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
@@ -45,6 +45,15 @@ def make_private_dir(path: Path) -> None:
         folder.chmod(0o700)  # mkdir's mode is filtered by the umask
 
 
+READ_FIRST: Final = "commune_bot_read_first"
+"""Execution option of a connection whose SQLite transaction begins without the write lock."""
+_SQLITE_BUSY: Final = 5
+
+
+class WriteLockNeeded(Exception):
+    """A read-first SQLite transaction could not start writing: run its work again."""
+
+
 def _prepare_sqlite_file(url: str) -> None:
     # Citizens' cases live in this file: only the bot's own user may read it. The file is
     # made 0600 before SQLite opens it; SQLite gives its -wal and -shm files the same mode.
@@ -75,12 +84,49 @@ def _on_sqlite_connect(dbapi_connection: Any, _record: Any) -> None:
 
 
 def _on_sqlite_begin(conn: Any) -> None:
-    if conn.get_execution_options().get(MIGRATING):
+    options = conn.get_execution_options()
+    if options.get(MIGRATING):
         # Only outside a transaction does SQLite let foreign keys be switched off.
         conn.exec_driver_sql("PRAGMA foreign_keys=OFF")
-    # IMMEDIATE takes the write lock up front, so a transaction that reads then writes
-    # waits for the lock instead of failing with SQLITE_BUSY half-way through.
-    conn.exec_driver_sql("BEGIN IMMEDIATE")
+    if options.get(READ_FIRST):
+        conn.exec_driver_sql("BEGIN")
+    else:
+        # IMMEDIATE takes the write lock up front, so a transaction that reads then writes
+        # waits for the lock instead of failing with SQLITE_BUSY half-way through.
+        conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def _on_sqlite_error(context: ExceptionContext) -> BaseException | None:
+    # A deferred transaction that has read cannot wait for the write lock: SQLite answers
+    # SQLITE_BUSY at once when another connection holds it or wrote since this one's
+    # snapshot. Nothing was written yet, so the work can run again from the start.
+    code = getattr(context.original_exception, "sqlite_errorcode", None)
+    conn = context.connection
+    busy = code is not None and code & 0xFF == _SQLITE_BUSY
+    if busy and conn is not None and conn.get_execution_options().get(READ_FIRST):
+        return WriteLockNeeded()
+    return None
+
+
+def _on_sqlite_reset(dbapi_connection: Any, record: Any, reset_state: Any) -> None:
+    # Sessions end their transactions themselves; a rollback on every return to the pool
+    # is one more trip to aiosqlite's thread. Roll back only what is really left open.
+    if reset_state.terminate_only:
+        return
+    driver = record.driver_connection
+    if driver is None or getattr(driver, "in_transaction", True):
+        dbapi_connection.rollback()
+
+
+async def begin_read_first(session: AsyncSession) -> None:
+    """Begin ``session``'s transaction without taking SQLite's write lock.
+
+    Reads then never wait for a writer. The first write takes the lock when it is free and
+    nothing was committed since the transaction began; otherwise it raises
+    ``WriteLockNeeded``, and the caller runs the work again in a fresh session (whose
+    transaction takes the lock up front). On PostgreSQL this changes nothing.
+    """
+    await session.connection(execution_options={READ_FIRST: True})
 
 
 def _on_postgresql_connect(dbapi_connection: Any, _record: Any) -> None:
@@ -101,9 +147,11 @@ def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
     kwargs.setdefault("hide_parameters", True)
     if url.startswith("sqlite"):
         _prepare_sqlite_file(url)
-        engine = create_async_engine(url, **kwargs)
+        engine = create_async_engine(url, pool_reset_on_return=None, **kwargs)
         event.listen(engine.sync_engine, "connect", _on_sqlite_connect)
         event.listen(engine.sync_engine, "begin", _on_sqlite_begin)
+        event.listen(engine.sync_engine, "handle_error", _on_sqlite_error)
+        event.listen(engine.sync_engine.pool, "reset", _on_sqlite_reset)
         return engine
     engine = create_async_engine(url, pool_pre_ping=True, **kwargs)
     event.listen(engine.sync_engine, "connect", _on_postgresql_connect)

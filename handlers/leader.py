@@ -11,7 +11,7 @@ from bot.messages import Button
 from bot.periods import Period, current_quarter, label, parse_period
 from bot.reports.delivery import period_report
 from bot.reports.errors import NotInAUnit, UnknownUnit
-from bot.reports.figures import Narrow, feedback_figures, feedback_summary, task_figures
+from bot.reports.figures import Narrow, feedback_figures, status_figures
 from bot.reports.screen import feedback_screen, status_screen
 from bot.roles import Audience
 from db.queries import orgs, progress, reports
@@ -68,10 +68,7 @@ async def _status(ctx: Context, narrow: Narrow | None) -> None:
     year = _year(ctx)
     org_ids = [o for o, _, _ in await reports.org_tree(ctx.session, ctx.org_id)]
     quarter = current_quarter(today)
-    data = {
-        "tasks": await task_figures(ctx.session, org_ids, year, today, tz, narrow, details=False),
-        "feedback": await feedback_summary(ctx.session, org_ids, quarter, tz, narrow),
-    }
+    data = await status_figures(ctx.session, org_ids, year, quarter, today, tz, narrow)
     scope = ""
     if narrow is not None:
         scope = f" — {narrow.dimension or narrow.unit}"

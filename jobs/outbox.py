@@ -45,6 +45,17 @@ class SweepStats:
     failed: int = 0
 
 
+@dataclass(frozen=True, slots=True)
+class _Subjects:
+    """What the rows of one batch refer to, read once for all its people."""
+
+    occurrences: dict[int, reminders.Subject]
+    tasks: dict[int, reminders.Subject]
+    cases: dict[int, reminders.CaseSubject]
+    undated: dict[int, int]
+    locales: dict[int, str | None]
+
+
 class Sweeper:
     """Sends due outbox rows; safe to run in several processes at once."""
 
@@ -101,14 +112,43 @@ class Sweeper:
             by_person: dict[int, list[OutboxMessage]] = defaultdict(list)
             for row in rows:
                 by_person[row.person_id].append(row)
+            subjects = await self._subjects(rows)
+            settled: dict[OutboxStatus, list[int]] = defaultdict(list)
             await asyncio.gather(
                 *(
-                    self._deliver(person, prows, now, cal, stats)
+                    self._deliver(person, prows, now, cal, stats, subjects, settled)
                     for person, prows in by_person.items()
                 )
             )
+            # One transaction settles the batch's sent and stale rows, not one per person.
+            if settled:
+                async with self._sessions.begin() as session:
+                    for status, ids in settled.items():
+                        await outbox.settle(session, ids, status, now=now, worker=self._worker)
             if len(people) < self._batch:
                 return stats
+
+    async def _subjects(self, rows: Sequence[OutboxMessage]) -> _Subjects:
+        """What a batch's reminders are about and their people's languages, in one session."""
+        rows = [r for r in rows if r.kind not in outbox.REPORT_KINDS]
+        if not rows:
+            return _Subjects({}, {}, {}, {}, {})
+        async with self._sessions() as session:
+            occurrence_ids = {int(r.params["occurrence"]) for r in rows if r.kind == "reminder"}
+            task_ids = {int(r.params["task"]) for r in rows if r.kind in {"checkin", "event_check"}}
+            occurrences, tasks = await reminders.subjects(session, occurrence_ids, task_ids)
+            # Notices about a case are checked too: one that moved on is not announced.
+            case_ids = {
+                int(r.params["case"])
+                for r in rows
+                if r.kind == "case_reminder"
+                or (r.kind == "notice" and isinstance(r.params.get("case"), int))
+            }
+            cases = await reminders.case_subjects(session, case_ids)
+            undated_orgs = {r.org_id for r in rows if r.kind == "undated" and r.org_id}
+            undated = {o: await reminders.undated_count(session, o) for o in undated_orgs}
+            locales = await reminders.person_locales(session, {r.person_id for r in rows})
+        return _Subjects(occurrences, tasks, cases, undated, locales)
 
     async def _settle(
         self,
@@ -137,6 +177,8 @@ class Sweeper:
         now: datetime,
         cal: WorkCalendar,
         stats: SweepStats,
+        subjects: _Subjects,
+        settled: dict[OutboxStatus, list[int]],
     ) -> None:
         reports_due = [r for r in rows if r.kind in outbox.REPORT_KINDS]
         rows = [r for r in rows if r.kind not in outbox.REPORT_KINDS]
@@ -144,35 +186,22 @@ class Sweeper:
             await self._deliver_report(person, row, now, cal, stats)
         if not rows:
             return
-        async with self._sessions() as session:
-            occurrence_ids = {int(r.params["occurrence"]) for r in rows if r.kind == "reminder"}
-            task_ids = {int(r.params["task"]) for r in rows if r.kind in {"checkin", "event_check"}}
-            occurrences, tasks = await reminders.subjects(session, occurrence_ids, task_ids)
-            # Notices about a case are checked too: one that moved on is not announced.
-            case_ids = {
-                int(r.params["case"])
-                for r in rows
-                if r.kind == "case_reminder"
-                or (r.kind == "notice" and isinstance(r.params.get("case"), int))
-            }
-            case_states = await reminders.case_subjects(session, case_ids)
-            undated_orgs = {r.org_id for r in rows if r.kind == "undated" and r.org_id}
-            undated = sum([await reminders.undated_count(session, o) for o in undated_orgs])
-            locale = await reminders.person_locale(session, person) or self._default_locale
+        undated_orgs = {r.org_id for r in rows if r.kind == "undated" and r.org_id}
+        locale = subjects.locales.get(person) or self._default_locale
         t = Translator(locale, self._tz)
         rendered = render_bundle(
             [Row(r.id, r.kind, r.params, r.due_at) for r in rows],
-            occurrences,
-            tasks,
-            undated,
+            subjects.occurrences,
+            subjects.tasks,
+            sum(subjects.undated[o] for o in undated_orgs),
             t,
             now,
             now.astimezone(self._tz).date(),
             cal,
-            case_states,
+            subjects.cases,
         )
         stats.stale += len(rendered.stale)
-        await self._settle(rendered.stale, OutboxStatus.CANCELLED, now)
+        settled[OutboxStatus.CANCELLED].extend(rendered.stale)
         if rendered.reply is None:
             return
         channel, chat_id = rows[-1].channel, rows[-1].chat_id
@@ -189,7 +218,7 @@ class Sweeper:
             return
         stats.messages += 1
         stats.rows += len(rendered.covered)
-        await self._settle(rendered.covered, OutboxStatus.SENT, now)
+        settled[OutboxStatus.SENT].extend(rendered.covered)
 
     async def _deliver_report(
         self, person: int, row: OutboxMessage, now: datetime, cal: WorkCalendar, stats: SweepStats

@@ -22,8 +22,15 @@ from bot.settings import Settings
 from db.engine import create_engine
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
-# The shared data sits next to the main checkout; a worktree elsewhere names it.
-SHARED = Path(os.environ.get("BOT_SHARED_DIR") or REPO_ROOT.parent / "shared")
+# The shared data sits beside the repository, or beside a folder above it (a worktree);
+# BOT_SHARED_DIR names it anywhere else.
+SHARED = Path(
+    os.environ.get("BOT_SHARED_DIR")
+    or next(
+        (f / "shared" for f in REPO_ROOT.parents if (f / "shared" / "data").is_dir()),
+        REPO_ROOT.parent / "shared",
+    )
+)
 VN = ZoneInfo("Asia/Ho_Chi_Minh")
 
 

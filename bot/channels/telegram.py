@@ -95,8 +95,7 @@ class TelegramFloodLimiter(BaseRateLimiter[int]):
         """Wait for a slot, send, and on flood errors pause everything and try again."""
         chat_id = data.get("chat_id") if endpoint in SENDING_METHODS else None
         for attempt in range(self.max_retries + 1):
-            if endpoint in SENDING_METHODS:
-                await self.flood.acquire(chat_id)
+            ticket = await self.flood.acquire(chat_id) if endpoint in SENDING_METHODS else None
             try:
                 return await callback(*args, **kwargs)
             except RetryAfter as exc:
@@ -105,6 +104,9 @@ class TelegramFloodLimiter(BaseRateLimiter[int]):
                 self.flood.pause(wait)
                 if attempt == self.max_retries:
                     raise
+            finally:
+                if ticket is not None:  # it arrived by now: count it from now
+                    self.flood.sent(ticket)
         raise AssertionError("unreachable")
 
 

@@ -11,8 +11,9 @@ from collections import Counter
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Any, Final
+from typing import Any, Final, cast
 
+from sqlalchemy import Table, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import units
@@ -36,6 +37,10 @@ from db.models import (
 from db.queries import audit, orgs, plans
 
 TimeframeParser = Callable[[str, int], TimeframeLike]
+# Plain tables: the ORM's bulk insert splits rows into groups by which fields are empty.
+_TASKS = cast(Table, Task.__table__)
+_TASK_UNITS = cast(Table, TaskUnit.__table__)
+_OCCURRENCES = cast(Table, Occurrence.__table__)
 TITLE_KEY_LIMIT = 300
 
 
@@ -314,14 +319,14 @@ async def import_plan(
     entries: list[
         tuple[str, str, str | int, Mapping[str, Any] | None, Mapping[str, Any] | None]
     ] = []
-    created: list[tuple[Task, _Wanted]] = []
+    created: list[_Wanted] = []
     for item in wanted:
         task = existing.pop(item.key, None)
         if task is None:
             report.added.append(item.parsed.code or item.key)
             report.occurrences_added += len(item.due)
             if stored is not None and not dry_run:
-                created.append((_new_task(stored.id, item), item))
+                created.append(item)
             continue
         before = _stored_snapshot(task, item.due)
         added, cancelled = _occurrence_changes(task, item.due)
@@ -349,10 +354,12 @@ async def import_plan(
             for occurrence in pending:
                 occurrence.status = OccurrenceStatus.CANCELLED
             entries.append(("task.removed", "task", task.id, _stored_snapshot(task), None))
-    if created:
-        session.add_all(task for task, _ in created)
-        await session.flush()
-        entries += [("task.created", "task", t.id, None, _snapshot(i)) for t, i in created]
+    if created and stored is not None:
+        ids = await _insert_tasks(session, stored.id, created)
+        entries += [
+            ("task.created", "task", task_id, None, _snapshot(item))
+            for task_id, item in zip(ids, created, strict=True)
+        ]
     if stored is not None and not dry_run:
         report.plan_id = stored.id
         if not report.nothing_changed:
@@ -432,20 +439,50 @@ def _occurrence_changes(task: Task, due: tuple[date, ...]) -> tuple[list[date], 
     return added, cancelled
 
 
-def _new_task(plan_id: int, item: _Wanted) -> Task:
-    task = Task(
-        plan_id=plan_id,
-        match_key=item.key,
-        position=item.position,
-        flags={"flags": list(item.parsed.flags)},
-        state=TaskState.ACTIVE,
-        **item.fields(),
+async def _insert_tasks(session: AsyncSession, plan_id: int, items: list[_Wanted]) -> list[int]:
+    """Insert new tasks with their units and due dates: one batched statement per table.
+
+    The ORM would send one ``INSERT … RETURNING`` per row on SQLite (thousands for a plan).
+    """
+    # No RETURNING: SQLite would get one statement per row again. The keys are unique in the
+    # plan, so one query reads the new ids back.
+    await session.execute(
+        insert(_TASKS),
+        [
+            {
+                "plan_id": plan_id,
+                "match_key": item.key,
+                "position": item.position,
+                "flags": {"flags": list(item.parsed.flags)},
+                "state": TaskState.ACTIVE,
+                **item.fields(),
+            }
+            for item in items
+        ],
     )
-    task.units = _task_units(item)
-    task.occurrences = [
-        Occurrence(planned_date=d, due_date=d, status=OccurrenceStatus.PENDING) for d in item.due
+    stored = await session.execute(select(Task.match_key, Task.id).where(Task.plan_id == plan_id))
+    by_key: dict[str, int] = dict(stored.all())
+    ids = [by_key[item.key] for item in items]
+    units = [
+        {"task_id": task_id, "unit_id": u.unit_id, "role": u.role, "position": u.position}
+        for task_id, item in zip(ids, items, strict=True)
+        for u in _task_units(item)
     ]
-    return task
+    if units:
+        await session.execute(insert(_TASK_UNITS), units)
+    occurrences = [
+        {
+            "task_id": task_id,
+            "planned_date": day,
+            "due_date": day,
+            "status": OccurrenceStatus.PENDING,
+        }
+        for task_id, item in zip(ids, items, strict=True)
+        for day in item.due
+    ]
+    if occurrences:
+        await session.execute(insert(_OCCURRENCES), occurrences)
+    return ids
 
 
 def _task_units(item: _Wanted) -> list[TaskUnit]:

@@ -6,10 +6,6 @@ import io
 from collections.abc import Mapping
 from datetime import date
 
-from openpyxl import Workbook
-from openpyxl.styles import Alignment, Font
-from openpyxl.utils import get_column_letter
-
 from bot.i18n import Translator
 from bot.plans.preview import KIND_LABELS, ParsedPlan, TimeframeParser, flag_label
 from bot.safetext import append_row
@@ -34,6 +30,11 @@ def preview_workbook(
     ``resolved`` gives, for a unit name as written, the unit it goes to (shown after it).
     """
     resolved = resolved or {}
+    # openpyxl is ~15 MiB resident: loaded by the first preview, not by every bot at start.
+    from openpyxl import Workbook
+    from openpyxl.styles import Alignment, Font
+    from openpyxl.utils import get_column_letter
+
     book = Workbook()
     sheet = book.active
     if sheet is None:

@@ -36,10 +36,23 @@ def send_at(day: date, policy: ReminderPolicy, tz: ZoneInfo) -> datetime:
     return datetime.combine(day, policy.send_time, tzinfo=tz)
 
 
+# Longer than any run of days off (Tết with its weekends is nine): a re-raise moved past
+# one lands less than this after its plain date.
+_LONGEST_DAYS_OFF: Final = timedelta(days=31)
+
+
 def occurrence_steps(
-    due: date, calendar: WorkCalendar, policy: ReminderPolicy, until: date
+    due: date,
+    calendar: WorkCalendar,
+    policy: ReminderPolicy,
+    until: date,
+    since: date | None = None,
 ) -> Iterator[Step]:
-    """The steps for a dated occurrence up to ``until``: before, due day, overdue, re-raises."""
+    """The steps for a dated occurrence up to ``until``: before, due day, overdue, re-raises.
+
+    With ``since``, steps that surely fall before it are not worked out one by one (a date
+    overdue for two years has a hundred re-raises): every step from ``since`` on is the same.
+    """
     taken: set[tuple[date, Audience]] = set()
 
     def once(step: Step) -> Iterator[Step]:
@@ -47,17 +60,23 @@ def occurrence_steps(
             taken.add((step.day, step.audience))
             yield step
 
-    for n in policy.lead_before:
-        yield from once(Step(f"before{n}", calendar.add_working_days(due, -n), "lead"))
-    for n in policy.partner_before:
-        yield from once(Step(f"before{n}", calendar.add_working_days(due, -n), "partner"))
-    if policy.due_day:
-        day = due if calendar.is_working_day(due) else calendar.previous_working_day(due)
-        yield from once(Step(DUE, day, "lead"))
+    # Every step but the re-raises falls within a working day (and the days off) of ``due``.
+    long_past = since is not None and due < since - _LONGEST_DAYS_OFF
+    if not long_past:
+        for n in policy.lead_before:
+            yield from once(Step(f"before{n}", calendar.add_working_days(due, -n), "lead"))
+        for n in policy.partner_before:
+            yield from once(Step(f"before{n}", calendar.add_working_days(due, -n), "partner"))
+        if policy.due_day:
+            day = due if calendar.is_working_day(due) else calendar.previous_working_day(due)
+            yield from once(Step(DUE, day, "lead"))
     overdue = calendar.add_working_days(due, 1)
-    yield from once(Step(OVERDUE, overdue, "lead"))
-    yield from once(Step(OVERDUE, overdue, "leaders"))
+    if not long_past:
+        yield from once(Step(OVERDUE, overdue, "lead"))
+        yield from once(Step(OVERDUE, overdue, "leaders"))
     raised = 1
+    if since is not None and since - _LONGEST_DAYS_OFF > overdue:
+        raised = max(1, (since - _LONGEST_DAYS_OFF - overdue).days // policy.reraise_days)
     while True:
         day = overdue + timedelta(days=policy.reraise_days * raised)
         day = day if calendar.is_working_day(day) else calendar.next_working_day(day)

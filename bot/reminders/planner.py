@@ -112,7 +112,7 @@ def plan_window(
             out.append(item)
 
     for due in facts.due:
-        for step in occurrence_steps(due.due, calendar, policy, end):
+        for step in occurrence_steps(due.due, calendar, policy, end, since=start):
             if step.day < start:
                 continue
             for person, unit in _recipients(facts, step, due):
@@ -185,7 +185,7 @@ def plan_window(
                     )
                 )
     for case in facts.cases:
-        for step in occurrence_steps(case.due, calendar, policy, end):
+        for step in occurrence_steps(case.due, calendar, policy, end, since=start):
             if step.day < start or step.audience == "partner":
                 continue
             for person in _case_recipients(facts, case, step.audience):

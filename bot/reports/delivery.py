@@ -11,11 +11,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.i18n import Translator
 from bot.messages import Attachment, Reply
 from bot.periods import Period, label
-from bot.reports.charts import render_chart
-from bot.reports.document import render_document
 from bot.reports.figures import figures
 from bot.reports.screen import status_screen
-from bot.reports.workbook import render_workbook
 
 XLSX: Final = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 DOCX: Final = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
@@ -27,6 +24,11 @@ def _slug(period: Period) -> str:
 
 def report_replies(data: dict[str, Any], period: Period, t: Translator) -> list[Reply]:
     """The summary message and the three files of a report."""
+    # The renderers pull in matplotlib, openpyxl and python-docx (~60 MiB): only reports do.
+    from bot.reports.charts import render_chart
+    from bot.reports.document import render_document
+    from bot.reports.workbook import render_workbook
+
     title = t._("Report {period}", period=label(period, t))
     slug = _slug(period)
     chart = render_chart(data, t)

@@ -17,6 +17,7 @@ from collections import Counter, defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from time import monotonic
 from typing import Any, Final, Literal
 from zoneinfo import ZoneInfo
 
@@ -29,6 +30,9 @@ from db.queries.reports import CaseScope, Scope
 
 DUE_SOON: Final = timedelta(days=14)
 MOST_OVERDUE: Final = 5
+STATUS_TTL: Final = 60.0
+"""Seconds a status screen's figures are reused for, at most (see ``status_figures``)."""
+STATUS_CACHE_SIZE: Final = 512
 CASE_ROWS_LIMIT: Final = 5000
 TASK_STATES: Final = (
     "done_on_time",
@@ -124,8 +128,11 @@ async def task_figures(
         for bucket in (totals, by_dimension[dimension], by_unit[unit or "—"]):
             bucket["total"] += 1
             bucket[state] += 1
-    listed = {"done_on_time", "done_late", "overdue"} if details else {"overdue"}
-    rows = await reports.occurrences(session, scope, listed)
+    if details:
+        listed = {"done_on_time", "done_late", "overdue"}
+        rows = await reports.occurrences(session, scope, listed)
+    else:
+        rows = await reports.occurrences(session, scope, {"overdue"}, oldest=MOST_OVERDUE)
     wanted = [r.occurrence_id for r in rows] if details else []
     events = await reports.occurrence_events(
         session, wanted, (EventKind.DONE, EventKind.BLOCKED, EventKind.MORE_TIME)
@@ -334,6 +341,53 @@ async def feedback_summary(
 ) -> dict[str, Any]:
     """The period's feedback totals without the breakdowns (what the status screen shows)."""
     return _totals(await reports.case_counts(session, case_scope(org_ids, period, tz, narrow)))
+
+
+StatusKey = tuple[str, tuple[int, ...], str, date, str, str, Narrow | None]
+_status_cache: dict[StatusKey, tuple[float, tuple[int | None, ...], dict[str, Any]]] = {}
+
+
+async def status_figures(
+    session: AsyncSession,
+    org_ids: Sequence[int],
+    year: Period,
+    quarter: Period,
+    today: date,
+    tz: ZoneInfo,
+    narrow: Narrow | None = None,
+) -> dict[str, Any]:
+    """What the status screen shows: the year's tasks by state and the quarter's feedback.
+
+    Counting them reads every case of the quarter and classifies every due date of the year,
+    so the result is kept for ``STATUS_TTL`` seconds, and used only while
+    ``reports.change_marks`` shows that nothing was written since (in any process). The
+    result is shared: callers must not change it.
+    """
+    key: StatusKey = (
+        str(session.get_bind().engine.url),
+        tuple(org_ids),
+        year.code,
+        today,
+        quarter.code,
+        str(tz),
+        narrow,
+    )
+    marks = await reports.change_marks(session)
+    now = monotonic()
+    cached = _status_cache.get(key)
+    if cached is not None and cached[0] > now and cached[1] == marks:
+        return cached[2]
+    data = {
+        "tasks": await task_figures(session, org_ids, year, today, tz, narrow, details=False),
+        "feedback": await feedback_summary(session, org_ids, quarter, tz, narrow),
+    }
+    if len(_status_cache) >= STATUS_CACHE_SIZE:
+        for stale in [k for k, (until, _, _) in _status_cache.items() if until <= now]:
+            del _status_cache[stale]
+        while len(_status_cache) >= STATUS_CACHE_SIZE:
+            del _status_cache[next(iter(_status_cache))]
+    _status_cache[key] = (now + STATUS_TTL, marks, data)
+    return data
 
 
 async def figures(

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, TypeVar
 
-from sqlalchemy import and_, or_, select, update
+from sqlalchemy import and_, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.models import OutboxMessage, OutboxStatus
@@ -110,7 +110,10 @@ async def sync_planned(
             )
             taken.update(found.all())
         missing = [w for w in missing if w.key not in taken]
-        session.add_all(_row(w) for w in missing)
+        if missing:
+            # One batched statement (rows numbered in this order, the order they are sent in)
+            # instead of one INSERT per row.
+            await session.execute(insert(OutboxMessage), [_values(w) for w in missing])
     await session.flush()
     return SyncResult(len(missing), revived, cancelled)
 
@@ -121,20 +124,24 @@ def _chunks(items: Sequence[_T], size: int = 900) -> Iterable[Sequence[_T]]:
         yield items[start : start + size]
 
 
+def _values(w: Wanted) -> dict[str, Any]:
+    return {
+        "dedupe_key": w.key,
+        "person_id": w.person_id,
+        "org_id": w.org_id,
+        "task_id": w.task_id,
+        "channel": w.channel,
+        "chat_id": w.chat_id,
+        "kind": w.kind,
+        "params": w.params,
+        "due_at": w.due_at,
+        "status": OutboxStatus.PENDING,
+        "attempts": 0,
+    }
+
+
 def _row(w: Wanted) -> OutboxMessage:
-    return OutboxMessage(
-        dedupe_key=w.key,
-        person_id=w.person_id,
-        org_id=w.org_id,
-        task_id=w.task_id,
-        channel=w.channel,
-        chat_id=w.chat_id,
-        kind=w.kind,
-        params=w.params,
-        due_at=w.due_at,
-        status=OutboxStatus.PENDING,
-        attempts=0,
-    )
+    return OutboxMessage(**_values(w))
 
 
 async def enqueue(session: AsyncSession, wanted: Wanted) -> bool:

@@ -3,17 +3,31 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from db.models import Identity, Membership, Person, Role
+from db.models import Dialog, Identity, Membership, Person, Role
 
 DISPLAY_NAME_LIMIT = 200
 
 
-async def person_for_identity(
+@dataclass(frozen=True, slots=True)
+class Caller:
+    """The person behind a channel account, with what every update of theirs needs."""
+
+    person: Person
+    memberships: Sequence[Membership]
+    dialog: Dialog | None
+    created: bool
+    """The person and the identity were created by this call (first contact)."""
+    changed: bool
+    """This call wrote something: created them, or updated the identity's channel fields."""
+
+
+async def caller(
     session: AsyncSession,
     *,
     channel: str,
@@ -24,23 +38,38 @@ async def person_for_identity(
     now: datetime,
     language_code: str | None = None,
     seal: Callable[[str], str] | None = None,
-) -> tuple[Person, bool]:
-    """Return the person behind a channel account, creating both on first contact.
+) -> Caller:
+    """The person behind a channel account, their roles and dialog, in one query.
 
-    With ``seal`` (every chat does this) the display name is stored only sealed: until the
-    person joins the staff, nothing readable in the database says who they are. Without it
-    the name is kept in clear (staff created by tools). The channel username is not kept.
+    Creates the person and the identity on first contact. The identity's channel fields are
+    written only when they changed, so a person's usual update writes nothing. With ``seal``
+    (every chat does this) the display name is stored only sealed: until the person joins
+    the staff, nothing readable in the database says who they are. Without it the name is
+    kept in clear (staff created by tools). The channel username is not kept.
     """
+    rows = (
+        await session.execute(
+            select(Identity, Person, Membership, Dialog)
+            .join(Person, Person.id == Identity.person_id)
+            .outerjoin(Membership, Membership.person_id == Person.id)
+            .outerjoin(Dialog, Dialog.person_id == Person.id)
+            .where(Identity.channel == channel, Identity.user_id == user_id)
+            .order_by(Membership.id)
+        )
+    ).all()
+    if rows:
+        identity, person, _, dialog = rows[0]
+        fields = {
+            "chat_id": chat_id,
+            "language_code": language_code,
+            "unreachable_since": None,
+        }
+        changed = {k: v for k, v in fields.items() if getattr(identity, k) != v}
+        for key, value in changed.items():
+            setattr(identity, key, value)
+        memberships = [row[2] for row in rows if row[2] is not None]
+        return Caller(person, memberships, dialog, created=False, changed=bool(changed))
     name = display_name.strip()[:DISPLAY_NAME_LIMIT] or str(user_id)
-    identity = await session.scalar(
-        select(Identity).where(Identity.channel == channel, Identity.user_id == user_id)
-    )
-    if identity is not None:
-        identity.chat_id = chat_id
-        identity.language_code = language_code
-        identity.unreachable_since = None
-        person = await session.get_one(Person, identity.person_id)
-        return person, False
     if seal is None:
         person = Person(display_name=name, locale=None, created_at=now)
     else:
@@ -58,7 +87,34 @@ async def person_for_identity(
         )
     )
     await session.flush()
-    return person, True
+    return Caller(person, [], None, created=True, changed=True)
+
+
+async def person_for_identity(
+    session: AsyncSession,
+    *,
+    channel: str,
+    user_id: str,
+    chat_id: str,
+    display_name: str,
+    username: str | None,
+    now: datetime,
+    language_code: str | None = None,
+    seal: Callable[[str], str] | None = None,
+) -> tuple[Person, bool]:
+    """Return the person behind a channel account, creating both on first contact."""
+    found = await caller(
+        session,
+        channel=channel,
+        user_id=user_id,
+        chat_id=chat_id,
+        display_name=display_name,
+        username=username,
+        now=now,
+        language_code=language_code,
+        seal=seal,
+    )
+    return found.person, found.created
 
 
 async def memberships_of(session: AsyncSession, person_id: int) -> Sequence[Membership]:

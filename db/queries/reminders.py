@@ -327,6 +327,27 @@ async def person_locale(session: AsyncSession, person_id: int) -> str | None:
     return negotiate(reported, "") or None
 
 
+async def person_locales(session: AsyncSession, person_ids: set[int]) -> dict[int, str | None]:
+    """``person_locale`` of many people in two queries."""
+    if not person_ids:
+        return {}
+    chosen = dict(
+        (
+            await session.execute(select(Person.id, Person.locale).where(Person.id.in_(person_ids)))
+        ).all()
+    )
+    reported: dict[int, str] = {}
+    rows = await session.execute(
+        select(Identity.person_id, Identity.language_code)
+        .where(Identity.person_id.in_(person_ids), Identity.language_code.is_not(None))
+        .order_by(Identity.id)
+    )
+    for person_id, language_code in rows:
+        if language_code is not None:
+            reported.setdefault(person_id, language_code)
+    return {p: chosen.get(p) or negotiate(reported.get(p), "") or None for p in person_ids}
+
+
 async def mark_unreachable(
     session: AsyncSession, channel: str, chat_id: str, now: Any
 ) -> int | None:

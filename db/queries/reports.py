@@ -14,7 +14,9 @@ from sqlalchemy.orm import defer
 
 from db.datetime_sql import days_between, local_date
 from db.models import (
+    AuditEntry,
     Case,
+    CaseEvent,
     CaseKind,
     CaseStatus,
     EventKind,
@@ -31,6 +33,18 @@ from db.models import (
     TaskUnit,
     Unit,
 )
+
+
+async def change_marks(session: AsyncSession) -> tuple[int | None, ...]:
+    """The newest ids of the audit trail, cases, case and task events, and occurrences.
+
+    Every change the figures depend on adds one of these rows (a change of a case or an
+    occurrence is recorded as an event and in the audit trail), so equal marks mean nothing
+    the figures read has changed. Each is one step down a primary-key index.
+    """
+    tables = (AuditEntry, Case, CaseEvent, TaskEvent, Occurrence)
+    marks = select(*(select(func.max(t.id)).scalar_subquery() for t in tables))
+    return tuple((await session.execute(marks)).one())
 
 
 async def org_tree(session: AsyncSession, org_id: int) -> list[tuple[int, str, int | None]]:
@@ -165,24 +179,29 @@ async def state_counts(
 
 
 async def occurrences(
-    session: AsyncSession, scope: Scope, states: Collection[str]
+    session: AsyncSession, scope: Scope, states: Collection[str], *, oldest: int | None = None
 ) -> list[OccurrenceRow]:
-    """The dated occurrences in the scope that are in one of ``states``, by date."""
+    """The dated occurrences in the scope that are in one of ``states``, by date.
+
+    With ``oldest``, only that many: the earliest due first (then by code), counted in SQL.
+    """
     rows, state = _states(scope)
-    result = await session.execute(
-        select(
-            rows.c.occurrence_id,
-            rows.c.code,
-            rows.c.text,
-            rows.c.dimension,
-            rows.c.unit,
-            rows.c.due,
-            state,
-            rows.c.done_on,
-        )
-        .where(state.in_(list(states)))
-        .order_by(rows.c.moved_due, rows.c.position, rows.c.occurrence_id)
-    )
+    order = (rows.c.moved_due, rows.c.position, rows.c.occurrence_id)
+    query = select(
+        rows.c.occurrence_id,
+        rows.c.code,
+        rows.c.text,
+        rows.c.dimension,
+        rows.c.unit,
+        rows.c.due,
+        state,
+        rows.c.done_on,
+    ).where(state.in_(list(states)))
+    if oldest is None:
+        query = query.order_by(*order)
+    else:
+        query = query.order_by(rows.c.due, rows.c.code, *order).limit(oldest)
+    result = await session.execute(query)
     return [OccurrenceRow(*tuple[Any, ...](row)) for row in result]
 
 

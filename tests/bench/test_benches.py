@@ -42,6 +42,9 @@ IMPORT_KEYS = {
     "tracemalloc_peak_mib",
     "rss_before_mib",
     "rss_peak_mib",
+    "docx_read_s",
+    "cli_import_s",
+    "cli_import_over_docx_read",
 }
 REMINDERS_KEYS = {
     "plan_tasks",
@@ -93,6 +96,20 @@ def test_reminders_plan_sweep_and_send() -> None:
     assert (figures["sweep_small_rows"], figures["sweep_large_rows"]) == (10_000, 100_000)
     assert figures["tg_delivered"] == figures["tg_people"] == 40
     assert isinstance(figures["tg_flood_errors"], int)
+
+
+def test_update_cpu_of_ours_and_of_the_echo_bot(database_url: str) -> None:
+    figures = run_bench("update_cpu", "--rounds", "3", "--database-url", database_url)
+    assert_positive(figures, {"ours_cpu_ms_per_update", "ours_first_contact_cpu_ms_per_update"})
+    assert figures["echo_cpu_ms_per_update"] >= 0
+    assert figures["users"] == 20
+
+
+def test_replies_are_counted_against_the_limits() -> None:
+    figures = run_bench("replies", "--people", "4", "--messages", "2", timeout=600)
+    assert figures["replies_per_run"] == 8
+    assert isinstance(figures["flood_errors_total"], int)
+    assert_positive(figures, {"seconds", "fraction_of_30"})
 
 
 def test_run_all_prints_each_line(capsys: pytest.CaptureFixture[str]) -> None:

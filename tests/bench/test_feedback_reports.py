@@ -68,3 +68,7 @@ def test_reports_status_and_report() -> None:
     assert_positive(figures, REPORTS_KEYS)
     assert (figures["communes"], figures["tasks"], figures["cases"]) == (10, 1_000, 50_000)
     assert figures["figures_q3_cases"] < figures["cases"]
+    assert_positive(
+        figures,
+        {"lookup_s", "status_province_repeat_s", "status_province_over_lookup"},
+    )

@@ -6,7 +6,7 @@ import asyncio
 import logging
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import event, select
 
 from bot.context import Context, Deployment
 from bot.dispatcher import Dispatcher
@@ -313,3 +313,63 @@ async def test_roles_changed_is_reported_for_language_and_roles(runtime: Runtime
     assert outcome.roles_changed
     assert outcome.roles == {"citizen", "admin"}
     assert not (await minh.say("/help")).roles_changed
+
+
+async def test_a_usual_update_writes_nothing(runtime: Runtime, dispatcher: Dispatcher) -> None:
+    await dispatcher.handle(incoming("/echo"))
+    statements: list[str] = []
+
+    def seen(_conn: object, _cursor: object, statement: str, *_: object) -> None:
+        statements.append(statement.split(None, 1)[0].upper())
+
+    event.listen(runtime.engine.sync_engine, "before_cursor_execute", seen)
+    try:
+        assert texts(await dispatcher.handle(incoming("/echo"))) == ["args= roles=citizen"]
+    finally:
+        event.remove(runtime.engine.sync_engine, "before_cursor_execute", seen)
+    assert statements
+    assert not {"INSERT", "UPDATE", "DELETE"} & set(statements)
+    assert statements.count("SELECT") == 1  # the person, roles and dialog together
+
+
+async def test_a_read_only_update_does_not_wait_for_a_writer(
+    runtime: Runtime, dispatcher: Dispatcher
+) -> None:
+    await dispatcher.handle(incoming("/echo"))
+    async with runtime.sessions.begin() as writer:
+        await orgs.add_unit(
+            writer,
+            org_id=runtime.dispatcher.deployment.root_org_id,
+            name="Văn hóa",
+            aliases=[],
+            now=runtime.clock.now(),
+        )
+        # SQLite's busy timeout is 30 s: a reader queued behind the writer would time out here.
+        outcome = await asyncio.wait_for(dispatcher.handle(incoming("/echo")), 10)
+    assert texts(outcome) == ["args= roles=citizen"]
+
+
+async def test_an_update_whose_snapshot_went_stale_runs_again(runtime: Runtime) -> None:
+    attempts: list[int] = []
+
+    async def read_then_write(ctx: Context) -> None:
+        attempts.append(len(await orgs.unit_directory(ctx.session, ctx.org_id)))
+        if len(attempts) == 1:  # another writer commits between this read and the write
+            async with runtime.sessions.begin() as other:
+                await orgs.add_unit(
+                    other, org_id=ctx.org_id, name="Văn hóa", aliases=[], now=ctx.now
+                )
+        await add_unit_and_audit(ctx)
+
+    router = make_router()
+    router.command("stale", read_then_write, description="x")
+    dispatcher = dispatcher_for(runtime, router)
+    await dispatcher.handle(incoming("/echo"))
+    assert texts(await dispatcher.handle(incoming("/stale"))) == ["added"]
+    async with runtime.sessions() as session:
+        names = set(await session.scalars(select(Unit.name)))
+    assert names == {"Văn hóa", "Tư pháp"}
+    # SQLite refuses a write on a stale snapshot, so the update ran again and saw the new
+    # unit; PostgreSQL lets it write in place.
+    sqlite = runtime.engine.dialect.name == "sqlite"
+    assert attempts == ([0, 1] if sqlite else [0])

@@ -129,6 +129,28 @@ def test_fold() -> None:
     assert fold("1\u00a0–\u200b2") == "1 -2"
 
 
+def test_the_fold_table_folds_like_the_full_rules() -> None:
+    rng = random.Random(5)
+    blocks = [(0, 0x250), (0x300, 0x370), (0x370, 0x400), (0x1E00, 0x2070), (0x2070, 0x10000)]
+    for _ in range(3000):
+        text = "".join(chr(rng.randrange(*rng.choice(blocks))) for _ in range(rng.randrange(0, 12)))
+        assert fold(text) == timeframe_tokens._slow_fold(text), ascii(text)
+    for text in ("ΣΑΣ quý", "İ Quý Ⅳ", "Ǆ ¨x", "ậ", "ậ᷀"):
+        assert fold(text) == timeframe_tokens._slow_fold(text), ascii(text)
+
+
+def test_spellings_of_one_phrase_share_one_reading_and_keep_their_text() -> None:
+    from bot.timeframe_rules import read_folded
+
+    read_folded.cache_clear()
+    spellings = ["Quý IV/2024", "QUY  IV/2024", "quý\niv/2024 ", "Quy Iv /2024"]
+    read = [parse_timeframe(text, 2024) for text in spellings]
+    assert read_folded.cache_info().misses == 2  # "quy iv/2024" and "quy iv /2024"
+    assert [tf.text for tf in read] == spellings
+    assert [m.text for tf in read for m in tf.milestones] == [s.strip() for s in spellings]
+    assert {m.on for tf in read for m in tf.milestones} == {date(2024, 12, 31)}
+
+
 # --- the model ------------------------------------------------------------------------------------
 def test_clauses_keep_their_own_text() -> None:
     tf = parse_timeframe("Ban hành Kế hoạch trong quý III/2024;  kết luận trong quý IV/2024 ", 2024)

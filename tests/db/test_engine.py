@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import asyncio
 import stat
+from collections.abc import AsyncIterator
 from pathlib import Path
 
+import pytest
 from sqlalchemy import text
+from sqlalchemy.engine import Connection
+from sqlalchemy.ext.asyncio import AsyncEngine
 
-from db.engine import create_engine
+from db.engine import WriteLockNeeded, begin_read_first, create_engine, session_factory
 
 
 async def test_connections_are_prepared(database_url: str) -> None:
@@ -64,3 +69,72 @@ async def test_a_database_left_world_readable_is_closed_at_start(tmp_path: Path)
     engine = create_engine(f"sqlite+aiosqlite:///{path}")
     await engine.dispose()
     assert _mode(path) == 0o600
+
+
+@pytest.fixture
+async def sqlite_engine(tmp_path: Path) -> AsyncIterator[AsyncEngine]:
+    engine = create_engine(f"sqlite+aiosqlite:///{tmp_path / 'locks.sqlite3'}")
+    async with engine.begin() as conn:
+        await conn.exec_driver_sql("CREATE TABLE t (n INTEGER)")
+    try:
+        yield engine
+    finally:
+        await engine.dispose()
+
+
+async def _rows(engine: AsyncEngine) -> list[int]:
+    async with engine.connect() as conn:
+        return list((await conn.exec_driver_sql("SELECT n FROM t ORDER BY n")).scalars())
+
+
+async def test_a_read_first_session_reads_beside_a_writer(sqlite_engine: AsyncEngine) -> None:
+    sessions = session_factory(sqlite_engine)
+    async with sessions.begin() as writer:
+        await writer.execute(text("INSERT INTO t VALUES (1)"))
+        async with sessions() as reader:
+            await begin_read_first(reader)
+            got = await asyncio.wait_for(reader.scalar(text("SELECT count(*) FROM t")), 5)
+            assert got == 0  # the writer has not committed
+    assert await _rows(sqlite_engine) == [1]
+
+
+async def test_a_read_first_session_writes_when_the_lock_is_free(
+    sqlite_engine: AsyncEngine,
+) -> None:
+    async with session_factory(sqlite_engine)() as session:
+        await begin_read_first(session)
+        await session.execute(text("SELECT count(*) FROM t"))
+        await session.execute(text("INSERT INTO t VALUES (2)"))
+        await session.commit()
+    assert await _rows(sqlite_engine) == [2]
+
+
+async def test_a_read_first_write_on_a_stale_snapshot_asks_to_run_again(
+    sqlite_engine: AsyncEngine,
+) -> None:
+    sessions = session_factory(sqlite_engine)
+    async with sessions() as session:
+        await begin_read_first(session)
+        await session.execute(text("SELECT count(*) FROM t"))
+        async with sessions.begin() as other:
+            await other.execute(text("INSERT INTO t VALUES (3)"))
+        with pytest.raises(WriteLockNeeded):
+            await session.execute(text("INSERT INTO t VALUES (4)"))
+    assert await _rows(sqlite_engine) == [3]
+
+
+async def test_a_transaction_left_open_is_rolled_back_on_return(
+    sqlite_engine: AsyncEngine,
+) -> None:
+    def write_behind_sqlalchemys_back(sync: Connection) -> None:
+        cursor = sync.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+        cursor.execute("BEGIN")
+        cursor.execute("INSERT INTO t VALUES (5)")
+        cursor.close()
+
+    async with sqlite_engine.connect() as conn:
+        await conn.run_sync(write_behind_sqlalchemys_back)
+    assert await _rows(sqlite_engine) == []
+    async with sqlite_engine.begin() as conn:  # and the connection is usable again
+        await conn.exec_driver_sql("INSERT INTO t VALUES (6)")
+    assert await _rows(sqlite_engine) == [6]

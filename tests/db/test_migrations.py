@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from collections.abc import AsyncIterator
 from dataclasses import replace
 from datetime import UTC, date, datetime
@@ -167,3 +169,45 @@ async def test_telegram_ids_become_text_and_come_back(engine: AsyncEngine) -> No
     async with engine.connect() as conn:
         row = (await conn.execute(text("SELECT user_id, chat_id FROM identities"))).one()
     assert tuple(row) == (big, -big)
+
+
+async def test_the_head_read_from_the_scripts_is_alembics() -> None:
+    from alembic.config import Config
+    from alembic.script import ScriptDirectory
+
+    config = Config()
+    config.set_main_option("script_location", str(migrate.MIGRATIONS_DIR))
+    assert migrate._single_head() == ScriptDirectory.from_config(config).get_current_head()
+
+
+async def test_a_current_database_is_known_without_alembic(engine: AsyncEngine) -> None:
+    assert not await migrate._known_current(engine)  # no version table yet
+    await migrate.upgrade(engine, "0007")
+    assert not await migrate._known_current(engine)
+    await migrate.upgrade(engine)
+    assert await migrate._known_current(engine)
+
+
+def test_a_bot_on_a_current_database_does_not_load_the_heavy_libraries(database_url: str) -> None:
+    script = f"""
+import asyncio, sys
+from cryptography.fernet import Fernet
+from bot.runtime import open_runtime
+from bot.settings import Settings
+
+async def main() -> None:
+    settings = Settings(database_url={database_url!r}, data_key=Fernet.generate_key().decode())
+    for _ in range(2):
+        async with open_runtime(settings):
+            pass
+        heavy = ("alembic", "matplotlib", "numpy", "openpyxl", "docx")
+        print(sorted(m for m in heavy if m in sys.modules))
+        for name in [m for m in sys.modules if m.split(".")[0] == "alembic"]:
+            del sys.modules[name]
+
+asyncio.run(main())
+"""
+    done = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, check=True, timeout=120
+    )
+    assert done.stdout.splitlines() == ["['alembic']", "[]"]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy import select
 
 from bot.clock import ManualClock
@@ -189,3 +191,45 @@ async def test_memberships_are_per_person(runtime: Runtime, clock: ManualClock) 
         assert len(await people.memberships_of(session, someone.id)) == 1
         assert await people.memberships_of(session, other.id) == []
         assert await people.identities_of(session, other.id) == []
+
+
+async def test_the_caller_comes_with_roles_and_dialog_and_writes_only_changes(
+    runtime: Runtime, clock: ManualClock
+) -> None:
+    account: dict[str, Any] = {
+        "channel": "zalo_oa",
+        "user_id": str(BIG_ID),
+        "chat_id": str(BIG_ID),
+        "display_name": "Lan",
+        "username": "lan",
+        "now": clock.now(),
+    }
+    async with runtime.sessions.begin() as session:
+        first = await people.caller(session, **account)
+        assert (first.created, first.changed, first.memberships, first.dialog) == (
+            True,
+            True,
+            [],
+            None,
+        )
+        for role in (Role.LEADER, Role.ADMIN):
+            await people.grant_role(
+                session,
+                person_id=first.person.id,
+                org_id=root_org(runtime),
+                role=role,
+                unit_id=None,
+                now=clock.now(),
+            )
+    async with runtime.sessions.begin() as session:
+        again = await people.caller(session, **account)
+        assert (again.created, again.changed) == (False, False)
+        assert again.person.id == first.person.id
+        assert [m.role for m in again.memberships] == [Role.LEADER, Role.ADMIN]
+        assert not session.dirty
+    async with runtime.sessions.begin() as session:
+        moved = await people.caller(session, **{**account, "chat_id": "42"})
+        assert moved.changed
+    async with runtime.sessions() as session:
+        (identity,) = await people.identities_of(session, first.person.id)
+        assert identity.chat_id == "42"

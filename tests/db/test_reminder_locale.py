@@ -32,5 +32,9 @@ async def test_outbox_language_follows_choice_then_client(
         )
         assert await reminders.person_locale(session, english.id) == "en"
         assert await reminders.person_locale(session, silent.id) is None
+        both = {english.id, silent.id}
+        assert await reminders.person_locales(session, both) == {english.id: "en", silent.id: None}
         english.locale = "vi"
         assert await reminders.person_locale(session, english.id) == "vi"
+        assert (await reminders.person_locales(session, both))[english.id] == "vi"
+        assert await reminders.person_locales(session, set()) == {}

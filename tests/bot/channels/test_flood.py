@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import bisect
 import itertools
+import random
 from collections.abc import Sequence
 
 from bot.channels.flood import FloodControl, Limits
@@ -165,3 +166,30 @@ async def test_many_idle_chats_are_forgotten_without_breaking_limits() -> None:
     time.now += 10.0
     sent = await send_all(flood, time, [1, 1, 2])
     assert sent[1] - sent[0] >= 1.0 - EPSILON
+
+
+async def test_a_send_answered_late_is_counted_from_its_answer() -> None:
+    flood, time = make()
+    ticket = await flood.acquire(7)
+    time.now += 0.9  # the request left late: Telegram saw it just now
+    flood.sent(ticket)
+    answered = time.now
+    await flood.acquire(7)
+    assert time.now >= answered + 1.0
+
+
+async def test_late_arrivals_never_break_the_limits_and_keep_the_pace() -> None:
+    rng = random.Random(11)
+    flood, time = make()
+    arrivals: list[float] = []
+    chats = [1 + n % 40 for n in range(600)]
+    for chat in chats:
+        ticket = await flood.acquire(chat)
+        time.now += rng.choice((0.0, 0.001, 0.004, 0.02, 0.03))  # on the way
+        arrivals.append(time.now)
+        flood.sent(ticket)
+    assert most_in_any_window(arrivals, 1.0) <= 30
+    for chat in set(chats):
+        times = [t for t, c in zip(arrivals, chats, strict=True) if c == chat]
+        assert all(b - a >= 1.0 for a, b in itertools.pairwise(times))
+    assert len(arrivals) / (arrivals[-1] - arrivals[0]) >= 0.94 * 30

@@ -15,7 +15,11 @@ if TYPE_CHECKING:
     from collections.abc import Sequence
 
 SHARED = Path(
-    os.environ.get("BOT_SHARED_DIR") or Path(__file__).resolve().parents[3].parent / "shared"
+    os.environ.get("BOT_SHARED_DIR")
+    or next(
+        (p / "shared" for p in Path(__file__).resolve().parents[4:] if (p / "shared").is_dir()),
+        Path(__file__).resolve().parents[3].parent / "shared",
+    )
 )
 PLANS = SHARED / "plans"
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -247,3 +247,16 @@ def test_messages_go_out_only_in_working_hours(moment: datetime, inside: bool) -
 )
 def test_the_next_window_is_the_next_working_morning(moment: datetime, window: datetime) -> None:
     assert next_window(moment, CAL, POLICY) == window
+
+
+@pytest.mark.parametrize("reraise_days", [1, 3, 7])
+def test_steps_from_since_on_are_the_same_when_the_past_is_skipped(reraise_days: int) -> None:
+    policy = policy_from({"reraise_days": reraise_days})
+    for due in (D(2024, 1, 5) + timedelta(days=k * 11) for k in range(70)):
+        for since in (D(2024, 2, 9), D(2024, 9, 2), D(2025, 1, 27), D(2025, 2, 3)):
+            until = since + timedelta(days=14)
+            every = [s for s in occurrence_steps(due, CAL, policy, until) if s.day >= since]
+            skipped = [
+                s for s in occurrence_steps(due, CAL, policy, until, since=since) if s.day >= since
+            ]
+            assert skipped == every, (due, since)

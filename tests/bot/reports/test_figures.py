@@ -16,7 +16,7 @@ from sqlalchemy import select
 from bot.i18n import Translator
 from bot.periods import Period, parse_period, quarter
 from bot.reports.document import render_document
-from bot.reports.figures import Narrow, figures, task_figures
+from bot.reports.figures import Narrow, figures, status_figures, task_figures
 from bot.reports.workbook import render_workbook
 from bot.runtime import Runtime
 from db.models import Case, CaseKind, CaseStatus, ExtensionRequest, Occurrence, Person
@@ -501,3 +501,33 @@ async def test_files_hold_no_personal_data(runtime: Runtime, data: Dataset, loca
             assert secret not in content, (name, secret)
     assert "Nhiệm vụ 1.8" in workbook_text(book)
     assert "Nhiệm vụ 1.8" in document_text(document)
+
+
+async def test_status_figures_are_reused_only_while_nothing_is_written(
+    runtime: Runtime, data: Dataset
+) -> None:
+    async with runtime.sessions() as session:
+        first = await status_figures(session, [data.commune_a], Q3, Q3, AS_OF, VN)
+        assert await status_figures(session, [data.commune_a], Q3, Q3, AS_OF, VN) is first
+        other_day = await status_figures(
+            session, [data.commune_a], Q3, Q3, AS_OF + timedelta(days=1), VN
+        )
+        assert other_day is not first
+    assert first["tasks"]["total"] == A_TASKS["total"]
+    async with runtime.sessions.begin() as session:
+        overdue = await session.scalar(
+            select(Occurrence).where(Occurrence.due_date == date(2024, 7, 10))
+        )
+        assert overdue is not None
+        session.add(
+            Occurrence(
+                task_id=overdue.task_id,
+                planned_date=date(2024, 7, 1),
+                due_date=date(2024, 7, 1),
+                status=overdue.status,
+            )
+        )
+    async with runtime.sessions() as session:
+        after = await status_figures(session, [data.commune_a], Q3, Q3, AS_OF, VN)
+    assert after["tasks"]["total"] == A_TASKS["total"] + 1
+    assert after["tasks"]["overdue"] == A_TASKS["overdue"] + 1
