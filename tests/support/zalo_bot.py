@@ -31,6 +31,8 @@ What it models:
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import io
 import itertools
 import json
 import secrets
@@ -238,7 +240,8 @@ class ZaloBotEmulator:
         headers = {"Content-Type": content_type}
         if secret is not None:
             headers[SECRET_HEADER] = secret
-        async with self._client.post(self.webhook_url, data=body, headers=headers) as response:
+        data = io.BytesIO(body) if len(body) > 1024 * 1024 else body
+        async with self._client.post(self.webhook_url, data=data, headers=headers) as response:
             await response.read()
             self.webhook_statuses.append(response.status)
             return response.status
@@ -294,10 +297,8 @@ class ZaloBotEmulator:
             self._pending = [u for u in self._pending if u["update_id"] >= offset]
         if not self._pending and isinstance(wait, int | str) and str(wait).isdigit():
             self._arrived.clear()
-            try:
+            with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._arrived.wait(), min(float(wait), POLL_CAP))
-            except TimeoutError:
-                pass
         if self.single_updates:
             # One update per call, confirmed by being given out (no offset to confirm with).
             return _ok(self._pending.pop(0) if self._pending else {})
