@@ -15,11 +15,15 @@ import pytest
 from sqlalchemy import func, select
 
 from bot.channels.base import TemporaryFailure, Unreachable
+from bot.channels.flood import FloodControl
+from bot.channels.zalo_bot.platform import ZaloBotApi
+from bot.channels.zalo_bot.sender import ZALO_BOT_LIMITS, ZaloBotSender
 from bot.clock import ManualClock
 from bot.messages import Attachment, Reply
 from bot.runtime import Runtime
 from bot.settings import Settings
 from db.models import (
+    EventKind,
     ExtensionRequest,
     ExtensionStatus,
     Identity,
@@ -28,6 +32,7 @@ from db.models import (
     Occurrence,
     OccurrenceStatus,
     Role,
+    TaskEvent,
 )
 from jobs.outbox import Sweeper
 from tests.conftest import VN
@@ -131,7 +136,7 @@ async def test_staff_take_reminders_and_decide_on_the_zalo_bot(
         assert "⏰ [1.2] Nhiệm vụ 1.2: tổ chức thực hiện và báo cáo" in reminder
         assert "4. Xem 1.2" in reminder.splitlines()
 
-        # Done, by number, with a link as evidence.
+        # Done, by number, with a photo as evidence.
         [card] = await say(minh, number_of(reminder, "Xem 1.1"))
         assert card.splitlines()[-5:] == [
             "1. Đã hoàn thành",
@@ -142,7 +147,7 @@ async def test_staff_take_reminders_and_decide_on_the_zalo_bot(
         ]
         [asked] = await say(minh, "1")
         assert asked.startswith("Nhiệm vụ [1.1]: gửi minh chứng (Biên bản kiểm tra)")
-        [done] = await say(minh, "https://drive.example.vn/bien-ban.pdf")
+        [done] = [m.text for m in await _after(minh, minh.send_image(PNG, "biên bản"))]
         assert done == "Đã ghi nhận hoàn thành, chậm 2 ngày. Xin cảm ơn."
         # A number after an answer without choices is not an old choice pressed again.
         assert await say(minh, "1") == ["Tôi chưa hiểu ý bạn. Gửi /help để xem tôi có thể làm gì."]
@@ -181,10 +186,14 @@ async def test_staff_take_reminders_and_decide_on_the_zalo_bot(
             }
             request = await session.scalar(select(ExtensionRequest))
             channels = set(await session.scalars(select(Identity.channel)))
+            evidence = await session.scalar(
+                select(TaskEvent.file_content).where(TaskEvent.kind == EventKind.DONE)
+            )
         assert statuses == {OccurrenceStatus.DONE}
         assert request is not None
         assert request.status is ExtensionStatus.APPROVED
         assert channels == {"zalo_bot"}
+        assert evidence == PNG
         assert all(len(m.text or "") <= 2000 for m in minh.messages() + dung.messages())
 
 
@@ -402,11 +411,28 @@ async def test_texts_are_cut_files_become_links_and_photos_are_shown(
 
         with pytest.raises(Unreachable):
             await sender.send(stranger.user_id, Reply("Xin chào"))
-        zbot.fail_next(minh.user_id, 429)
+        zbot.fail_next(minh.user_id, 500)
         with pytest.raises(TemporaryFailure):
             await sender.send(minh.user_id, Reply("Xin chào"))
         await sender.send(minh.user_id, Reply("Xin chào"))
         assert minh.messages()[-1].text == "Xin chào"
+
+        # Told to slow down, every send on the channel waits first.
+        waits: list[float] = []
+
+        async def sleep(seconds: float) -> None:
+            waits.append(seconds)
+
+        async with httpx.AsyncClient() as http:
+            api = ZaloBotApi(zbot.base_url, zbot.token, http)
+            paced = ZaloBotSender(runtime, api, FloodControl(ZALO_BOT_LIMITS, sleep=sleep))
+            zbot.fail_next(minh.user_id, 429)
+            with pytest.raises(TemporaryFailure):
+                await paced.send(minh.user_id, Reply("Chậm lại"))
+            await paced.send(minh.user_id, Reply("Chậm lại"))
+        assert waits
+        assert max(waits) > 25
+        assert minh.messages()[-1].text == "Chậm lại"
 
 
 async def test_every_channel_runs_together_in_one_process(
