@@ -34,7 +34,6 @@ SET_WEBHOOK: Final = "setWebhook"
 DELETE_WEBHOOK: Final = "deleteWebhook"
 SEND_MESSAGE: Final = "sendMessage"
 SEND_PHOTO: Final = "sendPhoto"
-SEND_CHAT_ACTION: Final = "sendChatAction"
 
 SECRET_HEADER: Final = "X-Bot-Api-Secret-Token"
 TEXT_LIMIT: Final = 2000
@@ -127,10 +126,6 @@ class ZaloBotApi:
         """A photo the platform fetches from ``url``."""
         params = {"chat_id": chat_id, "photo": url, "caption": caption[:CAPTION_LIMIT]}
         await self._call(SEND_PHOTO, params)
-
-    async def send_typing(self, chat_id: str) -> None:
-        """Show that the bot is writing."""
-        await self._call(SEND_CHAT_ACTION, {"chat_id": chat_id, "action": "typing"})
 
     async def download(self, url: str, limit: int) -> bytes:
         """Fetch a photo a person sent, refusing more than ``limit`` bytes."""
