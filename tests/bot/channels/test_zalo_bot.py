@@ -176,6 +176,18 @@ async def test_staff_take_reminders_and_decide_on_the_zalo_bot(
         assert "✅" in told
         assert "20/03/2026" in told
 
+        before = len(dung.messages())
+        # The quarter's report: its chart shown as a photo, its table as a signed link.
+        assert await dung.send("#report Q1/2026") == 200
+        summary, chart, _, table = (await dung.wait_for(before + 4, within=30))[before:]
+        assert (summary.text or "").startswith("Báo cáo Quý I/2026")
+        assert (chart.photo or b"").startswith(b"\x89PNG")
+        name, link = (table.text or "").split("\n📎 ")[1].split(": ")
+        assert name == "bao-cao-Q1-2026.xlsx"
+        async with httpx.AsyncClient() as http:
+            fetched = await http.get(link)
+        assert fetched.status_code == 200
+        assert fetched.content.startswith(b"PK")
         await settled(runtime, len(await inbox_rows(runtime)))
         async with runtime.sessions() as session:
             statuses = {
