@@ -23,6 +23,7 @@ from bot.channels.zalo_bot.platform import (
 )
 from bot.channels.zalo_bot.processor import ZaloBotProcessor
 from bot.channels.zalo_bot.sender import ZaloBotSender
+from bot.errors import BotError
 from bot.inbox.worker import InboxWorker
 from bot.runtime import Runtime
 from jobs.scheduler import worker_id
@@ -140,18 +141,40 @@ async def poll(api: ZaloBotApi, inbox: InboxWorker, stop: asyncio.Event) -> None
             return
         try:
             updates = fetch.result()
+            offset = await _store(inbox, updates, offset)
         except ZaloBotApiError as exc:
             log.warning("Zalo Bot getUpdates failed (%d); again in %.0f s", exc.code, pause)
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(stop.wait(), pause)
-            pause = min(pause * 2, RETRY_MOST)
+        except _NotStored as exc:
+            # Fetched again after the pause: the offset has not moved past it.
+            offset = exc.offset
+            log.error("zalo bot: an update could not be stored (%s); again in %.0f s", exc, pause)
+        else:
+            pause = RETRY_FIRST
             continue
-        pause = RETRY_FIRST
-        for update in updates:
-            try:
-                await keep(inbox, update)
-            except BadUpdate as exc:
-                log.warning("zalo bot: unreadable update skipped: %s", exc.reason)
-            number = update_id(update)
-            if number is not None:
-                offset = max(offset or 0, number + 1)
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stop.wait(), pause)
+        pause = min(pause * 2, RETRY_MOST)
+
+
+class _NotStored(BotError):
+    """The inbox refused an update (the database is away); the offset stays before it."""
+
+    def __init__(self, reason: str, offset: int | None) -> None:
+        super().__init__(reason)
+        self.offset = offset
+
+
+async def _store(inbox: InboxWorker, updates: list[object], offset: int | None) -> int | None:
+    """Keep each update in order; return the offset past the last one kept."""
+    for update in updates:
+        try:
+            await keep(inbox, update)
+        except BadUpdate as exc:
+            log.warning("zalo bot: unreadable update skipped: %s", exc.reason)
+        except Exception as exc:
+            # Its type only: the message of a database error may quote what a person wrote.
+            raise _NotStored(type(exc).__name__, offset) from None
+        number = update_id(update)
+        if number is not None:
+            offset = max(offset or 0, number + 1)
+    return offset

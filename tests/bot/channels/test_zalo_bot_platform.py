@@ -1,21 +1,29 @@
-"""Reading what the Zalo Bot platform sends: both update shapes, and nothing else."""
+"""Reading what the Zalo Bot platform sends (both update shapes, nothing else), and polling
+that never moves past an update it could not store."""
 
 from __future__ import annotations
 
+import asyncio
 import json
+from typing import cast
 
+import httpx
 import pytest
 
+from bot.channels.zalo_bot.channel import poll
 from bot.channels.zalo_bot.platform import (
     IMAGE,
     TEXT,
     BadUpdate,
+    ZaloBotApi,
     head,
     method_url,
     read,
     unwrap,
     update_id,
 )
+from bot.inbox.worker import InboxWorker
+from tests.support.zalo_bot import ZaloBotEmulator
 
 MESSAGE = {
     "message_id": "a1b2c3",
@@ -117,3 +125,40 @@ def test_reading_keeps_only_fields_of_the_right_type() -> None:
         read(json.dumps({"event_name": TEXT, "message": {**MESSAGE, "text": "Ư" * 30_000}})).text
         == "Ư" * 20_000
     )
+
+
+class _FlakyInbox:
+    """An inbox whose database is away for the first update it is given."""
+
+    def __init__(self) -> None:
+        self.kept: list[str] = []
+        self.refused = 0
+
+    async def accept(self, *, dedupe_key: str, sender: str, kind: str, payload: str) -> bool:
+        if not self.refused:
+            self.refused += 1
+            raise ConnectionError("database away")
+        if dedupe_key in self.kept:
+            return False
+        self.kept.append(dedupe_key)
+        return True
+
+
+async def test_polling_keeps_the_offset_until_an_update_is_stored() -> None:
+    inbox = _FlakyInbox()
+    stop = asyncio.Event()
+    async with ZaloBotEmulator() as zbot, httpx.AsyncClient() as http:
+        api = ZaloBotApi(zbot.base_url, zbot.token, http)
+        minh = zbot.user("Minh")
+        await minh.send("/help")
+        await minh.send("/tasks")
+        polling = asyncio.create_task(poll(api, cast(InboxWorker, inbox), stop))
+        for _ in range(300):
+            if len(inbox.kept) == 2 and zbot.pending == 0:
+                break
+            await asyncio.sleep(0.02)
+        stop.set()
+        await asyncio.wait_for(polling, 5)
+    assert inbox.refused == 1
+    assert len(inbox.kept) == 2
+    assert zbot.pending == 0
