@@ -865,8 +865,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except SettingsError as exc:
         print(f"configuration error: {exc}", file=sys.stderr)
         return 2
-    networked = settings.telegram_token is not None or settings.zalo_configured
-    console = command == "chat" or (command == "run" and not networked)
+    console = command == "chat" or (command == "run" and not settings.networked)
     log_file = CONSOLE_LOG if console else None
     configure_logging(settings.log_level, log_file)
     if log_file is not None:

@@ -21,8 +21,7 @@ Part = Coroutine[Any, Any, None]
 
 def has_channels(runtime: Runtime) -> bool:
     """Whether any networked channel is configured (else the bot is the console chat)."""
-    settings = runtime.settings
-    return settings.telegram_token is not None or settings.zalo_configured
+    return runtime.settings.networked
 
 
 async def run_channels(
@@ -53,6 +52,11 @@ async def run_channels(
 
         zalo_ready = asyncio.Event()
         parts.append(("zalo_oa", run_zalo(runtime, stop, zalo_ready), zalo_ready))
+    if settings.zalo_bot_token:
+        from bot.channels.zalo_bot.channel import run_zalo_bot
+
+        bot_ready = asyncio.Event()
+        parts.append(("zalo_bot", run_zalo_bot(runtime, stop, bot_ready), bot_ready))
     # The server binds first: a taken port stops the bot before any channel or job has
     # opened a connection (cancelling those half-way can leave a database thread hanging).
     (http_name, http_coro, _), rest = parts[0], parts[1:]

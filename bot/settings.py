@@ -21,9 +21,12 @@ DEFAULT_DATABASE_URL: Final = "sqlite+aiosqlite:///data/bot.sqlite3"
 DEFAULT_ORG_NAME: Final = "UBND xã"
 DEFAULT_ZALO_OA_API_BASE_URL: Final = "https://openapi.zalo.me"
 DEFAULT_ZALO_OAUTH_BASE_URL: Final = "https://oauth.zaloapp.com"
+DEFAULT_ZALO_BOT_API_BASE_URL: Final = "https://bot-api.zaloplatforms.com"
 WEBHOOK_SECRET_MIN: Final = 32
 # Telegram accepts 1-256 characters A-Z, a-z, 0-9, _ and - in X-Telegram-Bot-Api-Secret-Token.
 _SECRET_CHARS: Final = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-")
+
+_BOT_TOKEN_CHARS: Final = _SECRET_CHARS | {":"}
 
 UpdateMode = Literal["polling", "webhook"]
 
@@ -57,6 +60,9 @@ class Settings:
     zalo_oa_secret_key: str | None = None
     zalo_oa_api_base_url: str = DEFAULT_ZALO_OA_API_BASE_URL
     zalo_oauth_base_url: str = DEFAULT_ZALO_OAUTH_BASE_URL
+    zalo_bot_token: str | None = None
+    zalo_bot_api_base_url: str = DEFAULT_ZALO_BOT_API_BASE_URL
+    zalo_bot_webhook_secret: str | None = None
     database_url: str = DEFAULT_DATABASE_URL
     timezone: str = "Asia/Ho_Chi_Minh"
     default_locale: str = "vi"
@@ -92,6 +98,17 @@ class Settings:
     def zalo_configured(self) -> bool:
         """Whether the Zalo Official Account channel has what it needs to run."""
         return bool(self.zalo_app_id and self.zalo_app_secret and self.zalo_oa_secret_key)
+
+    @property
+    def zalo_bot_mode(self) -> UpdateMode:
+        """How the Zalo Bot gets updates: pushed to the webhook when it has a secret and a
+        public address, else fetched with ``getUpdates``."""
+        return "webhook" if self.zalo_bot_webhook_secret and self.public_url else "polling"
+
+    @property
+    def networked(self) -> bool:
+        """Whether any networked channel is configured (else the bot is the console chat)."""
+        return self.telegram_token is not None or self.zalo_configured or bool(self.zalo_bot_token)
 
     @property
     def file_base_url(self) -> str:
@@ -150,8 +167,18 @@ def _fernet_key(raw: str) -> str:
     raise SettingsError("BOT_DATA_KEY", "expected 32 bytes in URL-safe base64 (a Fernet key)")
 
 
-def _webhook_secret(raw: str) -> str:
-    name = "TELEGRAM_WEBHOOK_SECRET"
+def _zalo_bot_token(raw: str) -> str:
+    # It becomes part of every call's URL path (``/bot<TOKEN>/<method>``).
+    if not 8 <= len(raw) <= 256 or not raw.isascii() or not set(raw) <= _BOT_TOKEN_CHARS:
+        raise SettingsError(
+            "ZALO_BOT_TOKEN",
+            "expected the token Zalo Bot Creator gave (8 to 256 characters of letters, digits, "
+            "':', '_' and '-')",
+        )
+    return raw
+
+
+def _webhook_secret(raw: str, name: str = "TELEGRAM_WEBHOOK_SECRET") -> str:
     if not WEBHOOK_SECRET_MIN <= len(raw) <= 256 or not set(raw) <= _SECRET_CHARS:
         raise SettingsError(
             name,
@@ -212,6 +239,16 @@ def load_settings(
     for key in ("ZALO_OA_API_BASE_URL", "ZALO_OAUTH_BASE_URL"):
         if value := get(key):
             kwargs[key.lower()] = _url(key, value, ("https", "http")).rstrip("/")
+    if bot_token := get("ZALO_BOT_TOKEN"):
+        kwargs["zalo_bot_token"] = _zalo_bot_token(bot_token)
+    if bot_base := get("ZALO_BOT_API_BASE_URL"):
+        kwargs["zalo_bot_api_base_url"] = _url(
+            "ZALO_BOT_API_BASE_URL", bot_base, ("https", "http")
+        ).rstrip("/")
+    if bot_secret := get("ZALO_BOT_WEBHOOK_SECRET"):
+        if not bot_token:
+            raise SettingsError("ZALO_BOT_WEBHOOK_SECRET", "set ZALO_BOT_TOKEN as well")
+        kwargs["zalo_bot_webhook_secret"] = _webhook_secret(bot_secret, "ZALO_BOT_WEBHOOK_SECRET")
     if url := get("DATABASE_URL"):
         kwargs["database_url"] = _database_url(url)
     if tz := get("BOT_TIMEZONE"):

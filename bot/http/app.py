@@ -9,6 +9,7 @@ from starlette.applications import Starlette
 from starlette.routing import BaseRoute, Route
 
 from bot.channels import telegram
+from bot.channels.zalo_bot import webhook as zalo_bot
 from bot.channels.zalo_oa import webhook as zalo
 from bot.http import links
 from bot.public import routes as public
@@ -19,6 +20,7 @@ ROUTES: Final[tuple[BaseRoute, ...]] = (
     Route("/telegram", telegram.webhook, methods=["POST"], name="telegram_webhook"),
     Route("/zalo/webhook", zalo.webhook, methods=["POST"], name="zalo_webhook"),
     Route("/zalo/oauth", zalo.oauth_callback, methods=["GET"], name="zalo_oauth"),
+    Route("/zalo-bot/webhook", zalo_bot.webhook, methods=["POST"], name="zalo_bot_webhook"),
     Route("/files/{token}", links.serve_file, methods=["GET"], name="signed_file"),
 )
 

@@ -302,3 +302,63 @@ def test_webhook_mode_needs_a_url() -> None:
 def test_limits_are_inclusive(name: str, attribute: str, value: int) -> None:
     settings = load_settings({name: str(value)}, env_file=None)
     assert getattr(settings, attribute) == value
+
+
+ZALO_BOT_SECRET = "zb_" + "Ab3-9xYq" * 5
+
+
+def test_the_zalo_bot_is_read_and_polls_unless_it_has_a_secret_and_a_public_url() -> None:
+    assert Settings().zalo_bot_api_base_url == "https://bot-api.zaloplatforms.com"
+    polling = load_settings({"ZALO_BOT_TOKEN": "1234567890:abc-DEF_ghi"}, env_file=None)
+    assert polling.zalo_bot_token == "1234567890:abc-DEF_ghi"
+    assert (polling.zalo_bot_mode, polling.networked) == ("polling", True)
+    no_url = load_settings(
+        {"ZALO_BOT_TOKEN": "1234567890:abc", "ZALO_BOT_WEBHOOK_SECRET": ZALO_BOT_SECRET},
+        env_file=None,
+    )
+    assert (no_url.zalo_bot_webhook_secret, no_url.zalo_bot_mode) == (ZALO_BOT_SECRET, "polling")
+    pushed = load_settings(
+        {
+            "ZALO_BOT_TOKEN": "1234567890:abc",
+            "ZALO_BOT_WEBHOOK_SECRET": ZALO_BOT_SECRET,
+            "ZALO_BOT_API_BASE_URL": "http://127.0.0.1:9999/",
+            "BOT_PUBLIC_URL": "https://bot.example.vn",
+        },
+        env_file=None,
+    )
+    assert (pushed.zalo_bot_mode, pushed.zalo_bot_api_base_url) == (
+        "webhook",
+        "http://127.0.0.1:9999",
+    )
+    assert not load_settings({}, env_file=None).networked
+
+
+@pytest.mark.parametrize(
+    ("environ", "name"),
+    [
+        ({"ZALO_BOT_TOKEN": "short"}, "ZALO_BOT_TOKEN"),
+        ({"ZALO_BOT_TOKEN": "123456:abc/../getMe"}, "ZALO_BOT_TOKEN"),
+        ({"ZALO_BOT_TOKEN": "123456:abc def ghi"}, "ZALO_BOT_TOKEN"),
+        ({"ZALO_BOT_TOKEN": "123456:abc?x=1#y"}, "ZALO_BOT_TOKEN"),
+        ({"ZALO_BOT_TOKEN": "123456:mã-bí-mật"}, "ZALO_BOT_TOKEN"),
+        ({"ZALO_BOT_TOKEN": "1:" + "a" * 300}, "ZALO_BOT_TOKEN"),
+        ({"ZALO_BOT_API_BASE_URL": "bot-api.zaloplatforms.com"}, "ZALO_BOT_API_BASE_URL"),
+        ({"ZALO_BOT_WEBHOOK_SECRET": ZALO_BOT_SECRET}, "ZALO_BOT_WEBHOOK_SECRET"),
+        (
+            {"ZALO_BOT_TOKEN": "1234567890:abc", "ZALO_BOT_WEBHOOK_SECRET": "short"},
+            "ZALO_BOT_WEBHOOK_SECRET",
+        ),
+        (
+            {"ZALO_BOT_TOKEN": "1234567890:abc", "ZALO_BOT_WEBHOOK_SECRET": "a" * 40},
+            "ZALO_BOT_WEBHOOK_SECRET",
+        ),
+        (
+            {"ZALO_BOT_TOKEN": "1234567890:abc", "ZALO_BOT_WEBHOOK_SECRET": "é" * 40},
+            "ZALO_BOT_WEBHOOK_SECRET",
+        ),
+    ],
+)
+def test_bad_zalo_bot_settings_are_named(environ: dict[str, str], name: str) -> None:
+    with pytest.raises(SettingsError) as caught:
+        load_settings(environ, env_file=None)
+    assert caught.value.name == name

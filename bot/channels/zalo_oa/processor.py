@@ -4,15 +4,15 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import replace
 from datetime import datetime
 from typing import Final
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.channels import choices
 from bot.channels.base import Unreachable
+from bot.channels.textonly import Act, answer_directly, bad_number, typed
 from bot.channels.zalo_oa import CHANNEL
 from bot.channels.zalo_oa.api import DownloadTooLarge, ZaloApi, ZaloApiError
 from bot.channels.zalo_oa.events import UserEvent, read
@@ -29,9 +29,8 @@ log = logging.getLogger(__name__)
 UNREAD_KINDS: Final = frozenset(
     {"user_send_sticker", "user_send_gif", "user_send_audio", "user_send_video"}
 )
-MAX_COMMAND: Final = 32
 
-_Act = Callable[[AsyncSession, datetime, Translator], Awaitable[list[Reply]]]
+_Act = Act
 
 
 async def _nothing(_session: AsyncSession, _now: datetime, _t: Translator) -> list[Reply]:
@@ -55,10 +54,6 @@ async def _too_large(_session: AsyncSession, _now: datetime, t: Translator) -> l
 
 async def _not_fetched(_session: AsyncSession, _now: datetime, t: Translator) -> list[Reply]:
     return [Reply(t._("I could not fetch that file. Please send it again."))]
-
-
-async def _bad_number(_session: AsyncSession, _now: datetime, t: Translator) -> list[Reply]:
-    return [Reply(t._("No button has that number."))]
 
 
 class ZaloProcessor:
@@ -115,13 +110,7 @@ class ZaloProcessor:
             raise
 
     async def _direct(self, commit: Commit, sender: str, act: _Act) -> None:
-        """Act without the dispatcher, answering in the person's language when known."""
-        settings = self._runtime.settings
-        async with self._runtime.sessions.begin() as session:
-            locale = await people.locale_of(session, channel=CHANNEL, user_id=sender)
-            t = Translator(locale or settings.default_locale, settings.tz)
-            replies = await act(session, self._runtime.clock.now(), t)
-            await commit(session, replies)
+        await answer_directly(self._runtime, CHANNEL, commit, sender, act)
 
     async def _incoming(self, user: UserEvent) -> tuple[Incoming | None, _Act]:
         """What the event says as an ``Incoming``, or why not (what to answer instead)."""
@@ -150,19 +139,8 @@ class ZaloProcessor:
         text = (user.text or "").strip()
         if not text:
             return None, _nothing
-        async with self._runtime.sessions() as session:
-            answer = await choices.answer(
-                session,
-                channel=CHANNEL,
-                chat_id=user.sender,
-                text=text,
-                now=self._runtime.clock.now(),
-            )
-        if answer.payload is not None:
-            return replace(base, button=answer.payload), _nothing
-        if answer.bad_number:
-            return None, _bad_number
-        return replace(base, text=as_command(text)), _nothing
+        incoming = await typed(self._runtime, base, text)
+        return (incoming, _nothing) if incoming is not None else (None, bad_number)
 
     async def _display_name(self, user_id: str) -> str:
         async with self._runtime.sessions() as session:
@@ -170,20 +148,6 @@ class ZaloProcessor:
         if known is not None:
             return ""
         return await self._api.user_name(user_id) or ""
-
-
-def as_command(text: str) -> str:
-    """``#feedback`` (what the OA menu sends) means ``/feedback``; other text is kept."""
-    word = text[1:].split(maxsplit=1)[0] if text[1:2].strip() else ""
-    if (
-        text.startswith("#")
-        and word[:1].isalpha()
-        and word.isascii()
-        and word.replace("_", "").isalnum()
-        and len(word) <= MAX_COMMAND
-    ):
-        return "/" + text[1:]
-    return text
 
 
 async def request_erasure(session: AsyncSession, sender: str, now: datetime) -> list[Reply]:

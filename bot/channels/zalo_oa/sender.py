@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable
 from pathlib import PurePath
 from typing import Any, Final, TypeVar
 
-from bot.channels import choices
+from bot.channels import textonly
 from bot.channels.base import TemporaryFailure, Unreachable
 from bot.channels.flood import FloodControl, Limits
+from bot.channels.textonly import NumberedSender
 from bot.channels.zalo_oa import CHANNEL
 from bot.channels.zalo_oa.api import (
     HOLD,
@@ -22,7 +23,7 @@ from bot.channels.zalo_oa.api import (
 from bot.channels.zalo_oa.tokens import NotConnected, OAuthUnavailable
 from bot.errors import BotError
 from bot.http import links
-from bot.messages import Attachment, Reply
+from bot.messages import Attachment
 from bot.runtime import Runtime
 
 log = logging.getLogger(__name__)
@@ -43,55 +44,19 @@ T = TypeVar("T")
 
 
 def split_text(text: str, limit: int = TEXT_LIMIT) -> list[str]:
-    """Pieces of at most ``limit`` characters, cut at line breaks where possible, in order."""
-    pieces: list[str] = []
-    rest = text
-    while len(rest) > limit:
-        cut = rest.rfind("\n", 0, limit + 1)
-        if cut <= limit // 2:
-            cut = rest.rfind(" ", 0, limit + 1)
-        if cut <= limit // 2:
-            cut = limit
-        pieces.append(rest[:cut].rstrip())
-        rest = rest[cut:].lstrip("\n ")
-    if rest.strip():
-        pieces.append(rest)
-    return pieces or [""]
+    """Pieces of at most ``limit`` characters (Zalo's text limit by default), in order."""
+    return textonly.split_text(text, limit)
 
 
-class ZaloSender:
+class ZaloSender(NumberedSender):
     """Delivers replies to one OA's followers."""
 
+    channel = CHANNEL
+
     def __init__(self, runtime: Runtime, api: ZaloApi, flood: FloodControl | None = None) -> None:
-        self._runtime = runtime
+        super().__init__(runtime)
         self._api = api
         self._flood = flood or FloodControl(ZALO_LIMITS)
-
-    async def send(self, chat_id: str, reply: Reply) -> None:
-        """Deliver one reply (the outbox's call); its choices replace the chat's numbers."""
-        await self.send_all(chat_id, [reply], keep_old_choices=not reply.buttons)
-
-    async def send_all(
-        self, chat_id: str, replies: Sequence[Reply], *, keep_old_choices: bool = False
-    ) -> None:
-        """Deliver replies in order, their buttons numbered across all of them."""
-        numbered = choices.number_replies(replies)
-        if numbered.items or not keep_old_choices:
-            async with self._runtime.sessions.begin() as session:
-                await choices.remember(
-                    session,
-                    channel=CHANNEL,
-                    chat_id=chat_id,
-                    items=numbered.items,
-                    now=self._runtime.clock.now(),
-                )
-        for reply, text in zip(replies, numbered.texts, strict=True):
-            if reply.file is not None:
-                link = await self._send_file(chat_id, reply.file)
-                if link is not None:
-                    text = f"{text}\n📎 {reply.file.filename}: {link}".strip()
-            if text:
-                await self._send_text(chat_id, text)
 
     async def _send_text(self, chat_id: str, text: str, limit: int = TEXT_LIMIT) -> None:
         for piece in split_text(text, limit):

@@ -8,8 +8,8 @@ from collections.abc import Mapping
 
 import pytest
 
+from bot.channels.textonly import as_command
 from bot.channels.zalo_oa.events import BadEvent, head, read, verify
-from bot.channels.zalo_oa.processor import as_command
 
 APP, SECRET = "123", "s3cret"
 

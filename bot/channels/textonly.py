@@ -1,0 +1,136 @@
+"""What every channel without buttons shares (the Zalo OA and the Zalo Bot).
+
+Choices go out as numbered lines and come back as typed numbers or labels; ``#command``
+means ``/command``; long texts are cut in order; events that need no dispatcher (a sticker,
+a withdrawal) are answered in the person's language.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import replace
+from datetime import datetime
+from typing import Final
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.channels import choices
+from bot.i18n import Translator
+from bot.inbox.worker import Commit
+from bot.messages import Attachment, Incoming, Reply
+from bot.runtime import Runtime
+from db.queries import people
+
+MAX_COMMAND: Final = 32
+
+Act = Callable[[AsyncSession, datetime, Translator], Awaitable[list[Reply]]]
+
+
+def split_text(text: str, limit: int) -> list[str]:
+    """Pieces of at most ``limit`` characters, cut at line breaks where possible, in order."""
+    pieces: list[str] = []
+    rest = text
+    while len(rest) > limit:
+        cut = rest.rfind("\n", 0, limit + 1)
+        if cut <= limit // 2:
+            cut = rest.rfind(" ", 0, limit + 1)
+        if cut <= limit // 2:
+            cut = limit
+        pieces.append(rest[:cut].rstrip())
+        rest = rest[cut:].lstrip("\n ")
+    if rest.strip():
+        pieces.append(rest)
+    return pieces or [""]
+
+
+def as_command(text: str) -> str:
+    """``#feedback`` (what a Zalo menu sends, or what a person types) means ``/feedback``."""
+    word = text[1:].split(maxsplit=1)[0] if text[1:2].strip() else ""
+    if (
+        text.startswith("#")
+        and word[:1].isalpha()
+        and word.isascii()
+        and word.replace("_", "").isalnum()
+        and len(word) <= MAX_COMMAND
+    ):
+        return "/" + text[1:]
+    return text
+
+
+async def bad_number(_session: AsyncSession, _now: datetime, t: Translator) -> list[Reply]:
+    """The answer to a number no shown button has."""
+    return [Reply(t._("No button has that number."))]
+
+
+async def typed(runtime: Runtime, base: Incoming, text: str) -> Incoming | None:
+    """What a typed text means: a pressed button, a command or plain text; ``None`` when it
+    is a number no shown button has."""
+    async with runtime.sessions() as session:
+        answer = await choices.answer(
+            session,
+            channel=base.channel,
+            chat_id=base.chat_id,
+            text=text,
+            now=runtime.clock.now(),
+        )
+    if answer.payload is not None:
+        return replace(base, button=answer.payload)
+    if answer.bad_number:
+        return None
+    return replace(base, text=as_command(text))
+
+
+async def answer_directly(
+    runtime: Runtime, channel: str, commit: Commit, sender: str, act: Act
+) -> None:
+    """Act without the dispatcher, answering in the person's language when known."""
+    settings = runtime.settings
+    async with runtime.sessions.begin() as session:
+        locale = await people.locale_of(session, channel=channel, user_id=sender)
+        t = Translator(locale or settings.default_locale, settings.tz)
+        replies = await act(session, runtime.clock.now(), t)
+        await commit(session, replies)
+
+
+class NumberedSender(ABC):
+    """Delivers replies as texts: buttons numbered across a batch, files sent or linked."""
+
+    channel: str
+
+    def __init__(self, runtime: Runtime) -> None:
+        self._runtime = runtime
+
+    async def send(self, chat_id: str, reply: Reply) -> None:
+        """Deliver one reply (the outbox's call); its choices replace the chat's numbers."""
+        await self.send_all(chat_id, [reply], keep_old_choices=not reply.buttons)
+
+    async def send_all(
+        self, chat_id: str, replies: Sequence[Reply], *, keep_old_choices: bool = False
+    ) -> None:
+        """Deliver replies in order, their buttons numbered across all of them."""
+        numbered = choices.number_replies(replies)
+        if numbered.items or not keep_old_choices:
+            async with self._runtime.sessions.begin() as session:
+                await choices.remember(
+                    session,
+                    channel=self.channel,
+                    chat_id=chat_id,
+                    items=numbered.items,
+                    now=self._runtime.clock.now(),
+                )
+        for reply, text in zip(replies, numbered.texts, strict=True):
+            if reply.file is not None:
+                link = await self._send_file(chat_id, reply.file)
+                if link is not None:
+                    text = f"{text}\n📎 {reply.file.filename}: {link}".strip()
+            if text:
+                await self._send_text(chat_id, text)
+
+    @abstractmethod
+    async def _send_text(self, chat_id: str, text: str) -> None:
+        """Send a text of any length."""
+
+    @abstractmethod
+    async def _send_file(self, chat_id: str, file: Attachment) -> str | None:
+        """Send the file; return a link to put in the text instead when it cannot go."""
