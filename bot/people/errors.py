@@ -25,6 +25,16 @@ class LinkCodeWrong(LinkError):
         )
 
 
+class LinkCodeMalformed(LinkError):
+    """What was sent does not even look like a link code (not counted as a guess)."""
+
+    def message(self, t: Translator) -> str:
+        """Explain the error."""
+        return t._(
+            "A link code has 8 letters and digits, like ABCD-EFGH. Send it again (or /cancel)."
+        )
+
+
 class LinkCodeExpired(LinkError):
     """The code's ten minutes are over."""
 

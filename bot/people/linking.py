@@ -17,6 +17,7 @@ from bot.operations import Operation
 from bot.people import codes
 from bot.people.errors import (
     LinkCodeExpired,
+    LinkCodeMalformed,
     LinkCodeUsed,
     LinkCodeWrong,
     LinkForgotten,
@@ -67,12 +68,15 @@ async def redeem_code(op: Operation, *, person_id: int, text: str) -> Linked:
     """Join the person who sent ``text`` with the person whose link code it is.
 
     Wrong, used and expired codes are counted against the sender (and stay counted: the
-    caller must not roll this back); a flood of them is refused before any lookup. Two
+    caller must not roll this back); a flood of them is refused before any lookup. Text
+    that is no code at all is refused without a lookup and not counted. Two
     people sending one code at once: the code row is locked, exactly one of them links.
     """
     await _check_rate(op, person_id)
     code = codes.read(text)
-    row = None if code is None else await links.code_by_hash(op.session, codes.hash_code(code))
+    if code is None:
+        raise LinkCodeMalformed
+    row = await links.code_by_hash(op.session, codes.hash_code(code))
     if row is None:
         await links.add_failure(op.session, person_id, op.now)
         raise LinkCodeWrong

@@ -123,3 +123,15 @@ async def unreachable_in(
             else:
                 found[citizen_id].cases.append(code)
     return list(found.values())
+
+
+async def accounts_of(session: AsyncSession, person_id: int) -> list[Identity]:
+    """The person's channel accounts, in the order reminders try them."""
+    result = await session.scalars(
+        select(Identity)
+        .join(Person, Person.id == Identity.person_id)
+        .where(Identity.person_id == person_id)
+        .order_by(preferred_first(), Identity.id)
+        .execution_options(populate_existing=True)
+    )
+    return list(result.all())
