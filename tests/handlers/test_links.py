@@ -98,7 +98,8 @@ async def test_a_code_from_one_channel_joins_the_other_with_roles_language_and_c
     # Telegram now acts as the official, in Vietnamese, and sees the citizen's case.
     assert (await person_of(runtime, telegram)).id == older.id
     help_text = await telegram.text_of("/help")
-    assert help_text.startswith("Bạn có thể:") and "/tasks" in help_text
+    assert help_text.startswith("Bạn có thể:")
+    assert "/tasks" in help_text
     assert case_code in await telegram.text_of("/mycases")
     assert case_code in await console.text_of("/mycases")
     async with runtime.sessions() as session:
@@ -106,7 +107,8 @@ async def test_a_code_from_one_channel_joins_the_other_with_roles_language_and_c
         # Nothing names the newer person any more but the audit trail, which is chained.
         assert set(await links.remaining_references(session, newer.id)) <= {"audit_log.actor_id"}
         case = await session.scalar(select(Case).where(Case.code == case_code))
-        assert case is not None and case.citizen_id == older.id
+        assert case is not None
+        assert case.citizen_id == older.id
         actions = (await session.scalars(select(AuditEntry.action))).all()
     assert "person.linked" in actions
 
