@@ -13,7 +13,7 @@ from bot.messages import Button
 from bot.people import codes, linking
 from bot.people.errors import LinkError
 from db.models import Person
-from db.queries import people, reach
+from db.queries import dialogs, people, reach
 
 FLOW: Final = "link"
 CHANNEL_BUTTON: Final = "channel:set"
@@ -77,11 +77,12 @@ async def _redeem(ctx: Context, text: str) -> None:
         # Not re-raised: a wrong code stays counted against its sender.
         ctx.reply(exc.message(ctx.t))
         return
-    if ctx.dialog is not None:
-        await ctx.end_dialog()
     person = await ctx.session.get_one(Person, linked.person_id)
     ctx.person = person
-    ctx.dialog = None
+    # The joined person keeps one dialog (the older one's); a link dialog is over for both.
+    ctx.dialog = await dialogs.current_dialog(ctx.session, person.id)
+    if ctx.dialog is not None and ctx.dialog.flow == FLOW:
+        await ctx.end_dialog()
     ctx.memberships = await people.memberships_of(ctx.session, person.id)
     ctx.access = Access.of(ctx.memberships)
     await ctx.act_in(ctx.org_id)

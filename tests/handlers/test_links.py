@@ -95,6 +95,8 @@ async def test_a_code_from_one_channel_joins_the_other_with_roles_language_and_c
     assert text.startswith("Xong: các kênh của bạn giờ là một tài khoản"), text
     assert "Telegram" in text
 
+    # The link dialog Telegram opened is over: plain text is no longer read as a code.
+    assert "ABCD-EFGH" not in await telegram.text_of("xin chào")
     # Telegram now acts as the official, in Vietnamese, and sees the citizen's case.
     assert (await person_of(runtime, telegram)).id == older.id
     help_text = await telegram.text_of("/help")
