@@ -55,6 +55,7 @@ class _Subjects:
     cases: dict[int, reminders.CaseSubject]
     undated: dict[int, int]
     locales: dict[int, str | None]
+    routes: dict[int, list[reach.Route]]
 
 
 class Sweeper:
@@ -130,11 +131,13 @@ class Sweeper:
                 return stats
 
     async def _subjects(self, rows: Sequence[OutboxMessage]) -> _Subjects:
-        """What a batch's reminders are about and their people's languages, in one session."""
-        rows = [r for r in rows if r.kind not in outbox.REPORT_KINDS]
-        if not rows:
-            return _Subjects({}, {}, {}, {}, {})
+        """What a batch's reminders are about, its people's languages and channels, in one
+        session."""
         async with self._sessions() as session:
+            routes = await reach.routes_for(session, {r.person_id for r in rows}, self._senders)
+            rows = [r for r in rows if r.kind not in outbox.REPORT_KINDS]
+            if not rows:
+                return _Subjects({}, {}, {}, {}, {}, routes)
             occurrence_ids = {int(r.params["occurrence"]) for r in rows if r.kind == "reminder"}
             task_ids = {int(r.params["task"]) for r in rows if r.kind in {"checkin", "event_check"}}
             occurrences, tasks = await reminders.subjects(session, occurrence_ids, task_ids)
@@ -149,7 +152,7 @@ class Sweeper:
             undated_orgs = {r.org_id for r in rows if r.kind == "undated" and r.org_id}
             undated = {o: await reminders.undated_count(session, o) for o in undated_orgs}
             locales = await reminders.person_locales(session, {r.person_id for r in rows})
-        return _Subjects(occurrences, tasks, cases, undated, locales)
+        return _Subjects(occurrences, tasks, cases, undated, locales, routes)
 
     async def _settle(
         self,
@@ -184,7 +187,9 @@ class Sweeper:
         reports_due = [r for r in rows if r.kind in outbox.REPORT_KINDS]
         rows = [r for r in rows if r.kind not in outbox.REPORT_KINDS]
         for row in reports_due:
-            await self._deliver_report(person, row, now, cal, stats)
+            await self._deliver_report(
+                person, row, now, cal, stats, subjects.routes.get(person, [])
+            )
         if not rows:
             return
         undated_orgs = {r.org_id for r in rows if r.kind == "undated" and r.org_id}
@@ -206,7 +211,9 @@ class Sweeper:
         if rendered.reply is None:
             return
         try:
-            await self._send(person, rows[-1].org_id, [rendered.reply], now, cal)
+            await self._send(
+                person, subjects.routes.get(person, []), rows[-1].org_id, [rendered.reply], now, cal
+            )
         except _Undelivered as exc:
             stats.failed += len(rendered.covered)
             await self._settle(rendered.covered, OutboxStatus.FAILED, now, error=exc.detail)
@@ -219,7 +226,13 @@ class Sweeper:
         settled[OutboxStatus.SENT].extend(rendered.covered)
 
     async def _deliver_report(
-        self, person: int, row: OutboxMessage, now: datetime, cal: WorkCalendar, stats: SweepStats
+        self,
+        person: int,
+        row: OutboxMessage,
+        now: datetime,
+        cal: WorkCalendar,
+        stats: SweepStats,
+        routes: list[reach.Route],
     ) -> None:
         today = now.astimezone(self._tz).date()
         async with self._sessions() as session:
@@ -243,7 +256,7 @@ class Sweeper:
                     session, org_id=org_id, period=period, as_of=today, tz=self._tz, t=t
                 )
         try:
-            await self._send(person, row.org_id, replies, now, cal)
+            await self._send(person, routes, row.org_id, replies, now, cal)
         except _Undelivered as exc:
             stats.failed += 1
             await self._settle([row.id], OutboxStatus.FAILED, now, error=exc.detail)
@@ -291,6 +304,7 @@ class Sweeper:
     async def _send(
         self,
         person: int,
+        routes: list[reach.Route],
         org_id: int | None,
         replies: Sequence[Reply],
         now: datetime,
@@ -299,20 +313,20 @@ class Sweeper:
         """Deliver on the person's chosen channel, else on each next linked one in turn.
 
         A channel that refuses the person (``Unreachable``) is marked with why and since
-        when; only when every channel refused are the admins told. A temporary failure is
-        raised as it is: the rows are tried again later, on the same channels.
+        when, and left out of ``routes`` for the rest of the batch; only when every channel
+        refused are the admins told. A temporary failure is raised as it is: the rows are
+        tried again later, on the same channels.
         """
-        async with self._sessions() as session:
-            routes = await reach.routes_of(session, person, self._senders)
         if not routes:
             raise _Undelivered("no reachable channel")
         detail = ""
-        for route in routes:
+        for route in list(routes):
             try:
                 for reply in replies:
                     await self._senders[route.channel].send(route.chat_id, reply)
             except Unreachable as exc:
                 detail = exc.detail
+                routes.remove(route)
                 await self._mark(route, exc.code, now)
                 log.info("person %d unreachable on %s (%s)", person, route.channel, exc.code)
                 continue

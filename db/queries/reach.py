@@ -28,21 +28,30 @@ class Route:
     chat_id: str
 
 
-async def routes_of(
-    session: AsyncSession, person_id: int, channels: Collection[str]
-) -> list[Route]:
-    """The person's reachable accounts on ``channels``, in the order to try them."""
-    rows = await session.execute(
-        select(Identity.channel, Identity.chat_id)
-        .join(Person, Person.id == Identity.person_id)
-        .where(
-            Identity.person_id == person_id,
-            Identity.unreachable_since.is_(None),
-            Identity.channel.in_(list(channels)),
+async def routes_for(
+    session: AsyncSession, person_ids: Collection[int], channels: Collection[str]
+) -> dict[int, list[Route]]:
+    """Each person's reachable accounts on ``channels``, in the order to try them."""
+    routes: dict[int, list[Route]] = {p: [] for p in person_ids}
+    for chunk in _chunks(sorted(person_ids)):
+        rows = await session.execute(
+            select(Identity.person_id, Identity.channel, Identity.chat_id)
+            .join(Person, Person.id == Identity.person_id)
+            .where(
+                Identity.person_id.in_(chunk),
+                Identity.unreachable_since.is_(None),
+                Identity.channel.in_(list(channels)),
+            )
+            .order_by(Identity.person_id, preferred_first(), Identity.id)
         )
-        .order_by(preferred_first(), Identity.id)
-    )
-    return [Route(channel, chat_id) for channel, chat_id in rows]
+        for person_id, channel, chat_id in rows:
+            routes[person_id].append(Route(channel, chat_id))
+    return routes
+
+
+def _chunks(ids: list[int], size: int = 900) -> list[list[int]]:
+    # SQLite caps the number of bound parameters in one statement.
+    return [ids[i : i + size] for i in range(0, len(ids), size)]
 
 
 @dataclass(frozen=True, slots=True)
