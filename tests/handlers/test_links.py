@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from datetime import timedelta
 
 from sqlalchemy import select
 
-from bot.messages import Incoming
+from bot.messages import Attachment, Incoming
 from bot.runtime import Runtime
 from db.models import (
     AuditEntry,
     Case,
+    CaseKind,
     Identity,
     LinkAttempt,
     LinkCode,
@@ -149,6 +151,9 @@ async def test_link_refusals_are_clear_and_change_nothing(runtime: Runtime) -> N
     # In the dialog: non-text and empty answers are asked for again.
     assert (await other.text_of("/link")).startswith("Your link code:")
     assert await other.text_of("   ") == "Please type the link code as text (or /cancel)."
+    photo = Attachment("code.jpg", "image/jpeg", 3, b"abc")
+    sent = await runtime.dispatcher.handle(replace(other._incoming(), attachment=photo))
+    assert [r.text for r in sent.replies] == ["Please type the link code as text (or /cancel)."]
 
     # Expired after ten minutes.
     runtime.clock.advance(timedelta(minutes=10))  # type: ignore[attr-defined]
@@ -253,18 +258,32 @@ async def test_unreachable_list_for_admins_only_without_citizens_names(runtime: 
     await official.say(f"/start {await issue_code(runtime, Role.OFFICIAL, unit_id=unit)}")
     citizen = On(runtime, "zalo_oa", 52, "Nguyễn Văn Dân")
     case_code = await file_case(citizen)
+    # A denouncer: never named, and the denunciation's code is not shown either.
+    denouncer = On(runtime, "zalo_oa", 53, "Lê Thị Tố")
+    secret = await file_case(
+        denouncer,
+        CaseKind.DENUNCIATION,
+        "conduct",
+        "Secret denunciation text.",
+        name="Lê Thị Tố",
+        phone="0987 000 111",
+    )
     assert (await admin.text_of("/unreachable")) == (
         "Everyone can be reached on at least one channel."
     )
     assert await citizen.text_of("/unreachable") == "You are not allowed to use this command."
     now = runtime.clock.now()
     async with runtime.sessions.begin() as session:
-        for who, reason in ((official, "zalo-230"), (citizen, "zalo-213")):
+        for who, reason in ((official, "zalo-230"), (citizen, "zalo-213"), (denouncer, "zalo-230")):
             await reminders.mark_unreachable(session, who.channel, str(who.user_id), now, reason)
     text = await admin.text_of("/unreachable")
     assert "Cán Bộ Nam — Zalo OA: zalo-230 since" in text
     assert f"A citizen (cases {case_code}) — Zalo OA: zalo-213 since" in text
     assert "Nguyễn Văn Dân" not in text
+    assert "A citizen and 1 confidential case — Zalo OA: zalo-230 since" in text
+    assert secret not in text
+    assert "Lê Thị Tố" not in text
+    assert "0987" not in text
     # Writing again takes a person off the list.
     await official.say("/whoami")
     text = await admin.text_of("/unreachable")
