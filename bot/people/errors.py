@@ -54,13 +54,13 @@ class LinkCodeUsed(LinkError):
 
 
 class LinkToSelf(LinkError):
-    """The code belongs to the person who sent it: already one person."""
+    """The code belongs to the person who sent it (the same account, or one linked already)."""
 
     def message(self, t: Translator) -> str:
         """Explain the error."""
         return t._(
-            "This code was made for this same account. Send it from your other channel "
-            "(Zalo, Telegram…)."
+            "This code is already yours: the account that asked for it and this one are "
+            "already linked. Send it from a channel that is not linked yet."
         )
 
 

@@ -56,7 +56,7 @@ class On(Speaker):
 async def code_of(who: Speaker) -> str:
     """Ask for a link code; return it as shown."""
     text = await who.text_of("/link")
-    found = re.search(r"Your link code: ([A-Z0-9]{4}-[A-Z0-9]{4})", text)
+    found = re.search(r"(?:Your link code|Mã liên kết của bạn): ([A-Z0-9]{4}-[A-Z0-9]{4})", text)
     assert found, text
     return found.group(1)
 
@@ -119,6 +119,9 @@ async def test_a_code_from_one_channel_joins_the_other_with_roles_language_and_c
     # The code worked once: a third account cannot use it.
     third = On(runtime, "zalo_oa", 3, "Ai đó")
     assert await third.text_of(f"/link {code}") == USED
+    # Linked accounts are one person: a code from one is "already yours" on the other.
+    again = await code_of(console)
+    assert "đã được liên kết" in await telegram.text_of(f"/link {again}")
 
 
 async def test_link_refusals_are_clear_and_change_nothing(runtime: Runtime) -> None:
@@ -128,7 +131,7 @@ async def test_link_refusals_are_clear_and_change_nothing(runtime: Runtime) -> N
     code = await code_of(lan)
 
     # Its own code: nothing to join.
-    assert "same account" in await lan.text_of(f"/link {code}")
+    assert "already linked" in await lan.text_of(f"/link {code}")
     before = await snapshot(runtime)
     for hostile in (
         "",
