@@ -28,6 +28,7 @@ from handlers import (
     citizen,
     common,
     leader,
+    links,
     plans,
     privacy,
     progress,
@@ -45,8 +46,14 @@ def build_router() -> Router:
     router.command("lang", common.choose_language, description=N_("Change the language"))
     router.command("join", common.join_with_code, description=N_("Join with an invite code"))
     router.command("cancel", common.cancel_dialog, description=N_("Cancel the current step"))
+    router.command(
+        "link", links.link, description=N_("Join your accounts on Zalo, Telegram… into one")
+    )
+    router.command("channel", links.show_channels, description=N_("Choose where reminders go"))
     router.button("lang:set", common.set_language)
     router.step(common.JOIN_FLOW, "code", common.receive_code)
+    router.button(links.CHANNEL_BUTTON, links.choose_channel)
+    router.step(links.FLOW, "code", links.receive_code)
 
     router.command("units", admin.list_units, audiences=STAFF, description=N_("List the units"))
     router.command(
@@ -68,6 +75,12 @@ def build_router() -> Router:
         admin.alias_unit,
         audiences=ADMINS,
         description=N_("Other names of a unit"),
+    )
+    router.command(
+        "unreachable",
+        links.list_unreachable,
+        audiences=ADMINS,
+        description=N_("Who no channel can reach"),
     )
     router.button("invite:role", admin.pick_invite_role, audiences=ADMINS)
     router.button(InviteUnit, admin.pick_invite_unit, audiences=ADMINS, scope=UNIT)

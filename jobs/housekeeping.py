@@ -10,8 +10,9 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.attachments import upload_ids
 from bot.clock import Clock
+from bot.people.codes import FAILURE_WINDOW
 from bot.privacy.retention import apply_retention
-from db.queries import dialogs, inbox, invites, shared_files, uploads
+from db.queries import dialogs, inbox, invites, links, shared_files, uploads
 
 log = logging.getLogger(__name__)
 
@@ -21,14 +22,20 @@ ORPHAN_GRACE = timedelta(hours=1)
 """How old a file no dialog holds must be before it goes (a handler may be saving it now)."""
 # Zalo retries an event for about two hours; closed events are kept well past that.
 INBOX_KEPT = timedelta(days=3)
+LINK_CODES_KEPT = timedelta(days=1)
+"""How long after it expired a link code's row stays (who used it, for questions)."""
 
 
 async def purge_expired(sessions: async_sessionmaker[AsyncSession], clock: Clock) -> None:
-    """Delete expired dialogs, files no live dialog holds, and stale invite attempts."""
+    """Delete expired dialogs, files no live dialog holds, stale invite and link attempts,
+    and old link codes."""
     async with sessions.begin() as session:
         now = clock.now()
         removed = await dialogs.purge_expired_dialogs(session, now)
         await invites.purge_old_attempts(session, now)
+        await links.purge(
+            session, codes_before=now - LINK_CODES_KEPT, attempts_before=now - FAILURE_WINDOW
+        )
         held = {i for data in await dialogs.all_dialog_data(session) for i in upload_ids(data)}
         files = await uploads.purge_uploads(
             session, before=now - UPLOAD_TTL, orphaned_before=now - ORPHAN_GRACE, keep=held

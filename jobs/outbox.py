@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from bot.channels.base import Sender, TemporaryFailure, Unreachable
 from bot.clock import Clock
 from bot.i18n import Translator
+from bot.messages import Reply
 from bot.periods import parse_period
 from bot.public.metrics import timed_sweep
 from bot.reminders.ladder import in_working_hours
@@ -24,7 +25,7 @@ from bot.reminders.render import Row, render_bundle
 from bot.reports.delivery import period_report, weekly_summary
 from bot.workcal import WorkCalendar
 from db.models import OutboxMessage, OutboxStatus
-from db.queries import calendar, outbox, reminders
+from db.queries import calendar, outbox, reach, reminders
 
 log = logging.getLogger(__name__)
 
@@ -54,6 +55,7 @@ class _Subjects:
     cases: dict[int, reminders.CaseSubject]
     undated: dict[int, int]
     locales: dict[int, str | None]
+    routes: dict[int, list[reach.Route]]
 
 
 class Sweeper:
@@ -129,11 +131,13 @@ class Sweeper:
                 return stats
 
     async def _subjects(self, rows: Sequence[OutboxMessage]) -> _Subjects:
-        """What a batch's reminders are about and their people's languages, in one session."""
-        rows = [r for r in rows if r.kind not in outbox.REPORT_KINDS]
-        if not rows:
-            return _Subjects({}, {}, {}, {}, {})
+        """What a batch's reminders are about, its people's languages and channels, in one
+        session."""
         async with self._sessions() as session:
+            routes = await reach.routes_for(session, {r.person_id for r in rows}, self._senders)
+            rows = [r for r in rows if r.kind not in outbox.REPORT_KINDS]
+            if not rows:
+                return _Subjects({}, {}, {}, {}, {}, routes)
             occurrence_ids = {int(r.params["occurrence"]) for r in rows if r.kind == "reminder"}
             task_ids = {int(r.params["task"]) for r in rows if r.kind in {"checkin", "event_check"}}
             occurrences, tasks = await reminders.subjects(session, occurrence_ids, task_ids)
@@ -148,7 +152,7 @@ class Sweeper:
             undated_orgs = {r.org_id for r in rows if r.kind == "undated" and r.org_id}
             undated = {o: await reminders.undated_count(session, o) for o in undated_orgs}
             locales = await reminders.person_locales(session, {r.person_id for r in rows})
-        return _Subjects(occurrences, tasks, cases, undated, locales)
+        return _Subjects(occurrences, tasks, cases, undated, locales, routes)
 
     async def _settle(
         self,
@@ -183,7 +187,9 @@ class Sweeper:
         reports_due = [r for r in rows if r.kind in outbox.REPORT_KINDS]
         rows = [r for r in rows if r.kind not in outbox.REPORT_KINDS]
         for row in reports_due:
-            await self._deliver_report(person, row, now, cal, stats)
+            await self._deliver_report(
+                person, row, now, cal, stats, subjects.routes.get(person, [])
+            )
         if not rows:
             return
         undated_orgs = {r.org_id for r in rows if r.kind == "undated" and r.org_id}
@@ -204,14 +210,13 @@ class Sweeper:
         settled[OutboxStatus.CANCELLED].extend(rendered.stale)
         if rendered.reply is None:
             return
-        channel, chat_id = rows[-1].channel, rows[-1].chat_id
-        sender = self._senders[channel]
         try:
-            await sender.send(chat_id, rendered.reply)
-        except Unreachable as exc:
+            await self._send(
+                person, subjects.routes.get(person, []), rows[-1].org_id, [rendered.reply], now, cal
+            )
+        except _Undelivered as exc:
             stats.failed += len(rendered.covered)
             await self._settle(rendered.covered, OutboxStatus.FAILED, now, error=exc.detail)
-            await self._unreachable(channel, chat_id, rows[-1].org_id, now, cal)
             return
         except TemporaryFailure as exc:
             await self._retry(rendered.covered, rows, now, exc.detail, cal, stats)
@@ -221,7 +226,13 @@ class Sweeper:
         settled[OutboxStatus.SENT].extend(rendered.covered)
 
     async def _deliver_report(
-        self, person: int, row: OutboxMessage, now: datetime, cal: WorkCalendar, stats: SweepStats
+        self,
+        person: int,
+        row: OutboxMessage,
+        now: datetime,
+        cal: WorkCalendar,
+        stats: SweepStats,
+        routes: list[reach.Route],
     ) -> None:
         today = now.astimezone(self._tz).date()
         async with self._sessions() as session:
@@ -244,14 +255,11 @@ class Sweeper:
                 replies = await period_report(
                     session, org_id=org_id, period=period, as_of=today, tz=self._tz, t=t
                 )
-        sender = self._senders[row.channel]
         try:
-            for reply in replies:
-                await sender.send(row.chat_id, reply)
-        except Unreachable as exc:
+            await self._send(person, routes, row.org_id, replies, now, cal)
+        except _Undelivered as exc:
             stats.failed += 1
             await self._settle([row.id], OutboxStatus.FAILED, now, error=exc.detail)
-            await self._unreachable(row.channel, row.chat_id, row.org_id, now, cal)
             return
         except TemporaryFailure as exc:
             await self._retry([row.id], [row], now, exc.detail, cal, stats)
@@ -293,13 +301,47 @@ class Sweeper:
         wait = min(BACKOFF * 2 ** (attempts - 1), MAX_BACKOFF)
         await self._settle(ids, OutboxStatus.PENDING, now, error=detail, retry_at=now + wait)
 
+    async def _send(
+        self,
+        person: int,
+        routes: list[reach.Route],
+        org_id: int | None,
+        replies: Sequence[Reply],
+        now: datetime,
+        cal: WorkCalendar,
+    ) -> None:
+        """Deliver on the person's chosen channel, else on each next linked one in turn.
+
+        A channel that refuses the person (``Unreachable``) is marked with why and since
+        when, and left out of ``routes`` for the rest of the batch; only when every channel
+        refused are the admins told. A temporary failure is raised as it is: the rows are
+        tried again later, on the same channels.
+        """
+        if not routes:
+            raise _Undelivered("no reachable channel")
+        detail = ""
+        for route in list(routes):
+            try:
+                for reply in replies:
+                    await self._senders[route.channel].send(route.chat_id, reply)
+            except Unreachable as exc:
+                detail = exc.detail
+                routes.remove(route)
+                await self._mark(route, exc.code, now)
+                log.info("person %d unreachable on %s (%s)", person, route.channel, exc.code)
+                continue
+            return
+        await self._unreachable(person, org_id, now, cal)
+        raise _Undelivered(detail)
+
+    async def _mark(self, route: reach.Route, reason: str, now: datetime) -> None:
+        async with self._sessions.begin() as session:
+            await reminders.mark_unreachable(session, route.channel, route.chat_id, now, reason)
+
     async def _unreachable(
-        self, channel: str, chat_id: str, org_id: int | None, now: datetime, cal: WorkCalendar
+        self, person: int, org_id: int | None, now: datetime, cal: WorkCalendar
     ) -> None:
         async with self._sessions.begin() as session:
-            person = await reminders.mark_unreachable(session, channel, chat_id, now)
-            if person is None:
-                return
             name = await reminders.person_name(session, person)
             admins = await reminders.org_admins(session, org_id)
             await notify(
@@ -313,4 +355,12 @@ class Sweeper:
                 tz=self._tz,
                 calendar=cal,
             )
-        log.info("person %d is unreachable on %s", person, channel)
+        log.info("person %d is unreachable on every channel", person)
+
+
+class _Undelivered(Exception):
+    """No channel of the person took the message (``detail``: the last refusal)."""
+
+    def __init__(self, detail: str) -> None:
+        super().__init__(detail)
+        self.detail = detail

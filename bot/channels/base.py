@@ -17,7 +17,15 @@ class DeliveryError(BotError):
 
 
 class Unreachable(DeliveryError):
-    """The person cannot be reached on this channel (blocked the bot, chat gone)."""
+    """The person cannot be reached on this channel (blocked the bot, chat gone).
+
+    ``code`` is a short reason admins read in the unreachable list ("zalo-230",
+    "telegram-blocked"): never the channel's full message, which may quote the person.
+    """
+
+    def __init__(self, detail: str, code: str = "unreachable") -> None:
+        super().__init__(detail)
+        self.code = code
 
 
 class TemporaryFailure(DeliveryError):

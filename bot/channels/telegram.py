@@ -222,10 +222,10 @@ class TelegramSender:
         try:
             await send_reply(self._app, int(chat_id), reply)
         except Forbidden as exc:
-            raise Unreachable(exc.message) from exc
+            raise Unreachable(exc.message, code="telegram-blocked") from exc
         except BadRequest as exc:
             if "chat not found" in exc.message.lower():
-                raise Unreachable(exc.message) from exc
+                raise Unreachable(exc.message, code="telegram-chat-gone") from exc
             raise TemporaryFailure(exc.message) from exc
         except (RetryAfter, NetworkError) as exc:
             raise TemporaryFailure(str(exc)) from exc

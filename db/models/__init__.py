@@ -20,6 +20,7 @@ from db.models.feedback import (
 from db.models.inbox import InboxEvent, InboxStatus
 from db.models.invites import Invite, InviteAttempt
 from db.models.keys import KeyCheck
+from db.models.links import LinkAttempt, LinkCode
 from db.models.orgs import Organization, Unit, UnitAlias, UnitKind
 from db.models.outbox import OutboxMessage, OutboxStatus
 from db.models.people import Identity, Membership, Person, Role
@@ -57,6 +58,8 @@ __all__ = [
     "Invite",
     "InviteAttempt",
     "KeyCheck",
+    "LinkAttempt",
+    "LinkCode",
     "Membership",
     "Occurrence",
     "OccurrenceStatus",

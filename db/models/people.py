@@ -37,6 +37,12 @@ class Person(Base):
     locale: Mapped[str | None] = mapped_column(String(8))
     digest: Mapped[bool] = mapped_column(default=False, server_default=false())
     created_at: Mapped[datetime]
+    # The channel reminders go to first (``None``: the oldest reachable identity).
+    preferred_channel: Mapped[str | None] = mapped_column(String(16))
+    # Set when the person's channels were linked to an older person's: the row stays only
+    # because the hash-chained audit trail names it. No foreign key: it is not a reference
+    # the merge moves, and SQLite would have to rebuild ``people`` to add one.
+    merged_into: Mapped[int | None]
 
     identities: Mapped[list[Identity]] = relationship(back_populates="person")
     memberships: Mapped[list[Membership]] = relationship(back_populates="person")
@@ -57,6 +63,8 @@ class Identity(Base):
     username: Mapped[str | None] = mapped_column(String(64))
     language_code: Mapped[str | None] = mapped_column(String(16))
     unreachable_since: Mapped[datetime | None]
+    # A short code of why ("zalo-230", "telegram-blocked"), for the admins' list.
+    unreachable_reason: Mapped[str | None] = mapped_column(String(64))
     contact_sealed: Mapped[str | None] = mapped_column(Text)
 
     person: Mapped[Person] = relationship(back_populates="identities")

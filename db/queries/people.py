@@ -63,6 +63,7 @@ async def caller(
             "chat_id": chat_id,
             "language_code": language_code,
             "unreachable_since": None,
+            "unreachable_reason": None,
         }
         changed = {k: v for k, v in fields.items() if getattr(identity, k) != v}
         for key, value in changed.items():

@@ -16,6 +16,8 @@ from db.models import (
     Dialog,
     Identity,
     InviteAttempt,
+    LinkAttempt,
+    LinkCode,
     Membership,
     OutboxMessage,
     OutboxStatus,
@@ -89,7 +91,7 @@ async def drop_traces(session: AsyncSession, person_id: int, *, keep_unsent: boo
 
     With ``keep_unsent`` messages not sent yet stay (a kept case's outcome must reach them).
     """
-    for model in (Dialog, Upload, InviteAttempt):
+    for model in (Dialog, Upload, InviteAttempt, LinkAttempt, LinkCode):
         await session.execute(delete(model).where(model.person_id == person_id))
     messages = delete(OutboxMessage).where(OutboxMessage.person_id == person_id)
     if keep_unsent:

@@ -29,6 +29,7 @@ from db.models import (
     Unit,
     UnitKind,
 )
+from db.queries.reach import preferred_first
 
 
 @dataclass(frozen=True, slots=True)
@@ -106,7 +107,7 @@ async def _contacts(session: AsyncSession, person_ids: set[int]) -> dict[int, Co
         select(Person.id, Person.display_name, Person.digest, Identity.channel, Identity.chat_id)
         .join(Identity, Identity.person_id == Person.id)
         .where(Person.id.in_(person_ids), Identity.unreachable_since.is_(None))
-        .order_by(Person.id, Identity.id)
+        .order_by(Person.id, preferred_first(), Identity.id)
     )
     contacts: dict[int, Contact] = {}
     for person_id, name, digest, channel, chat_id in rows:
@@ -349,15 +350,17 @@ async def person_locales(session: AsyncSession, person_ids: set[int]) -> dict[in
 
 
 async def mark_unreachable(
-    session: AsyncSession, channel: str, chat_id: str, now: Any
+    session: AsyncSession, channel: str, chat_id: str, now: Any, reason: str = "unreachable"
 ) -> int | None:
-    """Mark the identity behind a chat unreachable; return its person."""
+    """Mark the identity behind a chat unreachable (since when, and why); return its person."""
     identity = await session.scalar(
         select(Identity).where(Identity.channel == channel, Identity.chat_id == chat_id)
     )
     if identity is None:
         return None
-    identity.unreachable_since = now
+    if identity.unreachable_since is None:
+        identity.unreachable_since = now
+    identity.unreachable_reason = reason[:64]
     return identity.person_id
 
 

@@ -116,8 +116,8 @@ def help_commands(text: str) -> set[str]:
     return set(re.findall(r"^/([a-z_]+) — ", text, flags=re.MULTILINE))
 
 
-CITIZEN_COMMANDS = {"help", "whoami", "lang", "join", "cancel"}
-CORE_STAFF_COMMANDS = {"units", "invite", "addunit"}
+CITIZEN_COMMANDS = {"help", "whoami", "lang", "join", "cancel", "link", "channel"}
+CORE_STAFF_COMMANDS = {"units", "invite", "addunit", "unreachable"}
 
 
 def menu_for(runtime: Runtime, roles: set[str]) -> set[str]:
@@ -294,7 +294,7 @@ async def test_cancel(runtime: Runtime, person: Person) -> None:
         (None, set()),
         (Role.OFFICIAL, {"units"}),
         (Role.LEADER, {"units"}),
-        (Role.ADMIN, {"units", "invite", "addunit"}),
+        (Role.ADMIN, {"units", "invite", "addunit", "unreachable"}),
     ],
     ids=["citizen", "official", "leader", "admin"],
 )

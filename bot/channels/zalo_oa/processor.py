@@ -102,10 +102,10 @@ class ZaloProcessor:
             return
         try:
             await self._sender.send_all(sender, replies)
-        except Unreachable:
+        except Unreachable as exc:
             async with self._runtime.sessions.begin() as session:
                 await reminders.mark_unreachable(
-                    session, CHANNEL, sender, self._runtime.clock.now()
+                    session, CHANNEL, sender, self._runtime.clock.now(), exc.code
                 )
             raise
 
@@ -175,7 +175,7 @@ async def request_erasure(session: AsyncSession, sender: str, now: datetime) -> 
 async def _unfollowed(
     session: AsyncSession, sender: str, now: datetime, t: Translator
 ) -> list[Reply]:
-    person = await reminders.mark_unreachable(session, CHANNEL, sender, now)
+    person = await reminders.mark_unreachable(session, CHANNEL, sender, now, "zalo-unfollow")
     log.info("zalo unfollow: person %s unreachable on %s", person, CHANNEL)
     return []
 

@@ -107,7 +107,9 @@ class ZaloSender(NumberedSender):
         except ZaloApiError as exc:
             log.info("zalo send %s: error %d", what, exc.code)
             if exc.code in OUTSIDE_WINDOW:
-                raise Unreachable(f"zalo {exc.code}: outside the messaging window") from None
+                raise Unreachable(
+                    f"zalo {exc.code}: outside the messaging window", code=f"zalo{exc.code}"
+                ) from None
             if exc.code == SLOW_DOWN:
                 self._flood.pause(SLOW_DOWN_PAUSE)
                 raise TemporaryFailure("zalo -32: too many calls") from None

@@ -1,0 +1,294 @@
+"""/link, /channel and /unreachable through the dispatcher, as people on several channels."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import replace
+from datetime import timedelta
+
+from sqlalchemy import select
+
+from bot.messages import Attachment, Incoming
+from bot.runtime import Runtime
+from db.models import (
+    AuditEntry,
+    Case,
+    CaseKind,
+    Identity,
+    LinkAttempt,
+    LinkCode,
+    Membership,
+    Person,
+    Role,
+)
+from db.queries import links, orgs, reminders
+from tests.conftest import Person as Speaker
+from tests.handlers.feedback_support import file_case
+from tests.handlers.test_common import add_unit, count, issue_code, snapshot
+
+WRONG = "This link code is not valid. Check it, or send /link on your other channel for a new one."
+MALFORMED = "A link code has 8 letters and digits, like ABCD-EFGH. Send it again (or /cancel)."
+USED = "This link code has already been used. Send /link on your other channel for a new one."
+EXPIRED = "This link code has expired. Send /link on your other channel for a new one."
+
+
+class On(Speaker):
+    """A person writing on a given channel."""
+
+    def __init__(
+        self, runtime: Runtime, channel: str, user_id: int, name: str, language: str = "en"
+    ) -> None:
+        super().__init__(runtime, user_id, name, language)
+        self.channel = channel
+
+    def _incoming(self, text: str | None = None, button: str | None = None) -> Incoming:
+        return Incoming(
+            channel=self.channel,
+            user_id=str(self.user_id),
+            chat_id=str(self.user_id),
+            display_name=self.name,
+            language_code=self.language,
+            text=text,
+            button=button,
+        )
+
+
+async def code_of(who: Speaker) -> str:
+    """Ask for a link code; return it as shown."""
+    text = await who.text_of("/link")
+    found = re.search(r"(?:Your link code|Mã liên kết của bạn): ([A-Z0-9]{4}-[A-Z0-9]{4})", text)
+    assert found, text
+    return found.group(1)
+
+
+async def person_of(runtime: Runtime, who: On) -> Person:
+    async with runtime.sessions() as session:
+        identity = await session.scalar(
+            select(Identity).where(
+                Identity.channel == who.channel, Identity.user_id == str(who.user_id)
+            )
+        )
+        assert identity is not None
+        return await session.get_one(Person, identity.person_id)
+
+
+async def test_a_code_from_one_channel_joins_the_other_with_roles_language_and_cases(
+    runtime: Runtime,
+) -> None:
+    unit = await add_unit(runtime, "Tư pháp")
+    # The official first met the bot on the console; later she writes on Telegram too.
+    console = On(runtime, "console", 1, "Chị Mai")
+    await console.say(f"/start {await issue_code(runtime, Role.OFFICIAL, unit_id=unit)}")
+    await console.say("/lang")
+    await console.press("lang:set:vi")
+    telegram = On(runtime, "telegram", 2, "Mai Telegram", "en")
+    case_code = await file_case(telegram)
+    assert "/tasks" not in await telegram.text_of("/help")
+    older, newer = await person_of(runtime, console), await person_of(runtime, telegram)
+
+    code = await code_of(telegram)
+    async with runtime.sessions() as session:
+        stored = (await session.scalars(select(LinkCode.code_hash))).all()
+    assert code.replace("-", "") not in repr(stored)  # only the hash is kept
+
+    answer = await console.say(f"/link {code.lower().replace('-', ' ')}")
+    assert answer.roles_changed
+    text = answer.replies[0].text
+    assert text.startswith("Xong: các kênh của bạn giờ là một tài khoản"), text
+    assert "Telegram" in text
+
+    # The link dialog Telegram opened is over: plain text is no longer read as a code.
+    assert "ABCD-EFGH" not in await telegram.text_of("xin chào")
+    # Telegram now acts as the official, in Vietnamese, and sees the citizen's case.
+    assert (await person_of(runtime, telegram)).id == older.id
+    help_text = await telegram.text_of("/help")
+    assert help_text.startswith("Bạn có thể:")
+    assert "/tasks" in help_text
+    assert case_code in await telegram.text_of("/mycases")
+    assert case_code in await console.text_of("/mycases")
+    async with runtime.sessions() as session:
+        assert (await session.get_one(Person, newer.id)).merged_into == older.id
+        # Nothing names the newer person any more but the audit trail, which is chained.
+        assert set(await links.remaining_references(session, newer.id)) <= {"audit_log.actor_id"}
+        case = await session.scalar(select(Case).where(Case.code == case_code))
+        assert case is not None
+        assert case.citizen_id == older.id
+        actions = (await session.scalars(select(AuditEntry.action))).all()
+    assert "person.linked" in actions
+
+    # The code worked once: a third account cannot use it.
+    third = On(runtime, "zalo_oa", 3, "Ai đó")
+    assert await third.text_of(f"/link {code}") == USED
+    # Linked accounts are one person: a code from one is "already yours" on the other.
+    again = await code_of(console)
+    assert "đã được liên kết" in await telegram.text_of(f"/link {again}")
+
+
+async def test_link_refusals_are_clear_and_change_nothing(runtime: Runtime) -> None:
+    lan = On(runtime, "telegram", 10, "Lan")
+    other = On(runtime, "zalo_oa", 11, "Lan Zalo")
+    await other.say("/start")
+    code = await code_of(lan)
+
+    # Its own code: nothing to join.
+    assert "already linked" in await lan.text_of(f"/link {code}")
+    before = await snapshot(runtime)
+    for hostile in (
+        "",
+        " ",
+        "\x00ABCD-EFGH",
+        "ABCD\u200b-EFGH",
+        "A" * 10_000,
+        "ABCD-EFG",
+        "🙂" * 8,
+    ):
+        reply = await other.text_of(f"/link {hostile}") if hostile.strip() else None
+        if reply is not None:
+            assert reply == MALFORMED, hostile
+    # Malformed text is refused without a lookup, counted against nobody, and changes nothing.
+    assert await snapshot(runtime) == before
+    # Control characters hidden inside a real code do not make it that code.
+    assert await other.text_of(f"/link {code[:4]}\x07{code[5:]}") == MALFORMED
+    assert await snapshot(runtime) == before
+
+    # In the dialog: non-text and empty answers are asked for again.
+    assert (await other.text_of("/link")).startswith("Your link code:")
+    assert await other.text_of("   ") == "Please type the link code as text (or /cancel)."
+    photo = Attachment("code.jpg", "image/jpeg", 3, b"abc")
+    sent = await runtime.dispatcher.handle(replace(other._incoming(), attachment=photo))
+    assert [r.text for r in sent.replies] == ["Please type the link code as text (or /cancel)."]
+
+    # Expired after ten minutes.
+    runtime.clock.advance(timedelta(minutes=10))  # type: ignore[attr-defined]
+    assert await other.text_of(code) == EXPIRED
+    assert (await person_of(runtime, lan)).id != (await person_of(runtime, other)).id
+
+
+async def test_a_flood_of_wrong_codes_is_stopped_and_counted_per_person(runtime: Runtime) -> None:
+    owner = On(runtime, "telegram", 20, "Chủ")
+    guesser = On(runtime, "zalo_oa", 21, "Đoán")
+    code = await code_of(owner)
+    for n in range(5):
+        wrong = f"ABCD-EF{'GH'[n % 2]}{n + 2}"
+        assert await guesser.text_of(f"/link {wrong}") == WRONG
+    assert await count(runtime, LinkAttempt) == 5
+    # The sixth try is refused before the code is even looked at, even the right code.
+    assert (await guesser.text_of(f"/link {code}")).startswith("Too many wrong link codes.")
+    assert (await person_of(runtime, owner)).id != (await person_of(runtime, guesser)).id
+    # Someone else is not held up by the guesser's flood.
+    friend = On(runtime, "zalo_oa", 22, "Bạn")
+    assert (await friend.text_of(f"/link {code}")).startswith("Done:")
+    # Later the guesser may try again.
+    runtime.clock.advance(timedelta(minutes=16))  # type: ignore[attr-defined]
+    assert await guesser.text_of(f"/link {code}") == USED
+
+
+async def test_staff_of_two_organizations_are_not_joined(runtime: Runtime) -> None:
+    async with runtime.sessions.begin() as session:
+        other = await orgs.add_org(
+            session,
+            name="UBND xã Bên Cạnh",
+            level="commune",
+            parent_id=None,
+            now=runtime.clock.now(),
+        )
+        other_id = other.id
+    here = On(runtime, "telegram", 30, "Admin Đây")
+    await here.say(f"/start {await issue_code(runtime, Role.ADMIN)}")
+    there = On(runtime, "zalo_oa", 31, "Admin Kia")
+    await there.say(f"/start {await issue_code(runtime, Role.ADMIN, org_id=other_id)}")
+    code = await code_of(here)
+    before = await snapshot(runtime)
+    assert "different organizations" in await there.text_of(f"/link {code}")
+    after = await snapshot(runtime)
+    # Refused before anything was written: the code still works for the right account.
+    assert after["link_codes"] == before["link_codes"]
+    assert after["memberships"] == before["memberships"]
+    assert after["identities"] == before["identities"]
+    # Staff of the same organization, or staff and a citizen account, are joined.
+    same = On(runtime, "zalo_oa", 32, "Admin Đây Zalo")
+    await same.say(f"/start {await issue_code(runtime, Role.ADMIN)}")
+    assert (await same.text_of(f"/link {code}")).startswith("Done:")
+    async with runtime.sessions() as session:
+        roles = (
+            await session.scalars(
+                select(Membership.id).where(
+                    Membership.person_id == (await person_of(runtime, here)).id
+                )
+            )
+        ).all()
+    assert len(roles) == 1  # the same role twice is kept once
+
+
+async def test_channel_lists_accounts_and_the_choice_is_kept(runtime: Runtime) -> None:
+    tg = On(runtime, "telegram", 40, "Hòa")
+    zalo = On(runtime, "zalo_oa", 41, "Hòa")
+    alone = await tg.text_of("/channel")
+    assert "Telegram: reminders go here" in alone
+    assert "send /link" in alone
+    await zalo.say(f"/link {await code_of(tg)}")
+    shown = await tg.say("/channel")
+    [reply] = shown.replies
+    assert "Telegram: reminders go here" in reply.text
+    assert "Zalo OA: used when the first one cannot deliver" in reply.text
+    assert [b.data for row in reply.buttons for b in row] == [
+        "channel:set:telegram",
+        "channel:set:zalo_oa",
+    ]
+    assert (await zalo.text_of("/channel")) == reply.text  # one person, same answer anywhere
+    answer = await tg.press("channel:set:zalo_oa")
+    assert answer.replies[0].text.startswith("Reminders now go to Zalo OA first.")
+    assert (await person_of(runtime, tg)).preferred_channel == "zalo_oa"
+    assert "Zalo OA: reminders go here" in await tg.text_of("/channel")
+    # A forged button for a channel the person has no account on changes nothing.
+    before = await snapshot(runtime)
+    for forged in (
+        "channel:set:console",
+        "channel:set:" + "x" * 500,
+        "channel:set:",
+        "channel:set:a:b",
+    ):
+        text = (await tg.press(forged)).replies[0].text
+        assert "Nothing was changed" in text, forged
+    assert await snapshot(runtime) == before
+
+
+async def test_unreachable_list_for_admins_only_without_citizens_names(runtime: Runtime) -> None:
+    admin = On(runtime, "telegram", 50, "Quản Trị")
+    await admin.say(f"/start {await issue_code(runtime, Role.ADMIN)}")
+    unit = await add_unit(runtime, "Địa chính")
+    official = On(runtime, "zalo_oa", 51, "Cán Bộ Nam")
+    await official.say(f"/start {await issue_code(runtime, Role.OFFICIAL, unit_id=unit)}")
+    citizen = On(runtime, "zalo_oa", 52, "Nguyễn Văn Dân")
+    case_code = await file_case(citizen)
+    # A denouncer: never named, and the denunciation's code is not shown either.
+    denouncer = On(runtime, "zalo_oa", 53, "Lê Thị Tố")
+    secret = await file_case(
+        denouncer,
+        CaseKind.DENUNCIATION,
+        "conduct",
+        "Secret denunciation text.",
+        name="Lê Thị Tố",
+        phone="0987 000 111",
+    )
+    assert (await admin.text_of("/unreachable")) == (
+        "Everyone can be reached on at least one channel."
+    )
+    assert await citizen.text_of("/unreachable") == "You are not allowed to use this command."
+    now = runtime.clock.now()
+    async with runtime.sessions.begin() as session:
+        for who, reason in ((official, "zalo-230"), (citizen, "zalo-213"), (denouncer, "zalo-230")):
+            await reminders.mark_unreachable(session, who.channel, str(who.user_id), now, reason)
+    text = await admin.text_of("/unreachable")
+    assert "Cán Bộ Nam — Zalo OA: zalo-230 since" in text
+    assert f"A citizen (cases {case_code}) — Zalo OA: zalo-213 since" in text
+    assert "Nguyễn Văn Dân" not in text
+    assert "A citizen and 1 confidential case — Zalo OA: zalo-230 since" in text
+    assert secret not in text
+    assert "Lê Thị Tố" not in text
+    assert "0987" not in text
+    # Writing again takes a person off the list.
+    await official.say("/whoami")
+    text = await admin.text_of("/unreachable")
+    assert "Cán Bộ Nam" not in text
+    assert case_code in text
