@@ -96,6 +96,13 @@ def build_router() -> Router:
         "task", tasks.show_task, audiences=STAFF, description=N_("Show a task"), scope=TASK
     )
     router.command(
+        "done",
+        progress.done_command,
+        audiences=STAFF,
+        description=N_("Mark a task done (and the day it was done)"),
+        scope=TASK,
+    )
+    router.command(
         "undated", tasks.list_undated, audiences=ADMINS, description=N_("Tasks without a date")
     )
     router.command(
