@@ -5,6 +5,7 @@ from __future__ import annotations
 from bot.feedback import buttons as fb
 from bot.i18n import N_
 from bot.invite_buttons import InvitePage, InviteUnit
+from bot.pending_buttons import PendingPage
 from bot.roles import ADMINS, LEADERS, STAFF
 from bot.router import Router
 from bot.scopes import CASE, CASE_CODE, EXTENSION, OCCURRENCE, TASK, UNIT
@@ -28,6 +29,7 @@ from handlers import (
     citizen,
     common,
     leader,
+    pending,
     plans,
     privacy,
     progress,
@@ -202,6 +204,13 @@ def build_router() -> Router:
         "report", leader.send_report, audiences=LEADERS, description=N_("Report of a period")
     )
     router.button("status:dim", leader.drill_status, audiences=STAFF)
+    router.command(
+        "pending",
+        pending.list_pending,
+        audiences=LEADERS,
+        description=N_("What waits for your decision"),
+    )
+    router.button(PendingPage, pending.page_pending, audiences=LEADERS)
 
     router.attachment(plans.receive_file)
     router.step(plans.FLOW, "year", plans.receive_year)
