@@ -6,6 +6,7 @@ from bot.feedback import buttons as fb
 from bot.i18n import N_
 from bot.invite_buttons import InvitePage, InviteUnit
 from bot.pending_buttons import PendingPage
+from bot.report_buttons import ReportPlan, ReportYear, StatusPlan
 from bot.roles import ADMINS, LEADERS, STAFF
 from bot.router import Router
 from bot.scopes import CASE, CASE_CODE, EXTENSION, OCCURRENCE, TASK, UNIT
@@ -204,6 +205,9 @@ def build_router() -> Router:
         "report", leader.send_report, audiences=LEADERS, description=N_("Report of a period")
     )
     router.button("status:dim", leader.drill_status, audiences=STAFF)
+    router.button(StatusPlan, leader.status_of_plan, audiences=STAFF)
+    router.button(ReportPlan, leader.report_of_plan, audiences=LEADERS)
+    router.button(ReportYear, leader.report_of_year, audiences=LEADERS)
     router.command(
         "pending",
         pending.list_pending,

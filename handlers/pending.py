@@ -79,8 +79,12 @@ async def _items(ctx: Context, reach: _Reach) -> list[_Item]:
             reason=shorten(ext.reason, 200),
         )
         buttons = [
-            Button(t._("Approve [{code}]", code=ext.code)[:60], ApproveExtension(ext.request_id).data),
-            Button(t._("Decline [{code}]", code=ext.code)[:60], DeclineExtension(ext.request_id).data),
+            Button(
+                t._("Approve [{code}]", code=ext.code)[:60], ApproveExtension(ext.request_id).data
+            ),
+            Button(
+                t._("Decline [{code}]", code=ext.code)[:60], DeclineExtension(ext.request_id).data
+            ),
         ]
         items.append(_Item(ext.org_id, text, buttons))
     for case in await cases.awaiting_approval(ctx.session, reach.leads):
@@ -132,9 +136,7 @@ async def _show(ctx: Context, number: int) -> None:
         "{n} item waits for your decision:", "{n} items wait for your decision:", len(items)
     )
     if page.last > 0:
-        head += " " + ctx._(
-            "(page {page} of {pages})", page=page.number + 1, pages=page.last + 1
-        )
+        head += " " + ctx._("(page {page} of {pages})", page=page.number + 1, pages=page.last + 1)
     ctx.reply(
         "\n\n".join([head, *_texts(page.items, reach)]),
         paged_rows(page, lambda item: item.buttons, lambda n: PendingPage(n).data),

@@ -179,9 +179,7 @@ async def _show_card(ctx: Context, task_id: int | None, shown: str) -> None:
         [
             *decisions,
             *(
-                action_buttons(
-                    ctx.t, task.id, pending.id if pending else None, task.timeframe_kind
-                )
+                action_buttons(ctx.t, task.id, pending.id if pending else None, task.timeframe_kind)
                 if steps_shown
                 else []
             ),

@@ -29,6 +29,14 @@ async def find_plan(session: AsyncSession, org_id: int, year: int, title_key: st
     )
 
 
+async def plans_in(session: AsyncSession, org_ids: Sequence[int]) -> Sequence[Plan]:
+    """The plans of these organizations, the latest year first."""
+    result = await session.scalars(
+        select(Plan).where(Plan.org_id.in_(org_ids)).order_by(Plan.year.desc(), Plan.title, Plan.id)
+    )
+    return result.all()
+
+
 async def tasks_of_plan(session: AsyncSession, plan_id: int) -> Sequence[Task]:
     """A plan's tasks with their units and occurrences loaded."""
     result = await session.scalars(

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import Any
 
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -191,7 +192,7 @@ async def pending_extensions(
     )
     if task_id is not None:
         query = query.where(Task.id == task_id)
-    return [PendingExtension(*row) for row in await session.execute(query)]
+    return [PendingExtension(*tuple[Any, ...](row)) for row in await session.execute(query)]
 
 
 @dataclass(frozen=True, slots=True)
