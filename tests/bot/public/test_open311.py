@@ -316,6 +316,40 @@ BAD_FILINGS: list[tuple[dict[str, str], int, str]] = [
         400,
         "first_name",
     ),
+    (
+        {
+            "api_key": "KEY",
+            "service_code": "land",
+            "description": "x",
+            "attribute[kind]": "x" * 5000,
+        },
+        400,
+        "attribute[kind] must be one of",
+    ),
+    (
+        {
+            "api_key": "KEY",
+            "service_code": "land",
+            "description": "x",
+            "attribute[kind]": "complaint",
+            "first_name": "An",
+            "attribute[home_address]": "Thôn " + "9" * 300,
+        },
+        400,
+        "attribute[home_address] is longer",
+    ),
+    (
+        {
+            "api_key": "KEY",
+            "service_code": "land",
+            "description": "x",
+            "attribute[kind]": "denunciation",
+            "first_name": "An",
+            "attribute[home_address]": "Thôn\x07 3",
+        },
+        400,
+        "attribute[home_address] holds control characters",
+    ),
 ]
 
 
