@@ -26,6 +26,7 @@ from bot.tasks.payloads import (
 )
 from db.models import Occurrence, Task
 from db.queries import plans, progress
+from handlers.tasks import tasks_with_code
 
 NOTE_LIMIT: Final = 2000
 EVIDENCE_LIMIT: Final = 20 * 1024 * 1024
@@ -121,18 +122,15 @@ async def done_command(ctx: Context) -> None:
 
 
 async def _task_named(ctx: Context, raw: str) -> Task | None:
-    """The task ``raw`` names: ``#12`` (its number), or a code of the person's own tasks."""
+    """The task ``raw`` names: ``#12`` (its number), or the code of a task with a due date
+    waiting that the person may see."""
     task_id = parse_id(raw, prefix="#") if raw.startswith("#") else None
     if task_id is None:
-        mine = [
-            t
-            for t in await plans.tasks_for_person(ctx.session, ctx.person.id)
-            if t.code.casefold() == raw.casefold() and plans.next_due(t) is not None
-        ]
+        mine = [t for t in await tasks_with_code(ctx, raw) if plans.next_due(t) is not None]
         if len(mine) > 1:
             ctx.reply(
                 ctx._(
-                    "Several of your tasks have the code {code}; use the task's number, "
+                    "Several tasks have the code {code}; use the task's number, "
                     "for example /done #{id}.",
                     code=raw,
                     id=mine[0].id,

@@ -114,9 +114,29 @@ async def set_task_date(ctx: Context) -> None:
 
 
 async def show_task(ctx: Context) -> None:
-    """Show a task's card: ``/task 12``."""
+    """Show a task's card: ``/task 12`` (its number) or ``/task 1.2`` (its code)."""
     raw = ctx.args[0].lstrip("#")[:12] if ctx.args else ""
-    await _show_card(ctx, parse_id(raw), raw or "?")
+    task_id = parse_id(raw)
+    if task_id is None and raw:
+        found = await tasks_with_code(ctx, raw)
+        if len(found) > 1:
+            ctx.reply(
+                ctx._("Several tasks have the code {code}; choose one:", code=raw),
+                [
+                    [Button(f"#{t.id} [{t.code}] {shorten(t.plan.title, 40)}", OpenTask(t.id).data)]
+                    for t in found[:8]
+                ],
+            )
+            return
+        task_id = found[0].id if found else None
+    await _show_card(ctx, task_id, raw or "?")
+
+
+async def tasks_with_code(ctx: Context, code: str) -> list[Task]:
+    """The active tasks of the organization with this code that the person may see."""
+    op = ctx.operation()
+    found = await plans.active_tasks_with_code(ctx.session, ctx.org_id, code)
+    return [t for t in found if await policy.may_see(op, t)]
 
 
 async def open_task(ctx: Context) -> None:

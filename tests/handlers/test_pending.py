@@ -11,7 +11,17 @@ from sqlalchemy import select
 from bot.feedback.intake import Submission, receive_case
 from db.models import Case, CaseKind, CaseStatus, ExtensionRequest, ExtensionStatus, Role
 from tests.conftest import Person
-from tests.handlers.conftest import Elsewhere, Office, en_date, occurrence, payloads, texts
+from tests.handlers.conftest import (
+    VP,
+    Elsewhere,
+    Office,
+    en_date,
+    import_small_plan,
+    occurrence,
+    payloads,
+    small_plan,
+    texts,
+)
 from tests.handlers.test_common import member
 from tests.handlers.test_progress import ask_more_time
 
@@ -183,3 +193,20 @@ async def test_task_card_shows_a_leader_the_decision_not_the_officials_steps(
     [card] = (await office.minh.say(f"/task {task_id}")).replies
     assert f"occ:done:{occ_id}" in payloads(card)
     assert not any(p.startswith("ext:") for p in payloads(card))
+
+
+async def test_task_by_its_code(office: Office) -> None:
+    task_id = office.tasks["1.2"]
+    by_number = (await office.chief.say(f"/task {task_id}")).replies
+    assert (await office.chief.say("/task 1.2")).replies == by_number
+    assert texts(await office.chief.say("/task 9.9")) == ["There is no task #9.9 for you."]
+    # Hoa's unit has no part in 1.2: its code names nothing for her.
+    assert texts(await office.hoa.say("/task 1.2")) == ["There is no task #1.2 for you."]
+    plan = small_plan("Kế hoạch chuyển đổi số năm 2026", [("1.2", [VP], [], "Quý IV/2026", "")])
+    await import_small_plan(office.runtime, office.org_id, plan)
+    [choice] = (await office.chief.say("/task 1.2")).replies
+    assert choice.text == "Several tasks have the code 1.2; choose one:"
+    assert f"task:open:{task_id}" in payloads(choice)
+    assert len(payloads(choice)) == 2
+    refused = texts(await office.minh.say("/done 1.2 01/03"))
+    assert refused[0].startswith("Several tasks have the code 1.2; use the task's number")
