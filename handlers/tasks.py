@@ -123,7 +123,12 @@ async def show_task(ctx: Context) -> None:
             ctx.reply(
                 ctx._("Several tasks have the code {code}; choose one:", code=raw),
                 [
-                    [Button(f"#{t.id} [{t.code}] {shorten(t.plan.title, 40)}", OpenTask(t.id).data)]
+                    [
+                        Button(
+                            f"#{t.id} [{t.code}] {shorten(t.plan.title, 40)}"[:60],
+                            OpenTask(t.id).data,
+                        )
+                    ]
                     for t in found[:8]
                 ],
             )
