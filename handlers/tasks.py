@@ -139,6 +139,8 @@ async def show_task(ctx: Context) -> None:
 
 async def tasks_with_code(ctx: Context, code: str) -> list[Task]:
     """The active tasks of the organization with this code that the person may see."""
+    if not code.isprintable():
+        return []  # no code holds control characters (and PostgreSQL text refuses NUL)
     op = ctx.operation()
     found = await plans.active_tasks_with_code(ctx.session, ctx.org_id, code)
     return [t for t in found if await policy.may_see(op, t)]

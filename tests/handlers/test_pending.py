@@ -200,6 +200,7 @@ async def test_task_by_its_code(office: Office) -> None:
     by_number = (await office.chief.say(f"/task {task_id}")).replies
     assert (await office.chief.say("/task 1.2")).replies == by_number
     assert texts(await office.chief.say("/task 9.9")) == ["There is no task #9.9 for you."]
+    assert texts(await office.chief.say("/task 1\x002")) == ["There is no task #1\x002 for you."]
     # Hoa's unit has no part in 1.2: its code names nothing for her.
     assert texts(await office.hoa.say("/task 1.2")) == ["There is no task #1.2 for you."]
     plan = small_plan("Kế hoạch chuyển đổi số năm 2026", [("1.2", [VP], [], "Quý IV/2026", "")])
