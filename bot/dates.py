@@ -23,6 +23,7 @@ LATEST: Final = date(2100, 12, 31)
 # ASCII digits only: superscripts, full-width and other scripts' digits are not dates.
 _DMY: Final = re.compile(r"^([0-9]{1,2})[/.-]([0-9]{1,2})[/.-]([0-9]{4})$", re.ASCII)
 _ISO: Final = re.compile(r"^([0-9]{4})-([0-9]{1,2})-([0-9]{1,2})$", re.ASCII)
+_DM: Final = re.compile(r"^([0-9]{1,2})[/.-]([0-9]{1,2})$", re.ASCII)
 
 
 class DateInputError(BotError):
@@ -87,3 +88,21 @@ def parse_date(text: str) -> date:
     except ValueError:
         raise DateInputError(text) from None
     return check_date(parsed, text)
+
+
+def parse_past_date(text: str, today: date) -> date:
+    """Like ``parse_date``, and a day/month without its year ("15/10") is the latest such
+    day not after ``today``: what someone catching up means by it."""
+    raw = text.strip()
+    match = _DM.match(raw)
+    if match is None:
+        return parse_date(raw)
+    day, month = (int(g) for g in match.groups())
+    for year in (today.year, today.year - 1):
+        try:
+            parsed = date(year, month, day)
+        except ValueError:
+            continue  # 29/02 outside a leap year
+        if parsed <= today:
+            return check_date(parsed, text)
+    raise DateInputError(text)

@@ -35,7 +35,14 @@ def paged_buttons(
 
     ``turn`` gives the payload that shows another page.
     """
-    rows = [[button(item)] for item in page.items]
+    return paged_rows(page, lambda item: [button(item)], turn)
+
+
+def paged_rows(
+    page: Page[T], row: Callable[[T], list[Button]], turn: Callable[[int], str]
+) -> list[list[Button]]:
+    """A row of buttons per item of the page (``row``), then « and » to the pages around it."""
+    rows = [row(item) for item in page.items]
     nav = []
     if page.number > 0:
         nav.append(Button("«", turn(page.number - 1)))

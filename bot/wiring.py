@@ -5,6 +5,8 @@ from __future__ import annotations
 from bot.feedback import buttons as fb
 from bot.i18n import N_
 from bot.invite_buttons import InvitePage, InviteUnit
+from bot.pending_buttons import PendingPage
+from bot.report_buttons import ReportPlan, ReportYear, StatusPlan
 from bot.roles import ADMINS, LEADERS, STAFF
 from bot.router import Router
 from bot.scopes import CASE, CASE_CODE, EXTENSION, OCCURRENCE, TASK, UNIT
@@ -29,6 +31,7 @@ from handlers import (
     common,
     leader,
     links,
+    pending,
     plans,
     privacy,
     progress,
@@ -107,6 +110,13 @@ def build_router() -> Router:
     router.command("tasks", tasks.list_tasks, audiences=STAFF, description=N_("List your tasks"))
     router.command(
         "task", tasks.show_task, audiences=STAFF, description=N_("Show a task"), scope=TASK
+    )
+    router.command(
+        "done",
+        progress.done_command,
+        audiences=STAFF,
+        description=N_("Mark a task done (and the day it was done)"),
+        scope=TASK,
     )
     router.command(
         "undated", tasks.list_undated, audiences=ADMINS, description=N_("Tasks without a date")
@@ -208,6 +218,16 @@ def build_router() -> Router:
         "report", leader.send_report, audiences=LEADERS, description=N_("Report of a period")
     )
     router.button("status:dim", leader.drill_status, audiences=STAFF)
+    router.button(StatusPlan, leader.status_of_plan, audiences=STAFF)
+    router.button(ReportPlan, leader.report_of_plan, audiences=LEADERS)
+    router.button(ReportYear, leader.report_of_year, audiences=LEADERS)
+    router.command(
+        "pending",
+        pending.list_pending,
+        audiences=LEADERS,
+        description=N_("What waits for your decision"),
+    )
+    router.button(PendingPage, pending.page_pending, audiences=LEADERS)
 
     router.attachment(plans.receive_file)
     router.step(plans.FLOW, "year", plans.receive_year)

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date
 from typing import Final
 
 from bot.context import Context
-from bot.dates import parse_date
+from bot.dates import parse_date, parse_past_date
 from bot.errors import AlreadyDone, NotAllowed
+from bot.numbers import parse_id
 from bot.reminders.render import action_buttons
 from bot.tasks import extensions, policy
 from bot.tasks import progress as steps
@@ -22,8 +24,9 @@ from bot.tasks.payloads import (
     TaskHappened,
     TaskProgress,
 )
-from db.models import Occurrence
-from db.queries import progress
+from db.models import Occurrence, Task
+from db.queries import plans, progress
+from handlers.tasks import tasks_with_code
 
 NOTE_LIMIT: Final = 2000
 EVIDENCE_LIMIT: Final = 20 * 1024 * 1024
@@ -33,6 +36,12 @@ FLOW_DONE, FLOW_NOTE, FLOW_BLOCKED, FLOW_MORE, FLOW_EVENT = (
     "blocked",
     "moretime",
     "event",
+)
+# "xong ngày 15/10", "hoàn thành ngày 15/10/2026", "done on 15/10" in the evidence's text.
+_DONE_ON: Final = re.compile(
+    r"\b(?:xong|hoàn thành|done)\s+(?:vào\s+)?(?:ngày|on)\s+"
+    r"([0-9]{1,2}[/.-][0-9]{1,2}(?:[/.-][0-9]{4})?)(?![0-9])",
+    re.IGNORECASE,
 )
 
 
@@ -61,16 +70,89 @@ async def start_done(ctx: Context) -> None:
     """Ask for the evidence before marking an occurrence done."""
     occ_id = ctx.payload_as(MarkDone).occurrence
     occ = await policy.occurrence_to_act_on(ctx.operation(), occ_id, lead_only=True)
-    await ctx.start_dialog(FLOW_DONE, "evidence", {"occ": occ.id})
+    await _ask_evidence(ctx, occ, None)
+
+
+async def _ask_evidence(ctx: Context, occ: Occurrence, done_on: date | None) -> None:
+    data: dict[str, object] = {"occ": occ.id}
+    if done_on is not None:
+        data["done_on"] = done_on.isoformat()
+    await ctx.start_dialog(FLOW_DONE, "evidence", data)
     expected = occ.task.output or ctx._("what the plan expects")
-    ctx.reply(
-        ctx._(
-            "Task [{code}]: send the evidence ({expected}) as a file, a photo, a link or a "
-            "short note. /cancel to stop.",
-            code=occ.task.code,
-            expected=expected,
-        )
+    text = ctx._(
+        "Task [{code}]: send the evidence ({expected}) as a file, a photo, a link or a "
+        "short note. /cancel to stop.",
+        code=occ.task.code,
+        expected=expected,
     )
+    if done_on is not None:
+        text += "\n" + ctx._("It will be recorded as done on {date}.", date=ctx.t.date(done_on))
+    elif occ.due_date < ctx.operation().today:
+        text += "\n" + ctx._(
+            "Done earlier? Add the day to your note, for example “xong ngày {example}”.",
+            example=occ.due_date.strftime("%d/%m"),
+        )
+    ctx.reply(text)
+
+
+async def done_command(ctx: Context) -> None:
+    """Mark a task's next due date done: ``/done 12`` or ``/done 1.2 15/10`` (the day it was
+    really done, for an official catching up); the evidence is asked next."""
+    if not 1 <= len(ctx.args) <= 2:
+        ctx.reply(
+            ctx._(
+                "Write it as /done TASK [DATE]: the task's number or code, and the day it was "
+                "done if not today, for example /done 1.2 15/10."
+            )
+        )
+        return
+    op = ctx.operation()
+    task = await _task_named(ctx, ctx.args[0][:40])
+    if task is None:
+        return
+    pending = plans.next_due(task)
+    if pending is None:
+        ctx.reply(ctx._("Task [{code}] has no due date waiting to be done.", code=task.code))
+        return
+    occ = await policy.occurrence_to_act_on(op, pending.id, lead_only=True)
+    done_on = None
+    if len(ctx.args) == 2:
+        done_on = steps.check_done_on(occ, parse_past_date(ctx.args[1], op.today), op.today)
+    await _ask_evidence(ctx, occ, done_on)
+
+
+async def _task_named(ctx: Context, raw: str) -> Task | None:
+    """The task ``raw`` names: ``#12`` (its number), or the code of a task with a due date
+    waiting that the person may see."""
+    task_id = parse_id(raw, prefix="#") if raw.startswith("#") else None
+    if task_id is None:
+        mine = [t for t in await tasks_with_code(ctx, raw) if plans.next_due(t) is not None]
+        if len(mine) > 1:
+            ctx.reply(
+                ctx._(
+                    "Several tasks have the code {code}; use the task's number, "
+                    "for example /done #{id}.",
+                    code=raw,
+                    id=mine[0].id,
+                )
+            )
+            return None
+        if mine:
+            return mine[0]
+        task_id = parse_id(raw)
+    task = None if task_id is None else await policy.task_to_see(ctx.operation(), task_id)
+    if task is None:
+        ctx.reply(ctx._("There is no task #{id} for you.", id=raw.lstrip("#")))
+    return task
+
+
+def _done_on_in(ctx: Context, text: str) -> date | None:
+    """The day of completion the dialog was started with, or one written in the note."""
+    stored = ctx.dialog.data.get("done_on") if ctx.dialog else None
+    if stored:
+        return date.fromisoformat(str(stored))
+    match = _DONE_ON.search(text)
+    return None if match is None else parse_past_date(match.group(1), ctx.operation().today)
 
 
 async def receive_evidence(ctx: Context) -> None:
@@ -100,13 +182,25 @@ async def receive_evidence(ctx: Context) -> None:
         ctx.reply(ctx._("That note is too long (at most {limit} characters).", limit=NOTE_LIMIT))
         return
     evidence = steps.Evidence(text, attachment.filename if attachment else None, content)
+    done_on = _done_on_in(ctx, text)
     try:
-        done = await steps.mark_done(ctx.operation(), occ.id, evidence)
+        done = await steps.mark_done(ctx.operation(), occ.id, evidence, done_on=done_on)
     except AlreadyDone as exc:
         await _lost(ctx, exc)
         return
     await ctx.end_dialog()
-    if done.late_days:
+    if done_on is not None:
+        ctx.reply(
+            ctx.t.ngettext(
+                "Recorded as done on {date}, {n} day late. Thank you.",
+                "Recorded as done on {date}, {n} days late. Thank you.",
+                done.late_days,
+                date=ctx.t.date(done_on),
+            )
+            if done.late_days
+            else ctx._("Recorded as done on time, on {date}. Thank you.", date=ctx.t.date(done_on))
+        )
+    elif done.late_days:
         ctx.reply(
             ctx.t.ngettext(
                 "Recorded as done, {n} day late. Thank you.",

@@ -18,7 +18,7 @@ from bot.task_buttons import TaskFile
 from bot.tasks import policy
 from bot.tasks import progress as steps
 from bot.tasks.errors import NoSuchTask
-from bot.tasks.payloads import OpenTask
+from bot.tasks.payloads import ApproveExtension, DeclineExtension, OpenTask
 from db.models import EventKind, Occurrence, OccurrenceStatus, Task, TaskEvent
 from db.queries import plans, progress
 
@@ -114,9 +114,36 @@ async def set_task_date(ctx: Context) -> None:
 
 
 async def show_task(ctx: Context) -> None:
-    """Show a task's card: ``/task 12``."""
+    """Show a task's card: ``/task 12`` (its number) or ``/task 1.2`` (its code)."""
     raw = ctx.args[0].lstrip("#")[:12] if ctx.args else ""
-    await _show_card(ctx, parse_id(raw), raw or "?")
+    task_id = parse_id(raw)
+    if task_id is None and raw:
+        found = await tasks_with_code(ctx, raw)
+        if len(found) > 1:
+            ctx.reply(
+                ctx._("Several tasks have the code {code}; choose one:", code=raw),
+                [
+                    [
+                        Button(
+                            f"#{t.id} [{t.code}] {shorten(t.plan.title, 40)}"[:60],
+                            OpenTask(t.id).data,
+                        )
+                    ]
+                    for t in found[:8]
+                ],
+            )
+            return
+        task_id = found[0].id if found else None
+    await _show_card(ctx, task_id, raw or "?")
+
+
+async def tasks_with_code(ctx: Context, code: str) -> list[Task]:
+    """The active tasks of the organization with this code that the person may see."""
+    if not code.isprintable():
+        return []  # no code holds control characters (and PostgreSQL text refuses NUL)
+    op = ctx.operation()
+    found = await plans.active_tasks_with_code(ctx.session, ctx.org_id, code)
+    return [t for t in found if await policy.may_see(op, t)]
 
 
 async def open_task(ctx: Context) -> None:
@@ -167,13 +194,55 @@ async def _show_card(ctx: Context, task_id: int | None, shown: str) -> None:
         for e in history
         if e.file_name and e.file_content
     ][-EVIDENCE_SHOWN:]
+    decisions: list[list[Button]] = []
+    if policy.oversees(ctx.operation().actor):
+        asked, decisions = await _leader_actions(ctx, task)
+        lines += asked
+    # A leader decides; the official's steps are for those whose unit does the task.
+    works_on = bool(ctx.operation().actor.units & {u.unit_id for u in task.units})
+    steps_shown = works_on or not ctx.is_(Audience.LEADER)
     ctx.reply(
         "\n".join(lines),
         [
-            *action_buttons(ctx.t, task.id, pending.id if pending else None, task.timeframe_kind),
+            *decisions,
+            *(
+                action_buttons(ctx.t, task.id, pending.id if pending else None, task.timeframe_kind)
+                if steps_shown
+                else []
+            ),
             *evidence,
         ],
     )
+
+
+async def _leader_actions(ctx: Context, task: Task) -> tuple[list[str], list[list[Button]]]:
+    """The task's requests for more time waiting for a decision: lines and their buttons."""
+    lines: list[str] = []
+    rows: list[list[Button]] = []
+    for ext in await progress.pending_extensions(ctx.session, [ctx.org_id], task_id=task.id):
+        lines.append(
+            ctx._(
+                "⏳ {name} asks to move {current} to {proposed}: {reason}",
+                name=ext.requester,
+                current=ctx.t.date(ext.due),
+                proposed=ctx.t.date(ext.proposed),
+                reason=shorten(ext.reason, 200),
+            )
+        )
+        if ext.requested_by != ctx.person.id:
+            rows.append(
+                [
+                    Button(
+                        ctx._("Approve {date}", date=ctx.t.date(ext.proposed))[:60],
+                        ApproveExtension(ext.request_id).data,
+                    ),
+                    Button(
+                        ctx._("Decline {date}", date=ctx.t.date(ext.proposed))[:60],
+                        DeclineExtension(ext.request_id).data,
+                    ),
+                ]
+            )
+    return lines, rows
 
 
 async def send_evidence(ctx: Context) -> None:

@@ -4,6 +4,11 @@ Each organization is one jurisdiction (``jurisdiction_id`` is its id; without on
 deployment's own). Reading shows the cases published on the public page, and to a client
 presenting its key also the cases it filed; filing takes a key issued by ``apikey add`` and
 goes through the same intake as the chat.
+
+A request is a reflection (phản ánh) unless ``attribute[kind]`` names another kind (the
+service definition lists them). A complaint (khiếu nại) or denunciation (tố cáo) needs the
+sender's name and home address (``attribute[home_address]``), as the law on complaints and
+denunciations requires and as the chat asks: a phone number alone is refused.
 """
 
 from __future__ import annotations
@@ -21,7 +26,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from bot.apikeys import key_holder
-from bot.feedback.catalog import TOPICS, topic_label
+from bot.feedback.catalog import KINDS, TOPICS, kind_label, topic_label
 from bot.feedback.intake import Submission, receive_case
 from bot.feedback.views import status_label
 from bot.i18n import Translator, negotiate
@@ -42,6 +47,8 @@ PAGE_SIZE_LIMIT: Final = 200
 DEFAULT_DAYS: Final = 90
 CODE_LIST_LIMIT: Final = 50
 CLOSED: Final = frozenset(set(CaseStatus) - set(OPEN_STATUSES))
+KIND_FIELD: Final = "attribute[kind]"
+HOME_FIELD: Final = "attribute[home_address]"
 
 
 class Problem(Exception):
@@ -131,7 +138,7 @@ async def services(deps: PublicDeps, request: Request) -> Response:
             "service_code": topic.key,
             "service_name": t._(topic.label),
             "description": t._(topic.label),
-            "metadata": False,
+            "metadata": True,
             "type": "realtime",
             "keywords": topic.dimension,
             "group": DIMENSION_NAMES.get(topic.dimension, ""),
@@ -139,6 +146,68 @@ async def services(deps: PublicDeps, request: Request) -> Response:
         for topic in TOPICS.values()
     ]
     return _answer(fmt, "services", "service", rows)
+
+
+async def service_definition(deps: PublicDeps, request: Request) -> Response:
+    """The attributes a request may carry: its kind, and the sender's home address."""
+    fmt = "json"
+    try:
+        fmt = _format(request)
+        params = _query(request)
+        await _jurisdiction(deps, _one(params, "jurisdiction_id"))
+        t = _translator(request, deps, params)
+        code = str(request.path_params["code"])
+        if code not in TOPICS:
+            raise Problem(404, "unknown service_code")
+    except Problem as problem:
+        return _error(fmt, problem)
+    attributes = [
+        {
+            "variable": True,
+            "code": "kind",
+            "datatype": "singlevaluelist",
+            "required": False,
+            "datatype_description": "",
+            "order": 1,
+            "description": t._("Kind of feedback (a report of a problem if not given)"),
+            "values": [{"key": k.value, "name": kind_label(k, t)} for k in KINDS],
+        },
+        {
+            "variable": True,
+            "code": "home_address",
+            "datatype": "string",
+            "required": False,
+            "datatype_description": "",
+            "order": 2,
+            "description": t._(
+                "The sender's home address: required, with the name, for a complaint or "
+                "a denunciation"
+            ),
+        },
+    ]
+    if fmt == "xml":
+        return Response(_definition_xml(code, attributes), media_type="text/xml; charset=utf-8")
+    body = json.dumps({"service_code": code, "attributes": attributes}, ensure_ascii=False)
+    return Response(body.encode(), media_type="application/json")
+
+
+def _definition_xml(code: str, attributes: Sequence[Mapping[str, Any]]) -> bytes:
+    top = ET.Element("service_definition")
+    ET.SubElement(top, "service_code").text = code
+    listed = ET.SubElement(top, "attributes")
+    for attribute in attributes:
+        element = ET.SubElement(listed, "attribute")
+        for key, value in attribute.items():
+            child = ET.SubElement(element, key)
+            if key == "values":
+                for option in value:
+                    entry = ET.SubElement(child, "value")
+                    ET.SubElement(entry, "key").text = option["key"]
+                    ET.SubElement(entry, "name").text = option["name"]
+            else:
+                child.text = str(value).lower() if isinstance(value, bool) else str(value)
+    body: bytes = ET.tostring(top, encoding="utf-8", xml_declaration=True)
+    return body
 
 
 def _stamp(moment: datetime | None, deps: PublicDeps) -> str | None:
@@ -318,7 +387,8 @@ async def _form(request: Request) -> dict[str, list[str]]:
 
 
 async def file_request(deps: PublicDeps, request: Request) -> Response:
-    """File a case (a reflection, phản ánh) through the same intake as the chat."""
+    """File a case (a reflection, phản ánh, unless ``attribute[kind]`` says otherwise)
+    through the same intake as the chat."""
     fmt = "json"
     try:
         fmt = _format(request)
@@ -348,7 +418,17 @@ async def file_request(deps: PublicDeps, request: Request) -> Response:
             p for p in (_text(form, n, NAME_LIMIT) for n in ("first_name", "last_name")) if p
         )
         reach = [_text(form, n, FIELD_LIMIT) for n in ("phone", "email")]
+        case_kind = _kind(form)
+        home = _text(form, HOME_FIELD, FIELD_LIMIT)
+        if KINDS[case_kind].identity_required and not (name and _is_address(home)):
+            raise Problem(
+                400,
+                f"a {case_kind.value} needs the sender's first_name or last_name and "
+                f"{HOME_FIELD} (a home address, not a phone number), as the law requires",
+            )
         contact = {"name": name} if name else {}
+        if home:
+            contact["home"] = home
         if any(reach):
             contact["phone"] = ", ".join(r for r in reach if r)
     except Problem as problem:
@@ -359,7 +439,7 @@ async def file_request(deps: PublicDeps, request: Request) -> Response:
         received = await receive_case(
             session,
             Submission(
-                kind=CaseKind.REFLECTION,
+                kind=case_kind,
                 topic=service,
                 text=description,
                 text_hash=digest,
@@ -383,3 +463,19 @@ async def file_request(deps: PublicDeps, request: Request) -> Response:
     notice = f"answer due by {due.isoformat()}" if due else ""
     rows = [{"service_request_id": code, "service_notice": notice, "account_id": None}]
     return _answer(fmt, "service_requests", "request", rows, 201)
+
+
+def _kind(form: Mapping[str, list[str]]) -> CaseKind:
+    raw = _one(form, KIND_FIELD)
+    if not raw:
+        return CaseKind.REFLECTION
+    try:
+        return CaseKind(raw)
+    except ValueError:
+        allowed = ", ".join(k.value for k in CaseKind)
+        raise Problem(400, f"{KIND_FIELD} must be one of: {allowed}") from None
+
+
+def _is_address(text: str) -> bool:
+    """Whether ``text`` could be a home address: some letters, not only a phone number."""
+    return any(c.isalpha() for c in text)

@@ -40,6 +40,7 @@ ADDRESSES: Final = (
     Address("/xa/{org:int}/so-lieu/bieu-do.png", "chart", pages.chart),
     Address("/xa/{org:int}/tra-cuu", "lookup", pages.lookup),
     Address("/open311/v2/services.{format}", "open311_services", open311.services),
+    Address("/open311/v2/services/{code}.{format}", "open311_service", open311.service_definition),
     Address("/open311/v2/requests.{format}", "open311_requests", open311.requests_list),
     Address(
         "/open311/v2/requests.{format}", "open311_file", open311.file_request, methods=("POST",)

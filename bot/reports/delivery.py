@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.i18n import Translator
 from bot.messages import Attachment, Reply
 from bot.periods import Period, label
-from bot.reports.figures import figures
+from bot.reports.figures import Narrow, figures
 from bot.reports.screen import status_screen
 
 XLSX: Final = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -46,10 +46,17 @@ def report_replies(data: dict[str, Any], period: Period, t: Translator) -> list[
 
 
 async def period_report(
-    session: AsyncSession, *, org_id: int, period: Period, as_of: date, tz: ZoneInfo, t: Translator
+    session: AsyncSession,
+    *,
+    org_id: int,
+    period: Period,
+    as_of: date,
+    tz: ZoneInfo,
+    t: Translator,
+    narrow: Narrow | None = None,
 ) -> list[Reply]:
-    """Compute a period's figures and render them as a leader's report."""
-    data = await figures(session, org_id=org_id, period=period, as_of=as_of, tz=tz)
+    """Compute a period's figures (of one plan, narrowed so) and render them as a report."""
+    data = await figures(session, org_id=org_id, period=period, as_of=as_of, tz=tz, narrow=narrow)
     return report_replies(data, period, t)
 
 

@@ -64,10 +64,11 @@ OPEN: Final = {
 
 @dataclass(frozen=True, slots=True)
 class Narrow:
-    """Keep only one PAPI dimension or one unit."""
+    """Keep only one PAPI dimension, one unit, or one plan."""
 
     dimension: str | None = None
     unit: str | None = None
+    plan_id: int | None = None
 
     def keeps(self, dimension: str | None, unit: str | None) -> bool:
         """Tell whether a row of this dimension and unit stays in."""
@@ -85,9 +86,16 @@ def _empty_states() -> dict[str, int]:
 
 
 def task_scope(
-    org_ids: Sequence[int], period: Period, as_of: date, tz: ZoneInfo, narrow: Narrow | None
+    org_ids: Sequence[int],
+    period: Period,
+    as_of: date,
+    tz: ZoneInfo,
+    narrow: Narrow | None,
+    *,
+    carry_overdue: bool = False,
 ) -> Scope:
-    """The occurrences a period's task figures count."""
+    """The occurrences a period's task figures count (with ``carry_overdue``, also those
+    due before it and still open)."""
     return Scope(
         org_ids=org_ids,
         start=period.start,
@@ -97,6 +105,8 @@ def task_scope(
         tz=tz,
         dimension=narrow.dimension if narrow else None,
         unit=narrow.unit if narrow else None,
+        plan_id=narrow.plan_id if narrow else None,
+        carry_overdue=carry_overdue,
     )
 
 
@@ -109,10 +119,11 @@ async def task_figures(
     narrow: Narrow | None = None,
     *,
     details: bool = True,
+    carry_overdue: bool = False,
 ) -> dict[str, Any]:
     """Tasks of the period by state, per dimension and unit; with ``details``, the done and
     late items with their evidence and reasons (a status screen does without them)."""
-    scope = task_scope(org_ids, period, as_of, tz, narrow)
+    scope = task_scope(org_ids, period, as_of, tz, narrow, carry_overdue=carry_overdue)
     totals = _empty_states()
     by_dimension: dict[str | None, dict[str, int]] = defaultdict(_empty_states)
     by_unit: dict[str, dict[str, int]] = defaultdict(_empty_states)
@@ -120,7 +131,9 @@ async def task_figures(
         for bucket in (totals, by_dimension[dimension], by_unit[unit or "—"]):
             bucket["total"] += n
             bucket[state] += n
-    undated = await reports.undated_counts(session, org_ids, period.year)
+    undated = await reports.undated_counts(
+        session, org_ids, period.year, narrow.plan_id if narrow else None
+    )
     for dimension, kind, _task, unit, dated in undated:
         if dated or (narrow is not None and not narrow.keeps(dimension, unit)):
             continue
@@ -377,8 +390,12 @@ async def status_figures(
     cached = _status_cache.get(key)
     if cached is not None and cached[0] > now and cached[1] == marks:
         return cached[2]
+    # The year still under way keeps earlier years' open due dates in view.
+    current = year.start <= today <= year.end
     data = {
-        "tasks": await task_figures(session, org_ids, year, today, tz, narrow, details=False),
+        "tasks": await task_figures(
+            session, org_ids, year, today, tz, narrow, details=False, carry_overdue=current
+        ),
         "feedback": await feedback_summary(session, org_ids, quarter, tz, narrow),
     }
     if len(_status_cache) >= STATUS_CACHE_SIZE:

@@ -88,6 +88,22 @@ class InTheFuture(BotError):
         return t._("That date is in the future; send the date it happened.")
 
 
+class BeforeStart(BotError):
+    """A day of completion before the due date's plan or the due date itself began."""
+
+    def __init__(self, start: date) -> None:
+        super().__init__(start)
+        self.start = start
+
+    def message(self, t: Translator) -> str:
+        """Explain the error."""
+        return t._(
+            "That date is before {date}, when this task began; send the day it was done. "
+            "Nothing was changed.",
+            date=t.date(self.start),
+        )
+
+
 class NoSuchTask(BotError):
     """The id names no task of the organization."""
 

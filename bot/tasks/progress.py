@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime, time
 from typing import Final
+from zoneinfo import ZoneInfo
 
+from bot.dates import check_date
 from bot.errors import AlreadyDone, NotAllowed
 from bot.operations import Operation
 from bot.reminders.ladder import send_at
 from bot.roles import Audience
 from bot.tasks import policy
-from bot.tasks.errors import AlreadyDue, InTheFuture, NoSuchTask
+from bot.tasks.errors import AlreadyDue, BeforeStart, InTheFuture, NoSuchTask
 from db.models import EventKind, Occurrence, OccurrenceStatus, Task, TaskRole
 from db.queries import calendar, outbox, progress
 
@@ -102,11 +104,44 @@ async def overseeing_leaders(op: Operation, task: Task) -> list[int]:
     return [p for p in leaders if p != op.actor.person_id]
 
 
-async def mark_done(op: Operation, occurrence_id: int, evidence: Evidence) -> Done:
-    """Mark a pending due date done with its evidence, on time or late (lead unit)."""
+def earliest_done(occ: Occurrence) -> date:
+    """The first day a due date can have been done on: its plan's year began, or it was
+    planned, whichever is earlier."""
+    return min(date(occ.task.plan.year, 1, 1), occ.planned_date)
+
+
+def check_done_on(occ: Occurrence, day: date, today: date) -> date:
+    """``day`` if the due date can have been done then: not in the future, not before
+    ``earliest_done``; else raise ``InTheFuture`` or ``BeforeStart``."""
+    check_date(day, day.isoformat())
+    if day > today:
+        raise InTheFuture
+    start = earliest_done(occ)
+    if day < start:
+        raise BeforeStart(start)
+    return day
+
+
+def _moment_of(day: date, tz: ZoneInfo) -> datetime:
+    # Noon local time: the day stays the same in every zone reports convert it to.
+    return datetime.combine(day, time(12), tz)
+
+
+async def mark_done(
+    op: Operation, occurrence_id: int, evidence: Evidence, *, done_on: date | None = None
+) -> Done:
+    """Mark a pending due date done with its evidence, on time or late (lead unit).
+
+    ``done_on`` is the day it was really done, for an official catching up: it counts for
+    on time or late instead of today (checked by ``check_done_on``); history and audit keep
+    when it was recorded.
+    """
     occ = await policy.occurrence_to_act_on(op, occurrence_id, lead_only=True)
+    if done_on is not None:
+        check_done_on(occ, done_on, op.today)
     await lock_pending(op, occ)
-    late_days = max(0, (op.today - occ.due_date).days)
+    day = op.today if done_on is None else done_on
+    late_days = max(0, (day - occ.due_date).days)
     await progress.record_event(
         op.session,
         task_id=occ.task_id,
@@ -119,17 +154,15 @@ async def mark_done(op: Operation, occurrence_id: int, evidence: Evidence) -> Do
         file_name=evidence.file_name,
         file_content=evidence.file_content,
         late=late_days > 0,
+        day=done_on,
     )
     occ.status = OccurrenceStatus.DONE
-    occ.done_at = op.now
+    occ.done_at = op.now if done_on is None else _moment_of(done_on, op.tz)
     occ.done_by = op.actor.person_id
-    await op.audit(
-        "task.done",
-        "occurrence",
-        occ.id,
-        before={"status": "pending"},
-        after={"status": "done", "late": late_days > 0, "evidence": evidence.kind},
-    )
+    after: dict[str, object] = {"status": "done", "late": late_days > 0, "evidence": evidence.kind}
+    if done_on is not None:
+        after["done_on"] = done_on.isoformat()
+    await op.audit("task.done", "occurrence", occ.id, before={"status": "pending"}, after=after)
     await op.replan(occ.task_id)
     return Done(occ.id, occ.task.code, late_days)
 

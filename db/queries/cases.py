@@ -219,6 +219,33 @@ async def open_cases(
     return result.all()
 
 
+async def awaiting_approval(session: AsyncSession, org_ids: Sequence[int]) -> Sequence[Case]:
+    """Answers written and held for a leader's approval, oldest deadline first."""
+    result = await session.scalars(
+        select(Case)
+        .where(Case.org_id.in_(org_ids), Case.status == CaseStatus.AWAITING_APPROVAL)
+        .order_by(Case.answer_due, Case.id)
+    )
+    return result.all()
+
+
+async def awaiting_publication(session: AsyncSession, org_ids: Sequence[int]) -> Sequence[Case]:
+    """Answered cases whose senders allow publishing, not yet approved for the public page."""
+    result = await session.scalars(
+        select(Case)
+        .where(
+            Case.org_id.in_(org_ids),
+            Case.published_at.is_(None),
+            Case.publishable.is_(True),
+            Case.kind != CaseKind.DENUNCIATION,
+            Case.status.in_((CaseStatus.ANSWERED, CaseStatus.CLOSED)),
+            Case.answer.is_not(None),
+        )
+        .order_by(Case.answered_at, Case.id)
+    )
+    return result.all()
+
+
 def published() -> list[ColumnElement[bool]]:
     """Answered or closed, its citizen allowed publishing, approved by staff, never denounced."""
     return [

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
@@ -29,6 +29,14 @@ async def find_plan(session: AsyncSession, org_id: int, year: int, title_key: st
     )
 
 
+async def plans_in(session: AsyncSession, org_ids: Sequence[int]) -> Sequence[Plan]:
+    """The plans of these organizations, the latest year first."""
+    result = await session.scalars(
+        select(Plan).where(Plan.org_id.in_(org_ids)).order_by(Plan.year.desc(), Plan.title, Plan.id)
+    )
+    return result.all()
+
+
 async def tasks_of_plan(session: AsyncSession, plan_id: int) -> Sequence[Task]:
     """A plan's tasks with their units and occurrences loaded."""
     result = await session.scalars(
@@ -48,6 +56,22 @@ async def task_in_org(session: AsyncSession, org_id: int, task_id: int) -> Task 
         .where(Task.id == task_id, Plan.org_id == org_id)
         .options(selectinload(Task.units), selectinload(Task.occurrences), selectinload(Task.plan))
     )
+
+
+async def active_tasks_with_code(session: AsyncSession, org_id: int, code: str) -> Sequence[Task]:
+    """The organization's active tasks whose code is ``code`` (any case), latest plan first."""
+    result = await session.scalars(
+        select(Task)
+        .join(Plan, Plan.id == Task.plan_id)
+        .where(
+            Plan.org_id == org_id,
+            Task.state == TaskState.ACTIVE,
+            func.lower(Task.code) == code.lower(),
+        )
+        .order_by(Plan.year.desc(), Plan.id.desc(), Task.position)
+        .options(selectinload(Task.units), selectinload(Task.occurrences), selectinload(Task.plan))
+    )
+    return result.all()
 
 
 async def tasks_for_person(session: AsyncSession, person_id: int) -> Sequence[Task]:

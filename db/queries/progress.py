@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import Any
 
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -141,6 +142,57 @@ async def extension_in_org(
         .join(Plan, Plan.id == Task.plan_id)
         .where(ExtensionRequest.id == request_id, Plan.org_id == org_id)
     )
+
+
+@dataclass(frozen=True, slots=True)
+class PendingExtension:
+    """A request for more time waiting for a leader, with what a leader decides it by."""
+
+    request_id: int
+    org_id: int
+    task_id: int
+    code: str
+    text: str
+    due: date
+    proposed: date
+    reason: str
+    requested_by: int
+    requester: str
+
+
+async def pending_extensions(
+    session: AsyncSession, org_ids: Sequence[int], *, task_id: int | None = None
+) -> list[PendingExtension]:
+    """Undecided requests for more time on pending due dates of active tasks, oldest first
+    (of one task only, with ``task_id``)."""
+    query = (
+        select(
+            ExtensionRequest.id,
+            Plan.org_id,
+            Task.id,
+            Task.code,
+            Task.text,
+            Occurrence.due_date,
+            ExtensionRequest.proposed,
+            ExtensionRequest.reason,
+            ExtensionRequest.requested_by,
+            Person.display_name,
+        )
+        .join(Occurrence, Occurrence.id == ExtensionRequest.occurrence_id)
+        .join(Task, Task.id == Occurrence.task_id)
+        .join(Plan, Plan.id == Task.plan_id)
+        .join(Person, Person.id == ExtensionRequest.requested_by)
+        .where(
+            Plan.org_id.in_(org_ids),
+            ExtensionRequest.status == ExtensionStatus.PENDING,
+            Occurrence.status == OccurrenceStatus.PENDING,
+            Task.state == TaskState.ACTIVE,
+        )
+        .order_by(ExtensionRequest.created_at, ExtensionRequest.id)
+    )
+    if task_id is not None:
+        query = query.where(Task.id == task_id)
+    return [PendingExtension(*tuple[Any, ...](row)) for row in await session.execute(query)]
 
 
 @dataclass(frozen=True, slots=True)

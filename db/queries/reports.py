@@ -98,6 +98,10 @@ class Scope:
     tz: ZoneInfo
     dimension: str | None = None
     unit: str | None = None
+    plan_id: int | None = None
+    # Due dates from before ``start`` still open count too: last year's overdue tasks stay
+    # on this year's status screen until they are done.
+    carry_overdue: bool = False
 
 
 def _states(scope: Scope) -> tuple[Subquery, ColumnElement[str]]:
@@ -121,6 +125,13 @@ def _states(scope: Scope) -> tuple[Subquery, ColumnElement[str]]:
     moved_in_time = (Occurrence.due_date != Occurrence.planned_date) & (
         local_date(decided, scope.tz) <= Occurrence.planned_date
     )
+    in_period = ((Occurrence.due_date >= scope.start) & (Occurrence.due_date <= scope.end)) | (
+        (Occurrence.planned_date >= scope.start) & (Occurrence.planned_date <= scope.end)
+    )
+    if scope.carry_overdue:
+        in_period = in_period | (
+            (Occurrence.status == OccurrenceStatus.PENDING) & (Occurrence.due_date < scope.start)
+        )
     query = (
         select(
             Occurrence.id.label("occurrence_id"),
@@ -145,10 +156,11 @@ def _states(scope: Scope) -> tuple[Subquery, ColumnElement[str]]:
             Plan.org_id.in_(scope.org_ids),
             Task.state == TaskState.ACTIVE,
             Occurrence.status != OccurrenceStatus.CANCELLED,
-            ((Occurrence.due_date >= scope.start) & (Occurrence.due_date <= scope.end))
-            | ((Occurrence.planned_date >= scope.start) & (Occurrence.planned_date <= scope.end)),
+            in_period,
         )
     )
+    if scope.plan_id is not None:
+        query = query.where(Task.plan_id == scope.plan_id)
     if scope.dimension is not None:
         query = query.where(Task.dimension == scope.dimension)
     if scope.unit is not None:
@@ -206,7 +218,7 @@ async def occurrences(
 
 
 async def undated_counts(
-    session: AsyncSession, org_ids: Sequence[int], year: int
+    session: AsyncSession, org_ids: Sequence[int], year: int, plan_id: int | None = None
 ) -> list[tuple[str | None, str, int, str | None, bool]]:
     """``(dimension, kind, task id, lead unit, has a date)`` of tasks without plan dates."""
     lead_unit = (
@@ -222,7 +234,7 @@ async def undated_counts(
         .where(Occurrence.task_id == Task.id, Occurrence.status != OccurrenceStatus.CANCELLED)
         .scalar_subquery()
     )
-    rows = await session.execute(
+    query = (
         select(Task.dimension, Task.timeframe_kind, Task.id, lead_unit, pending)
         .join(Plan, Plan.id == Task.plan_id)
         .where(
@@ -232,6 +244,9 @@ async def undated_counts(
             Task.timeframe_kind.in_(("ongoing", "event", "unspecified")),
         )
     )
+    if plan_id is not None:
+        query = query.where(Plan.id == plan_id)
+    rows = await session.execute(query)
     return [(d, k, i, u, bool(p)) for d, k, i, u, p in rows]
 
 

@@ -6,7 +6,7 @@ from datetime import date
 
 import pytest
 
-from bot.dates import EARLIEST, LATEST, DateInputError, DateOutOfRange, parse_date
+from bot.dates import EARLIEST, LATEST, DateInputError, DateOutOfRange, parse_date, parse_past_date
 from bot.i18n import Translator
 
 OUT_OF_RANGE = [
@@ -70,3 +70,31 @@ def test_the_edges_of_the_range_are_dates() -> None:
     assert parse_date("2100-12-31") == LATEST
     assert parse_date(" 29/2/2024 ") == date(2024, 2, 29)
     assert parse_date("10.1.2026") == date(2026, 1, 10)
+
+
+@pytest.mark.parametrize(
+    ("text", "today", "expected"),
+    [
+        ("15/10", date(2026, 11, 2), date(2026, 10, 15)),
+        ("15/10", date(2026, 10, 15), date(2026, 10, 15)),
+        ("15/10", date(2027, 1, 3), date(2026, 10, 15)),  # catching up after New Year
+        ("1-3", date(2026, 3, 2), date(2026, 3, 1)),
+        ("29/02", date(2029, 3, 1), date(2028, 2, 29)),  # the last leap year
+        ("15/10/2025", date(2026, 3, 2), date(2025, 10, 15)),
+    ],
+)
+def test_a_day_without_its_year_is_the_latest_one_not_after_today(
+    text: str, today: date, expected: date
+) -> None:
+    assert parse_past_date(text, today) == expected
+
+
+@pytest.mark.parametrize("text", ["32/10", "15/13", "0/0", "15/", "١٥/١٠", "15 10", "x" * 500])
+def test_a_day_without_its_year_must_be_a_day(text: str) -> None:
+    with pytest.raises(DateInputError):
+        parse_past_date(text, date(2026, 3, 2))
+
+
+def test_a_29_february_with_no_leap_year_near_is_refused() -> None:
+    with pytest.raises(DateInputError):
+        parse_past_date("29/02", date(2027, 3, 1))  # 2027 and 2026 have none

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from bot.messages import Button
-from bot.paging import page_of, paged_buttons
+from bot.paging import page_of, paged_buttons, paged_rows
 
 
 def _rows(items: list[str], number: int) -> list[list[str]]:
@@ -31,3 +31,19 @@ async def test_a_page_out_of_range_is_the_nearest_page() -> None:
     items = [f"u{n}" for n in range(9)]
     assert _rows(items, 99) == _rows(items, 1)
     assert _rows(items, -3) == _rows(items, 0)
+
+
+async def test_rows_of_several_buttons_page_like_single_buttons() -> None:
+    items = [f"u{n}" for n in range(10)]
+    built = paged_rows(
+        page_of(items, 1, size=4),
+        lambda s: [Button(s, f"yes:{s}"), Button(s, f"no:{s}")],
+        lambda n: f"page:{n}",
+    )
+    assert [[b.data for b in row] for row in built] == [
+        ["yes:u4", "no:u4"],
+        ["yes:u5", "no:u5"],
+        ["yes:u6", "no:u6"],
+        ["yes:u7", "no:u7"],
+        ["page:0", "page:2"],
+    ]

@@ -433,10 +433,15 @@ async def test_report_in_vietnamese_also_has_its_files(runtime: Runtime, commune
     assert load_workbook(io.BytesIO(attached["xlsx"][2])).worksheets[0].max_row > 20
 
 
-async def test_report_needs_a_period(commune: Commune) -> None:
-    assert only(await commune.leader.say("/report")).text == (
-        "Which period? For example /report Q3/2024, /report 6T/2024, /report 2024."
+async def test_report_needs_a_period_and_offers_the_plans(commune: Commune) -> None:
+    reply = only(await commune.leader.say("/report"))
+    assert reply.text == (
+        "Which period? For example /report Q3/2024, /report 6T/2024, /report 2024.\n"
+        "Or choose a plan or a year:"
     )
+    chosen = [b.data for row in reply.buttons for b in row]
+    assert chosen[-1].startswith("report:year:")
+    assert any(d.startswith("report:plan:") for d in chosen)
 
 
 @pytest.mark.parametrize("period", ["Q5/2024", "closing"])

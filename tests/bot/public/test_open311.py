@@ -94,7 +94,7 @@ async def test_services_in_json_and_xml(site: Site, client: httpx.AsyncClient) -
     assert {s["service_code"] for s in listed} >= {"land", "infrastructure", "environment"}
     for service in listed:
         assert set(service) == SERVICE_FIELDS
-        assert service["metadata"] is False
+        assert service["metadata"] is True
         assert service["type"] == "realtime"
     assert {s["service_name"] for s in listed} >= {"Land", "Roads, water, power"}
     response = await client.get(f"/open311/v2/services.xml?jurisdiction_id={site.town.org_id}")
@@ -316,6 +316,40 @@ BAD_FILINGS: list[tuple[dict[str, str], int, str]] = [
         400,
         "first_name",
     ),
+    (
+        {
+            "api_key": "KEY",
+            "service_code": "land",
+            "description": "x",
+            "attribute[kind]": "x" * 5000,
+        },
+        400,
+        "attribute[kind] must be one of",
+    ),
+    (
+        {
+            "api_key": "KEY",
+            "service_code": "land",
+            "description": "x",
+            "attribute[kind]": "complaint",
+            "first_name": "An",
+            "attribute[home_address]": "Thôn " + "9" * 300,
+        },
+        400,
+        "attribute[home_address] is longer",
+    ),
+    (
+        {
+            "api_key": "KEY",
+            "service_code": "land",
+            "description": "x",
+            "attribute[kind]": "denunciation",
+            "first_name": "An",
+            "attribute[home_address]": "Thôn\x07 3",
+        },
+        400,
+        "attribute[home_address] holds control characters",
+    ),
 ]
 
 
@@ -416,3 +450,99 @@ async def test_one_client_cannot_flood(site: Site, client: httpx.AsyncClient) ->
     site.town.clock.advance(timedelta(minutes=2))
     again = await file(client, api_key=key, service_code="other", description="Góp ý lại")
     assert again.status_code == 201
+
+
+async def test_service_definition_lists_the_kind_and_home_address(
+    client: httpx.AsyncClient,
+) -> None:
+    defined = (await client.get("/open311/v2/services/land.json?locale=en")).json()
+    assert defined["service_code"] == "land"
+    kind, home = defined["attributes"]
+    assert (kind["code"], kind["datatype"]) == ("kind", "singlevaluelist")
+    assert {v["key"] for v in kind["values"]} == {k.value for k in CaseKind}
+    assert "Complaint (khiếu nại)" in {v["name"] for v in kind["values"]}
+    assert (home["code"], home["datatype"]) == ("home_address", "string")
+    response = await client.get("/open311/v2/services/land.xml?locale=vi")
+    top = ET.fromstring(response.text)
+    assert top.findtext("service_code") == "land"
+    assert [a.findtext("code") for a in top.iter("attribute")] == ["kind", "home_address"]
+    assert len(list(top.iter("value"))) == len(CaseKind)
+    missing = await client.get("/open311/v2/services/nope.json")
+    assert missing.status_code == 404
+    [error] = missing.json()
+    assert error["description"] == "unknown service_code"
+
+
+NAMELESS_COMPLAINTS = [
+    {"first_name": "", "last_name": "", "attribute[home_address]": "Thôn 3, xã Tân Lập"},
+    {"first_name": "Phạm", "attribute[home_address]": ""},
+    {"first_name": "Phạm", "attribute[home_address]": "0901 222 333"},
+    {"phone": "0901 222 333"},
+]
+
+
+@pytest.mark.parametrize("kind", ["complaint", "denunciation"])
+@pytest.mark.parametrize("identity", NAMELESS_COMPLAINTS)
+async def test_a_complaint_or_denunciation_without_name_and_address_is_refused(
+    site: Site, client: httpx.AsyncClient, kind: str, identity: dict[str, str]
+) -> None:
+    key = await new_key(site)
+    before = await counts(site)
+    for fmt in ("json", "xml"):
+        response = await file(
+            client,
+            fmt,
+            api_key=key,
+            service_code="land",
+            description="Quyết định thu hồi đất không đúng.",
+            **{"attribute[kind]": kind},
+            **identity,
+        )
+        assert response.status_code == 400, response.text
+        if fmt == "json":
+            [error] = response.json()
+        else:
+            [error] = xml_rows(response.text, "errors", "error")
+        assert str(error["code"]) == "400"
+        assert f"a {kind} needs the sender's first_name or last_name" in str(error["description"])
+        assert "attribute[home_address]" in str(error["description"])
+    assert await counts(site) == before
+
+
+async def test_an_unknown_kind_is_refused(site: Site, client: httpx.AsyncClient) -> None:
+    key = await new_key(site)
+    before = await counts(site)
+    response = await file(
+        client, api_key=key, service_code="land", description="x", **{"attribute[kind]": "KN'"}
+    )
+    assert response.status_code == 400
+    assert "attribute[kind] must be one of" in response.json()[0]["description"]
+    assert await counts(site) == before
+
+
+async def test_a_complaint_with_name_and_address_is_filed_and_sealed(
+    site: Site, client: httpx.AsyncClient
+) -> None:
+    key = await new_key(site)
+    response = await file(
+        client,
+        api_key=key,
+        service_code="land",
+        description="Quyết định thu hồi đất không đúng.",
+        first_name="Phạm",
+        last_name="Hồng",
+        phone="0901 222 333",
+        **{"attribute[kind]": "complaint", "attribute[home_address]": "Số 5, thôn Đông"},
+    )
+    assert response.status_code == 201, response.text
+    code = response.json()[0]["service_request_id"]
+    assert code.startswith("KH-")
+    async with site.town.runtime.sessions() as session:
+        case = await session.scalar(select(Case).where(Case.code == code))
+        assert case is not None
+        assert case.kind == CaseKind.COMPLAINT
+    stored = await dump(site.town.runtime)
+    for personal in ("Phạm Hồng", "Số 5, thôn Đông", "0901 222 333"):
+        assert personal not in stored
+    card = only_text(await site.town.admin.press(f"case:open:{case.id}"))
+    assert "Sender's address: Số 5, thôn Đông" in card.splitlines()

@@ -11,7 +11,7 @@ from bot.errors import AlreadyDone, NotAllowed
 from bot.reminders.ladder import send_at
 from bot.reminders.policy import ReminderPolicy
 from bot.tasks import progress
-from bot.tasks.errors import AlreadyDue, InTheFuture, NoSuchTask, Settled
+from bot.tasks.errors import AlreadyDue, BeforeStart, InTheFuture, NoSuchTask, Settled
 from db.models import EventKind, OccurrenceStatus, OutboxMessage
 from tests.bot.tasks.conftest import acting
 from tests.conftest import VN
@@ -273,3 +273,25 @@ async def test_only_admins_set_dates_and_only_in_their_organization(
         async with acting(office, office.admin) as op:
             await progress.set_date(op, elsewhere.tasks["1.6"], date(2026, 4, 15))
     assert await snapshot(office.runtime) == before
+
+
+async def test_done_on_a_past_day_counts_from_that_day(office: Office) -> None:
+    occ_id = office.occurrences["1.1"]
+    due = (await occurrence(office.runtime, occ_id)).due_date
+    async with acting(office, office.minh) as op:
+        done = await progress.mark_done(op, occ_id, NOTE, done_on=due)
+    assert done.late_days == 0
+    stored = await occurrence(office.runtime, occ_id)
+    assert stored.done_at is not None
+    assert stored.done_at.astimezone(VN).date() == due
+
+
+@pytest.mark.parametrize("shift", [timedelta(days=1), timedelta(days=-800)])
+async def test_done_on_a_day_in_the_future_or_before_the_plan_is_refused(
+    office: Office, shift: timedelta
+) -> None:
+    occ_id = office.occurrences["1.1"]
+    with pytest.raises((InTheFuture, BeforeStart)):
+        async with acting(office, office.minh) as op:
+            await progress.mark_done(op, occ_id, NOTE, done_on=op.today + shift)
+    assert (await occurrence(office.runtime, occ_id)).status == OccurrenceStatus.PENDING
