@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.reminders import notices, scheduling
+from bot.reminders.notices import Notice
 from bot.reminders.policy import ReminderPolicy, policy_from
 from bot.roles import Audience
 from db.queries import audit, calendar, orgs
@@ -93,8 +94,7 @@ class Operation:
         self,
         *,
         people: Iterable[int],
-        notice: str,
-        params: dict[str, Any],
+        notice: Notice,
         key: str,
         org_id: int | None = None,
         task_id: int | None = None,
@@ -106,12 +106,10 @@ class Operation:
             people=people,
             org_id=org,
             notice=notice,
-            params=params,
             key=key,
             now=self.now,
             tz=self.tz,
             calendar=await calendar.work_calendar(self.session),
-            policy=await self.policy(org),
             task_id=task_id,
         )
 

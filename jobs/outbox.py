@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.channels.base import Sender, TemporaryFailure, Unreachable
+from bot.channels.notices import PersonUnreachable, Undelivered
 from bot.clock import Clock
 from bot.i18n import Translator
 from bot.periods import parse_period
@@ -281,8 +282,7 @@ class Sweeper:
                     session,
                     people=[a for a in admins if a != rows[0].person_id],
                     org_id=rows[0].org_id,
-                    notice="undelivered",
-                    params={"name": name},
+                    notice=Undelivered(name=name),
                     key=f"undelivered:{rows[0].person_id}:{now:%Y%m%d%H%M}",
                     now=now,
                     tz=self._tz,
@@ -306,8 +306,7 @@ class Sweeper:
                 session,
                 people=[a for a in admins if a != person],
                 org_id=org_id,
-                notice="unreachable",
-                params={"name": name},
+                notice=PersonUnreachable(name=name),
                 key=f"unreachable:{person}:{now:%Y%m%d}",
                 now=now,
                 tz=self._tz,

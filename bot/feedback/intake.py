@@ -13,6 +13,7 @@ from bot.crypto import Sealer
 from bot.feedback import deadlines
 from bot.feedback.catalog import KINDS, TOPICS, format_code
 from bot.feedback.deadlines import Deadlines
+from bot.feedback.notices import NewCase
 from bot.feedback.views import seal_contact
 from bot.reminders import notices
 from db.models import Case, CaseKind, CaseStatus, Role
@@ -105,8 +106,7 @@ async def receive_case(
         session,
         people=await cases.staff_of(session, case.org_id, [Role.ADMIN]),
         org_id=case.org_id,
-        notice="new_case",
-        params={"case": case.id, "code": case.code, "kind": submission.kind.value},
+        notice=NewCase(case=case.id, code=case.code, kind=submission.kind.value),
         key=f"new-case:{case.id}",
         now=now,
         tz=tz,

@@ -12,6 +12,7 @@ from bot.reminders.ladder import send_at
 from bot.roles import Audience
 from bot.tasks import policy
 from bot.tasks.errors import AlreadyDue, InTheFuture, NoSuchTask
+from bot.tasks.notices import TaskBlocked
 from db.models import EventKind, Occurrence, OccurrenceStatus, Task, TaskRole
 from db.queries import calendar, outbox, progress
 
@@ -172,8 +173,7 @@ async def report_blocked(op: Operation, occurrence_id: int, reason: str) -> Bloc
     name = await policy.name_of(op.session, op.actor.person_id)
     await op.notify(
         people=leaders,
-        notice="blocked",
-        params={"name": name or "", "code": occ.task.code, "reason": reason},
+        notice=TaskBlocked(name=name or "", code=occ.task.code, reason=reason),
         key=f"blocked:{event.id}",
         task_id=occ.task_id,
     )

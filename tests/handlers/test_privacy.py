@@ -10,6 +10,7 @@ import pytest
 from sqlalchemy import select, update
 
 from bot.clock import ManualClock
+from bot.feedback.notices import CaseAssigned
 from bot.privacy.forget import ERASED, PersonNotFound, forget_person
 from bot.reminders.notices import notify
 from bot.runtime import Runtime
@@ -275,8 +276,7 @@ async def _queue(runtime: Runtime, clock: ManualClock, pid: int, key: str) -> No
             session,
             people=[pid],
             org_id=root_org(runtime),
-            notice="case_assigned",
-            params={"case": 1, "code": "X"},
+            notice=CaseAssigned(case=1, code="X"),
             key=key,
             now=clock.now(),
             tz=runtime.settings.tz,

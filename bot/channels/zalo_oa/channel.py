@@ -11,6 +11,7 @@ from datetime import datetime, timedelta
 import httpx
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.channels.notices import ZaloReconnect
 from bot.channels.zalo_oa import CHANNEL
 from bot.channels.zalo_oa.api import ZaloApi
 from bot.channels.zalo_oa.processor import ZaloProcessor
@@ -44,8 +45,7 @@ def token_store(runtime: Runtime, http: httpx.AsyncClient) -> TokenStore:
             session,
             people=await reminders.org_admins(session, None),
             org_id=None,
-            notice="zalo_reconnect",
-            params={},
+            notice=ZaloReconnect(),
             key=f"zalo_reconnect:{now:%Y%m%d}",
             now=now,
             tz=settings.tz,
