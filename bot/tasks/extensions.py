@@ -11,7 +11,7 @@ from bot.operations import Operation
 from bot.tasks import policy
 from bot.tasks.errors import Moot, NotAfterDue, TooFar
 from bot.tasks.notices import ExtensionAsked, ExtensionDecided
-from bot.tasks.progress import lock_pending, overseeing_leaders
+from bot.tasks.progress import overseeing_leaders, pending_to_act_on
 from db.models import EventKind, ExtensionStatus, Occurrence, OccurrenceStatus
 from db.queries import progress
 
@@ -49,11 +49,10 @@ async def ask_for_more_time(
     op: Operation, occurrence_id: int, proposed: date, reason: str
 ) -> Requested:
     """File a request to move a pending due date (lead unit) and ask the leaders to decide."""
-    occ = await policy.occurrence_to_act_on(op, occurrence_id, lead_only=True)
+    occ = await pending_to_act_on(op, occurrence_id, lead_only=True)
     check_proposed(occ, proposed)
     if op.actor.person_id is None:
         raise NotAllowed
-    await lock_pending(op, occ)
     request = await progress.request_extension(
         op.session,
         occurrence_id=occ.id,

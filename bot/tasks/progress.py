@@ -89,11 +89,16 @@ class Dated:
     timeframe_kind: str
 
 
-async def lock_pending(op: Operation, occ: Occurrence) -> None:
-    """Take the due date's row; a concurrent step that settled it first wins."""
+async def pending_to_act_on(op: Operation, occurrence_id: int, *, lead_only: bool) -> Occurrence:
+    """The due date, if the actor may act on it, taken with a lock while still pending.
+
+    Of two steps at once, the second waits for the first and is told who settled it.
+    """
+    occ = await policy.occurrence_to_act_on(op, occurrence_id, lead_only=lead_only)
     await progress.lock_occurrence(op.session, occ)
     if occ.status != OccurrenceStatus.PENDING:
         raise AlreadyDone(await policy.name_of(op.session, occ.done_by))
+    return occ
 
 
 async def overseeing_leaders(op: Operation, task: Task) -> list[int]:
@@ -105,8 +110,7 @@ async def overseeing_leaders(op: Operation, task: Task) -> list[int]:
 
 async def mark_done(op: Operation, occurrence_id: int, evidence: Evidence) -> Done:
     """Mark a pending due date done with its evidence, on time or late (lead unit)."""
-    occ = await policy.occurrence_to_act_on(op, occurrence_id, lead_only=True)
-    await lock_pending(op, occ)
+    occ = await pending_to_act_on(op, occurrence_id, lead_only=True)
     late_days = max(0, (op.today - occ.due_date).days)
     await progress.record_event(
         op.session,
@@ -157,8 +161,7 @@ async def note_progress(
 
 async def report_blocked(op: Operation, occurrence_id: int, reason: str) -> Blocked:
     """Record what blocks a pending due date and tell the overseeing leaders at once."""
-    occ = await policy.occurrence_to_act_on(op, occurrence_id, lead_only=False)
-    await lock_pending(op, occ)
+    occ = await pending_to_act_on(op, occurrence_id, lead_only=False)
     event = await progress.record_event(
         op.session,
         task_id=occ.task_id,
@@ -182,11 +185,10 @@ async def report_blocked(op: Operation, occurrence_id: int, reason: str) -> Bloc
 
 async def snooze(op: Operation, occurrence_id: int, *, channel: str, chat_id: str) -> Snoozed:
     """Remind the actor again on the next working day, where they asked from."""
-    occ = await policy.occurrence_to_act_on(op, occurrence_id, lead_only=False)
+    occ = await pending_to_act_on(op, occurrence_id, lead_only=False)
     person_id = op.actor.person_id
     if person_id is None:
         raise NotAllowed
-    await lock_pending(op, occ)
     day = (await calendar.work_calendar(op.session)).next_working_day(op.today)
     await outbox.enqueue(
         op.session,
