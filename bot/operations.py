@@ -19,7 +19,8 @@ from bot.reminders import notices, scheduling
 from bot.reminders.notices import Notice
 from bot.reminders.policy import ReminderPolicy, policy_from
 from bot.roles import Audience
-from db.queries import audit, calendar, orgs
+from bot.workcal import load_calendar
+from db.queries import audit, orgs
 
 
 @dataclass(frozen=True, slots=True)
@@ -109,7 +110,7 @@ class Operation:
             key=key,
             now=self.now,
             tz=self.tz,
-            calendar=await calendar.work_calendar(self.session),
+            calendar=await load_calendar(self.session),
             task_id=task_id,
         )
 

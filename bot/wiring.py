@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from bot.feedback import buttons as fb
+from bot.feedback.links import FEEDBACK_START
 from bot.i18n import N_
 from bot.invite_buttons import InvitePage, InviteUnit
 from bot.roles import ADMINS, LEADERS, STAFF
@@ -132,6 +133,7 @@ def build_router() -> Router:
     router.step(progress.FLOW_MORE, "reason", progress.receive_extension_reason)
     router.step(progress.FLOW_EVENT, "date", progress.receive_event_date)
     router.command("feedback", citizen.start_feedback, description=N_("Send feedback"))
+    router.deep_link(FEEDBACK_START, citizen.start_feedback)
     router.command(
         "track",
         citizen.track_case,
@@ -204,5 +206,5 @@ def build_router() -> Router:
     router.button("plan:rest", plans.map_rest_as_new, audiences=ADMINS)
     router.button("plan:units", plans.page_map_units, audiences=ADMINS)
 
-    router.fallback(common.hint_unknown)
+    router.fallback(citizen.answer_unclaimed)
     return router

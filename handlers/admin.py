@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from bot import invites, units
 from bot import orgs as org_ops
-from bot import units
 from bot.context import Context
 from bot.invite_buttons import InvitePage, InviteUnit
 from bot.invites import deep_link
@@ -14,7 +14,7 @@ from bot.numbers import parse_id
 from bot.paging import page_of, paged_buttons
 from bot.roles import Audience, audience_label
 from db.models import Role, Unit
-from db.queries import invites, orgs
+from db.queries import orgs
 
 UNIT_FLOW = "addunit"
 ALIASES_LIMIT = 10

@@ -549,3 +549,11 @@ async def receive_unsatisfied_reason(ctx: Context) -> None:
         ctx.reply(
             ctx._("Your rating is recorded. The case {code} is closed as not resolved.", code=code)
         )
+
+
+async def answer_unclaimed(ctx: Context) -> None:
+    """Answer a tracking code with its case; any other unclaimed text with a short hint."""
+    if normalize_code((ctx.incoming.text or "")[:40]) is not None:
+        await track_case(ctx)
+        return
+    ctx.reply(ctx._("I did not understand that. Send /help to see what I can do."))

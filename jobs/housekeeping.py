@@ -8,10 +8,11 @@ from datetime import timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from bot import invites
 from bot.attachments import upload_ids
 from bot.clock import Clock
 from bot.privacy.retention import apply_retention
-from db.queries import dialogs, inbox, invites, shared_files, uploads
+from db.queries import dialogs, inbox, shared_files, uploads
 
 log = logging.getLogger(__name__)
 

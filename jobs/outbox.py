@@ -19,13 +19,14 @@ from bot.i18n import Translator
 from bot.periods import parse_period
 from bot.public.metrics import timed_sweep
 from bot.reminders.ladder import in_working_hours
+from bot.reminders.locales import person_locale, person_locales
 from bot.reminders.notices import notify
 from bot.reminders.policy import policy_from
 from bot.reminders.render import Row, render_bundle
 from bot.reports.delivery import period_report, weekly_summary
-from bot.workcal import WorkCalendar
+from bot.workcal import WorkCalendar, load_calendar
 from db.models import OutboxMessage, OutboxStatus
-from db.queries import calendar, outbox, reminders
+from db.queries import outbox, reminders
 
 log = logging.getLogger(__name__)
 
@@ -85,7 +86,7 @@ class Sweeper:
         stats = SweepStats()
         now = self._clock.now()
         async with self._sessions() as session:
-            cal = await calendar.work_calendar(session)
+            cal = await load_calendar(session)
             policies = await reminders.org_policies(session)
         local = now.astimezone(self._tz)
         open_orgs = {
@@ -148,7 +149,7 @@ class Sweeper:
             cases = await reminders.case_subjects(session, case_ids)
             undated_orgs = {r.org_id for r in rows if r.kind == "undated" and r.org_id}
             undated = {o: await reminders.undated_count(session, o) for o in undated_orgs}
-            locales = await reminders.person_locales(session, {r.person_id for r in rows})
+            locales = await person_locales(session, {r.person_id for r in rows})
         return _Subjects(occurrences, tasks, cases, undated, locales)
 
     async def _settle(
@@ -226,7 +227,7 @@ class Sweeper:
     ) -> None:
         today = now.astimezone(self._tz).date()
         async with self._sessions() as session:
-            locale = await reminders.person_locale(session, person) or self._default_locale
+            locale = await person_locale(session, person) or self._default_locale
             t = Translator(locale, self._tz)
             org_id = int(row.params["org"])
             if row.kind == "weekly_summary":

@@ -38,8 +38,9 @@ from bot.feedback.notices import (
 from bot.feedback.policy import FROM, Step, may_take
 from bot.operations import Operation
 from bot.roles import Audience
+from bot.workcal import load_calendar
 from db.models import Case, CaseFile, CaseKind, CaseStatus, Rating, Role
-from db.queries import calendar, cases, orgs
+from db.queries import cases, orgs
 
 # A case in these states has sent its answer; a duplicate joined to it gets it at once.
 DOCUMENT_NOTE: Final = "file:"
@@ -102,7 +103,7 @@ async def assign(
     case.unit_id = unit.id
     case.accepted_at = op.now
     resolve = deadlines.on_acceptance(
-        case.kind, op.today, await calendar.work_calendar(op.session), complex=case.complex
+        case.kind, op.today, await load_calendar(op.session), complex=case.complex
     )
     if resolve is not None:
         case.answer_due = resolve
@@ -176,7 +177,7 @@ async def mark_complex(op: Operation, case_id: int) -> Case:
         extended = deadlines.on_acceptance(
             case.kind,
             case.accepted_at.astimezone(op.tz).date(),
-            await calendar.work_calendar(op.session),
+            await load_calendar(op.session),
             complex=True,
         )
         case.answer_due = extended or case.answer_due

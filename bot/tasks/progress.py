@@ -13,8 +13,9 @@ from bot.roles import Audience
 from bot.tasks import policy
 from bot.tasks.errors import AlreadyDue, InTheFuture, NoSuchTask
 from bot.tasks.notices import TaskBlocked
+from bot.workcal import load_calendar
 from db.models import EventKind, Occurrence, OccurrenceStatus, Task, TaskRole
-from db.queries import calendar, outbox, progress
+from db.queries import outbox, progress
 
 _LINK_SCHEMES: Final = ("http://", "https://")
 
@@ -189,7 +190,7 @@ async def snooze(op: Operation, occurrence_id: int, *, channel: str, chat_id: st
     person_id = op.actor.person_id
     if person_id is None:
         raise NotAllowed
-    day = (await calendar.work_calendar(op.session)).next_working_day(op.today)
+    day = (await load_calendar(op.session)).next_working_day(op.today)
     await outbox.enqueue(
         op.session,
         outbox.Wanted(
@@ -222,7 +223,7 @@ async def record_happened(op: Operation, task_id: int, happened: date) -> Dated:
     task = await policy.task_to_act_on(op, task_id, lead_only=True)
     if happened > op.today:
         raise InTheFuture
-    cal = await calendar.work_calendar(op.session)
+    cal = await load_calendar(op.session)
     offset = task.offset_days or 0
     due = (
         cal.add_working_days(happened, offset)

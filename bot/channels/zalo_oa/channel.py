@@ -20,7 +20,8 @@ from bot.channels.zalo_oa.tokens import NotConnected, OAuthUnavailable, TokenSto
 from bot.inbox.worker import InboxWorker
 from bot.reminders.notices import notify
 from bot.runtime import Runtime
-from db.queries import calendar, reminders
+from bot.workcal import load_calendar
+from db.queries import reminders
 from jobs.scheduler import worker_id
 
 log = logging.getLogger(__name__)
@@ -49,7 +50,7 @@ def token_store(runtime: Runtime, http: httpx.AsyncClient) -> TokenStore:
             key=f"zalo_reconnect:{now:%Y%m%d}",
             now=now,
             tz=settings.tz,
-            calendar=await calendar.work_calendar(session),
+            calendar=await load_calendar(session),
         )
 
     return TokenStore(
