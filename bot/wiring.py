@@ -6,9 +6,12 @@ from bot.feedback import buttons as fb
 from bot.feedback.links import FEEDBACK_START
 from bot.i18n import N_
 from bot.invite_buttons import InvitePage, InviteUnit
+from bot.language_buttons import SetLanguage
+from bot.plans.buttons import CancelImport, ConfirmImport, MapName, MapRestAsNew, MapUnitsPage
 from bot.roles import ADMINS, LEADERS, STAFF
 from bot.router import Router
 from bot.scopes import CASE, CASE_CODE, EXTENSION, OCCURRENCE, TASK, UNIT
+from bot.status_buttons import StatusDimension
 from bot.task_buttons import TaskFile
 from bot.tasks.payloads import (
     ApproveExtension,
@@ -46,7 +49,7 @@ def build_router() -> Router:
     router.command("lang", common.choose_language, description=N_("Change the language"))
     router.command("join", common.join_with_code, description=N_("Join with an invite code"))
     router.command("cancel", common.cancel_dialog, description=N_("Cancel the current step"))
-    router.button("lang:set", common.set_language)
+    router.button(SetLanguage, common.set_language)
     router.step(common.JOIN_FLOW, "code", common.receive_code)
 
     router.command("units", admin.list_units, audiences=STAFF, description=N_("List the units"))
@@ -149,13 +152,13 @@ def build_router() -> Router:
         "forget", privacy.ask_forget, description=N_("Withdraw consent and erase your data")
     )
     router.button("privacy:forget", privacy.confirm_forget)
-    router.button("fb:start", citizen.start_feedback)
-    router.button("fb:kind", citizen.pick_kind)
-    router.button("fb:topic", citizen.pick_topic)
-    router.button("fb:next", citizen.next_step)
-    router.button("fb:publish", citizen.pick_publish)
-    router.button("fb:consent", citizen.pick_consent)
-    router.button("fb:confirm", citizen.confirm)
+    router.button(fb.StartFeedback, citizen.start_feedback)
+    router.button(fb.PickKind, citizen.pick_kind)
+    router.button(fb.PickTopic, citizen.pick_topic)
+    router.button(fb.SkipStep, citizen.next_step)
+    router.button(fb.PickPublish, citizen.pick_publish)
+    router.button(fb.PickConsent, citizen.pick_consent)
+    router.button(fb.Confirm, citizen.confirm)
     router.button(fb.Rate, citizen.rate_answer, scope=CASE)
     router.step(citizen.FLOW, "text", citizen.receive_text)
     router.step(citizen.FLOW, "files", citizen.receive_file)
@@ -196,15 +199,15 @@ def build_router() -> Router:
     router.command(
         "report", leader.send_report, audiences=LEADERS, description=N_("Report of a period")
     )
-    router.button("status:dim", leader.drill_status, audiences=STAFF)
+    router.button(StatusDimension, leader.drill_status, audiences=STAFF)
 
     router.attachment(plans.receive_file)
     router.step(plans.FLOW, "year", plans.receive_year)
-    router.button("plan:confirm", plans.confirm_import, audiences=ADMINS)
-    router.button("plan:cancel", plans.cancel_import, audiences=ADMINS)
-    router.button("plan:map", plans.map_unit_name, audiences=ADMINS)
-    router.button("plan:rest", plans.map_rest_as_new, audiences=ADMINS)
-    router.button("plan:units", plans.page_map_units, audiences=ADMINS)
+    router.button(ConfirmImport, plans.confirm_import, audiences=ADMINS)
+    router.button(CancelImport, plans.cancel_import, audiences=ADMINS)
+    router.button(MapName, plans.map_unit_name, audiences=ADMINS)
+    router.button(MapRestAsNew, plans.map_rest_as_new, audiences=ADMINS)
+    router.button(MapUnitsPage, plans.page_map_units, audiences=ADMINS)
 
     router.fallback(citizen.answer_unclaimed)
     return router

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Collection
 from datetime import datetime, time
 from typing import Any, Final
 
@@ -11,7 +10,21 @@ from bot import attachments
 from bot.context import Context
 from bot.errors import NotAllowed
 from bot.feedback import lifecycle, policy
-from bot.feedback.buttons import Rate, file_buttons, rating_buttons
+from bot.feedback.buttons import (
+    Confirm,
+    Confirmation,
+    PickConsent,
+    PickKind,
+    PickPublish,
+    PickTopic,
+    Rate,
+    Skippable,
+    SkipStep,
+    Topic,
+    YesNo,
+    file_buttons,
+    rating_buttons,
+)
 from bot.feedback.catalog import (
     KINDS,
     TOPICS,
@@ -40,19 +53,13 @@ def _today_start(ctx: Context) -> datetime:
     return datetime.combine(ctx.now.astimezone(tz).date(), time.min, tzinfo=tz)
 
 
-def _skip(ctx: Context, step: str) -> list[list[Button]]:
-    return [[Button(ctx._("Skip"), f"fb:next:{step}")]]
+def _skip(ctx: Context, step: Skippable) -> list[list[Button]]:
+    return [[Button(ctx._("Skip"), SkipStep(step).data)]]
 
 
-async def _in_step(ctx: Context, *steps: str, choices: Collection[str] | None = None) -> bool:
-    """Whether the dialog waits at one of ``steps`` for one of ``choices`` (else say stale)."""
-    wrong_choice = choices is not None and (not ctx.args or ctx.args[0] not in choices)
-    if (
-        ctx.dialog is None
-        or ctx.dialog.flow != FLOW
-        or ctx.dialog.step not in steps
-        or wrong_choice
-    ):
+async def _in_step(ctx: Context, *steps: str) -> bool:
+    """Whether the dialog waits at one of ``steps`` (else say the button is stale)."""
+    if ctx.dialog is None or ctx.dialog.flow != FLOW or ctx.dialog.step not in steps:
         ctx.reply(ctx._("This button is no longer valid. Nothing was changed."))
         return False
     return True
@@ -75,18 +82,18 @@ async def start_feedback(ctx: Context) -> None:
     lines += [f"• {ctx._(k.label)}: {ctx._(k.explanation)}" for k in KINDS.values()]
     ctx.reply(
         "\n".join(lines),
-        [[Button(ctx._(k.label), f"fb:kind:{k.kind.value}")] for k in KINDS.values()],
+        [[Button(ctx._(k.label), PickKind(k.kind).data)] for k in KINDS.values()],
     )
 
 
 async def pick_kind(ctx: Context) -> None:
     """Take the kind and ask for the topic."""
-    if not await _in_step(ctx, "kind", choices=set(CaseKind)):
+    if not await _in_step(ctx, "kind"):
         return
-    await ctx.move_dialog("topic", kind=ctx.args[0])
+    await ctx.move_dialog("topic", kind=ctx.payload_as(PickKind).kind.value)
     keys = list(TOPICS)
     rows = [
-        [Button(topic_label(k, ctx.t), f"fb:topic:{k}") for k in keys[i : i + 3]]
+        [Button(topic_label(k, ctx.t), PickTopic(Topic(k)).data) for k in keys[i : i + 3]]
         for i in range(0, len(keys), 3)
     ]
     ctx.reply(ctx._("What is it about?"), rows)
@@ -94,9 +101,9 @@ async def pick_kind(ctx: Context) -> None:
 
 async def pick_topic(ctx: Context) -> None:
     """Take the topic and ask for the text."""
-    if not await _in_step(ctx, "topic", choices=TOPICS):
+    if not await _in_step(ctx, "topic"):
         return
-    await ctx.move_dialog("text", topic=ctx.args[0])
+    await ctx.move_dialog("text", topic=str(ctx.payload_as(PickTopic).topic))
     ctx.reply(
         ctx._(
             "Please describe it in your own words (at most {limit} characters).",
@@ -123,7 +130,7 @@ async def receive_text(ctx: Context) -> None:
     await ctx.move_dialog("files", text=text)
     ctx.reply(
         ctx._("You can send photos or files now (up to {n}), or skip.", n=FILES_PER_CASE),
-        _skip(ctx, "files"),
+        _skip(ctx, Skippable.FILES),
     )
 
 
@@ -133,14 +140,14 @@ async def receive_file(ctx: Context) -> None:
     if ctx.dialog is None:
         return
     if attachment is None:
-        ctx.reply(ctx._("Send a photo or file, or press Skip."), _skip(ctx, "files"))
+        ctx.reply(ctx._("Send a photo or file, or press Skip."), _skip(ctx, Skippable.FILES))
         return
     files = list(ctx.dialog.data.get("files", []))
     if len(files) >= FILES_PER_CASE:
-        ctx.reply(ctx._("That is the most files one case can carry."), _skip(ctx, "files"))
+        ctx.reply(ctx._("That is the most files one case can carry."), _skip(ctx, Skippable.FILES))
         return
     if attachment.size is not None and attachment.size > FILE_LIMIT:
-        ctx.reply(ctx._("That file is too large (at most 10 MB)."), _skip(ctx, "files"))
+        ctx.reply(ctx._("That file is too large (at most 10 MB)."), _skip(ctx, Skippable.FILES))
         return
     tz = ctx.deployment.settings.tz
     # Refused before the file is fetched when its announced size is already over the day's.
@@ -149,7 +156,7 @@ async def receive_file(ctx: Context) -> None:
     )
     content = await attachment.read()
     if len(content) > FILE_LIMIT:
-        ctx.reply(ctx._("That file is too large (at most 10 MB)."), _skip(ctx, "files"))
+        ctx.reply(ctx._("That file is too large (at most 10 MB)."), _skip(ctx, Skippable.FILES))
         return
     upload = await attachments.keep_file(
         ctx.session,
@@ -166,28 +173,26 @@ async def receive_file(ctx: Context) -> None:
             "{n} files received. Send more or press Done.",
             len(files) + 1,
         ),
-        [[Button(ctx._("Done"), "fb:next:files")]],
+        [[Button(ctx._("Done"), SkipStep(Skippable.FILES).data)]],
     )
 
 
 async def next_step(ctx: Context) -> None:
     """Move past an optional step (files, place, contact)."""
-    step = ctx.args[0] if ctx.args else ""
-    if step == "files" and await _in_step(ctx, "files"):
+    step = ctx.payload_as(SkipStep).step
+    if step is Skippable.FILES and await _in_step(ctx, "files"):
         await _ask_place(ctx)
-    elif step == "place" and await _in_step(ctx, "place"):
+    elif step is Skippable.PLACE and await _in_step(ctx, "place"):
         await _ask_name(ctx)
-    elif step == "contact" and await _in_step(ctx, "name", "home", "phone"):
+    elif step is Skippable.CONTACT and await _in_step(ctx, "name", "home", "phone"):
         await _ask_publish(ctx)
-    elif step not in {"files", "place", "contact"}:
-        ctx.reply(ctx._("This button is no longer valid. Nothing was changed."))
 
 
 async def _ask_place(ctx: Context) -> None:
     await ctx.move_dialog("place")
     ctx.reply(
         ctx._("Where is it? Share a location or type the address, or skip."),
-        _skip(ctx, "place"),
+        _skip(ctx, Skippable.PLACE),
     )
 
 
@@ -204,7 +209,7 @@ async def receive_place(ctx: Context) -> None:
                     "Type the address (at most {limit} characters) or press Skip.",
                     limit=FIELD_LIMIT,
                 ),
-                _skip(ctx, "place"),
+                _skip(ctx, Skippable.PLACE),
             )
             return
         await ctx.move_dialog("place", address=address)
@@ -228,7 +233,7 @@ async def _ask_name(ctx: Context) -> None:
     else:
         ctx.reply(
             ctx._("Your name, if you want an answer in person (optional):"),
-            _skip(ctx, "contact"),
+            _skip(ctx, Skippable.CONTACT),
         )
 
 
@@ -245,7 +250,7 @@ async def receive_name(ctx: Context) -> None:
         ctx.reply(ctx._("Your home address (the law requires it; a phone number is not enough):"))
         return
     await ctx.move_dialog("phone", name=sealed)
-    ctx.reply(ctx._("Your phone number or address for the answer:"), _skip(ctx, "contact"))
+    ctx.reply(ctx._("Your phone number or address for the answer:"), _skip(ctx, Skippable.CONTACT))
 
 
 async def receive_home(ctx: Context) -> None:
@@ -261,7 +266,9 @@ async def receive_home(ctx: Context) -> None:
         )
         return
     await ctx.move_dialog("phone", home=ctx.deployment.sealer.seal(home))
-    ctx.reply(ctx._("Your phone number, if you want a call (optional):"), _skip(ctx, "contact"))
+    ctx.reply(
+        ctx._("Your phone number, if you want a call (optional):"), _skip(ctx, Skippable.CONTACT)
+    )
 
 
 def _is_phone(text: str) -> bool:
@@ -296,8 +303,8 @@ async def _ask_publish(ctx: Context) -> None:
         ctx._("May we publish your question and our answer, without your name?"),
         [
             [
-                Button(ctx._("Yes, without my name"), "fb:publish:yes"),
-                Button(ctx._("No"), "fb:publish:no"),
+                Button(ctx._("Yes, without my name"), PickPublish(YesNo.YES).data),
+                Button(ctx._("No"), PickPublish(YesNo.NO).data),
             ]
         ],
     )
@@ -305,9 +312,9 @@ async def _ask_publish(ctx: Context) -> None:
 
 async def pick_publish(ctx: Context) -> None:
     """Take the publishing choice and ask for consent."""
-    if not await _in_step(ctx, "publish", choices={"yes", "no"}):
+    if not await _in_step(ctx, "publish"):
         return
-    await _ask_consent(ctx, publish=ctx.args[0] == "yes")
+    await _ask_consent(ctx, publish=ctx.payload_as(PickPublish).answer is YesNo.YES)
 
 
 async def _ask_consent(ctx: Context, *, publish: bool) -> None:
@@ -320,8 +327,8 @@ async def _ask_consent(ctx: Context, *, publish: bool) -> None:
         ),
         [
             [
-                Button(ctx._("I agree"), "fb:consent:yes"),
-                Button(ctx._("I do not agree"), "fb:consent:no"),
+                Button(ctx._("I agree"), PickConsent(YesNo.YES).data),
+                Button(ctx._("I do not agree"), PickConsent(YesNo.NO).data),
             ]
         ],
     )
@@ -329,9 +336,9 @@ async def _ask_consent(ctx: Context, *, publish: bool) -> None:
 
 async def pick_consent(ctx: Context) -> None:
     """Show the summary to confirm, or stop without saving."""
-    if not await _in_step(ctx, "consent", choices={"yes", "no"}):
+    if not await _in_step(ctx, "consent"):
         return
-    if ctx.args[0] == "no":
+    if ctx.payload_as(PickConsent).answer is YesNo.NO:
         await ctx.end_dialog()
         ctx.reply(ctx._("Without your agreement we cannot store your feedback. Nothing was saved."))
         return
@@ -359,35 +366,43 @@ async def pick_consent(ctx: Context) -> None:
             lines.append(ctx._("Sender's address: {address}", address=contact["home"]))
     ctx.reply(
         "\n".join(lines),
-        [[Button(ctx._("Send"), "fb:confirm:send"), Button(ctx._("Cancel"), "fb:confirm:cancel")]],
+        [
+            [
+                Button(ctx._("Send"), Confirm(Confirmation.SEND).data),
+                Button(ctx._("Cancel"), Confirm(Confirmation.CANCEL).data),
+            ]
+        ],
     )
 
 
 async def confirm(ctx: Context) -> None:
     """Save the case (or offer to join it to the same text sent today)."""
-    if not await _in_step(ctx, "confirm", "duplicate") or not ctx.args or ctx.dialog is None:
+    if not await _in_step(ctx, "confirm", "duplicate") or ctx.dialog is None:
         return
-    choice = ctx.args[0]
-    if choice == "cancel":
+    choice = ctx.payload_as(Confirm).choice
+    if choice is Confirmation.CANCEL:
         await ctx.end_dialog()
         ctx.reply(ctx._("Cancelled. Nothing was saved."))
         return
     text = str(ctx.dialog.data["text"])
     digest = hashlib.sha256(" ".join(text.split()).casefold().encode()).hexdigest()
     earlier = await cases.same_text_since(ctx.session, ctx.person.id, digest, _today_start(ctx))
-    if earlier is not None and choice == "send":
+    if earlier is not None and choice is Confirmation.SEND:
         await ctx.move_dialog("duplicate", earlier=earlier.id)
         ctx.reply(
             ctx._("You sent the same text today as {code}. Join this to it?", code=earlier.code),
             [
                 [
-                    Button(ctx._("Join to {code}", code=earlier.code), "fb:confirm:join"),
-                    Button(ctx._("Send as new"), "fb:confirm:new"),
+                    Button(
+                        ctx._("Join to {code}", code=earlier.code),
+                        Confirm(Confirmation.JOIN).data,
+                    ),
+                    Button(ctx._("Send as new"), Confirm(Confirmation.NEW).data),
                 ]
             ],
         )
         return
-    if earlier is not None and choice == "join":
+    if earlier is not None and choice is Confirmation.JOIN:
         await cases.add_event(
             ctx.session,
             earlier.id,

@@ -5,8 +5,10 @@ from __future__ import annotations
 from bot import invites
 from bot.access import Access
 from bot.context import Context
+from bot.feedback.buttons import StartFeedback
 from bot.i18n import SUPPORTED, Translator
 from bot.invites import InviteError
+from bot.language_buttons import Language, SetLanguage
 from bot.messages import Button
 from bot.privacy.names import name_of, show_name_to_colleagues
 from bot.roles import Audience, audience_label
@@ -33,7 +35,7 @@ async def start_bot(ctx: Context) -> None:
             name=name_of(ctx.person, ctx.deployment.sealer),
             org=await orgs.org_name(ctx.session, ctx.org_id),
         ),
-        [[Button(ctx._("Send feedback"), "fb:start")]],
+        [[Button(ctx._("Send feedback"), StartFeedback().data)]],
     )
 
 
@@ -122,16 +124,15 @@ async def show_whoami(ctx: Context) -> None:
 
 async def choose_language(ctx: Context) -> None:
     """Offer the languages as buttons."""
-    buttons = [[Button(LANGUAGE_NAMES[code], f"lang:set:{code}") for code in SUPPORTED]]
+    buttons = [
+        [Button(LANGUAGE_NAMES[code], SetLanguage(Language(code)).data) for code in SUPPORTED]
+    ]
     ctx.reply(ctx._("Choose your language:"), buttons)
 
 
 async def set_language(ctx: Context) -> None:
     """Switch the person's language to the one on the pressed button."""
-    code = ctx.args[0] if ctx.args else ""
-    if code not in SUPPORTED:
-        ctx.reply(ctx._("This button is no longer valid. Nothing was changed."))
-        return
+    code = str(ctx.payload_as(SetLanguage).language)
     ctx.person.locale = code
     ctx.t = Translator(code, ctx.deployment.settings.tz)
     ctx.outcome.roles_changed = True

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import re
 from datetime import date
-from typing import Final
 
 from bot.context import Context
 from bot.messages import Button
@@ -14,9 +12,8 @@ from bot.reports.errors import NotInAUnit, UnknownUnit
 from bot.reports.figures import Narrow, feedback_figures, status_figures
 from bot.reports.screen import feedback_screen, status_screen
 from bot.roles import Audience
+from bot.status_buttons import Dimension, StatusDimension
 from db.queries import orgs, progress, reports
-
-_DIMENSION: Final = re.compile(r"^[dD]([1-8])$")
 
 
 def _today(ctx: Context) -> date:
@@ -39,8 +36,8 @@ async def _narrow(ctx: Context, words: str) -> Narrow | None:
         return Narrow(unit=mine[0])
     if not words:
         return None
-    if match := _DIMENSION.match(words):
-        return Narrow(dimension=f"D{match.group(1)}")
+    if dimension := Dimension.from_text(words):
+        return Narrow(dimension=str(dimension))
     unit = await orgs.unit_by_name(ctx.session, ctx.org_id, words)
     if unit is None:
         raise UnknownUnit(words)
@@ -54,12 +51,9 @@ async def show_status(ctx: Context) -> None:
 
 async def drill_status(ctx: Context) -> None:
     """Narrow the status screen to the dimension on the pressed button."""
-    code = ctx.args[0] if ctx.args else ""
-    if not _DIMENSION.match(code):
-        ctx.reply(ctx._("This button is no longer valid. Nothing was changed."))
-        return
+    dimension = ctx.payload_as(StatusDimension).dimension
     limit = await _narrow(ctx, "")  # an official stays inside their own unit
-    await _status(ctx, Narrow(dimension=code.upper(), unit=limit.unit if limit else None))
+    await _status(ctx, Narrow(dimension=str(dimension), unit=limit.unit if limit else None))
 
 
 async def _status(ctx: Context, narrow: Narrow | None) -> None:
@@ -81,7 +75,8 @@ async def _status(ctx: Context, narrow: Narrow | None) -> None:
     )
     dims = [d["dimension"] for d in data["tasks"]["by_dimension"] if d["dimension"]]
     buttons = [
-        [Button(d, f"status:dim:{d}") for d in dims[i : i + 4]] for i in range(0, len(dims), 4)
+        [Button(d, StatusDimension(Dimension(d)).data) for d in dims[i : i + 4]]
+        for i in range(0, len(dims), 4)
     ]
     ctx.reply(status_screen(data, title, ctx.t), buttons if narrow is None else [])
 

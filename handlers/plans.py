@@ -17,6 +17,14 @@ from bot.plans import (
     PlanImportError,
     YearNotFound,
 )
+from bot.plans.buttons import (
+    CancelImport,
+    ConfirmImport,
+    MapName,
+    MapRestAsNew,
+    MapTo,
+    MapUnitsPage,
+)
 from bot.plans.importer import import_plan
 from bot.plans.mapping import (
     MAPPING_TARGETS,
@@ -110,7 +118,7 @@ async def receive_year(ctx: Context) -> None:
 
 async def confirm_import(ctx: Context) -> None:
     """Apply the previewed import."""
-    upload = await _pending_upload(ctx)
+    upload = await _pending_upload(ctx, ctx.payload_as(ConfirmImport).upload)
     if upload is None or ctx.dialog is None:
         return
     year = ctx.dialog.data.get("year") if ctx.dialog else None
@@ -142,7 +150,7 @@ async def confirm_import(ctx: Context) -> None:
 
 async def cancel_import(ctx: Context) -> None:
     """Drop the previewed import."""
-    upload = await _pending_upload(ctx, steps=("confirm", "map"))
+    upload = await _pending_upload(ctx, ctx.payload_as(CancelImport).upload, ("confirm", "map"))
     if upload is None:
         return
     await uploads.drop_upload(ctx.session, upload.id)
@@ -150,18 +158,19 @@ async def cancel_import(ctx: Context) -> None:
     ctx.reply(ctx._("Import cancelled. Nothing was changed."))
 
 
-async def _pending_upload(ctx: Context, steps: tuple[str, ...] = ("confirm",)) -> Upload | None:
-    arg = ctx.args[0] if ctx.args else ""
+async def _pending_upload(
+    ctx: Context, upload_id: int, steps: tuple[str, ...] = ("confirm",)
+) -> Upload | None:
     dialog = ctx.dialog
     if (
         dialog is None
         or dialog.flow != FLOW
         or dialog.step not in steps
-        or str(dialog.data.get("upload")) != arg
+        or dialog.data.get("upload") != upload_id
     ):
         ctx.reply(ctx._("This button is no longer valid. Nothing was changed."))
         return None
-    upload = await uploads.upload_of(ctx.session, ctx.person.id, int(arg))
+    upload = await uploads.upload_of(ctx.session, ctx.person.id, upload_id)
     if upload is None:
         await ctx.end_dialog()
         ctx.reply(ctx._("This button is no longer valid. Nothing was changed."))
@@ -291,8 +300,8 @@ async def _show_summary(ctx: Context, plan: ParsedPlan, upload: Upload) -> None:
         render_report(report, ctx.t),
         [
             [
-                Button(ctx._("Confirm"), f"plan:confirm:{upload.id}"),
-                Button(ctx._("Cancel"), f"plan:cancel:{upload.id}"),
+                Button(ctx._("Confirm"), ConfirmImport(upload.id).data),
+                Button(ctx._("Cancel"), CancelImport(upload.id).data),
             ]
         ],
     )
@@ -314,15 +323,19 @@ async def _ask_next(ctx: Context, upload: Upload) -> None:
     index = open_[0]
     question = questions[index]
     names = await _unit_names(ctx)
-    prefix = f"plan:map:{upload.id}:{index}"
     rows = [
-        [Button(names[i][:60], f"{prefix}:u{i}")] for i in question.candidates[:3] if i in names
+        [Button(names[i][:60], MapName(upload.id, index, MapTo(Target.UNIT, i)).data)]
+        for i in question.candidates[:3]
+        if i in names
     ]
-    rows += [[Button(ctx._(TARGET_LABELS[t]), f"{prefix}:{t.value}")] for t in MAPPING_TARGETS]
-    rows.append([Button(ctx._("Another unit…"), f"plan:units:{upload.id}:{index}:0")])
+    rows += [
+        [Button(ctx._(TARGET_LABELS[t]), MapName(upload.id, index, MapTo(t)).data)]
+        for t in MAPPING_TARGETS
+    ]
+    rows.append([Button(ctx._("Another unit…"), MapUnitsPage(upload.id, index, 0).data)])
     if len(open_) > 1:
-        rows.append([Button(ctx._("All the rest: new units"), f"plan:rest:{upload.id}")])
-    rows.append([Button(ctx._("Cancel"), f"plan:cancel:{upload.id}")])
+        rows.append([Button(ctx._("All the rest: new units"), MapRestAsNew(upload.id).data)])
+    rows.append([Button(ctx._("Cancel"), CancelImport(upload.id).data)])
     heading = ctx.t.ngettext(
         "{n} unit name still needs a place. Where do the tasks of this one go?",
         "{n} unit names still need a place. Where do the tasks of this one go?",
@@ -332,13 +345,14 @@ async def _ask_next(ctx: Context, upload: Upload) -> None:
 
 
 async def map_unit_name(ctx: Context) -> None:
-    """Take the answer for one name (``plan:map:<upload>:<question>:<choice>``)."""
-    upload = await _pending_upload(ctx, steps=("map",))
+    """Take the answer for one name."""
+    pressed = ctx.payload_as(MapName)
+    upload = await _pending_upload(ctx, pressed.upload, ("map",))
     if upload is None:
         return
     questions = _questions(ctx)
-    index = _index(ctx, 1, len(questions))
-    choice, unit_key = await _parse_choice(ctx, ctx.args[2] if len(ctx.args) > 2 else "")
+    index = pressed.question if pressed.question < len(questions) else None
+    choice, unit_key = await _chosen(ctx, pressed.to)
     if index is None or choice is None:
         ctx.reply(ctx._("This button is no longer valid. Nothing was changed."))
         return
@@ -350,7 +364,7 @@ async def map_unit_name(ctx: Context) -> None:
 
 async def map_rest_as_new(ctx: Context) -> None:
     """Make every name still without an answer a new unit."""
-    upload = await _pending_upload(ctx, steps=("map",))
+    upload = await _pending_upload(ctx, ctx.payload_as(MapRestAsNew).upload, ("map",))
     if upload is None:
         return
     answers = dict(ctx.dialog.data.get("answers", {})) if ctx.dialog else {}
@@ -361,46 +375,37 @@ async def map_rest_as_new(ctx: Context) -> None:
 
 
 async def page_map_units(ctx: Context) -> None:
-    """Show a page of the existing units for one name (``plan:units:<upload>:<q>:<page>``)."""
-    upload = await _pending_upload(ctx, steps=("map",))
+    """Show a page of the existing units for one name."""
+    pressed = ctx.payload_as(MapUnitsPage)
+    upload = await _pending_upload(ctx, pressed.upload, ("map",))
     if upload is None:
         return
-    index = _index(ctx, 1, len(_questions(ctx)))
+    index = pressed.question
     units = list(await orgs.list_units(ctx.session, ctx.org_id))
-    if index is None or not units:
+    if index >= len(_questions(ctx)) or not units:
         ctx.reply(ctx._("This button is no longer valid. Nothing was changed."))
         return
     last = (len(units) - 1) // UNITS_PER_PAGE
-    page = min(_index(ctx, 2, last + 1) or 0, last)
+    page = min(pressed.page, last)
     chunk = units[page * UNITS_PER_PAGE : (page + 1) * UNITS_PER_PAGE]
-    prefix = f"plan:map:{upload.id}:{index}"
-    rows = [[Button(u.name[:60], f"{prefix}:u{u.id}")] for u in chunk]
+    rows = [
+        [Button(u.name[:60], MapName(upload.id, index, MapTo(Target.UNIT, u.id)).data)]
+        for u in chunk
+    ]
     nav = []
     if page > 0:
-        nav.append(Button("«", f"plan:units:{upload.id}:{index}:{page - 1}"))
+        nav.append(Button("«", MapUnitsPage(upload.id, index, page - 1).data))
     if page < last:
-        nav.append(Button("»", f"plan:units:{upload.id}:{index}:{page + 1}"))
+        nav.append(Button("»", MapUnitsPage(upload.id, index, page + 1).data))
     if nav:
         rows.append(nav)
     question = _questions(ctx)[index]
     ctx.reply(ctx._("Which unit does “{name}” mean?", name=question.name), rows)
 
 
-def _index(ctx: Context, position: int, limit: int) -> int | None:
-    raw = ctx.args[position] if len(ctx.args) > position else ""
-    if not (raw.isascii() and raw.isdigit() and len(raw) < 6):
-        return None
-    value = int(raw)
-    return value if value < limit else None
-
-
-async def _parse_choice(ctx: Context, raw: str) -> tuple[Choice | None, str | None]:
-    """A button's choice, with the key of a chosen unit (to tell it from a later one)."""
-    if raw in {t.value for t in MAPPING_TARGETS}:
-        return Choice(Target(raw)), None
-    digits = raw[1:]
-    if raw.startswith("u") and digits.isascii() and digits.isdigit() and len(digits) < 12:
-        unit = await orgs.unit_in_org(ctx.session, ctx.org_id, int(digits))
-        if unit is not None:
-            return Choice(Target.UNIT, unit.id), unit.key
-    return None, None
+async def _chosen(ctx: Context, to: MapTo) -> tuple[Choice | None, str | None]:
+    """The button's choice, with the key of a chosen unit (to tell it from a later one)."""
+    if to.unit_id is None:
+        return to.choice, None
+    unit = await orgs.unit_in_org(ctx.session, ctx.org_id, to.unit_id)
+    return (None, None) if unit is None else (to.choice, unit.key)
