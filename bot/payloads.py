@@ -22,6 +22,13 @@ SEPARATOR: Final = ":"
 _WORD: Final = re.compile(r"[a-z0-9_\-]{1,32}")
 
 
+class YesNo(enum.StrEnum):
+    """A yes-or-no answer on a button."""
+
+    YES = "yes"
+    NO = "no"
+
+
 @runtime_checkable
 class Field(Protocol):
     """A payload field type that checks and reads its own text (``str()`` writes it)."""

@@ -5,9 +5,10 @@ from __future__ import annotations
 from bot.feedback import buttons as fb
 from bot.feedback.links import FEEDBACK_START
 from bot.i18n import N_
-from bot.invite_buttons import InvitePage, InviteUnit
+from bot.invite_buttons import InvitePage, InviteRole, InviteUnit
 from bot.language_buttons import SetLanguage
 from bot.plans.buttons import CancelImport, ConfirmImport, MapName, MapRestAsNew, MapUnitsPage
+from bot.privacy.buttons import ForgetMe
 from bot.roles import ADMINS, LEADERS, STAFF
 from bot.router import Router
 from bot.scopes import CASE, CASE_CODE, EXTENSION, OCCURRENCE, TASK, UNIT
@@ -73,7 +74,7 @@ def build_router() -> Router:
         audiences=ADMINS,
         description=N_("Other names of a unit"),
     )
-    router.button("invite:role", admin.pick_invite_role, audiences=ADMINS)
+    router.button(InviteRole, admin.pick_invite_role, audiences=ADMINS)
     router.button(InviteUnit, admin.pick_invite_unit, audiences=ADMINS, scope=UNIT)
     router.button(InvitePage, admin.page_invite_units, audiences=ADMINS)
     router.step(admin.UNIT_FLOW, "name", admin.receive_unit_name)
@@ -151,7 +152,7 @@ def build_router() -> Router:
     router.command(
         "forget", privacy.ask_forget, description=N_("Withdraw consent and erase your data")
     )
-    router.button("privacy:forget", privacy.confirm_forget)
+    router.button(ForgetMe, privacy.confirm_forget)
     router.button(fb.StartFeedback, citizen.start_feedback)
     router.button(fb.PickKind, citizen.pick_kind)
     router.button(fb.PickTopic, citizen.pick_topic)

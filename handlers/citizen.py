@@ -21,7 +21,6 @@ from bot.feedback.buttons import (
     Skippable,
     SkipStep,
     Topic,
-    YesNo,
     file_buttons,
     rating_buttons,
 )
@@ -37,6 +36,7 @@ from bot.feedback.intake import Submission, receive_case
 from bot.feedback.views import case_card, status_label, unseal_contact
 from bot.filelimits import ATTACHMENT_LIMITS
 from bot.messages import Button
+from bot.payloads import YesNo
 from db.models import CaseKind, CaseStatus, Rating
 from db.queries import cases, uploads
 

@@ -9,7 +9,7 @@ from typing import ClassVar, Final, Self
 from bot.feedback.catalog import TOPICS
 from bot.i18n import Translator
 from bot.messages import Button
-from bot.payloads import Payload
+from bot.payloads import Payload, YesNo
 from db.models import Case, CaseKind, Rating
 
 FILES_SHOWN: Final = 10
@@ -131,13 +131,6 @@ class Topic(str):
     def from_text(cls, raw: str) -> Self | None:
         """The topic with key ``raw``, if the catalog has one."""
         return cls(raw) if raw in TOPICS else None
-
-
-class YesNo(enum.StrEnum):
-    """A yes-or-no answer."""
-
-    YES = "yes"
-    NO = "no"
 
 
 class Skippable(enum.StrEnum):

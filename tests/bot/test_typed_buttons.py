@@ -1,4 +1,5 @@
-"""The feedback dialog's, plan mapping's, language and status buttons: each declared once.
+"""The feedback dialog's, plan mapping's, language, status, invite-role and erase buttons:
+each declared once.
 
 The wire format is that of buttons already sent, so an old message's button still works.
 """
@@ -18,10 +19,10 @@ from bot.feedback.buttons import (
     SkipStep,
     StartFeedback,
     Topic,
-    YesNo,
 )
+from bot.invite_buttons import InviteRole
 from bot.language_buttons import Language, SetLanguage
-from bot.payloads import Payload
+from bot.payloads import Payload, YesNo
 from bot.plans.buttons import (
     CancelImport,
     ConfirmImport,
@@ -31,8 +32,9 @@ from bot.plans.buttons import (
     MapUnitsPage,
 )
 from bot.plans.mapping import Target
+from bot.privacy.buttons import ForgetMe
 from bot.status_buttons import Dimension, StatusDimension
-from db.models import CaseKind
+from db.models import CaseKind, Role
 
 WIRE: list[tuple[Payload, str]] = [
     (StartFeedback(), "fb:start"),
@@ -50,6 +52,8 @@ WIRE: list[tuple[Payload, str]] = [
     (MapName(7, 2, MapTo(Target.UNIT, 12)), "plan:map:7:2:u12"),
     (MapName(7, 0, MapTo(Target.VILLAGES)), "plan:map:7:0:villages"),
     (MapUnitsPage(7, 2, 3), "plan:units:7:2:3"),
+    (InviteRole(Role.LEADER), "invite:role:leader"),
+    (ForgetMe(YesNo.YES), "privacy:forget:yes"),
 ]
 
 
@@ -97,6 +101,8 @@ def test_a_dimension_reads_in_either_case() -> None:
         (MapName, ("7", "2", "U12")),
         (MapName, ("7", "x", "new")),
         (MapUnitsPage, ("7", "2")),
+        (InviteRole, ("superuser",)),
+        (ForgetMe, ("please",)),
     ],
 )
 def test_anything_else_names_nothing(kind: type[Payload], args: tuple[str, ...]) -> None:
