@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import hashlib
+from dataclasses import replace
 from datetime import datetime, time
-from typing import Any, Final
+from typing import Final
 
 from bot import attachments
 from bot.context import Context
@@ -31,6 +32,7 @@ from bot.feedback.catalog import (
     normalize_code,
     topic_label,
 )
+from bot.feedback.draft import Draft
 from bot.feedback.errors import CaseNotRateable
 from bot.feedback.intake import Submission, receive_case
 from bot.feedback.views import case_card, status_label, unseal_contact
@@ -57,12 +59,32 @@ def _skip(ctx: Context, step: Skippable) -> list[list[Button]]:
     return [[Button(ctx._("Skip"), SkipStep(step).data)]]
 
 
-async def _in_step(ctx: Context, *steps: str) -> bool:
-    """Whether the dialog waits at one of ``steps`` (else say the button is stale)."""
-    if ctx.dialog is None or ctx.dialog.flow != FLOW or ctx.dialog.step not in steps:
+async def _in_step(ctx: Context, *steps: str) -> Draft | None:
+    """The draft, if the dialog waits at one of ``steps`` (else say the button is stale)."""
+    draft = _readable(ctx)
+    if draft is None or ctx.dialog is None or ctx.dialog.step not in steps:
         ctx.reply(ctx._("This button is no longer valid. Nothing was changed."))
-        return False
-    return True
+        return None
+    return draft
+
+
+def _readable(ctx: Context) -> Draft | None:
+    if ctx.dialog is None or ctx.dialog.flow != FLOW:
+        return None
+    return Draft.from_data(ctx.dialog.data)
+
+
+async def _draft(ctx: Context) -> Draft | None:
+    """The draft a dialog step adds to; one that cannot be read ends the dialog."""
+    draft = _readable(ctx)
+    if draft is None:
+        await ctx.end_dialog()
+        ctx.reply(ctx._("Cancelled. Nothing was saved."))
+    return draft
+
+
+async def _move(ctx: Context, step: str, draft: Draft) -> None:
+    await ctx.move_dialog(step, **draft.to_data())
 
 
 async def start_feedback(ctx: Context) -> None:
@@ -77,7 +99,7 @@ async def start_feedback(ctx: Context) -> None:
             )
         )
         return
-    await ctx.start_dialog(FLOW, "kind", {"files": []})
+    await ctx.start_dialog(FLOW, "kind", Draft().to_data())
     lines = [ctx._("What would you like to send? (/cancel to stop)")]
     lines += [f"• {ctx._(k.label)}: {ctx._(k.explanation)}" for k in KINDS.values()]
     ctx.reply(
@@ -88,9 +110,10 @@ async def start_feedback(ctx: Context) -> None:
 
 async def pick_kind(ctx: Context) -> None:
     """Take the kind and ask for the topic."""
-    if not await _in_step(ctx, "kind"):
+    draft = await _in_step(ctx, "kind")
+    if draft is None:
         return
-    await ctx.move_dialog("topic", kind=ctx.payload_as(PickKind).kind.value)
+    await _move(ctx, "topic", replace(draft, kind=ctx.payload_as(PickKind).kind))
     keys = list(TOPICS)
     rows = [
         [Button(topic_label(k, ctx.t), PickTopic(Topic(k)).data) for k in keys[i : i + 3]]
@@ -101,9 +124,10 @@ async def pick_kind(ctx: Context) -> None:
 
 async def pick_topic(ctx: Context) -> None:
     """Take the topic and ask for the text."""
-    if not await _in_step(ctx, "topic"):
+    draft = await _in_step(ctx, "topic")
+    if draft is None:
         return
-    await ctx.move_dialog("text", topic=str(ctx.payload_as(PickTopic).topic))
+    await _move(ctx, "text", replace(draft, topic=str(ctx.payload_as(PickTopic).topic)))
     ctx.reply(
         ctx._(
             "Please describe it in your own words (at most {limit} characters).",
@@ -114,6 +138,9 @@ async def pick_topic(ctx: Context) -> None:
 
 async def receive_text(ctx: Context) -> None:
     """Take the description, exactly as written, and offer to add photos or files."""
+    draft = await _draft(ctx)
+    if draft is None:
+        return
     text = ctx.incoming.text or ""
     if not text.strip():
         ctx.reply(ctx._("Please write the description as text (or /cancel)."))
@@ -127,7 +154,7 @@ async def receive_text(ctx: Context) -> None:
             )
         )
         return
-    await ctx.move_dialog("files", text=text)
+    await _move(ctx, "files", replace(draft, text=text))
     ctx.reply(
         ctx._("You can send photos or files now (up to {n}), or skip.", n=FILES_PER_CASE),
         _skip(ctx, Skippable.FILES),
@@ -137,12 +164,13 @@ async def receive_text(ctx: Context) -> None:
 async def receive_file(ctx: Context) -> None:
     """Keep a photo or file for the case."""
     attachment = ctx.incoming.attachment
-    if ctx.dialog is None:
+    draft = await _draft(ctx)
+    if draft is None:
         return
     if attachment is None:
         ctx.reply(ctx._("Send a photo or file, or press Skip."), _skip(ctx, Skippable.FILES))
         return
-    files = list(ctx.dialog.data.get("files", []))
+    files = draft.files
     if len(files) >= FILES_PER_CASE:
         ctx.reply(ctx._("That is the most files one case can carry."), _skip(ctx, Skippable.FILES))
         return
@@ -166,7 +194,7 @@ async def receive_file(ctx: Context) -> None:
         now=ctx.now,
         tz=tz,
     )
-    await ctx.move_dialog("files", files=[*files, upload.id])
+    await _move(ctx, "files", replace(draft, files=(*files, upload.id)))
     ctx.reply(
         ctx.t.ngettext(
             "{n} file received. Send more or press Done.",
@@ -180,16 +208,16 @@ async def receive_file(ctx: Context) -> None:
 async def next_step(ctx: Context) -> None:
     """Move past an optional step (files, place, contact)."""
     step = ctx.payload_as(SkipStep).step
-    if step is Skippable.FILES and await _in_step(ctx, "files"):
-        await _ask_place(ctx)
-    elif step is Skippable.PLACE and await _in_step(ctx, "place"):
-        await _ask_name(ctx)
-    elif step is Skippable.CONTACT and await _in_step(ctx, "name", "home", "phone"):
-        await _ask_publish(ctx)
+    if step is Skippable.FILES and (draft := await _in_step(ctx, "files")):
+        await _ask_place(ctx, draft)
+    elif step is Skippable.PLACE and (draft := await _in_step(ctx, "place")):
+        await _ask_name(ctx, draft)
+    elif step is Skippable.CONTACT and (draft := await _in_step(ctx, "name", "home", "phone")):
+        await _ask_publish(ctx, draft)
 
 
-async def _ask_place(ctx: Context) -> None:
-    await ctx.move_dialog("place")
+async def _ask_place(ctx: Context, draft: Draft) -> None:
+    await _move(ctx, "place", draft)
     ctx.reply(
         ctx._("Where is it? Share a location or type the address, or skip."),
         _skip(ctx, Skippable.PLACE),
@@ -198,9 +226,12 @@ async def _ask_place(ctx: Context) -> None:
 
 async def receive_place(ctx: Context) -> None:
     """Take a shared location or a typed address."""
+    draft = await _draft(ctx)
+    if draft is None:
+        return
     location = ctx.incoming.location
     if location is not None:
-        await ctx.move_dialog("place", lat=location.latitude, lon=location.longitude)
+        draft = replace(draft, lat=location.latitude, lon=location.longitude)
     else:
         address = (ctx.incoming.text or "").strip()
         if not address or len(address) > FIELD_LIMIT:
@@ -212,21 +243,20 @@ async def receive_place(ctx: Context) -> None:
                 _skip(ctx, Skippable.PLACE),
             )
             return
-        await ctx.move_dialog("place", address=address)
-    await _ask_name(ctx)
+        draft = replace(draft, address=address)
+    await _ask_name(ctx, draft)
 
 
-def _required(ctx: Context) -> bool:
-    return ctx.dialog is not None and KINDS[CaseKind(ctx.dialog.data["kind"])].identity_required
+def _required(draft: Draft) -> bool:
+    return draft.kind is not None and KINDS[draft.kind].identity_required
 
 
-async def _ask_name(ctx: Context) -> None:
-    await ctx.move_dialog("name")
-    if _required(ctx):
-        kind = CaseKind(ctx.dialog.data["kind"]) if ctx.dialog else CaseKind.COMPLAINT
+async def _ask_name(ctx: Context, draft: Draft) -> None:
+    await _move(ctx, "name", draft)
+    if _required(draft):
         why = (
             ctx._("The law requires a denouncer's name and address; they are kept secret.")
-            if kind == CaseKind.DENUNCIATION
+            if draft.kind == CaseKind.DENUNCIATION
             else ctx._("The law requires a complainant's name and address.")
         )
         ctx.reply(why + "\n" + ctx._("Please send your full name."))
@@ -239,22 +269,28 @@ async def _ask_name(ctx: Context) -> None:
 
 async def receive_name(ctx: Context) -> None:
     """Take the sender's name; ask for the home address (complaints) or a contact."""
+    draft = await _draft(ctx)
+    if draft is None:
+        return
     name = " ".join((ctx.incoming.text or "").split())
     if not name or len(name) > 120 or name.startswith("/"):
         ctx.reply(ctx._("Please send your full name as text (at most 120 characters)."))
         return
     # Sealed even in the dialog: an unfinished denunciation must not leave a readable name.
-    sealed = ctx.deployment.sealer.seal(name)
-    if _required(ctx):
-        await ctx.move_dialog("home", name=sealed)
+    draft = replace(draft, name=ctx.deployment.sealer.seal(name))
+    if _required(draft):
+        await _move(ctx, "home", draft)
         ctx.reply(ctx._("Your home address (the law requires it; a phone number is not enough):"))
         return
-    await ctx.move_dialog("phone", name=sealed)
+    await _move(ctx, "phone", draft)
     ctx.reply(ctx._("Your phone number or address for the answer:"), _skip(ctx, Skippable.CONTACT))
 
 
 async def receive_home(ctx: Context) -> None:
     """Take the complainant's or denouncer's home address, then ask for a phone number."""
+    draft = await _draft(ctx)
+    if draft is None:
+        return
     home = " ".join((ctx.incoming.text or "").split())
     if not home or len(home) > FIELD_LIMIT or home.startswith("/") or _is_phone(home):
         ctx.reply(
@@ -265,7 +301,7 @@ async def receive_home(ctx: Context) -> None:
             )
         )
         return
-    await ctx.move_dialog("phone", home=ctx.deployment.sealer.seal(home))
+    await _move(ctx, "phone", replace(draft, home=ctx.deployment.sealer.seal(home)))
     ctx.reply(
         ctx._("Your phone number, if you want a call (optional):"), _skip(ctx, Skippable.CONTACT)
     )
@@ -279,26 +315,28 @@ def _is_phone(text: str) -> bool:
 
 async def receive_phone(ctx: Context) -> None:
     """Take the phone number or address."""
+    draft = await _draft(ctx)
+    if draft is None:
+        return
     contact = " ".join((ctx.incoming.text or "").split())
     if not contact or len(contact) > FIELD_LIMIT or contact.startswith("/"):
         ctx.reply(ctx._("Please send a phone number or an address as text."))
         return
-    await ctx.move_dialog("phone", phone=ctx.deployment.sealer.seal(contact))
-    await _ask_publish(ctx)
+    draft = replace(draft, phone=ctx.deployment.sealer.seal(contact))
+    await _move(ctx, "phone", draft)
+    await _ask_publish(ctx, draft)
 
 
-async def _ask_publish(ctx: Context) -> None:
-    if ctx.dialog is None:
-        return
-    if _required(ctx) and not (ctx.dialog.data.get("name") and ctx.dialog.data.get("home")):
+async def _ask_publish(ctx: Context, draft: Draft) -> None:
+    if _required(draft) and not (draft.name and draft.home):
         ctx.reply(
             ctx._("This kind of feedback needs your name and home address; please send them.")
         )
         return
-    if CaseKind(ctx.dialog.data["kind"]) == CaseKind.DENUNCIATION:
-        await _ask_consent(ctx, publish=False)
+    if draft.kind == CaseKind.DENUNCIATION:
+        await _ask_consent(ctx, replace(draft, publish=False))
         return
-    await ctx.move_dialog("publish")
+    await _move(ctx, "publish", draft)
     ctx.reply(
         ctx._("May we publish your question and our answer, without your name?"),
         [
@@ -312,13 +350,15 @@ async def _ask_publish(ctx: Context) -> None:
 
 async def pick_publish(ctx: Context) -> None:
     """Take the publishing choice and ask for consent."""
-    if not await _in_step(ctx, "publish"):
+    draft = await _in_step(ctx, "publish")
+    if draft is None:
         return
-    await _ask_consent(ctx, publish=ctx.payload_as(PickPublish).answer is YesNo.YES)
+    publish = ctx.payload_as(PickPublish).answer is YesNo.YES
+    await _ask_consent(ctx, replace(draft, publish=publish))
 
 
-async def _ask_consent(ctx: Context, *, publish: bool) -> None:
-    await ctx.move_dialog("consent", publish=publish)
+async def _ask_consent(ctx: Context, draft: Draft) -> None:
+    await _move(ctx, "consent", draft)
     ctx.reply(
         ctx._(
             "To handle your feedback, the commune stores what you sent and how to reach you. "
@@ -336,25 +376,27 @@ async def _ask_consent(ctx: Context, *, publish: bool) -> None:
 
 async def pick_consent(ctx: Context) -> None:
     """Show the summary to confirm, or stop without saving."""
-    if not await _in_step(ctx, "consent"):
+    draft = await _in_step(ctx, "consent")
+    if draft is None:
         return
     if ctx.payload_as(PickConsent).answer is YesNo.NO:
         await ctx.end_dialog()
         ctx.reply(ctx._("Without your agreement we cannot store your feedback. Nothing was saved."))
         return
-    await ctx.move_dialog("confirm", consent=ctx.now.isoformat())
-    data = ctx.dialog.data if ctx.dialog else {}
+    draft = replace(draft, consent=ctx.now)
+    await _move(ctx, "confirm", draft)
+    kind = kind_label(draft.kind, ctx.t) if draft.kind else ""
     lines = [
         ctx._("Please check:"),
-        f"{kind_label(CaseKind(data['kind']), ctx.t)} · {topic_label(str(data['topic']), ctx.t)}",
-        str(data["text"]),
+        f"{kind} · {topic_label(draft.topic or '', ctx.t)}",
+        draft.text or "",
     ]
-    if data.get("files"):
-        lines.append(ctx.t.ngettext("{n} file", "{n} files", len(data["files"])))
-    if data.get("address"):
-        lines.append(ctx._("Place: {address}", address=data["address"]))
-    if data.get("name"):
-        contact = _opened(ctx, data)
+    if draft.files:
+        lines.append(ctx.t.ngettext("{n} file", "{n} files", len(draft.files)))
+    if draft.address:
+        lines.append(ctx._("Place: {address}", address=draft.address))
+    if draft.name:
+        contact = _opened(ctx, draft)
         lines.append(
             ctx._(
                 "Sender: {name}, {contact}",
@@ -377,18 +419,19 @@ async def pick_consent(ctx: Context) -> None:
 
 async def confirm(ctx: Context) -> None:
     """Save the case (or offer to join it to the same text sent today)."""
-    if not await _in_step(ctx, "confirm", "duplicate") or ctx.dialog is None:
+    draft = await _in_step(ctx, "confirm", "duplicate")
+    if draft is None:
         return
     choice = ctx.payload_as(Confirm).choice
     if choice is Confirmation.CANCEL:
         await ctx.end_dialog()
         ctx.reply(ctx._("Cancelled. Nothing was saved."))
         return
-    text = str(ctx.dialog.data["text"])
+    text = draft.text or ""
     digest = hashlib.sha256(" ".join(text.split()).casefold().encode()).hexdigest()
     earlier = await cases.same_text_since(ctx.session, ctx.person.id, digest, _today_start(ctx))
     if earlier is not None and choice is Confirmation.SEND:
-        await ctx.move_dialog("duplicate", earlier=earlier.id)
+        await _move(ctx, "duplicate", replace(draft, earlier=earlier.id))
         ctx.reply(
             ctx._("You sent the same text today as {code}. Join this to it?", code=earlier.code),
             [
@@ -414,40 +457,42 @@ async def confirm(ctx: Context) -> None:
         await ctx.end_dialog()
         ctx.reply(ctx._("Joined to {code}. Follow it with /track {code}.", code=earlier.code))
         return
-    await _save(ctx, digest)
+    await _save(ctx, draft, digest)
 
 
-def _opened(ctx: Context, data: dict[str, Any]) -> dict[str, str]:
+def _opened(ctx: Context, draft: Draft) -> dict[str, str]:
     """The name and contact the dialog holds sealed, opened."""
     sealer = ctx.deployment.sealer
-    return {k: sealer.open(str(data[k])) for k in ("name", "home", "phone") if data.get(k)}
+    sealed = {"name": draft.name, "home": draft.home, "phone": draft.phone}
+    return {k: sealer.open(v) for k, v in sealed.items() if v}
 
 
-async def _save(ctx: Context, digest: str) -> None:
-    if ctx.dialog is None:
+async def _save(ctx: Context, draft: Draft, digest: str) -> None:
+    if draft.kind is None or draft.topic is None or draft.text is None or draft.consent is None:
+        await ctx.end_dialog()
+        ctx.reply(ctx._("Cancelled. Nothing was saved."))
         return
-    data = ctx.dialog.data
     files = []
-    for upload_id in data.get("files", []):
-        upload = await uploads.upload_of(ctx.session, ctx.person.id, int(upload_id))
+    for upload_id in draft.files:
+        upload = await uploads.upload_of(ctx.session, ctx.person.id, upload_id)
         if upload is not None:
             files.append((upload.filename, upload.content))
             await uploads.drop_upload(ctx.session, upload.id)
     received = await receive_case(
         ctx.session,
         Submission(
-            kind=CaseKind(data["kind"]),
-            topic=str(data["topic"]),
-            text=str(data["text"]),
+            kind=draft.kind,
+            topic=draft.topic,
+            text=draft.text,
             text_hash=digest,
             channel=ctx.incoming.channel,
             chat_id=ctx.incoming.chat_id,
-            consent_at=datetime.fromisoformat(str(data["consent"])),
-            publish=bool(data.get("publish")),
-            address=data.get("address"),
-            latitude=data.get("lat"),
-            longitude=data.get("lon"),
-            contact=_opened(ctx, data),
+            consent_at=draft.consent,
+            publish=bool(draft.publish),
+            address=draft.address,
+            latitude=draft.lat,
+            longitude=draft.lon,
+            contact=_opened(ctx, draft),
             files=files,
         ),
         citizen_id=ctx.person.id,
