@@ -59,6 +59,7 @@ from bot.reminders.policy import policy_from
 from bot.reminders.scheduling import AHEAD, replan
 from bot.runtime import Runtime, open_runtime
 from bot.settings import Settings
+from bot.workcal import load_calendar
 from db.base import Base
 from db.models import (
     Identity,
@@ -74,7 +75,7 @@ from db.models import (
     TaskState,
     TaskUnit,
 )
-from db.queries import calendar, orgs, people, reminders
+from db.queries import orgs, people, reminders
 from jobs.outbox import Sweeper
 from tests.support.botapi import BotApiEmulator
 
@@ -250,7 +251,7 @@ async def measure_planning(tmp: Path, count: int) -> dict[str, Any]:
             started = time.perf_counter()
             facts = await reminders.load_facts(session, org_id)
             load_s = time.perf_counter() - started
-            cal = await calendar.work_calendar(session)
+            cal = await load_calendar(session)
         started = time.perf_counter()
         planned = plan_window(facts, cal, policy_from(facts.policy), VN, TODAY, TODAY + AHEAD)
         window_s = time.perf_counter() - started

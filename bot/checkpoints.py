@@ -18,7 +18,8 @@ from typing import Final
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.audit import ChainBreak, Checkpoint, CheckpointInvalid, read_checkpoint
+from bot.audit import Checkpoint, CheckpointInvalid, read_checkpoint
+from db.audit_chain import ChainBreak
 from db.engine import make_private_dir
 from db.queries import audit
 

@@ -16,7 +16,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot import cli_ops
+from bot import cli_ops, invites
 from bot.channels.console import CHANNEL as CONSOLE
 from bot.channels.console import ConsoleChat, ConsoleSender
 from bot.clock import SystemClock
@@ -32,7 +32,7 @@ from bot.startup import StartupRefused
 from db import migrate
 from db.engine import create_engine
 from db.models import Role, Unit
-from db.queries import audit, calendar, cases, invites, orgs
+from db.queries import audit, calendar, cases, orgs
 from jobs.scheduler import build_scheduler
 
 log = logging.getLogger("bot")
@@ -517,7 +517,7 @@ async def cmd_policy(args: argparse.Namespace, settings: Settings) -> int:
 
 async def cmd_qr(args: argparse.Namespace, settings: Settings) -> int:
     """Write the PNG QR code of the bot's feedback link."""
-    from handlers.cases import feedback_link, feedback_qr
+    from bot.feedback.links import feedback_link, feedback_qr
 
     link = feedback_link(settings.public_url, settings.telegram_bot_username)
     if link is None:

@@ -17,6 +17,7 @@ from bot.i18n import Translator
 from bot.messages import Attachment, Button, Incoming, Outcome, Reply
 from bot.operations import Actor, Operation
 from bot.payloads import Payload
+from bot.reminders.notices import Notice
 from bot.roles import Audience
 from bot.router import Router
 from bot.settings import Settings
@@ -195,15 +196,14 @@ class Context:
         self,
         *,
         people: Iterable[int],
-        notice: str,
-        params: dict[str, Any],
+        notice: Notice,
         key: str,
         org_id: int | None = None,
         task_id: int | None = None,
     ) -> None:
         """Queue a notice to other people through the outbox, inside their working hours."""
         await self.operation().notify(
-            people=people, notice=notice, params=params, key=key, org_id=org_id, task_id=task_id
+            people=people, notice=notice, key=key, org_id=org_id, task_id=task_id
         )
 
     async def replan(self, task_id: int | None = None) -> None:

@@ -6,6 +6,15 @@ from dataclasses import dataclass
 from typing import ClassVar
 
 from bot.payloads import Payload
+from db.models import Role
+
+
+@dataclass(frozen=True, slots=True)
+class InviteRole(Payload):
+    """Invite someone with the role."""
+
+    prefix: ClassVar[str] = "invite:role"
+    role: Role
 
 
 @dataclass(frozen=True, slots=True)

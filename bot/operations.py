@@ -16,9 +16,11 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.reminders import notices, scheduling
+from bot.reminders.notices import Notice
 from bot.reminders.policy import ReminderPolicy, policy_from
 from bot.roles import Audience
-from db.queries import audit, calendar, orgs
+from bot.workcal import load_calendar
+from db.queries import audit, orgs
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,8 +95,7 @@ class Operation:
         self,
         *,
         people: Iterable[int],
-        notice: str,
-        params: dict[str, Any],
+        notice: Notice,
         key: str,
         org_id: int | None = None,
         task_id: int | None = None,
@@ -106,12 +107,10 @@ class Operation:
             people=people,
             org_id=org,
             notice=notice,
-            params=params,
             key=key,
             now=self.now,
             tz=self.tz,
-            calendar=await calendar.work_calendar(self.session),
-            policy=await self.policy(org),
+            calendar=await load_calendar(self.session),
             task_id=task_id,
         )
 

@@ -51,6 +51,7 @@ class Router:
         self._steps: dict[tuple[str, str], Handler] = {}
         self._fallback: Handler | None = None
         self._attachment: Handler | None = None
+        self._deep_links: dict[str, Handler] = {}
 
     def command(
         self,
@@ -94,6 +95,16 @@ class Router:
         if key in self._buttons:
             raise ValueError(f"button prefix {key!r} registered twice")
         self._buttons[key] = Route(handler, frozenset(audiences), scope=scope, payload=payload)
+
+    def deep_link(self, arg: str, handler: Handler) -> None:
+        """Answer ``/start arg`` (a link that opens the bot) with ``handler``."""
+        if arg in self._deep_links:
+            raise ValueError(f"deep link {arg!r} registered twice")
+        self._deep_links[arg] = handler
+
+    def resolve_deep_link(self, args: tuple[str, ...]) -> Handler | None:
+        """The handler of a deep link's ``/start`` arguments, if they name one."""
+        return self._deep_links.get(args[0]) if len(args) == 1 else None
 
     def step(self, flow: str, step: str, handler: Handler) -> None:
         """Answer free input while a person's dialog ``flow`` waits at ``step``."""

@@ -3,13 +3,18 @@
 from __future__ import annotations
 
 from bot.feedback import buttons as fb
+from bot.feedback.links import FEEDBACK_START
 from bot.i18n import N_
-from bot.invite_buttons import InvitePage, InviteUnit
+from bot.invite_buttons import InvitePage, InviteRole, InviteUnit
+from bot.language_buttons import SetLanguage
 from bot.pending_buttons import PendingPage
+from bot.plans.buttons import CancelImport, ConfirmImport, MapName, MapRestAsNew, MapUnitsPage
+from bot.privacy.buttons import ForgetMe
 from bot.report_buttons import ReportPlan, ReportYear, StatusPlan
 from bot.roles import ADMINS, LEADERS, STAFF
 from bot.router import Router
 from bot.scopes import CASE, CASE_CODE, EXTENSION, OCCURRENCE, TASK, UNIT
+from bot.status_buttons import StatusDimension
 from bot.task_buttons import TaskFile
 from bot.tasks.payloads import (
     ApproveExtension,
@@ -53,7 +58,7 @@ def build_router() -> Router:
         "link", links.link, description=N_("Join your accounts on Zalo, Telegram… into one")
     )
     router.command("channel", links.show_channels, description=N_("Choose where reminders go"))
-    router.button("lang:set", common.set_language)
+    router.button(SetLanguage, common.set_language)
     router.step(common.JOIN_FLOW, "code", common.receive_code)
     router.button(links.CHANNEL_BUTTON, links.choose_channel)
     router.step(links.FLOW, "code", links.receive_code)
@@ -85,7 +90,7 @@ def build_router() -> Router:
         audiences=ADMINS,
         description=N_("Who no channel can reach"),
     )
-    router.button("invite:role", admin.pick_invite_role, audiences=ADMINS)
+    router.button(InviteRole, admin.pick_invite_role, audiences=ADMINS)
     router.button(InviteUnit, admin.pick_invite_unit, audiences=ADMINS, scope=UNIT)
     router.button(InvitePage, admin.page_invite_units, audiences=ADMINS)
     router.step(admin.UNIT_FLOW, "name", admin.receive_unit_name)
@@ -155,6 +160,7 @@ def build_router() -> Router:
     router.step(progress.FLOW_MORE, "reason", progress.receive_extension_reason)
     router.step(progress.FLOW_EVENT, "date", progress.receive_event_date)
     router.command("feedback", citizen.start_feedback, description=N_("Send feedback"))
+    router.deep_link(FEEDBACK_START, citizen.start_feedback)
     router.command(
         "track",
         citizen.track_case,
@@ -169,14 +175,14 @@ def build_router() -> Router:
     router.command(
         "forget", privacy.ask_forget, description=N_("Withdraw consent and erase your data")
     )
-    router.button("privacy:forget", privacy.confirm_forget)
-    router.button("fb:start", citizen.start_feedback)
-    router.button("fb:kind", citizen.pick_kind)
-    router.button("fb:topic", citizen.pick_topic)
-    router.button("fb:next", citizen.next_step)
-    router.button("fb:publish", citizen.pick_publish)
-    router.button("fb:consent", citizen.pick_consent)
-    router.button("fb:confirm", citizen.confirm)
+    router.button(ForgetMe, privacy.confirm_forget)
+    router.button(fb.StartFeedback, citizen.start_feedback)
+    router.button(fb.PickKind, citizen.pick_kind)
+    router.button(fb.PickTopic, citizen.pick_topic)
+    router.button(fb.SkipStep, citizen.next_step)
+    router.button(fb.PickPublish, citizen.pick_publish)
+    router.button(fb.PickConsent, citizen.pick_consent)
+    router.button(fb.Confirm, citizen.confirm)
     router.button(fb.Rate, citizen.rate_answer, scope=CASE)
     router.step(citizen.FLOW, "text", citizen.receive_text)
     router.step(citizen.FLOW, "files", citizen.receive_file)
@@ -217,7 +223,7 @@ def build_router() -> Router:
     router.command(
         "report", leader.send_report, audiences=LEADERS, description=N_("Report of a period")
     )
-    router.button("status:dim", leader.drill_status, audiences=STAFF)
+    router.button(StatusDimension, leader.drill_status, audiences=STAFF)
     router.button(StatusPlan, leader.status_of_plan, audiences=STAFF)
     router.button(ReportPlan, leader.report_of_plan, audiences=LEADERS)
     router.button(ReportYear, leader.report_of_year, audiences=LEADERS)
@@ -231,11 +237,11 @@ def build_router() -> Router:
 
     router.attachment(plans.receive_file)
     router.step(plans.FLOW, "year", plans.receive_year)
-    router.button("plan:confirm", plans.confirm_import, audiences=ADMINS)
-    router.button("plan:cancel", plans.cancel_import, audiences=ADMINS)
-    router.button("plan:map", plans.map_unit_name, audiences=ADMINS)
-    router.button("plan:rest", plans.map_rest_as_new, audiences=ADMINS)
-    router.button("plan:units", plans.page_map_units, audiences=ADMINS)
+    router.button(ConfirmImport, plans.confirm_import, audiences=ADMINS)
+    router.button(CancelImport, plans.cancel_import, audiences=ADMINS)
+    router.button(MapName, plans.map_unit_name, audiences=ADMINS)
+    router.button(MapRestAsNew, plans.map_rest_as_new, audiences=ADMINS)
+    router.button(MapUnitsPage, plans.page_map_units, audiences=ADMINS)
 
-    router.fallback(common.hint_unknown)
+    router.fallback(citizen.answer_unclaimed)
     return router

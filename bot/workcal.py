@@ -20,6 +20,9 @@ from datetime import date, timedelta
 from typing import TYPE_CHECKING, Final
 
 import holidays
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from db.queries import calendar
 
 if TYPE_CHECKING:
     from bot.i18n import Translator
@@ -164,3 +167,8 @@ class WorkCalendar:
         if name is not None:
             return str(name)
         return t._("Day off (local schedule)") if self._overrides.get(d) is False else None
+
+
+async def load_calendar(session: AsyncSession) -> WorkCalendar:
+    """The working-day calendar with every local override applied."""
+    return WorkCalendar({o.day: o.working for o in await calendar.list_overrides(session)})

@@ -4,17 +4,17 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from bot import invites, units
 from bot import orgs as org_ops
-from bot import units
 from bot.context import Context
-from bot.invite_buttons import InvitePage, InviteUnit
+from bot.invite_buttons import InvitePage, InviteRole, InviteUnit
 from bot.invites import deep_link
 from bot.messages import Button
 from bot.numbers import parse_id
 from bot.paging import page_of, paged_buttons
 from bot.roles import Audience, audience_label
 from db.models import Role, Unit
-from db.queries import invites, orgs
+from db.queries import orgs
 
 UNIT_FLOW = "addunit"
 ALIASES_LIMIT = 10
@@ -47,10 +47,7 @@ async def issue_invite(ctx: Context) -> None:
 
 async def pick_invite_role(ctx: Context) -> None:
     """Continue an invite after the role button was pressed."""
-    if not ctx.args or ctx.args[0] not in {r.value for r in Role}:
-        ctx.reply(ctx._("This button is no longer valid. Nothing was changed."))
-        return
-    role = Role(ctx.args[0])
+    role = ctx.payload_as(InviteRole).role
     if role is Role.OFFICIAL:
         await _ask_unit(ctx, page=0)
     else:
@@ -291,7 +288,7 @@ async def _send_invite(ctx: Context, role: Role, unit: Unit | None) -> None:
 
 def _role_buttons(ctx: Context) -> list[list[Button]]:
     return [
-        [Button(audience_label(Audience(r), ctx.t), f"invite:role:{r.value}")]
+        [Button(audience_label(Audience(r), ctx.t), InviteRole(r).data)]
         for r in (Role.OFFICIAL, Role.LEADER, Role.ADMIN)
     ]
 

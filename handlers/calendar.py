@@ -7,6 +7,7 @@ from datetime import timedelta
 from bot.context import Context
 from bot.dates import parse_date
 from bot.roles import Audience
+from bot.workcal import load_calendar
 from db.queries import calendar
 
 NOTE_LIMIT = 300
@@ -25,7 +26,7 @@ async def list_calendar(ctx: Context) -> None:
         )
     if not overrides:
         lines.append(ctx._("No local calendar changes."))
-    cal = await calendar.work_calendar(ctx.session)
+    cal = await load_calendar(ctx.session)
     upcoming = [today + timedelta(days=i) for i in range(1, 120)]
     holidays = [(d, cal.holiday_name(d, ctx.t)) for d in upcoming if d.weekday() < 5]
     named = [(d, name) for d, name in holidays if name][:8]

@@ -6,10 +6,7 @@ Every step is one call to ``bot.feedback.lifecycle``; these handlers parse and w
 from __future__ import annotations
 
 import asyncio
-import io
 from typing import Final
-
-import segno
 
 from bot.context import Context
 from bot.errors import NotAllowed, NotFound
@@ -37,10 +34,10 @@ from bot.feedback.documents import (
     mime_type_of,
 )
 from bot.feedback.errors import CaseMovedOn, NotADuplicateTarget, UnitWithoutMembers
+from bot.feedback.links import feedback_link, feedback_qr
 from bot.feedback.policy import Step
 from bot.feedback.publishing import approve_publication, may_publish
 from bot.feedback.views import case_card, unseal_contact
-from bot.invites import deep_link
 from bot.messages import Attachment, Button
 from bot.paging import page_of, paged_buttons
 from bot.plans.preview import shorten
@@ -53,7 +50,6 @@ MERGE_FLOW: Final = "casemerge"
 ANSWER_FLOW: Final = "caseanswer"
 ANSWER_LIMIT: Final = 4000
 CASES_SHOWN: Final = 8
-FEEDBACK_START: Final = "feedback"
 # A dialog's last step finds the case gone elsewhere, or taken on by someone else meanwhile.
 _GONE: Final = (NotFound, NotAllowed, CaseMovedOn)
 
@@ -407,20 +403,6 @@ async def show_public(ctx: Context) -> None:
         lines.append(ctx._("Q: {text}", text=shorten(case.text, 300)))
         lines.append(ctx._("A: {text}", text=shorten(case.answer or "", 500)))
     ctx.reply("\n".join(lines))
-
-
-def feedback_link(public_url: str | None, bot_username: str | None) -> str | None:
-    """What the notice board's QR code opens: the public page if served, else the chat."""
-    if public_url:
-        return f"{public_url}/"
-    return deep_link(bot_username, FEEDBACK_START) if bot_username else None
-
-
-def feedback_qr(link: str) -> bytes:
-    """A PNG QR code of ``link``."""
-    buffer = io.BytesIO()
-    segno.make(link, error="m").save(buffer, kind="png", scale=10, border=4)
-    return buffer.getvalue()
 
 
 async def send_qr(ctx: Context) -> None:

@@ -3,15 +3,28 @@
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Collection
+from dataclasses import replace
 from datetime import datetime, time
-from typing import Any, Final
+from typing import Final
 
 from bot import attachments
 from bot.context import Context
 from bot.errors import NotAllowed
 from bot.feedback import lifecycle, policy
-from bot.feedback.buttons import Rate, file_buttons, rating_buttons
+from bot.feedback.buttons import (
+    Confirm,
+    Confirmation,
+    PickConsent,
+    PickKind,
+    PickPublish,
+    PickTopic,
+    Rate,
+    Skippable,
+    SkipStep,
+    Topic,
+    file_buttons,
+    rating_buttons,
+)
 from bot.feedback.catalog import (
     KINDS,
     TOPICS,
@@ -19,11 +32,13 @@ from bot.feedback.catalog import (
     normalize_code,
     topic_label,
 )
+from bot.feedback.draft import Draft
 from bot.feedback.errors import CaseNotRateable
 from bot.feedback.intake import Submission, receive_case
 from bot.feedback.views import case_card, status_label, unseal_contact
 from bot.filelimits import ATTACHMENT_LIMITS
 from bot.messages import Button
+from bot.payloads import YesNo
 from db.models import CaseKind, CaseStatus, Rating
 from db.queries import cases, uploads
 
@@ -40,22 +55,36 @@ def _today_start(ctx: Context) -> datetime:
     return datetime.combine(ctx.now.astimezone(tz).date(), time.min, tzinfo=tz)
 
 
-def _skip(ctx: Context, step: str) -> list[list[Button]]:
-    return [[Button(ctx._("Skip"), f"fb:next:{step}")]]
+def _skip(ctx: Context, step: Skippable) -> list[list[Button]]:
+    return [[Button(ctx._("Skip"), SkipStep(step).data)]]
 
 
-async def _in_step(ctx: Context, *steps: str, choices: Collection[str] | None = None) -> bool:
-    """Whether the dialog waits at one of ``steps`` for one of ``choices`` (else say stale)."""
-    wrong_choice = choices is not None and (not ctx.args or ctx.args[0] not in choices)
-    if (
-        ctx.dialog is None
-        or ctx.dialog.flow != FLOW
-        or ctx.dialog.step not in steps
-        or wrong_choice
-    ):
+async def _in_step(ctx: Context, *steps: str) -> Draft | None:
+    """The draft, if the dialog waits at one of ``steps`` (else say the button is stale)."""
+    draft = _readable(ctx)
+    if draft is None or ctx.dialog is None or ctx.dialog.step not in steps:
         ctx.reply(ctx._("This button is no longer valid. Nothing was changed."))
-        return False
-    return True
+        return None
+    return draft
+
+
+def _readable(ctx: Context) -> Draft | None:
+    if ctx.dialog is None or ctx.dialog.flow != FLOW:
+        return None
+    return Draft.from_data(ctx.dialog.data)
+
+
+async def _draft(ctx: Context) -> Draft | None:
+    """The draft a dialog step adds to; one that cannot be read ends the dialog."""
+    draft = _readable(ctx)
+    if draft is None:
+        await ctx.end_dialog()
+        ctx.reply(ctx._("Cancelled. Nothing was saved."))
+    return draft
+
+
+async def _move(ctx: Context, step: str, draft: Draft) -> None:
+    await ctx.move_dialog(step, **draft.to_data())
 
 
 async def start_feedback(ctx: Context) -> None:
@@ -70,23 +99,24 @@ async def start_feedback(ctx: Context) -> None:
             )
         )
         return
-    await ctx.start_dialog(FLOW, "kind", {"files": []})
+    await ctx.start_dialog(FLOW, "kind", Draft().to_data())
     lines = [ctx._("What would you like to send? (/cancel to stop)")]
     lines += [f"• {ctx._(k.label)}: {ctx._(k.explanation)}" for k in KINDS.values()]
     ctx.reply(
         "\n".join(lines),
-        [[Button(ctx._(k.label), f"fb:kind:{k.kind.value}")] for k in KINDS.values()],
+        [[Button(ctx._(k.label), PickKind(k.kind).data)] for k in KINDS.values()],
     )
 
 
 async def pick_kind(ctx: Context) -> None:
     """Take the kind and ask for the topic."""
-    if not await _in_step(ctx, "kind", choices=set(CaseKind)):
+    draft = await _in_step(ctx, "kind")
+    if draft is None:
         return
-    await ctx.move_dialog("topic", kind=ctx.args[0])
+    await _move(ctx, "topic", replace(draft, kind=ctx.payload_as(PickKind).kind))
     keys = list(TOPICS)
     rows = [
-        [Button(topic_label(k, ctx.t), f"fb:topic:{k}") for k in keys[i : i + 3]]
+        [Button(topic_label(k, ctx.t), PickTopic(Topic(k)).data) for k in keys[i : i + 3]]
         for i in range(0, len(keys), 3)
     ]
     ctx.reply(ctx._("What is it about?"), rows)
@@ -94,9 +124,10 @@ async def pick_kind(ctx: Context) -> None:
 
 async def pick_topic(ctx: Context) -> None:
     """Take the topic and ask for the text."""
-    if not await _in_step(ctx, "topic", choices=TOPICS):
+    draft = await _in_step(ctx, "topic")
+    if draft is None:
         return
-    await ctx.move_dialog("text", topic=ctx.args[0])
+    await _move(ctx, "text", replace(draft, topic=str(ctx.payload_as(PickTopic).topic)))
     ctx.reply(
         ctx._(
             "Please describe it in your own words (at most {limit} characters).",
@@ -107,6 +138,9 @@ async def pick_topic(ctx: Context) -> None:
 
 async def receive_text(ctx: Context) -> None:
     """Take the description, exactly as written, and offer to add photos or files."""
+    draft = await _draft(ctx)
+    if draft is None:
+        return
     text = ctx.incoming.text or ""
     if not text.strip():
         ctx.reply(ctx._("Please write the description as text (or /cancel)."))
@@ -120,27 +154,28 @@ async def receive_text(ctx: Context) -> None:
             )
         )
         return
-    await ctx.move_dialog("files", text=text)
+    await _move(ctx, "files", replace(draft, text=text))
     ctx.reply(
         ctx._("You can send photos or files now (up to {n}), or skip.", n=FILES_PER_CASE),
-        _skip(ctx, "files"),
+        _skip(ctx, Skippable.FILES),
     )
 
 
 async def receive_file(ctx: Context) -> None:
     """Keep a photo or file for the case."""
     attachment = ctx.incoming.attachment
-    if ctx.dialog is None:
+    draft = await _draft(ctx)
+    if draft is None:
         return
     if attachment is None:
-        ctx.reply(ctx._("Send a photo or file, or press Skip."), _skip(ctx, "files"))
+        ctx.reply(ctx._("Send a photo or file, or press Skip."), _skip(ctx, Skippable.FILES))
         return
-    files = list(ctx.dialog.data.get("files", []))
+    files = draft.files
     if len(files) >= FILES_PER_CASE:
-        ctx.reply(ctx._("That is the most files one case can carry."), _skip(ctx, "files"))
+        ctx.reply(ctx._("That is the most files one case can carry."), _skip(ctx, Skippable.FILES))
         return
     if attachment.size is not None and attachment.size > FILE_LIMIT:
-        ctx.reply(ctx._("That file is too large (at most 10 MB)."), _skip(ctx, "files"))
+        ctx.reply(ctx._("That file is too large (at most 10 MB)."), _skip(ctx, Skippable.FILES))
         return
     tz = ctx.deployment.settings.tz
     # Refused before the file is fetched when its announced size is already over the day's.
@@ -149,7 +184,7 @@ async def receive_file(ctx: Context) -> None:
     )
     content = await attachment.read()
     if len(content) > FILE_LIMIT:
-        ctx.reply(ctx._("That file is too large (at most 10 MB)."), _skip(ctx, "files"))
+        ctx.reply(ctx._("That file is too large (at most 10 MB)."), _skip(ctx, Skippable.FILES))
         return
     upload = await attachments.keep_file(
         ctx.session,
@@ -159,43 +194,44 @@ async def receive_file(ctx: Context) -> None:
         now=ctx.now,
         tz=tz,
     )
-    await ctx.move_dialog("files", files=[*files, upload.id])
+    await _move(ctx, "files", replace(draft, files=(*files, upload.id)))
     ctx.reply(
         ctx.t.ngettext(
             "{n} file received. Send more or press Done.",
             "{n} files received. Send more or press Done.",
             len(files) + 1,
         ),
-        [[Button(ctx._("Done"), "fb:next:files")]],
+        [[Button(ctx._("Done"), SkipStep(Skippable.FILES).data)]],
     )
 
 
 async def next_step(ctx: Context) -> None:
     """Move past an optional step (files, place, contact)."""
-    step = ctx.args[0] if ctx.args else ""
-    if step == "files" and await _in_step(ctx, "files"):
-        await _ask_place(ctx)
-    elif step == "place" and await _in_step(ctx, "place"):
-        await _ask_name(ctx)
-    elif step == "contact" and await _in_step(ctx, "name", "home", "phone"):
-        await _ask_publish(ctx)
-    elif step not in {"files", "place", "contact"}:
-        ctx.reply(ctx._("This button is no longer valid. Nothing was changed."))
+    step = ctx.payload_as(SkipStep).step
+    if step is Skippable.FILES and (draft := await _in_step(ctx, "files")):
+        await _ask_place(ctx, draft)
+    elif step is Skippable.PLACE and (draft := await _in_step(ctx, "place")):
+        await _ask_name(ctx, draft)
+    elif step is Skippable.CONTACT and (draft := await _in_step(ctx, "name", "home", "phone")):
+        await _ask_publish(ctx, draft)
 
 
-async def _ask_place(ctx: Context) -> None:
-    await ctx.move_dialog("place")
+async def _ask_place(ctx: Context, draft: Draft) -> None:
+    await _move(ctx, "place", draft)
     ctx.reply(
         ctx._("Where is it? Share a location or type the address, or skip."),
-        _skip(ctx, "place"),
+        _skip(ctx, Skippable.PLACE),
     )
 
 
 async def receive_place(ctx: Context) -> None:
     """Take a shared location or a typed address."""
+    draft = await _draft(ctx)
+    if draft is None:
+        return
     location = ctx.incoming.location
     if location is not None:
-        await ctx.move_dialog("place", lat=location.latitude, lon=location.longitude)
+        draft = replace(draft, lat=location.latitude, lon=location.longitude)
     else:
         address = (ctx.incoming.text or "").strip()
         if not address or len(address) > FIELD_LIMIT:
@@ -204,52 +240,57 @@ async def receive_place(ctx: Context) -> None:
                     "Type the address (at most {limit} characters) or press Skip.",
                     limit=FIELD_LIMIT,
                 ),
-                _skip(ctx, "place"),
+                _skip(ctx, Skippable.PLACE),
             )
             return
-        await ctx.move_dialog("place", address=address)
-    await _ask_name(ctx)
+        draft = replace(draft, address=address)
+    await _ask_name(ctx, draft)
 
 
-def _required(ctx: Context) -> bool:
-    return ctx.dialog is not None and KINDS[CaseKind(ctx.dialog.data["kind"])].identity_required
+def _required(draft: Draft) -> bool:
+    return draft.kind is not None and KINDS[draft.kind].identity_required
 
 
-async def _ask_name(ctx: Context) -> None:
-    await ctx.move_dialog("name")
-    if _required(ctx):
-        kind = CaseKind(ctx.dialog.data["kind"]) if ctx.dialog else CaseKind.COMPLAINT
+async def _ask_name(ctx: Context, draft: Draft) -> None:
+    await _move(ctx, "name", draft)
+    if _required(draft):
         why = (
             ctx._("The law requires a denouncer's name and address; they are kept secret.")
-            if kind == CaseKind.DENUNCIATION
+            if draft.kind == CaseKind.DENUNCIATION
             else ctx._("The law requires a complainant's name and address.")
         )
         ctx.reply(why + "\n" + ctx._("Please send your full name."))
     else:
         ctx.reply(
             ctx._("Your name, if you want an answer in person (optional):"),
-            _skip(ctx, "contact"),
+            _skip(ctx, Skippable.CONTACT),
         )
 
 
 async def receive_name(ctx: Context) -> None:
     """Take the sender's name; ask for the home address (complaints) or a contact."""
+    draft = await _draft(ctx)
+    if draft is None:
+        return
     name = " ".join((ctx.incoming.text or "").split())
     if not name or len(name) > 120 or name.startswith("/"):
         ctx.reply(ctx._("Please send your full name as text (at most 120 characters)."))
         return
     # Sealed even in the dialog: an unfinished denunciation must not leave a readable name.
-    sealed = ctx.deployment.sealer.seal(name)
-    if _required(ctx):
-        await ctx.move_dialog("home", name=sealed)
+    draft = replace(draft, name=ctx.deployment.sealer.seal(name))
+    if _required(draft):
+        await _move(ctx, "home", draft)
         ctx.reply(ctx._("Your home address (the law requires it; a phone number is not enough):"))
         return
-    await ctx.move_dialog("phone", name=sealed)
-    ctx.reply(ctx._("Your phone number or address for the answer:"), _skip(ctx, "contact"))
+    await _move(ctx, "phone", draft)
+    ctx.reply(ctx._("Your phone number or address for the answer:"), _skip(ctx, Skippable.CONTACT))
 
 
 async def receive_home(ctx: Context) -> None:
     """Take the complainant's or denouncer's home address, then ask for a phone number."""
+    draft = await _draft(ctx)
+    if draft is None:
+        return
     home = " ".join((ctx.incoming.text or "").split())
     if not home or len(home) > FIELD_LIMIT or home.startswith("/") or _is_phone(home):
         ctx.reply(
@@ -260,8 +301,10 @@ async def receive_home(ctx: Context) -> None:
             )
         )
         return
-    await ctx.move_dialog("phone", home=ctx.deployment.sealer.seal(home))
-    ctx.reply(ctx._("Your phone number, if you want a call (optional):"), _skip(ctx, "contact"))
+    await _move(ctx, "phone", replace(draft, home=ctx.deployment.sealer.seal(home)))
+    ctx.reply(
+        ctx._("Your phone number, if you want a call (optional):"), _skip(ctx, Skippable.CONTACT)
+    )
 
 
 def _is_phone(text: str) -> bool:
@@ -272,32 +315,34 @@ def _is_phone(text: str) -> bool:
 
 async def receive_phone(ctx: Context) -> None:
     """Take the phone number or address."""
+    draft = await _draft(ctx)
+    if draft is None:
+        return
     contact = " ".join((ctx.incoming.text or "").split())
     if not contact or len(contact) > FIELD_LIMIT or contact.startswith("/"):
         ctx.reply(ctx._("Please send a phone number or an address as text."))
         return
-    await ctx.move_dialog("phone", phone=ctx.deployment.sealer.seal(contact))
-    await _ask_publish(ctx)
+    draft = replace(draft, phone=ctx.deployment.sealer.seal(contact))
+    await _move(ctx, "phone", draft)
+    await _ask_publish(ctx, draft)
 
 
-async def _ask_publish(ctx: Context) -> None:
-    if ctx.dialog is None:
-        return
-    if _required(ctx) and not (ctx.dialog.data.get("name") and ctx.dialog.data.get("home")):
+async def _ask_publish(ctx: Context, draft: Draft) -> None:
+    if _required(draft) and not (draft.name and draft.home):
         ctx.reply(
             ctx._("This kind of feedback needs your name and home address; please send them.")
         )
         return
-    if CaseKind(ctx.dialog.data["kind"]) == CaseKind.DENUNCIATION:
-        await _ask_consent(ctx, publish=False)
+    if draft.kind == CaseKind.DENUNCIATION:
+        await _ask_consent(ctx, replace(draft, publish=False))
         return
-    await ctx.move_dialog("publish")
+    await _move(ctx, "publish", draft)
     ctx.reply(
         ctx._("May we publish your question and our answer, without your name?"),
         [
             [
-                Button(ctx._("Yes, without my name"), "fb:publish:yes"),
-                Button(ctx._("No"), "fb:publish:no"),
+                Button(ctx._("Yes, without my name"), PickPublish(YesNo.YES).data),
+                Button(ctx._("No"), PickPublish(YesNo.NO).data),
             ]
         ],
     )
@@ -305,13 +350,15 @@ async def _ask_publish(ctx: Context) -> None:
 
 async def pick_publish(ctx: Context) -> None:
     """Take the publishing choice and ask for consent."""
-    if not await _in_step(ctx, "publish", choices={"yes", "no"}):
+    draft = await _in_step(ctx, "publish")
+    if draft is None:
         return
-    await _ask_consent(ctx, publish=ctx.args[0] == "yes")
+    publish = ctx.payload_as(PickPublish).answer is YesNo.YES
+    await _ask_consent(ctx, replace(draft, publish=publish))
 
 
-async def _ask_consent(ctx: Context, *, publish: bool) -> None:
-    await ctx.move_dialog("consent", publish=publish)
+async def _ask_consent(ctx: Context, draft: Draft) -> None:
+    await _move(ctx, "consent", draft)
     ctx.reply(
         ctx._(
             "To handle your feedback, the commune stores what you sent and how to reach you. "
@@ -320,8 +367,8 @@ async def _ask_consent(ctx: Context, *, publish: bool) -> None:
         ),
         [
             [
-                Button(ctx._("I agree"), "fb:consent:yes"),
-                Button(ctx._("I do not agree"), "fb:consent:no"),
+                Button(ctx._("I agree"), PickConsent(YesNo.YES).data),
+                Button(ctx._("I do not agree"), PickConsent(YesNo.NO).data),
             ]
         ],
     )
@@ -329,25 +376,27 @@ async def _ask_consent(ctx: Context, *, publish: bool) -> None:
 
 async def pick_consent(ctx: Context) -> None:
     """Show the summary to confirm, or stop without saving."""
-    if not await _in_step(ctx, "consent", choices={"yes", "no"}):
+    draft = await _in_step(ctx, "consent")
+    if draft is None:
         return
-    if ctx.args[0] == "no":
+    if ctx.payload_as(PickConsent).answer is YesNo.NO:
         await ctx.end_dialog()
         ctx.reply(ctx._("Without your agreement we cannot store your feedback. Nothing was saved."))
         return
-    await ctx.move_dialog("confirm", consent=ctx.now.isoformat())
-    data = ctx.dialog.data if ctx.dialog else {}
+    draft = replace(draft, consent=ctx.now)
+    await _move(ctx, "confirm", draft)
+    kind = kind_label(draft.kind, ctx.t) if draft.kind else ""
     lines = [
         ctx._("Please check:"),
-        f"{kind_label(CaseKind(data['kind']), ctx.t)} · {topic_label(str(data['topic']), ctx.t)}",
-        str(data["text"]),
+        f"{kind} · {topic_label(draft.topic or '', ctx.t)}",
+        draft.text or "",
     ]
-    if data.get("files"):
-        lines.append(ctx.t.ngettext("{n} file", "{n} files", len(data["files"])))
-    if data.get("address"):
-        lines.append(ctx._("Place: {address}", address=data["address"]))
-    if data.get("name"):
-        contact = _opened(ctx, data)
+    if draft.files:
+        lines.append(ctx.t.ngettext("{n} file", "{n} files", len(draft.files)))
+    if draft.address:
+        lines.append(ctx._("Place: {address}", address=draft.address))
+    if draft.name:
+        contact = _opened(ctx, draft)
         lines.append(
             ctx._(
                 "Sender: {name}, {contact}",
@@ -359,35 +408,44 @@ async def pick_consent(ctx: Context) -> None:
             lines.append(ctx._("Sender's address: {address}", address=contact["home"]))
     ctx.reply(
         "\n".join(lines),
-        [[Button(ctx._("Send"), "fb:confirm:send"), Button(ctx._("Cancel"), "fb:confirm:cancel")]],
+        [
+            [
+                Button(ctx._("Send"), Confirm(Confirmation.SEND).data),
+                Button(ctx._("Cancel"), Confirm(Confirmation.CANCEL).data),
+            ]
+        ],
     )
 
 
 async def confirm(ctx: Context) -> None:
     """Save the case (or offer to join it to the same text sent today)."""
-    if not await _in_step(ctx, "confirm", "duplicate") or not ctx.args or ctx.dialog is None:
+    draft = await _in_step(ctx, "confirm", "duplicate")
+    if draft is None:
         return
-    choice = ctx.args[0]
-    if choice == "cancel":
+    choice = ctx.payload_as(Confirm).choice
+    if choice is Confirmation.CANCEL:
         await ctx.end_dialog()
         ctx.reply(ctx._("Cancelled. Nothing was saved."))
         return
-    text = str(ctx.dialog.data["text"])
+    text = draft.text or ""
     digest = hashlib.sha256(" ".join(text.split()).casefold().encode()).hexdigest()
     earlier = await cases.same_text_since(ctx.session, ctx.person.id, digest, _today_start(ctx))
-    if earlier is not None and choice == "send":
-        await ctx.move_dialog("duplicate", earlier=earlier.id)
+    if earlier is not None and choice is Confirmation.SEND:
+        await _move(ctx, "duplicate", replace(draft, earlier=earlier.id))
         ctx.reply(
             ctx._("You sent the same text today as {code}. Join this to it?", code=earlier.code),
             [
                 [
-                    Button(ctx._("Join to {code}", code=earlier.code), "fb:confirm:join"),
-                    Button(ctx._("Send as new"), "fb:confirm:new"),
+                    Button(
+                        ctx._("Join to {code}", code=earlier.code),
+                        Confirm(Confirmation.JOIN).data,
+                    ),
+                    Button(ctx._("Send as new"), Confirm(Confirmation.NEW).data),
                 ]
             ],
         )
         return
-    if earlier is not None and choice == "join":
+    if earlier is not None and choice is Confirmation.JOIN:
         await cases.add_event(
             ctx.session,
             earlier.id,
@@ -399,40 +457,42 @@ async def confirm(ctx: Context) -> None:
         await ctx.end_dialog()
         ctx.reply(ctx._("Joined to {code}. Follow it with /track {code}.", code=earlier.code))
         return
-    await _save(ctx, digest)
+    await _save(ctx, draft, digest)
 
 
-def _opened(ctx: Context, data: dict[str, Any]) -> dict[str, str]:
+def _opened(ctx: Context, draft: Draft) -> dict[str, str]:
     """The name and contact the dialog holds sealed, opened."""
     sealer = ctx.deployment.sealer
-    return {k: sealer.open(str(data[k])) for k in ("name", "home", "phone") if data.get(k)}
+    sealed = {"name": draft.name, "home": draft.home, "phone": draft.phone}
+    return {k: sealer.open(v) for k, v in sealed.items() if v}
 
 
-async def _save(ctx: Context, digest: str) -> None:
-    if ctx.dialog is None:
+async def _save(ctx: Context, draft: Draft, digest: str) -> None:
+    if draft.kind is None or draft.topic is None or draft.text is None or draft.consent is None:
+        await ctx.end_dialog()
+        ctx.reply(ctx._("Cancelled. Nothing was saved."))
         return
-    data = ctx.dialog.data
     files = []
-    for upload_id in data.get("files", []):
-        upload = await uploads.upload_of(ctx.session, ctx.person.id, int(upload_id))
+    for upload_id in draft.files:
+        upload = await uploads.upload_of(ctx.session, ctx.person.id, upload_id)
         if upload is not None:
             files.append((upload.filename, upload.content))
             await uploads.drop_upload(ctx.session, upload.id)
     received = await receive_case(
         ctx.session,
         Submission(
-            kind=CaseKind(data["kind"]),
-            topic=str(data["topic"]),
-            text=str(data["text"]),
+            kind=draft.kind,
+            topic=draft.topic,
+            text=draft.text,
             text_hash=digest,
             channel=ctx.incoming.channel,
             chat_id=ctx.incoming.chat_id,
-            consent_at=datetime.fromisoformat(str(data["consent"])),
-            publish=bool(data.get("publish")),
-            address=data.get("address"),
-            latitude=data.get("lat"),
-            longitude=data.get("lon"),
-            contact=_opened(ctx, data),
+            consent_at=draft.consent,
+            publish=bool(draft.publish),
+            address=draft.address,
+            latitude=draft.lat,
+            longitude=draft.lon,
+            contact=_opened(ctx, draft),
             files=files,
         ),
         citizen_id=ctx.person.id,
@@ -549,3 +609,11 @@ async def receive_unsatisfied_reason(ctx: Context) -> None:
         ctx.reply(
             ctx._("Your rating is recorded. The case {code} is closed as not resolved.", code=code)
         )
+
+
+async def answer_unclaimed(ctx: Context) -> None:
+    """Answer a tracking code with its case; any other unclaimed text with a short hint."""
+    if normalize_code((ctx.incoming.text or "")[:40]) is not None:
+        await track_case(ctx)
+        return
+    ctx.reply(ctx._("I did not understand that. Send /help to see what I can do."))

@@ -2,17 +2,17 @@
 
 from __future__ import annotations
 
+from bot import invites
 from bot.access import Access
 from bot.context import Context
-from bot.feedback.catalog import normalize_code
+from bot.feedback.buttons import StartFeedback
 from bot.i18n import SUPPORTED, Translator
 from bot.invites import InviteError
+from bot.language_buttons import Language, SetLanguage
 from bot.messages import Button
 from bot.privacy.names import name_of, show_name_to_colleagues
 from bot.roles import Audience, audience_label
-from db.queries import invites, orgs, people
-from handlers import citizen
-from handlers.cases import FEEDBACK_START
+from db.queries import orgs, people
 
 LANGUAGE_NAMES = {"vi": "Tiếng Việt", "en": "English"}
 JOIN_FLOW = "join"
@@ -20,8 +20,9 @@ JOIN_FLOW = "join"
 
 async def start_bot(ctx: Context) -> None:
     """Greet the person, open the feedback dialog, or redeem the invite code of a deep link."""
-    if ctx.args == (FEEDBACK_START,):
-        await citizen.start_feedback(ctx)
+    opened = ctx.deployment.router.resolve_deep_link(ctx.args)
+    if opened is not None:
+        await opened(ctx)
         return
     if ctx.args:
         await _redeem(ctx, " ".join(ctx.args))
@@ -34,7 +35,7 @@ async def start_bot(ctx: Context) -> None:
             name=name_of(ctx.person, ctx.deployment.sealer),
             org=await orgs.org_name(ctx.session, ctx.org_id),
         ),
-        [[Button(ctx._("Send feedback"), "fb:start")]],
+        [[Button(ctx._("Send feedback"), StartFeedback().data)]],
     )
 
 
@@ -123,16 +124,15 @@ async def show_whoami(ctx: Context) -> None:
 
 async def choose_language(ctx: Context) -> None:
     """Offer the languages as buttons."""
-    buttons = [[Button(LANGUAGE_NAMES[code], f"lang:set:{code}") for code in SUPPORTED]]
+    buttons = [
+        [Button(LANGUAGE_NAMES[code], SetLanguage(Language(code)).data) for code in SUPPORTED]
+    ]
     ctx.reply(ctx._("Choose your language:"), buttons)
 
 
 async def set_language(ctx: Context) -> None:
     """Switch the person's language to the one on the pressed button."""
-    code = ctx.args[0] if ctx.args else ""
-    if code not in SUPPORTED:
-        ctx.reply(ctx._("This button is no longer valid. Nothing was changed."))
-        return
+    code = str(ctx.payload_as(SetLanguage).language)
     ctx.person.locale = code
     ctx.t = Translator(code, ctx.deployment.settings.tz)
     ctx.outcome.roles_changed = True
@@ -146,11 +146,3 @@ async def cancel_dialog(ctx: Context) -> None:
         return
     await ctx.end_dialog()
     ctx.reply(ctx._("Cancelled. Nothing was saved."))
-
-
-async def hint_unknown(ctx: Context) -> None:
-    """Answer a tracking code with its case; any other unclaimed text with a short hint."""
-    if normalize_code((ctx.incoming.text or "")[:40]) is not None:
-        await citizen.track_case(ctx)
-        return
-    ctx.reply(ctx._("I did not understand that. Send /help to see what I can do."))

@@ -19,10 +19,10 @@ from bot.reports.errors import NotInAUnit, UnknownUnit
 from bot.reports.figures import Narrow, feedback_figures, status_figures
 from bot.reports.screen import feedback_screen, status_screen
 from bot.roles import Audience
+from bot.status_buttons import Dimension, StatusDimension
 from db.models import Plan
 from db.queries import orgs, plans, progress, reports
 
-_DIMENSION: Final = re.compile(r"^[dD]([1-8])$")
 _YEAR: Final = re.compile(r"^[0-9]{4}$", re.ASCII)
 
 
@@ -64,8 +64,8 @@ async def _narrow(ctx: Context, words: str) -> Narrow | None:
         return Narrow(unit=mine[0])
     if not words:
         return None
-    if match := _DIMENSION.match(words):
-        return Narrow(dimension=f"D{match.group(1)}")
+    if dimension := Dimension.from_text(words):
+        return Narrow(dimension=str(dimension))
     unit = await orgs.unit_by_name(ctx.session, ctx.org_id, words)
     if unit is None:
         raise UnknownUnit(words)
@@ -95,12 +95,9 @@ async def status_of_plan(ctx: Context) -> None:
 
 async def drill_status(ctx: Context) -> None:
     """Narrow the status screen to the dimension on the pressed button."""
-    code = ctx.args[0] if ctx.args else ""
-    if not _DIMENSION.match(code):
-        ctx.reply(ctx._("This button is no longer valid. Nothing was changed."))
-        return
+    dimension = ctx.payload_as(StatusDimension).dimension
     limit = await _narrow(ctx, "")  # an official stays inside their own unit
-    narrow = Narrow(dimension=code.upper(), unit=limit.unit if limit else None)
+    narrow = Narrow(dimension=str(dimension), unit=limit.unit if limit else None)
     await _status(ctx, narrow, _year(ctx))
 
 
@@ -142,7 +139,8 @@ async def _status(
     if narrow is None and year.year == today.year:
         dims = [d["dimension"] for d in data["tasks"]["by_dimension"] if d["dimension"]]
         buttons = [
-            [Button(d, f"status:dim:{d}") for d in dims[i : i + 4]] for i in range(0, len(dims), 4)
+            [Button(d, StatusDimension(Dimension(d)).data) for d in dims[i : i + 4]]
+            for i in range(0, len(dims), 4)
         ]
     if offer_plans:
         found = await _plans(ctx)

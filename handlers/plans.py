@@ -17,12 +17,20 @@ from bot.plans import (
     PlanImportError,
     YearNotFound,
 )
+from bot.plans.buttons import (
+    CancelImport,
+    ConfirmImport,
+    MapName,
+    MapRestAsNew,
+    MapTo,
+    MapUnitsPage,
+)
+from bot.plans.dialog import Answer, ImportDialog
 from bot.plans.importer import import_plan
 from bot.plans.mapping import (
     MAPPING_TARGETS,
     TARGET_LABELS,
     Choice,
-    Question,
     Target,
     UnmappedUnits,
     unit_questions,
@@ -80,13 +88,14 @@ async def receive_file(ctx: Context) -> None:
 
 async def receive_year(ctx: Context) -> None:
     """Take the plan year the admin typed when the file did not say it."""
-    if ctx.dialog is None:
+    dialog = _dialog(ctx)
+    if dialog is None:
         return
     match = _YEAR.fullmatch((ctx.incoming.text or "").strip())
     if match is None:
         ctx.reply(ctx._("Please send the plan year as four digits, for example 2024."))
         return
-    upload = await uploads.upload_of(ctx.session, ctx.person.id, int(ctx.dialog.data["upload"]))
+    upload = await uploads.upload_of(ctx.session, ctx.person.id, dialog.upload)
     if upload is None:
         await ctx.end_dialog()
         ctx.reply(ctx._("This button is no longer valid. Nothing was changed."))
@@ -110,11 +119,11 @@ async def receive_year(ctx: Context) -> None:
 
 async def confirm_import(ctx: Context) -> None:
     """Apply the previewed import."""
-    upload = await _pending_upload(ctx)
-    if upload is None or ctx.dialog is None:
+    pending = await _pending_upload(ctx, ctx.payload_as(ConfirmImport).upload)
+    if pending is None:
         return
-    year = ctx.dialog.data.get("year") if ctx.dialog else None
-    plan = await _parse(ctx, upload, year if isinstance(year, int) else None)
+    dialog, upload = pending
+    plan = await _parse(ctx, upload, dialog.year)
     try:
         # A savepoint: units an interrupted import made are undone with it.
         async with ctx.session.begin_nested():
@@ -126,7 +135,7 @@ async def confirm_import(ctx: Context) -> None:
                 actor_id=ctx.person.id,
                 now=ctx.now,
                 dry_run=False,
-                mapping=await _current_answers(ctx),
+                mapping=await _current_answers(ctx, dialog),
             )
     except (UnmappedUnits, UnitError) as exc:
         # The directory changed since the answers were given: start the file over.
@@ -142,30 +151,40 @@ async def confirm_import(ctx: Context) -> None:
 
 async def cancel_import(ctx: Context) -> None:
     """Drop the previewed import."""
-    upload = await _pending_upload(ctx, steps=("confirm", "map"))
-    if upload is None:
+    pending = await _pending_upload(ctx, ctx.payload_as(CancelImport).upload, ("confirm", "map"))
+    if pending is None:
         return
-    await uploads.drop_upload(ctx.session, upload.id)
+    await uploads.drop_upload(ctx.session, pending[1].id)
     await ctx.end_dialog()
     ctx.reply(ctx._("Import cancelled. Nothing was changed."))
 
 
-async def _pending_upload(ctx: Context, steps: tuple[str, ...] = ("confirm",)) -> Upload | None:
-    arg = ctx.args[0] if ctx.args else ""
-    dialog = ctx.dialog
+def _dialog(ctx: Context) -> ImportDialog | None:
+    """The import dialog the person is in, if they are in a readable one."""
+    if ctx.dialog is None or ctx.dialog.flow != FLOW:
+        return None
+    return ImportDialog.from_data(ctx.dialog.data)
+
+
+async def _pending_upload(
+    ctx: Context, upload_id: int, steps: tuple[str, ...] = ("confirm",)
+) -> tuple[ImportDialog, Upload] | None:
+    """The dialog and its file, if the dialog waits at one of ``steps`` about ``upload_id``."""
+    dialog = _dialog(ctx)
     if (
         dialog is None
-        or dialog.flow != FLOW
-        or dialog.step not in steps
-        or str(dialog.data.get("upload")) != arg
+        or ctx.dialog is None
+        or ctx.dialog.step not in steps
+        or dialog.upload != upload_id
     ):
         ctx.reply(ctx._("This button is no longer valid. Nothing was changed."))
         return None
-    upload = await uploads.upload_of(ctx.session, ctx.person.id, int(arg))
+    upload = await uploads.upload_of(ctx.session, ctx.person.id, upload_id)
     if upload is None:
         await ctx.end_dialog()
         ctx.reply(ctx._("This button is no longer valid. Nothing was changed."))
-    return upload
+        return None
+    return dialog, upload
 
 
 async def _parse(ctx: Context, upload: Upload, year: int | None) -> ParsedPlan:
@@ -200,16 +219,15 @@ async def _reading(
 
 
 async def _ask_year(ctx: Context, upload_id: int) -> None:
-    await ctx.start_dialog(FLOW, "year", {"upload": upload_id})
+    await ctx.start_dialog(FLOW, "year", ImportDialog(upload_id).to_data())
     ctx.reply(ctx._("Which year is this plan for? Send the year, for example 2024."))
 
 
 async def _show_preview(ctx: Context, upload: Upload, plan: ParsedPlan) -> None:
     directory = await orgs.unit_directory(ctx.session, ctx.org_id)
     questions = unit_questions(plan, directory)
-    data = {"upload": upload.id, "year": plan.year, "answers": {}}
-    data["questions"] = [_question_data(q) for q in questions]
-    await ctx.start_dialog(FLOW, "map" if questions else "confirm", data)
+    dialog = ImportDialog(upload.id, plan.year, tuple(questions))
+    await ctx.start_dialog(FLOW, "map" if questions else "confirm", dialog.to_data())
     labels = await _unit_labels(ctx, plan, directory)
     workbook = await asyncio.to_thread(preview_workbook, plan, ctx.t, parse_timeframe, labels)
     ctx.reply(
@@ -217,43 +235,19 @@ async def _show_preview(ctx: Context, upload: Upload, plan: ParsedPlan) -> None:
         file=Attachment(f"preview-{plan.year}.xlsx", XLSX_MIME, len(workbook), workbook),
     )
     if questions:
-        await _ask_next(ctx, upload)
+        await _ask_next(ctx, dialog, upload)
     else:
         await _show_summary(ctx, plan, upload)
 
 
-def _question_data(question: Question) -> list[object]:
-    return [
-        question.key,
-        question.name,
-        list(question.spellings),
-        question.status,
-        list(question.candidates),
-        question.tasks,
-    ]
-
-
-def _questions(ctx: Context) -> list[Question]:
-    raw = ctx.dialog.data.get("questions", []) if ctx.dialog else []
-    return [
-        Question(key, name, tuple(spellings), status, tuple(candidates), tasks)
-        for key, name, spellings, status, candidates, tasks in raw
-    ]
-
-
-def _answers(ctx: Context) -> dict[str, Choice]:
-    raw = ctx.dialog.data.get("answers", {}) if ctx.dialog else {}
-    return {key: Choice(Target(answer[0]), answer[1]) for key, answer in raw.items()}
-
-
-async def _current_answers(ctx: Context) -> dict[str, Choice]:
+async def _current_answers(ctx: Context, dialog: ImportDialog) -> dict[str, Choice]:
     """The answers whose unit is still the one chosen (an id may be reused after a delete)."""
-    raw = ctx.dialog.data.get("answers", {}) if ctx.dialog else {}
     kept: dict[str, Choice] = {}
-    for key, choice in _answers(ctx).items():
+    for key, answer in dialog.answers.items():
+        choice = answer.choice
         if choice.target is Target.UNIT and choice.unit_id is not None:
             unit = await orgs.unit_in_org(ctx.session, ctx.org_id, choice.unit_id)
-            if unit is None or unit.key != raw[key][2]:
+            if unit is None or unit.key != answer.unit_key:
                 continue
         kept[key] = choice
     return kept
@@ -276,7 +270,9 @@ async def _unit_labels(ctx: Context, plan: ParsedPlan, directory: dict[str, int]
     return labels
 
 
-async def _show_summary(ctx: Context, plan: ParsedPlan, upload: Upload) -> None:
+async def _show_summary(
+    ctx: Context, plan: ParsedPlan, upload: Upload, dialog: ImportDialog | None = None
+) -> None:
     report = await import_plan(
         ctx.session,
         org_id=ctx.org_id,
@@ -285,14 +281,14 @@ async def _show_summary(ctx: Context, plan: ParsedPlan, upload: Upload) -> None:
         actor_id=ctx.person.id,
         now=ctx.now,
         dry_run=True,
-        mapping=_answers(ctx),
+        mapping=dialog.choices if dialog else {},
     )
     ctx.reply(
         render_report(report, ctx.t),
         [
             [
-                Button(ctx._("Confirm"), f"plan:confirm:{upload.id}"),
-                Button(ctx._("Cancel"), f"plan:cancel:{upload.id}"),
+                Button(ctx._("Confirm"), ConfirmImport(upload.id).data),
+                Button(ctx._("Cancel"), CancelImport(upload.id).data),
             ]
         ],
     )
@@ -302,27 +298,30 @@ async def _unit_names(ctx: Context) -> dict[int, str]:
     return {u.id: u.name for u in await orgs.list_units(ctx.session, ctx.org_id)}
 
 
-async def _ask_next(ctx: Context, upload: Upload) -> None:
+async def _ask_next(ctx: Context, dialog: ImportDialog, upload: Upload) -> None:
     """Ask about the first name without an answer, or show the summary when none is left."""
-    questions, answers = _questions(ctx), _answers(ctx)
-    open_ = [i for i, q in enumerate(questions) if q.key not in answers]
+    questions = dialog.questions
+    open_ = [i for i, q in enumerate(questions) if q.key not in dialog.answers]
     if not open_:
         await ctx.move_dialog("confirm")
-        year = ctx.dialog.data.get("year") if ctx.dialog else None
-        await _show_summary(ctx, await _parse(ctx, upload, year), upload)
+        await _show_summary(ctx, await _parse(ctx, upload, dialog.year), upload, dialog)
         return
     index = open_[0]
     question = questions[index]
     names = await _unit_names(ctx)
-    prefix = f"plan:map:{upload.id}:{index}"
     rows = [
-        [Button(names[i][:60], f"{prefix}:u{i}")] for i in question.candidates[:3] if i in names
+        [Button(names[i][:60], MapName(upload.id, index, MapTo(Target.UNIT, i)).data)]
+        for i in question.candidates[:3]
+        if i in names
     ]
-    rows += [[Button(ctx._(TARGET_LABELS[t]), f"{prefix}:{t.value}")] for t in MAPPING_TARGETS]
-    rows.append([Button(ctx._("Another unit…"), f"plan:units:{upload.id}:{index}:0")])
+    rows += [
+        [Button(ctx._(TARGET_LABELS[t]), MapName(upload.id, index, MapTo(t)).data)]
+        for t in MAPPING_TARGETS
+    ]
+    rows.append([Button(ctx._("Another unit…"), MapUnitsPage(upload.id, index, 0).data)])
     if len(open_) > 1:
-        rows.append([Button(ctx._("All the rest: new units"), f"plan:rest:{upload.id}")])
-    rows.append([Button(ctx._("Cancel"), f"plan:cancel:{upload.id}")])
+        rows.append([Button(ctx._("All the rest: new units"), MapRestAsNew(upload.id).data)])
+    rows.append([Button(ctx._("Cancel"), CancelImport(upload.id).data)])
     heading = ctx.t.ngettext(
         "{n} unit name still needs a place. Where do the tasks of this one go?",
         "{n} unit names still need a place. Where do the tasks of this one go?",
@@ -332,75 +331,67 @@ async def _ask_next(ctx: Context, upload: Upload) -> None:
 
 
 async def map_unit_name(ctx: Context) -> None:
-    """Take the answer for one name (``plan:map:<upload>:<question>:<choice>``)."""
-    upload = await _pending_upload(ctx, steps=("map",))
-    if upload is None:
+    """Take the answer for one name."""
+    pressed = ctx.payload_as(MapName)
+    pending = await _pending_upload(ctx, pressed.upload, ("map",))
+    if pending is None:
         return
-    questions = _questions(ctx)
-    index = _index(ctx, 1, len(questions))
-    choice, unit_key = await _parse_choice(ctx, ctx.args[2] if len(ctx.args) > 2 else "")
-    if index is None or choice is None:
+    dialog, upload = pending
+    answer = await _chosen(ctx, pressed.to)
+    if pressed.question >= len(dialog.questions) or answer is None:
         ctx.reply(ctx._("This button is no longer valid. Nothing was changed."))
         return
-    answers = dict(ctx.dialog.data.get("answers", {})) if ctx.dialog else {}
-    answers[questions[index].key] = [choice.target.value, choice.unit_id, unit_key]
-    await ctx.move_dialog("map", answers=answers)
-    await _ask_next(ctx, upload)
+    dialog = dialog.answered({dialog.questions[pressed.question].key: answer})
+    await ctx.move_dialog("map", **dialog.to_data())
+    await _ask_next(ctx, dialog, upload)
 
 
 async def map_rest_as_new(ctx: Context) -> None:
     """Make every name still without an answer a new unit."""
-    upload = await _pending_upload(ctx, steps=("map",))
-    if upload is None:
+    pending = await _pending_upload(ctx, ctx.payload_as(MapRestAsNew).upload, ("map",))
+    if pending is None:
         return
-    answers = dict(ctx.dialog.data.get("answers", {})) if ctx.dialog else {}
-    for question in _questions(ctx):
-        answers.setdefault(question.key, [Target.NEW.value, None, None])
-    await ctx.move_dialog("map", answers=answers)
-    await _ask_next(ctx, upload)
+    dialog, upload = pending
+    new = Answer(Choice(Target.NEW))
+    rest = {q.key: new for q in dialog.questions if q.key not in dialog.answers}
+    dialog = dialog.answered(rest)
+    await ctx.move_dialog("map", **dialog.to_data())
+    await _ask_next(ctx, dialog, upload)
 
 
 async def page_map_units(ctx: Context) -> None:
-    """Show a page of the existing units for one name (``plan:units:<upload>:<q>:<page>``)."""
-    upload = await _pending_upload(ctx, steps=("map",))
-    if upload is None:
+    """Show a page of the existing units for one name."""
+    pressed = ctx.payload_as(MapUnitsPage)
+    pending = await _pending_upload(ctx, pressed.upload, ("map",))
+    if pending is None:
         return
-    index = _index(ctx, 1, len(_questions(ctx)))
+    dialog, upload = pending
+    index = pressed.question
     units = list(await orgs.list_units(ctx.session, ctx.org_id))
-    if index is None or not units:
+    if index >= len(dialog.questions) or not units:
         ctx.reply(ctx._("This button is no longer valid. Nothing was changed."))
         return
     last = (len(units) - 1) // UNITS_PER_PAGE
-    page = min(_index(ctx, 2, last + 1) or 0, last)
+    page = min(pressed.page, last)
     chunk = units[page * UNITS_PER_PAGE : (page + 1) * UNITS_PER_PAGE]
-    prefix = f"plan:map:{upload.id}:{index}"
-    rows = [[Button(u.name[:60], f"{prefix}:u{u.id}")] for u in chunk]
+    rows = [
+        [Button(u.name[:60], MapName(upload.id, index, MapTo(Target.UNIT, u.id)).data)]
+        for u in chunk
+    ]
     nav = []
     if page > 0:
-        nav.append(Button("«", f"plan:units:{upload.id}:{index}:{page - 1}"))
+        nav.append(Button("«", MapUnitsPage(upload.id, index, page - 1).data))
     if page < last:
-        nav.append(Button("»", f"plan:units:{upload.id}:{index}:{page + 1}"))
+        nav.append(Button("»", MapUnitsPage(upload.id, index, page + 1).data))
     if nav:
         rows.append(nav)
-    question = _questions(ctx)[index]
+    question = dialog.questions[index]
     ctx.reply(ctx._("Which unit does “{name}” mean?", name=question.name), rows)
 
 
-def _index(ctx: Context, position: int, limit: int) -> int | None:
-    raw = ctx.args[position] if len(ctx.args) > position else ""
-    if not (raw.isascii() and raw.isdigit() and len(raw) < 6):
-        return None
-    value = int(raw)
-    return value if value < limit else None
-
-
-async def _parse_choice(ctx: Context, raw: str) -> tuple[Choice | None, str | None]:
-    """A button's choice, with the key of a chosen unit (to tell it from a later one)."""
-    if raw in {t.value for t in MAPPING_TARGETS}:
-        return Choice(Target(raw)), None
-    digits = raw[1:]
-    if raw.startswith("u") and digits.isascii() and digits.isdigit() and len(digits) < 12:
-        unit = await orgs.unit_in_org(ctx.session, ctx.org_id, int(digits))
-        if unit is not None:
-            return Choice(Target.UNIT, unit.id), unit.key
-    return None, None
+async def _chosen(ctx: Context, to: MapTo) -> Answer | None:
+    """The button's answer, with the key of a chosen unit (to tell it from a later one)."""
+    if to.unit_id is None:
+        return Answer(to.choice)
+    unit = await orgs.unit_in_org(ctx.session, ctx.org_id, to.unit_id)
+    return None if unit is None else Answer(to.choice, unit.key)

@@ -7,6 +7,8 @@ from typing import Final
 from bot.context import Context
 from bot.feedback.catalog import kind_label
 from bot.messages import Attachment, Button
+from bot.payloads import YesNo
+from bot.privacy.buttons import ForgetMe
 from bot.privacy.export import export_person
 from bot.privacy.forget import ForgetResult, forget_person, pending_legal
 from db.queries import privacy
@@ -50,8 +52,8 @@ async def ask_forget(ctx: Context) -> None:
         "\n".join(lines),
         [
             [
-                Button(ctx._("Erase my data"), "privacy:forget:yes"),
-                Button(ctx._("Cancel"), "privacy:forget:no"),
+                Button(ctx._("Erase my data"), ForgetMe(YesNo.YES).data),
+                Button(ctx._("Cancel"), ForgetMe(YesNo.NO).data),
             ]
         ],
     )
@@ -59,11 +61,8 @@ async def ask_forget(ctx: Context) -> None:
 
 async def confirm_forget(ctx: Context) -> None:
     """Erase on "yes"; say what was done and what had to be kept, and why."""
-    if ctx.args != ("yes",):
-        if ctx.args == ("no",):
-            ctx.reply(ctx._("Nothing was erased."))
-        else:
-            ctx.reply(ctx._("This button is no longer valid. Nothing was changed."))
+    if ctx.payload_as(ForgetMe).answer is YesNo.NO:
+        ctx.reply(ctx._("Nothing was erased."))
         return
     result = await forget_person(
         ctx.session, person_id=ctx.person.id, now=ctx.now, reason="chat:/forget"

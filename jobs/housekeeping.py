@@ -8,11 +8,12 @@ from datetime import timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from bot import invites
 from bot.attachments import upload_ids
 from bot.clock import Clock
 from bot.people.codes import FAILURE_WINDOW
 from bot.privacy.retention import apply_retention
-from db.queries import dialogs, inbox, invites, links, shared_files, uploads
+from db.queries import dialogs, inbox, links, shared_files, uploads
 
 log = logging.getLogger(__name__)
 

@@ -13,19 +13,21 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.channels.base import Sender, TemporaryFailure, Unreachable
+from bot.channels.notices import PersonUnreachable, Undelivered
 from bot.clock import Clock
 from bot.i18n import Translator
 from bot.messages import Reply
 from bot.periods import parse_period
 from bot.public.metrics import timed_sweep
 from bot.reminders.ladder import in_working_hours
+from bot.reminders.locales import person_locale, person_locales
 from bot.reminders.notices import notify
 from bot.reminders.policy import policy_from
 from bot.reminders.render import Row, render_bundle
 from bot.reports.delivery import period_report, weekly_summary
-from bot.workcal import WorkCalendar
+from bot.workcal import WorkCalendar, load_calendar
 from db.models import OutboxMessage, OutboxStatus
-from db.queries import calendar, outbox, reach, reminders
+from db.queries import outbox, reach, reminders
 
 log = logging.getLogger(__name__)
 
@@ -86,7 +88,7 @@ class Sweeper:
         stats = SweepStats()
         now = self._clock.now()
         async with self._sessions() as session:
-            cal = await calendar.work_calendar(session)
+            cal = await load_calendar(session)
             policies = await reminders.org_policies(session)
         local = now.astimezone(self._tz)
         open_orgs = {
@@ -151,7 +153,7 @@ class Sweeper:
             cases = await reminders.case_subjects(session, case_ids)
             undated_orgs = {r.org_id for r in rows if r.kind == "undated" and r.org_id}
             undated = {o: await reminders.undated_count(session, o) for o in undated_orgs}
-            locales = await reminders.person_locales(session, {r.person_id for r in rows})
+            locales = await person_locales(session, {r.person_id for r in rows})
         return _Subjects(occurrences, tasks, cases, undated, locales, routes)
 
     async def _settle(
@@ -236,7 +238,7 @@ class Sweeper:
     ) -> None:
         today = now.astimezone(self._tz).date()
         async with self._sessions() as session:
-            locale = await reminders.person_locale(session, person) or self._default_locale
+            locale = await person_locale(session, person) or self._default_locale
             t = Translator(locale, self._tz)
             org_id = int(row.params["org"])
             if row.kind == "weekly_summary":
@@ -289,8 +291,7 @@ class Sweeper:
                     session,
                     people=[a for a in admins if a != rows[0].person_id],
                     org_id=rows[0].org_id,
-                    notice="undelivered",
-                    params={"name": name},
+                    notice=Undelivered(name=name),
                     key=f"undelivered:{rows[0].person_id}:{now:%Y%m%d%H%M}",
                     now=now,
                     tz=self._tz,
@@ -348,8 +349,7 @@ class Sweeper:
                 session,
                 people=[a for a in admins if a != person],
                 org_id=org_id,
-                notice="unreachable",
-                params={"name": name},
+                notice=PersonUnreachable(name=name),
                 key=f"unreachable:{person}:{now:%Y%m%d}",
                 now=now,
                 tz=self._tz,

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import enum
 from dataclasses import dataclass
-from typing import ClassVar, Final
+from typing import ClassVar, Final, Self
 
+from bot.feedback.catalog import TOPICS
 from bot.i18n import Translator
 from bot.messages import Button
-from bot.payloads import Payload
-from db.models import Case, Rating
+from bot.payloads import Payload, YesNo
+from db.models import Case, CaseKind, Rating
 
 FILES_SHOWN: Final = 10
 
@@ -120,6 +122,87 @@ class Rate(Payload):
     prefix: ClassVar[str] = "fb:rate"
     case: int
     rating: Rating
+
+
+class Topic(str):
+    """A topic of the feedback catalog, by its key."""
+
+    @classmethod
+    def from_text(cls, raw: str) -> Self | None:
+        """The topic with key ``raw``, if the catalog has one."""
+        return cls(raw) if raw in TOPICS else None
+
+
+class Skippable(enum.StrEnum):
+    """The optional steps of the feedback dialog."""
+
+    FILES = "files"
+    PLACE = "place"
+    CONTACT = "contact"
+
+
+class Confirmation(enum.StrEnum):
+    """What the citizen does with the summary: send, cancel, or join or not to the same text."""
+
+    SEND = "send"
+    CANCEL = "cancel"
+    JOIN = "join"
+    NEW = "new"
+
+
+@dataclass(frozen=True, slots=True)
+class StartFeedback(Payload):
+    """Open the feedback dialog."""
+
+    prefix: ClassVar[str] = "fb:start"
+
+
+@dataclass(frozen=True, slots=True)
+class PickKind(Payload):
+    """The kind of feedback (suggestion, complaint, …)."""
+
+    prefix: ClassVar[str] = "fb:kind"
+    kind: CaseKind
+
+
+@dataclass(frozen=True, slots=True)
+class PickTopic(Payload):
+    """What the feedback is about."""
+
+    prefix: ClassVar[str] = "fb:topic"
+    topic: Topic
+
+
+@dataclass(frozen=True, slots=True)
+class SkipStep(Payload):
+    """Move past an optional step."""
+
+    prefix: ClassVar[str] = "fb:next"
+    step: Skippable
+
+
+@dataclass(frozen=True, slots=True)
+class PickPublish(Payload):
+    """Whether the question and its answer may be published without the name."""
+
+    prefix: ClassVar[str] = "fb:publish"
+    answer: YesNo
+
+
+@dataclass(frozen=True, slots=True)
+class PickConsent(Payload):
+    """Whether the citizen agrees that the commune stores what they sent."""
+
+    prefix: ClassVar[str] = "fb:consent"
+    answer: YesNo
+
+
+@dataclass(frozen=True, slots=True)
+class Confirm(Payload):
+    """The citizen's decision on the summary."""
+
+    prefix: ClassVar[str] = "fb:confirm"
+    choice: Confirmation
 
 
 def rating_buttons(t: Translator, case_id: int) -> list[Button]:

@@ -13,10 +13,12 @@ from bot.crypto import Sealer
 from bot.feedback import deadlines
 from bot.feedback.catalog import KINDS, TOPICS, format_code
 from bot.feedback.deadlines import Deadlines
+from bot.feedback.notices import NewCase
 from bot.feedback.views import seal_contact
 from bot.reminders import notices
+from bot.workcal import load_calendar
 from db.models import Case, CaseKind, CaseStatus, Role
-from db.queries import audit, calendar, cases
+from db.queries import audit, cases
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,7 +62,7 @@ async def receive_case(
     """Store a new case with its legal deadlines, its history and audit, and tell the admins."""
     info = KINDS[submission.kind]
     received = now.astimezone(tz).date()
-    cal = await calendar.work_calendar(session)
+    cal = await load_calendar(session)
     due = deadlines.on_receipt(submission.kind, received, cal)
     number = await cases.next_number(session, info.prefix, received.year)
     contact = dict(submission.contact)
@@ -105,8 +107,7 @@ async def receive_case(
         session,
         people=await cases.staff_of(session, case.org_id, [Role.ADMIN]),
         org_id=case.org_id,
-        notice="new_case",
-        params={"case": case.id, "code": case.code, "kind": submission.kind.value},
+        notice=NewCase(case=case.id, code=case.code, kind=submission.kind.value),
         key=f"new-case:{case.id}",
         now=now,
         tz=tz,

@@ -12,7 +12,7 @@ before the first one is due, and a row about a phase the case has left is droppe
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Final
+from typing import Final
 
 from bot.errors import AlreadyDone, NotAllowed, NotFound
 from bot.feedback import deadlines
@@ -24,11 +24,23 @@ from bot.feedback.errors import (
     NotADuplicateTarget,
     UnitWithoutMembers,
 )
+from bot.feedback.notices import (
+    AnswerApproval,
+    CaseAccepted,
+    CaseAnswered,
+    CaseAssigned,
+    CaseMadeComplex,
+    CaseMerged,
+    CaseRefused,
+    CaseReopened,
+    CitizenNotice,
+)
 from bot.feedback.policy import FROM, Step, may_take
 from bot.operations import Operation
 from bot.roles import Audience
+from bot.workcal import load_calendar
 from db.models import Case, CaseFile, CaseKind, CaseStatus, Rating, Role
-from db.queries import calendar, cases, orgs
+from db.queries import cases, orgs
 
 # A case in these states has sent its answer; a duplicate joined to it gets it at once.
 DOCUMENT_NOTE: Final = "file:"
@@ -91,7 +103,7 @@ async def assign(
     case.unit_id = unit.id
     case.accepted_at = op.now
     resolve = deadlines.on_acceptance(
-        case.kind, op.today, await calendar.work_calendar(op.session), complex=case.complex
+        case.kind, op.today, await load_calendar(op.session), complex=case.complex
     )
     if resolve is not None:
         case.answer_due = resolve
@@ -107,15 +119,14 @@ async def assign(
     await _tell_citizen(
         op,
         case,
-        "assigned",
-        unit=unit.name,
-        due=case.answer_due.isoformat() if case.answer_due else None,
+        CaseAccepted(
+            case=case.id, code=case.code, kind=case.kind.value, unit=unit.name, due=case.answer_due
+        ),
     )
     await op.notify(
         people=officials,
         org_id=case.org_id,
-        notice="case_assigned",
-        params={"case": case.id, "code": case.code},
+        notice=CaseAssigned(case=case.id, code=case.code),
         key=f"case-assigned:{case.id}:{unit.id}",
     )
     return Assigned(case, unit.name)
@@ -128,7 +139,9 @@ async def refuse(op: Operation, case_id: int, reason: str) -> Case:
     case.closed_at = op.now
     await _event(op, case, "refused", note=reason)
     await op.audit("case.refused", "case", case.id, after={"status": "refused"})
-    await _tell_citizen(op, case, "refused", text=reason)
+    await _tell_citizen(
+        op, case, CaseRefused(case=case.id, code=case.code, kind=case.kind.value, text=reason)
+    )
     return case
 
 
@@ -144,7 +157,11 @@ async def merge(op: Operation, case_id: int, target_code: str) -> tuple[Case, Ca
     case.closed_at = op.now
     await _event(op, case, "merged", note=target.code)
     await op.audit("case.merged", "case", case.id, after={"into": target.id})
-    await _tell_citizen(op, case, "merged", target=target.code)
+    await _tell_citizen(
+        op,
+        case,
+        CaseMerged(case=case.id, code=case.code, kind=case.kind.value, target=target.code),
+    )
     if target.status in ANSWER_SENT and target.answer:
         await _copy_answer(op, target, case)
     return case, target
@@ -160,14 +177,18 @@ async def mark_complex(op: Operation, case_id: int) -> Case:
         extended = deadlines.on_acceptance(
             case.kind,
             case.accepted_at.astimezone(op.tz).date(),
-            await calendar.work_calendar(op.session),
+            await load_calendar(op.session),
             complex=True,
         )
         case.answer_due = extended or case.answer_due
     due = case.answer_due.isoformat() if case.answer_due else None
     await _event(op, case, "complex")
     await op.audit("case.complex", "case", case.id, after={"answer_due": due})
-    await _tell_citizen(op, case, "complex", due=due)
+    await _tell_citizen(
+        op,
+        case,
+        CaseMadeComplex(case=case.id, code=case.code, kind=case.kind.value, due=case.answer_due),
+    )
     return case
 
 
@@ -198,8 +219,7 @@ async def write_answer(
         await op.notify(
             people=await cases.staff_of(op.session, case.org_id, [Role.LEADER]),
             org_id=case.org_id,
-            notice="answer_approval",
-            params={"case": case.id, "code": case.code},
+            notice=AnswerApproval(case=case.id, code=case.code),
             key=f"answer-approval:{case.id}:{len(case.events)}",
         )
         return Answered(case, sent=False)
@@ -253,8 +273,7 @@ async def rate(op: Operation, case_id: int, rating: Rating, reason: str | None =
         await op.notify(
             people=people,
             org_id=case.org_id,
-            notice="case_reopened",
-            params={"case": case.id, "code": case.code},
+            notice=CaseReopened(case=case.id, code=case.code),
             key=f"reopened:{case.id}",
         )
         await op.audit("case.reopened", "case", case.id)
@@ -305,16 +324,21 @@ async def _answer_one(op: Operation, case: Case, document: int | None) -> None:
     case.on_time = None if case.answer_due is None else op.today <= case.answer_due
     await _event(op, case, "answered")
     await op.audit("case.answered", "case", case.id, after={"status": "answered"})
-    extra: dict[str, Any] = {"document": document} if document else {}
-    await _tell_citizen(op, case, "answered", text=case.answer or "", **extra, **_next_steps(case))
-
-
-def _next_steps(case: Case) -> dict[str, str]:
-    """For a complaint's answer: by when the citizen may complain again or sue, and why."""
-    if case.kind != CaseKind.COMPLAINT:
-        return {}
-    rule = deadlines.rules().rule(case.kind, "appeal")
-    return {"appeal_days": str(rule.limit()), "appeal_basis": rule.basis}
+    # A complaint's answer says by when the citizen may complain again or sue, and why.
+    rule = deadlines.rules().rule(case.kind, "appeal") if case.kind == CaseKind.COMPLAINT else None
+    await _tell_citizen(
+        op,
+        case,
+        CaseAnswered(
+            case=case.id,
+            code=case.code,
+            kind=case.kind.value,
+            text=case.answer or "",
+            document=document,
+            appeal_days=str(rule.limit()) if rule else None,
+            appeal_basis=rule.basis if rule else None,
+        ),
+    )
 
 
 async def _event(
@@ -331,17 +355,10 @@ async def _event(
     )
 
 
-async def _tell_citizen(op: Operation, case: Case, step: str, **params: Any) -> None:
+async def _tell_citizen(op: Operation, case: Case, notice: CitizenNotice) -> None:
     await op.notify(
         people=[case.citizen_id],
         org_id=case.org_id,
-        notice="case",
-        params={
-            "case": case.id,
-            "code": case.code,
-            "kind": case.kind.value,
-            "step": step,
-            **params,
-        },
-        key=f"case:{case.id}:{step}:{len(case.events)}",
+        notice=notice,
+        key=f"case:{case.id}:{notice.step}:{len(case.events)}",
     )

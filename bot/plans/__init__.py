@@ -25,8 +25,9 @@ from bot.plans.preview import (
 )
 from bot.plans.readers import MAX_BYTES
 from bot.plans.sections import dimension_of
-from bot.plans.units import UnitMatch, UnitResolver, resolve_units, split_units, unit_key
+from bot.plans.units import UnitMatch, UnitResolver, resolve_units, split_units
 from bot.plans.year import infer_year
+from db.names import unit_key
 
 __all__ = [
     "FLAGS",

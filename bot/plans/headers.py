@@ -7,7 +7,8 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import TYPE_CHECKING, Final
 
-from bot.plans.normalize import fold, one_line
+from bot.plans.normalize import one_line
+from db.names import fold
 
 if TYPE_CHECKING:
     from collections.abc import Sequence

@@ -18,7 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import units
 from bot.plans.mapping import Choice, Target, UnmappedUnits, unit_questions
-from bot.plans.normalize import fold, one_line
+from bot.plans.normalize import one_line
 from bot.plans.preview import ParsedPlan, ParsedTask, TimeframeLike
 from bot.plans.units import UnitMatch, UnitResolver, best_spelling, group_key
 from bot.timeframes import parse_timeframe
@@ -34,6 +34,7 @@ from db.models import (
     TaskUnit,
     UnitKind,
 )
+from db.names import fold
 from db.queries import audit, orgs, plans
 
 TimeframeParser = Callable[[str, int], TimeframeLike]

@@ -6,6 +6,8 @@ import re
 import unicodedata
 from typing import Final
 
+from db.names import fold
+
 _SPACES: Final = re.compile(r"[ \t\u00a0\u2000-\u200b\u202f\u3000]+")
 _BLANK_LINES: Final = re.compile(r"\s*\n\s*")
 
@@ -20,13 +22,6 @@ def clean(text: str) -> str:
 def one_line(text: str) -> str:
     """``clean`` with the line breaks turned into spaces."""
     return " ".join(clean(text).split())
-
-
-def fold(text: str) -> str:
-    """Lower-case ``text`` and drop Vietnamese diacritics (``Đ`` becomes ``d``)."""
-    decomposed = unicodedata.normalize("NFD", text.replace("đ", "d").replace("Đ", "D"))
-    stripped = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
-    return stripped.casefold()
 
 
 def words(text: str) -> list[str]:

@@ -10,13 +10,14 @@ from bot.filelimits import PLAN_LIMITS
 from bot.i18n import N_
 from bot.plans.errors import MissingColumn, NoTaskTable, YearNotFound
 from bot.plans.headers import Role, find_header
-from bot.plans.normalize import fold, one_line
+from bot.plans.normalize import one_line
 from bot.plans.preview import FLAGS, ParsedPlan, ParsedTask, PlanWarning
 from bot.plans.readers import MAX_BYTES, iter_lines, read_document
 from bot.plans.tasks import Draft, extract_tasks
 from bot.plans.units import UnitResolver
 from bot.plans.year import infer_year
 from bot.timeframes import parse_timeframe
+from db.names import fold
 
 if TYPE_CHECKING:
     from collections.abc import Mapping, Sequence

@@ -6,7 +6,7 @@ import re
 from collections import Counter
 from typing import TYPE_CHECKING, Final
 
-from bot.plans.normalize import fold
+from db.names import fold
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Sequence

@@ -18,6 +18,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
 from bot.feedback.catalog import TOPICS, normalize_code, topic_label
+from bot.feedback.links import FEEDBACK_START
 from bot.feedback.views import status_label
 from bot.i18n import Translator
 from bot.invites import deep_link
@@ -35,7 +36,6 @@ WORDS_LIMIT: Final = 100
 TASKS_SHOWN: Final = 300
 QUARTERS_BACK: Final = 8
 DATED_STATES: Final = ("done_on_time", "done_late", "overdue", "due_soon", "pending")
-FEEDBACK_START: Final = "feedback"
 
 
 @dataclass(frozen=True, slots=True)

@@ -2,19 +2,20 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any, Final
 
-from bot.feedback.buttons import CaseFileOpen, CaseOpen, rating_buttons
+from bot.feedback.notices import LEGAL_KINDS
 from bot.i18n import Translator
 from bot.messages import Button, Reply
 from bot.plans.preview import shorten
+from bot.reminders.notice_kinds import read_notice
+from bot.reminders.notices import BadNotice, Notice
 from bot.tasks.payloads import (
-    ApproveExtension,
     AskMoreTime,
-    DeclineExtension,
     MarkDone,
     NoteProgress,
     OpenTask,
@@ -24,23 +25,12 @@ from bot.tasks.payloads import (
     TaskProgress,
 )
 from bot.workcal import WorkCalendar
-from db.models import CaseStatus
 from db.queries.reminders import CaseSubject, Subject
+
+log = logging.getLogger(__name__)
 
 AWAY_AFTER: Final = timedelta(hours=2)
 MAX_BUTTONS: Final = 8
-# Kinds the law lets the commune accept for resolution (thụ lý) and resolve (giải quyết);
-# the others are received and answered.
-_LEGAL_KINDS: Final = frozenset({"complaint", "denunciation"})
-# The states in which a notice about a case still asks for something; in any other it is stale.
-_CASE_NOTICE_LIVE: Final = {
-    "new_case": frozenset({CaseStatus.NEW}),
-    "answer_approval": frozenset({CaseStatus.AWAITING_APPROVAL}),
-    "case_reopened": frozenset({CaseStatus.REOPENED}),
-    "case_assigned": frozenset(
-        {CaseStatus.ASSIGNED, CaseStatus.REOPENED, CaseStatus.AWAITING_APPROVAL}
-    ),
-}
 
 
 @dataclass(frozen=True, slots=True)
@@ -202,29 +192,26 @@ def _line(
             ("undated", 0),
         )
     if row.kind == "notice":
-        if _settled(params, cases):
+        notice = _read(row)
+        if notice is None or _moved_on(notice, cases):
             return None, ("notice", row.id)
-        return _notice(t, params), ("notice", row.id)
+        return notice.render(t), ("notice", row.id)
     return None, ("unknown", row.id)
 
 
-def _settled(params: dict[str, Any], cases: dict[int, CaseSubject]) -> bool:
-    """Whether a notice asks about a case that has moved past what it asks.
+def _read(row: Row) -> Notice | None:
+    """The row's notice; one that cannot be read (an unknown kind, bad params) is dropped."""
+    try:
+        return read_notice(row.params)
+    except BadNotice as exc:
+        log.warning("cancelling outbox row %d: %s", row.id, exc.problem)
+        return None
 
-    The answer's notice carries the rating buttons, which a rated or closed case no longer
-    takes; the other notices ask staff for a step that someone has since taken.
-    """
-    case_id = params.get("case")
-    case = cases.get(case_id) if isinstance(case_id, int) else None
-    if case is None or case.status is None:
-        return False
-    notice = params.get("notice")
-    if notice == "case":
-        if params.get("step") != "answered":
-            return False
-        return case.status != CaseStatus.ANSWERED or case.rated
-    live = _CASE_NOTICE_LIVE.get(str(notice))
-    return live is not None and case.status not in live
+
+def _moved_on(notice: Notice, cases: dict[int, CaseSubject]) -> bool:
+    """Whether the case the notice asks about (when the sweep looked it up) moved on."""
+    case = cases.get(notice.case_id) if notice.case_id is not None else None
+    return case is not None and notice.moved_on(case)
 
 
 def _case_line(
@@ -233,7 +220,7 @@ def _case_line(
     due = case.due
     if due is None:
         return None
-    legal = case.kind in _LEGAL_KINDS
+    legal = case.kind in LEGAL_KINDS
     if case.phase == "accept":
         what = (
             t._("{code} must be accepted for resolution or refused", code=case.code)
@@ -278,141 +265,6 @@ def _case_line(
     )
 
 
-def _day(t: Translator, value: object) -> str:
-    try:
-        return t.date(date.fromisoformat(str(value)))
-    except ValueError:
-        return str(value)
-
-
-def _notice(t: Translator, params: dict[str, Any]) -> str | None:
-    notice = params.get("notice")
-    name = str(params.get("name", ""))
-    code = str(params.get("code", ""))
-    # Only staff have a name in clear; a citizen (perhaps a denouncer) is never named here.
-    if notice == "unreachable" and not name:
-        return "⚠️ " + t._(
-            "A citizen cannot be reached: they blocked the bot or left the chat. Answers to "
-            "their cases wait until they write to the bot again."
-        )
-    if notice == "unreachable":
-        return "⚠️ " + t._(
-            "{name} cannot be reached: they blocked the bot or left the chat. Their reminders "
-            "are on hold until they write to the bot again.",
-            name=name,
-        )
-    if notice == "zalo_reconnect":
-        return "⚠️ " + t._(
-            "Zalo refused the bot's token: nothing can be sent on Zalo until an admin runs "
-            "“python -m bot zalo connect” and approves the consent again."
-        )
-    if notice == "undelivered" and not name:
-        return "⚠️ " + t._("A message to a citizen could not be delivered after several tries.")
-    if notice == "undelivered":
-        return "⚠️ " + t._(
-            "A message to {name} could not be delivered after several tries.", name=name
-        )
-    if notice == "blocked":
-        return "⛔ " + t._(
-            "{name} reports that task [{code}] is blocked: {reason}",
-            name=name,
-            code=code,
-            reason=str(params.get("reason", "")),
-        )
-    if notice == "extension":
-        return "🕒 " + t._(
-            "{name} asks to move task [{code}] from {current} to {proposed}. Reason: {reason}",
-            name=name,
-            code=code,
-            current=_day(t, params.get("current")),
-            proposed=_day(t, params.get("proposed")),
-            reason=str(params.get("reason", "")),
-        )
-    if notice == "extension_decided":
-        if params.get("approved"):
-            return "✅ " + t._(
-                "More time for task [{code}] was approved: now due {proposed}.",
-                code=code,
-                proposed=_day(t, params.get("proposed")),
-            )
-        return "❌ " + t._(
-            "More time for task [{code}] was declined; it stays due {current}.",
-            code=code,
-            current=_day(t, params.get("current")),
-        )
-    if notice == "new_case":
-        return "📨 " + t._("New feedback {code} is waiting in /inbox.", code=code)
-    if notice == "case_assigned":
-        return "📨 " + t._("Feedback {code} is assigned to your unit. See /cases.", code=code)
-    if notice == "case_reopened":
-        return "🔁 " + t._("The citizen was not satisfied; {code} is reopened.", code=code)
-    if notice == "answer_approval":
-        return "🖊 " + t._("The answer to {code} waits for your approval.", code=code)
-    if notice == "case":
-        return _case_step(t, params)
-    return None
-
-
-def _due(t: Translator, legal: bool, due: object) -> str:
-    if not due:
-        return ""
-    if legal:
-        return " " + t._("Resolution due by {date}.", date=_day(t, due))
-    return " " + t._("Answer due by {date}.", date=_day(t, due))
-
-
-def _case_step(t: Translator, params: dict[str, Any]) -> str | None:
-    code = str(params.get("code", ""))
-    step = params.get("step")
-    legal = params.get("kind") in _LEGAL_KINDS
-    if step == "assigned":
-        unit = str(params.get("unit", ""))
-        head = (
-            t._(
-                "Your {code} is accepted for resolution and resolved by {unit}.",
-                code=code,
-                unit=unit,
-            )
-            if legal
-            else t._(
-                "Your feedback {code} is accepted and handled by {unit}.", code=code, unit=unit
-            )
-        )
-        return head + _due(t, legal, params.get("due"))
-    if step == "refused":
-        reason = str(params.get("text", ""))
-        if legal:
-            return t._(
-                "Your {code} was not accepted for resolution: {reason}", code=code, reason=reason
-            )
-        return t._("Your feedback {code} was not accepted: {reason}", code=code, reason=reason)
-    if step == "merged":
-        return t._(
-            "Your feedback {code} is joined to {target}, which deals with the same matter.",
-            code=code,
-            target=str(params.get("target", "")),
-        )
-    if step == "complex":
-        head = t._("Your feedback {code} needs more time because it is complex.", code=code)
-        return head + _due(t, legal, params.get("due"))
-    if step == "answered":
-        text = t._(
-            "The answer to your feedback {code}:\n{text}\n\nHow satisfied are you?",
-            code=code,
-            text=str(params.get("text", "")),
-        )
-        if params.get("appeal_days"):
-            text += "\n\n" + t._(
-                "If you disagree with this decision, you may complain a second time to the "
-                "authority above within {days} days of receiving it, or file an administrative "
-                "lawsuit at court ({basis}).",
-                days=str(params.get("appeal_days")),
-                basis=str(params.get("appeal_basis", "")),
-            )
-        return text
-    return None
-
-
 def _buttons(
     rows: Sequence[Row],
     covered: list[int],
@@ -432,11 +284,12 @@ def _buttons(
             subject = None
         if subject is not None:
             subjects.setdefault(subject.task_id, subject)
+    notices = [_read(row) for row in rows if row.id in covered and row.kind == "notice"]
     decisions = [
-        (str(row.params.get("code", "")), buttons)
-        for row in rows
-        if row.id in covered and row.kind == "notice"
-        for buttons in _decision_rows(t, row.params)
+        (notice.label, buttons)
+        for notice in notices
+        if notice is not None
+        for buttons in notice.buttons(t)
     ][: MAX_BUTTONS // 2]
     if len(subjects) == 1 and not decisions:
         subject = next(iter(subjects.values()))
@@ -451,35 +304,6 @@ def _buttons(
 
 def _labelled(code: str, row: list[Button]) -> list[Button]:
     return [Button(f"{code} · {b.text}"[:60], b.data, b.url) for b in row]
-
-
-def _decision_rows(t: Translator, params: dict[str, Any]) -> list[list[Button]]:
-    if params.get("notice") == "extension" and "request" in params:
-        request = int(params["request"])
-        return [
-            [
-                Button(t._("Approve"), ApproveExtension(request).data),
-                Button(t._("Decline"), DeclineExtension(request).data),
-            ]
-        ]
-    rows = [_case_buttons(t, params)]
-    document = params.get("document")
-    case = params.get("case")
-    if params.get("step") == "answered" and isinstance(document, int) and isinstance(case, int):
-        rows.append([Button(t._("📄 The signed answer"), CaseFileOpen(case, document).data)])
-    return [row for row in rows if row]
-
-
-def _case_buttons(t: Translator, params: dict[str, Any]) -> list[Button]:
-    case = params.get("case")
-    notice = params.get("notice")
-    if not isinstance(case, int):
-        return []
-    if notice == "case" and params.get("step") == "answered":
-        return rating_buttons(t, case)
-    if notice in {"new_case", "case_assigned", "case_reopened", "answer_approval"}:
-        return [Button(str(params.get("code", "")), CaseOpen(case).data)]
-    return []
 
 
 def action_buttons(

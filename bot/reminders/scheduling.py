@@ -10,7 +10,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.reminders.planner import plan_window
 from bot.reminders.policy import policy_from
-from db.queries import calendar, outbox, reminders
+from bot.workcal import load_calendar
+from db.queries import outbox, reminders
 
 AHEAD = timedelta(days=14)
 
@@ -41,7 +42,7 @@ async def preview(
 ) -> list[PreviewLine]:
     """What the organization's reminders would send from ``start`` to ``end``."""
     facts = await reminders.load_facts(session, org_id)
-    cal = await calendar.work_calendar(session)
+    cal = await load_calendar(session)
     planned = plan_window(facts, cal, policy_from(facts.policy), tz, start, end)
     return [
         PreviewLine(
@@ -69,7 +70,7 @@ async def replan(
     once, bundled, by the next sweep.
     """
     facts = await reminders.load_facts(session, org_id, task_id)
-    cal = await calendar.work_calendar(session)
+    cal = await load_calendar(session)
     today = now.astimezone(tz).date()
     start, end = today, today + AHEAD
     planned = plan_window(

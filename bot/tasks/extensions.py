@@ -10,7 +10,8 @@ from bot.errors import AlreadyDone, NotAllowed, NotFound
 from bot.operations import Operation
 from bot.tasks import policy
 from bot.tasks.errors import Moot, NotAfterDue, TooFar
-from bot.tasks.progress import lock_pending, overseeing_leaders
+from bot.tasks.notices import ExtensionAsked, ExtensionDecided
+from bot.tasks.progress import overseeing_leaders, pending_to_act_on
 from db.models import EventKind, ExtensionStatus, Occurrence, OccurrenceStatus
 from db.queries import progress
 
@@ -48,11 +49,10 @@ async def ask_for_more_time(
     op: Operation, occurrence_id: int, proposed: date, reason: str
 ) -> Requested:
     """File a request to move a pending due date (lead unit) and ask the leaders to decide."""
-    occ = await policy.occurrence_to_act_on(op, occurrence_id, lead_only=True)
+    occ = await pending_to_act_on(op, occurrence_id, lead_only=True)
     check_proposed(occ, proposed)
     if op.actor.person_id is None:
         raise NotAllowed
-    await lock_pending(op, occ)
     request = await progress.request_extension(
         op.session,
         occurrence_id=occ.id,
@@ -80,15 +80,14 @@ async def ask_for_more_time(
     leaders = await overseeing_leaders(op, occ.task)
     await op.notify(
         people=leaders,
-        notice="extension",
-        params={
-            "request": request.id,
-            "name": await policy.name_of(op.session, op.actor.person_id) or "",
-            "code": occ.task.code,
-            "current": occ.due_date.isoformat(),
-            "proposed": proposed.isoformat(),
-            "reason": reason,
-        },
+        notice=ExtensionAsked(
+            request=request.id,
+            name=await policy.name_of(op.session, op.actor.person_id) or "",
+            code=occ.task.code,
+            current=occ.due_date,
+            proposed=proposed,
+            reason=reason,
+        ),
         key=f"extension:{request.id}",
     )
     return Requested(request.id, occ.id, len(leaders))
@@ -139,13 +138,9 @@ async def decide(op: Operation, request_id: int, *, approve: bool) -> Decision:
     )
     await op.notify(
         people=[request.requested_by],
-        notice="extension_decided",
-        params={
-            "code": occ.task.code,
-            "approved": approve,
-            "proposed": request.proposed.isoformat(),
-            "current": before.isoformat(),
-        },
+        notice=ExtensionDecided(
+            code=occ.task.code, approved=approve, proposed=request.proposed, current=before
+        ),
         key=f"extension-decided:{request.id}",
     )
     await op.replan(occ.task_id)

@@ -14,8 +14,10 @@ from bot.reminders.ladder import send_at
 from bot.roles import Audience
 from bot.tasks import policy
 from bot.tasks.errors import AlreadyDue, BeforeStart, InTheFuture, NoSuchTask
+from bot.tasks.notices import TaskBlocked
+from bot.workcal import load_calendar
 from db.models import EventKind, Occurrence, OccurrenceStatus, Task, TaskRole
-from db.queries import calendar, outbox, progress
+from db.queries import outbox, progress
 
 _LINK_SCHEMES: Final = ("http://", "https://")
 
@@ -90,11 +92,16 @@ class Dated:
     timeframe_kind: str
 
 
-async def lock_pending(op: Operation, occ: Occurrence) -> None:
-    """Take the due date's row; a concurrent step that settled it first wins."""
+async def pending_to_act_on(op: Operation, occurrence_id: int, *, lead_only: bool) -> Occurrence:
+    """The due date, if the actor may act on it, taken with a lock while still pending.
+
+    Of two steps at once, the second waits for the first and is told who settled it.
+    """
+    occ = await policy.occurrence_to_act_on(op, occurrence_id, lead_only=lead_only)
     await progress.lock_occurrence(op.session, occ)
     if occ.status != OccurrenceStatus.PENDING:
         raise AlreadyDone(await policy.name_of(op.session, occ.done_by))
+    return occ
 
 
 async def overseeing_leaders(op: Operation, task: Task) -> list[int]:
@@ -136,10 +143,9 @@ async def mark_done(
     on time or late instead of today (checked by ``check_done_on``); history and audit keep
     when it was recorded.
     """
-    occ = await policy.occurrence_to_act_on(op, occurrence_id, lead_only=True)
+    occ = await pending_to_act_on(op, occurrence_id, lead_only=True)
     if done_on is not None:
         check_done_on(occ, done_on, op.today)
-    await lock_pending(op, occ)
     day = op.today if done_on is None else done_on
     late_days = max(0, (day - occ.due_date).days)
     await progress.record_event(
@@ -189,8 +195,7 @@ async def note_progress(
 
 async def report_blocked(op: Operation, occurrence_id: int, reason: str) -> Blocked:
     """Record what blocks a pending due date and tell the overseeing leaders at once."""
-    occ = await policy.occurrence_to_act_on(op, occurrence_id, lead_only=False)
-    await lock_pending(op, occ)
+    occ = await pending_to_act_on(op, occurrence_id, lead_only=False)
     event = await progress.record_event(
         op.session,
         task_id=occ.task_id,
@@ -205,8 +210,7 @@ async def report_blocked(op: Operation, occurrence_id: int, reason: str) -> Bloc
     name = await policy.name_of(op.session, op.actor.person_id)
     await op.notify(
         people=leaders,
-        notice="blocked",
-        params={"name": name or "", "code": occ.task.code, "reason": reason},
+        notice=TaskBlocked(name=name or "", code=occ.task.code, reason=reason),
         key=f"blocked:{event.id}",
         task_id=occ.task_id,
     )
@@ -215,12 +219,11 @@ async def report_blocked(op: Operation, occurrence_id: int, reason: str) -> Bloc
 
 async def snooze(op: Operation, occurrence_id: int, *, channel: str, chat_id: str) -> Snoozed:
     """Remind the actor again on the next working day, where they asked from."""
-    occ = await policy.occurrence_to_act_on(op, occurrence_id, lead_only=False)
+    occ = await pending_to_act_on(op, occurrence_id, lead_only=False)
     person_id = op.actor.person_id
     if person_id is None:
         raise NotAllowed
-    await lock_pending(op, occ)
-    day = (await calendar.work_calendar(op.session)).next_working_day(op.today)
+    day = (await load_calendar(op.session)).next_working_day(op.today)
     await outbox.enqueue(
         op.session,
         outbox.Wanted(
@@ -253,7 +256,7 @@ async def record_happened(op: Operation, task_id: int, happened: date) -> Dated:
     task = await policy.task_to_act_on(op, task_id, lead_only=True)
     if happened > op.today:
         raise InTheFuture
-    cal = await calendar.work_calendar(op.session)
+    cal = await load_calendar(op.session)
     offset = task.offset_days or 0
     due = (
         cal.add_working_days(happened, offset)

@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import func, insert, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.audit import (
+from db.audit_chain import (
     GENESIS,
     AuditFields,
     ChainBreak,

@@ -8,7 +8,6 @@ from datetime import date, datetime
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.workcal import WorkCalendar
 from db.models import CalendarOverride
 
 
@@ -20,11 +19,6 @@ async def list_overrides(
     if since is not None:
         query = query.where(CalendarOverride.day >= since)
     return (await session.scalars(query)).all()
-
-
-async def work_calendar(session: AsyncSession) -> WorkCalendar:
-    """The working-day calendar with every override applied."""
-    return WorkCalendar({o.day: o.working for o in await list_overrides(session)})
 
 
 async def set_override(

@@ -10,7 +10,6 @@ from sqlalchemy import delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
-from bot.plans.units import unit_key
 from db.models import (
     Case,
     Invite,
@@ -21,6 +20,7 @@ from db.models import (
     UnitAlias,
     UnitKind,
 )
+from db.names import unit_key
 
 
 def name_key(name: str) -> str:

@@ -10,7 +10,6 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.i18n import negotiate
 from db.models import (
     Case,
     CaseStatus,
@@ -314,22 +313,10 @@ async def undated_count(session: AsyncSession, org_id: int) -> int:
     return sum(1 for t in facts.undated if t.kind == "unspecified" and not t.has_pending)
 
 
-async def person_locale(session: AsyncSession, person_id: int) -> str | None:
-    """The language a person chose, else the one their chat client last reported."""
-    chosen = await session.scalar(select(Person.locale).where(Person.id == person_id))
-    if chosen:
-        return chosen
-    reported = await session.scalar(
-        select(Identity.language_code)
-        .where(Identity.person_id == person_id, Identity.language_code.is_not(None))
-        .order_by(Identity.id)
-        .limit(1)
-    )
-    return negotiate(reported, "") or None
-
-
-async def person_locales(session: AsyncSession, person_ids: set[int]) -> dict[int, str | None]:
-    """``person_locale`` of many people in two queries."""
+async def languages_of(
+    session: AsyncSession, person_ids: set[int]
+) -> dict[int, tuple[str | None, str | None]]:
+    """Each person's chosen language and the one their chat client first reported."""
     if not person_ids:
         return {}
     chosen = dict(
@@ -346,7 +333,7 @@ async def person_locales(session: AsyncSession, person_ids: set[int]) -> dict[in
     for person_id, language_code in rows:
         if language_code is not None:
             reported.setdefault(person_id, language_code)
-    return {p: chosen.get(p) or negotiate(reported.get(p), "") or None for p in person_ids}
+    return {p: (chosen.get(p), reported.get(p)) for p in person_ids}
 
 
 async def mark_unreachable(

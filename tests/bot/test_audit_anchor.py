@@ -16,10 +16,10 @@ from pathlib import Path
 import pytest
 from sqlalchemy import delete, func, insert, select, update
 
-from bot.audit import GENESIS, AuditFields, entry_hash
 from bot.clock import ManualClock
 from bot.runtime import open_runtime
 from bot.settings import Settings
+from db.audit_chain import GENESIS, AuditFields, entry_hash
 from db.models import AuditEntry
 from db.queries import audit
 from jobs.anchors import checkpoint_audit

@@ -8,9 +8,9 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import delete, select, update
 
-from bot.audit import GENESIS, ChainBreak
 from bot.clock import ManualClock
 from bot.runtime import Runtime
+from db.audit_chain import GENESIS, ChainBreak
 from db.models import AuditEntry, Role
 from db.queries import audit
 from tests.conftest import Person

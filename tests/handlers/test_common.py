@@ -10,13 +10,14 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select
 
+from bot import invites
 from bot.clock import ManualClock
 from bot.roles import audiences_of
 from bot.runtime import Runtime
 from db.base import Base
 from db.models import Dialog, Identity, InviteAttempt, Membership, Role
 from db.models import Person as PersonRow
-from db.queries import invites, orgs
+from db.queries import orgs
 from tests.conftest import Person
 
 # Helpers shared with the other core tests (imported by name; no test functions here).

@@ -10,9 +10,11 @@ import pytest
 from sqlalchemy import select, update
 
 from bot.clock import ManualClock
+from bot.feedback.notices import CaseAssigned
 from bot.privacy.forget import ERASED, PersonNotFound, forget_person
 from bot.reminders.notices import notify
 from bot.runtime import Runtime
+from bot.workcal import load_calendar
 from db.models import (
     AuditEntry,
     Case,
@@ -26,7 +28,6 @@ from db.models import (
     Person,
     Role,
 )
-from db.queries import calendar
 from jobs.housekeeping import apply_data_retention
 from tests.conftest import Person as Chat
 from tests.handlers.feedback_support import (
@@ -275,12 +276,11 @@ async def _queue(runtime: Runtime, clock: ManualClock, pid: int, key: str) -> No
             session,
             people=[pid],
             org_id=root_org(runtime),
-            notice="case_assigned",
-            params={"case": 1, "code": "X"},
+            notice=CaseAssigned(case=1, code="X"),
             key=key,
             now=clock.now(),
             tz=runtime.settings.tz,
-            calendar=await calendar.work_calendar(session),
+            calendar=await load_calendar(session),
         )
 
 

@@ -17,7 +17,7 @@ from bot.clock import ManualClock
 from bot.messages import Reply
 from bot.reminders.scheduling import replan
 from bot.runtime import Runtime
-from bot.workcal import WorkCalendar
+from bot.workcal import WorkCalendar, load_calendar
 from db.models import (
     Identity,
     Occurrence,
@@ -31,7 +31,7 @@ from db.models import (
     TaskState,
     TaskUnit,
 )
-from db.queries import calendar, orgs, outbox, people
+from db.queries import orgs, outbox, people
 from jobs.outbox import Sweeper
 from jobs.reminders import plan_reminders
 
@@ -111,7 +111,7 @@ class World:
     async def calendar(self) -> WorkCalendar:
         """The working-day calendar the jobs use."""
         async with self.sessions() as session:
-            return await calendar.work_calendar(session)
+            return await load_calendar(session)
 
     async def unit(self, name: str) -> int:
         """Add a unit; return its id."""

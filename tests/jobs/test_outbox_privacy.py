@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from bot.channels.base import TemporaryFailure, Unreachable
+from bot.feedback.notices import CaseAssigned
 from bot.reminders.notices import notify
 from db.models import CaseKind, Role
 from jobs.outbox import BACKOFF, MAX_ATTEMPTS, MAX_BACKOFF
@@ -38,8 +39,7 @@ async def _tell(world: World, person: int, key: str) -> None:
             org_id=world.org_id,
             # No case id: a notice about a case is dropped once the case has left the step
             # it speaks of, and this one is only here to be (un)deliverable.
-            notice="case_assigned",
-            params={"code": "TC-2026-00001"},
+            notice=CaseAssigned(code="TC-2026-00001"),
             key=key,
             now=world.clock.now(),
             tz=world.runtime.settings.tz,

@@ -11,6 +11,7 @@ from datetime import datetime, timedelta
 import httpx
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.channels.notices import ZaloReconnect
 from bot.channels.zalo_oa import CHANNEL
 from bot.channels.zalo_oa.api import ZaloApi
 from bot.channels.zalo_oa.processor import ZaloProcessor
@@ -19,7 +20,8 @@ from bot.channels.zalo_oa.tokens import NotConnected, OAuthUnavailable, TokenSto
 from bot.inbox.worker import InboxWorker
 from bot.reminders.notices import notify
 from bot.runtime import Runtime
-from db.queries import calendar, reminders
+from bot.workcal import load_calendar
+from db.queries import reminders
 from jobs.scheduler import worker_id
 
 log = logging.getLogger(__name__)
@@ -44,12 +46,11 @@ def token_store(runtime: Runtime, http: httpx.AsyncClient) -> TokenStore:
             session,
             people=await reminders.org_admins(session, None),
             org_id=None,
-            notice="zalo_reconnect",
-            params={},
+            notice=ZaloReconnect(),
             key=f"zalo_reconnect:{now:%Y%m%d}",
             now=now,
             tz=settings.tz,
-            calendar=await calendar.work_calendar(session),
+            calendar=await load_calendar(session),
         )
 
     return TokenStore(

@@ -10,12 +10,13 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
+from bot import invites
 from bot.clock import ManualClock
 from bot.runtime import open_runtime
 from bot.settings import Settings
 from bot.workcal import KNOWN_OVERRIDES, WorkCalendar
 from db.models import Case, CaseStatus, Rating, Role
-from db.queries import invites, orgs
+from db.queries import orgs
 from jobs.outbox import Sweeper
 from tests.handlers.feedback_support import ANSWER_WORKING_DAYS, after_working_days, en_date
 from tests.support.botapi import BotApiEmulator, SentMessage, SimulatedUser

@@ -7,11 +7,11 @@ from datetime import timedelta
 
 import httpx
 
+from bot import invites
 from bot.clock import ManualClock
 from bot.runtime import open_runtime
 from bot.settings import Settings
 from db.models import Role
-from db.queries import invites
 from tests.support.botapi import BotApiEmulator, SentMessage, SimulatedUser
 from tests.support.running import running_bot
 

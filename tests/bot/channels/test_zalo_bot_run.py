@@ -19,11 +19,12 @@ from pathlib import Path
 import pytest
 from cryptography.fernet import Fernet
 
+from bot import invites
 from bot.clock import SystemClock
 from bot.runtime import open_runtime
 from bot.settings import Settings
 from db.models import Role
-from db.queries import invites, orgs
+from db.queries import orgs
 from tests.conftest import REPO_ROOT
 from tests.support.running import free_port
 from tests.support.zalo_bot import ZaloBotEmulator

@@ -12,6 +12,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select
 
+from bot import invites
 from bot.clock import ManualClock
 from bot.runtime import Runtime
 from bot.settings import Settings
@@ -25,7 +26,6 @@ from db.models import (
     OutboxMessage,
     Role,
 )
-from db.queries import invites
 from tests.bot.channels.zalo_support import running_on_zalo, zalo_settings
 from tests.handlers.test_common import snapshot
 from tests.support.botapi import BotApiEmulator

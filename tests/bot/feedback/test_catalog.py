@@ -15,8 +15,8 @@ from bot.feedback.catalog import (
 from bot.feedback.deadlines import rules
 from bot.i18n import Translator
 from bot.legal_deadlines import KINDS as LEGAL_KINDS
-from bot.plans.units import unit_key
 from db.models import CaseKind
+from db.names import unit_key
 
 EN = Translator("en")
 VI = Translator("vi")

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
-from bot.plans.units import is_unit_name, resolve_units, split_lead, split_units, unit_key
+from bot.plans.units import is_unit_name, resolve_units, split_lead, split_units
+from db.names import unit_key
 
 
 def test_semicolons_always_split_and_commas_inside_names_do_not() -> None:

@@ -6,7 +6,7 @@ from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from bot.audit import GENESIS, AuditFields, ChainBreak, entry_hash, verify_chain
+from db.audit_chain import GENESIS, AuditFields, ChainBreak, entry_hash, verify_chain
 
 AT = datetime(2026, 3, 2, 2, 0, tzinfo=UTC)
 

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from bot.clock import ManualClock
+from bot.reminders import locales
 from bot.runtime import Runtime
-from db.queries import people, reminders
+from db.queries import people
 
 
 async def test_outbox_language_follows_choice_then_client(
@@ -30,11 +31,11 @@ async def test_outbox_language_follows_choice_then_client(
             username=None,
             now=clock.now(),
         )
-        assert await reminders.person_locale(session, english.id) == "en"
-        assert await reminders.person_locale(session, silent.id) is None
+        assert await locales.person_locale(session, english.id) == "en"
+        assert await locales.person_locale(session, silent.id) is None
         both = {english.id, silent.id}
-        assert await reminders.person_locales(session, both) == {english.id: "en", silent.id: None}
+        assert await locales.person_locales(session, both) == {english.id: "en", silent.id: None}
         english.locale = "vi"
-        assert await reminders.person_locale(session, english.id) == "vi"
-        assert (await reminders.person_locales(session, both))[english.id] == "vi"
-        assert await reminders.person_locales(session, set()) == {}
+        assert await locales.person_locale(session, english.id) == "vi"
+        assert (await locales.person_locales(session, both))[english.id] == "vi"
+        assert await locales.person_locales(session, set()) == {}

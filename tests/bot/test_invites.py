@@ -7,6 +7,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
+from bot import invites
 from bot.clock import ManualClock
 from bot.invites import (
     ALPHABET,
@@ -24,7 +25,7 @@ from bot.invites import (
 )
 from bot.runtime import Runtime
 from db.models import AuditEntry, Invite, InviteAttempt, Membership, Role
-from db.queries import invites, people
+from db.queries import people
 from tests.conftest import Person
 from tests.handlers.test_common import add_unit, count, issue_code, root_org, snapshot
 
