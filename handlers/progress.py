@@ -26,7 +26,6 @@ from bot.tasks.payloads import (
 )
 from db.models import Occurrence, Task
 from db.queries import plans, progress
-from handlers.tasks import tasks_with_code
 
 NOTE_LIMIT: Final = 2000
 EVIDENCE_LIMIT: Final = 20 * 1024 * 1024
@@ -126,7 +125,11 @@ async def _task_named(ctx: Context, raw: str) -> Task | None:
     waiting that the person may see."""
     task_id = parse_id(raw, prefix="#") if raw.startswith("#") else None
     if task_id is None:
-        mine = [t for t in await tasks_with_code(ctx, raw) if plans.next_due(t) is not None]
+        mine = [
+            t
+            for t in await policy.visible_with_code(ctx.operation(), ctx.org_id, raw)
+            if plans.next_due(t) is not None
+        ]
         if len(mine) > 1:
             ctx.reply(
                 ctx._(

@@ -118,7 +118,7 @@ async def show_task(ctx: Context) -> None:
     raw = ctx.args[0].lstrip("#")[:12] if ctx.args else ""
     task_id = parse_id(raw)
     if task_id is None and raw:
-        found = await tasks_with_code(ctx, raw)
+        found = await policy.visible_with_code(ctx.operation(), ctx.org_id, raw)
         if len(found) > 1:
             ctx.reply(
                 ctx._("Several tasks have the code {code}; choose one:", code=raw),
@@ -135,15 +135,6 @@ async def show_task(ctx: Context) -> None:
             return
         task_id = found[0].id if found else None
     await _show_card(ctx, task_id, raw or "?")
-
-
-async def tasks_with_code(ctx: Context, code: str) -> list[Task]:
-    """The active tasks of the organization with this code that the person may see."""
-    if not code.isprintable():
-        return []  # no code holds control characters (and PostgreSQL text refuses NUL)
-    op = ctx.operation()
-    found = await plans.active_tasks_with_code(ctx.session, ctx.org_id, code)
-    return [t for t in found if await policy.may_see(op, t)]
 
 
 async def open_task(ctx: Context) -> None:

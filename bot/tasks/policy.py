@@ -95,3 +95,11 @@ async def request_to_decide(op: Operation, request_id: int) -> ExtensionRequest:
     if request.requested_by == op.actor.person_id:
         raise OwnRequest
     return request
+
+
+async def visible_with_code(op: Operation, org_id: int, code: str) -> list[Task]:
+    """The organization's active tasks with this code that the actor may see."""
+    if not code.isprintable():
+        return []  # no code holds control characters (and PostgreSQL text refuses NUL)
+    found = await plans.active_tasks_with_code(op.session, org_id, code)
+    return [t for t in found if await may_see(op, t)]
