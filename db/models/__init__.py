@@ -33,6 +33,7 @@ from db.models.plans import (
     TaskUnit,
 )
 from db.models.progress import EventKind, ExtensionRequest, ExtensionStatus, TaskEvent
+from db.models.tallies import CaseTally
 from db.models.uploads import Upload, UploadReceipt
 
 __all__ = [
@@ -45,6 +46,7 @@ __all__ = [
     "CaseFile",
     "CaseKind",
     "CaseStatus",
+    "CaseTally",
     "ChannelToken",
     "ChoiceList",
     "Dialog",
@@ -79,3 +81,6 @@ __all__ = [
     "Upload",
     "UploadReceipt",
 ]
+
+# Keeps case_tallies in step with every flush that changes a case (see db.tallying).
+import db.tallying  # noqa: F401

@@ -1,0 +1,81 @@
+"""case tallies: cases per organization, local day of receipt, kind and state
+
+Revision ID: 0019
+Revises: 0014
+Create Date: 2026-12-07 19:45:00.000000
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from zoneinfo import ZoneInfo
+
+import sqlalchemy as sa
+from alembic import op
+
+from db.datetime_sql import local_date
+
+revision: str = "0019"
+down_revision: str | None = "0014"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+_ANSWERED = ("answered", "closed", "closed_unresolved")
+_cases = sa.table(
+    "cases",
+    sa.column("org_id", sa.Integer),
+    sa.column("received_at", sa.DateTime(timezone=True)),
+    sa.column("kind", sa.String),
+    sa.column("status", sa.String),
+    sa.column("rating", sa.String),
+    sa.column("on_time", sa.Boolean),
+    sa.column("reopened", sa.Integer),
+    sa.column("answered_at", sa.DateTime(timezone=True)),
+)
+_KEY = ("org_id", "day", "kind", "status", "rating", "verdict", "reopened", "answered")
+
+
+def upgrade() -> None:
+    tallies = op.create_table(
+        "case_tallies",
+        sa.Column("org_id", sa.Integer(), nullable=False),
+        sa.Column("day", sa.Date(), nullable=False),
+        sa.Column("kind", sa.String(length=16), nullable=False),
+        sa.Column("status", sa.String(length=24), nullable=False),
+        sa.Column("rating", sa.String(length=16), nullable=False),
+        sa.Column("verdict", sa.String(length=8), nullable=False),
+        sa.Column("reopened", sa.Boolean(), nullable=False),
+        sa.Column("answered", sa.Boolean(), nullable=False),
+        sa.Column("cases", sa.Integer(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["org_id"], ["organizations.id"], name=op.f("fk_case_tallies_org_id_organizations")
+        ),
+        sa.PrimaryKeyConstraint(*_KEY, name=op.f("pk_case_tallies")),
+    )
+    # The cases already there are counted by the local days of the deployment's zone.
+    config = op.get_context().config
+    zone = ZoneInfo((config.attributes if config else {}).get("timezone", "Asia/Ho_Chi_Minh"))
+    c = _cases.c
+    answered = sa.case(
+        (sa.and_(c.status.in_(_ANSWERED), c.answered_at.is_not(None)), sa.true()),
+        else_=sa.false(),
+    )
+    columns = (
+        c.org_id,
+        local_date(c.received_at, zone),
+        c.kind,
+        c.status,
+        sa.func.coalesce(c.rating, ""),
+        sa.case((c.on_time.is_(None), "none"), (c.on_time.is_(True), "on_time"), else_="late"),
+        c.reopened > 0,
+        answered,
+    )
+    op.get_bind().execute(
+        sa.insert(tallies).from_select(
+            [*_KEY, "cases"], sa.select(*columns, sa.func.count()).group_by(*columns)
+        )
+    )
+
+
+def downgrade() -> None:
+    op.drop_table("case_tallies")
