@@ -43,9 +43,10 @@ async def cmd_tallies(args: argparse.Namespace, settings: Settings) -> int:
         async with runtime.sessions() as session:
             drifted = await tallies.drift(session)
     for found in drifted[:_DRIFT_SHOWN]:
-        org, day, kind, status, rating, verdict, reopened, answered = found.key
+        org, day, kind, status, rating, verdict, reopened, answered, month = found.key
+        when = f"month {day:%Y-%m}" if month else f"{day} {kind}"
         print(
-            f"org {org} {day} {kind} {status} rating={rating or '-'} {verdict} "
+            f"org {org} {when} {status} rating={rating or '-'} {verdict} "
             f"reopened={reopened} answered={answered}: tallied {found.tallied}, "
             f"counted {found.counted}"
         )

@@ -24,7 +24,7 @@ from sqlalchemy.orm import Session, UOWTransaction
 
 from db.engine import TALLY_ZONE_INFO
 from db.models.feedback import Case, CaseStatus
-from db.models.tallies import NO_RATING, CaseTally
+from db.models.tallies import ANY_KIND, NO_RATING, CaseTally
 
 DEFAULT_ZONE: Final = "Asia/Ho_Chi_Minh"
 ANSWERED: Final = frozenset({CaseStatus.ANSWERED, CaseStatus.CLOSED, CaseStatus.CLOSED_UNRESOLVED})
@@ -37,6 +37,7 @@ KEY_COLUMNS: Final = (
     "verdict",
     "reopened",
     "answered",
+    "month",
 )
 _COUNTED: Final = (
     "org_id",
@@ -49,7 +50,7 @@ _COUNTED: Final = (
     "answered_at",
 )
 
-TallyKey = tuple[int, date, str, str, str, str, bool, bool]
+TallyKey = tuple[int, date, str, str, str, str, bool, bool, bool]
 
 
 def zone_of(session: Session) -> ZoneInfo:
@@ -68,7 +69,7 @@ def verdict_of(on_time: bool | None) -> str:
 
 
 def tally_key(values: dict[str, Any], zone: ZoneInfo) -> TallyKey:
-    """The tally a case with these column values counts in."""
+    """The day's tally a case with these column values counts in."""
     received: datetime = values["received_at"]
     status = CaseStatus(values["status"] or CaseStatus.NEW)
     rating = values["rating"]
@@ -81,7 +82,14 @@ def tally_key(values: dict[str, Any], zone: ZoneInfo) -> TallyKey:
         verdict_of(values["on_time"]),
         bool(values["reopened"] or 0),
         status in ANSWERED and values["answered_at"] is not None,
+        False,
     )
+
+
+def month_key(day_key: TallyKey) -> TallyKey:
+    """The month's tally that counts the cases of a day's tally."""
+    org, day, _kind, status, rating, verdict, reopened, answered, _month = day_key
+    return (org, day.replace(day=1), ANY_KIND, status, rating, verdict, reopened, answered, True)
 
 
 def _current(case: Case) -> dict[str, Any]:
@@ -111,22 +119,23 @@ def _committed(session: Session, case: Case) -> dict[str, Any]:
 
 def _deltas(session: Session) -> Counter[TallyKey]:
     zone = zone_of(session)
-    deltas: Counter[TallyKey] = Counter()
+    days: Counter[TallyKey] = Counter()
     for obj in session.new:
         if isinstance(obj, Case):
-            deltas[tally_key(_current(obj), zone)] += 1
+            days[tally_key(_current(obj), zone)] += 1
     for obj in session.dirty:
         if isinstance(obj, Case) and session.is_modified(obj, include_collections=False):
-            before, after = (
-                tally_key(_committed(session, obj), zone),
-                tally_key(_current(obj), zone),
-            )
+            before = tally_key(_committed(session, obj), zone)
+            after = tally_key(_current(obj), zone)
             if before != after:
-                deltas[before] -= 1
-                deltas[after] += 1
+                days[before] -= 1
+                days[after] += 1
     for obj in session.deleted:
         if isinstance(obj, Case):
-            deltas[tally_key(_committed(session, obj), zone)] -= 1
+            days[tally_key(_committed(session, obj), zone)] -= 1
+    deltas = Counter(days)
+    for key, n in days.items():
+        deltas[month_key(key)] += n
     return deltas
 
 

@@ -214,8 +214,6 @@ def read_docx(stream: io.BytesIO) -> list[RawTable]:
     import docx
     from docx.oxml.ns import qn
 
-    from bot.plans import docx_text
-
     document = docx.Document(stream)
     tables: list[RawTable] = []
     lines: list[str] = []

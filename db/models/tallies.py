@@ -1,7 +1,10 @@
-"""How many cases stand in each state, per organization and local day of receipt.
+"""How many cases stand in each state, per organization and local day (or month) of receipt.
 
 Kept by ``db.tallying`` in the same flush as every change of a case, so screens that count a
 quarter's cases (a province's ``/status``) read a few rows per commune instead of the cases.
+Each case counts twice: in its day's tally (with its kind), and in its month's (``month``,
+``day`` the first of the month, ``kind`` empty), which whole months of a period are read
+from: a few dozen rows per commune and month however many cases there are.
 """
 
 from __future__ import annotations
@@ -15,6 +18,8 @@ from db.base import Base
 
 NO_RATING = ""
 """``rating`` of cases not rated (key columns hold no NULL, so upserts find their row)."""
+ANY_KIND = ""
+"""``kind`` of a month's tally, which counts every kind."""
 
 
 class CaseTally(Base):
@@ -31,4 +36,5 @@ class CaseTally(Base):
     verdict: Mapped[str] = mapped_column(String(8), primary_key=True)
     reopened: Mapped[bool] = mapped_column(primary_key=True)
     answered: Mapped[bool] = mapped_column(primary_key=True)
+    month: Mapped[bool] = mapped_column(primary_key=True)
     cases: Mapped[int] = mapped_column(default=0)

@@ -48,6 +48,29 @@ async def change_marks(session: AsyncSession) -> tuple[int | None, ...]:
     return tuple((await session.execute(marks)).one())
 
 
+async def only_cases_changed(
+    session: AsyncSession, before: tuple[int | None, ...], after: tuple[int | None, ...]
+) -> bool:
+    """Whether everything written between two ``change_marks`` was about cases.
+
+    Then no task, occurrence, extension, unit or plan changed: each of those changes adds a
+    task event, an occurrence or an audit entry about something other than a case. The audit
+    entries since ``before`` are read from the primary key's index: only the new ones.
+    """
+    audit_before, _case, _event, *tasks_before = before
+    audit_after, _case, _event, *tasks_after = after
+    if tasks_before != tasks_after:
+        return False
+    if audit_before == audit_after:
+        return True
+    other = await session.scalar(
+        select(AuditEntry.id)
+        .where(AuditEntry.id > (audit_before or 0), AuditEntry.entity != "case")
+        .limit(1)
+    )
+    return other is None
+
+
 async def org_tree(session: AsyncSession, org_id: int) -> list[tuple[int, str, int | None]]:
     """The organization and every organization below it: ``(id, name, parent_id)``."""
     result = await session.execute(

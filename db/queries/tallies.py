@@ -2,19 +2,22 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Select, String, case, delete, func, insert, select
+from sqlalchemy import Select, String, case, delete, false, func, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.datetime_sql import local_date
 from db.models import Case, CaseTally
 from db.models.tallies import NO_RATING
-from db.tallying import KEY_COLUMNS, TallyKey, answered_expression, zone_of
+from db.tallying import KEY_COLUMNS, TallyKey, answered_expression, month_key, zone_of
+
+_BATCH = 5000
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,15 +34,36 @@ def zone(session: AsyncSession) -> ZoneInfo:
     return zone_of(session.sync_session)
 
 
+def _months(start: date, end: date) -> tuple[date, date]:
+    """The whole months inside ``[start, end)``, as ``[first, after)`` (empty when equal)."""
+    first = start if start.day == 1 else _next_month(start)
+    after = end.replace(day=1)
+    return (first, after) if first < after else (start, start)
+
+
+def _next_month(day: date) -> date:
+    return (day.replace(day=28) + timedelta(days=4)).replace(day=1)
+
+
 async def grouped(
     session: AsyncSession, org_ids: Sequence[int], start: date, end: date, by: Sequence[str]
 ) -> list[tuple[Any, ...]]:
-    """Cases received on local days ``[start, end)``, summed by the tally columns ``by``."""
+    """Cases received on local days ``[start, end)``, summed by the tally columns ``by``.
+
+    Whole months are read from the months' tallies, the days around them from the days'
+    (all days when ``by`` names the kind, which only the days' tallies keep).
+    """
     columns = [getattr(CaseTally, name) for name in by]
+    first, after = (start, start) if "kind" in by else _months(start, end)
+    days = ~CaseTally.month & (
+        ((CaseTally.day >= start) & (CaseTally.day < first))
+        | ((CaseTally.day >= max(after, start)) & (CaseTally.day < end))
+    )
+    months = CaseTally.month & (CaseTally.day >= first) & (CaseTally.day < after)
     total = func.sum(CaseTally.cases)
     rows = await session.execute(
         select(*columns, total)
-        .where(CaseTally.org_id.in_(org_ids), CaseTally.day >= start, CaseTally.day < end)
+        .where(CaseTally.org_id.in_(org_ids), days | months)
         .group_by(*columns)
         .having(total != 0)
     )
@@ -47,7 +71,7 @@ async def grouped(
 
 
 def _recount(tz: ZoneInfo) -> Select[Any]:
-    """The tallies as the cases count them now, in the tallies' column order."""
+    """The days' tallies as the cases count them now, in the tallies' column order."""
     columns = (
         Case.org_id,
         local_date(Case.received_at, tz),
@@ -58,7 +82,7 @@ def _recount(tz: ZoneInfo) -> Select[Any]:
         Case.reopened > 0,
         answered_expression(),
     )
-    return select(*columns, func.count()).group_by(*columns)
+    return select(*columns, false().label("month"), func.count()).group_by(*columns)
 
 
 async def rebuild(session: AsyncSession) -> int:
@@ -67,11 +91,25 @@ async def rebuild(session: AsyncSession) -> int:
     await session.execute(
         insert(CaseTally).from_select([*KEY_COLUMNS, "cases"], _recount(zone(session)))
     )
+    days = await session.execute(
+        select(*(getattr(CaseTally, c) for c in KEY_COLUMNS), CaseTally.cases)
+    )
+    months = _by_month({_key(row[:-1]): int(row[-1]) for row in days})
+    rows = [{**dict(zip(KEY_COLUMNS, k, strict=True)), "cases": n} for k, n in months.items()]
+    for at in range(0, len(rows), _BATCH):
+        await session.execute(insert(CaseTally), rows[at : at + _BATCH])
     return int(await session.scalar(select(func.count()).select_from(CaseTally)) or 0)
 
 
+def _by_month(days: dict[TallyKey, int]) -> Counter[TallyKey]:
+    months: Counter[TallyKey] = Counter()
+    for key, n in days.items():
+        months[month_key(key)] += n
+    return months
+
+
 def _key(row: Sequence[Any]) -> TallyKey:
-    org, day, kind, status, rating, verdict, reopened, answered = row
+    org, day, kind, status, rating, verdict, reopened, answered, *month = row
     day = day if isinstance(day, date) else date.fromisoformat(str(day))
     return (
         int(org),
@@ -82,14 +120,15 @@ def _key(row: Sequence[Any]) -> TallyKey:
         str(verdict),
         bool(reopened),
         bool(answered),
+        bool(month and month[0]),
     )
 
 
 async def drift(session: AsyncSession) -> list[Drift]:
     """Every tally whose count differs from the cases', in key order."""
-    counted = {
-        _key(row[:-1]): int(row[-1]) for row in await session.execute(_recount(zone(session)))
-    }
+    recounted = await session.execute(_recount(zone(session)))
+    counted = {_key(row[:-1]): int(row[-1]) for row in recounted}
+    counted.update(_by_month(counted))
     tallied = {
         _key(row[:-1]): int(row[-1])
         for row in await session.execute(

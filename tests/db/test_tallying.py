@@ -18,13 +18,22 @@ from db.queries.reports import CaseScope
 VN = ZoneInfo("Asia/Ho_Chi_Minh")
 # Same offset as Vietnam but another name: reports in it count the cases themselves.
 BANGKOK = ZoneInfo("Asia/Bangkok")
-FIRST_DAY = date(2026, 2, 27)
+FIRST_DAY = date(2026, 1, 30)
+DAYS = 33  # to 3 March: February whole, and days of the months around it
+# Periods read from months' tallies, days' tallies, or both.
+PERIODS = (
+    (date(2026, 1, 1), date(2026, 4, 1)),
+    (date(2026, 2, 1), date(2026, 3, 1)),
+    (date(2026, 1, 31), date(2026, 3, 2)),
+    (date(2026, 1, 29), date(2026, 2, 1)),
+    (date(2026, 2, 10), date(2026, 2, 12)),
+)
 STEPS = 240
 
 
 def _moment(rng: random.Random) -> datetime:
     # Around local midnights, so a case's local day differs from its UTC day.
-    day = FIRST_DAY + timedelta(days=rng.randrange(4))
+    day = FIRST_DAY + timedelta(days=rng.randrange(DAYS))
     minutes = rng.choice((-90, -5, 0, 5, 90, 600))
     return datetime.combine(day, time.min, tzinfo=VN) + timedelta(minutes=minutes)
 
@@ -48,12 +57,11 @@ def _change(rng: random.Random, case: Case) -> None:
         case.on_time = rng.random() < 0.5
 
 
-async def _live_and_tallied(
-    runtime: Runtime, org_ids: list[int]
-) -> tuple[Counter[reports.CaseGroup], Counter[reports.CaseGroup]]:
-    """The case groups of the days around them as the tallies give them, and as cases do."""
-    start, end = FIRST_DAY - timedelta(days=1), FIRST_DAY + timedelta(days=5)
-    counted: list[Counter[reports.CaseGroup]] = []
+async def _tallied_and_live(
+    runtime: Runtime, org_ids: list[int], start: date, end: date
+) -> tuple[Counter[object], Counter[object]]:
+    """The period's case groups and kind breakdown from the tallies, and from the cases."""
+    counted: list[Counter[object]] = []
     async with runtime.sessions() as session:
         for tz in (VN, BANGKOK):
             scope = CaseScope(
@@ -62,7 +70,9 @@ async def _live_and_tallied(
                 end=datetime.combine(end, time.min, tzinfo=tz),
                 tz=tz,
             )
-            counted.append(Counter(await reports.case_counts(session, scope)))
+            groups = await reports.case_counts(session, scope)
+            kinds = await reports.case_breakdown(session, scope, "kind")
+            counted.append(Counter([*groups, *((str(k), *rest) for k, *rest in kinds)]))
     return counted[0], counted[1]
 
 
@@ -136,10 +146,13 @@ async def test_random_changes_keep_tallies_equal_to_a_recount(
     async with runtime.sessions() as session:
         assert await tallies.drift(session) == []
         total = await session.scalar(select(func.sum(CaseTally.cases)))
-        assert total == len(ids) > 20
-    tallied, live = await _live_and_tallied(runtime, org_ids)
-    assert tallied == live
-    assert sum(group.cases for group in tallied) == len(ids)
+        assert total == 2 * len(ids) > 40
+    for start, end in PERIODS:
+        tallied, live = await _tallied_and_live(runtime, org_ids, start, end)
+        assert tallied == live, (start, end)
+    everything, _ = await _tallied_and_live(runtime, org_ids, *PERIODS[0])
+    groups = [g for g in everything.elements() if isinstance(g, reports.CaseGroup)]
+    assert sum(group.cases for group in groups) == len(ids)
 
 
 async def test_rebuild_ends_drift_left_by_statements_that_bypass_the_orm(
@@ -169,9 +182,12 @@ async def test_rebuild_ends_drift_left_by_statements_that_bypass_the_orm(
         assert await tallies.drift(session) == []
         await session.execute(update(Case).values(status=CaseStatus.REFUSED))
         drifted = await tallies.drift(session)
-        assert [(d.key[3], d.tallied, d.counted) for d in drifted] == [
-            ("new", 1, 0),
-            ("refused", 0, 1),
+        # The day's tallies and the month's.
+        assert sorted((d.key[3], d.key[8], d.tallied, d.counted) for d in drifted) == [
+            ("new", False, 1, 0),
+            ("new", True, 1, 0),
+            ("refused", False, 0, 1),
+            ("refused", True, 0, 1),
         ]
-        assert await tallies.rebuild(session) == 1
+        assert await tallies.rebuild(session) == 2
         assert await tallies.drift(session) == []

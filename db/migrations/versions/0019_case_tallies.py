@@ -8,6 +8,7 @@ Create Date: 2026-12-07 19:45:00.000000
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import date
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
@@ -32,7 +33,7 @@ _cases = sa.table(
     sa.column("reopened", sa.Integer),
     sa.column("answered_at", sa.DateTime(timezone=True)),
 )
-_KEY = ("org_id", "day", "kind", "status", "rating", "verdict", "reopened", "answered")
+_KEY = ("org_id", "day", "kind", "status", "rating", "verdict", "reopened", "answered", "month")
 
 
 def upgrade() -> None:
@@ -46,6 +47,7 @@ def upgrade() -> None:
         sa.Column("verdict", sa.String(length=8), nullable=False),
         sa.Column("reopened", sa.Boolean(), nullable=False),
         sa.Column("answered", sa.Boolean(), nullable=False),
+        sa.Column("month", sa.Boolean(), nullable=False),
         sa.Column("cases", sa.Integer(), nullable=False),
         sa.ForeignKeyConstraint(
             ["org_id"], ["organizations.id"], name=op.f("fk_case_tallies_org_id_organizations")
@@ -70,11 +72,18 @@ def upgrade() -> None:
         c.reopened > 0,
         answered,
     )
-    op.get_bind().execute(
-        sa.insert(tallies).from_select(
-            [*_KEY, "cases"], sa.select(*columns, sa.func.count()).group_by(*columns)
-        )
-    )
+    bind = op.get_bind()
+    days = sa.select(*columns, sa.false(), sa.func.count()).group_by(*columns)
+    bind.execute(sa.insert(tallies).from_select([*_KEY, "cases"], days))
+    # Each month's tally sums its days' over the kinds.
+    months: dict[tuple[object, ...], int] = {}
+    for org, day, _kind, *state, _month, n in bind.execute(sa.select(tallies)):
+        day = day if isinstance(day, date) else date.fromisoformat(str(day))
+        key = (org, day.replace(day=1), "", *state, True)
+        months[key] = months.get(key, 0) + n
+    rows = [{**dict(zip(_KEY, key, strict=True)), "cases": n} for key, n in months.items()]
+    for at in range(0, len(rows), 5000):
+        bind.execute(sa.insert(tallies), rows[at : at + 5000])
 
 
 def downgrade() -> None:
