@@ -27,6 +27,8 @@ class CaseTally(Base):
 
     __tablename__ = "case_tallies"
 
+    # First in the primary key, so a period's months are read without its days' rows.
+    month: Mapped[bool] = mapped_column(primary_key=True)
     org_id: Mapped[int] = mapped_column(ForeignKey("organizations.id"), primary_key=True)
     day: Mapped[date] = mapped_column(primary_key=True)
     kind: Mapped[str] = mapped_column(String(16), primary_key=True)
@@ -36,5 +38,4 @@ class CaseTally(Base):
     verdict: Mapped[str] = mapped_column(String(8), primary_key=True)
     reopened: Mapped[bool] = mapped_column(primary_key=True)
     answered: Mapped[bool] = mapped_column(primary_key=True)
-    month: Mapped[bool] = mapped_column(primary_key=True)
     cases: Mapped[int] = mapped_column(default=0)

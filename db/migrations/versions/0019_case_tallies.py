@@ -39,6 +39,7 @@ _KEY = ("org_id", "day", "kind", "status", "rating", "verdict", "reopened", "ans
 def upgrade() -> None:
     tallies = op.create_table(
         "case_tallies",
+        sa.Column("month", sa.Boolean(), nullable=False),
         sa.Column("org_id", sa.Integer(), nullable=False),
         sa.Column("day", sa.Date(), nullable=False),
         sa.Column("kind", sa.String(length=16), nullable=False),
@@ -47,12 +48,12 @@ def upgrade() -> None:
         sa.Column("verdict", sa.String(length=8), nullable=False),
         sa.Column("reopened", sa.Boolean(), nullable=False),
         sa.Column("answered", sa.Boolean(), nullable=False),
-        sa.Column("month", sa.Boolean(), nullable=False),
         sa.Column("cases", sa.Integer(), nullable=False),
         sa.ForeignKeyConstraint(
             ["org_id"], ["organizations.id"], name=op.f("fk_case_tallies_org_id_organizations")
         ),
-        sa.PrimaryKeyConstraint(*_KEY, name=op.f("pk_case_tallies")),
+        # Months first: a period's whole months are read without its days' rows.
+        sa.PrimaryKeyConstraint("month", *_KEY[:-1], name=op.f("pk_case_tallies")),
     )
     # The cases already there are counted by the local days of the deployment's zone.
     config = op.get_context().config
@@ -77,7 +78,9 @@ def upgrade() -> None:
     bind.execute(sa.insert(tallies).from_select([*_KEY, "cases"], days))
     # Each month's tally sums its days' over the kinds.
     months: dict[tuple[object, ...], int] = {}
-    for org, day, _kind, *state, _month, n in bind.execute(sa.select(tallies)):
+    for org, day, _kind, *state, _month, n in bind.execute(
+        sa.select(*(tallies.c[k] for k in _KEY), tallies.c.cases)
+    ):
         day = day if isinstance(day, date) else date.fromisoformat(str(day))
         key = (org, day.replace(day=1), "", *state, True)
         months[key] = months.get(key, 0) + n
