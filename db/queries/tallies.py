@@ -9,7 +9,7 @@ from datetime import date, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Select, String, case, delete, false, func, insert, select
+from sqlalchemy import Select, String, case, delete, false, func, insert, select, union_all
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.datetime_sql import local_date
@@ -53,21 +53,30 @@ async def grouped(
     Whole months are read from the months' tallies, the days around them from the days'
     (all days when ``by`` names the kind, which only the days' tallies keep).
     """
-    columns = [getattr(CaseTally, name) for name in by]
     first, after = (start, start) if "kind" in by else _months(start, end)
-    days = ~CaseTally.month & (
-        ((CaseTally.day >= start) & (CaseTally.day < first))
-        | ((CaseTally.day >= max(after, start)) & (CaseTally.day < end))
-    )
-    months = CaseTally.month & (CaseTally.day >= first) & (CaseTally.day < after)
-    total = func.sum(CaseTally.cases)
-    rows = await session.execute(
-        select(*columns, total)
-        .where(CaseTally.org_id.in_(org_ids), days | months)
-        .group_by(*columns)
-        .having(total != 0)
-    )
-    return [tuple(row) for row in rows]
+    # One range of the primary key (months or days first, then organization, then day) per
+    # part, so each organization's rows of the part are read and no other.
+    parts = [
+        (month, low, high)
+        for month, low, high in ((False, start, first), (True, first, after), (False, after, end))
+        if low < high
+    ]
+    if not parts:
+        return []
+    reads = [
+        select(*(getattr(CaseTally, name) for name in by), CaseTally.cases).where(
+            CaseTally.month == month,
+            CaseTally.org_id.in_(org_ids),
+            CaseTally.day >= low,
+            CaseTally.day < high,
+        )
+        for month, low, high in parts
+    ]
+    rows = union_all(*reads).subquery() if len(reads) > 1 else reads[0].subquery()
+    columns = [rows.c[name] for name in by]
+    total = func.sum(rows.c.cases)
+    result = await session.execute(select(*columns, total).group_by(*columns).having(total != 0))
+    return [tuple(row) for row in result]
 
 
 def _recount(tz: ZoneInfo) -> Select[Any]:
