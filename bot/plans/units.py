@@ -289,6 +289,7 @@ _ABBREVIATIONS: Final[dict[tuple[str, ...], str]] = {
 _LONGEST: Final = max(len(k) for k in _ABBREVIATIONS)
 
 
+@lru_cache(maxsize=8192)
 def unit_key(name: str) -> str:
     """A matching key for a unit name: accents, case, dashes and abbreviations don't matter.
 
@@ -350,6 +351,7 @@ def _relaxed(key: str) -> str:
 
 # "suggested": the name matches one unit only by some of its words ("UBND" inside
 # "Văn phòng HĐND và UBND"); a person must confirm it before tasks are given to that unit.
+@lru_cache(maxsize=8192)
 def group_key(name: str) -> str:
     """The key under which every spelling of one office meets, job titles in front dropped.
 
@@ -376,7 +378,7 @@ def best_spelling(names: Iterable[str]) -> str:
         key = unit_key(name)
         titled = _relaxed(key) != key
         # Abbreviations expand in the key: the fewer letters written, the more abbreviated.
-        written = len(re.findall(r"[a-z0-9]", fold(name)))
+        written = sum(len(word) for word in _WORDS.findall(fold(name)))
         return (not titled, written, -spellings.index(name))
 
     return max(spellings, key=rank)
