@@ -189,5 +189,15 @@ async def test_rebuild_ends_drift_left_by_statements_that_bypass_the_orm(
             ("refused", False, 0, 1),
             ("refused", True, 0, 1),
         ]
+        # Reports in the tallies' zone read them (still "new"); others count the cases.
+        for tz, status in ((VN, "new"), (BANGKOK, "refused")):
+            day = clock.now().astimezone(tz).date()
+            scope = CaseScope(
+                org_ids=[runtime.dispatcher.deployment.root_org_id],
+                start=datetime.combine(day, time.min, tzinfo=tz),
+                end=datetime.combine(day + timedelta(days=1), time.min, tzinfo=tz),
+                tz=tz,
+            )
+            assert [g.status for g in await reports.case_counts(session, scope)] == [status]
         assert await tallies.rebuild(session) == 2
         assert await tallies.drift(session) == []
