@@ -3,8 +3,10 @@
 Every change of a case reaches the database through a session flush (intake, each lifecycle
 step, merges, privacy erasure and retention), so the hook sits there rather than in each of
 them: before the rows are written it works out which tally each new, changed or deleted case
-leaves and joins, and adds the differences with one upsert, in the same transaction. Rows are
-taken in key order, so two transactions never wait for each other's tallies crosswise.
+leaves and joins, and adds the differences with one upsert, in the same transaction. A
+flush takes its rows in key order; a transaction that flushes several cases at different
+times (a merge, an erasure) may still meet another crosswise, and PostgreSQL then refuses one
+of the two as a deadlock, which the caller sees as a failed step, nothing half-written.
 
 Statements that change the counted columns of cases without the ORM bypass the hook; nothing
 in the application does, and ``python -m bot tallies check`` finds drift, ``rebuild`` ends it.
