@@ -853,6 +853,7 @@ COMMANDS: dict[str, Command] = {
     "backup": cli_ops.cmd_backup,
     "restore": cli_ops.cmd_restore,
     "apikey": cmd_apikey,
+    "tallies": cli_ops.cmd_tallies,
 }
 
 

@@ -27,6 +27,34 @@ from bot.rekey import rotate_data_key
 from bot.runtime import open_runtime
 from bot.settings import Settings
 from db.engine import create_engine
+from db.queries import tallies
+
+_DRIFT_SHOWN = 20
+
+
+async def cmd_tallies(args: argparse.Namespace, settings: Settings) -> int:
+    """Check the case tallies against the cases, or count them again."""
+    async with open_runtime(settings, SystemClock()) as runtime:
+        if args.tallies_command == "rebuild":
+            async with runtime.sessions.begin() as session:
+                count = await tallies.rebuild(session)
+            print(f"rebuilt the case tallies: {count} rows")
+            return 0
+        async with runtime.sessions() as session:
+            drifted = await tallies.drift(session)
+    for found in drifted[:_DRIFT_SHOWN]:
+        org, day, kind, status, rating, verdict, reopened, answered, month = found.key
+        when = f"month {day:%Y-%m}" if month else f"{day} {kind}"
+        print(
+            f"org {org} {when} {status} rating={rating or '-'} {verdict} "
+            f"reopened={reopened} answered={answered}: tallied {found.tallied}, "
+            f"counted {found.counted}"
+        )
+    if drifted:
+        print(f"{len(drifted)} tallies differ from the cases; run `tallies rebuild`")
+        return 1
+    print("case tallies ok")
+    return 0
 
 
 async def cmd_key(args: argparse.Namespace, settings: Settings) -> int:
@@ -164,6 +192,13 @@ async def cmd_restore(args: argparse.Namespace, settings: Settings) -> int:
 
 def add_parsers(sub: Any) -> None:
     """Declare the commands of this module on the main parser's subcommands."""
+    tallies_cmd = sub.add_parser("tallies", help="the case counts /status and reports read")
+    tallies_sub = tallies_cmd.add_subparsers(
+        dest="tallies_command", required=True, metavar="ACTION"
+    )
+    tallies_sub.add_parser("check", help="compare the tallies with a count of the cases")
+    tallies_sub.add_parser("rebuild", help="count every tally again from the cases")
+
     key = sub.add_parser("key", help="the data key that seals personal data")
     key_sub = key.add_subparsers(dest="key_command", required=True, metavar="ACTION")
     key_sub.add_parser("rotate", help="re-seal everything under a new key, in one transaction")

@@ -56,9 +56,9 @@ async def open_runtime(settings: Settings, clock: Clock | None = None) -> AsyncI
     try:
         await check_writable(engine, settings.database_url)
         await migrate.upgrade(engine, timezone=settings.timezone)
-        async with session_factory(engine).begin() as session:
+        async with session_factory(engine, zone=settings.timezone).begin() as session:
             keys = await unlock(session, settings, clock.now())
-        sessions = session_factory(engine, keys.audit_key)
+        sessions = session_factory(engine, keys.audit_key, zone=settings.timezone)
         async with sessions.begin() as session:
             root = await orgs.ensure_root_org(session, settings.org_name, clock.now())
             root_id = root.id

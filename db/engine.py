@@ -24,6 +24,7 @@ SQLITE_BUSY_TIMEOUT_MS = 30_000
 MIGRATING = "commune_bot_migrating"
 """Execution option of the connection that migrates the schema (see ``db.migrate``)."""
 AUDIT_KEY_INFO: Final = "audit_key"
+TALLY_ZONE_INFO: Final = "tally_zone"
 
 
 def sqlite_path(url: str) -> Path | None:
@@ -159,11 +160,14 @@ def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
 
 
 def session_factory(
-    engine: AsyncEngine, audit_key: bytes | None = None
+    engine: AsyncEngine, audit_key: bytes | None = None, *, zone: str | None = None
 ) -> async_sessionmaker[AsyncSession]:
     """Return the factory that opens one session per update or job.
 
-    Its sessions carry the audit key (never stored in the database) for signing audit rows.
+    Its sessions carry the audit key (never stored in the database) for signing audit rows,
+    and the deployment's zone, whose local days the case tallies count by.
     """
-    info = {} if audit_key is None else {AUDIT_KEY_INFO: audit_key}
+    info: dict[str, Any] = {} if audit_key is None else {AUDIT_KEY_INFO: audit_key}
+    if zone is not None:
+        info[TALLY_ZONE_INFO] = zone
     return async_sessionmaker(engine, expire_on_commit=False, info=info)

@@ -8,14 +8,30 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
 from typing import Final
 
+_WORDS: Final = re.compile(r"[a-z0-9]+")
 
+
+class _Unmarked(dict[int, int | None]):
+    """``str.translate`` table dropping combining marks, filled as characters are met."""
+
+    def __missing__(self, code: int) -> int | None:
+        kept = None if unicodedata.combining(chr(code)) else code
+        self[code] = kept
+        return kept
+
+
+_UNMARKED: Final = _Unmarked()
+
+
+@lru_cache(maxsize=8192)
 def fold(text: str) -> str:
     """Lower-case ``text`` and drop Vietnamese diacritics (``Đ`` becomes ``d``)."""
+    # Cached: a plan names the same units, time frames and headers on row after row.
     decomposed = unicodedata.normalize("NFD", text.replace("đ", "d").replace("Đ", "D"))
-    stripped = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
-    return stripped.casefold()
+    return decomposed.translate(_UNMARKED).casefold()
 
 
 # Abbreviations as sequences of folded words, longest first where they overlap.
@@ -72,12 +88,13 @@ _ABBREVIATIONS: Final[dict[tuple[str, ...], str]] = {
 _LONGEST: Final = max(len(k) for k in _ABBREVIATIONS)
 
 
+@lru_cache(maxsize=8192)
 def unit_key(name: str) -> str:
     """A matching key for a unit name: accents, case, dashes and abbreviations don't matter.
 
     ``unit_key("CC VP- TK") == unit_key("Công chức Văn phòng - Thống kê")``.
     """
-    tokens = re.findall(r"[a-z0-9]+", fold(name).replace("&", " va "))
+    tokens = _WORDS.findall(fold(name).replace("&", " va "))
     out: list[str] = []
     i = 0
     while i < len(tokens):

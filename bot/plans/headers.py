@@ -16,6 +16,7 @@ if TYPE_CHECKING:
     from bot.plans.readers import RawTable
 
 MAX_HEADER_CHARS: Final = 90
+_WORDS: Final = re.compile(r"[a-z0-9]+")
 SCAN_ROWS: Final = 30
 MAX_HEADER_ROWS: Final = 3
 
@@ -52,8 +53,11 @@ _RULES: Final[tuple[tuple[Role, re.Pattern[str]], ...]] = (
 
 def role_of(label: str) -> Role | None:
     """The role a header cell names, or ``None`` for an unrelated cell."""
-    text = " ".join(re.findall(r"[a-z0-9]+", fold(label)))
-    if not text or len(label) > MAX_HEADER_CHARS:
+    if len(label) > MAX_HEADER_CHARS:
+        # Checked first: a task's text is long, and every row is asked (``repeats_header``).
+        return None
+    text = " ".join(_WORDS.findall(fold(label)))
+    if not text:
         return None
     for role, pattern in _RULES:
         if pattern.search(text):

@@ -25,6 +25,10 @@ _W: Final = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 _S: Final = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
 _CELL_REF: Final = re.compile(r"([A-Za-z]{1,3})?([0-9]{1,7})?")
 _XML_SUFFIXES: Final = (".xml", ".rels", ".vml")
+_DOCUMENT_TAGS: Final = tuple(
+    _W + name
+    for name in ("document", "tbl", "tr", "tc", "gridSpan", "gridBefore", "gridAfter", "p")
+)
 
 
 class _Counter:
@@ -75,7 +79,9 @@ def _check_document(counter: _Counter, stream: IO[bytes]) -> None:
     # One entry per open table, nested ones too: [rows so far, columns of the current row].
     open_tables: list[list[int]] = []
     root = True
-    for event, element in _events(stream):
+    # Only the elements counted (and the paragraphs, to release them) reach Python: a
+    # document's runs and text, most of its elements, stay in the parser.
+    for event, element in _events(stream, tag=_DOCUMENT_TAGS):
         tag = element.tag
         if event == "start":
             if root and tag != _W + "document":
@@ -105,7 +111,8 @@ def _check_document(counter: _Counter, stream: IO[bytes]) -> None:
                 counter.add_cells(current[1])
             elif tag == _W + "tbl":
                 open_tables.pop()
-        _release(element)
+        if tag != _W + "document":
+            _release(element)
 
 
 def check_xlsx(name: str, archive: zipfile.ZipFile, limits: PlanLimits) -> None:
@@ -178,11 +185,14 @@ def check_csv_row(name: str, row_number: int, width: int, limits: PlanLimits) ->
     counter.check("columns", width)
 
 
-def _events(stream: IO[bytes]) -> Iterator[tuple[str, etree._Element]]:
+def _events(
+    stream: IO[bytes], tag: tuple[str, ...] | None = None
+) -> Iterator[tuple[str, etree._Element]]:
     # No entities, no network, no huge text nodes: the parts are read as data only.
     return etree.iterparse(  # type: ignore[no-any-return]
         stream,
         events=("start", "end"),
+        tag=tag,
         resolve_entities=False,
         no_network=True,
         huge_tree=False,

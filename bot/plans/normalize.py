@@ -10,6 +10,9 @@ from db.names import fold
 
 _SPACES: Final = re.compile(r"[ \t\u00a0\u2000-\u200b\u202f\u3000]+")
 _BLANK_LINES: Final = re.compile(r"\s*\n\s*")
+_WORDS: Final = re.compile(r"[a-z0-9]+")
+# The one character ``clean`` turns into a space that ``str.split`` does not split at.
+_ZERO_WIDTH_SPACE: Final = "\u200b"
 
 
 def clean(text: str) -> str:
@@ -21,9 +24,11 @@ def clean(text: str) -> str:
 
 def one_line(text: str) -> str:
     """``clean`` with the line breaks turned into spaces."""
-    return " ".join(clean(text).split())
+    # Every other change ``clean`` makes is to whitespace, which splitting evens out anyway.
+    normal = unicodedata.normalize("NFC", text).replace(_ZERO_WIDTH_SPACE, " ")
+    return " ".join(normal.split())
 
 
 def words(text: str) -> list[str]:
     """The folded alphanumeric words of ``text``."""
-    return re.findall(r"[a-z0-9]+", fold(text))
+    return _WORDS.findall(fold(text))

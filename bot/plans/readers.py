@@ -229,25 +229,27 @@ def read_docx(stream: io.BytesIO) -> list[RawTable]:
 
 
 def _docx_table(tbl: object, before: Sequence[str]) -> RawTable:
+    from bot.plans import docx_text
+
     rows: list[list[str]] = []
     origins: list[list[Origin]] = []
     above: dict[int, Origin] = {}
-    for r, tr in enumerate(tbl.tr_lst):  # type: ignore[attr-defined]
+    for r, tr in enumerate(docx_text.rows(tbl)):
         texts: list[str] = []
         row_origins: list[Origin] = []
         col = 0
-        for _ in range(tr.grid_before):
+        for _ in range(docx_text.grid_before(tr)):
             texts.append("")
             row_origins.append((r, col))
             col += 1
-        for tc in tr.tc_lst:
-            span = max(tc.grid_span, 1)
-            if tc.vMerge == "continue" and col in above:
+        for tc in docx_text.cells(tr):
+            span = max(docx_text.grid_span(tc), 1)
+            if docx_text.v_merge(tc) == "continue" and col in above:
                 origin = above[col]
                 text = rows[origin[0]][origin[1]]
             else:
                 origin = (r, col)
-                text = clean("\n".join(p.text or "" for p in tc.p_lst))
+                text = clean(docx_text.cell_text(tc))
             for _ in range(span):
                 texts.append(text)
                 row_origins.append(origin)

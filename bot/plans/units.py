@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import TYPE_CHECKING, Final, Literal
 
 from bot.plans.normalize import one_line
@@ -13,6 +14,7 @@ if TYPE_CHECKING:
     from collections.abc import Iterable, Mapping
 
 # Words a unit name starts with ("Phòng Tư pháp", "Hội Phụ nữ", "UBND phường"), folded.
+_WORDS: Final = re.compile(r"[a-z0-9]+")
 _HEADS: Final = frozenset(
     {
         "phong",
@@ -153,7 +155,7 @@ def _head(text: str) -> tuple[str, bool] | None:
     text = text.strip()
     if fold(text).startswith("cac "):
         text = text[4:].lstrip()
-    tokens = re.findall(r"[a-z0-9]+", fold(text))
+    tokens = _WORDS.findall(fold(text))
     for size in range(min(_MAX_HEAD_WORDS, len(tokens)), 0, -1):
         head = " ".join(tokens[:size])
         if head in _HEADS:
@@ -165,7 +167,7 @@ def _head(text: str) -> tuple[str, bool] | None:
 
 
 def _is_bare(text: str) -> bool:
-    return all(word in _BARE_WORDS for word in re.findall(r"[a-z0-9]+", fold(text)))
+    return all(word in _BARE_WORDS for word in _WORDS.findall(fold(text)))
 
 
 def _split_list(piece: str) -> list[str]:
@@ -195,30 +197,43 @@ def _tidy(name: str) -> str:
 
 def split_units(text: str) -> list[str]:
     """The units a cell names, in order: ``"Phòng Tư pháp; UBND các xã, phường"`` gives two."""
+    return list(_split_units(text))
+
+
+# A plan's unit cells repeat the same few dozen texts on row after row: each is split once.
+@lru_cache(maxsize=4096)
+def _split_units(text: str) -> tuple[str, ...]:
     units: list[str] = []
     for piece in _STRONG_SEPARATORS.split(text):
         for unit in _split_list(_tidy(piece)):
             name = _tidy(unit)
             if name and name not in units:
                 units.append(name)
-    return units
+    return tuple(units)
 
 
+@lru_cache(maxsize=4096)
 def is_unit_name(name: str) -> bool:
     """False for text that is a time frame or a rule rather than a unit ("Theo quy định")."""
-    return _NOT_UNITS.match(" ".join(re.findall(r"[a-z0-9]+", fold(name)))) is None
+    return _NOT_UNITS.match(" ".join(_WORDS.findall(fold(name)))) is None
 
 
 def split_lead(text: str) -> tuple[list[str], list[str]]:
     """Lead units and extra partners of a lead cell ("A phối hợp B": A leads, B helps)."""
+    leads, partners = _split_lead(text)
+    return list(leads), list(partners)
+
+
+@lru_cache(maxsize=4096)
+def _split_lead(text: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
     leads: list[str] = []
     partners: list[str] = []
     for piece in _STRONG_SEPARATORS.split(text):
         first, *rest = _COORDINATION.split(piece, maxsplit=1)
-        leads.extend(u for u in split_units(first) if u not in leads)
+        leads.extend(u for u in _split_units(first) if u not in leads)
         for extra in rest:
-            partners.extend(u for u in split_units(extra) if u not in partners)
-    return leads, partners
+            partners.extend(u for u in _split_units(extra) if u not in partners)
+    return tuple(leads), tuple(partners)
 
 
 # Words in front of a unit that name its people, not another unit: "Công chức VP-TK".
@@ -259,6 +274,7 @@ def _relaxed(key: str) -> str:
 
 # "suggested": the name matches one unit only by some of its words ("UBND" inside
 # "Văn phòng HĐND và UBND"); a person must confirm it before tasks are given to that unit.
+@lru_cache(maxsize=8192)
 def group_key(name: str) -> str:
     """The key under which every spelling of one office meets, job titles in front dropped.
 
@@ -285,7 +301,7 @@ def best_spelling(names: Iterable[str]) -> str:
         key = unit_key(name)
         titled = _relaxed(key) != key
         # Abbreviations expand in the key: the fewer letters written, the more abbreviated.
-        written = len(re.findall(r"[a-z0-9]", fold(name)))
+        written = sum(len(word) for word in _WORDS.findall(fold(name)))
         return (not titled, written, -spellings.index(name))
 
     return max(spellings, key=rank)

@@ -106,15 +106,27 @@ def plan_window(
 ) -> list[Planned]:
     """Every message the organization's reminders need from ``start`` to ``end`` (local days)."""
     out: list[Planned] = []
+    ladders: dict[date, tuple[Step, ...]] = {}
 
     def add(item: Planned | None) -> None:
         if item is not None:
             out.append(item)
 
+    def steps(due: date) -> tuple[Step, ...]:
+        # A plan's thousands of occurrences share a few dozen due dates (quarter ends, the
+        # tenth of each month): each date's ladder is worked out once.
+        ladder = ladders.get(due)
+        if ladder is None:
+            ladder = tuple(
+                step
+                for step in occurrence_steps(due, calendar, policy, end, since=start)
+                if step.day >= start
+            )
+            ladders[due] = ladder
+        return ladder
+
     for due in facts.due:
-        for step in occurrence_steps(due.due, calendar, policy, end, since=start):
-            if step.day < start:
-                continue
+        for step in steps(due.due):
             for person, unit in _recipients(facts, step, due):
                 add(
                     _planned(
@@ -185,8 +197,8 @@ def plan_window(
                     )
                 )
     for case in facts.cases:
-        for step in occurrence_steps(case.due, calendar, policy, end, since=start):
-            if step.day < start or step.audience == "partner":
+        for step in steps(case.due):
+            if step.audience == "partner":
                 continue
             for person in _case_recipients(facts, case, step.audience):
                 add(

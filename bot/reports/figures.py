@@ -371,10 +371,11 @@ async def status_figures(
 ) -> dict[str, Any]:
     """What the status screen shows: the year's tasks by state and the quarter's feedback.
 
-    Counting them reads every case of the quarter and classifies every due date of the year,
-    so the result is kept for ``STATUS_TTL`` seconds, and used only while
-    ``reports.change_marks`` shows that nothing was written since (in any process). The
-    result is shared: callers must not change it.
+    Classifying every due date of the year costs what the plans hold, so the result is kept
+    for ``STATUS_TTL`` seconds, and used only while ``reports.change_marks`` shows that
+    nothing was written since (in any process); when only cases changed, its tasks' part
+    still is, and the feedback is counted again from the case tallies. The result is shared:
+    callers must not change it.
     """
     key: StatusKey = (
         str(session.get_bind().engine.url),
@@ -390,12 +391,23 @@ async def status_figures(
     cached = _status_cache.get(key)
     if cached is not None and cached[0] > now and cached[1] == marks:
         return cached[2]
+    until = now + STATUS_TTL
     # The year still under way keeps earlier years' open due dates in view.
     current = year.start <= today <= year.end
-    data = {
-        "tasks": await task_figures(
+    if (
+        cached is not None
+        and cached[0] > now
+        and await reports.only_cases_changed(session, cached[1], marks)
+    ):
+        # Cases came or moved on (most writes in a province): the tasks' figures stand, and
+        # the feedback is read again from the case tallies, a few rows per commune.
+        until, tasks = cached[0], cached[2]["tasks"]
+    else:
+        tasks = await task_figures(
             session, org_ids, year, today, tz, narrow, details=False, carry_overdue=current
-        ),
+        )
+    data = {
+        "tasks": tasks,
         "feedback": await feedback_summary(session, org_ids, quarter, tz, narrow),
     }
     if len(_status_cache) >= STATUS_CACHE_SIZE:
@@ -403,7 +415,7 @@ async def status_figures(
             del _status_cache[stale]
         while len(_status_cache) >= STATUS_CACHE_SIZE:
             del _status_cache[next(iter(_status_cache))]
-    _status_cache[key] = (now + STATUS_TTL, marks, data)
+    _status_cache[key] = (until, marks, data)
     return data
 
 

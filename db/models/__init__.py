@@ -34,6 +34,7 @@ from db.models.plans import (
     TaskUnit,
 )
 from db.models.progress import EventKind, ExtensionRequest, ExtensionStatus, TaskEvent
+from db.models.tallies import CaseTally
 from db.models.uploads import Upload, UploadReceipt
 
 __all__ = [
@@ -46,6 +47,7 @@ __all__ = [
     "CaseFile",
     "CaseKind",
     "CaseStatus",
+    "CaseTally",
     "ChannelToken",
     "ChoiceList",
     "Dialog",
@@ -82,3 +84,6 @@ __all__ = [
     "Upload",
     "UploadReceipt",
 ]
+
+# Keeps case_tallies in step with every flush that changes a case (see db.tallying).
+import db.tallying  # noqa: F401

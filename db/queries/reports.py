@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, time
 from typing import Any, Final, Literal
 from zoneinfo import ZoneInfo
 
@@ -33,6 +33,7 @@ from db.models import (
     TaskUnit,
     Unit,
 )
+from db.queries import tallies
 
 
 async def change_marks(session: AsyncSession) -> tuple[int | None, ...]:
@@ -45,6 +46,29 @@ async def change_marks(session: AsyncSession) -> tuple[int | None, ...]:
     tables = (AuditEntry, Case, CaseEvent, TaskEvent, Occurrence)
     marks = select(*(select(func.max(t.id)).scalar_subquery() for t in tables))
     return tuple((await session.execute(marks)).one())
+
+
+async def only_cases_changed(
+    session: AsyncSession, before: tuple[int | None, ...], after: tuple[int | None, ...]
+) -> bool:
+    """Whether everything written between two ``change_marks`` was about cases.
+
+    Then no task, occurrence, extension, unit or plan changed: each of those changes adds a
+    task event, an occurrence or an audit entry about something other than a case. The audit
+    entries since ``before`` are read from the primary key's index: only the new ones.
+    """
+    audit_before, _case, _event, *tasks_before = before
+    audit_after, _case, _event, *tasks_after = after
+    if tasks_before != tasks_after:
+        return False
+    if audit_before == audit_after:
+        return True
+    other = await session.scalar(
+        select(AuditEntry.id)
+        .where(AuditEntry.id > (audit_before or 0), AuditEntry.entity != "case")
+        .limit(1)
+    )
+    return other is None
 
 
 async def org_tree(session: AsyncSession, org_id: int) -> list[tuple[int, str, int | None]]:
@@ -317,8 +341,36 @@ class CaseGroup:
     cases: int
 
 
+def _tallied_days(session: AsyncSession, scope: CaseScope) -> tuple[date, date] | None:
+    """The scope's local days ``[start, end)`` when its cases can be read from the tallies.
+
+    They can when the scope is whole days of the zone the tallies count in, not narrowed to a
+    dimension or unit (which the tallies do not keep).
+    """
+    if scope.dimension is not None or scope.unit is not None:
+        return None
+    if scope.tz.key != tallies.zone(session).key:
+        return None
+    start, end = scope.start.astimezone(scope.tz), scope.end.astimezone(scope.tz)
+    if start.time() != time.min or end.time() != time.min:
+        return None
+    return start.date(), end.date()
+
+
+_VERDICTS: Final[dict[str, bool | None]] = {"on_time": True, "late": False, "none": None}
+
+
 async def case_counts(session: AsyncSession, scope: CaseScope) -> list[CaseGroup]:
-    """The scope's cases counted by status, rating, verdict, reopening and being answered."""
+    """The scope's cases counted by status, rating, verdict, reopening and being answered.
+
+    Read from the tallies (a few rows per organization and day) when the scope allows it.
+    """
+    if (days := _tallied_days(session, scope)) is not None:
+        by = ("status", "rating", "verdict", "reopened", "answered")
+        return [
+            CaseGroup(str(s), str(r) or None, _VERDICTS[str(v)], bool(re), bool(a), int(n))
+            for s, r, v, re, a, n in await tallies.grouped(session, scope.org_ids, *days, by)
+        ]
     columns = (Case.status, Case.rating, Case.on_time, Case.reopened > 0, _answered())
     rows = await session.execute(
         select(*columns, func.count()).where(*_received(scope)).group_by(*columns)
@@ -333,6 +385,12 @@ async def case_breakdown(
     session: AsyncSession, scope: CaseScope, by: Literal["kind", "topic", "unit_id"]
 ) -> list[tuple[Any, str, bool | None, bool, int]]:
     """The scope's cases by kind, topic or unit id: ``(key, status, verdict, answered, n)``."""
+    if by == "kind" and (days := _tallied_days(session, scope)) is not None:
+        counted = ("kind", "status", "verdict", "answered")
+        return [
+            (key, str(s), _VERDICTS[str(v)], bool(a), int(n))
+            for key, s, v, a, n in await tallies.grouped(session, scope.org_ids, *days, counted)
+        ]
     columns = (getattr(Case, by), Case.status, Case.on_time, _answered())
     rows = await session.execute(
         select(*columns, func.count()).where(*_received(scope)).group_by(*columns)

@@ -70,5 +70,12 @@ def test_reports_status_and_report() -> None:
     assert figures["figures_q3_cases"] < figures["cases"]
     assert_positive(
         figures,
-        {"lookup_s", "status_province_repeat_s", "status_province_over_lookup"},
+        {
+            "lookup_s",
+            "status_province_repeat_s",
+            "status_province_over_lookup",
+            "status_province_after_write_s",
+            "status_province_after_case_s",
+            "status_province_after_case_over_lookup",
+        },
     )

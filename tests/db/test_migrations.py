@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
-from sqlalchemy import insert, inspect, literal_column, select, text
+from sqlalchemy import func, insert, inspect, literal_column, select, text
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -23,7 +23,8 @@ from bot.settings import Settings
 from db import migrate
 from db.base import Base
 from db.engine import create_engine, session_factory
-from db.models import Case, CaseKind, Organization, Person
+from db.models import Case, CaseKind, CaseTally, Organization, Person
+from db.queries import tallies
 
 TABLES = {table.name for table in Base.metadata.sorted_tables}
 
@@ -144,6 +145,10 @@ async def test_answers_from_before_the_verdict_column_get_theirs(engine: AsyncEn
         rows = await session.execute(select(Case.code, Case.on_time))
         verdicts = dict(rows.all())
     assert verdicts == {"late": False, "on-time": True, "open": None}
+    # 0019 counted the cases already there into the tallies.
+    async with sessions() as session:
+        assert await tallies.drift(session) == []
+        assert await session.scalar(select(func.sum(CaseTally.cases))) == 2 * 3
 
 
 async def test_telegram_ids_become_text_and_come_back(engine: AsyncEngine) -> None:

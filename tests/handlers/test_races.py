@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 from bot.clock import ManualClock
 from bot.runtime import Runtime
 from db.models import AuditEntry, CaseEvent, Membership, Role
-from db.queries import orgs
+from db.queries import orgs, tallies
 from tests.conftest import Person
 from tests.handlers.feedback_support import (
     DC,
@@ -64,6 +64,8 @@ async def test_two_administrators_assign_one_case(runtime: Runtime, clock: Manua
             AuditEntry.action == "case.assigned", AuditEntry.entity_id == str(case_id)
         )
         assert await _count(runtime, audited) == 1
+    async with runtime.sessions() as session:
+        assert await tallies.drift(session) == []
 
 
 async def test_two_leaders_approve_one_answer(runtime: Runtime, clock: ManualClock) -> None:
@@ -91,6 +93,9 @@ async def test_two_leaders_approve_one_answer(runtime: Runtime, clock: ManualClo
             CaseEvent.case_id == case_id, CaseEvent.action == "answered"
         )
         assert await _count(runtime, answered) == 1
+    # The tallies /status reads were kept in step by both racing transactions.
+    async with runtime.sessions() as session:
+        assert await tallies.drift(session) == []
 
 
 async def test_two_people_redeem_one_invite(runtime: Runtime) -> None:

@@ -20,6 +20,7 @@ from bot.reports.figures import Narrow, figures, status_figures, task_figures
 from bot.reports.workbook import render_workbook
 from bot.runtime import Runtime
 from db.models import Case, CaseKind, CaseStatus, ExtensionRequest, Occurrence, Person
+from db.queries import audit
 from tests.bot.reports.dataset import (
     A_D1,
     A_D2,
@@ -531,3 +532,59 @@ async def test_status_figures_are_reused_only_while_nothing_is_written(
         after = await status_figures(session, [data.commune_a], Q3, Q3, AS_OF, VN)
     assert after["tasks"]["total"] == A_TASKS["total"] + 1
     assert after["tasks"]["overdue"] == A_TASKS["overdue"] + 1
+
+
+async def test_status_figures_count_new_cases_again_and_reuse_the_tasks(
+    runtime: Runtime, data: Dataset
+) -> None:
+    async with runtime.sessions() as session:
+        first = await status_figures(session, [data.commune_a], Q3, Q3, AS_OF, VN)
+        citizen = await session.scalar(select(Person.id).limit(1))
+    received = at(date(2024, 9, 30), 23, 30)  # the last evening of Q3, local time
+    async with runtime.sessions.begin() as session:
+        session.add(
+            Case(
+                code="PA-2024-09999",
+                org_id=data.commune_a,
+                citizen_id=citizen,
+                channel="test",
+                chat_id="1",
+                kind=CaseKind.PETITION,
+                topic="other",
+                text="…",
+                text_hash="x",
+                publishable=False,
+                consent_at=received,
+                received_at=received,
+            )
+        )
+        await session.flush()
+        await audit.record(
+            session,
+            at=received,
+            actor_id=None,
+            org_id=data.commune_a,
+            action="case.received",
+            entity="case",
+            entity_id=1,
+        )
+    async with runtime.sessions() as session:
+        second = await status_figures(session, [data.commune_a], Q3, Q3, AS_OF, VN)
+    assert second["feedback"]["received"] == first["feedback"]["received"] + 1
+    assert second["feedback"]["open"] == first["feedback"]["open"] + 1
+    assert second["tasks"] is first["tasks"]
+    async with runtime.sessions.begin() as session:
+        await audit.record(
+            session,
+            at=received,
+            actor_id=None,
+            org_id=data.commune_a,
+            action="task.date_set",
+            entity="task",
+            entity_id=1,
+        )
+    async with runtime.sessions() as session:
+        third = await status_figures(session, [data.commune_a], Q3, Q3, AS_OF, VN)
+    assert third["tasks"] is not second["tasks"]
+    assert third["tasks"] == second["tasks"]
+    assert third["feedback"] == second["feedback"]
