@@ -79,7 +79,7 @@ async def _status(ctx: Context, narrow: Narrow | None) -> None:
         date=ctx.t.date(today),
         quarter=label(quarter, ctx.t),
     )
-    dims = [d["dimension"] for d in data["tasks"]["by_dimension"] if d["dimension"]]
+    dims = [d.dimension for d in data.tasks.by_dimension if d.dimension]
     buttons = [
         [Button(d, f"status:dim:{d}") for d in dims[i : i + 4]] for i in range(0, len(dims), 4)
     ]

@@ -133,7 +133,7 @@ async def test_the_figures_are_the_reports_figures(site: Site, client: httpx.Asy
             tz=runtime.settings.tz,
         )
     html = (await client.get(f"/xa/{org}/so-lieu?lang=en")).text
-    feedback = report["feedback"]
+    feedback = report.feedback.to_json()
     assert f'<td class="n" id="received">{feedback["received"]}</td>' in html
     assert f'<td class="n" id="on-time">{feedback["answered_on_time"]}</td>' in html
     assert feedback["received"] == 5
