@@ -11,7 +11,7 @@ and one task has a due date every month or quarter.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field, fields, replace
 from datetime import date
 from typing import Any, Self
 
@@ -228,39 +228,61 @@ def _listed(item: Mapping[str, Any], standing: Standing) -> Listed | None:
 
 
 def _read_listed(done: list[Mapping[str, Any]], late: list[Mapping[str, Any]]) -> list[Listed]:
-    """JSON's ``done`` and ``late`` lists as occurrences: a late item done on the same day
-    as a done-late item of the same task and due date is that same occurrence."""
-    found: list[Listed] = []
-    for item in done:
-        standing = Standing.DONE_LATE if item.get("late") else Standing.DONE_ON_TIME
-        if (listed := _listed(item, standing)) is not None:
-            found.append(listed)
-    for item in late:
-        standing = Standing.DONE_LATE if item.get("done_on") else Standing.OVERDUE
-        listed = _listed(item, standing)
-        if listed is None:
+    """JSON's ``done`` and ``late`` lists as occurrences, in an order that keeps both lists'.
+
+    JSON carries no ids: an item of ``late`` done on the same day as a done-late item of
+    ``done`` with the same code, task and due date is that same occurrence.
+    """
+    finished = [
+        listed
+        for item in done
+        if (
+            listed := _listed(
+                item, Standing.DONE_LATE if item.get("late") else Standing.DONE_ON_TIME
+            )
+        )
+        is not None
+    ]
+    behind = [
+        listed
+        for item in late
+        if (
+            listed := _listed(item, Standing.DONE_LATE if item.get("done_on") else Standing.OVERDUE)
+        )
+        is not None
+    ]
+    # Both lists keep the figures' order, so a pair is looked for after the last one.
+    pairs: dict[int, int] = {}
+    start = 0
+    for j, item in enumerate(behind):
+        if item.standing != Standing.DONE_LATE:
             continue
-        same = next(
+        key = (item.code, item.task, item.due, item.done_on)
+        i = next(
             (
                 i
-                for i, other in enumerate(found)
-                if other.occurrence_id is None
-                and other.standing == Standing.DONE_LATE
-                and not other.days_late
-                and (other.code, other.task, other.due, other.done_on)
-                == (listed.code, listed.task, listed.due, listed.done_on)
+                for i in range(start, len(finished))
+                if finished[i].standing == Standing.DONE_LATE
+                and (finished[i].code, finished[i].task, finished[i].due, finished[i].done_on)
+                == key
             ),
             None,
         )
-        if same is None:
-            found.append(listed)
-        else:
-            other = found[same]
-            found[same] = Listed(
-                **{f.name: getattr(other, f.name) for f in fields(Listed)}
-                | {"days_late": listed.days_late, "reasons": listed.reasons}
-            )
-    return found
+        if i is not None:
+            pairs[i] = j
+            start = i + 1
+    found: list[Listed] = []
+    j = 0
+    for i, item in enumerate(finished):
+        if i not in pairs:
+            found.append(item)
+            continue
+        found += behind[j : pairs[i]]
+        found.append(
+            replace(item, days_late=behind[pairs[i]].days_late, reasons=behind[pairs[i]].reasons)
+        )
+        j = pairs[i] + 1
+    return found + behind[j:]
 
 
 @dataclass(frozen=True, slots=True)

@@ -12,6 +12,7 @@ from bot.reminders.ladder import send_at
 from bot.roles import Audience
 from bot.tasks import policy
 from bot.tasks.errors import AlreadyDue, InTheFuture, NoSuchTask
+from bot.tasks.standing import days_late
 from db.models import EventKind, Occurrence, OccurrenceStatus, Task, TaskRole
 from db.queries import calendar, outbox, progress
 
@@ -106,7 +107,7 @@ async def mark_done(op: Operation, occurrence_id: int, evidence: Evidence) -> Do
     """Mark a pending due date done with its evidence, on time or late (lead unit)."""
     occ = await policy.occurrence_to_act_on(op, occurrence_id, lead_only=True)
     await lock_pending(op, occ)
-    late_days = max(0, (op.today - occ.due_date).days)
+    late_days = days_late(occ.due_date, op.today, op.today)
     await progress.record_event(
         op.session,
         task_id=occ.task_id,
