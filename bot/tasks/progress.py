@@ -12,7 +12,7 @@ from bot.reminders.ladder import send_at
 from bot.roles import Audience
 from bot.tasks import policy
 from bot.tasks.errors import AlreadyDue, InTheFuture, NoSuchTask
-from bot.tasks.standing import days_late
+from bot.tasks.standing import counted_due, days_late
 from db.models import EventKind, Occurrence, OccurrenceStatus, Task, TaskRole
 from db.queries import calendar, outbox, progress
 
@@ -107,7 +107,10 @@ async def mark_done(op: Operation, occurrence_id: int, evidence: Evidence) -> Do
     """Mark a pending due date done with its evidence, on time or late (lead unit)."""
     occ = await policy.occurrence_to_act_on(op, occurrence_id, lead_only=True)
     await lock_pending(op, occ)
-    late_days = days_late(occ.due_date, op.today, op.today)
+    approved = await progress.last_approval(op.session, occ.id)
+    approved_on = None if approved is None else approved.astimezone(op.tz).date()
+    due = counted_due(occ.planned_date, occ.due_date, approved_on)
+    late_days = days_late(due, op.today, op.today)
     await progress.record_event(
         op.session,
         task_id=occ.task_id,

@@ -3,6 +3,8 @@
 The database applies the same rule to many rows at once (``db.queries.reports``); every
 other place (figures, documents, the chat, the public pages) asks this module.
 
+- The due day that counts is the planned one, unless an extension approved on or before
+  the planned day (local calendar) moved it; one approved later does not.
 - A done occurrence is late when it was done after its due day, on time otherwise.
 - An open occurrence is overdue after its due day, due soon up to ``DUE_SOON`` ahead, and
   pending after that.
@@ -30,6 +32,13 @@ _BY_KIND: Final = {"ongoing": Standing.ONGOING, "event": Standing.WAITING_EVENT}
 def undated_standing(timeframe_kind: str) -> Standing:
     """Where a task without a due date stands, from its time frame's kind."""
     return _BY_KIND.get(timeframe_kind, Standing.UNDATED)
+
+
+def counted_due(planned: date, moved: date, approved_on: date | None) -> date:
+    """The due day that counts: ``moved`` only if the extension was approved in time."""
+    if moved != planned and approved_on is not None and approved_on <= planned:
+        return moved
+    return planned
 
 
 def standing(due: date, done_on: date | None, *, done: bool, as_of: date) -> Standing:
