@@ -82,6 +82,7 @@ from bot.reports.figures import (
     task_figures,
     task_scope,
 )
+from bot.reports.model import ReportFigures
 from bot.runtime import Runtime, open_runtime
 from bot.settings import Settings
 from db.base import Base
@@ -540,7 +541,7 @@ async def measure(args: argparse.Namespace) -> dict[str, Any]:
             q3 = parse_period(f"Q3/{YEAR}", AS_OF)
             t = Translator("vi", tz)
 
-            async def q3_figures() -> dict[str, Any]:
+            async def q3_figures() -> ReportFigures:
                 async with runtime.sessions() as session:
                     return await figures(session, org_id=province, period=q3, as_of=AS_OF, tz=tz)
 
@@ -569,9 +570,10 @@ async def measure(args: argparse.Namespace) -> dict[str, Any]:
 
             if args.only_status:
                 figures_s = figures_peak = report_s = report_peak = math.nan
-                report_bytes, data = 0, {"feedback": {"received": 0}, "tasks": {"total": 0}}
+                report_bytes, q3_cases, q3_occurrences = 0, 0, 0
             else:
                 figures_s, data = await timed(q3_figures, runs)
+                q3_cases, q3_occurrences = data.feedback.received, data.tasks.total
                 log.info("figures Q3: %.2f s", figures_s)
                 figures_peak = await traced_peak(q3_figures)
                 report_s, report_bytes = await timed(q3_report, runs)
@@ -723,8 +725,8 @@ async def measure(args: argparse.Namespace) -> dict[str, Any]:
         "cases": cases // communes * communes,
         "build_s": rounded(build_s, 1),
         "runs": runs,
-        "figures_q3_cases": data["feedback"]["received"],
-        "figures_q3_occurrences": data["tasks"]["total"],
+        "figures_q3_cases": q3_cases,
+        "figures_q3_occurrences": q3_occurrences,
         "figures_q3_s": _opt(figures_s, 3),
         "figures_q3_peak_mib": _opt(figures_peak, 1),
         "report_q3_s": _opt(report_s, 3),

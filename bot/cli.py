@@ -609,7 +609,7 @@ async def cmd_report(args: argparse.Namespace, settings: Settings) -> int:
         org_id = await _org_id(session, runtime, args.org)
         data = await figures(session, org_id=org_id, period=period, as_of=today, tz=settings.tz)
     if args.format == "json":
-        payload: bytes = json.dumps(data, ensure_ascii=False, indent=2).encode()
+        payload: bytes = json.dumps(data.to_json(), ensure_ascii=False, indent=2).encode()
     else:
         render = {"xlsx": render_workbook, "docx": render_document, "png": render_chart}
         payload = render[args.format](data, t)

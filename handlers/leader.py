@@ -137,7 +137,7 @@ async def _status(
         )
     buttons: list[list[Button]] = []
     if narrow is None and year.year == today.year:
-        dims = [d["dimension"] for d in data["tasks"]["by_dimension"] if d["dimension"]]
+        dims = [d.dimension for d in data.tasks.by_dimension if d.dimension]
         buttons = [
             [Button(d, StatusDimension(Dimension(d)).data) for d in dims[i : i + 4]]
             for i in range(0, len(dims), 4)

@@ -7,6 +7,7 @@ import re
 from dataclasses import dataclass
 from typing import Final
 
+from bot.papi import DIMENSIONS
 from bot.plans.normalize import one_line, words
 
 # Levels of the numbering schemes plans use, outermost first.
@@ -57,89 +58,6 @@ def split_code(text: str) -> tuple[str, str]:
         return "", text.strip()
     return match["code"] or match["dotted"], match["rest"].strip()
 
-
-@dataclass(frozen=True, slots=True)
-class Dimension:
-    """A PAPI dimension with the phrases plans use for it and its sub-dimensions."""
-
-    code: str
-    names: tuple[str, ...]
-    parts: tuple[str, ...]
-
-
-DIMENSIONS: Final = (
-    Dimension(
-        "D1",
-        ("Tham gia của người dân ở cấp cơ sở", "Participation at local levels"),
-        (
-            "Tri thức công dân",
-            "Cơ hội tham gia",
-            "Chất lượng bầu cử trưởng thôn tổ trưởng tổ dân phố",
-            "Đóng góp tự nguyện",
-        ),
-    ),
-    Dimension(
-        "D2",
-        (
-            "Công khai, minh bạch trong việc ra quyết định ở địa phương",
-            "Transparency in local decision-making",
-        ),
-        (
-            "Tiếp cận thông tin",
-            "Công khai danh sách hộ nghèo",
-            "Công khai thu chi ngân sách cấp xã",
-            "Công khai quy hoạch, kế hoạch sử dụng đất và khung giá đất",
-        ),
-    ),
-    Dimension(
-        "D3",
-        ("Trách nhiệm giải trình với người dân", "Vertical accountability"),
-        (
-            "Mức độ và hiệu quả tiếp xúc với chính quyền",
-            "Giải quyết khiếu nại, tố cáo, kiến nghị, phản ánh",
-            "Tiếp cận dịch vụ tư pháp",
-        ),
-    ),
-    Dimension(
-        "D4",
-        ("Kiểm soát tham nhũng trong khu vực công", "Control of corruption in the public sector"),
-        (
-            "Kiểm soát tham nhũng trong chính quyền địa phương",
-            "Kiểm soát tham nhũng trong cung ứng dịch vụ công",
-            "Công bằng trong tuyển dụng vào khu vực công",
-            "Quyết tâm chống tham nhũng",
-        ),
-    ),
-    Dimension(
-        "D5",
-        ("Thủ tục hành chính công", "Public administrative procedures"),
-        (
-            "Chứng thực, xác nhận",
-            "Cấp phép xây dựng",
-            "Giấy chứng nhận quyền sử dụng đất",
-            "Thủ tục hành chính cấp xã",
-        ),
-    ),
-    Dimension(
-        "D6",
-        ("Cung ứng dịch vụ công", "Public service delivery"),
-        ("Y tế công lập", "Giáo dục tiểu học công lập", "Cơ sở hạ tầng căn bản", "An ninh trật tự"),
-    ),
-    Dimension(
-        "D7",
-        ("Quản trị môi trường", "Environmental governance"),
-        ("Nghiêm túc trong bảo vệ môi trường", "Chất lượng không khí", "Chất lượng nước"),
-    ),
-    Dimension(
-        "D8",
-        ("Quản trị điện tử", "E-governance"),
-        (
-            "Sử dụng cổng thông tin điện tử của chính quyền địa phương",
-            "Tiếp cận và sử dụng Internet",
-            "Phúc đáp qua Cổng thông tin điện tử",
-        ),
-    ),
-)
 
 # Words that carry no meaning when comparing names ("của", "ở", "chỉ số" ...).
 _STOP: Final = frozenset(

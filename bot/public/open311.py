@@ -30,9 +30,9 @@ from bot.feedback.catalog import KINDS, TOPICS, kind_label, topic_label
 from bot.feedback.intake import Submission, receive_case
 from bot.feedback.views import status_label
 from bot.i18n import Translator, negotiate
+from bot.papi import vietnamese_name
 from bot.public.deps import PublicDeps
 from bot.public.limits import TooLarge, TooMany, read_body
-from bot.reports.figures import DIMENSION_NAMES
 from db.models import ApiKey, Case, CaseKind, CaseStatus
 from db.queries import public, reports
 from db.queries.cases import OPEN_STATUSES
@@ -141,7 +141,7 @@ async def services(deps: PublicDeps, request: Request) -> Response:
             "metadata": True,
             "type": "realtime",
             "keywords": topic.dimension,
-            "group": DIMENSION_NAMES.get(topic.dimension, ""),
+            "group": vietnamese_name(topic.dimension),
         }
         for topic in TOPICS.values()
     ]

@@ -22,20 +22,22 @@ from bot.feedback.links import FEEDBACK_START
 from bot.feedback.views import status_label
 from bot.i18n import Translator
 from bot.invites import deep_link
+from bot.papi import DIMENSIONS
 from bot.periods import Period, current_quarter, label, parse_period, quarter
 from bot.public.deps import PublicDeps
 from bot.public.limits import TooMany, client_key
 from bot.public.render import page, translator_for
 from bot.reports.charts import render_chart
-from bot.reports.figures import DIMENSION_NAMES, figures, task_figures, task_scope
-from db.models import Case, CaseStatus
+from bot.reports.figures import figures, task_figures, task_scope
+from bot.reports.model import ReportFigures
+from bot.tasks.standing import DATED, STATES, undated_standing
+from db.models import Case, CaseStatus, Standing
 from db.queries import public, reports
 
 PAGE_SIZE: Final = 20
 WORDS_LIMIT: Final = 100
 TASKS_SHOWN: Final = 300
 QUARTERS_BACK: Final = 8
-DATED_STATES: Final = ("done_on_time", "done_late", "overdue", "due_soon", "pending")
 
 
 @dataclass(frozen=True, slots=True)
@@ -216,7 +218,7 @@ async def plan(deps: PublicDeps, request: Request) -> Response:
         async with deps.sessions() as session:
             counts = await task_figures(session, org.ids, period, today, tz, details=False)
             scope = task_scope(org.ids, period, today, tz, None)
-            rows = await reports.occurrences(session, scope, DATED_STATES)
+            rows = await reports.occurrences(session, scope, DATED)
             undated = await public.undated_tasks(session, org.ids, year)
             years = await public.plan_years(session, org.ids)
         tasks: dict[str | None, list[dict[str, Any]]] = defaultdict(list)
@@ -232,7 +234,7 @@ async def plan(deps: PublicDeps, request: Request) -> Response:
                 }
             )
         for task in undated[:TASKS_SHOWN]:
-            state = {"ongoing": "ongoing", "event": "waiting_event"}.get(task.kind, "undated")
+            state = undated_standing(task.kind)
             tasks[task.dimension].append(
                 {
                     "code": task.code,
@@ -259,22 +261,26 @@ async def plan(deps: PublicDeps, request: Request) -> Response:
         org=org,
         year=year,
         computed_at=cached.computed_at,
-        dimension_names=DIMENSION_NAMES,
+        dimension_names=_dimension_names(t),
         state_labels=_state_labels(t),
         **cached.value,
     )
 
 
+def _dimension_names(t: Translator) -> dict[str, str]:
+    return {dimension.code: dimension.name(t.locale) for dimension in DIMENSIONS}
+
+
 def _state_labels(t: Translator) -> dict[str, str]:
     return {
-        "done_on_time": t._("done on time"),
-        "done_late": t._("done late"),
-        "overdue": t._("overdue"),
-        "due_soon": t._("due soon"),
-        "pending": t._("not due yet"),
-        "ongoing": t._("ongoing"),
-        "waiting_event": t._("waiting for an event"),
-        "undated": t._("no date set"),
+        Standing.DONE_ON_TIME: t._("done on time"),
+        Standing.DONE_LATE: t._("done late"),
+        Standing.OVERDUE: t._("overdue"),
+        Standing.DUE_SOON: t._("due soon"),
+        Standing.PENDING: t._("not due yet"),
+        Standing.ONGOING: t._("ongoing"),
+        Standing.WAITING_EVENT: t._("waiting for an event"),
+        Standing.UNDATED: t._("no date set"),
     }
 
 
@@ -299,7 +305,7 @@ def _chosen_period(deps: PublicDeps, request: Request) -> Period | None:
 
 
 async def _figures(deps: PublicDeps, org: Org, period: Period) -> Any:
-    async def load() -> dict[str, Any]:
+    async def load() -> ReportFigures:
         async with deps.sessions() as session:
             return await figures(
                 session,
@@ -338,10 +344,11 @@ async def numbers(deps: PublicDeps, request: Request) -> Response:
         period_label=label(period, t),
         periods=[(p.code, label(p, t)) for p in _period_choices(_today(deps))],
         computed_at=cached.computed_at,
-        tasks=data["tasks"],
-        feedback=data["feedback"],
-        dimension_names=DIMENSION_NAMES,
+        tasks=data.tasks,
+        feedback=data.feedback,
+        dimension_names=_dimension_names(t),
         topic_label=topic_label,
+        states=STATES,
         state_labels=_state_labels(t),
     )
 

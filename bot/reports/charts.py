@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import io
 import textwrap
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import date
-from typing import Any, Final
+from typing import Final
 
 import matplotlib as mpl
 from matplotlib.axes import Axes
@@ -24,14 +24,11 @@ from bot.i18n import Translator
 from bot.reports.labels import (
     STATE_GROUPS,
     Figures,
-    count,
     dimension_groups,
     dimension_heading,
     period_label,
-    rows,
-    section,
-    text,
 )
+from bot.reports.model import FeedbackFigures, TaskFigures
 from bot.safetext import displayable
 
 FONT: Final = "DejaVu Sans"
@@ -68,7 +65,7 @@ def _no_data(ax: Axes, message: str) -> None:
     ax.set_yticks([])
 
 
-def _tasks_panel(ax: Axes, tasks: Mapping[str, Any], t: Translator) -> None:
+def _tasks_panel(ax: Axes, tasks: TaskFigures, t: Translator) -> None:
     ax.set_title(t._("Tasks by PAPI dimension and state"), loc="left")
     groups = [g for g in dimension_groups(tasks) if g.total]
     if not groups:
@@ -81,7 +78,7 @@ def _tasks_panel(ax: Axes, tasks: Mapping[str, Any], t: Translator) -> None:
     positions = list(range(len(groups)))
     left = [0] * len(groups)
     for (label, states), color in zip(STATE_GROUPS, COLORS, strict=True):
-        widths = [sum(g.counts.get(s, 0) for s in states) for g in groups]
+        widths = [sum(g.counts.of(s) for s in states) for g in groups]
         ax.barh(positions, widths, left=left, color=color, label=t._(label), height=0.6)
         left = [a + b for a, b in zip(left, widths, strict=True)]
     for y, total in zip(positions, left, strict=True):
@@ -101,19 +98,19 @@ def _month(value: str, t: Translator) -> str:
         return value
 
 
-def _feedback_panel(ax: Axes, feedback: Mapping[str, Any], t: Translator) -> None:
+def _feedback_panel(ax: Axes, feedback: FeedbackFigures, t: Translator) -> None:
     ax.set_title(t._("Citizens' feedback received and answered, by month"), loc="left")
-    months = rows(feedback, "by_month")
+    months = feedback.by_month
     if not months:
         _no_data(ax, t._("No feedback received in this period."))
         return
     x = list(range(len(months)))
     width = 0.38
-    received = [count(m, "received") for m in months]
-    answered = [count(m, "answered") for m in months]
+    received = [m.received for m in months]
+    answered = [m.answered for m in months]
     ax.bar([i - width / 2 for i in x], received, width, color=RECEIVED_COLOR, label=t._("Received"))
     ax.bar([i + width / 2 for i in x], answered, width, color=ANSWERED_COLOR, label=t._("Answered"))
-    ax.set_xticks(x, [_month(text(m.get("month")), t) for m in months])
+    ax.set_xticks(x, [_month(m.month, t) for m in months])
     ax.yaxis.set_major_locator(MaxNLocator(integer=True))
     ax.set_ylim(0, max([*received, *answered, 1]) * 1.15)
     ax.set_ylabel(t._("Number of cases"))
@@ -122,8 +119,8 @@ def _feedback_panel(ax: Axes, feedback: Mapping[str, Any], t: Translator) -> Non
 
 def render_chart(figures: Figures, t: Translator) -> bytes:
     """One PNG with two panels: tasks by dimension and state; feedback by month."""
-    tasks = section(figures, "tasks")
-    feedback = section(figures, "feedback")
+    tasks = figures.tasks
+    feedback = figures.feedback
     bars = sum(1 for g in dimension_groups(tasks) if g.total)
     tasks_height = max(2.2, 0.55 * bars + 1.6)
     with chart_style():
@@ -133,7 +130,7 @@ def render_chart(figures: Figures, t: Translator) -> bytes:
             top, bottom = fig.subplots(2, 1, height_ratios=[tasks_height, 3.0])
             _tasks_panel(top, tasks, t)
             _feedback_panel(bottom, feedback, t)
-            organization = text(section(figures, "organization").get("name"))
+            organization = figures.organization.name
             fig.suptitle(
                 displayable(
                     t._(

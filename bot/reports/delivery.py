@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Any, Final
+from typing import Final
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -12,6 +12,7 @@ from bot.i18n import Translator
 from bot.messages import Attachment, Reply
 from bot.periods import Period, label
 from bot.reports.figures import Narrow, figures
+from bot.reports.model import ReportFigures
 from bot.reports.screen import status_screen
 
 XLSX: Final = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -22,7 +23,7 @@ def _slug(period: Period) -> str:
     return period.code.replace("/", "-").replace("..", "_")
 
 
-def report_replies(data: dict[str, Any], period: Period, t: Translator) -> list[Reply]:
+def report_replies(data: ReportFigures, period: Period, t: Translator) -> list[Reply]:
     """The summary message and the three files of a report."""
     # The renderers pull in matplotlib, openpyxl and python-docx (~60 MiB): only reports do.
     from bot.reports.charts import render_chart

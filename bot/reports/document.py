@@ -41,25 +41,20 @@ from bot.reports.labels import (
     TASK_STATES,
     DimensionGroup,
     Figures,
-    code_key,
-    count,
-    day,
     dimension_groups,
     dimension_heading,
-    groups,
     kind_label,
-    number,
+    listed_key,
     percent,
     period_label,
-    rows,
-    section,
     share,
-    show_date,
     state_label,
-    text,
     topic_name,
 )
+from bot.reports.model import GroupCounts, Listed, TaskFigures
 from bot.safetext import displayable
+from bot.tasks.standing import UNDATED
+from db.models import Standing
 
 FONT: Final = "Times New Roman"
 SIZE: Final = Pt(13)
@@ -335,10 +330,9 @@ def _dated(place: str, when: date, t: Translator) -> str:
 
 
 def _masthead(doc: DocumentObject, figures: Figures, t: Translator) -> None:
-    organization = section(figures, "organization")
-    name = text(organization.get("name"))
-    parent = text(organization.get("parent"))
-    when = day(figures.get("as_of")) or date.today()
+    name = figures.organization.name
+    parent = figures.organization.parent or ""
+    when = figures.as_of
     table = doc.add_table(rows=2, cols=2)
     _borderless(table)
     left, right = table.rows[0].cells
@@ -368,19 +362,22 @@ def _title(doc: DocumentObject, figures: Figures, t: Translator) -> None:
         after=Pt(0),
     )
     _paragraph(doc, "———", align=WD_ALIGN_PARAGRAPH.CENTER, size=Pt(8))
-    parent = text(section(figures, "organization").get("parent"))
-    if parent:
-        _paragraph(doc, t._("To: {recipient}", recipient=parent), align=WD_ALIGN_PARAGRAPH.CENTER)
-    organization = section(figures, "organization")
-    communes = [text(c) for c in organization.get("communes") or [] if c]
-    as_of = show_date(figures.get("as_of"), t)
+    organization = figures.organization
+    if organization.parent:
+        _paragraph(
+            doc,
+            t._("To: {recipient}", recipient=organization.parent),
+            align=WD_ALIGN_PARAGRAPH.CENTER,
+        )
+    communes = [c for c in organization.communes if c]
+    as_of = t.date(figures.as_of)
     _paragraph(
         doc,
         t._(
             "{organization} reports the results of carrying out its plan to maintain and "
             "improve the Provincial Governance and Public Administration Performance Index "
             "(PAPI) in {period}, with figures as of {date}, as follows:",
-            organization=text(organization.get("name")),
+            organization=organization.name,
             period=period,
             date=as_of,
         ),
@@ -401,14 +398,12 @@ def _title(doc: DocumentObject, figures: Figures, t: Translator) -> None:
 
 
 def _overview(doc: DocumentObject, figures: Figures, t: Translator) -> None:
-    tasks = section(figures, "tasks")
-    feedback = section(figures, "feedback")
+    tasks = figures.tasks
+    feedback = figures.feedback
     _heading(doc, t._("I. OVERALL RESULTS"), 1)
     _heading(doc, t._("1. Carrying out the plan's tasks"), 2)
-    total = count(tasks, "total")
-    on_time, late = count(tasks, "done_on_time"), count(tasks, "done_late")
-    dated = sum(count(tasks, s) for s in ("done_on_time", "done_late", "overdue", "due_soon"))
-    dated += count(tasks, "pending")
+    total = tasks.total
+    on_time, late = tasks.done_on_time, tasks.done_late
     if not total:
         _line(doc, t._("The plan has no task in this period."))
     else:
@@ -426,7 +421,7 @@ def _overview(doc: DocumentObject, figures: Figures, t: Translator) -> None:
                 "Done: {done} ({rate} of the tasks with a deadline), of which {on_time} on "
                 "time and {late} late.",
                 done=t.number(on_time + late),
-                rate=percent(share(on_time + late, dated), t),
+                rate=percent(tasks.progress, t),
                 on_time=t.number(on_time),
                 late=t.number(late),
             ),
@@ -436,9 +431,9 @@ def _overview(doc: DocumentObject, figures: Figures, t: Translator) -> None:
             t._(
                 "Overdue and not done: {overdue}; due within two weeks: {due_soon}; not yet "
                 "due: {pending}.",
-                overdue=t.number(count(tasks, "overdue")),
-                due_soon=t.number(count(tasks, "due_soon")),
-                pending=t.number(count(tasks, "pending")),
+                overdue=t.number(tasks.overdue),
+                due_soon=t.number(tasks.due_soon),
+                pending=t.number(tasks.pending),
             ),
         )
         _line(
@@ -446,17 +441,17 @@ def _overview(doc: DocumentObject, figures: Figures, t: Translator) -> None:
             t._(
                 "Carried out regularly: {ongoing}; waiting for an instruction or event: "
                 "{waiting}; without a deadline: {undated}.",
-                ongoing=t.number(count(tasks, "ongoing")),
-                waiting=t.number(count(tasks, "waiting_event")),
-                undated=t.number(count(tasks, "undated")),
+                ongoing=t.number(tasks.ongoing),
+                waiting=t.number(tasks.waiting_event),
+                undated=t.number(tasks.undated),
             ),
         )
-        body = [[state_label(s, t), t.number(count(tasks, s))] for s in TASK_STATES]
+        body = [[state_label(s, t), t.number(tasks.of(s))] for s in TASK_STATES]
         body.append([t._("Total"), t.number(total)])
         headings = [t._("State"), t._("Number of tasks")]
         _grid(doc, headings, body, STATE_WIDTHS, centered={1})
     _heading(doc, t._("2. Receiving and answering citizens' feedback"), 2)
-    received, answered = count(feedback, "received"), count(feedback, "answered")
+    received, answered = feedback.received, feedback.answered
     _line(
         doc,
         t._(
@@ -464,8 +459,8 @@ def _overview(doc: DocumentObject, figures: Figures, t: Translator) -> None:
             "still open: {open}. Details are in part III.",
             received=t.number(received),
             answered=t.number(answered),
-            rate=percent(share(count(feedback, "answered_on_time"), answered), t),
-            open=t.number(count(feedback, "open")),
+            rate=percent(share(feedback.answered_on_time, answered), t),
+            open=t.number(feedback.open),
         ),
     )
 
@@ -473,35 +468,35 @@ def _overview(doc: DocumentObject, figures: Figures, t: Translator) -> None:
 # -- II. per dimension -----------------------------------------------------------------
 
 
-def _done_line(item: Mapping[str, Any], t: Translator) -> str:
-    evidence = text(item.get("evidence"))
-    when = show_date(item.get("done_on"), t)
-    if item.get("late"):
+def _done_line(item: Listed, t: Translator) -> str:
+    evidence = item.evidence or ""
+    when = t.date(item.done_on) if item.done_on else ""
+    if item.late:
         timing = t._("done on {date}, after the deadline of {due}", date=when, due=_due(item, t))
     else:
         timing = t._("done on {date}, on time", date=when)
     return t._(
         "{code} {task} ({unit}): {timing}; evidence: {evidence}.",
-        code=text(item.get("code")),
-        task=text(item.get("task")).rstrip("."),
-        unit=text(item.get("unit")) or "—",
+        code=item.code,
+        task=item.task.rstrip("."),
+        unit=item.unit or "—",
         timing=timing,
         evidence=evidence or t._("none attached"),
     )
 
 
-def _due(item: Mapping[str, Any], t: Translator) -> str:
-    return show_date(item.get("due"), t) or "—"
+def _due(item: Listed, t: Translator) -> str:
+    return t.date(item.due)
 
 
-def _reasons(item: Mapping[str, Any], t: Translator) -> str:
-    reasons = [text(r).strip().rstrip(".;") for r in item.get("reasons") or [] if text(r).strip()]
+def _reasons(item: Listed, t: Translator) -> str:
+    reasons = [r.strip().rstrip(".;") for r in item.reasons if r.strip()]
     return "; ".join(reasons) if reasons else t._("no reason reported")
 
 
-def _late_line(item: Mapping[str, Any], t: Translator) -> str:
-    days = count(item, "days_late")
-    done_on = show_date(item.get("done_on"), t)
+def _late_line(item: Listed, t: Translator) -> str:
+    days = item.days_late
+    done_on = t.date(item.done_on) if item.done_on else ""
     status = (
         t._("done on {date}", date=done_on) if done_on else t._("not done as of the report date")
     )
@@ -509,9 +504,9 @@ def _late_line(item: Mapping[str, Any], t: Translator) -> str:
         "{code} {task} ({unit}): due {due}, {n} day late, {status}. Reasons: {reasons}.",
         "{code} {task} ({unit}): due {due}, {n} days late, {status}. Reasons: {reasons}.",
         days,
-        code=text(item.get("code")),
-        task=text(item.get("task")).rstrip("."),
-        unit=text(item.get("unit")) or "—",
+        code=item.code,
+        task=item.task.rstrip("."),
+        unit=item.unit or "—",
         due=_due(item, t),
         status=status,
         reasons=_reasons(item, t),
@@ -522,7 +517,7 @@ def _dimension(doc: DocumentObject, index: int, group: DimensionGroup, t: Transl
     heading = dimension_heading(group.code, group.name, t)
     _heading(doc, t._("{number}. {title}", number=index, title=heading), 2)
     counts = group.counts
-    other = sum(counts.get(s, 0) for s in ("ongoing", "waiting_event", "undated"))
+    other = sum(counts.of(s) for s in UNDATED)
     _line(
         doc,
         t._(
@@ -530,23 +525,23 @@ def _dimension(doc: DocumentObject, index: int, group: DimensionGroup, t: Transl
             "{overdue}; not yet due: {pending}; regular, waiting or without a deadline: "
             "{other}. Progress: {progress}.",
             total=t.number(group.total),
-            done=t.number(counts.get("done_on_time", 0) + counts.get("done_late", 0)),
-            on_time=t.number(counts.get("done_on_time", 0)),
-            late=t.number(counts.get("done_late", 0)),
-            overdue=t.number(counts.get("overdue", 0)),
-            pending=t.number(counts.get("pending", 0) + counts.get("due_soon", 0)),
+            done=t.number(counts.finished),
+            on_time=t.number(counts.done_on_time),
+            late=t.number(counts.done_late),
+            overdue=t.number(counts.overdue),
+            pending=t.number(counts.pending + counts.due_soon),
             other=t.number(other),
             progress=percent(group.progress, t),
         ),
     )
     _paragraph(doc, t._("a) What was done, with its evidence:"), italic=True)
-    done = sorted(group.done, key=lambda i: code_key(i.get("code")))
+    done = sorted(group.done, key=listed_key)
     for item in done:
         _line(doc, _done_line(item, t))
     if not done:
         _line(doc, t._("No task of this part was done in the period."))
     _paragraph(doc, t._("b) What is late, and why:"), italic=True)
-    late = sorted(group.late, key=lambda i: code_key(i.get("code")))
+    late = sorted(group.late, key=listed_key)
     for item in late:
         _line(doc, _late_line(item, t))
     if not late:
@@ -555,7 +550,7 @@ def _dimension(doc: DocumentObject, index: int, group: DimensionGroup, t: Transl
 
 def _dimensions(doc: DocumentObject, figures: Figures, t: Translator) -> None:
     _heading(doc, t._("II. RESULTS FOR EACH PAPI DIMENSION"), 1)
-    found = dimension_groups(section(figures, "tasks"))
+    found = dimension_groups(figures.tasks)
     for index, group in enumerate(found, start=1):
         _dimension(doc, index, group, t)
     if not found:
@@ -566,19 +561,18 @@ def _dimensions(doc: DocumentObject, figures: Figures, t: Translator) -> None:
 
 
 def _breakdown(
-    part: Mapping[str, Any], key: str, name: Callable[[str, Translator], str], t: Translator
+    found: Mapping[str, GroupCounts], name: Callable[[str, Translator], str], t: Translator
 ) -> str:
-    found = groups(part, key)
     items = [
-        t._("{name}: {n}", name=name(item, t), n=t.number(count(counts, "received")))
-        for item, counts in sorted(found.items(), key=lambda kv: -count(kv[1], "received"))
+        t._("{name}: {n}", name=name(item, t), n=t.number(counts.received))
+        for item, counts in sorted(found.items(), key=lambda kv: -kv[1].received)
     ]
     return "; ".join(items)
 
 
 def _feedback(doc: DocumentObject, figures: Figures, t: Translator) -> None:
-    feedback = section(figures, "feedback")
-    received, answered = count(feedback, "received"), count(feedback, "answered")
+    feedback = figures.feedback
+    received, answered = feedback.received, feedback.answered
     _heading(doc, t._("III. RECEIVING AND ANSWERING CITIZENS' FEEDBACK"), 1)
     _heading(doc, t._("1. Receiving"), 2)
     if not received:
@@ -590,22 +584,22 @@ def _feedback(doc: DocumentObject, figures: Figures, t: Translator) -> None:
                 "{n} item of feedback was received in the period ({kinds}).",
                 "{n} items of feedback were received in the period ({kinds}).",
                 received,
-                kinds=_breakdown(feedback, "by_kind", kind_label, t),
+                kinds=_breakdown(feedback.by_kind, kind_label, t),
             ),
         )
-        topics = _breakdown(feedback, "by_topic", topic_name, t)
+        topics = _breakdown(feedback.by_topic, topic_name, t)
         if topics:
             _line(doc, t._("By topic: {topics}.", topics=topics))
         _line(
             doc,
             t._(
                 "Not accepted: {refused}; merged into another case: {merged}.",
-                refused=t.number(count(feedback, "refused")),
-                merged=t.number(count(feedback, "merged")),
+                refused=t.number(feedback.refused),
+                merged=t.number(feedback.merged),
             ),
         )
     _heading(doc, t._("2. Answering"), 2)
-    on_time = count(feedback, "answered_on_time")
+    on_time = feedback.answered_on_time
     _line(
         doc,
         t._(
@@ -613,7 +607,7 @@ def _feedback(doc: DocumentObject, figures: Figures, t: Translator) -> None:
             "after it; on-time rate: {rate}.",
             answered=t.number(answered),
             on_time=t.number(on_time),
-            late=t.number(count(feedback, "answered_late")),
+            late=t.number(feedback.answered_late),
             rate=percent(share(on_time, answered), t),
         ),
     )
@@ -621,11 +615,11 @@ def _feedback(doc: DocumentObject, figures: Figures, t: Translator) -> None:
         doc,
         t._(
             "Still being handled: {open}; closed without being resolved: {unresolved}.",
-            open=t.number(count(feedback, "open")),
-            unresolved=t.number(count(feedback, "closed_unresolved")),
+            open=t.number(feedback.open),
+            unresolved=t.number(feedback.closed_unresolved),
         ),
     )
-    average, p90 = number(feedback, "avg_days_to_answer"), number(feedback, "p90_days_to_answer")
+    average, p90 = feedback.avg_days_to_answer, feedback.p90_days_to_answer
     if average is not None and p90 is not None:
         _line(
             doc,
@@ -637,7 +631,7 @@ def _feedback(doc: DocumentObject, figures: Figures, t: Translator) -> None:
             ),
         )
     _heading(doc, t._("3. Citizens' satisfaction"), 2)
-    rated = count(feedback, "rated")
+    rated = feedback.rated
     if rated:
         _line(
             doc,
@@ -647,10 +641,10 @@ def _feedback(doc: DocumentObject, figures: Figures, t: Translator) -> None:
                 "{n} answers were rated: satisfied {satisfied}, neutral {neutral}, not "
                 "satisfied {unsatisfied}; satisfaction rate: {rate}.",
                 rated,
-                satisfied=t.number(count(feedback, "satisfied")),
-                neutral=t.number(count(feedback, "neutral")),
-                unsatisfied=t.number(count(feedback, "unsatisfied")),
-                rate=percent(number(feedback, "satisfaction_rate"), t),
+                satisfied=t.number(feedback.satisfied),
+                neutral=t.number(feedback.neutral),
+                unsatisfied=t.number(feedback.unsatisfied),
+                rate=percent(feedback.satisfaction_rate, t),
             ),
         )
     else:
@@ -659,17 +653,22 @@ def _feedback(doc: DocumentObject, figures: Figures, t: Translator) -> None:
         doc,
         t._(
             "Reopened after the citizen's rating: {reopened} (counted apart, not as new feedback).",
-            reopened=t.number(count(feedback, "reopened")),
+            reopened=t.number(feedback.reopened),
         ),
     )
-    by_kind = groups(feedback, "by_kind")
+    by_kind = feedback.by_kind
     if by_kind:
         body = [
             [
                 kind_label(kind, t),
                 *(
-                    t.number(count(counts, k))
-                    for k in ("received", "answered", "answered_on_time", "open")
+                    t.number(n)
+                    for n in (
+                        counts.received,
+                        counts.answered,
+                        counts.answered_on_time,
+                        counts.open,
+                    )
                 ),
             ]
             for kind, counts in by_kind.items()
@@ -680,7 +679,7 @@ def _feedback(doc: DocumentObject, figures: Figures, t: Translator) -> None:
                 t.number(received),
                 t.number(answered),
                 t.number(on_time),
-                t.number(count(feedback, "open")),
+                t.number(feedback.open),
             ]
         )
         headings = [
@@ -696,64 +695,56 @@ def _feedback(doc: DocumentObject, figures: Figures, t: Translator) -> None:
 # -- IV. shortcomings and next steps ---------------------------------------------------
 
 
-def _overdue_items(tasks: Mapping[str, Any]) -> list[Mapping[str, Any]]:
-    """The tasks overdue and not done, most overdue first."""
-    items = [item for item in rows(tasks, "late") if not item.get("done_on")]
-    if not items:
-        items = rows(tasks, "most_overdue")
-    return sorted(items, key=lambda i: (-count(i, "days_late"), code_key(i.get("code"))))
-
-
 def _shortcomings(doc: DocumentObject, figures: Figures, t: Translator) -> None:
-    tasks = section(figures, "tasks")
-    feedback = section(figures, "feedback")
+    tasks = figures.tasks
+    feedback = figures.feedback
     _heading(doc, t._("IV. SHORTCOMINGS AND NEXT STEPS"), 1)
     _heading(doc, t._("1. Shortcomings and their causes"), 2)
-    overdue = _overdue_items(tasks)
+    overdue = sorted(tasks.overdue_items, key=lambda i: (-i.days_late, listed_key(i)))
     said = False
-    if count(tasks, "overdue"):
+    if tasks.overdue:
         said = True
         _line(
             doc,
             t.ngettext(
                 "{n} task is overdue and not done:",
                 "{n} tasks are overdue and not done:",
-                count(tasks, "overdue"),
+                tasks.overdue,
             ),
         )
         for item in overdue:
             _paragraph(doc, f"+ {_late_line(item, t)}")
     counted = (
         (
-            count(tasks, "done_late"),
+            tasks.done_late,
             t.ngettext(
                 "{n} task was done after its deadline.",
                 "{n} tasks were done after their deadline.",
-                count(tasks, "done_late"),
+                tasks.done_late,
             ),
         ),
         (
-            count(feedback, "answered_late"),
+            feedback.answered_late,
             t.ngettext(
                 "{n} answer to citizens was given after the legal deadline.",
                 "{n} answers to citizens were given after the legal deadline.",
-                count(feedback, "answered_late"),
+                feedback.answered_late,
             ),
         ),
         (
-            count(feedback, "closed_unresolved"),
+            feedback.closed_unresolved,
             t.ngettext(
                 "{n} case was closed without being resolved.",
                 "{n} cases were closed without being resolved.",
-                count(feedback, "closed_unresolved"),
+                feedback.closed_unresolved,
             ),
         ),
         (
-            count(feedback, "unsatisfied"),
+            feedback.unsatisfied,
             t.ngettext(
                 "{n} citizen was not satisfied with the answer.",
                 "{n} citizens were not satisfied with the answer.",
-                count(feedback, "unsatisfied"),
+                feedback.unsatisfied,
             ),
         ),
     )
@@ -769,12 +760,12 @@ def _shortcomings(doc: DocumentObject, figures: Figures, t: Translator) -> None:
             doc,
             t._(
                 "{unit} to finish task {code} without further delay: {task}.",
-                unit=text(item.get("unit")) or t._("The lead unit"),
-                code=text(item.get("code")),
-                task=text(item.get("task")).rstrip("."),
+                unit=item.unit or t._("The lead unit"),
+                code=item.code,
+                task=item.task.rstrip("."),
             ),
         )
-    if n := count(tasks, "due_soon"):
+    if n := tasks.due_soon:
         _line(
             doc,
             t.ngettext(
@@ -783,7 +774,7 @@ def _shortcomings(doc: DocumentObject, figures: Figures, t: Translator) -> None:
                 n,
             ),
         )
-    if n := count(feedback, "open"):
+    if n := feedback.open:
         _line(
             doc,
             t.ngettext(
@@ -792,7 +783,7 @@ def _shortcomings(doc: DocumentObject, figures: Figures, t: Translator) -> None:
                 n,
             ),
         )
-    if n := count(feedback, "unsatisfied") + count(feedback, "closed_unresolved"):
+    if n := feedback.unsatisfied + feedback.closed_unresolved:
         _line(
             doc,
             t.ngettext(
@@ -816,7 +807,7 @@ def _shortcomings(doc: DocumentObject, figures: Figures, t: Translator) -> None:
 
 
 def _signature(doc: DocumentObject, figures: Figures, t: Translator) -> None:
-    parent = text(section(figures, "organization").get("parent"))
+    parent = figures.organization.parent
     doc.add_paragraph()
     table = doc.add_table(rows=1, cols=2)
     _borderless(table)
@@ -836,38 +827,31 @@ def _signature(doc: DocumentObject, figures: Figures, t: Translator) -> None:
     _widths(table, SIGNATURE_WIDTHS)
 
 
-def _annex_rows(tasks: Mapping[str, Any], t: Translator) -> list[list[str]]:
-    """One row per listed task: done ones with evidence, late ones with reasons."""
-    merged: dict[str, dict[str, Any]] = {}
-    for item in rows(tasks, "done"):
-        merged.setdefault(text(item.get("code")) or str(id(item)), {}).update(item)
-    for item in rows(tasks, "late"):
-        entry = merged.setdefault(text(item.get("code")) or str(id(item)), {})
-        entry.update({k: v for k, v in item.items() if k not in entry or entry[k] is None})
-        entry["days_late"] = item.get("days_late")
+def _annex_rows(tasks: TaskFigures, t: Translator) -> list[list[str]]:
+    """One row per listed occurrence: done ones with evidence, late ones with reasons."""
     body: list[list[str]] = []
-    ordered = sorted(merged.values(), key=lambda i: code_key(i.get("code")))
-    for index, item in enumerate(ordered, start=1):
-        done_on = show_date(item.get("done_on"), t)
-        late = "reasons" in item or bool(item.get("late"))
-        days = count(item, "days_late")
-        if done_on and not late:
+    for index, item in enumerate(sorted(tasks.listed, key=listed_key), start=1):
+        done_on = t.date(item.done_on) if item.done_on else ""
+        if item.standing == Standing.DONE_ON_TIME:
             result = t._("Done on time ({date})", date=done_on)
-        elif done_on:
+        elif item.standing == Standing.DONE_LATE:
             result = t.ngettext(
-                "Done {date}, {n} day late", "Done {date}, {n} days late", days, date=done_on
+                "Done {date}, {n} day late",
+                "Done {date}, {n} days late",
+                item.days_late,
+                date=done_on,
             )
         else:
-            result = t.ngettext("Overdue by {n} day", "Overdue by {n} days", days)
-        note = text(item.get("evidence")) if not late or item.get("evidence") else ""
-        if "reasons" in item:
+            result = t.ngettext("Overdue by {n} day", "Overdue by {n} days", item.days_late)
+        note = item.evidence or ""
+        if item.late:
             note = "; ".join(filter(None, [note, _reasons(item, t)]))
         body.append(
             [
                 t.number(index),
-                text(item.get("code")),
-                text(item.get("task")),
-                text(item.get("unit")),
+                item.code,
+                item.task,
+                item.unit or "",
                 _due(item, t),
                 result,
                 note,
@@ -877,11 +861,11 @@ def _annex_rows(tasks: Mapping[str, Any], t: Translator) -> list[list[str]]:
 
 
 def _annex(doc: DocumentObject, figures: Figures, t: Translator) -> None:
-    tasks = section(figures, "tasks")
+    tasks = figures.tasks
     doc.add_paragraph().add_run().add_break(WD_BREAK.PAGE)
     annex = _heading(doc, t._("ANNEX: TASKS DONE, LATE AND OVERDUE IN THE PERIOD"), 1)
     annex.alignment = WD_ALIGN_PARAGRAPH.CENTER
-    organization = text(section(figures, "organization").get("name"))
+    organization = figures.organization.name
     _paragraph(
         doc,
         t._(
@@ -926,7 +910,7 @@ def render_document(figures: Figures, t: Translator) -> bytes:
             period=period_label(figures, t),
         )
     )
-    doc.core_properties.author = displayable(text(section(figures, "organization").get("name")))
+    doc.core_properties.author = displayable(figures.organization.name)
     buffer = io.BytesIO()
     doc.save(buffer)
     return buffer.getvalue()

@@ -15,7 +15,7 @@ from __future__ import annotations
 import math
 from collections import Counter, defaultdict
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import date, datetime, time, timedelta
 from time import monotonic
 from typing import Any, Final, Literal
@@ -23,37 +23,34 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.papi import vietnamese_name
 from bot.periods import Period
-from db.models import CaseStatus, EventKind, Rating
+from bot.reports.model import (
+    DimensionFigures,
+    FeedbackFigures,
+    FeedbackTotals,
+    GroupCounts,
+    Listed,
+    ListedCase,
+    MonthCounts,
+    OrganizationInfo,
+    PeriodInfo,
+    ReportFigures,
+    StateCounts,
+    StatusFigures,
+    TaskFigures,
+    UnitFigures,
+)
+from bot.tasks.standing import DONE, DUE_SOON, days_late, undated_standing
+from db.models import CaseStatus, EventKind, Rating, Standing
 from db.queries import reports
 from db.queries.reports import CaseScope, Scope
 
-DUE_SOON: Final = timedelta(days=14)
 MOST_OVERDUE: Final = 5
 STATUS_TTL: Final = 60.0
 """Seconds a status screen's figures are reused for, at most (see ``status_figures``)."""
 STATUS_CACHE_SIZE: Final = 512
 CASE_ROWS_LIMIT: Final = 5000
-TASK_STATES: Final = (
-    "done_on_time",
-    "done_late",
-    "overdue",
-    "due_soon",
-    "pending",
-    "ongoing",
-    "waiting_event",
-    "undated",
-)
-DIMENSION_NAMES: Final = {
-    "D1": "Tham gia của người dân ở cấp cơ sở",
-    "D2": "Công khai, minh bạch trong việc ra quyết định ở địa phương",
-    "D3": "Trách nhiệm giải trình với người dân",
-    "D4": "Kiểm soát tham nhũng trong khu vực công",
-    "D5": "Thủ tục hành chính công",
-    "D6": "Cung ứng dịch vụ công",
-    "D7": "Quản trị môi trường",
-    "D8": "Quản trị điện tử",
-}
 OPEN: Final = {
     CaseStatus.NEW,
     CaseStatus.ASSIGNED,
@@ -79,10 +76,6 @@ class Narrow:
 
 def _local(moment: datetime | None, tz: ZoneInfo) -> date | None:
     return None if moment is None else moment.astimezone(tz).date()
-
-
-def _empty_states() -> dict[str, int]:
-    return {"total": 0, **dict.fromkeys(TASK_STATES, 0)}
 
 
 def task_scope(
@@ -120,32 +113,29 @@ async def task_figures(
     *,
     details: bool = True,
     carry_overdue: bool = False,
-) -> dict[str, Any]:
+) -> TaskFigures:
     """Tasks of the period by state, per dimension and unit; with ``details``, the done and
-    late items with their evidence and reasons (a status screen does without them)."""
+    late occurrences with their evidence and reasons (a status screen does without them)."""
     scope = task_scope(org_ids, period, as_of, tz, narrow, carry_overdue=carry_overdue)
-    totals = _empty_states()
-    by_dimension: dict[str | None, dict[str, int]] = defaultdict(_empty_states)
-    by_unit: dict[str, dict[str, int]] = defaultdict(_empty_states)
+    totals: list[tuple[str, int]] = []
+    by_dimension: dict[str | None, list[tuple[str, int]]] = defaultdict(list)
+    by_unit: dict[str, list[tuple[str, int]]] = defaultdict(list)
     for dimension, unit, state, n in await reports.state_counts(session, scope):
         for bucket in (totals, by_dimension[dimension], by_unit[unit or "—"]):
-            bucket["total"] += n
-            bucket[state] += n
+            bucket.append((state, n))
     undated = await reports.undated_counts(
         session, org_ids, period.year, narrow.plan_id if narrow else None
     )
     for dimension, kind, _task, unit, dated in undated:
         if dated or (narrow is not None and not narrow.keeps(dimension, unit)):
             continue
-        state = {"ongoing": "ongoing", "event": "waiting_event"}.get(kind, "undated")
+        state = undated_standing(kind)
         for bucket in (totals, by_dimension[dimension], by_unit[unit or "—"]):
-            bucket["total"] += 1
-            bucket[state] += 1
+            bucket.append((state, 1))
     if details:
-        listed = {"done_on_time", "done_late", "overdue"}
-        rows = await reports.occurrences(session, scope, listed)
+        rows = await reports.occurrences(session, scope, (*DONE, Standing.OVERDUE))
     else:
-        rows = await reports.occurrences(session, scope, {"overdue"}, oldest=MOST_OVERDUE)
+        rows = await reports.occurrences(session, scope, {Standing.OVERDUE}, oldest=MOST_OVERDUE)
     wanted = [r.occurrence_id for r in rows] if details else []
     events = await reports.occurrence_events(
         session, wanted, (EventKind.DONE, EventKind.BLOCKED, EventKind.MORE_TIME)
@@ -159,60 +149,41 @@ async def task_figures(
             evidence[event.occurrence_id] = event.file_name or event.link or event.note
         elif event.note:
             reasons[event.occurrence_id].append(event.note)
-    done: list[dict[str, Any]] = []
-    late: list[dict[str, Any]] = []
-    overdue: list[dict[str, Any]] = []
-    for row in rows:
-        state, due, done_on = row.state, row.due, row.done_on
-        base = {"code": row.code, "task": row.text, "dimension": row.dimension, "unit": row.unit}
-        if state in {"done_on_time", "done_late"}:
-            done.append(
-                {
-                    **base,
-                    "due": due.isoformat(),
-                    "done_on": done_on.isoformat() if done_on else None,
-                    "late": state == "done_late",
-                    "evidence": evidence.get(row.occurrence_id),
-                }
-            )
-        if details and state in {"done_late", "overdue"}:
-            finished = done_on or as_of
-            late.append(
-                {
-                    **base,
-                    "due": due.isoformat(),
-                    "days_late": (finished - due).days,
-                    "done_on": done_on.isoformat() if done_on else None,
-                    "reasons": reasons.get(row.occurrence_id, []),
-                }
-            )
-        if state == "overdue":
-            overdue.append({**base, "due": due.isoformat(), "days_late": (as_of - due).days})
-    overdue.sort(key=lambda item: (-int(item["days_late"]), str(item["code"])))
-    return {
-        **totals,
-        "by_dimension": [
-            {
-                "dimension": d,
-                "name": DIMENSION_NAMES.get(d or "", ""),
-                **counts,
-                "progress": _progress(counts),
-            }
-            for d, counts in sorted(
+    listed = [
+        Listed(
+            occurrence_id=row.occurrence_id,
+            code=row.code,
+            task=row.text,
+            dimension=row.dimension,
+            unit=row.unit,
+            due=row.due,
+            standing=Standing(row.state),
+            done_on=row.done_on,
+            days_late=days_late(row.due, row.done_on, as_of),
+            evidence=evidence.get(row.occurrence_id),
+            reasons=tuple(reasons.get(row.occurrence_id, ())),
+        )
+        for row in rows
+    ]
+    overdue = sorted(
+        (item for item in listed if item.standing == Standing.OVERDUE),
+        key=lambda item: (-item.days_late, item.code, item.due),
+    )
+    counts = StateCounts.tally(totals)
+    return TaskFigures(
+        **{f.name: getattr(counts, f.name) for f in fields(StateCounts)},
+        by_dimension=tuple(
+            DimensionFigures(d, vietnamese_name(d), StateCounts.tally(found))
+            for d, found in sorted(
                 by_dimension.items(), key=lambda kv: (kv[0] is None, kv[0] or "")
             )
-        ],
-        "by_unit": [{"unit": u, **counts} for u, counts in sorted(by_unit.items())],
-        "most_overdue": overdue[:MOST_OVERDUE],
-        "done": done,
-        "late": late,
-    }
-
-
-def _progress(counts: dict[str, int]) -> float:
-    dated = sum(counts[s] for s in ("done_on_time", "done_late", "overdue", "due_soon", "pending"))
-    finished = counts["done_on_time"] + counts["done_late"]
-    return round(finished / dated, 2) if dated else 0.0
+        ),
+        by_unit=tuple(
+            UnitFigures(u, StateCounts.tally(found)) for u, found in sorted(by_unit.items())
+        ),
+        most_overdue=tuple(overdue[:MOST_OVERDUE]),
+        listed=tuple(listed) if details else (),
+    )
 
 
 def _rank(share: float, count: int) -> int:
@@ -278,7 +249,7 @@ async def _breakdown(
     scope: CaseScope,
     by: Literal["kind", "topic", "unit_id"],
     name: Callable[[Any], str],
-) -> dict[str, dict[str, int]]:
+) -> dict[str, GroupCounts]:
     groups: dict[str, dict[str, int]] = defaultdict(_group)
     for key, status, on_time, answered, n in await reports.case_breakdown(session, scope, by):
         group = groups[name(key)]
@@ -288,7 +259,7 @@ async def _breakdown(
             group["answered_on_time"] += n if on_time is not False else 0
         if status in OPEN:
             group["open"] += n
-    return dict(groups)
+    return {key: GroupCounts(**counts) for key, counts in groups.items()}
 
 
 async def feedback_figures(
@@ -297,7 +268,7 @@ async def feedback_figures(
     period: Period,
     tz: ZoneInfo,
     narrow: Narrow | None = None,
-) -> dict[str, Any]:
+) -> FeedbackFigures:
     """Feedback received in the period: counts, on-time rate, time to answer, satisfaction."""
     scope = case_scope(org_ids, period, tz, narrow)
     units = await reports.unit_names(session, org_ids)
@@ -310,39 +281,34 @@ async def feedback_figures(
     if totals["answered"]:
         mean = await reports.answer_days_mean(session, scope)
         p90 = await reports.answer_days_at(session, scope, _rank(0.9, totals["answered"]))
-    listed = [
-        {
-            "code": case.code,
-            "kind": case.kind,
-            "topic": case.topic,
-            "unit": units.get(case.unit_id) if case.unit_id else None,
-            "received": case.received_at.astimezone(tz).date().isoformat(),
-            "answer_due": case.answer_due.isoformat() if case.answer_due else None,
-            "answered": _iso(_local(case.answered_at, tz)),
-            "status": case.status,
-            "on_time": case.on_time if case.answered_at is not None else None,
-        }
+    listed = tuple(
+        ListedCase(
+            code=case.code,
+            kind=case.kind,
+            topic=case.topic,
+            unit=units.get(case.unit_id) if case.unit_id else None,
+            received=case.received_at.astimezone(tz).date(),
+            answer_due=case.answer_due,
+            answered=_local(case.answered_at, tz),
+            status=case.status,
+            on_time=case.on_time if case.answered_at is not None else None,
+        )
         for case in await reports.listed_cases(session, scope, CASE_ROWS_LIMIT)
-    ]
-    return {
+    )
+    return FeedbackFigures(
         **totals,
-        "avg_days_to_answer": None if mean is None else round(mean, 1),
-        "p90_days_to_answer": None if p90 is None else round(p90, 1),
-        "by_kind": await _breakdown(session, scope, "kind", str),
-        "by_topic": await _breakdown(session, scope, "topic", str),
-        "by_unit": await _breakdown(
+        avg_days_to_answer=None if mean is None else round(mean, 1),
+        p90_days_to_answer=None if p90 is None else round(p90, 1),
+        by_kind=await _breakdown(session, scope, "kind", str),
+        by_topic=await _breakdown(session, scope, "topic", str),
+        by_unit=await _breakdown(
             session, scope, "unit_id", lambda unit: (units.get(unit) if unit else None) or "—"
         ),
-        "by_month": [
-            {"month": m, "received": c["received"], "answered": c["answered"]}
-            for m, c in sorted(by_month.items())
-        ],
-        "cases": listed,
-    }
-
-
-def _iso(day: date | None) -> str | None:
-    return None if day is None else day.isoformat()
+        by_month=tuple(
+            MonthCounts(m, c["received"], c["answered"]) for m, c in sorted(by_month.items())
+        ),
+        cases=listed,
+    )
 
 
 async def feedback_summary(
@@ -351,13 +317,14 @@ async def feedback_summary(
     period: Period,
     tz: ZoneInfo,
     narrow: Narrow | None = None,
-) -> dict[str, Any]:
+) -> FeedbackTotals:
     """The period's feedback totals without the breakdowns (what the status screen shows)."""
-    return _totals(await reports.case_counts(session, case_scope(org_ids, period, tz, narrow)))
+    scope = case_scope(org_ids, period, tz, narrow)
+    return FeedbackTotals(**_totals(await reports.case_counts(session, scope)))
 
 
 StatusKey = tuple[str, tuple[int, ...], str, date, str, str, Narrow | None]
-_status_cache: dict[StatusKey, tuple[float, tuple[int | None, ...], dict[str, Any]]] = {}
+_status_cache: dict[StatusKey, tuple[float, tuple[int | None, ...], StatusFigures]] = {}
 
 
 async def status_figures(
@@ -368,7 +335,7 @@ async def status_figures(
     today: date,
     tz: ZoneInfo,
     narrow: Narrow | None = None,
-) -> dict[str, Any]:
+) -> StatusFigures:
     """What the status screen shows: the year's tasks by state and the quarter's feedback.
 
     Classifying every due date of the year costs what the plans hold, so the result is kept
@@ -401,15 +368,14 @@ async def status_figures(
     ):
         # Cases came or moved on (most writes in a province): the tasks' figures stand, and
         # the feedback is read again from the case tallies, a few rows per commune.
-        until, tasks = cached[0], cached[2]["tasks"]
+        until, tasks = cached[0], cached[2].tasks
     else:
         tasks = await task_figures(
             session, org_ids, year, today, tz, narrow, details=False, carry_overdue=current
         )
-    data = {
-        "tasks": tasks,
-        "feedback": await feedback_summary(session, org_ids, quarter, tz, narrow),
-    }
+    data = StatusFigures(
+        tasks=tasks, feedback=await feedback_summary(session, org_ids, quarter, tz, narrow)
+    )
     if len(_status_cache) >= STATUS_CACHE_SIZE:
         for stale in [k for k, (until, _, _) in _status_cache.items() if until <= now]:
             del _status_cache[stale]
@@ -427,26 +393,21 @@ async def figures(
     as_of: date,
     tz: ZoneInfo,
     narrow: Narrow | None = None,
-) -> dict[str, Any]:
+) -> ReportFigures:
     """Everything a report of ``org_id`` (and the organizations below it) needs."""
     tree = await reports.org_tree(session, org_id)
     org_ids = [org for org, _, _ in tree]
     task_part = await task_figures(session, org_ids, period, as_of, tz, narrow)
     feedback_part = await feedback_figures(session, org_ids, period, tz, narrow)
-    return {
-        "organization": {
-            "id": org_id,
-            "name": tree[0][1] if tree else "",
-            "parent": await reports.parent_name(session, org_id),
-            "communes": [name for _, name, _ in tree],
-        },
-        "period": {
-            "code": period.code,
-            "start": period.start.isoformat(),
-            "end": period.end.isoformat(),
-            "closing": period.closing,
-        },
-        "as_of": as_of.isoformat(),
-        "tasks": task_part,
-        "feedback": feedback_part,
-    }
+    return ReportFigures(
+        organization=OrganizationInfo(
+            id=org_id,
+            name=tree[0][1] if tree else "",
+            parent=await reports.parent_name(session, org_id),
+            communes=tuple(name for _, name, _ in tree),
+        ),
+        period=PeriodInfo(period.code, period.start, period.end, period.closing),
+        as_of=as_of,
+        tasks=task_part,
+        feedback=feedback_part,
+    )

@@ -8,10 +8,10 @@ from __future__ import annotations
 
 import io
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
-from typing import Any, Final
+from typing import Final
 
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
@@ -23,23 +23,24 @@ from bot.reports.labels import (
     TASK_STATES,
     Figures,
     case_status_label,
-    code_key,
-    count,
     day,
     dimension_groups,
     dimension_heading,
     dimension_label,
-    groups,
     kind_label,
-    number,
+    listed_key,
     period_label,
-    rows,
-    section,
     share,
     state_label,
-    text,
     topic_name,
     yes_no,
+)
+from bot.reports.model import (
+    FeedbackFigures,
+    GroupCounts,
+    Listed,
+    StateCounts,
+    TaskFigures,
 )
 from bot.safetext import append_row, displayable
 
@@ -123,39 +124,38 @@ def _table(
 
 
 def _summary(book: Workbook, figures: Figures, t: Translator) -> None:
-    organization = section(figures, "organization")
-    tasks = section(figures, "tasks")
-    feedback = section(figures, "feedback")
-    received = count(feedback, "received")
-    answered = count(feedback, "answered")
-    done = count(tasks, "done_on_time") + count(tasks, "done_late")
+    organization = figures.organization
+    tasks = figures.tasks
+    feedback = figures.feedback
+    received = feedback.received
+    answered = feedback.answered
     body: list[tuple[Cell, Cell]] = [
-        (t._("Organization"), text(organization.get("name"))),
-        (t._("Reports to"), text(organization.get("parent")) or None),
+        (t._("Organization"), organization.name),
+        (t._("Reports to"), organization.parent or None),
         (t._("Period"), period_label(figures, t)),
-        (t._("Period start"), day(section(figures, "period").get("start"))),
-        (t._("Period end"), day(section(figures, "period").get("end"))),
-        (t._("Figures as of"), day(figures.get("as_of"))),
-        (t._("Tasks"), count(tasks, "total")),
-        *((state_label(s, t), count(tasks, s)) for s in TASK_STATES),
-        (t._("Tasks done"), done),
+        (t._("Period start"), figures.period.start),
+        (t._("Period end"), figures.period.end),
+        (t._("Figures as of"), figures.as_of),
+        (t._("Tasks"), tasks.total),
+        *((state_label(s, t), tasks.of(s)) for s in TASK_STATES),
+        (t._("Tasks done"), tasks.finished),
         (t._("Feedback received"), received),
         (t._("Feedback answered"), answered),
-        (t._("Answered on time"), count(feedback, "answered_on_time")),
-        (t._("Answered late"), count(feedback, "answered_late")),
-        (t._("On-time rate"), share(count(feedback, "answered_on_time"), answered)),
-        (t._("Still open"), count(feedback, "open")),
-        (t._("Not accepted"), count(feedback, "refused")),
-        (t._("Merged into another case"), count(feedback, "merged")),
-        (t._("Closed, not resolved"), count(feedback, "closed_unresolved")),
-        (t._("Reopened after the citizen's rating"), count(feedback, "reopened")),
-        (t._("Answers rated"), count(feedback, "rated")),
-        (t._("Satisfied"), count(feedback, "satisfied")),
-        (t._("Neutral"), count(feedback, "neutral")),
-        (t._("Not satisfied"), count(feedback, "unsatisfied")),
-        (t._("Satisfaction rate"), number(feedback, "satisfaction_rate")),
-        (t._("Average days to answer"), number(feedback, "avg_days_to_answer")),
-        (t._("Days to answer, 90th percentile"), number(feedback, "p90_days_to_answer")),
+        (t._("Answered on time"), feedback.answered_on_time),
+        (t._("Answered late"), feedback.answered_late),
+        (t._("On-time rate"), share(feedback.answered_on_time, answered)),
+        (t._("Still open"), feedback.open),
+        (t._("Not accepted"), feedback.refused),
+        (t._("Merged into another case"), feedback.merged),
+        (t._("Closed, not resolved"), feedback.closed_unresolved),
+        (t._("Reopened after the citizen's rating"), feedback.reopened),
+        (t._("Answers rated"), feedback.rated),
+        (t._("Satisfied"), feedback.satisfied),
+        (t._("Neutral"), feedback.neutral),
+        (t._("Not satisfied"), feedback.unsatisfied),
+        (t._("Satisfaction rate"), feedback.satisfaction_rate),
+        (t._("Average days to answer"), feedback.avg_days_to_answer),
+        (t._("Days to answer, 90th percentile"), feedback.p90_days_to_answer),
     ]
     sheet = _table(
         book, t._("Summary"), [Column(t._("Item")), Column(t._("Value"), DECIMAL)], body, t
@@ -173,12 +173,15 @@ def _state_columns(t: Translator) -> list[Column]:
     return [Column(t._("Total")), *(Column(state_label(s, t)) for s in TASK_STATES)]
 
 
-def _dimensions(book: Workbook, tasks: Mapping[str, Any], t: Translator) -> None:
+def _states(counts: StateCounts) -> list[Cell]:
+    return [counts.total, *(counts.of(s) for s in TASK_STATES)]
+
+
+def _dimensions(book: Workbook, tasks: TaskFigures, t: Translator) -> None:
     body: list[list[Cell]] = []
     for group in dimension_groups(tasks):
-        states: list[Cell] = [group.counts.get(k, 0) for k in ("total", *TASK_STATES)]
         name = dimension_label(group.code, group.name, t)
-        body.append([group.code, name, *states, group.progress])
+        body.append([group.code, name, *_states(group.counts), group.progress])
     columns = [
         Column(t._("Dimension code")),
         Column(t._("PAPI dimension")),
@@ -188,24 +191,23 @@ def _dimensions(book: Workbook, tasks: Mapping[str, Any], t: Translator) -> None
     _table(book, t._("By dimension"), columns, body, t)
 
 
-def _dimension_cell(item: Mapping[str, Any], t: Translator) -> str:
-    code = item.get("dimension")
-    return dimension_heading(str(code), None, t) if code else ""
+def _dimension_cell(item: Listed, t: Translator) -> str:
+    return dimension_heading(item.dimension, None, t) if item.dimension else ""
 
 
-def _late(book: Workbook, tasks: Mapping[str, Any], t: Translator) -> None:
+def _late(book: Workbook, tasks: TaskFigures, t: Translator) -> None:
     body: list[list[Cell]] = [
         [
-            text(item.get("code")),
-            text(item.get("task")),
+            item.code,
+            item.task,
             _dimension_cell(item, t),
-            text(item.get("unit")),
-            day(item.get("due")),
-            count(item, "days_late"),
-            day(item.get("done_on")),
-            "\n".join(text(r) for r in item.get("reasons") or []),
+            item.unit or "",
+            item.due,
+            item.days_late,
+            item.done_on,
+            "\n".join(item.reasons),
         ]
-        for item in sorted(rows(tasks, "late"), key=lambda i: code_key(i.get("code")))
+        for item in sorted(tasks.late_items, key=listed_key)
     ]
     columns = [
         Column(t._("Plan code")),
@@ -220,20 +222,19 @@ def _late(book: Workbook, tasks: Mapping[str, Any], t: Translator) -> None:
     _table(book, t._("Late and overdue"), columns, body, t)
 
 
-def _evidence(book: Workbook, tasks: Mapping[str, Any], t: Translator) -> None:
-    done = sorted(rows(tasks, "done"), key=lambda i: code_key(i.get("code")))
+def _evidence(book: Workbook, tasks: TaskFigures, t: Translator) -> None:
     body: list[list[Cell]] = [
         [
-            text(item.get("code")),
-            text(item.get("task")),
+            item.code,
+            item.task,
             _dimension_cell(item, t),
-            text(item.get("unit")),
-            day(item.get("due")),
-            day(item.get("done_on")),
-            yes_no(not item.get("late"), t),
-            text(item.get("evidence")) or None,
+            item.unit or "",
+            item.due,
+            item.done_on,
+            yes_no(not item.late, t),
+            item.evidence or None,
         ]
-        for item in done
+        for item in sorted(tasks.done_items, key=listed_key)
     ]
     columns = [
         Column(t._("Plan code")),
@@ -252,20 +253,20 @@ def _evidence(book: Workbook, tasks: Mapping[str, Any], t: Translator) -> None:
             cell.font = LINK_FONT
 
 
-def _cases(book: Workbook, feedback: Mapping[str, Any], t: Translator) -> None:
+def _cases(book: Workbook, feedback: FeedbackFigures, t: Translator) -> None:
     body: list[list[Cell]] = [
         [
-            text(case.get("code")),
-            kind_label(text(case.get("kind")), t),
-            topic_name(text(case.get("topic")), t),
-            text(case.get("unit")) or None,
-            day(case.get("received")),
-            day(case.get("answer_due")),
-            day(case.get("answered")),
-            case_status_label(text(case.get("status")), t),
-            yes_no(case.get("on_time") if isinstance(case.get("on_time"), bool) else None, t),
+            case.code,
+            kind_label(case.kind, t),
+            topic_name(case.topic, t),
+            case.unit or None,
+            case.received,
+            case.answer_due,
+            case.answered,
+            case_status_label(case.status, t),
+            yes_no(case.on_time, t),
         ]
-        for case in rows(feedback, "cases")
+        for case in feedback.cases
     ]
     columns = [
         Column(t._("Case code")),
@@ -281,31 +282,31 @@ def _cases(book: Workbook, feedback: Mapping[str, Any], t: Translator) -> None:
     _table(book, t._("Feedback cases"), columns, body, t)
 
 
-def _feedback_groups(book: Workbook, feedback: Mapping[str, Any], t: Translator) -> None:
+def _feedback_groups(book: Workbook, feedback: FeedbackFigures, t: Translator) -> None:
     body: list[list[Cell]] = []
-    for heading, key, name in (
-        (t._("Kind of feedback"), "by_kind", kind_label),
-        (t._("Topic"), "by_topic", topic_name),
+    for heading, found, name in (
+        (t._("Kind of feedback"), feedback.by_kind, kind_label),
+        (t._("Topic"), feedback.by_topic, topic_name),
     ):
-        for item, counts in groups(feedback, key).items():
+        for item, counts in found.items():
             body.append(
                 [
                     heading,
                     name(item, t),
-                    count(counts, "received"),
-                    count(counts, "answered"),
-                    count(counts, "answered_on_time"),
-                    count(counts, "open"),
+                    counts.received,
+                    counts.answered,
+                    counts.answered_on_time,
+                    counts.open,
                 ]
             )
-    for month in rows(feedback, "by_month"):
-        when = day(f"{text(month.get('month'))}-01")
+    for month in feedback.by_month:
+        when = day(f"{month.month}-01")
         body.append(
             [
                 t._("Month"),
-                t.date(when, "MM/y") if when else text(month.get("month")),
-                count(month, "received"),
-                count(month, "answered"),
+                t.date(when, "MM/y") if when else month.month,
+                month.received,
+                month.answered,
                 None,
                 None,
             ]
@@ -322,21 +323,19 @@ def _feedback_groups(book: Workbook, feedback: Mapping[str, Any], t: Translator)
 
 
 def _units(book: Workbook, figures: Figures, t: Translator) -> None:
-    tasks = section(figures, "tasks")
-    by_unit = {text(item.get("unit")): item for item in rows(tasks, "by_unit")}
-    feedback = groups(section(figures, "feedback"), "by_unit")
+    by_unit = {item.unit: item.counts for item in figures.tasks.by_unit}
+    feedback = figures.feedback.by_unit
     body: list[list[Cell]] = []
     for unit in sorted(set(by_unit) | set(feedback), key=lambda u: (u == "—", u)):
-        task_counts = by_unit.get(unit, {})
-        case_counts = feedback.get(unit, {})
+        case_counts = feedback.get(unit, GroupCounts())
         body.append(
             [
                 unit,
-                *(count(task_counts, k) for k in ("total", *TASK_STATES)),
-                count(case_counts, "received"),
-                count(case_counts, "answered"),
-                count(case_counts, "answered_on_time"),
-                count(case_counts, "open"),
+                *_states(by_unit.get(unit, StateCounts())),
+                case_counts.received,
+                case_counts.answered,
+                case_counts.answered_on_time,
+                case_counts.open,
             ]
         )
     columns = [
@@ -355,8 +354,8 @@ def render_workbook(figures: Figures, t: Translator) -> bytes:
     book = Workbook()
     if book.active is not None:
         book.remove(book.active)
-    tasks = section(figures, "tasks")
-    feedback = section(figures, "feedback")
+    tasks = figures.tasks
+    feedback = figures.feedback
     _summary(book, figures, t)
     _dimensions(book, tasks, t)
     _late(book, tasks, t)
@@ -370,7 +369,7 @@ def render_workbook(figures: Figures, t: Translator) -> bytes:
             period=period_label(figures, t),
         )
     )
-    book.properties.creator = displayable(text(section(figures, "organization").get("name")))
+    book.properties.creator = displayable(figures.organization.name)
     buffer = io.BytesIO()
     book.save(buffer)
     return buffer.getvalue()

@@ -15,6 +15,7 @@ from bot.roles import Audience
 from bot.tasks import policy
 from bot.tasks.errors import AlreadyDue, BeforeStart, InTheFuture, NoSuchTask
 from bot.tasks.notices import TaskBlocked
+from bot.tasks.standing import counted_due, days_late
 from bot.workcal import load_calendar
 from db.models import EventKind, Occurrence, OccurrenceStatus, Task, TaskRole
 from db.queries import outbox, progress
@@ -147,7 +148,10 @@ async def mark_done(
     if done_on is not None:
         check_done_on(occ, done_on, op.today)
     day = op.today if done_on is None else done_on
-    late_days = max(0, (day - occ.due_date).days)
+    approved = await progress.last_approval(op.session, occ.id)
+    approved_on = None if approved is None else approved.astimezone(op.tz).date()
+    due = counted_due(occ.planned_date, occ.due_date, approved_on)
+    late_days = days_late(due, day, op.today)
     await progress.record_event(
         op.session,
         task_id=occ.task_id,

@@ -101,6 +101,23 @@ class OccurrenceStatus(enum.StrEnum):
     CANCELLED = "cancelled"
 
 
+class Standing(enum.StrEnum):
+    """Where a task stands in a report: a dated occurrence's five, or why it has no date.
+
+    The one list of task states: the figures, the documents, the chat and the public pages
+    all count and name these, in this order.
+    """
+
+    DONE_ON_TIME = "done_on_time"
+    DONE_LATE = "done_late"
+    OVERDUE = "overdue"
+    DUE_SOON = "due_soon"
+    PENDING = "pending"
+    ONGOING = "ongoing"
+    WAITING_EVENT = "waiting_event"
+    UNDATED = "undated"
+
+
 class Occurrence(Base):
     """One due date of a task (a recurring task has many); progress is recorded here."""
 

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
@@ -90,6 +90,16 @@ async def decide_extension(
         .execution_options(synchronize_session=False)
     )
     return bool(getattr(result, "rowcount", 0))
+
+
+async def last_approval(session: AsyncSession, occurrence_id: int) -> datetime | None:
+    """When the latest approved request for more time on a due date was decided."""
+    return await session.scalar(
+        select(func.max(ExtensionRequest.decided_at)).where(
+            ExtensionRequest.occurrence_id == occurrence_id,
+            ExtensionRequest.status == ExtensionStatus.APPROVED,
+        )
+    )
 
 
 async def official_unit_ids(session: AsyncSession, person_id: int, org_id: int) -> set[int]:

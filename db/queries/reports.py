@@ -26,6 +26,7 @@ from db.models import (
     OccurrenceStatus,
     Organization,
     Plan,
+    Standing,
     Task,
     TaskEvent,
     TaskRole,
@@ -191,12 +192,16 @@ def _states(scope: Scope) -> tuple[Subquery, ColumnElement[str]]:
         query = query.where(Unit.name == scope.unit)
     rows = query.subquery("counted")
     done = rows.c.status == OccurrenceStatus.DONE
+    # bot.tasks.standing.standing() is the same rule for one occurrence.
     state = case(
-        (done & (func.coalesce(rows.c.done_on, scope.as_of) > rows.c.due), "done_late"),
-        (done, "done_on_time"),
-        (rows.c.due < scope.as_of, "overdue"),
-        (rows.c.due <= scope.due_soon, "due_soon"),
-        else_="pending",
+        (
+            done & (func.coalesce(rows.c.done_on, scope.as_of) > rows.c.due),
+            Standing.DONE_LATE.value,
+        ),
+        (done, Standing.DONE_ON_TIME.value),
+        (rows.c.due < scope.as_of, Standing.OVERDUE.value),
+        (rows.c.due <= scope.due_soon, Standing.DUE_SOON.value),
+        else_=Standing.PENDING.value,
     )
     return rows, state
 

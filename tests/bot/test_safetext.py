@@ -21,7 +21,7 @@ from bot.reports.document import render_document
 from bot.reports.workbook import render_workbook
 from bot.safetext import REPLACEMENT, append_row, displayable
 from bot.timeframes import parse_timeframe
-from tests.bot.reports.sample import sample
+from tests.bot.reports.sample import sample, typed
 
 CONTROLS = [chr(c) for c in (*range(0x20), 0x7F, *range(0x80, 0xA0))]
 # Everything the attack and its cousins sent: Word's line and page breaks, C0 and C1
@@ -125,7 +125,7 @@ def hostile_figures() -> dict[str, Any]:
 @pytest.mark.parametrize("locale", ["vi", "en"])
 def test_the_word_report_renders_hostile_text(locale: str) -> None:
     figures = hostile_figures()
-    content = render_document(figures, Translator(locale))
+    content = render_document(typed(figures), Translator(locale))
     document = docx.Document(io.BytesIO(content))
     text = "\n".join(p.text for p in document.paragraphs)
     cells = "\n".join(c.text for t in document.tables for r in t.rows for c in r.cells)
@@ -137,7 +137,7 @@ def test_the_word_report_renders_hostile_text(locale: str) -> None:
 def test_the_workbook_report_renders_hostile_text(locale: str) -> None:
     figures = hostile_figures()
     figures["tasks"]["done"][0]["evidence"] = "=1+1"
-    content = render_workbook(figures, Translator(locale))
+    content = render_workbook(typed(figures), Translator(locale))
     book = openpyxl.load_workbook(io.BytesIO(content))
     values = [c for s in book.worksheets for row in s.iter_rows() for c in row]
     texts = [c.value for c in values if isinstance(c.value, str)]
@@ -148,7 +148,7 @@ def test_the_workbook_report_renders_hostile_text(locale: str) -> None:
 
 
 def test_the_chart_renders_hostile_text() -> None:
-    png = render_chart(hostile_figures(), Translator("vi"))
+    png = render_chart(typed(hostile_figures()), Translator("vi"))
     assert png.startswith(b"\x89PNG")
 
 

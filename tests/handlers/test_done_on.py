@@ -28,7 +28,7 @@ async def _done_rows(office: Office) -> dict[str, dict[str, object]]:
         data = await task_figures(
             session, [office.org_id], parse_period("2026", TODAY), TODAY, office.runtime.settings.tz
         )
-    return {str(row["code"]): row for row in data["done"]}
+    return {str(row["code"]): row for row in data.to_json()["done"]}
 
 
 async def test_done_command_with_the_real_day_counts_it_on_time(office: Office) -> None:

@@ -13,6 +13,7 @@ from bot.periods import current_quarter
 from bot.reports.figures import figures
 from tests.bot.public.browser import Browser, browser
 from tests.bot.public.conftest import PUBLISHED_A, PUBLISHED_Q, UNAPPROVED_Q, Site
+from tests.handlers.conftest import VP, import_small_plan, small_plan
 from tests.handlers.feedback_support import file_case
 
 WIDTHS = (360, 1280)
@@ -133,10 +134,30 @@ async def test_the_figures_are_the_reports_figures(site: Site, client: httpx.Asy
             tz=runtime.settings.tz,
         )
     html = (await client.get(f"/xa/{org}/so-lieu?lang=en")).text
-    feedback = report["feedback"]
+    feedback = report.feedback.to_json()
     assert f'<td class="n" id="received">{feedback["received"]}</td>' in html
     assert f'<td class="n" id="on-time">{feedback["answered_on_time"]}</td>' in html
     assert feedback["received"] == 5
+
+
+async def test_a_part_with_no_dated_task_has_no_progress(
+    site: Site, client: httpx.AsyncClient
+) -> None:
+    """Nothing dated is no progress to show, not "0% done" (the report says "—" too)."""
+    plan = small_plan(
+        "Kế hoạch chuyển đổi số năm 2026",
+        [("8.1", [VP], [], "Thường xuyên", ""), ("8.2", [VP], [], "Khi có văn bản", "")],
+    )
+    digital = [replace(task, dimension="D8", section="Quản trị điện tử") for task in plan.tasks]
+    await import_small_plan(site.town.runtime, site.town.org_id, replace(plan, tasks=digital))
+    html = (await client.get(f"/xa/{site.town.org_id}/ke-hoach")).text
+    d8 = html[html.index("<h2>D8") :]
+    d8 = d8[: d8.index("</section>")]
+    assert "Quản trị điện tử" in d8
+    assert "Tiến độ: chưa có nhiệm vụ nào của phần này có thời hạn" in d8
+    assert "%" not in d8
+    d1 = html[html.index("<h2>D1") :]
+    assert "Tiến độ: hoàn thành" in d1[: d1.index("</section>")]
 
 
 async def test_pages_are_cached_and_state_when_they_were_computed(

@@ -5,6 +5,8 @@ from __future__ import annotations
 import copy
 from typing import Any
 
+from bot.reports.model import ReportFigures
+
 _STATES = (
     "done_on_time",
     "done_late",
@@ -294,3 +296,8 @@ def with_personal_data() -> dict[str, Any]:
     figures["tasks"]["done"][0]["citizen"] = name
     figures["organization"]["contact"] = phone
     return figures
+
+
+def typed(figures: dict[str, Any]) -> ReportFigures:
+    """JSON figures read back as the typed figures the renderers take."""
+    return ReportFigures.from_json(figures)

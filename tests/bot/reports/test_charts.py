@@ -14,7 +14,7 @@ from matplotlib.font_manager import FontProperties, findfont
 
 from bot.i18n import Translator
 from bot.reports.charts import FONT, chart_style, render_chart
-from tests.bot.reports.sample import empty, sample
+from tests.bot.reports.sample import empty, sample, typed
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 VIETNAMESE = "Tham gia của người dân ở cấp cơ sở — Quản trị điện tử; Ủy ban nhân dân phường Đồng Hỷ"
@@ -38,7 +38,7 @@ def draw(title: str) -> bytes:
 
 
 def test_render_chart_is_a_png_of_sensible_size() -> None:
-    png = render_chart(sample(), Translator("vi"))
+    png = render_chart(typed(sample()), Translator("vi"))
     width, height = size(png)
     assert 800 <= width <= 1600
     assert 400 <= height <= 1600
@@ -47,19 +47,19 @@ def test_render_chart_is_a_png_of_sensible_size() -> None:
 
 @pytest.mark.parametrize("locale", ["vi", "en"])
 def test_empty_period_renders(locale: str) -> None:
-    width, height = size(render_chart(empty(), Translator(locale)))
+    width, height = size(render_chart(typed(empty()), Translator(locale)))
     assert width >= 800
     assert height >= 400
 
 
 def test_english_rendering_works() -> None:
-    png = render_chart(sample(), Translator("en"))
+    png = render_chart(typed(sample()), Translator("en"))
     assert size(png)[0] >= 800
 
 
 def test_more_dimensions_make_a_taller_chart() -> None:
-    _, busy = size(render_chart(sample(), Translator("vi")))
-    _, idle = size(render_chart(empty(), Translator("vi")))
+    _, busy = size(render_chart(typed(sample()), Translator("vi")))
+    _, idle = size(render_chart(typed(empty()), Translator("vi")))
     assert busy > idle
 
 
@@ -85,5 +85,5 @@ def test_a_missing_glyph_would_be_caught() -> None:
 
 def test_rendering_leaves_global_settings_alone() -> None:
     before = dict(mpl.rcParams)
-    render_chart(sample(), Translator("vi"))
+    render_chart(typed(sample()), Translator("vi"))
     assert dict(mpl.rcParams) == before

@@ -30,7 +30,7 @@ from bot.reports.document import (
     _place,
     render_document,
 )
-from tests.bot.reports.sample import PERSONAL, empty, sample, with_personal_data
+from tests.bot.reports.sample import PERSONAL, empty, sample, typed, with_personal_data
 
 HEADINGS = (
     "I. OVERALL RESULTS",
@@ -42,7 +42,7 @@ HEADINGS = (
 
 
 def open_doc(figures: dict[str, Any], locale: str = "vi") -> DocumentObject:
-    return Document(io.BytesIO(render_document(figures, Translator(locale))))
+    return Document(io.BytesIO(render_document(typed(figures), Translator(locale))))
 
 
 def headings(doc: DocumentObject, level: int) -> list[str]:

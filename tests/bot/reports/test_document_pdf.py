@@ -17,8 +17,8 @@ import pytest
 
 from bot.i18n import Translator
 from bot.reports.document import render_document
-from bot.reports.labels import dimension_groups, dimension_heading, period_label, section
-from tests.bot.reports.sample import sample
+from bot.reports.labels import dimension_groups, dimension_heading, period_label
+from tests.bot.reports.sample import sample, typed
 from tests.bot.reports.test_document import HEADINGS
 
 TIMEOUT = 120  # seconds; a cold LibreOffice start takes a few, a hung one never ends
@@ -71,7 +71,7 @@ def rendered(tmp_path_factory: pytest.TempPathFactory) -> Rendered:
     )
     folder = tmp_path_factory.mktemp("report-pdf")
     source = folder / "report.docx"
-    source.write_bytes(render_document(sample(), Translator("vi")))
+    source.write_bytes(render_document(typed(sample()), Translator("vi")))
     # A profile of its own, so a LibreOffice already running or a parallel run cannot
     # take the conversion over or lock it out.
     profile = (folder / "lo-profile").as_uri()
@@ -112,9 +112,9 @@ def test_pdf_has_a4_pages(rendered: Rendered) -> None:
 def test_pdf_keeps_the_vietnamese_text(rendered: Rendered) -> None:
     """The names in the figures carry the diacritics: a lost mark or glyph shows here."""
     t = Translator("vi")
-    figures = sample()
-    name = str(section(figures, "organization")["name"])
-    groups = dimension_groups(section(figures, "tasks"))
+    figures = typed(sample())
+    name = figures.organization.name
+    groups = dimension_groups(figures.tasks)
     assert groups
     expected = [
         name,

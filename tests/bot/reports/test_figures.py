@@ -17,6 +17,7 @@ from bot.i18n import Translator
 from bot.periods import Period, parse_period, quarter
 from bot.reports.document import render_document
 from bot.reports.figures import Narrow, figures, status_figures, task_figures
+from bot.reports.model import ReportFigures
 from bot.reports.workbook import render_workbook
 from bot.runtime import Runtime
 from db.models import Case, CaseKind, CaseStatus, ExtensionRequest, Occurrence, Person
@@ -65,6 +66,17 @@ async def figures_of(
     as_of: date = AS_OF,
     narrow: Narrow | None = None,
 ) -> dict[str, Any]:
+    """The figures as the JSON of ``python -m bot report`` shows them."""
+    return (await typed_of(runtime, org_id, period, as_of, narrow)).to_json()
+
+
+async def typed_of(
+    runtime: Runtime,
+    org_id: int,
+    period: Period = Q3,
+    as_of: date = AS_OF,
+    narrow: Narrow | None = None,
+) -> ReportFigures:
     async with runtime.sessions() as session:
         return await figures(
             session, org_id=org_id, period=period, as_of=as_of, tz=VN, narrow=narrow
@@ -224,8 +236,11 @@ async def test_status_screen_counts_as_the_report_does(
     runtime: Runtime, data: Dataset, narrow: Narrow | None
 ) -> None:
     async with runtime.sessions() as session:
-        full = await task_figures(session, [data.commune_a], Q3, AS_OF, VN, narrow)
-        screen = await task_figures(session, [data.commune_a], Q3, AS_OF, VN, narrow, details=False)
+        typed_full = await task_figures(session, [data.commune_a], Q3, AS_OF, VN, narrow)
+        typed_screen = await task_figures(
+            session, [data.commune_a], Q3, AS_OF, VN, narrow, details=False
+        )
+    full, screen = typed_full.to_json(), typed_screen.to_json()
     assert screen["done"] == screen["late"] == []
     assert full["done"] or full["late"]
     for key in ("total", *states(), "by_dimension", "by_unit", "most_overdue"):
@@ -487,7 +502,7 @@ def document_text(payload: bytes) -> str:
 @pytest.mark.parametrize("locale", ["vi", "en"])
 async def test_files_hold_no_personal_data(runtime: Runtime, data: Dataset, locale: str) -> None:
     t = Translator(locale, VN)
-    result = await figures_of(runtime, data.commune_a)
+    result = await typed_of(runtime, data.commune_a)
     book = render_workbook(result, t)
     document = render_document(result, t)
     for name, content in (
@@ -514,7 +529,7 @@ async def test_status_figures_are_reused_only_while_nothing_is_written(
             session, [data.commune_a], Q3, Q3, AS_OF + timedelta(days=1), VN
         )
         assert other_day is not first
-    assert first["tasks"]["total"] == A_TASKS["total"]
+    assert first.tasks.total == A_TASKS["total"]
     async with runtime.sessions.begin() as session:
         overdue = await session.scalar(
             select(Occurrence).where(Occurrence.due_date == date(2024, 7, 10))
@@ -530,8 +545,8 @@ async def test_status_figures_are_reused_only_while_nothing_is_written(
         )
     async with runtime.sessions() as session:
         after = await status_figures(session, [data.commune_a], Q3, Q3, AS_OF, VN)
-    assert after["tasks"]["total"] == A_TASKS["total"] + 1
-    assert after["tasks"]["overdue"] == A_TASKS["overdue"] + 1
+    assert after.tasks.total == A_TASKS["total"] + 1
+    assert after.tasks.overdue == A_TASKS["overdue"] + 1
 
 
 async def test_status_figures_count_new_cases_again_and_reuse_the_tasks(
@@ -570,9 +585,9 @@ async def test_status_figures_count_new_cases_again_and_reuse_the_tasks(
         )
     async with runtime.sessions() as session:
         second = await status_figures(session, [data.commune_a], Q3, Q3, AS_OF, VN)
-    assert second["feedback"]["received"] == first["feedback"]["received"] + 1
-    assert second["feedback"]["open"] == first["feedback"]["open"] + 1
-    assert second["tasks"] is first["tasks"]
+    assert second.feedback.received == first.feedback.received + 1
+    assert second.feedback.open == first.feedback.open + 1
+    assert second.tasks is first.tasks
     async with runtime.sessions.begin() as session:
         await audit.record(
             session,
@@ -585,6 +600,6 @@ async def test_status_figures_count_new_cases_again_and_reuse_the_tasks(
         )
     async with runtime.sessions() as session:
         third = await status_figures(session, [data.commune_a], Q3, Q3, AS_OF, VN)
-    assert third["tasks"] is not second["tasks"]
-    assert third["tasks"] == second["tasks"]
-    assert third["feedback"] == second["feedback"]
+    assert third.tasks is not second.tasks
+    assert third.tasks == second.tasks
+    assert third.feedback == second.feedback

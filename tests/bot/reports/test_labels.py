@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import date
 
 from bot.i18n import Translator
+from bot.papi import DIMENSIONS
 from bot.reports.labels import (
-    DIMENSIONS,
     STATE_GROUPS,
     TASK_STATES,
     code_key,
@@ -19,11 +19,11 @@ from bot.reports.labels import (
     state_label,
     topic_name,
 )
-from tests.bot.reports.sample import empty, sample
+from tests.bot.reports.sample import empty, sample, typed
 
 
 def test_eight_dimensions_in_both_languages() -> None:
-    assert list(DIMENSIONS) == [f"D{i}" for i in range(1, 9)]
+    assert [d.code for d in DIMENSIONS] == [f"D{i}" for i in range(1, 9)]
     vi, en = Translator("vi"), Translator("en")
     assert dimension_label("D1", None, vi) == "Tham gia của người dân ở cấp cơ sở"
     assert dimension_label("D1", None, en) == "Participation at local levels"
@@ -52,37 +52,39 @@ def test_every_state_has_a_label_and_a_chart_group() -> None:
 
 
 def test_dimension_groups_attach_done_and_late_tasks() -> None:
-    found = dimension_groups(sample()["tasks"])
+    found = dimension_groups(typed(sample()).tasks)
     assert [g.code for g in found] == ["D1", "D3", "D8", None]
     d1 = found[0]
     assert d1.total == 6
-    assert [i["code"] for i in d1.done] == ["2.1", "2.4"]
-    assert [i["code"] for i in d1.late] == ["2.4"]
-    assert [i["code"] for i in found[3].late] == ["1.3"]
+    assert [i.code for i in d1.done] == ["2.1", "2.4"]
+    assert [i.code for i in d1.late] == ["2.4"]
+    assert [i.code for i in found[3].late] == ["1.3"]
 
 
 def test_sections_without_dimension_are_joined() -> None:
     tasks = sample()["tasks"]
     tasks["by_dimension"].append({"dimension": None, "name": "", "total": 2, "pending": 2})
-    found = dimension_groups(tasks)
+    found = dimension_groups(typed({"tasks": tasks}).tasks)
     assert [g.code for g in found] == ["D1", "D3", "D8", None]
     assert found[3].total == 5
 
 
 def test_a_listed_task_of_an_unknown_dimension_is_kept() -> None:
     tasks = empty()["tasks"]
-    tasks["done"] = [{"code": "1.1", "task": "x", "dimension": "D5", "late": False}]
-    found = dimension_groups(tasks)
+    tasks["done"] = [
+        {"code": "1.1", "task": "x", "dimension": "D5", "due": "2021-03-01", "late": False}
+    ]
+    found = dimension_groups(typed({"tasks": tasks}).tasks)
     assert [g.code for g in found] == ["D5"]
     assert found[0].progress is None
 
 
 def test_period_from_the_figures() -> None:
     figures = sample()
-    assert period_label(figures, Translator("en")) == "Q3 2024"
+    assert period_label(typed(figures), Translator("en")) == "Q3 2024"
     figures["period"] = {"code": "odd", "start": "2024-01-01", "end": "2024-02-29"}
-    assert report_period(figures).start == date(2024, 1, 1)
-    assert report_period(figures).end == date(2024, 2, 29)
+    assert report_period(typed(figures)).start == date(2024, 1, 1)
+    assert report_period(typed(figures)).end == date(2024, 2, 29)
 
 
 def test_codes_sort_naturally() -> None:

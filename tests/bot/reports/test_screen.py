@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
-from typing import Any
 
 import pytest
 
 from bot.i18n import Translator
 from bot.periods import Period, quarter
 from bot.reports.figures import figures
+from bot.reports.model import ReportFigures
 from bot.reports.screen import feedback_line, feedback_screen, status_screen
 from bot.runtime import Runtime
 from tests.bot.reports.dataset import AS_OF, DC, DENUNCIATION_CODE, Q3, TP, VN, VP, Dataset, build
@@ -25,7 +26,7 @@ async def data(runtime: Runtime) -> Dataset:
 
 async def figures_of(
     runtime: Runtime, org_id: int, period: Period = Q3, as_of: date = AS_OF
-) -> dict[str, Any]:
+) -> ReportFigures:
     async with runtime.sessions() as session:
         return await figures(session, org_id=org_id, period=period, as_of=as_of, tz=VN)
 
@@ -90,7 +91,9 @@ async def test_one_day_late_is_singular(runtime: Runtime, data: Dataset) -> None
 
 async def test_long_task_texts_are_cut(runtime: Runtime, data: Dataset) -> None:
     result = await figures_of(runtime, data.commune_a)
-    result["tasks"]["most_overdue"][0]["task"] = "Tổ chức hội nghị đối thoại " * 10
+    first, *others = result.tasks.most_overdue
+    longer = replace(first, task="Tổ chức hội nghị đối thoại " * 10)
+    result = replace(result, tasks=replace(result.tasks, most_overdue=(longer, *others)))
     line = status_screen(result, "Q3", EN).splitlines()[6]
     assert line.startswith("• [1.8] Tổ chức hội nghị đối thoại Tổ chức")
     assert line.endswith(f"… — {TP}, 68 days")
@@ -107,7 +110,7 @@ async def test_empty_screen(runtime: Runtime, data: Dataset) -> None:
             "Feedback: received 0 · answered on time 0 · late 0 · open 0 · satisfied —",
         ]
     )
-    assert feedback_screen(result["feedback"], "Q1", EN) == "\n".join(
+    assert feedback_screen(result.feedback, "Q1", EN) == "\n".join(
         [
             "Q1",
             "Feedback: received 0 · answered on time 0 · late 0 · open 0 · satisfied —",
@@ -119,7 +122,7 @@ async def test_empty_screen(runtime: Runtime, data: Dataset) -> None:
 
 
 async def test_feedback_screen_of_the_district(runtime: Runtime, data: Dataset) -> None:
-    feedback = (await figures_of(runtime, data.district))["feedback"]
+    feedback = (await figures_of(runtime, data.district)).feedback
     screen = feedback_screen(feedback, "Feedback", EN)
     assert screen == "\n".join(
         [
@@ -158,7 +161,7 @@ async def test_screens_in_vietnamese_use_vietnamese_numbers(
     runtime: Runtime, data: Dataset
 ) -> None:
     vi = Translator("vi", VN)
-    feedback = (await figures_of(runtime, data.commune_a))["feedback"]
+    feedback = (await figures_of(runtime, data.commune_a)).feedback
     # 9.1 days is written with a decimal comma; the rest of the wording is the catalog's.
     assert "9,1" in feedback_screen(feedback, "Q3", vi)
     assert "83%" in feedback_screen(feedback, "Q3", vi)

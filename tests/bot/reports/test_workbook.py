@@ -12,7 +12,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from bot.i18n import Translator
 from bot.reports.workbook import render_workbook
-from tests.bot.reports.sample import PERSONAL, empty, sample, with_personal_data
+from tests.bot.reports.sample import PERSONAL, empty, sample, typed, with_personal_data
 
 SHEETS = (
     "Summary",
@@ -26,7 +26,7 @@ SHEETS = (
 
 
 def open_book(figures: dict[str, Any], locale: str = "vi") -> Workbook:
-    return load_workbook(io.BytesIO(render_workbook(figures, Translator(locale))))
+    return load_workbook(io.BytesIO(render_workbook(typed(figures), Translator(locale))))
 
 
 def sheet(book: Workbook, title: str, t: Translator) -> Worksheet:

@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
 
 import pytest
 
 from bot.errors import AlreadyDone, NotAllowed, NotFound
+from bot.periods import parse_period
+from bot.reports.figures import task_figures
 from bot.tasks import extensions, progress
 from bot.tasks.errors import Decided, Moot, NotAfterDue, OwnRequest, TooFar
-from db.models import EventKind, ExtensionStatus, Role
+from db.models import EventKind, ExtensionStatus, Role, Standing
 from tests.bot.tasks.conftest import acting, request_of
+from tests.conftest import VN
 from tests.handlers.conftest import Office, audits, events, notices, occurrence
 from tests.handlers.test_common import member, snapshot
 
@@ -161,3 +164,28 @@ async def test_a_request_that_names_nothing_is_not_found(office: Office) -> None
     with pytest.raises(NotFound):
         async with acting(office, office.leader) as op:
             await extensions.decide(op, 999_999, approve=True)
+
+
+@pytest.mark.parametrize(("decided", "late_days"), [(date(2026, 3, 10), 0), (date(2026, 3, 11), 5)])
+async def test_done_counts_late_from_the_planned_day_if_the_approval_came_too_late(
+    office: Office, decided: date, late_days: int
+) -> None:
+    """The chat tells the official what the report will count (bot.tasks.standing)."""
+    occ_id = office.occurrences["1.2"]  # planned for 10 March
+    request_id = await ask(office)
+    office.clock.set(datetime.combine(decided, time(16), tzinfo=VN))
+    async with acting(office, office.leader) as op:
+        await extensions.decide(op, request_id, approve=True)
+    office.clock.set(datetime.combine(date(2026, 3, 15), time(9), tzinfo=VN))
+    async with acting(office, office.minh) as op:
+        done = await progress.mark_done(op, occ_id, progress.Evidence("Đã xong"))
+    assert done.late_days == late_days
+    [*_, event] = await events(office.runtime, office.tasks["1.2"])
+    assert (event.kind, event.late) == (EventKind.DONE, late_days > 0)
+    async with office.runtime.sessions() as session:
+        tasks = await task_figures(
+            session, [office.org_id], parse_period("2026", date(2026, 3, 15)), date(2026, 3, 15), VN
+        )
+    [listed] = [item for item in tasks.listed if item.occurrence_id == occ_id]
+    assert listed.days_late == late_days
+    assert listed.standing == (Standing.DONE_LATE if late_days else Standing.DONE_ON_TIME)
