@@ -57,6 +57,10 @@ class Settings:
     zalo_oa_secret_key: str | None = None
     zalo_oa_api_base_url: str = DEFAULT_ZALO_OA_API_BASE_URL
     zalo_oauth_base_url: str = DEFAULT_ZALO_OAUTH_BASE_URL
+    # Zalo's 2023 price list (verify against the OA's current one): VND per message.
+    zalo_free_replies: int = 8
+    zalo_price_consultation: int = 55
+    zalo_price_transaction: int = 165
     database_url: str = DEFAULT_DATABASE_URL
     timezone: str = "Asia/Ho_Chi_Minh"
     default_locale: str = "vi"
@@ -209,6 +213,12 @@ def load_settings(
     for key in ("ZALO_APP_ID", "ZALO_APP_SECRET", "ZALO_OA_SECRET_KEY"):
         if value := get(key):
             kwargs[key.lower()] = value
+    if free := get("ZALO_FREE_REPLIES"):
+        kwargs["zalo_free_replies"] = _int("ZALO_FREE_REPLIES", free, 0, 1000)
+    if price := get("ZALO_PRICE_CONSULTATION_VND"):
+        kwargs["zalo_price_consultation"] = _int("ZALO_PRICE_CONSULTATION_VND", price, 0, 100_000)
+    if price := get("ZALO_PRICE_TRANSACTION_VND"):
+        kwargs["zalo_price_transaction"] = _int("ZALO_PRICE_TRANSACTION_VND", price, 0, 100_000)
     for key in ("ZALO_OA_API_BASE_URL", "ZALO_OAUTH_BASE_URL"):
         if value := get(key):
             kwargs[key.lower()] = _url(key, value, ("https", "http")).rstrip("/")

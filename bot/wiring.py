@@ -48,6 +48,12 @@ def build_router() -> Router:
     router.button("lang:set", common.set_language)
     router.step(common.JOIN_FLOW, "code", common.receive_code)
 
+    router.command(
+        "zalocost",
+        admin.zalo_cost,
+        audiences=ADMINS,
+        description=N_("Zalo messages this month and their cost"),
+    )
     router.command("units", admin.list_units, audiences=STAFF, description=N_("List the units"))
     router.command(
         "invite", admin.issue_invite, audiences=ADMINS, description=N_("Invite a person")

@@ -59,6 +59,7 @@ from bot.reports.labels import (
     text,
     topic_name,
 )
+from bot.reports.screen import messaging_lines
 from bot.safetext import displayable
 
 FONT: Final = "Times New Roman"
@@ -917,6 +918,8 @@ def render_document(figures: Figures, t: Translator) -> bytes:
     _overview(doc, figures, t)
     _dimensions(doc, figures, t)
     _feedback(doc, figures, t)
+    for line in messaging_lines(figures, t):
+        _line(doc, line)
     _shortcomings(doc, figures, t)
     _signature(doc, figures, t)
     _annex(doc, figures, t)

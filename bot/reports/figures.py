@@ -22,6 +22,8 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.channels.zalo_oa import CHANNEL as ZALO
+from bot.channels.zalo_oa.window import month_costs, months_between
 from bot.periods import Period
 from db.models import CaseStatus, EventKind, Rating
 from db.queries import reports
@@ -350,11 +352,12 @@ async def figures(
     org_ids = [org for org, _, _ in tree]
     task_part = await task_figures(session, org_ids, period, as_of, tz, narrow)
     feedback_part = await feedback_figures(session, org_ids, period, tz, narrow)
+    parent = await reports.parent_name(session, org_id)
     return {
         "organization": {
             "id": org_id,
             "name": tree[0][1] if tree else "",
-            "parent": await reports.parent_name(session, org_id),
+            "parent": parent,
             "communes": [name for _, name, _ in tree],
         },
         "period": {
@@ -366,4 +369,14 @@ async def figures(
         "as_of": as_of.isoformat(),
         "tasks": task_part,
         "feedback": feedback_part,
+        # The deployment's one OA serves every commune: its bill belongs to the top report.
+        "messaging": [] if parent is not None else await messaging_figures(session, period),
     }
+
+
+async def messaging_figures(session: AsyncSession, period: Period) -> list[dict[str, Any]]:
+    """The Zalo OA's messages of the period's months by class, with their estimated cost."""
+    months = await month_costs(session, ZALO, months_between(period.start, period.end))
+    if not any(item.total for item in months):
+        return []
+    return [{"month": m.month, "counts": dict(m.counts), "cost": m.cost} for m in months]

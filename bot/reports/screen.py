@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any, Final
 
+from bot.channels.zalo_oa.window import MonthCost, cost_text
 from bot.feedback.catalog import KINDS, topic_label
 from bot.i18n import Translator
 from bot.plans.preview import shorten
@@ -58,7 +60,16 @@ def status_screen(figures: dict[str, Any], title: str, t: Translator) -> str:
                 + t.ngettext("{n} day", "{n} days", item["days_late"])
             )
     lines.append(feedback_line(figures["feedback"], t))
+    lines.extend(messaging_lines(figures, t))
     return "\n".join(lines)
+
+
+def messaging_lines(figures: Mapping[str, Any], t: Translator) -> list[str]:
+    """The Zalo messages of each month of the period and their estimated cost."""
+    return [
+        cost_text(MonthCost(item["month"], item["counts"], item["cost"]), t)
+        for item in figures.get("messaging", [])
+    ]
 
 
 def feedback_line(feedback: dict[str, Any], t: Translator) -> str:

@@ -34,6 +34,7 @@ from db.models.plans import (
 )
 from db.models.progress import EventKind, ExtensionRequest, ExtensionStatus, TaskEvent
 from db.models.uploads import Upload, UploadReceipt
+from db.models.usage import MessageCount
 
 __all__ = [
     "ApiKey",
@@ -58,6 +59,7 @@ __all__ = [
     "InviteAttempt",
     "KeyCheck",
     "Membership",
+    "MessageCount",
     "Occurrence",
     "OccurrenceStatus",
     "Organization",

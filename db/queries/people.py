@@ -39,6 +39,8 @@ async def person_for_identity(
         identity.chat_id = chat_id
         identity.language_code = language_code
         identity.unreachable_since = None
+        identity.last_interaction_at = now
+        identity.sent_since_interaction = 0
         person = await session.get_one(Person, identity.person_id)
         return person, False
     if seal is None:
@@ -55,6 +57,8 @@ async def person_for_identity(
             chat_id=chat_id,
             username=None,
             language_code=language_code,
+            last_interaction_at=now,
+            sent_since_interaction=0,
         )
     )
     await session.flush()

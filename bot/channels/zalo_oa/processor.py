@@ -22,7 +22,7 @@ from bot.inbox.worker import Claimed, Commit
 from bot.messages import Attachment, Incoming, Location, Outcome, Reply
 from bot.privacy.forget import forget_person
 from bot.runtime import Runtime
-from db.queries import inbox, people, reminders
+from db.queries import inbox, people, reminders, usage
 
 log = logging.getLogger(__name__)
 
@@ -77,7 +77,10 @@ class ZaloProcessor:
             await self._direct(commit, user.sender, _unread)
         elif user.kind == "unfollow":
             await self._direct(
-                commit, user.sender, lambda s, now, t: _unfollowed(s, user.sender, now, t)
+                commit,
+                user.sender,
+                lambda s, now, t: _unfollowed(s, user.sender, now, t),
+                interaction=False,
             )
         elif user.kind == "user_submit_info":
             sealed = self._runtime.dispatcher.deployment.sealer.seal(
@@ -88,7 +91,10 @@ class ZaloProcessor:
             )
         elif user.kind == "user_withdraw":
             await self._direct(
-                commit, user.sender, lambda s, now, t: request_erasure(s, user.sender, now)
+                commit,
+                user.sender,
+                lambda s, now, t: request_erasure(s, user.sender, now),
+                interaction=False,
             )
         else:
             incoming, refusal = await self._incoming(user)
@@ -114,10 +120,14 @@ class ZaloProcessor:
                 )
             raise
 
-    async def _direct(self, commit: Commit, sender: str, act: _Act) -> None:
+    async def _direct(
+        self, commit: Commit, sender: str, act: _Act, *, interaction: bool = True
+    ) -> None:
         """Act without the dispatcher, answering in the person's language when known."""
         settings = self._runtime.settings
         async with self._runtime.sessions.begin() as session:
+            if interaction:
+                await usage.note_interaction(session, CHANNEL, sender, self._runtime.clock.now())
             locale = await people.locale_of(session, channel=CHANNEL, user_id=sender)
             t = Translator(locale or settings.default_locale, settings.tz)
             replies = await act(session, self._runtime.clock.now(), t)

@@ -20,6 +20,7 @@ from bot.channels.zalo_oa.api import (
     ZaloApiError,
 )
 from bot.channels.zalo_oa.tokens import NotConnected, OAuthUnavailable
+from bot.channels.zalo_oa.window import WindowPolicy, pick_class, record_sent
 from bot.errors import BotError
 from bot.http import links
 from bot.messages import Attachment, Reply
@@ -66,6 +67,7 @@ class ZaloSender:
         self._runtime = runtime
         self._api = api
         self._flood = flood or FloodControl(ZALO_LIMITS)
+        self._policy = WindowPolicy.from_settings(runtime.settings)
 
     async def send(self, chat_id: str, reply: Reply) -> None:
         """Deliver one reply (the outbox's call); its choices replace the chat's numbers."""
@@ -103,10 +105,25 @@ class ZaloSender:
                 await self._send_text(chat_id, piece, limit // 2)
 
     async def _send_piece(self, chat_id: str, piece: str) -> None:
-        async def call() -> dict[str, Any]:
-            return await self._api.send_message(chat_id, {"text": piece})
+        await self.send_message(chat_id, "text", {"text": piece})
 
-        await self._guarded(chat_id, "text", call)
+    async def send_message(self, chat_id: str, what: str, message: dict[str, Any]) -> None:
+        """Send one message, counted in the class the person's window puts it in."""
+        runtime = self._runtime
+        now = runtime.clock.now()
+        async with runtime.sessions() as session:
+            message_class = await pick_class(session, self._policy, CHANNEL, chat_id, now)
+        await self._guarded(chat_id, what, lambda: self._api.send_message(chat_id, message))
+        async with runtime.sessions.begin() as session:
+            await record_sent(
+                session,
+                policy=self._policy,
+                channel=CHANNEL,
+                user_id=chat_id,
+                message_class=message_class,
+                now=now,
+                tz=runtime.settings.tz,
+            )
 
     async def _send_file(self, chat_id: str, file: Attachment) -> str | None:
         """Upload and send the file; return a link instead when Zalo cannot carry it."""
@@ -132,7 +149,7 @@ class ZaloSender:
             message = {"attachment": {"type": "file", "payload": {"token": data.get("token")}}}
         else:
             return await links.offer(self._runtime, file)
-        await self._guarded(chat_id, "file", lambda: self._api.send_message(chat_id, message))
+        await self.send_message(chat_id, "file", message)
         return None
 
     async def _guarded(self, chat_id: str, what: str, call: Callable[[], Awaitable[T]]) -> T:
