@@ -171,6 +171,12 @@ def build_router() -> Router:
 
     router.command("inbox", cases.show_inbox, audiences=ADMINS, description=N_("New feedback"))
     router.command("cases", cases.list_cases, audiences=STAFF, description=N_("Open feedback"))
+    router.command(
+        "askcontact",
+        cases.ask_contact,
+        audiences=STAFF,
+        description=N_("Ask a citizen for contact details on Zalo"),
+    )
     router.command("qr", cases.send_qr, audiences=ADMINS, description=N_("QR code for feedback"))
     router.button(fb.CaseOpen, cases.open_case, audiences=STAFF, scope=CASE)
     router.button(fb.CaseAssign, cases.choose_unit, audiences=ADMINS, scope=CASE)

@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.channels.base import Sender, TemporaryFailure, Unreachable
 from bot.clock import Clock
+from bot.feedback import contact_request
 from bot.i18n import Translator
 from bot.periods import parse_period
 from bot.public.metrics import timed_sweep
@@ -138,8 +139,8 @@ class Sweeper:
         cal: WorkCalendar,
         stats: SweepStats,
     ) -> None:
-        reports_due = [r for r in rows if r.kind in outbox.REPORT_KINDS]
-        rows = [r for r in rows if r.kind not in outbox.REPORT_KINDS]
+        reports_due = [r for r in rows if r.kind in outbox.SOLO_KINDS]
+        rows = [r for r in rows if r.kind not in outbox.SOLO_KINDS]
         for row in reports_due:
             await self._deliver_report(person, row, now, cal, stats)
         if not rows:
@@ -198,8 +199,10 @@ class Sweeper:
         async with self._sessions() as session:
             locale = await reminders.person_locale(session, person) or self._default_locale
             t = Translator(locale, self._tz)
-            org_id = int(row.params["org"])
-            if row.kind == "weekly_summary":
+            org_id = int(row.params.get("org", 0))
+            if row.kind == contact_request.KIND:
+                replies = [contact_request.contact_card(str(row.params.get("code", "")), t)]
+            elif row.kind == "weekly_summary":
                 replies = await weekly_summary(
                     session,
                     org_id=org_id,

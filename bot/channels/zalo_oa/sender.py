@@ -23,7 +23,7 @@ from bot.channels.zalo_oa.tokens import NotConnected, OAuthUnavailable
 from bot.channels.zalo_oa.window import WindowPolicy, pick_class, record_sent
 from bot.errors import BotError
 from bot.http import links
-from bot.messages import Attachment, Reply
+from bot.messages import Attachment, InfoCard, Reply
 from bot.runtime import Runtime
 
 log = logging.getLogger(__name__)
@@ -32,6 +32,8 @@ TEXT_LIMIT: Final = 2000
 SHORTEST_SPLIT: Final = 250
 IMAGE_LIMIT: Final = 1024 * 1024
 FILE_LIMIT: Final = 5 * 1024 * 1024
+CARD_TITLE_LIMIT: Final = 100
+CARD_SUBTITLE_LIMIT: Final = 500
 IMAGE_SUFFIXES: Final = frozenset({".jpg", ".jpeg", ".png"})
 FILE_SUFFIXES: Final = frozenset({".pdf", ".doc", ".docx"})
 SLOW_DOWN_PAUSE: Final = 60.0
@@ -88,6 +90,10 @@ class ZaloSender:
                     now=self._runtime.clock.now(),
                 )
         for reply, text in zip(replies, numbered.texts, strict=True):
+            if reply.card is not None:
+                image = self._runtime.settings.zalo_card_image_url
+                await self.send_message(chat_id, "card", _info_card(reply.card, image))
+                continue
             if reply.file is not None:
                 link = await self._send_file(chat_id, reply.file)
                 if link is not None:
@@ -173,6 +179,22 @@ class ZaloSender:
             raise TemporaryFailure("zalo: no usable access token") from None
         log.info("zalo send %s: ok", what)
         return result
+
+
+def _info_card(card: InfoCard, image_url: str | None) -> dict[str, Any]:
+    """Zalo's "request user info" template; the person's answer arrives as ``user_submit_info``."""
+    element = {
+        "title": card.title[:CARD_TITLE_LIMIT],
+        "subtitle": card.subtitle[:CARD_SUBTITLE_LIMIT],
+    }
+    if image_url:
+        element["image_url"] = image_url
+    return {
+        "attachment": {
+            "type": "template",
+            "payload": {"template_type": "request_user_info", "elements": [element]},
+        }
+    }
 
 
 class _TooLong(BotError):
