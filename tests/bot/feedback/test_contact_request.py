@@ -67,15 +67,18 @@ async def _case(
 def test_the_card_asks_for_consent_in_both_languages() -> None:
     vi = contact_card("PA-2026-00042", Translator("vi"))
     en = contact_card("PA-2026-00042", Translator("en"))
-    assert vi.card is not None and en.card is not None
+    assert vi.card is not None
+    assert en.card is not None
     assert vi.card.title == "Chia sẻ thông tin liên hệ"
     assert en.card.title == "Share your contact details"
-    assert "PA-2026-00042" in vi.card.subtitle and "PA-2026-00042" in en.card.subtitle
+    assert "PA-2026-00042" in vi.card.subtitle
+    assert "PA-2026-00042" in en.card.subtitle
     assert "niêm phong" in vi.card.subtitle
     assert "You may refuse" in en.card.subtitle
     for reply in (vi, en):
         assert reply.card is not None
-        assert len(reply.card.title) <= 100 and len(reply.card.subtitle) <= 500
+        assert len(reply.card.title) <= 100
+        assert len(reply.card.subtitle) <= 500
         assert reply.text == reply.card.subtitle  # what a channel without the card shows
 
 
@@ -137,10 +140,12 @@ async def test_staff_ask_a_zalo_citizen_for_contact_details(
         assert (thanks.text or "").startswith("Cảm ơn")
         async with runtime.sessions() as session:
             identity = await session.scalar(select(Identity).where(Identity.user_id == lan.user_id))
-            assert identity is not None and identity.contact_sealed is not None
+            assert identity is not None
+            assert identity.contact_sealed is not None
             [asked] = await session.scalars(
                 select(AuditEntry).where(AuditEntry.action == "case.contact_requested")
             )
             assert asked.after == {"channel": "zalo_oa"}
         stored = await dump(runtime)
-        assert PHONE not in stored and "Nguyễn Thị Lan" not in stored
+        assert PHONE not in stored
+        assert "Nguyễn Thị Lan" not in stored
