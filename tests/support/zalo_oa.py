@@ -121,6 +121,10 @@ class SimulatedZaloUser:
         """Write a text (or press a menu item that sends it)."""
         return await self._emu.deliver(self._event("user_send_text", message={"text": text}))
 
+    def text_event(self, text: str) -> JSONDict:
+        """The event of a text this person writes, not yet posted (for load generators)."""
+        return self._event("user_send_text", message={"text": text})
+
     async def send_image(self, content: bytes, caption: str = "") -> int:
         """Send a photo (served by the emulator under an expiring URL)."""
         url = self._emu.host_file(content)
@@ -527,6 +531,12 @@ class ZaloOAEmulator:
             await response.read()
             self.webhook_statuses.append(response.status)
             return response.status
+
+    def signed(self, event: JSONDict) -> tuple[bytes, dict[str, str]]:
+        """An event's body and the headers Zalo posts it with (for load generators)."""
+        body = json.dumps(event, ensure_ascii=False).encode()
+        headers = {"Content-Type": "application/json", "X-ZEvent-Signature": self.sign(body, event)}
+        return body, headers
 
     async def deliver(self, event: JSONDict, *, num_retry: int = 0) -> int:
         """Sign and post an event, as Zalo does; return the webhook's status."""
