@@ -73,14 +73,18 @@ def _head(data: object) -> _Head | None:
         body = data.get(kind)
         if not isinstance(body, dict):
             continue
-        chat = (body.get("message") if kind == "callback_query" else body) or {}
-        chat_id = chat.get("chat", {}).get("id") if isinstance(chat, dict) else None
+        holder = body.get("message") if kind == "callback_query" else body
+        chat_id = _field(_field(holder, "chat"), "id")
         if kind == "callback_query" and chat_id is None:
-            sender = body.get("from")
-            chat_id = sender.get("id") if isinstance(sender, dict) else None
+            chat_id = _field(body.get("from"), "id")
         if type(chat_id) is int:
             return _Head(update_id, str(chat_id), kind)
     return None
+
+
+def _field(value: object, name: str) -> object:
+    """``value[name]`` when ``value`` is an object, else ``None`` (whatever was posted)."""
+    return value.get(name) if isinstance(value, dict) else None
 
 
 async def webhook(request: Request) -> Response:
