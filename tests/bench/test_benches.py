@@ -152,13 +152,12 @@ ZALO_WEBHOOK_KEYS = {
     "tg_cpu_ms_per_update",
     "base_p50_ms",
     "base_p99_ms",
-    "base_cpu_ms_per_request",
     "zalo_p50_over_base",
     "zalo_p99_over_base",
-    "zalo_cpu_over_base",
-    "tg_cpu_over_base",
     "zalo_cpu_over_tg",
 }
+# The baseline's CPU over ten requests can be below what the system counts (10 ms).
+ZALO_WEBHOOK_MAYBE_ZERO = {"base_cpu_ms_per_request", "zalo_cpu_over_base", "tg_cpu_over_base"}
 
 
 def test_zalo_webhook_under_load_answers_and_handles_every_event(database_url: str) -> None:
@@ -166,5 +165,8 @@ def test_zalo_webhook_under_load_answers_and_handles_every_event(database_url: s
         "zalo_webhook", "--seconds", "0.5", "--rate", "20", "--database-url", database_url
     )
     assert_positive(figures, ZALO_WEBHOOK_KEYS)
+    for key in ZALO_WEBHOOK_MAYBE_ZERO:
+        assert isinstance(figures[key], float)
+        assert figures[key] >= 0
     assert figures["zalo_answered_200"] == figures["zalo_events"] == 10
     assert figures["seconds"] == 0.5
