@@ -26,6 +26,7 @@ BENCHMARKS: Final = (
     "replies",
     "bench_timeframes",
     "hostile_files",
+    "zalo_webhook",
 )
 TIMEOUT: Final = 1800.0
 # Tiny sizes for benchmarks that have no --quick of their own (used only if the option exists).

@@ -630,6 +630,11 @@ async def cmd_zalo(args: argparse.Namespace, settings: Settings) -> int:
     from bot.channels.zalo_oa import CHANNEL as ZALO
     from bot.channels.zalo_oa.channel import token_store
     from bot.channels.zalo_oa.tokens import NotConnected, OAuthRefused, OAuthUnavailable
+    from bot.channels.zalo_oa.window import (
+        MessageClass,
+        month_costs,
+        months_between,
+    )
     from bot.http.links import public_base
     from db.queries import inbox
 
@@ -658,9 +663,11 @@ async def cmd_zalo(args: argparse.Namespace, settings: Settings) -> int:
             print(f"Zalo token stored; access token valid until {status.access_expires_at}")
             return 0
         status = await tokens.status()
+        today = runtime.clock.now().astimezone(settings.tz).date()
         async with runtime.sessions() as session:
             last = await inbox.last_received(session, ZALO)
             waiting = await inbox.count_open(session, ZALO)
+            [month] = await month_costs(session, ZALO, months_between(today, today))
     print(f"connected: {'yes' if status.connected else 'no'}")
     print(f"OA id: {status.account_id or '-'}")
     print(f"access token valid until: {status.access_expires_at or '-'}")
@@ -670,6 +677,9 @@ async def cmd_zalo(args: argparse.Namespace, settings: Settings) -> int:
     print(f"last event received: {last or '-'}")
     print(f"events waiting: {waiting}")
     print(f"quota seen: {json.dumps(status.quota) if status.quota else '-'}")
+    counts = ", ".join(f"{c} {month.counts.get(c, 0)}" for c in MessageClass)
+    print(f"messages in {month.month}: {counts}")
+    print(f"estimated cost in {month.month}: {month.cost} VND (2023 price list, verify)")
     return 0 if status.connected else 1
 
 

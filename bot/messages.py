@@ -83,12 +83,25 @@ class Incoming:
 
 
 @dataclass(frozen=True, slots=True)
+class InfoCard:
+    """A request for the person's contact details, as a channel's own form where it has one.
+
+    On Zalo OA it is the "request user info" card (the answer comes back as an event);
+    elsewhere the reply's text is sent instead.
+    """
+
+    title: str
+    subtitle: str
+
+
+@dataclass(frozen=True, slots=True)
 class Reply:
     """One message the bot sends back."""
 
     text: str
     buttons: Sequence[Sequence[Button]] = ()
     file: Attachment | None = None
+    card: InfoCard | None = None
 
 
 @dataclass(slots=True)

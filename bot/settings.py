@@ -63,6 +63,12 @@ class Settings:
     zalo_bot_token: str | None = None
     zalo_bot_api_base_url: str = DEFAULT_ZALO_BOT_API_BASE_URL
     zalo_bot_webhook_secret: str | None = None
+    # Zalo's 2023 price list (verify against the OA's current one): VND per message.
+    zalo_free_replies: int = 8
+    zalo_price_consultation: int = 55
+    zalo_price_transaction: int = 165
+    # The picture on Zalo's "request user info" card (unverified whether Zalo requires one).
+    zalo_card_image_url: str | None = None
     database_url: str = DEFAULT_DATABASE_URL
     timezone: str = "Asia/Ho_Chi_Minh"
     default_locale: str = "vi"
@@ -236,6 +242,14 @@ def load_settings(
     for key in ("ZALO_APP_ID", "ZALO_APP_SECRET", "ZALO_OA_SECRET_KEY"):
         if value := get(key):
             kwargs[key.lower()] = value
+    if free := get("ZALO_FREE_REPLIES"):
+        kwargs["zalo_free_replies"] = _int("ZALO_FREE_REPLIES", free, 0, 1000)
+    if price := get("ZALO_PRICE_CONSULTATION_VND"):
+        kwargs["zalo_price_consultation"] = _int("ZALO_PRICE_CONSULTATION_VND", price, 0, 100_000)
+    if price := get("ZALO_PRICE_TRANSACTION_VND"):
+        kwargs["zalo_price_transaction"] = _int("ZALO_PRICE_TRANSACTION_VND", price, 0, 100_000)
+    if image := get("ZALO_CARD_IMAGE_URL"):
+        kwargs["zalo_card_image_url"] = _url("ZALO_CARD_IMAGE_URL", image, ("https",))
     for key in ("ZALO_OA_API_BASE_URL", "ZALO_OAUTH_BASE_URL"):
         if value := get(key):
             kwargs[key.lower()] = _url(key, value, ("https", "http")).rstrip("/")

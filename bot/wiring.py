@@ -63,6 +63,12 @@ def build_router() -> Router:
     router.button(links.CHANNEL_BUTTON, links.choose_channel)
     router.step(links.FLOW, "code", links.receive_code)
 
+    router.command(
+        "zalocost",
+        admin.zalo_cost,
+        audiences=ADMINS,
+        description=N_("Zalo messages this month and their cost"),
+    )
     router.command("units", admin.list_units, audiences=STAFF, description=N_("List the units"))
     router.command(
         "invite", admin.issue_invite, audiences=ADMINS, description=N_("Invite a person")
@@ -194,6 +200,12 @@ def build_router() -> Router:
 
     router.command("inbox", cases.show_inbox, audiences=ADMINS, description=N_("New feedback"))
     router.command("cases", cases.list_cases, audiences=STAFF, description=N_("Open feedback"))
+    router.command(
+        "askcontact",
+        cases.ask_contact,
+        audiences=STAFF,
+        description=N_("Ask a citizen for contact details on Zalo"),
+    )
     router.command("qr", cases.send_qr, audiences=ADMINS, description=N_("QR code for feedback"))
     router.button(fb.CaseOpen, cases.open_case, audiences=STAFF, scope=CASE)
     router.button(fb.CaseAssign, cases.choose_unit, audiences=ADMINS, scope=CASE)

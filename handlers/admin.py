@@ -6,6 +6,8 @@ from datetime import timedelta
 
 from bot import invites, units
 from bot import orgs as org_ops
+from bot.channels.zalo_oa import CHANNEL as ZALO
+from bot.channels.zalo_oa.window import cost_text, month_costs, months_between
 from bot.context import Context
 from bot.invite_buttons import InvitePage, InviteRole, InviteUnit
 from bot.invites import deep_link
@@ -319,3 +321,12 @@ async def rename_org(ctx: Context) -> None:
         ctx.reply(exc.message(ctx.t))
         return
     ctx.reply(ctx._("The commune is now called “{name}”.", name=renamed.name))
+
+
+async def zalo_cost(ctx: Context) -> None:
+    """Show the Zalo messages of this month and the last, by class, with their estimated cost."""
+    settings = ctx.deployment.settings
+    today = ctx.now.astimezone(settings.tz).date()
+    months = months_between(today - timedelta(days=31), today)[-2:]
+    costs = await month_costs(ctx.session, ZALO, months)
+    ctx.reply("\n".join(cost_text(item, ctx.t) for item in reversed(costs)))

@@ -10,7 +10,7 @@ from typing import Final
 
 from bot.context import Context
 from bot.errors import NotAllowed, NotFound
-from bot.feedback import lifecycle, policy
+from bot.feedback import contact_request, lifecycle, policy
 from bot.feedback.buttons import (
     CaseAnswer,
     CaseApprove,
@@ -416,3 +416,18 @@ async def send_qr(ctx: Context) -> None:
         ctx._("Scan to send feedback to the commune: {link}", link=link),
         file=Attachment("gop-y-qr.png", "image/png", len(png), png),
     )
+
+
+async def ask_contact(ctx: Context) -> None:
+    """Send a case's citizen Zalo's card asking for contact details: ``/askcontact CODE``."""
+    asked = await contact_request.ask_contact(ctx.operation(), " ".join(ctx.args)[:40])
+    if asked.queued:
+        ctx.reply(
+            ctx._(
+                "The citizen of {code} will get a card on Zalo asking for contact details. "
+                "What they share is kept sealed with the case's sender.",
+                code=asked.code,
+            )
+        )
+    else:
+        ctx.reply(ctx._("The citizen of {code} was asked already today.", code=asked.code))

@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from bot.channels.base import Sender, TemporaryFailure, Unreachable
 from bot.channels.notices import PersonUnreachable, Undelivered
 from bot.clock import Clock
+from bot.feedback import contact_request
 from bot.i18n import Translator
 from bot.messages import Reply
 from bot.periods import parse_period
@@ -186,8 +187,8 @@ class Sweeper:
         subjects: _Subjects,
         settled: dict[OutboxStatus, list[int]],
     ) -> None:
-        reports_due = [r for r in rows if r.kind in outbox.REPORT_KINDS]
-        rows = [r for r in rows if r.kind not in outbox.REPORT_KINDS]
+        reports_due = [r for r in rows if r.kind in outbox.SOLO_KINDS]
+        rows = [r for r in rows if r.kind not in outbox.SOLO_KINDS]
         for row in reports_due:
             await self._deliver_report(
                 person, row, now, cal, stats, subjects.routes.get(person, [])
@@ -240,8 +241,10 @@ class Sweeper:
         async with self._sessions() as session:
             locale = await person_locale(session, person) or self._default_locale
             t = Translator(locale, self._tz)
-            org_id = int(row.params["org"])
-            if row.kind == "weekly_summary":
+            org_id = int(row.params.get("org", 0))
+            if row.kind == contact_request.KIND:
+                replies = [contact_request.contact_card(str(row.params.get("code", "")), t)]
+            elif row.kind == "weekly_summary":
                 replies = await weekly_summary(
                     session,
                     org_id=org_id,

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import hmac
-import json
 import logging
 import os
 from collections.abc import Awaitable, Callable, Coroutine, Sequence
@@ -15,8 +13,6 @@ from typing import Any, Final
 # Opt in to PTB's future timedelta durations now; the int form warns on every RetryAfter.
 os.environ.setdefault("PTB_TIMEDELTA", "1")
 
-from starlette.requests import Request
-from starlette.responses import Response
 from telegram import (
     BotCommand,
     BotCommandScopeChat,
@@ -38,14 +34,14 @@ from telegram.ext import (
 from bot.channels.base import TemporaryFailure, Unreachable
 from bot.channels.flood import FloodControl
 from bot.errors import BotError
-from bot.http.body import BodyTooLarge, read_body
 from bot.http.keys import derived_key
-from bot.http.state import runtime_of
 from bot.i18n import SUPPORTED, Translator
+from bot.inbox.worker import InboxWorker
 from bot.messages import Attachment, Button, Incoming, Location, Outcome, Reply
 from bot.roles import Audience
 from bot.runtime import Runtime
 from bot.settings import Settings
+from jobs.scheduler import worker_id
 
 log = logging.getLogger(__name__)
 
@@ -57,7 +53,6 @@ SENDING_METHODS: Final = frozenset(
     {"sendMessage", "sendDocument", "sendPhoto", "editMessageText", "editMessageReplyMarkup"}
 )
 MAX_RETRIES: Final = 5
-WEBHOOK_BODY_LIMIT: Final = 1024 * 1024
 SECRET_HEADER: Final = "X-Telegram-Bot-Api-Secret-Token"
 DELIVERY_ATTEMPTS: Final = 3
 DELIVERY_BACKOFF: Final = 0.5  # seconds, doubled after each failed attempt
@@ -342,30 +337,6 @@ def webhook_secret(settings: Settings) -> str:
     return settings.webhook_secret or derived_key(settings, "telegram-webhook").hex()
 
 
-async def webhook(request: Request) -> Response:
-    """``POST /telegram``: check the secret header, then queue the update for the application."""
-    runtime = runtime_of(request)
-    app = runtime.channels.get(CHANNEL)
-    if not isinstance(app, Application):
-        return Response(status_code=404)
-    expected = webhook_secret(runtime.settings).encode()
-    given = request.headers.get(SECRET_HEADER, "").encode()
-    if not hmac.compare_digest(given, expected):
-        log.warning("Telegram webhook call with a wrong secret refused")
-        return Response(status_code=403)
-    try:
-        data = json.loads(await read_body(request, WEBHOOK_BODY_LIMIT))
-        update = Update.de_json(data, app.bot) if isinstance(data, dict) else None
-    except BodyTooLarge:
-        return Response(status_code=413)
-    except (ValueError, TypeError, KeyError):
-        update = None
-    if update is None:
-        return Response(status_code=400)
-    await app.update_queue.put(update)
-    return Response(status_code=200)
-
-
 async def run_telegram(
     runtime: Runtime,
     stop: asyncio.Event,
@@ -384,9 +355,11 @@ async def run_telegram(
         if updater is None:
             raise RuntimeError("the application was built without an updater")
         hook_url = settings.telegram_webhook_url
+        inbox: InboxWorker | None = None
         if settings.telegram_mode == "webhook" and hook_url:
-            # Updates arrive on the bot's HTTP server (POST /telegram), which feeds the queue.
-            runtime.channels[CHANNEL] = app
+            # Updates arrive on the bot's HTTP server (POST /telegram), are kept in the
+            # inbox before the 200, and are handled from there.
+            inbox = _webhook_inbox(runtime, app)
             await app.bot.set_webhook(
                 hook_url,
                 secret_token=webhook_secret(settings),
@@ -397,9 +370,26 @@ async def run_telegram(
         log.info("ready: Telegram bot @%s (%s)", app.bot.username, settings.telegram_mode)
         if ready is not None:
             ready.set()
-        await stop.wait()
+        await (stop.wait() if inbox is None else inbox.run(stop))
         runtime.senders.pop(CHANNEL, None)
         runtime.channels.pop(CHANNEL, None)
         if updater.running:
             await updater.stop()
         await app.stop()
+
+
+def _webhook_inbox(runtime: Runtime, app: Application[Any, Any, Any, Any, Any, Any]) -> InboxWorker:
+    """The inbox worker for webhook updates, published for ``POST /telegram``."""
+    from bot.channels.telegram_webhook import TelegramProcessor, TelegramWebhook
+
+    inbox = InboxWorker(
+        channel=CHANNEL,
+        sessions=runtime.sessions,
+        clock=runtime.clock,
+        sealer=runtime.dispatcher.deployment.sealer,
+        processor=TelegramProcessor(runtime, app),
+        worker=worker_id(),
+        lease=timedelta(seconds=runtime.settings.inbox_lease_seconds),
+    )
+    runtime.channels[CHANNEL] = TelegramWebhook(app, inbox)
+    return inbox

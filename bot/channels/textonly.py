@@ -18,9 +18,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.channels import choices
 from bot.i18n import Translator
 from bot.inbox.worker import Commit
-from bot.messages import Attachment, Incoming, Reply
+from bot.messages import Attachment, Incoming, InfoCard, Reply
 from bot.runtime import Runtime
-from db.queries import people
+from db.queries import people, usage
 
 MAX_COMMAND: Final = 32
 
@@ -82,11 +82,23 @@ async def typed(runtime: Runtime, base: Incoming, text: str) -> Incoming | None:
 
 
 async def answer_directly(
-    runtime: Runtime, channel: str, commit: Commit, sender: str, act: Act
+    runtime: Runtime,
+    channel: str,
+    commit: Commit,
+    sender: str,
+    act: Act,
+    *,
+    interaction: bool = True,
 ) -> None:
-    """Act without the dispatcher, answering in the person's language when known."""
+    """Act without the dispatcher, answering in the person's language when known.
+
+    ``interaction``: what the person did opens the channel's messaging window (a sticker
+    does; leaving or withdrawing consent does not).
+    """
     settings = runtime.settings
     async with runtime.sessions.begin() as session:
+        if interaction:
+            await usage.note_interaction(session, channel, sender, runtime.clock.now())
         locale = await people.locale_of(session, channel=channel, user_id=sender)
         t = Translator(locale or settings.default_locale, settings.tz)
         replies = await act(session, runtime.clock.now(), t)
@@ -120,12 +132,18 @@ class NumberedSender(ABC):
                     now=self._runtime.clock.now(),
                 )
         for reply, text in zip(replies, numbered.texts, strict=True):
+            if reply.card is not None and await self._send_card(chat_id, reply.card):
+                continue
             if reply.file is not None:
                 link = await self._send_file(chat_id, reply.file)
                 if link is not None:
                     text = f"{text}\n📎 {reply.file.filename}: {link}".strip()
             if text:
                 await self._send_text(chat_id, text)
+
+    async def _send_card(self, chat_id: str, card: InfoCard) -> bool:
+        """Send ``card`` as the channel's own form; ``False``: it has none (the text goes)."""
+        return False
 
     @abstractmethod
     async def _send_text(self, chat_id: str, text: str) -> None:

@@ -8,7 +8,7 @@ from typing import Final
 from starlette.applications import Starlette
 from starlette.routing import BaseRoute, Route
 
-from bot.channels import telegram
+from bot.channels import telegram_webhook as telegram
 from bot.channels.zalo_bot import webhook as zalo_bot
 from bot.channels.zalo_oa import webhook as zalo
 from bot.http import links

@@ -7,7 +7,7 @@ import json
 from collections.abc import Sequence
 from typing import Any
 
-from bot.messages import Attachment, Button, Reply
+from bot.messages import Attachment, Button, InfoCard, Reply
 
 
 def encode_replies(replies: Sequence[Reply]) -> str:
@@ -32,6 +32,7 @@ def _reply(reply: Reply) -> dict[str, Any]:
             "mime_type": file.mime_type,
             "content": base64.b64encode(file.content).decode(),
         },
+        "card": None if reply.card is None else [reply.card.title, reply.card.subtitle],
     }
 
 
@@ -44,4 +45,5 @@ def _from_reply(item: dict[str, Any]) -> Reply:
     buttons = tuple(
         tuple(Button(text, data, url) for text, data, url in row) for row in item["buttons"]
     )
-    return Reply(item["text"], buttons, attachment)
+    card = item.get("card")
+    return Reply(item["text"], buttons, attachment, None if card is None else InfoCard(*card))

@@ -30,6 +30,7 @@ from db.queries import inbox
 log = logging.getLogger(__name__)
 
 MAX_ATTEMPTS: Final = 8
+GROUP: Final = 500  # events stored in one statement at most (SQLite bounds its parameters)
 BACKOFF: Final = timedelta(seconds=5)
 MAX_BACKOFF: Final = timedelta(minutes=30)
 
@@ -93,22 +94,53 @@ class InboxWorker:
         self._batch = batch
         self._poll = poll_seconds
         self._wakeup = asyncio.Event()
+        self._arrived: list[tuple[inbox.Arrived, asyncio.Future[bool]]] = []
+        self._storing: asyncio.Task[None] | None = None
 
     async def accept(self, *, dedupe_key: str, sender: str, kind: str, payload: str) -> bool:
-        """Keep an arrived event (committed on return); ``False`` when it is a repeat."""
-        async with self._sessions.begin() as session:
-            new = await inbox.store(
-                session,
-                channel=self.channel,
-                dedupe_key=dedupe_key,
-                sender=sender,
-                kind=kind,
-                payload_sealed=self._sealer.seal(payload),
-                now=self._clock.now(),
+        """Keep an arrived event (committed on return); ``False`` when it is a repeat.
+
+        Events that arrive while a commit is running are committed together in the next one
+        (one statement, one transaction): under a flood each webhook call still returns only
+        once its own event is stored, without a transaction of its own.
+        """
+        waiter: asyncio.Future[bool] = asyncio.get_running_loop().create_future()
+        self._arrived.append(
+            (
+                inbox.Arrived(
+                    dedupe_key=dedupe_key,
+                    sender=sender,
+                    kind=kind,
+                    payload_sealed=self._sealer.seal(payload),
+                ),
+                waiter,
             )
-        if new:
-            self._wakeup.set()
-        return new
+        )
+        if self._storing is None or self._storing.done():
+            self._storing = asyncio.create_task(self._store_arrived())
+        return await waiter
+
+    async def _store_arrived(self) -> None:
+        while self._arrived:
+            group, self._arrived = self._arrived[:GROUP], self._arrived[GROUP:]
+            try:
+                async with self._sessions.begin() as session:
+                    stored = await inbox.store_many(
+                        session,
+                        channel=self.channel,
+                        events=[event for event, _ in group],
+                        now=self._clock.now(),
+                    )
+            except Exception as exc:
+                for _, waiter in group:
+                    if not waiter.done():
+                        waiter.set_exception(exc)
+                continue
+            for (_, waiter), new in zip(group, _firsts(group, stored), strict=True):
+                if not waiter.done():
+                    waiter.set_result(new)
+            if stored:
+                self._wakeup.set()
 
     async def run(self, stop: asyncio.Event) -> None:
         """Work until ``stop`` is set, woken by new events and polling for other workers'."""
@@ -202,6 +234,18 @@ class InboxWorker:
         wait = min(BACKOFF * 2 ** (event.attempts - 1), MAX_BACKOFF)
         async with self._sessions.begin() as session:
             await inbox.postpone(session, event.id, self._clock.now() + wait, detail)
+
+
+def _firsts(
+    group: Sequence[tuple[inbox.Arrived, asyncio.Future[bool]]], stored: set[str]
+) -> list[bool]:
+    """Which of the group were stored now: the first of each stored key, not its repeats."""
+    seen: set[str] = set()
+    firsts = []
+    for event, _ in group:
+        firsts.append(event.dedupe_key in stored and event.dedupe_key not in seen)
+        seen.add(event.dedupe_key)
+    return firsts
 
 
 def _where(exc: BaseException) -> str:

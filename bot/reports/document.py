@@ -52,6 +52,7 @@ from bot.reports.labels import (
     topic_name,
 )
 from bot.reports.model import GroupCounts, Listed, TaskFigures
+from bot.reports.screen import messaging_lines
 from bot.safetext import displayable
 from bot.tasks.standing import UNDATED
 from db.models import Standing
@@ -901,6 +902,8 @@ def render_document(figures: Figures, t: Translator) -> bytes:
     _overview(doc, figures, t)
     _dimensions(doc, figures, t)
     _feedback(doc, figures, t)
+    for line in messaging_lines(figures, t):
+        _line(doc, line)
     _shortcomings(doc, figures, t)
     _signature(doc, figures, t)
     _annex(doc, figures, t)

@@ -23,6 +23,8 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.channels.zalo_oa import CHANNEL as ZALO
+from bot.channels.zalo_oa.window import month_costs, months_between
 from bot.papi import vietnamese_name
 from bot.periods import Period
 from bot.reports.model import (
@@ -32,6 +34,7 @@ from bot.reports.model import (
     GroupCounts,
     Listed,
     ListedCase,
+    MessagingMonth,
     MonthCounts,
     OrganizationInfo,
     PeriodInfo,
@@ -399,15 +402,26 @@ async def figures(
     org_ids = [org for org, _, _ in tree]
     task_part = await task_figures(session, org_ids, period, as_of, tz, narrow)
     feedback_part = await feedback_figures(session, org_ids, period, tz, narrow)
+    parent = await reports.parent_name(session, org_id)
     return ReportFigures(
         organization=OrganizationInfo(
             id=org_id,
             name=tree[0][1] if tree else "",
-            parent=await reports.parent_name(session, org_id),
+            parent=parent,
             communes=tuple(name for _, name, _ in tree),
         ),
         period=PeriodInfo(period.code, period.start, period.end, period.closing),
         as_of=as_of,
         tasks=task_part,
         feedback=feedback_part,
+        # The deployment's one OA serves every commune: its bill belongs to the top report.
+        messaging=() if parent is not None else await messaging_figures(session, period),
     )
+
+
+async def messaging_figures(session: AsyncSession, period: Period) -> tuple[MessagingMonth, ...]:
+    """The Zalo OA's messages of the period's months by class, with their estimated cost."""
+    months = await month_costs(session, ZALO, months_between(period.start, period.end))
+    if not any(item.total for item in months):
+        return ()
+    return tuple(MessagingMonth(m.month, dict(m.counts), m.cost) for m in months)

@@ -566,6 +566,29 @@ class PeriodInfo:
 
 
 @dataclass(frozen=True, slots=True)
+class MessagingMonth:
+    """One month of the Zalo OA's messages by class, with their estimated cost in VND."""
+
+    month: str
+    counts: Mapping[str, int]
+    cost: int
+
+    def to_json(self) -> Json:
+        """As in the JSON figures."""
+        return {"month": self.month, "counts": dict(self.counts), "cost": self.cost}
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> Self:
+        """Read one month back."""
+        counts = _mapping(data.get("counts"))
+        return cls(
+            month=str(data.get("month") or ""),
+            counts={str(k): _int(v) for k, v in counts.items()},
+            cost=_int(data.get("cost")),
+        )
+
+
+@dataclass(frozen=True, slots=True)
 class ReportFigures:
     """Everything a period report of one organization (and those below it) shows."""
 
@@ -574,6 +597,8 @@ class ReportFigures:
     as_of: date
     tasks: TaskFigures
     feedback: FeedbackFigures
+    messaging: tuple[MessagingMonth, ...] = ()
+    """The OA's messages and their cost, in the top organization's report only."""
 
     def to_json(self) -> Json:
         """The JSON figures of ``python -m bot report --format json``."""
@@ -583,6 +608,7 @@ class ReportFigures:
             "as_of": self.as_of.isoformat(),
             "tasks": self.tasks.to_json(),
             "feedback": self.feedback.to_json(),
+            "messaging": [m.to_json() for m in self.messaging],
         }
 
     @classmethod
@@ -608,6 +634,9 @@ class ReportFigures:
             as_of=as_of,
             tasks=TaskFigures.from_json(_mapping(data.get("tasks"))),
             feedback=FeedbackFigures.from_json(_mapping(data.get("feedback"))),
+            messaging=tuple(
+                MessagingMonth.from_json(_mapping(m)) for m in data.get("messaging") or ()
+            ),
         )
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Final
 
+from bot.channels.zalo_oa.window import MonthCost, cost_text
 from bot.feedback.catalog import KINDS, topic_label
 from bot.i18n import Translator
 from bot.plans.preview import shorten
@@ -61,7 +62,15 @@ def status_screen(figures: StatusFigures | ReportFigures, title: str, t: Transla
                 + t.ngettext("{n} day", "{n} days", item.days_late)
             )
     lines.append(feedback_line(figures.feedback, t))
+    lines.extend(messaging_lines(figures, t))
     return "\n".join(lines)
+
+
+def messaging_lines(figures: StatusFigures | ReportFigures, t: Translator) -> list[str]:
+    """The Zalo messages of each month of the period and their estimated cost."""
+    if not isinstance(figures, ReportFigures):
+        return []
+    return [cost_text(MonthCost(m.month, m.counts, m.cost), t) for m in figures.messaging]
 
 
 def feedback_line(feedback: FeedbackTotals, t: Translator) -> str:

@@ -37,6 +37,7 @@ from db.models.plans import (
 from db.models.progress import EventKind, ExtensionRequest, ExtensionStatus, TaskEvent
 from db.models.tallies import CaseTally
 from db.models.uploads import Upload, UploadReceipt
+from db.models.usage import MessageCount
 
 __all__ = [
     "ApiKey",
@@ -64,6 +65,7 @@ __all__ = [
     "LinkAttempt",
     "LinkCode",
     "Membership",
+    "MessageCount",
     "Occurrence",
     "OccurrenceStatus",
     "Organization",

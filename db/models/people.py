@@ -65,6 +65,10 @@ class Identity(Base):
     unreachable_since: Mapped[datetime | None]
     # A short code of why ("zalo-230", "telegram-blocked"), for the admins' list.
     unreachable_reason: Mapped[str | None] = mapped_column(String(64))
+    # The person's last message, follow or button press here: it opens Zalo's windows.
+    last_interaction_at: Mapped[datetime | None]
+    # Messages sent here since that interaction (Zalo's first free replies are counted).
+    sent_since_interaction: Mapped[int] = mapped_column(default=0, server_default="0")
     contact_sealed: Mapped[str | None] = mapped_column(Text)
 
     person: Mapped[Person] = relationship(back_populates="identities")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import delete, func, or_, select, update
@@ -47,6 +48,46 @@ async def store(
         .returning(InboxEvent.id)
     )
     return (await session.scalar(statement)) is not None
+
+
+@dataclass(frozen=True, slots=True)
+class Arrived:
+    """An event as the webhook received it, its payload sealed."""
+
+    dedupe_key: str
+    sender: str
+    kind: str
+    payload_sealed: str
+
+
+async def store_many(
+    session: AsyncSession, *, channel: str, events: Sequence[Arrived], now: datetime
+) -> set[str]:
+    """Keep events in one statement, skipping keys kept already; return the keys stored."""
+    if not events:
+        return set()
+    rows = [
+        {
+            "channel": channel,
+            "dedupe_key": event.dedupe_key,
+            "sender": event.sender,
+            "kind": event.kind,
+            "payload_sealed": event.payload_sealed,
+            "status": InboxStatus.PENDING,
+            "attempts": 0,
+            "received_at": now,
+        }
+        for event in events
+    ]
+    dialect = session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    statement = (
+        insert(InboxEvent)
+        .values(rows)
+        .on_conflict_do_nothing(index_elements=["channel", "dedupe_key"])
+        .returning(InboxEvent.dedupe_key)
+    )
+    return set((await session.scalars(statement)).all())
 
 
 async def claim_heads(

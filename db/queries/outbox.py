@@ -24,6 +24,8 @@ REMINDER_KINDS = (
     "period_report",
 )
 REPORT_KINDS = ("weekly_summary", "period_report")
+# Rows sent as messages of their own, never bundled with reminders.
+SOLO_KINDS = (*REPORT_KINDS, "contact_request")
 
 
 @dataclass(frozen=True, slots=True)

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
+from typing import Final
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -12,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from db.models import Dialog, Identity, Membership, Person, Role
 
 DISPLAY_NAME_LIMIT = 200
+_INTERACTION_STEP: Final = timedelta(minutes=1)
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,13 +61,15 @@ async def caller(
     ).all()
     if rows:
         identity, person, _, dialog = rows[0]
-        fields = {
+        fields: dict[str, object] = {
             "chat_id": chat_id,
             "language_code": language_code,
             "unreachable_since": None,
             "unreachable_reason": None,
         }
         changed = {k: v for k, v in fields.items() if getattr(identity, k) != v}
+        if _interaction_moves(identity, now):
+            changed |= {"last_interaction_at": now, "sent_since_interaction": 0}
         for key, value in changed.items():
             setattr(identity, key, value)
         memberships = [row[2] for row in rows if row[2] is not None]
@@ -85,10 +89,24 @@ async def caller(
             chat_id=chat_id,
             username=None,
             language_code=language_code,
+            last_interaction_at=now,
+            sent_since_interaction=0,
         )
     )
     await session.flush()
     return Caller(person, [], None, created=True, changed=True)
+
+
+def _interaction_moves(identity: Identity, now: datetime) -> bool:
+    """Whether this contact must be written down as the person's last interaction.
+
+    Zalo's windows run for days, so a minute does not matter; skipping the write when
+    nothing was sent since spares most updates a write (and SQLite's write lock).
+    """
+    last = identity.last_interaction_at
+    if last is None or identity.sent_since_interaction:
+        return True
+    return now - last >= _INTERACTION_STEP
 
 
 async def person_for_identity(

@@ -153,3 +153,37 @@ def test_hostile_files_are_refused_by_their_limits() -> None:
         figures["zip_bomb_refused_by"],
         figures["one_line_csv_refused_by"],
     ) == ("columns", "span", "part_unpacked", "line_chars")
+
+
+ZALO_WEBHOOK_KEYS = {
+    "zalo_events",
+    "zalo_answered_200",
+    "zalo_p50_ms",
+    "zalo_p99_ms",
+    "zalo_processed_per_s",
+    "zalo_cpu_ms_per_event",
+    "tg_updates",
+    "tg_p50_ms",
+    "tg_p99_ms",
+    "tg_processed_per_s",
+    "tg_cpu_ms_per_update",
+    "base_p50_ms",
+    "base_p99_ms",
+    "zalo_p50_over_base",
+    "zalo_p99_over_base",
+    "zalo_cpu_over_tg",
+}
+# The baseline's CPU over ten requests can be below what the system counts (10 ms).
+ZALO_WEBHOOK_MAYBE_ZERO = {"base_cpu_ms_per_request", "zalo_cpu_over_base", "tg_cpu_over_base"}
+
+
+def test_zalo_webhook_under_load_answers_and_handles_every_event(database_url: str) -> None:
+    figures = run_bench(
+        "zalo_webhook", "--seconds", "0.5", "--rate", "20", "--database-url", database_url
+    )
+    assert_positive(figures, ZALO_WEBHOOK_KEYS)
+    for key in ZALO_WEBHOOK_MAYBE_ZERO:
+        assert isinstance(figures[key], float)
+        assert figures[key] >= 0
+    assert figures["zalo_answered_200"] == figures["zalo_events"] == 10
+    assert figures["seconds"] == 0.5

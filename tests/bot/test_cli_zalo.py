@@ -14,6 +14,7 @@ import httpx
 from cryptography.fernet import Fernet
 
 from bot.channels.zalo_oa.channel import token_store
+from bot.channels.zalo_oa.window import MessageClass, WindowPolicy, month_of, record_sent
 from bot.clock import SystemClock
 from bot.runtime import open_runtime
 from bot.settings import Settings
@@ -74,6 +75,25 @@ async def test_zalo_commands(tmp_path: Path, database_url: str) -> None:
         assert code == 0, out
         assert "connected: yes" in out
         assert f"OA id: {zalo.oa_id}" in out
+        month = month_of(SystemClock().now(), settings.tz)
+        assert f"messages in {month}: reply 0, consultation 0, transaction 0" in out
+        async with (
+            open_runtime(settings, SystemClock()) as runtime,
+            runtime.sessions.begin() as session,
+        ):
+            for message_class in (MessageClass.REPLY, MessageClass.TRANSACTION):
+                await record_sent(
+                    session,
+                    policy=WindowPolicy(),
+                    channel="zalo_oa",
+                    user_id="1",
+                    message_class=message_class,
+                    now=SystemClock().now(),
+                    tz=settings.tz,
+                )
+        code, out = await _cli(["zalo", "status"], tmp_path, env)
+        assert f"messages in {month}: reply 1, consultation 0, transaction 1" in out
+        assert f"estimated cost in {month}: 165 VND" in out
 
         code, out = await _cli(["zalo", "token", "--refresh-token", "-"], tmp_path, env, "")
         assert code == 2

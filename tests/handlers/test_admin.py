@@ -7,6 +7,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
+from bot.channels.zalo_oa.window import MessageClass, WindowPolicy, record_sent
 from bot.clock import ManualClock
 from bot.runtime import Runtime
 from db.models import AuditEntry, Invite, Membership, Role, Unit, UnitAlias
@@ -477,3 +478,35 @@ async def test_stale_unit_button_after_the_invite_expired_still_issues_fresh_cod
     text = "\n".join(r.text for r in (await admin.press(f"invite:unit:{unit_id}")).replies)
     newcomer = Person(runtime, 5005, "Bình", "en")
     assert (await newcomer.say(f"/start {code_in(text)}")).roles == {"citizen", "official"}
+
+
+async def test_admins_see_the_zalo_messages_of_this_month_and_the_last(
+    runtime: Runtime, clock: ManualClock
+) -> None:
+    admin = await admin_of(runtime)
+    empty = await admin.text_of("/zalocost")
+    assert empty.splitlines() == [
+        "Zalo messages in 03/2026: 0 free replies, 0 consultation messages, 0 transaction "
+        "messages; estimated cost 0 VND (Zalo's 2023 prices; check the current price list).",
+        "Zalo messages in 02/2026: 0 free replies, 0 consultation messages, 0 transaction "
+        "messages; estimated cost 0 VND (Zalo's 2023 prices; check the current price list).",
+    ]
+    async with runtime.sessions.begin() as session:
+        for message_class, times in ((MessageClass.CONSULTATION, 1200), (MessageClass.REPLY, 3)):
+            for _ in range(times):
+                await record_sent(
+                    session,
+                    policy=WindowPolicy(),
+                    channel="zalo_oa",
+                    user_id="1",
+                    message_class=message_class,
+                    now=clock.now(),
+                    tz=runtime.settings.tz,
+                )
+    first = (await admin.text_of("/zalocost")).splitlines()[0]
+    assert first == (
+        "Zalo messages in 03/2026: 3 free replies, 1,200 consultation messages, 0 transaction "
+        "messages; estimated cost 66,000 VND (Zalo's 2023 prices; check the current price list)."
+    )
+    citizen = Person(runtime, 2002, "Hoa", "en")
+    assert await citizen.text_of("/zalocost") == "You are not allowed to use this command."

@@ -19,7 +19,8 @@ What it models:
   tokens that work once; failures come back as HTTP 200 with ``error_name``;
 * API calls authenticated by the ``access_token`` header (-216 unknown, -220 expired);
 * ``/v3.0/oa/message/cs`` (text up to 2,000 characters, -210 beyond; image and file
-  attachments), uploads (images jpg/png up to 1 MB, files PDF/DOC/DOCX up to 5 MB), user detail;
+  attachments; the "request user info" card, title up to 100 and subtitle up to 500
+  characters), uploads (images jpg/png up to 1 MB, files PDF/DOC/DOCX up to 5 MB), user detail;
 * the messaging window: a person who never interacted gets -213; errors can be queued per
   person (:meth:`ZaloOAEmulator.fail_next`);
 * webhook delivery signed with ``mac = sha256(app_id + body + timestamp + OA secret key)``,
@@ -57,6 +58,8 @@ IMAGE_LIMIT: Final = 1024 * 1024
 FILE_LIMIT: Final = 5 * 1024 * 1024
 ACCESS_LIFETIME: Final = 90_000
 CODE_LIFETIME: Final = 600.0
+INFO_TITLE_LIMIT: Final = 100
+INFO_SUBTITLE_LIMIT: Final = 500
 
 
 @dataclass(frozen=True, slots=True)
@@ -117,6 +120,10 @@ class SimulatedZaloUser:
     async def send(self, text: str) -> int:
         """Write a text (or press a menu item that sends it)."""
         return await self._emu.deliver(self._event("user_send_text", message={"text": text}))
+
+    def text_event(self, text: str) -> JSONDict:
+        """The event of a text this person writes, not yet posted (for load generators)."""
+        return self._event("user_send_text", message={"text": text})
 
     async def send_image(self, content: bytes, caption: str = "") -> int:
         """Send a photo (served by the emulator under an expiring URL)."""
@@ -429,6 +436,8 @@ class ZaloOAEmulator:
         if attachment.get("type") == "file":
             return payload.get("token") in self._attachments
         elements = payload.get("elements")
+        if payload.get("template_type") == "request_user_info":
+            return attachment.get("type") == "template" and _info_card_ok(elements)
         return (
             attachment.get("type") == "template"
             and payload.get("template_type") == "media"
@@ -523,6 +532,12 @@ class ZaloOAEmulator:
             self.webhook_statuses.append(response.status)
             return response.status
 
+    def signed(self, event: JSONDict) -> tuple[bytes, dict[str, str]]:
+        """An event's body and the headers Zalo posts it with (for load generators)."""
+        body = json.dumps(event, ensure_ascii=False).encode()
+        headers = {"Content-Type": "application/json", "X-ZEvent-Signature": self.sign(body, event)}
+        return body, headers
+
     async def deliver(self, event: JSONDict, *, num_retry: int = 0) -> int:
         """Sign and post an event, as Zalo does; return the webhook's status."""
         body = json.dumps(event, ensure_ascii=False).encode()
@@ -532,6 +547,19 @@ class ZaloOAEmulator:
     async def redeliver_last(self, retry: int = 1) -> int:
         """Post the last event again, byte for byte, as Zalo's retry does."""
         return await self.deliver(self.last_event, num_retry=retry)
+
+
+def _info_card_ok(elements: object) -> bool:
+    """One element with a title of at most 100 and a subtitle of at most 500 characters."""
+    if not isinstance(elements, list) or len(elements) != 1 or not isinstance(elements[0], dict):
+        return False
+    title, subtitle = elements[0].get("title"), elements[0].get("subtitle")
+    return (
+        isinstance(title, str)
+        and 0 < len(title) <= INFO_TITLE_LIMIT
+        and isinstance(subtitle, str)
+        and len(subtitle) <= INFO_SUBTITLE_LIMIT
+    )
 
 
 def _api_error(code: int, message: str) -> web.Response:

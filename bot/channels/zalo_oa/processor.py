@@ -72,7 +72,10 @@ class ZaloProcessor:
             await self._direct(commit, user.sender, _unread)
         elif user.kind == "unfollow":
             await self._direct(
-                commit, user.sender, lambda s, now, t: _unfollowed(s, user.sender, now, t)
+                commit,
+                user.sender,
+                lambda s, now, t: _unfollowed(s, user.sender, now, t),
+                interaction=False,
             )
         elif user.kind == "user_submit_info":
             sealed = self._runtime.dispatcher.deployment.sealer.seal(
@@ -83,7 +86,10 @@ class ZaloProcessor:
             )
         elif user.kind == "user_withdraw":
             await self._direct(
-                commit, user.sender, lambda s, now, t: request_erasure(s, user.sender, now)
+                commit,
+                user.sender,
+                lambda s, now, t: request_erasure(s, user.sender, now),
+                interaction=False,
             )
         else:
             incoming, refusal = await self._incoming(user)
@@ -109,8 +115,10 @@ class ZaloProcessor:
                 )
             raise
 
-    async def _direct(self, commit: Commit, sender: str, act: _Act) -> None:
-        await answer_directly(self._runtime, CHANNEL, commit, sender, act)
+    async def _direct(
+        self, commit: Commit, sender: str, act: _Act, *, interaction: bool = True
+    ) -> None:
+        await answer_directly(self._runtime, CHANNEL, commit, sender, act, interaction=interaction)
 
     async def _incoming(self, user: UserEvent) -> tuple[Incoming | None, _Act]:
         """What the event says as an ``Incoming``, or why not (what to answer instead)."""

@@ -21,9 +21,10 @@ from bot.channels.zalo_oa.api import (
     ZaloApiError,
 )
 from bot.channels.zalo_oa.tokens import NotConnected, OAuthUnavailable
+from bot.channels.zalo_oa.window import WindowPolicy, pick_class, record_sent
 from bot.errors import BotError
 from bot.http import links
-from bot.messages import Attachment
+from bot.messages import Attachment, InfoCard
 from bot.runtime import Runtime
 
 log = logging.getLogger(__name__)
@@ -32,6 +33,8 @@ TEXT_LIMIT: Final = 2000
 SHORTEST_SPLIT: Final = 250
 IMAGE_LIMIT: Final = 1024 * 1024
 FILE_LIMIT: Final = 5 * 1024 * 1024
+CARD_TITLE_LIMIT: Final = 100
+CARD_SUBTITLE_LIMIT: Final = 500
 IMAGE_SUFFIXES: Final = frozenset({".jpg", ".jpeg", ".png"})
 FILE_SUFFIXES: Final = frozenset({".pdf", ".doc", ".docx"})
 SLOW_DOWN_PAUSE: Final = 60.0
@@ -57,6 +60,12 @@ class ZaloSender(NumberedSender):
         super().__init__(runtime)
         self._api = api
         self._flood = flood or FloodControl(ZALO_LIMITS)
+        self._policy = WindowPolicy.from_settings(runtime.settings)
+
+    async def _send_card(self, chat_id: str, card: InfoCard) -> bool:
+        image = self._runtime.settings.zalo_card_image_url
+        await self.send_message(chat_id, "card", _info_card(card, image))
+        return True
 
     async def _send_text(self, chat_id: str, text: str, limit: int = TEXT_LIMIT) -> None:
         for piece in split_text(text, limit):
@@ -68,10 +77,25 @@ class ZaloSender(NumberedSender):
                 await self._send_text(chat_id, piece, limit // 2)
 
     async def _send_piece(self, chat_id: str, piece: str) -> None:
-        async def call() -> dict[str, Any]:
-            return await self._api.send_message(chat_id, {"text": piece})
+        await self.send_message(chat_id, "text", {"text": piece})
 
-        await self._guarded(chat_id, "text", call)
+    async def send_message(self, chat_id: str, what: str, message: dict[str, Any]) -> None:
+        """Send one message, counted in the class the person's window puts it in."""
+        runtime = self._runtime
+        now = runtime.clock.now()
+        async with runtime.sessions() as session:
+            message_class = await pick_class(session, self._policy, CHANNEL, chat_id, now)
+        await self._guarded(chat_id, what, lambda: self._api.send_message(chat_id, message))
+        async with runtime.sessions.begin() as session:
+            await record_sent(
+                session,
+                policy=self._policy,
+                channel=CHANNEL,
+                user_id=chat_id,
+                message_class=message_class,
+                now=now,
+                tz=runtime.settings.tz,
+            )
 
     async def _send_file(self, chat_id: str, file: Attachment) -> str | None:
         """Upload and send the file; return a link instead when Zalo cannot carry it."""
@@ -97,7 +121,7 @@ class ZaloSender(NumberedSender):
             message = {"attachment": {"type": "file", "payload": {"token": data.get("token")}}}
         else:
             return await links.offer(self._runtime, file)
-        await self._guarded(chat_id, "file", lambda: self._api.send_message(chat_id, message))
+        await self.send_message(chat_id, "file", message)
         return None
 
     async def _guarded(self, chat_id: str, what: str, call: Callable[[], Awaitable[T]]) -> T:
@@ -123,6 +147,22 @@ class ZaloSender(NumberedSender):
             raise TemporaryFailure("zalo: no usable access token") from None
         log.info("zalo send %s: ok", what)
         return result
+
+
+def _info_card(card: InfoCard, image_url: str | None) -> dict[str, Any]:
+    """Zalo's "request user info" template; the person's answer arrives as ``user_submit_info``."""
+    element = {
+        "title": card.title[:CARD_TITLE_LIMIT],
+        "subtitle": card.subtitle[:CARD_SUBTITLE_LIMIT],
+    }
+    if image_url:
+        element["image_url"] = image_url
+    return {
+        "attachment": {
+            "type": "template",
+            "payload": {"template_type": "request_user_info", "elements": [element]},
+        }
+    }
 
 
 class _TooLong(BotError):

@@ -17,7 +17,7 @@ from alembic import op
 from db.datetime_sql import local_date
 
 revision: str = "0019"
-down_revision: str | None = "0015"
+down_revision: str | None = "0017"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -87,6 +87,28 @@ async def test_each_person_in_order_each_event_once_with_two_workers(runtime: Ru
     assert all(r.payload_sealed is None for r in rows)
 
 
+async def test_a_burst_is_stored_together_each_event_once_in_arrival_order(
+    runtime: Runtime,
+) -> None:
+    recorder = Recorder()
+    worker = _worker(runtime, recorder, "w1")
+    burst = [(f"{p}", f"{p}-{n}") for n in range(30) for p in range(5)]
+    # Zalo's retries arrive in the same burst as the first delivery, and after it.
+    calls = [(s, t) for s, t in burst] + [(s, t) for s, t in burst[:10]]
+    answers = await asyncio.gather(
+        *(worker.accept(dedupe_key=t, sender=s, kind="text", payload=t) for s, t in calls)
+    )
+    assert answers == [True] * len(burst) + [False] * 10
+    async with runtime.sessions() as session:
+        rows = (await session.scalars(select(InboxEvent).order_by(InboxEvent.id))).all()
+    assert [r.dedupe_key for r in rows] == [t for _, t in burst]
+    await _drain(worker)
+    for sender in {s for s, _ in burst}:
+        assert [t for s, t in recorder.handled if s == sender] == [
+            t for s, t in burst if s == sender
+        ]
+
+
 async def test_a_failed_delivery_is_retried_without_handling_again(
     runtime: Runtime, clock: ManualClock
 ) -> None:
