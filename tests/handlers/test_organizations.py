@@ -63,7 +63,15 @@ COMMUNE_ONLY = (
     "calendar_overrides",
 )
 # A person's own rows, which any update may touch.
-PERSONAL = ("dialogs", "people", "identities", "invite_attempts", "uploads")
+PERSONAL = (
+    "dialogs",
+    "people",
+    "identities",
+    "invite_attempts",
+    "uploads",
+    "link_codes",
+    "link_attempts",
+)
 
 
 @dataclass
