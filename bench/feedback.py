@@ -56,7 +56,7 @@ from sqlalchemy import Table, func, insert, select
 
 from bench._support import BOT_USERNAME, TOKEN, emit, log, rounded, setup_logging
 from bench.throughput import unlimited
-from bot.channels.telegram import run_telegram
+from bot.channels.telegram_run import run_telegram
 from bot.feedback.catalog import KINDS, TOPICS, format_code
 from bot.i18n import Translator
 from bot.messages import Incoming

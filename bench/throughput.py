@@ -32,7 +32,8 @@ from typing import Any, Final
 
 from bench._support import BOT_USERNAME, TOKEN, emit, log, median, rounded, setup_logging
 from bot.channels.flood import FloodControl, Limits
-from bot.channels.telegram import ALLOWED_UPDATES, TelegramFloodLimiter, run_telegram
+from bot.channels.telegram import ALLOWED_UPDATES, TelegramFloodLimiter
+from bot.channels.telegram_run import run_telegram
 from bot.runtime import open_runtime
 from bot.settings import Settings
 from tests.support.botapi import BotApiEmulator, SimulatedUser

@@ -41,7 +41,7 @@ async def run_channels(
         ("http", serve(app, settings.http_host, settings.http_port, stop, http_ready), http_ready)
     )
     if settings.telegram_token is not None:
-        from bot.channels.telegram import run_telegram
+        from bot.channels.telegram_run import run_telegram
 
         tg_ready = asyncio.Event()
         parts.append(

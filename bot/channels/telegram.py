@@ -36,12 +36,10 @@ from bot.channels.flood import FloodControl
 from bot.errors import BotError
 from bot.http.keys import derived_key
 from bot.i18n import SUPPORTED, Translator
-from bot.inbox.worker import InboxWorker
 from bot.messages import Attachment, Button, Incoming, Location, Outcome, Reply
 from bot.roles import Audience
 from bot.runtime import Runtime
 from bot.settings import Settings
-from jobs.scheduler import worker_id
 
 log = logging.getLogger(__name__)
 
@@ -335,61 +333,3 @@ def build_application(
 def webhook_secret(settings: Settings) -> str:
     """The secret Telegram sends with each update: the configured one, else a derived one."""
     return settings.webhook_secret or derived_key(settings, "telegram-webhook").hex()
-
-
-async def run_telegram(
-    runtime: Runtime,
-    stop: asyncio.Event,
-    limiter: BaseRateLimiter[Any] | None = None,
-    ready: asyncio.Event | None = None,
-) -> None:
-    """Serve Telegram (polling or webhook) until ``stop`` is set."""
-    settings = runtime.settings
-    app = build_application(runtime, limiter)
-    async with app:
-        runtime.set_bot_username(settings.telegram_bot_username or app.bot.username)
-        runtime.senders[CHANNEL] = TelegramSender(app)
-        await set_default_menus(app, runtime)
-        await app.start()
-        updater = app.updater
-        if updater is None:
-            raise RuntimeError("the application was built without an updater")
-        hook_url = settings.telegram_webhook_url
-        inbox: InboxWorker | None = None
-        if settings.telegram_mode == "webhook" and hook_url:
-            # Updates arrive on the bot's HTTP server (POST /telegram), are kept in the
-            # inbox before the 200, and are handled from there.
-            inbox = _webhook_inbox(runtime, app)
-            await app.bot.set_webhook(
-                hook_url,
-                secret_token=webhook_secret(settings),
-                allowed_updates=ALLOWED_UPDATES,
-            )
-        else:
-            await updater.start_polling(allowed_updates=ALLOWED_UPDATES, timeout=10)
-        log.info("ready: Telegram bot @%s (%s)", app.bot.username, settings.telegram_mode)
-        if ready is not None:
-            ready.set()
-        await (stop.wait() if inbox is None else inbox.run(stop))
-        runtime.senders.pop(CHANNEL, None)
-        runtime.channels.pop(CHANNEL, None)
-        if updater.running:
-            await updater.stop()
-        await app.stop()
-
-
-def _webhook_inbox(runtime: Runtime, app: Application[Any, Any, Any, Any, Any, Any]) -> InboxWorker:
-    """The inbox worker for webhook updates, published for ``POST /telegram``."""
-    from bot.channels.telegram_webhook import TelegramProcessor, TelegramWebhook
-
-    inbox = InboxWorker(
-        channel=CHANNEL,
-        sessions=runtime.sessions,
-        clock=runtime.clock,
-        sealer=runtime.dispatcher.deployment.sealer,
-        processor=TelegramProcessor(runtime, app),
-        worker=worker_id(),
-        lease=timedelta(seconds=runtime.settings.inbox_lease_seconds),
-    )
-    runtime.channels[CHANNEL] = TelegramWebhook(app, inbox)
-    return inbox
