@@ -8,6 +8,7 @@ from bot.i18n import N_
 from bot.invite_buttons import InvitePage, InviteRole, InviteUnit
 from bot.language_buttons import SetLanguage
 from bot.pending_buttons import PendingPage
+from bot.people.buttons import ChooseChannel
 from bot.plans.buttons import CancelImport, ConfirmImport, MapName, MapRestAsNew, MapUnitsPage
 from bot.privacy.buttons import ForgetMe
 from bot.report_buttons import ReportPlan, ReportYear, StatusPlan
@@ -60,7 +61,7 @@ def build_router() -> Router:
     router.command("channel", links.show_channels, description=N_("Choose where reminders go"))
     router.button(SetLanguage, common.set_language)
     router.step(common.JOIN_FLOW, "code", common.receive_code)
-    router.button(links.CHANNEL_BUTTON, links.choose_channel)
+    router.button(ChooseChannel, links.choose_channel)
     router.step(links.FLOW, "code", links.receive_code)
 
     router.command(

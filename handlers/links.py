@@ -11,12 +11,12 @@ from bot.feedback.catalog import KINDS
 from bot.i18n import Translator
 from bot.messages import Button
 from bot.people import codes, linking
+from bot.people.buttons import ChannelName, ChooseChannel
 from bot.people.errors import LinkError
 from db.models import Person
 from db.queries import dialogs, people, reach
 
 FLOW: Final = "link"
-CHANNEL_BUTTON: Final = "channel:set"
 _NAMES: Final = {
     "telegram": "Telegram",
     "zalo_oa": "Zalo OA",
@@ -134,7 +134,12 @@ async def show_channels(ctx: Context) -> None:
         return
     lines.append(ctx._("Where should reminders go first?"))
     buttons = [
-        [Button(("✓ " if c == current else "") + channel_name(c, ctx.t), f"{CHANNEL_BUTTON}:{c}")]
+        [
+            Button(
+                ("✓ " if c == current else "") + channel_name(c, ctx.t),
+                ChooseChannel(ChannelName(c)).data,
+            )
+        ]
         for c in channels
     ]
     ctx.reply("\n".join(lines), buttons)
@@ -142,11 +147,8 @@ async def show_channels(ctx: Context) -> None:
 
 async def choose_channel(ctx: Context) -> None:
     """A channel button: send reminders there first."""
-    channel = ctx.args[0] if len(ctx.args) == 1 else ""
-    if not channel or len(channel) > 16:
-        ctx.reply(ctx._("This button is no longer valid. Nothing was changed."))
-        return
-    await linking.choose_channel(ctx.operation(), person=ctx.person, channel=channel)
+    channel = ctx.payload_as(ChooseChannel).channel
+    await linking.choose_channel(ctx.operation(), person=ctx.person, channel=str(channel))
     ctx.reply(
         ctx._(
             "Reminders now go to {channel} first. When it cannot deliver, your other channels "
