@@ -27,6 +27,7 @@ from bot.feedback.buttons import (
     file_buttons,
 )
 from bot.feedback.catalog import TOPICS, kind_label, topic_label
+from bot.feedback.dialogs import OnCase
 from bot.feedback.documents import (
     DOCUMENT_LIMIT,
     NotASignedDocument,
@@ -72,9 +73,12 @@ async def _dialog_text(ctx: Context, prompt: str) -> tuple[int, str] | None:
     if not text or len(text) > ANSWER_LIMIT or ctx.dialog is None:
         ctx.reply(prompt)
         return None
-    case_id = int(ctx.dialog.data["case"])
+    step = OnCase.from_data(ctx.dialog.data)
     await ctx.end_dialog()
-    return case_id, text
+    if step is None:
+        ctx.reply(ctx._("Cancelled. Nothing was saved."))
+        return None
+    return step.case, text
 
 
 async def show_inbox(ctx: Context) -> None:
@@ -231,7 +235,7 @@ async def start_refusal(ctx: Context) -> None:
     case = await lifecycle.take(
         ctx.operation(), ctx.payload_as(CaseRefuse).case, Step.TRIAGE, lock=False
     )
-    await ctx.start_dialog(REFUSE_FLOW, "reason", {"case": case.id})
+    await ctx.start_dialog(REFUSE_FLOW, "reason", OnCase(case.id).to_data())
     ctx.reply(
         ctx._(
             "Why is {code} refused, and where should the citizen go instead? (or /cancel)",
@@ -261,7 +265,7 @@ async def start_merge(ctx: Context) -> None:
     case = await lifecycle.take(
         ctx.operation(), ctx.payload_as(CaseMerge).case, Step.TRIAGE, lock=False
     )
-    await ctx.start_dialog(MERGE_FLOW, "target", {"case": case.id})
+    await ctx.start_dialog(MERGE_FLOW, "target", OnCase(case.id).to_data())
     ctx.reply(
         ctx._("Send the code of the case that {code} duplicates (or /cancel).", code=case.code)
     )
@@ -269,11 +273,13 @@ async def start_merge(ctx: Context) -> None:
 
 async def receive_merge_target(ctx: Context) -> None:
     """Join the case to the one it duplicates; the citizen is told."""
-    if ctx.dialog is None:
+    step = None if ctx.dialog is None else OnCase.from_data(ctx.dialog.data)
+    if step is None:
+        await ctx.end_dialog()
+        ctx.reply(ctx._("Cancelled. Nothing was saved."))
         return
-    case_id = int(ctx.dialog.data["case"])
     try:
-        case, target = await lifecycle.merge(ctx.operation(), case_id, ctx.incoming.text or "")
+        case, target = await lifecycle.merge(ctx.operation(), step.case, ctx.incoming.text or "")
     except NotADuplicateTarget as exc:
         ctx.reply(exc.message(ctx.t))
         return
@@ -296,7 +302,7 @@ async def start_answer(ctx: Context) -> None:
     case = await lifecycle.take(
         ctx.operation(), ctx.payload_as(CaseAnswer).case, Step.ANSWER, lock=False
     )
-    await ctx.start_dialog(ANSWER_FLOW, "text", {"case": case.id})
+    await ctx.start_dialog(ANSWER_FLOW, "text", OnCase(case.id).to_data())
     ctx.reply(
         ctx._("Write the answer to {code} for the citizen (or /cancel).", code=case.code)
         + "\n"

@@ -32,6 +32,7 @@ from bot.feedback.catalog import (
     normalize_code,
     topic_label,
 )
+from bot.feedback.dialogs import OnCase
 from bot.feedback.draft import Draft
 from bot.feedback.errors import CaseNotRateable
 from bot.feedback.intake import Submission, receive_case
@@ -576,7 +577,7 @@ async def rate_answer(ctx: Context) -> None:
     pressed = ctx.payload_as(Rate)
     if pressed.rating == Rating.UNSATISFIED:
         case = await lifecycle.rateable(ctx.operation(), pressed.case)
-        await ctx.start_dialog(RATE_FLOW, "reason", {"case": case.id})
+        await ctx.start_dialog(RATE_FLOW, "reason", OnCase(case.id).to_data())
         ctx.reply(ctx._("We are sorry. What is not resolved? (your reason, or /cancel)"))
         return
     await lifecycle.rate(ctx.operation(), pressed.case, pressed.rating)
@@ -595,10 +596,13 @@ async def receive_unsatisfied_reason(ctx: Context) -> None:
             )
         )
         return
-    case_id = int(ctx.dialog.data["case"])
+    step = OnCase.from_data(ctx.dialog.data)
     await ctx.end_dialog()
+    if step is None:
+        ctx.reply(ctx._("Cancelled. Nothing was saved."))
+        return
     try:
-        rated = await lifecycle.rate(ctx.operation(), case_id, Rating.UNSATISFIED, reason)
+        rated = await lifecycle.rate(ctx.operation(), step.case, Rating.UNSATISFIED, reason)
     except (NotAllowed, CaseNotRateable):
         ctx.reply(ctx._("This button is no longer valid. Nothing was changed."))
         return
