@@ -58,6 +58,21 @@ def as_command(text: str) -> str:
     return text
 
 
+async def nothing(_session: AsyncSession, _now: datetime, _t: Translator) -> list[Reply]:
+    """No answer of its own: the dispatcher's replies are the answer."""
+    return []
+
+
+async def too_large(_session: AsyncSession, _now: datetime, t: Translator) -> list[Reply]:
+    """The answer to a file over the limit."""
+    return [Reply(t._("That file is too large."))]
+
+
+async def not_fetched(_session: AsyncSession, _now: datetime, t: Translator) -> list[Reply]:
+    """The answer to a file the platform would not hand over."""
+    return [Reply(t._("I could not fetch that file. Please send it again."))]
+
+
 async def bad_number(_session: AsyncSession, _now: datetime, t: Translator) -> list[Reply]:
     """The answer to a number no shown button has."""
     return [Reply(t._("No button has that number."))]

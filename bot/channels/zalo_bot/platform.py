@@ -24,6 +24,7 @@ from typing import Any, Final
 
 import httpx
 
+from bot.channels.download import fetch_limited
 from bot.errors import BotError
 
 log = logging.getLogger(__name__)
@@ -67,10 +68,6 @@ class ZaloBotApiError(BotError):
         super().__init__(f"Zalo Bot error {code} on {method}")
         self.code = code
         self.method = method
-
-
-class DownloadTooLarge(BotError):
-    """A photo a person sent is larger than the bot accepts."""
 
 
 class BadUpdate(BotError):
@@ -129,20 +126,9 @@ class ZaloBotApi:
 
     async def download(self, url: str, limit: int) -> bytes:
         """Fetch a photo a person sent, refusing more than ``limit`` bytes."""
-        chunks: list[bytes] = []
-        size = 0
-        try:
-            async with self._http.stream("GET", url, timeout=TIMEOUT) as response:
-                if response.status_code != 200:
-                    raise ZaloBotApiError(response.status_code, "download")
-                async for chunk in response.aiter_bytes():
-                    size += len(chunk)
-                    if size > limit:
-                        raise DownloadTooLarge(f"over {limit} bytes")
-                    chunks.append(chunk)
-        except httpx.HTTPError:
-            raise ZaloBotApiError(0, "download") from None
-        return b"".join(chunks)
+        return await fetch_limited(
+            self._http, url, limit, TIMEOUT, lambda status: ZaloBotApiError(status, "download")
+        )
 
     async def _call(
         self, method: str, params: dict[str, Any], limits: httpx.Timeout = TIMEOUT

@@ -12,13 +12,21 @@ from typing import Final
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.channels.base import Unreachable
-from bot.channels.textonly import Act, answer_directly, bad_number, typed
+from bot.channels.download import DownloadTooLarge
+from bot.channels.textonly import (
+    Act,
+    answer_directly,
+    bad_number,
+    not_fetched,
+    nothing,
+    too_large,
+    typed,
+)
 from bot.channels.zalo_bot import CHANNEL
 from bot.channels.zalo_bot.platform import (
     IMAGE,
     TEXT,
     BotEvent,
-    DownloadTooLarge,
     ZaloBotApi,
     ZaloBotApiError,
     read,
@@ -35,10 +43,6 @@ log = logging.getLogger(__name__)
 PHOTO_LIMIT: Final = 20 * 1024 * 1024
 
 
-async def _nothing(_session: AsyncSession, _now: datetime, _t: Translator) -> list[Reply]:
-    return []
-
-
 async def _unread(_session: AsyncSession, _now: datetime, t: Translator) -> list[Reply]:
     return [
         Reply(
@@ -48,14 +52,6 @@ async def _unread(_session: AsyncSession, _now: datetime, t: Translator) -> list
             )
         )
     ]
-
-
-async def _too_large(_session: AsyncSession, _now: datetime, t: Translator) -> list[Reply]:
-    return [Reply(t._("That file is too large."))]
-
-
-async def _not_fetched(_session: AsyncSession, _now: datetime, t: Translator) -> list[Reply]:
-    return [Reply(t._("I could not fetch that file. Please send it again."))]
 
 
 class ZaloBotProcessor:
@@ -96,7 +92,7 @@ class ZaloBotProcessor:
     async def _incoming(self, update: BotEvent) -> tuple[Incoming | None, Act]:
         """What the update says as an ``Incoming``, or why not (what to answer instead)."""
         if not update.user_id or not update.chat_id:
-            return None, _nothing
+            return None, nothing
         base = Incoming(
             channel=CHANNEL,
             user_id=update.user_id,
@@ -108,16 +104,16 @@ class ZaloBotProcessor:
             try:
                 content = await self._api.download(update.photo_url, PHOTO_LIMIT)
             except DownloadTooLarge:
-                return None, _too_large
+                return None, too_large
             except ZaloBotApiError as exc:
                 log.info("zalo bot photo download failed with %d", exc.code)
-                return None, _not_fetched
+                return None, not_fetched
             attachment = Attachment("photo.jpg", "image/jpeg", len(content), content=content)
-            return replace(base, attachment=attachment), _nothing
+            return replace(base, attachment=attachment), nothing
         if update.kind != TEXT:
             return None, _unread
         text = (update.text or "").strip()
         if not text:
-            return None, _nothing
+            return None, nothing
         incoming = await typed(self._runtime, base, text)
-        return (incoming, _nothing) if incoming is not None else (None, bad_number)
+        return (incoming, nothing) if incoming is not None else (None, bad_number)

@@ -12,6 +12,7 @@ from typing import Any, Final
 
 import httpx
 
+from bot.channels.download import fetch_limited
 from bot.channels.zalo_oa.tokens import TokenStore
 from bot.errors import BotError
 
@@ -33,10 +34,6 @@ class ZaloApiError(BotError):
         super().__init__(f"Zalo error {code} on {call}")
         self.code = code
         self.call = call
-
-
-class DownloadTooLarge(BotError):
-    """A file a person sent is larger than the bot accepts."""
 
 
 class ZaloApi:
@@ -74,20 +71,9 @@ class ZaloApi:
 
     async def download(self, url: str, limit: int = MAX_DOWNLOAD) -> bytes:
         """Fetch a file a person sent (its URL expires soon), refusing more than ``limit``."""
-        chunks: list[bytes] = []
-        size = 0
-        try:
-            async with self._http.stream("GET", url, timeout=TIMEOUT) as response:
-                if response.status_code != 200:
-                    raise ZaloApiError(response.status_code, "download")
-                async for chunk in response.aiter_bytes():
-                    size += len(chunk)
-                    if size > limit:
-                        raise DownloadTooLarge(f"over {limit} bytes")
-                    chunks.append(chunk)
-        except httpx.HTTPError:
-            raise ZaloApiError(0, "download") from None
-        return b"".join(chunks)
+        return await fetch_limited(
+            self._http, url, limit, TIMEOUT, lambda status: ZaloApiError(status, "download")
+        )
 
     async def _call(
         self,

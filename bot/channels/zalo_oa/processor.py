@@ -12,9 +12,18 @@ from typing import Final
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.channels.base import Unreachable
-from bot.channels.textonly import Act, answer_directly, bad_number, typed
+from bot.channels.download import DownloadTooLarge
+from bot.channels.textonly import (
+    Act,
+    answer_directly,
+    bad_number,
+    not_fetched,
+    nothing,
+    too_large,
+    typed,
+)
 from bot.channels.zalo_oa import CHANNEL
-from bot.channels.zalo_oa.api import DownloadTooLarge, ZaloApi, ZaloApiError
+from bot.channels.zalo_oa.api import ZaloApi, ZaloApiError
 from bot.channels.zalo_oa.events import UserEvent, read
 from bot.channels.zalo_oa.sender import ZaloSender
 from bot.i18n import Translator
@@ -33,10 +42,6 @@ UNREAD_KINDS: Final = frozenset(
 _Act = Act
 
 
-async def _nothing(_session: AsyncSession, _now: datetime, _t: Translator) -> list[Reply]:
-    return []
-
-
 async def _unread(_session: AsyncSession, _now: datetime, t: Translator) -> list[Reply]:
     return [
         Reply(
@@ -46,14 +51,6 @@ async def _unread(_session: AsyncSession, _now: datetime, t: Translator) -> list
             )
         )
     ]
-
-
-async def _too_large(_session: AsyncSession, _now: datetime, t: Translator) -> list[Reply]:
-    return [Reply(t._("That file is too large."))]
-
-
-async def _not_fetched(_session: AsyncSession, _now: datetime, t: Translator) -> list[Reply]:
-    return [Reply(t._("I could not fetch that file. Please send it again."))]
 
 
 class ZaloProcessor:
@@ -130,25 +127,25 @@ class ZaloProcessor:
             language_code=None,
         )
         if user.kind == "follow":
-            return replace(base, text="/start"), _nothing
+            return replace(base, text="/start"), nothing
         if user.latitude is not None and user.longitude is not None:
-            return replace(base, location=Location(user.latitude, user.longitude)), _nothing
+            return replace(base, location=Location(user.latitude, user.longitude)), nothing
         if user.media is not None:
             try:
                 content = await self._api.download(user.media.url)
             except DownloadTooLarge:
-                return None, _too_large
+                return None, too_large
             except ZaloApiError as exc:
                 log.info("zalo download failed with %d", exc.code)
-                return None, _not_fetched
+                return None, not_fetched
             name = user.media.name or ("photo.jpg" if user.kind == "user_send_image" else "file")
             attachment = Attachment(name[:200], None, len(content), content=content)
-            return replace(base, attachment=attachment, text=user.text), _nothing
+            return replace(base, attachment=attachment, text=user.text), nothing
         text = (user.text or "").strip()
         if not text:
-            return None, _nothing
+            return None, nothing
         incoming = await typed(self._runtime, base, text)
-        return (incoming, _nothing) if incoming is not None else (None, bad_number)
+        return (incoming, nothing) if incoming is not None else (None, bad_number)
 
     async def _display_name(self, user_id: str) -> str:
         async with self._runtime.sessions() as session:
