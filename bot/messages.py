@@ -96,12 +96,17 @@ class InfoCard:
 
 @dataclass(frozen=True, slots=True)
 class Reply:
-    """One message the bot sends back."""
+    """One message the bot sends back.
+
+    ``keeps_choices``: on channels without buttons, the numbers the chat was shown last keep
+    their meaning (an answer that moves nothing on, such as the one to a wrong number).
+    """
 
     text: str
     buttons: Sequence[Sequence[Button]] = ()
     file: Attachment | None = None
     card: InfoCard | None = None
+    keeps_choices: bool = False
 
 
 @dataclass(slots=True)

@@ -65,17 +65,17 @@ async def nothing(_session: AsyncSession, _now: datetime, _t: Translator) -> lis
 
 async def too_large(_session: AsyncSession, _now: datetime, t: Translator) -> list[Reply]:
     """The answer to a file over the limit."""
-    return [Reply(t._("That file is too large."))]
+    return [Reply(t._("That file is too large."), keeps_choices=True)]
 
 
 async def not_fetched(_session: AsyncSession, _now: datetime, t: Translator) -> list[Reply]:
     """The answer to a file the platform would not hand over."""
-    return [Reply(t._("I could not fetch that file. Please send it again."))]
+    return [Reply(t._("I could not fetch that file. Please send it again."), keeps_choices=True)]
 
 
 async def bad_number(_session: AsyncSession, _now: datetime, t: Translator) -> list[Reply]:
     """The answer to a number no shown button has."""
-    return [Reply(t._("No button has that number."))]
+    return [Reply(t._("No button has that number."), keeps_choices=True)]
 
 
 async def typed(runtime: Runtime, base: Incoming, text: str) -> Incoming | None:
@@ -137,6 +137,7 @@ class NumberedSender(ABC):
     ) -> None:
         """Deliver replies in order, their buttons numbered across all of them."""
         numbered = choices.number_replies(replies)
+        keep_old_choices = keep_old_choices or all(reply.keeps_choices for reply in replies)
         if numbered.items or not keep_old_choices:
             async with self._runtime.sessions.begin() as session:
                 await choices.remember(

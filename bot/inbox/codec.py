@@ -33,6 +33,7 @@ def _reply(reply: Reply) -> dict[str, Any]:
             "content": base64.b64encode(file.content).decode(),
         },
         "card": None if reply.card is None else [reply.card.title, reply.card.subtitle],
+        "keeps_choices": reply.keeps_choices,
     }
 
 
@@ -46,4 +47,10 @@ def _from_reply(item: dict[str, Any]) -> Reply:
         tuple(Button(text, data, url) for text, data, url in row) for row in item["buttons"]
     )
     card = item.get("card")
-    return Reply(item["text"], buttons, attachment, None if card is None else InfoCard(*card))
+    return Reply(
+        item["text"],
+        buttons,
+        attachment,
+        None if card is None else InfoCard(*card),
+        keeps_choices=bool(item.get("keeps_choices", False)),
+    )

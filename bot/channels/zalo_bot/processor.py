@@ -49,7 +49,8 @@ async def _unread(_session: AsyncSession, _now: datetime, t: Translator) -> list
             t._(
                 "Here I can read only text and photos. Please write your message as text, "
                 "or send /help to see what I can do."
-            )
+            ),
+            keeps_choices=True,
         )
     ]
 

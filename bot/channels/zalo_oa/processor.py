@@ -48,7 +48,8 @@ async def _unread(_session: AsyncSession, _now: datetime, t: Translator) -> list
             t._(
                 "I can read text, photos, files and locations. Please write your message "
                 "as text, or send /help to see what I can do."
-            )
+            ),
+            keeps_choices=True,
         )
     ]
 

@@ -29,6 +29,7 @@ from db.models import (
 from tests.bot.channels.zalo_support import running_on_zalo, zalo_settings
 from tests.handlers.test_common import snapshot
 from tests.support.botapi import BotApiEmulator
+from tests.support.running import running_bot
 from tests.support.zalo_oa import SimulatedZaloUser, ZaloOAEmulator
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 4096
@@ -71,6 +72,26 @@ async def settled(runtime: Runtime, count: int) -> list[InboxEvent]:
 
 async def _tick() -> None:
     await asyncio.sleep(0.02)
+
+
+async def test_numbers_survive_a_wrong_number_a_sticker_and_a_restart(
+    z_settings: Settings, clock: ManualClock, zalo: ZaloOAEmulator
+) -> None:
+    lan = zalo.user("Lan")
+    async with running_on_zalo(z_settings, clock, zalo):
+        assert await lan.follow() == 200
+        await lan.wait_for(1)
+        assert await say(lan, "#lang") == ["Chọn ngôn ngữ:\n1. Tiếng Việt\n2. English"]
+        assert await say(lan, "3") == ["Không có nút nào mang số này."]
+        assert await say(lan, "99.") == ["Không có nút nào mang số này."]
+        before = len(lan.messages())
+        assert await lan.send_sticker() == 200
+        await lan.wait_for(before + 1)
+    async with running_bot(z_settings, clock):
+        assert await say(lan, "2") == ["Language set to English."]
+        # A plain answer without choices does forget them: "1" is text again.
+        [answer] = await say(lan, "1")
+        assert answer != "No button has that number."
 
 
 async def test_a_citizen_sends_feedback_on_zalo_with_numbers_and_labels(

@@ -23,3 +23,9 @@ def test_replies_with_buttons_files_and_cards_come_back_whole() -> None:
 def test_replies_kept_before_cards_existed_still_read() -> None:
     [reply] = decode_replies('[{"text": "x", "buttons": [], "file": null}]')
     assert reply == Reply("x")
+
+
+def test_an_answer_that_keeps_the_numbers_still_keeps_them_after_a_restart() -> None:
+    replies = [Reply("Không có nút nào mang số này.", keeps_choices=True), Reply("Tiếp")]
+    back = decode_replies(encode_replies(replies))
+    assert [r.keeps_choices for r in back] == [True, False]
