@@ -18,13 +18,14 @@ from bot.clock import Clock
 from bot.feedback import contact_request
 from bot.i18n import Translator
 from bot.messages import Reply
-from bot.periods import parse_period
+from bot.periods import PeriodError, parse_period
 from bot.public.metrics import timed_sweep
 from bot.reminders.ladder import in_working_hours
 from bot.reminders.locales import person_locale, person_locales
 from bot.reminders.notices import notify
 from bot.reminders.policy import policy_from
 from bot.reminders.render import Row, render_bundle
+from bot.reminders.stored import stored_id
 from bot.reports.delivery import period_report, weekly_summary
 from bot.workcal import WorkCalendar, load_calendar
 from db.models import OutboxMessage, OutboxStatus
@@ -121,7 +122,7 @@ class Sweeper:
             settled: dict[OutboxStatus, list[int]] = defaultdict(list)
             await asyncio.gather(
                 *(
-                    self._deliver(person, prows, now, cal, stats, subjects, settled)
+                    self._deliver_apart(person, prows, now, cal, stats, subjects, settled)
                     for person, prows in by_person.items()
                 )
             )
@@ -141,16 +142,12 @@ class Sweeper:
             rows = [r for r in rows if r.kind not in outbox.REPORT_KINDS]
             if not rows:
                 return _Subjects({}, {}, {}, {}, {}, routes)
-            occurrence_ids = {int(r.params["occurrence"]) for r in rows if r.kind == "reminder"}
-            task_ids = {int(r.params["task"]) for r in rows if r.kind in {"checkin", "event_check"}}
+            # A row without a usable id reads nothing here; rendering cancels it.
+            occurrence_ids = _ids(rows, {"reminder"}, "occurrence")
+            task_ids = _ids(rows, {"checkin", "event_check"}, "task")
             occurrences, tasks = await reminders.subjects(session, occurrence_ids, task_ids)
             # Notices about a case are checked too: one that moved on is not announced.
-            case_ids = {
-                int(r.params["case"])
-                for r in rows
-                if r.kind == "case_reminder"
-                or (r.kind == "notice" and isinstance(r.params.get("case"), int))
-            }
+            case_ids = _ids(rows, {"case_reminder", "notice"}, "case")
             cases = await reminders.case_subjects(session, case_ids)
             undated_orgs = {r.org_id for r in rows if r.kind == "undated" and r.org_id}
             undated = {o: await reminders.undated_count(session, o) for o in undated_orgs}
@@ -176,6 +173,31 @@ class Sweeper:
                     error=error,
                     retry_at=retry_at,
                 )
+
+    async def _deliver_apart(
+        self,
+        person: int,
+        rows: list[OutboxMessage],
+        now: datetime,
+        cal: WorkCalendar,
+        stats: SweepStats,
+        subjects: _Subjects,
+        settled: dict[OutboxStatus, list[int]],
+    ) -> None:
+        """Deliver one person's rows; whatever goes wrong with them is theirs alone.
+
+        Their bundled rows are tried again later (and given up on, with the admins told;
+        a report settles itself as it goes, or waits for its lease), while the rest of the
+        batch goes out and is settled as usual.
+        """
+        try:
+            await self._deliver(person, rows, now, cal, stats, subjects, settled)
+        except Exception as exc:
+            log.error("outbox rows of person %d failed: %s", person, type(exc).__name__)
+            done = {i for ids in settled.values() for i in ids}
+            left = [r for r in rows if r.id not in done and r.kind not in outbox.SOLO_KINDS]
+            if left:
+                await self._retry([r.id for r in left], left, now, type(exc).__name__, cal, stats)
 
     async def _deliver(
         self,
@@ -238,25 +260,33 @@ class Sweeper:
         routes: list[reach.Route],
     ) -> None:
         today = now.astimezone(self._tz).date()
+        params = row.params if isinstance(row.params, Mapping) else {}
+        org_id = stored_id(params, "org") or 0
+        try:
+            period = (
+                parse_period(str(today.year), today)
+                if row.kind != "period_report"
+                else parse_period(
+                    str(params.get("period", ""))[:100],
+                    today,
+                    closing=params.get("closing") is True,
+                )
+            )
+        except PeriodError:
+            log.warning("cancelling outbox row %d: its period cannot be read", row.id)
+            stats.stale += 1
+            await self._settle([row.id], OutboxStatus.CANCELLED, now)
+            return
         async with self._sessions() as session:
             locale = await person_locale(session, person) or self._default_locale
             t = Translator(locale, self._tz)
-            org_id = int(row.params.get("org", 0))
             if row.kind == contact_request.KIND:
-                replies = [contact_request.contact_card(str(row.params.get("code", "")), t)]
+                replies = [contact_request.contact_card(str(params.get("code", "")), t)]
             elif row.kind == "weekly_summary":
                 replies = await weekly_summary(
-                    session,
-                    org_id=org_id,
-                    period=parse_period(str(today.year), today),
-                    as_of=today,
-                    tz=self._tz,
-                    t=t,
+                    session, org_id=org_id, period=period, as_of=today, tz=self._tz, t=t
                 )
             else:
-                period = parse_period(
-                    str(row.params["period"]), today, closing=bool(row.params.get("closing"))
-                )
                 replies = await period_report(
                     session, org_id=org_id, period=period, as_of=today, tz=self._tz, t=t
                 )
@@ -359,6 +389,11 @@ class Sweeper:
                 calendar=cal,
             )
         log.info("person %d is unreachable on every channel", person)
+
+
+def _ids(rows: Sequence[OutboxMessage], kinds: set[str], name: str) -> set[int]:
+    found = (stored_id(r.params, name) for r in rows if r.kind in kinds)
+    return {i for i in found if i is not None}
 
 
 class _Undelivered(Exception):

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any, Final
@@ -14,6 +14,7 @@ from bot.messages import Button, Reply
 from bot.plans.preview import shorten
 from bot.reminders.notice_kinds import read_notice
 from bot.reminders.notices import BadNotice, Notice
+from bot.reminders.stored import stored_id
 from bot.tasks.payloads import (
     AskMoreTime,
     MarkDone,
@@ -144,15 +145,15 @@ def _line(
     cal: WorkCalendar,
     cases: dict[int, CaseSubject],
 ) -> tuple[str | None, tuple[str, int]]:
-    params = row.params
+    params = row.params if isinstance(row.params, Mapping) else {}
     if row.kind == "case_reminder":
-        case_id = int(params.get("case", 0))
+        case_id = _id_or_cancel(row, "case") or 0
         case = cases.get(case_id)
         if case is None or case.phase != params.get("phase") or case.due is None:
             return None, ("case", case_id)
         return _case_line(t, case, str(params.get("step")), today, cal), ("case", case_id)
     if row.kind == "reminder":
-        occ_id = int(params.get("occurrence", 0))
+        occ_id = _id_or_cancel(row, "occurrence") or 0
         subject = occurrences.get(occ_id)
         if subject is None or not subject.active or not subject.pending:
             return None, ("occ", occ_id)
@@ -161,7 +162,7 @@ def _line(
         )
         return line, ("occ", occ_id)
     if row.kind in {"checkin", "event_check"}:
-        task_id = int(params.get("task", 0))
+        task_id = _id_or_cancel(row, "task") or 0
         subject = tasks.get(task_id)
         if subject is None or not subject.active:
             return None, ("task", task_id)
@@ -199,8 +200,19 @@ def _line(
     return None, ("unknown", row.id)
 
 
+def _id_or_cancel(row: Row, name: str) -> int | None:
+    """The id the row is about; a row without a usable one is cancelled (and said so)."""
+    found = stored_id(row.params, name)
+    if found is None:
+        log.warning("cancelling outbox row %d: %s is missing or not an id", row.id, name)
+    return found
+
+
 def _read(row: Row) -> Notice | None:
     """The row's notice; one that cannot be read (an unknown kind, bad params) is dropped."""
+    if not isinstance(row.params, Mapping):
+        log.warning("cancelling outbox row %d: its params are not a mapping", row.id)
+        return None
     try:
         return read_notice(row.params)
     except BadNotice as exc:
@@ -277,9 +289,9 @@ def _buttons(
         if row.id not in covered:
             continue
         if row.kind == "reminder":
-            subject = occurrences.get(int(row.params.get("occurrence", 0)))
+            subject = occurrences.get(stored_id(row.params, "occurrence") or 0)
         elif row.kind in {"checkin", "event_check"}:
-            subject = tasks.get(int(row.params.get("task", 0)))
+            subject = tasks.get(stored_id(row.params, "task") or 0)
         else:
             subject = None
         if subject is not None:

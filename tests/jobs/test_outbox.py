@@ -158,6 +158,64 @@ async def test_rows_about_settled_things_are_cancelled_not_sent(
     }
 
 
+BAD_PARAMS: list[tuple[str, object]] = [
+    ("reminder", {}),
+    ("reminder", {"occurrence": "một"}),
+    ("reminder", {"occurrence": 10**30}),
+    ("reminder", {"occurrence": True, "step": "due"}),
+    ("reminder", ["occurrence", 1]),
+    ("checkin", {"task": 1.5}),
+    ("event_check", {"task": None}),
+    ("case_reminder", {"case": -3, "phase": "accept"}),
+    ("case_reminder", {"case": "9" * 400}),
+    ("notice", {"notice": "case", "step": "new", "case": 10**30}),
+    ("notice", "not a mapping"),
+    ("period_report", {"org": "x", "period": "Q9/20245"}),
+    ("period_report", {"org": 1}),
+]
+
+
+async def test_malformed_rows_are_cancelled_and_everyone_else_is_reminded(
+    world: World, sender: RecordingSender, caplog: pytest.LogCaptureFixture
+) -> None:
+    cal = await world.calendar()
+    unit_a, anh = await official(world, "Anh")
+    unit_b, binh = await official(world, "Bình")
+    await world.task("1.1", lead=[unit_a], due=[today_of(world)])
+    await world.task("1.2", lead=[unit_b], due=[cal.add_working_days(today_of(world), 1)])
+    await world.plan()
+    now = world.clock.now()
+    async with world.sessions.begin() as session:
+        for n, (kind, params) in enumerate(BAD_PARAMS):
+            session.add(
+                OutboxMessage(
+                    dedupe_key=f"bad:{n}",
+                    person_id=anh.id,
+                    org_id=world.org_id,
+                    channel="test",
+                    chat_id=str(anh.chat_id),
+                    kind=kind,
+                    params=params,
+                    due_at=now - timedelta(minutes=n),
+                )
+            )
+
+    stats = await world.sweeper(sender).sweep()
+
+    [to_anh] = sender.to(anh.chat_id)
+    assert "[1.1]" in to_anh.text
+    [to_binh] = sender.to(binh.chat_id)
+    assert "[1.2]" in to_binh.text
+    assert stats.failed == 0
+    bad = [r for r in await world.rows(anh.id) if r.dedupe_key.startswith("bad:")]
+    assert {r.status for r in bad} == {OutboxStatus.CANCELLED}
+    assert stats.stale == len(BAD_PARAMS)
+    warned = [r.getMessage() for r in caplog.records if "cancelling outbox row" in r.getMessage()]
+    assert len(warned) >= len(BAD_PARAMS)
+    assert not any(name in line for line in warned for name in ("Anh", "Bình"))
+    assert (await world.sweeper(sender).sweep()).messages == 0
+
+
 # -- failures ------------------------------------------------------------------------------
 
 
