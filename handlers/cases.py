@@ -388,13 +388,11 @@ def _approves(ctx: Context) -> bool:
 
 async def publish_case(ctx: Context) -> None:
     """Approve showing an answered question (its sender allowed it) on the public page."""
-    case = await cases.case_for_update(ctx.session, ctx.payload_as(CasePublish).case)
-    if case is None or case.org_id != ctx.org_id:
-        raise NotFound
-    if await approve_publication(ctx.session, case, actor_id=ctx.person.id, now=ctx.now):
-        ctx.reply(ctx._("{code} is published on the commune's page.", code=case.code))
+    done = await approve_publication(ctx.operation(), ctx.payload_as(CasePublish).case)
+    if done.new:
+        ctx.reply(ctx._("{code} is published on the commune's page.", code=done.case.code))
     else:
-        ctx.reply(ctx._("{code} is already published.", code=case.code))
+        ctx.reply(ctx._("{code} is already published.", code=done.case.code))
 
 
 async def show_public(ctx: Context) -> None:

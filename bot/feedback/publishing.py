@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from dataclasses import dataclass
 
-from sqlalchemy.ext.asyncio import AsyncSession
-
-from bot.errors import BotError
+from bot.errors import BotError, NotAllowed, NotFound
 from bot.feedback.catalog import KINDS
 from bot.i18n import Translator
+from bot.operations import Operation
+from bot.roles import Audience
 from db.models import Case, CaseStatus
-from db.queries import audit, cases
+from db.queries import cases
 
 PUBLISHABLE_STATUSES = frozenset({CaseStatus.ANSWERED, CaseStatus.CLOSED})
 
@@ -41,25 +41,30 @@ def may_publish(case: Case) -> bool:
     )
 
 
-async def approve_publication(
-    session: AsyncSession, case: Case, *, actor_id: int, now: datetime
-) -> bool:
-    """Approve showing the case's question and answer publicly; ``False`` if already shown."""
+@dataclass(frozen=True, slots=True)
+class Publication:
+    """The case approved for the public page; ``new``: this approval published it."""
+
+    case: Case
+    new: bool
+
+
+async def approve_publication(op: Operation, case_id: int) -> Publication:
+    """Approve showing the case's question and answer publicly (a leader or an administrator
+    of its organization); approving it again changes nothing."""
+    case = await cases.case_for_update(op.session, case_id)
+    if case is None or case.org_id != op.actor.org_id:
+        raise NotFound
+    if not (op.actor.is_(Audience.LEADER) or op.actor.is_(Audience.ADMIN)):
+        raise NotAllowed
     if not may_publish(case):
         raise NotPublishable(case.code)
     if case.published_at is not None:
-        return False
-    case.published_at = now
-    case.published_by = actor_id
-    await cases.add_event(session, case.id, action="published", at=now, actor_id=actor_id)
-    await audit.record(
-        session,
-        at=now,
-        actor_id=actor_id,
-        org_id=case.org_id,
-        action="case.published",
-        entity="case",
-        entity_id=case.id,
-        after={"published_at": now.isoformat()},
+        return Publication(case, new=False)
+    case.published_at = op.now
+    case.published_by = op.actor.person_id
+    await cases.add_event(
+        op.session, case.id, action="published", at=op.now, actor_id=op.actor.person_id
     )
-    return True
+    await op.audit("case.published", "case", case.id, after={"published_at": op.now.isoformat()})
+    return Publication(case, new=True)
