@@ -403,7 +403,7 @@ async def receive_event_date(ctx: Context) -> None:
 async def list_overdue(ctx: Context) -> None:
     """List overdue tasks grouped by lead unit, with how late each is."""
     today = ctx.operation().today
-    items = await progress.overdue(ctx.session, ctx.org_id, today)
+    items = await progress.overdue(ctx.session, ctx.org_id, today, ctx.deployment.settings.tz)
     if not items:
         ctx.reply(ctx._("Nothing is overdue."))
         return
@@ -418,11 +418,17 @@ async def list_overdue(ctx: Context) -> None:
             unit = item.unit
             lines.append(f"\n{unit or ctx._('No lead unit')}:")
         late = (today - item.due).days
-        lines.append(
+        line = (
             f"• #{item.task_id} [{item.code}] "
             + ctx.t.ngettext("{n} day late", "{n} days late", late)
             + f" ({ctx.t.date(item.due)})"
         )
+        if item.moved != item.due:
+            line += " " + ctx._(
+                "— extended to {date}, but approved after the due day, so it still counts late",
+                date=ctx.t.date(item.moved),
+            )
+        lines.append(line)
     ctx.reply("\n".join(lines))
 
 

@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -28,6 +29,7 @@ from db.models import (
     TaskUnit,
     Unit,
 )
+from db.queries.reports import counted_due
 
 # An occurrence is shown and acted on with its task's units, plan and other due dates.
 _WITH_TASK = (
@@ -207,7 +209,8 @@ async def pending_extensions(
 
 @dataclass(frozen=True, slots=True)
 class OverdueItem:
-    """A pending occurrence past its due date."""
+    """A pending occurrence past the due day that counts (``moved``: its extended date, the
+    same day unless an extension was approved too late to count)."""
 
     task_id: int
     occurrence_id: int
@@ -215,12 +218,17 @@ class OverdueItem:
     text: str
     due: date
     unit: str | None
+    moved: date
 
 
-async def overdue(session: AsyncSession, org_id: int, today: date) -> list[OverdueItem]:
-    """Every overdue occurrence of the organization's active tasks, with its lead unit."""
+async def overdue(
+    session: AsyncSession, org_id: int, today: date, tz: ZoneInfo
+) -> list[OverdueItem]:
+    """Every overdue occurrence of the organization's active tasks, with its lead unit, by
+    the rule the reports count with."""
+    due = counted_due(tz)
     rows = await session.execute(
-        select(Task.id, Occurrence.id, Task.code, Task.text, Occurrence.due_date, Unit.name)
+        select(Task.id, Occurrence.id, Task.code, Task.text, due, Unit.name, Occurrence.due_date)
         .join(Occurrence, Occurrence.task_id == Task.id)
         .join(Plan, Plan.id == Task.plan_id)
         .outerjoin(
@@ -232,9 +240,9 @@ async def overdue(session: AsyncSession, org_id: int, today: date) -> list[Overd
             Plan.org_id == org_id,
             Task.state == TaskState.ACTIVE,
             Occurrence.status == OccurrenceStatus.PENDING,
-            Occurrence.due_date < today,
+            due < today,
         )
-        .order_by(Unit.name, Occurrence.due_date, Task.position)
+        .order_by(Unit.name, due, Task.position)
     )
     return [OverdueItem(*row) for row in rows]
 

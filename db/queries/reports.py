@@ -129,6 +129,23 @@ class Scope:
     carry_overdue: bool = False
 
 
+def counted_due(tz: ZoneInfo) -> ColumnElement[date]:
+    """An occurrence's due day that counts (``bot.tasks.standing.counted_due`` in SQL): the
+    moved one only if an extension was approved on or before the planned day, local time."""
+    decided = (
+        select(func.max(ExtensionRequest.decided_at))
+        .where(
+            ExtensionRequest.occurrence_id == Occurrence.id,
+            ExtensionRequest.status == ExtensionStatus.APPROVED,
+        )
+        .scalar_subquery()
+    )
+    moved_in_time = (Occurrence.due_date != Occurrence.planned_date) & (
+        local_date(decided, tz) <= Occurrence.planned_date
+    )
+    return case((moved_in_time, Occurrence.due_date), else_=Occurrence.planned_date)
+
+
 def _states(scope: Scope) -> tuple[Subquery, ColumnElement[str]]:
     """Occurrences in the scope with their counted due date, done day, and state.
 
@@ -139,17 +156,6 @@ def _states(scope: Scope) -> tuple[Subquery, ColumnElement[str]]:
     """
     # The first lead unit names the task's unit (positions count from 0 per role).
     lead = TaskUnit.__table__.alias("lead")
-    decided = (
-        select(func.max(ExtensionRequest.decided_at))
-        .where(
-            ExtensionRequest.occurrence_id == Occurrence.id,
-            ExtensionRequest.status == ExtensionStatus.APPROVED,
-        )
-        .scalar_subquery()
-    )
-    moved_in_time = (Occurrence.due_date != Occurrence.planned_date) & (
-        local_date(decided, scope.tz) <= Occurrence.planned_date
-    )
     in_period = ((Occurrence.due_date >= scope.start) & (Occurrence.due_date <= scope.end)) | (
         (Occurrence.planned_date >= scope.start) & (Occurrence.planned_date <= scope.end)
     )
@@ -164,7 +170,7 @@ def _states(scope: Scope) -> tuple[Subquery, ColumnElement[str]]:
             Task.text,
             Task.dimension,
             Unit.name.label("unit"),
-            case((moved_in_time, Occurrence.due_date), else_=Occurrence.planned_date).label("due"),
+            counted_due(scope.tz).label("due"),
             Occurrence.status,
             local_date(Occurrence.done_at, scope.tz).label("done_on"),
             Occurrence.due_date.label("moved_due"),

@@ -2,23 +2,26 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 
 import pytest
 from sqlalchemy import select
 
 from bot.reminders.ladder import send_at
 from bot.reminders.policy import ReminderPolicy
+from bot.tasks.standing import STATES
 from db.models import (
     EventKind,
     ExtensionRequest,
     ExtensionStatus,
     OccurrenceStatus,
     OutboxMessage,
+    Standing,
     Task,
     TaskEvent,
 )
 from db.models import Person as PersonRow
+from db.queries import reports
 from tests.conftest import VN, Person
 from tests.handlers.conftest import (
     Elsewhere,
@@ -542,6 +545,56 @@ async def test_overdue_follows_the_clock_and_what_is_done(office: Office) -> Non
     await start_done(office, office.hoa, "2.1")
     await office.hoa.say("Đã xong")
     assert await office.leader.text_of("/overdue") == "Nothing is overdue."
+
+
+@pytest.mark.parametrize("approved_late", [False, True])
+async def test_an_extended_task_stands_the_same_in_overdue_status_and_the_report(
+    office: Office, approved_late: bool
+) -> None:
+    # 1.2 is due 10 March; moved to 20 March, it counts only if approved by 10 March.
+    request_id = await ask_more_time(office, "1.2", "20/03/2026", "Chờ số liệu")
+    approved = date(2026, 3, 11) if approved_late else date(2026, 3, 9)
+    office.clock.set(datetime.combine(approved, time(16, 0), VN))
+    await office.leader.press(f"ext:approve:{request_id}")
+    moved = await occurrence(office.runtime, office.occurrences["1.2"])
+    assert (moved.planned_date, moved.due_date) == (date(2026, 3, 10), date(2026, 3, 20))
+    office.clock.set(datetime(2026, 3, 12, 9, 0, tzinfo=VN))
+
+    overdue = await office.leader.text_of("/overdue")
+    status = await office.leader.text_of("/status")
+    async with office.runtime.sessions() as session:
+        [row] = [
+            r
+            for r in await reports.occurrences(
+                session,
+                reports.Scope(
+                    [office.org_id],
+                    date(2026, 1, 1),
+                    date(2026, 12, 31),
+                    date(2026, 3, 12),
+                    date(2026, 3, 26),
+                    VN,
+                ),
+                STATES,
+            )
+            if r.occurrence_id == office.occurrences["1.2"]
+        ]
+    line = f"• #{office.tasks['1.2']} [1.2] 2 days late ({en_date(date(2026, 3, 10))})"
+    late_on_status = (
+        "• [1.2] Nhiệm vụ 1.2: tổ chức thực hiện và báo cáo — Văn phòng - Thống kê, 2 days"
+    )
+    if approved_late:
+        assert (row.state, row.due) == (Standing.OVERDUE, date(2026, 3, 10))
+        assert overdue.startswith("3 overdue tasks:")
+        assert f"{line} — extended to {en_date(date(2026, 3, 20))}, but approved after " in overdue
+        assert " · overdue 3 · " in status
+        assert late_on_status in status.splitlines()
+    else:
+        assert (row.state, row.due) == (Standing.DUE_SOON, date(2026, 3, 20))
+        assert overdue.startswith("2 overdue tasks:")
+        assert "[1.2]" not in overdue
+        assert " · overdue 2 · " in status
+        assert "[1.2]" not in status
 
 
 async def test_digest_toggles(office: Office) -> None:
