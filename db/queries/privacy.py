@@ -34,10 +34,17 @@ CLOSED = (
 
 
 async def citizens_with_clear_names(session: AsyncSession) -> Sequence[Person]:
-    """People without any staff role whose display name is still stored in clear."""
+    """People without any staff role whose display name is still stored in clear.
+
+    A person merged into another by a link holds no role of their own any more: the roles
+    of the person they became count (a staff member's older account keeps its name in clear,
+    so the audit trail that still names it reads the same).
+    """
     result = await session.scalars(
         select(Person).where(
-            Person.display_name != "", ~exists().where(Membership.person_id == Person.id)
+            Person.display_name != "",
+            ~exists().where(Membership.person_id == Person.id),
+            ~exists().where(Membership.person_id == Person.merged_into),
         )
     )
     return result.all()

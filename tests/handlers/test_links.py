@@ -8,8 +8,10 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
+from bot.clock import ManualClock
 from bot.messages import Attachment, Incoming
-from bot.runtime import Runtime
+from bot.runtime import Runtime, open_runtime
+from bot.settings import Settings
 from db.models import (
     AuditEntry,
     Case,
@@ -292,3 +294,36 @@ async def test_unreachable_list_for_admins_only_without_citizens_names(runtime: 
     text = await admin.text_of("/unreachable")
     assert "Cán Bộ Nam" not in text
     assert case_code in text
+
+
+async def test_a_merged_staff_accounts_name_stays_in_clear_after_a_restart(
+    settings: Settings, clock: ManualClock
+) -> None:
+    async with open_runtime(settings, clock) as runtime:
+        citizen = On(runtime, "console", 11, "Lan")
+        other = On(runtime, "console", 12, "Hồ Thị Bảo")
+        await citizen.say("/help")
+        await other.say("/help")
+        # The official's account is the newer one: it is merged into the citizen's.
+        staff = On(runtime, "telegram", 13, "Cán bộ Vân")
+        await staff.say(f"/start {await issue_code(runtime, Role.ADMIN)}")
+        assert (await person_of(runtime, staff)).display_name == "Cán bộ Vân"
+        merged = await person_of(runtime, staff)
+        assert (await citizen.say(f"/link {await code_of(staff)}")).roles_changed
+        # A citizen merged into a citizen stays a citizen.
+        third = On(runtime, "zalo_oa", 14, "Trần Văn Út")
+        await third.say("/help")
+        third_row = await person_of(runtime, third)
+        await third.say(f"/link {await code_of(other)}")
+    async with open_runtime(settings, clock) as runtime:
+        kept = await person_of(runtime, citizen)
+        async with runtime.sessions() as session:
+            left = await session.get_one(Person, merged.id)
+            gone = await session.get_one(Person, third_row.id)
+            clear = (await session.scalars(select(Person.display_name))).all()
+    # The merged official's row still names them for the audit trail, in clear.
+    assert (left.merged_into, left.display_name, left.name_sealed) == (kept.id, "Cán bộ Vân", None)
+    assert kept.display_name == "Cán bộ Vân"
+    assert gone.merged_into is not None
+    assert gone.display_name == ""
+    assert not {"Lan", "Hồ Thị Bảo", "Trần Văn Út"} & set(clear)
