@@ -8,7 +8,7 @@ from bot.i18n import N_
 from bot.invite_buttons import InvitePage, InviteRole, InviteUnit
 from bot.language_buttons import SetLanguage
 from bot.pending_buttons import PendingPage
-from bot.people.buttons import ChooseChannel
+from bot.people.buttons import ChooseChannel, UnlinkAccount
 from bot.plans.buttons import CancelImport, ConfirmImport, MapName, MapRestAsNew, MapUnitsPage
 from bot.privacy.buttons import ForgetMe
 from bot.report_buttons import ReportPlan, ReportYear, StatusPlan
@@ -59,9 +59,13 @@ def build_router() -> Router:
         "link", links.link, description=N_("Join your accounts on Zalo, Telegram… into one")
     )
     router.command("channel", links.show_channels, description=N_("Choose where reminders go"))
+    router.command(
+        "unlink", links.show_unlink, description=N_("Remove one of your linked channels")
+    )
     router.button(SetLanguage, common.set_language)
     router.step(common.JOIN_FLOW, "code", common.receive_code)
     router.button(ChooseChannel, links.choose_channel)
+    router.button(UnlinkAccount, links.unlink_account)
     router.step(links.FLOW, "code", links.receive_code)
 
     router.command(

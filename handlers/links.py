@@ -11,24 +11,13 @@ from bot.feedback.catalog import KINDS
 from bot.i18n import Translator
 from bot.messages import Button
 from bot.people import codes, linking
-from bot.people.buttons import ChannelName, ChooseChannel
+from bot.people.buttons import ChannelName, ChooseChannel, UnlinkAccount
+from bot.people.channels import channel_name
 from bot.people.errors import LinkError
 from db.models import Person
 from db.queries import dialogs, people, reach
 
 FLOW: Final = "link"
-_NAMES: Final = {
-    "telegram": "Telegram",
-    "zalo_oa": "Zalo OA",
-    "zalo_bot": "Zalo Bot",
-}
-
-
-def channel_name(channel: str, t: Translator) -> str:
-    """A channel as people call it."""
-    if channel == "console":
-        return t._("this computer's console")
-    return _NAMES.get(channel, channel)
 
 
 async def link(ctx: Context) -> None:
@@ -154,6 +143,49 @@ async def choose_channel(ctx: Context) -> None:
             "Reminders now go to {channel} first. When it cannot deliver, your other channels "
             "are used.",
             channel=channel_name(channel, ctx.t),
+        )
+    )
+
+
+async def show_unlink(ctx: Context) -> None:
+    """``/unlink``: the person's channel accounts, a button to remove each (not the last)."""
+    accounts = await reach.accounts_of(ctx.session, ctx.person.id)
+    if len(accounts) < 2:
+        ctx.reply(
+            ctx._("You have only one channel, so there is nothing to remove.")
+            + "\n"
+            + ctx._("To add another channel (Zalo, Telegram…), send /link and follow the steps.")
+        )
+        return
+    here = (ctx.incoming.channel, ctx.incoming.chat_id)
+    buttons = [
+        [
+            Button(
+                ctx._("Remove {channel}", channel=channel_name(a.channel, ctx.t))
+                + (" " + ctx._("(this chat)") if (a.channel, a.chat_id) == here else ""),
+                UnlinkAccount(a.id).data,
+            )
+        ]
+        for a in accounts
+    ]
+    ctx.reply(
+        ctx._(
+            "Which channel should no longer be part of your account? It keeps none of your "
+            "roles or cases; if it writes again, it is a new account."
+        ),
+        buttons,
+    )
+
+
+async def unlink_account(ctx: Context) -> None:
+    """An ``/unlink`` button: take that account off the person."""
+    done = await linking.unlink(
+        ctx.operation(), person_id=ctx.person.id, account_id=ctx.payload_as(UnlinkAccount).account
+    )
+    ctx.reply(
+        ctx._(
+            "{channel} is no longer linked to your account. Send /channel to see the ones left.",
+            channel=channel_name(done.channel, ctx.t),
         )
     )
 

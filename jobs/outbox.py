@@ -18,11 +18,13 @@ from bot.clock import Clock
 from bot.feedback import contact_request
 from bot.i18n import Translator
 from bot.messages import Reply
+from bot.people.notices import ACCOUNT_NOTICE
 from bot.periods import PeriodError, parse_period
 from bot.public.metrics import timed_sweep
 from bot.reminders.ladder import in_working_hours
 from bot.reminders.locales import person_locale, person_locales
-from bot.reminders.notices import notify
+from bot.reminders.notice_kinds import read_notice
+from bot.reminders.notices import BadNotice, notify
 from bot.reminders.policy import policy_from
 from bot.reminders.render import Row, render_bundle
 from bot.reminders.stored import stored_id
@@ -259,6 +261,9 @@ class Sweeper:
         stats: SweepStats,
         routes: list[reach.Route],
     ) -> None:
+        if row.kind == ACCOUNT_NOTICE:
+            await self._deliver_account_notice(person, row, now, cal, stats, routes)
+            return
         today = now.astimezone(self._tz).date()
         params = row.params if isinstance(row.params, Mapping) else {}
         org_id = stored_id(params, "org") or 0
@@ -300,6 +305,48 @@ class Sweeper:
             await self._retry([row.id], [row], now, exc.detail, cal, stats)
             return
         stats.messages += len(replies)
+        stats.rows += 1
+        await self._settle([row.id], OutboxStatus.SENT, now)
+
+    async def _deliver_account_notice(
+        self,
+        person: int,
+        row: OutboxMessage,
+        now: datetime,
+        cal: WorkCalendar,
+        stats: SweepStats,
+        routes: list[reach.Route],
+    ) -> None:
+        """Send a notice about one of the person's accounts to that account's chat only.
+
+        An account that is no longer theirs (unlinked) or cannot be reached is not replaced
+        by another: the notice is about that chat.
+        """
+        own = [r for r in routes if (r.channel, r.chat_id) == (row.channel, row.chat_id)]
+        try:
+            notice = read_notice(row.params if isinstance(row.params, Mapping) else {})
+        except BadNotice as exc:
+            log.warning("cancelling outbox row %d: %s", row.id, exc.problem)
+            own = []
+        if not own:
+            stats.stale += 1
+            await self._settle([row.id], OutboxStatus.CANCELLED, now)
+            return
+        async with self._sessions() as session:
+            locale = await person_locale(session, person) or self._default_locale
+        reply = Reply(notice.render(Translator(locale, self._tz)))
+        route = own[0]
+        try:
+            await self._senders[route.channel].send(route.chat_id, reply)
+        except Unreachable as exc:
+            await self._mark(route, exc.code, now)
+            stats.failed += 1
+            await self._settle([row.id], OutboxStatus.FAILED, now, error=exc.detail)
+            return
+        except TemporaryFailure as exc:
+            await self._retry([row.id], [row], now, exc.detail, cal, stats)
+            return
+        stats.messages += 1
         stats.rows += 1
         await self._settle([row.id], OutboxStatus.SENT, now)
 

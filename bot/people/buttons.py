@@ -1,4 +1,4 @@
-"""The reminder-channel buttons of ``/channel``, declared once: built here, parsed by the router."""
+"""The buttons of ``/channel`` and ``/unlink``, declared once: built here, parsed by the router."""
 
 from __future__ import annotations
 
@@ -26,3 +26,11 @@ class ChooseChannel(Payload):
 
     prefix: ClassVar[str] = "channel:set"
     channel: ChannelName
+
+
+@dataclass(frozen=True, slots=True)
+class UnlinkAccount(Payload):
+    """Remove this channel account (one of the presser's own) from their account."""
+
+    prefix: ClassVar[str] = "channel:unlink"
+    account: int

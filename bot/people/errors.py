@@ -105,3 +105,11 @@ class NoSuchChannel(BotError):
     def message(self, t: Translator) -> str:
         """Explain the error."""
         return t._("You have no account on that channel. Nothing was changed.")
+
+
+class LastChannel(BotError):
+    """The account to remove is the person's only one."""
+
+    def message(self, t: Translator) -> str:
+        """Explain the error."""
+        return t._("This is your only channel, so it cannot be removed. Nothing was changed.")

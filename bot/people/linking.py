@@ -14,8 +14,9 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from bot.operations import Operation
-from bot.people import codes
+from bot.people import codes, notices
 from bot.people.errors import (
+    LastChannel,
     LinkCodeExpired,
     LinkCodeMalformed,
     LinkCodeUsed,
@@ -27,7 +28,7 @@ from bot.people.errors import (
     NoSuchChannel,
 )
 from db.models import Person
-from db.queries import links
+from db.queries import choices, links, reach
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,7 +93,14 @@ async def redeem_code(op: Operation, *, person_id: int, text: str) -> Linked:
     keep, drop = await _mergeable(op, owner, person_id)
     if not await links.use_code(op.session, row.id, by=person_id, now=op.now):
         raise LinkCodeUsed
+    known = notices.accounts(await reach.accounts_of(op.session, owner))
+    joined = notices.accounts(await reach.accounts_of(op.session, person_id))
     moved = await _merge(op, keep, drop)
+    # The code's owner is told on each account of theirs: the sender may not be them.
+    channels = ",".join(dict.fromkeys(a.channel for a in joined))
+    await notices.tell_accounts(
+        op, keep.id, known, notices.AccountLinked(channels=channels), f"linked:{row.id}"
+    )
     return Linked(keep.id, drop.id, moved)
 
 
@@ -109,6 +117,45 @@ async def choose_channel(op: Operation, *, person: Person, channel: str | None) 
         before={"channel": before},
         after={"channel": channel},
     )
+
+
+@dataclass(frozen=True, slots=True)
+class Unlinked:
+    """An account taken off the person: it counts as a new person if it writes again."""
+
+    channel: str
+    remaining: int
+
+
+async def unlink(op: Operation, *, person_id: int, account_id: int) -> Unlinked:
+    """Remove one of the person's channel accounts; the last one always stays.
+
+    The chat keeps nothing of the person: its shown choices are forgotten, reminders go to
+    the accounts left (the chosen channel too, when it was the only one there).
+    """
+    locked = await links.lock_people(op.session, [person_id])
+    accounts = await reach.accounts_of(op.session, person_id)
+    target = next((a for a in accounts if a.id == account_id), None)
+    if not locked or target is None:
+        raise NoSuchChannel
+    if len(accounts) < 2:
+        raise LastChannel
+    person = locked[0]
+    channel = target.channel
+    left = [a for a in accounts if a.id != target.id]
+    await choices.clear_choices(op.session, channel=channel, chat_id=target.chat_id)
+    await links.drop_identity(op.session, target.id)
+    before = person.preferred_channel
+    if before == channel and all(a.channel != channel for a in left):
+        person.preferred_channel = None
+    await op.audit(
+        "person.unlinked",
+        "person",
+        person.id,
+        before={"account": target.id, "channel": channel, "preferred": before},
+        after={"accounts": len(left), "preferred": person.preferred_channel},
+    )
+    return Unlinked(channel, len(left))
 
 
 async def _check_rate(op: Operation, person_id: int) -> None:

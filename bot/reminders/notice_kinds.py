@@ -17,6 +17,7 @@ from bot.feedback.notices import (
     CaseReopened,
     NewCase,
 )
+from bot.people.notices import AccountLinked
 from bot.reminders.notices import BadNotice, Notice
 from bot.tasks.notices import ExtensionAsked, ExtensionDecided, TaskBlocked
 
@@ -36,6 +37,7 @@ CLASSES: Final[tuple[type[Notice], ...]] = (
     PersonUnreachable,
     Undelivered,
     ZaloReconnect,
+    AccountLinked,
 )
 
 

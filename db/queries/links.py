@@ -143,6 +143,11 @@ async def remaining_references(session: AsyncSession, person_id: int) -> dict[st
     return found
 
 
+async def drop_identity(session: AsyncSession, identity_id: int) -> None:
+    """Delete a channel account: its chat is nobody's until it writes again."""
+    await session.execute(delete(Identity).where(Identity.id == identity_id))
+
+
 async def drop_open_codes(session: AsyncSession, person_id: int) -> None:
     """Forget the person's codes nobody used: only the newest one works."""
     await session.execute(

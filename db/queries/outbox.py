@@ -24,8 +24,9 @@ REMINDER_KINDS = (
     "period_report",
 )
 REPORT_KINDS = ("weekly_summary", "period_report")
-# Rows sent as messages of their own, never bundled with reminders.
-SOLO_KINDS = (*REPORT_KINDS, "contact_request")
+# Rows sent as messages of their own, never bundled with reminders (an account notice goes
+# to its row's own chat only).
+SOLO_KINDS = (*REPORT_KINDS, "contact_request", "account_notice")
 
 
 @dataclass(frozen=True, slots=True)

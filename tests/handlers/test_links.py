@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import replace
 from datetime import timedelta
@@ -9,7 +10,9 @@ from datetime import timedelta
 from sqlalchemy import select
 
 from bot.clock import ManualClock
+from bot.i18n import Translator
 from bot.messages import Attachment, Incoming
+from bot.people.notices import AccountLinked
 from bot.runtime import Runtime, open_runtime
 from bot.settings import Settings
 from db.models import (
@@ -20,11 +23,14 @@ from db.models import (
     LinkAttempt,
     LinkCode,
     Membership,
+    OutboxMessage,
+    OutboxStatus,
     Person,
     Role,
 )
 from db.queries import links, orgs, reminders
 from tests.conftest import Person as Speaker
+from tests.handlers.conftest import sweep
 from tests.handlers.feedback_support import file_case
 from tests.handlers.test_common import add_unit, count, issue_code, snapshot
 
@@ -32,6 +38,9 @@ WRONG = "This link code is not valid. Check it, or send /link on your other chan
 MALFORMED = "A link code has 8 letters and digits, like ABCD-EFGH. Send it again (or /cancel)."
 USED = "This link code has already been used. Send /link on your other channel for a new one."
 EXPIRED = "This link code has expired. Send /link on your other channel for a new one."
+LAST = "This is your only channel, so it cannot be removed. Nothing was changed."
+NOT_YOURS = "You have no account on that channel. Nothing was changed."
+NOT_VALID = "This button is no longer valid. Nothing was changed."
 
 
 class On(Speaker):
@@ -327,3 +336,118 @@ async def test_a_merged_staff_accounts_name_stays_in_clear_after_a_restart(
     assert gone.merged_into is not None
     assert gone.display_name == ""
     assert not {"Lan", "Hồ Thị Bảo", "Trần Văn Út"} & set(clear)
+
+
+async def _account_notices(runtime: Runtime) -> list[OutboxMessage]:
+    async with runtime.sessions() as session:
+        rows = await session.scalars(
+            select(OutboxMessage).where(OutboxMessage.kind == "account_notice")
+        )
+        return list(rows.all())
+
+
+async def test_the_accounts_already_linked_are_told_of_a_new_channel(runtime: Runtime) -> None:
+    # Mai's code was tricked out of her: a stranger sends it from Telegram.
+    mai = Speaker(runtime, 31, "Mai", "en")
+    await mai.say("/help")
+    stranger = On(runtime, "telegram", 32, "Người lạ", "vi")
+    linked = await stranger.text_of(f"/link {await code_of(mai)}")
+    assert linked.startswith("Xong: các kênh của bạn giờ là một tài khoản"), linked
+    [row] = await _account_notices(runtime)
+    assert (row.channel, row.chat_id) == ("test", "31")
+    # Mai reads it on her own chat, in her language, even if reminders went to Telegram.
+    await stranger.press("channel:set:telegram")
+    sent = await sweep(runtime)
+    [notice] = sent.to(mai)
+    assert notice.text == (
+        "🔐 Your account was linked to a new channel: Telegram. If this wasn't you, send "
+        "/unlink here to remove that channel, and tell your commune's administrator."
+    )
+    assert [r.status for r in await _account_notices(runtime)] == [OutboxStatus.SENT]
+    assert not [text for chat, text in sent.sent if chat != 31]
+    # Sent once: a second sweep has nothing more.
+    assert (await sweep(runtime)).sent == []
+
+
+async def test_the_security_notice_reads_in_vietnamese() -> None:
+    text = AccountLinked(channels="zalo_oa,telegram").render(Translator("vi"))
+    assert text.startswith(
+        "🔐 Tài khoản của bạn vừa được liên kết với kênh mới: Zalo OA, Telegram."
+    )
+    assert "/unlink" in text
+
+
+async def test_a_channel_is_unlinked_and_the_last_one_stays(runtime: Runtime) -> None:
+    mai = Speaker(runtime, 41, "Mai", "en")
+    await mai.say("/help")
+    stranger = On(runtime, "telegram", 42, "Người lạ", "en")
+    await stranger.text_of(f"/link {await code_of(mai)}")
+    await stranger.press("channel:set:telegram")
+    menu = (await mai.say("/unlink")).replies[0]
+    assert menu.text.startswith("Which channel should no longer be part of your account?")
+    labels = {b.text: b.data for row in menu.buttons for b in row}
+    assert set(labels) == {"Remove test (this chat)", "Remove Telegram"}
+
+    done = await pressed(mai, labels["Remove Telegram"])
+    assert (
+        done == "Telegram is no longer linked to your account. Send /channel to see the ones left."
+    )
+    person = await person_of_test(runtime, 41)
+    assert person.preferred_channel is None
+    async with runtime.sessions() as session:
+        [entry] = (
+            await session.scalars(select(AuditEntry).where(AuditEntry.action == "person.unlinked"))
+        ).all()
+        accounts = (
+            await session.scalars(select(Identity).where(Identity.person_id == person.id))
+        ).all()
+    assert [a.channel for a in accounts] == ["test"]
+    assert entry.before is not None
+    assert entry.before["channel"] == "telegram"
+    assert "42" not in json.dumps([entry.before, entry.after])
+    # The Telegram chat is a new, separate citizen now: no roles, none of Mai's cases.
+    await stranger.say("/help")
+    assert (await person_of(runtime, stranger)).id != person.id
+    # The last channel stays.
+    assert (await mai.text_of("/unlink")).startswith("You have only one channel")
+    before = await snapshot(runtime)
+    [last] = [a.id for a in accounts]
+    assert await pressed(mai, f"channel:unlink:{last}") == LAST
+    assert await snapshot(runtime) == before
+
+
+async def test_unlink_buttons_cannot_touch_another_persons_accounts(runtime: Runtime) -> None:
+    mai = Speaker(runtime, 51, "Mai", "en")
+    await mai.say("/help")
+    await On(runtime, "telegram", 52, "Mai TG").text_of(f"/link {await code_of(mai)}")
+    other = Speaker(runtime, 53, "Bình", "en")
+    await other.say("/help")
+    await On(runtime, "zalo_oa", 54, "Bình Zalo").text_of(f"/link {await code_of(other)}")
+    async with runtime.sessions() as session:
+        theirs = (
+            await session.scalars(select(Identity.id).where(Identity.user_id.in_(["53", "54"])))
+        ).all()
+    before = await snapshot(runtime)
+    for account in (*theirs, 0, 999_999_999):
+        assert await pressed(mai, f"channel:unlink:{account}") == NOT_YOURS
+    for forged in ("", "abc", "-1", "1.5", "9" * 40, "2147483648", "１", "1:2", "\x00"):
+        assert await pressed(mai, f"channel:unlink:{forged}") == NOT_VALID
+    huge = "/unlink " + "Ư" * 20_000 + "\x1b[31m"
+    assert (await mai.say(huge)).replies[0].text.startswith("Which channel")
+    assert await mai.text_of("/unlink") != NOT_YOURS
+    assert await snapshot(runtime) == before
+
+
+async def person_of_test(runtime: Runtime, user_id: int) -> Person:
+    async with runtime.sessions() as session:
+        identity = await session.scalar(
+            select(Identity).where(Identity.channel == "test", Identity.user_id == str(user_id))
+        )
+        assert identity is not None
+        return await session.get_one(Person, identity.person_id)
+
+
+async def pressed(who: Speaker, data: str) -> str:
+    """Press a button; return the one answer's text."""
+    [reply] = (await who.press(data)).replies
+    return reply.text

@@ -23,6 +23,7 @@ from bot.feedback.notices import (
     NewCase,
 )
 from bot.i18n import Translator
+from bot.people.notices import AccountLinked
 from bot.reminders.notice_kinds import CLASSES, read_notice
 from bot.reminders.notices import BadNotice, Notice
 from bot.reminders.render import Row, render_bundle
@@ -58,6 +59,7 @@ SAMPLES: list[Notice] = [
     PersonUnreachable(name=None),
     Undelivered(name="Lan"),
     ZaloReconnect(),
+    AccountLinked(channels="zalo_oa"),
 ]
 
 
