@@ -29,8 +29,9 @@ from db.models import (
     Role,
 )
 from db.queries import links, orgs, reminders
+from jobs.outbox import Sweeper
 from tests.conftest import Person as Speaker
-from tests.handlers.conftest import sweep
+from tests.handlers.conftest import RecordingSender, sweep
 from tests.handlers.feedback_support import file_case
 from tests.handlers.test_common import add_unit, count, issue_code, snapshot
 
@@ -451,3 +452,37 @@ async def pressed(who: Speaker, data: str) -> str:
     """Press a button; return the one answer's text."""
     [reply] = (await who.press(data)).replies
     return reply.text
+
+
+async def test_a_notice_for_an_account_unlinked_meanwhile_is_cancelled(runtime: Runtime) -> None:
+    mai = Speaker(runtime, 61, "Mai", "en")
+    await mai.say("/help")
+    telegram = On(runtime, "telegram", 62, "Mai TG")
+    await telegram.text_of(f"/link {await code_of(mai)}")
+    await sweep(runtime)  # Mai's own chat hears of Telegram
+    # A third account joins with a code from Telegram: both earlier chats are to be told.
+    zalo = On(runtime, "zalo_oa", 63, "Mai Zalo")
+    await zalo.text_of(f"/link {await code_of(telegram)}")
+    waiting = [r for r in await _account_notices(runtime) if r.status is OutboxStatus.PENDING]
+    assert sorted((r.channel, r.chat_id) for r in waiting) == [("telegram", "62"), ("test", "61")]
+    async with runtime.sessions() as session:
+        tg = await session.scalar(select(Identity.id).where(Identity.channel == "telegram"))
+    assert await pressed(mai, f"channel:unlink:{tg}") == (
+        "Telegram is no longer linked to your account. Send /channel to see the ones left."
+    )
+    to_test, to_telegram = RecordingSender(), RecordingSender()
+    sweeper = Sweeper(
+        runtime.sessions,
+        runtime.clock,
+        {"test": to_test, "telegram": to_telegram},
+        runtime.settings.tz,
+        worker="w",
+    )
+    await sweeper.sweep()
+    assert [r.text for r in to_test.to(mai)] == [
+        "🔐 Your account was linked to a new channel: Zalo OA. If this wasn't you, send "
+        "/unlink here to remove that channel, and tell your commune's administrator."
+    ]
+    assert to_telegram.sent == []
+    statuses = {(r.channel, r.status) for r in await _account_notices(runtime)}
+    assert ("telegram", OutboxStatus.CANCELLED) in statuses
