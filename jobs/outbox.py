@@ -98,8 +98,8 @@ class Sweeper:
         open_orgs = {
             org for org, data in policies.items() if in_working_hours(local, cal, policy_from(data))
         }
-        if not open_orgs:
-            return stats
+        # Out of every organization's hours, rows of no organization still go: an account
+        # notice is a security warning, and the others of no organization are due in hours.
         scope = outbox.Scope(frozenset(self._senders), frozenset(open_orgs))
         # People whose rows another worker holds right now; look past them, not stop.
         taken: set[int] = set()

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import replace
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy import select
 
@@ -30,6 +30,7 @@ from db.models import (
 )
 from db.queries import links, orgs, reminders
 from jobs.outbox import Sweeper
+from tests.conftest import VN
 from tests.conftest import Person as Speaker
 from tests.handlers.conftest import RecordingSender, sweep
 from tests.handlers.feedback_support import file_case
@@ -486,3 +487,14 @@ async def test_a_notice_for_an_account_unlinked_meanwhile_is_cancelled(runtime: 
     assert to_telegram.sent == []
     statuses = {(r.channel, r.status) for r in await _account_notices(runtime)}
     assert ("telegram", OutboxStatus.CANCELLED) in statuses
+
+
+async def test_the_security_notice_does_not_wait_for_working_hours(
+    runtime: Runtime, clock: ManualClock
+) -> None:
+    clock.set(datetime(2026, 3, 7, 23, 30, tzinfo=VN))  # a Saturday night
+    mai = Speaker(runtime, 71, "Mai", "en")
+    await mai.say("/help")
+    await On(runtime, "telegram", 72, "Ai đó").text_of(f"/link {await code_of(mai)}")
+    [notice] = (await sweep(runtime)).to(mai)
+    assert notice.text.startswith("🔐 Your account was linked to a new channel: Telegram.")
