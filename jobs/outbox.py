@@ -98,9 +98,12 @@ class Sweeper:
         open_orgs = {
             org for org, data in policies.items() if in_working_hours(local, cal, policy_from(data))
         }
-        # Out of every organization's hours, rows of no organization still go: an account
-        # notice is a security warning, and the others of no organization are due in hours.
-        scope = outbox.Scope(frozenset(self._senders), frozenset(open_orgs))
+        # Out of every organization's hours only account notices go: security warnings.
+        scope = outbox.Scope(
+            frozenset(self._senders),
+            frozenset(open_orgs),
+            frozenset() if open_orgs else frozenset({ACCOUNT_NOTICE}),
+        )
         # People whose rows another worker holds right now; look past them, not stop.
         taken: set[int] = set()
         while True:

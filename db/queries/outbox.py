@@ -162,12 +162,15 @@ class Scope:
 
     channels: frozenset[str]
     org_ids: frozenset[int]
+    # Only these kinds, when given (out of every organization's hours: the urgent ones).
+    kinds: frozenset[str] = frozenset()
 
     def clause(self) -> Any:
-        return and_(
+        clause = and_(
             OutboxMessage.channel.in_(self.channels),
             or_(OutboxMessage.org_id.is_(None), OutboxMessage.org_id.in_(self.org_ids)),
         )
+        return and_(clause, OutboxMessage.kind.in_(self.kinds)) if self.kinds else clause
 
 
 async def due_people(

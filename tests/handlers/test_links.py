@@ -9,6 +9,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import select
 
+from bot.channels.notices import ZaloReconnect
 from bot.clock import ManualClock
 from bot.i18n import Translator
 from bot.messages import Attachment, Incoming
@@ -496,5 +497,22 @@ async def test_the_security_notice_does_not_wait_for_working_hours(
     mai = Speaker(runtime, 71, "Mai", "en")
     await mai.say("/help")
     await On(runtime, "telegram", 72, "Ai đó").text_of(f"/link {await code_of(mai)}")
+    person = await person_of_test(runtime, 71)
+    async with runtime.sessions.begin() as session:
+        session.add(
+            OutboxMessage(
+                dedupe_key="other",
+                person_id=person.id,
+                channel="test",
+                chat_id="71",
+                kind="notice",
+                params=ZaloReconnect().params(),
+                due_at=clock.now(),
+            )
+        )
     [notice] = (await sweep(runtime)).to(mai)
     assert notice.text.startswith("🔐 Your account was linked to a new channel: Telegram.")
+    # Anything else, even of no organization, waits for the working morning.
+    assert (await sweep(runtime, datetime(2026, 3, 8, 23, 59, tzinfo=VN))).sent == []
+    [later] = (await sweep(runtime, datetime(2026, 3, 9, 8, 0, tzinfo=VN))).to(mai)
+    assert "⚠️ Zalo refused the bot's token" in later.text
