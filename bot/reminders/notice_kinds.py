@@ -49,8 +49,10 @@ KINDS: Final[Mapping[tuple[object, object], type[Notice]]] = {
 
 def read_notice(params: Mapping[str, Any]) -> Notice:
     """The notice stored as ``params``; raise ``BadNotice`` for an unknown kind or bad data."""
-    kind = params.get("notice")
-    cls = KINDS.get((kind, None)) or KINDS.get((kind, params.get("step")))
+    kind, step = params.get("notice"), params.get("step")
+    if not isinstance(kind, str) or not isinstance(step, str | None):
+        raise BadNotice(str(kind)[:40], "no such kind")
+    cls = KINDS.get((kind, None)) or KINDS.get((kind, step))
     if cls is None:
         raise BadNotice(kind, "no such kind")
     return cls.from_params(params)

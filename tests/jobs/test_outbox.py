@@ -170,6 +170,8 @@ BAD_PARAMS: list[tuple[str, object]] = [
     ("case_reminder", {"case": "9" * 400}),
     ("notice", {"notice": "case", "step": "new", "case": 10**30}),
     ("notice", "not a mapping"),
+    ("notice", {"notice": ["case"], "step": {"new": 1}}),
+    ("notice", {"notice": "case", "step": ["new"]}),
     ("period_report", {"org": "x", "period": "Q9/20245"}),
     ("period_report", {"org": 1}),
 ]
