@@ -23,11 +23,18 @@ def show_name_to_colleagues(person: Person, sealer: Sealer) -> None:
 
 
 async def seal_citizen_names(session: AsyncSession, sealer: Sealer) -> int:
-    """Seal the names that people without a staff role still have in clear; return how many."""
+    """Seal the names that people without a staff role still have in clear; return how many.
+
+    A staff member's account merged by a link counts as staff: a name sealed before that
+    was understood is put back in clear, as the merge left it.
+    """
     sealed = 0
     for person in await privacy.citizens_with_clear_names(session):
         person.name_sealed = sealer.seal(person.display_name)
         person.display_name = ""
         sealed += 1
+    for person in await privacy.merged_staff_with_sealed_names(session):
+        show_name_to_colleagues(person, sealer)
+        person.name_sealed = None
     await privacy.forget_usernames_of_citizens(session)
     return sealed

@@ -50,6 +50,19 @@ async def citizens_with_clear_names(session: AsyncSession) -> Sequence[Person]:
     return result.all()
 
 
+async def merged_staff_with_sealed_names(session: AsyncSession) -> Sequence[Person]:
+    """People merged into a staff member whose name was sealed as if they were citizens."""
+    result = await session.scalars(
+        select(Person).where(
+            Person.merged_into.is_not(None),
+            Person.display_name == "",
+            Person.name_sealed.is_not(None),
+            exists().where(Membership.person_id == Person.merged_into),
+        )
+    )
+    return result.all()
+
+
 async def forget_usernames_of_citizens(session: AsyncSession) -> None:
     """Drop the channel usernames of people without a staff role (they identify them)."""
     staff = select(Membership.person_id)
