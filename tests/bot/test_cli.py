@@ -227,3 +227,15 @@ def test_the_cli_shows_local_times(tmp_path: Path, database_url: str) -> None:
     first = invite.stdout.splitlines()[0]
     assert first.endswith("(Asia/Ho_Chi_Minh).")
     assert "UTC" not in invite.stdout
+
+
+def test_console_numbers_survive_a_wrong_number_and_a_restart(
+    tmp_path: Path, database_url: str
+) -> None:
+    env = {"DATABASE_URL": database_url}
+    first = _run(["chat"], tmp_path, env, stdin="/lang\n9\n/quit\n")
+    assert first.returncode == 0, first.stderr
+    assert "Không có nút nào mang số này." in first.stdout
+    second = _run(["chat"], tmp_path, env, stdin="2\n/quit\n")
+    assert second.returncode == 0, second.stderr
+    assert "Language set to English." in second.stdout
