@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any, Final, cast
 
-from sqlalchemy import Table, insert, select
+from sqlalchemy import Table, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import units
@@ -24,6 +24,7 @@ from bot.plans.units import UnitMatch, UnitResolver, best_spelling, group_key
 from bot.timeframes import parse_timeframe
 from bot.units import Actor, UnitExists
 from bot.units.operations import NAME_LIMIT
+from db.bulk import insert_rows
 from db.models import (
     Occurrence,
     OccurrenceStatus,
@@ -43,6 +44,8 @@ _TASKS = cast(Table, Task.__table__)
 _TASK_UNITS = cast(Table, TaskUnit.__table__)
 _OCCURRENCES = cast(Table, Occurrence.__table__)
 TITLE_KEY_LIMIT = 300
+# New tasks from which the tables' statistics are refreshed: a plan, not a few revisions.
+ANALYZE_FROM: Final = 500
 
 
 @dataclass(slots=True)
@@ -383,6 +386,8 @@ async def import_plan(
             )
         await session.flush()
         await audit.record_many(session, at=now, actor_id=actor_id, org_id=org_id, entries=entries)
+        if len(created) >= ANALYZE_FROM:
+            await plans.refresh_statistics(session)
     return report
 
 
@@ -447,8 +452,9 @@ async def _insert_tasks(session: AsyncSession, plan_id: int, items: list[_Wanted
     """
     # No RETURNING: SQLite would get one statement per row again. The keys are unique in the
     # plan, so one query reads the new ids back.
-    await session.execute(
-        insert(_TASKS),
+    await insert_rows(
+        session,
+        _TASKS,
         [
             {
                 "plan_id": plan_id,
@@ -465,12 +471,11 @@ async def _insert_tasks(session: AsyncSession, plan_id: int, items: list[_Wanted
     by_key: dict[str, int] = dict(stored.all())
     ids = [by_key[item.key] for item in items]
     units = [
-        {"task_id": task_id, "unit_id": u.unit_id, "role": u.role, "position": u.position}
+        {"task_id": task_id, "unit_id": unit_id, "role": role, "position": index}
         for task_id, item in zip(ids, items, strict=True)
-        for u in _task_units(item)
+        for unit_id, role, index in _unit_links(item)
     ]
-    if units:
-        await session.execute(insert(_TASK_UNITS), units)
+    await insert_rows(session, _TASK_UNITS, units)
     occurrences = [
         {
             "task_id": task_id,
@@ -481,16 +486,23 @@ async def _insert_tasks(session: AsyncSession, plan_id: int, items: list[_Wanted
         for task_id, item in zip(ids, items, strict=True)
         for day in item.due
     ]
-    if occurrences:
-        await session.execute(insert(_OCCURRENCES), occurrences)
+    await insert_rows(session, _OCCURRENCES, occurrences)
     return ids
+
+
+def _unit_links(item: _Wanted) -> list[tuple[int, TaskRole, int]]:
+    """``(unit id, role, position)`` of each unit of the task, leads first."""
+    return [
+        (unit_id, role, index)
+        for role, ids in ((TaskRole.LEAD, item.lead), (TaskRole.PARTNER, item.partners))
+        for index, unit_id in enumerate(ids)
+    ]
 
 
 def _task_units(item: _Wanted) -> list[TaskUnit]:
     return [
         TaskUnit(unit_id=unit_id, role=role, position=index)
-        for role, ids in ((TaskRole.LEAD, item.lead), (TaskRole.PARTNER, item.partners))
-        for index, unit_id in enumerate(ids)
+        for unit_id, role, index in _unit_links(item)
     ]
 
 
