@@ -9,6 +9,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from bot.cli import frozen_heap
 from tests.bot.test_cli import _run
 from tests.conftest import REPO_ROOT
@@ -113,7 +115,14 @@ def test_a_terminal_is_asked_name_by_name(tmp_path: Path, database_url: str) -> 
 
 async def test_the_import_keeps_the_collector_off_what_existed_and_gives_it_back() -> None:
     assert gc.get_freeze_count() == 0
+    assert gc.isenabled()
     async with frozen_heap():
         # Everything that existed, this test's own objects included, is left alone.
         assert gc.get_freeze_count() > 1000
+        assert not gc.isenabled()
     assert gc.get_freeze_count() == 0
+    assert gc.isenabled()
+    with pytest.raises(ValueError, match="mid-way"):
+        async with frozen_heap():
+            raise ValueError("mid-way")
+    assert (gc.get_freeze_count(), gc.isenabled()) == (0, True)
