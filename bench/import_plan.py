@@ -44,6 +44,7 @@ from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
 from bench._support import SHARED, emit, log, median, rounded, rss_bytes, setup_logging
+from bot.cli import frozen_heap
 from bot.clock import SystemClock
 from bot.plans import parse_plan
 from bot.plans.importer import ImportReport, content_hash, import_plan
@@ -342,7 +343,11 @@ async def cli_import(path: Path, database_url: str) -> float:
     """Seconds of an import as ``python -m bot import-plan`` runs it, on a migrated database."""
     clock = SystemClock()
     settings = Settings(database_url=database_url, org_name="UBND phường Đo Đạc")
-    async with open_runtime(settings, clock) as runtime, runtime.sessions() as session:
+    async with (
+        open_runtime(settings, clock) as runtime,
+        runtime.sessions() as session,
+        frozen_heap(),  # as the command does
+    ):
         org_id = runtime.dispatcher.deployment.root_org_id
         started = time.perf_counter()
         data = await asyncio.to_thread(path.read_bytes)

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import gc
 import json
 import logging
 import os
 import signal
 import sys
-from collections.abc import Callable, Coroutine, Sequence
+from collections.abc import AsyncIterator, Callable, Coroutine, Sequence
+from contextlib import asynccontextmanager
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -365,6 +367,27 @@ async def _ask(
                 print(exc.message(t))
 
 
+@asynccontextmanager
+async def frozen_heap() -> AsyncIterator[None]:
+    """Keep the garbage collector out of a heavy command's way while it works.
+
+    What start-up made (modules, mappers, migration scripts) outlives the command, yet each
+    full collection walked it again: a tenth to a fifth of a 2,000-task import. It is frozen,
+    and the collector paused: what the command makes is bounded by the file limits and lives
+    until it ends anyway. Both are given back afterwards, so a process that goes on (tests)
+    collects as before.
+    """
+    was_enabled = gc.isenabled()
+    gc.freeze()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+        gc.unfreeze()
+
+
 async def cmd_import_plan(args: argparse.Namespace, settings: Settings) -> int:
     """Read a plan file and store its tasks (or preview them with --dry-run / --json)."""
     from bot.plans import MAX_BYTES, FileTooLarge, PlanImportError, render_preview, to_json
@@ -387,7 +410,11 @@ async def cmd_import_plan(args: argparse.Namespace, settings: Settings) -> int:
     except OSError as exc:
         raise CliError(f"cannot read {path}: {exc.strerror}") from None
     clock = SystemClock()
-    async with open_runtime(settings, clock) as runtime, runtime.sessions() as session:
+    async with (
+        open_runtime(settings, clock) as runtime,
+        runtime.sessions() as session,
+        frozen_heap(),
+    ):
         org_id = await _org_id(session, runtime, args.org)
         directory = await orgs.unit_directory(session, org_id)
         try:

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any, Final, cast
 
-from sqlalchemy import Table, insert, select
+from sqlalchemy import Table, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import units
@@ -24,6 +24,7 @@ from bot.plans.units import UnitMatch, UnitResolver, best_spelling, group_key
 from bot.timeframes import parse_timeframe
 from bot.units import Actor, UnitExists
 from bot.units.operations import NAME_LIMIT
+from db.bulk import insert_rows
 from db.models import (
     Occurrence,
     OccurrenceStatus,
@@ -43,6 +44,8 @@ _TASKS = cast(Table, Task.__table__)
 _TASK_UNITS = cast(Table, TaskUnit.__table__)
 _OCCURRENCES = cast(Table, Occurrence.__table__)
 TITLE_KEY_LIMIT = 300
+# New tasks from which the tables' statistics are refreshed: a plan, not a few revisions.
+ANALYZE_FROM: Final = 500
 
 
 @dataclass(slots=True)
@@ -168,20 +171,54 @@ class _Units:
         self.new: list[str] = []
         self.ambiguous: list[str] = []
 
-    async def ids(self, names: list[str], dry_run: bool) -> tuple[int, ...]:
+    async def place(self, tasks: list[ParsedTask], dry_run: bool) -> None:
+        """Place every name the directory does not know, in the plan's order.
+
+        The new units are made together at the end (one look-up, one insert, one audit
+        append), then the mapping's answers are remembered as aliases.
+        """
+        queued: dict[str, tuple[str, UnitKind]] = {}
+        answered: list[str] = []
+        for task in tasks:
+            for name in (*task.lead, *task.partners):
+                match = self._resolver.resolve(name)
+                key = group_key(name)
+                if (match.status == "matched" and match.unit_id is not None) or (
+                    key in self._placed or key in queued
+                ):
+                    continue
+                placed = await self._place(key, match, dry_run, queued)
+                if isinstance(placed, int):
+                    self._placed[key] = placed
+                else:
+                    queued[key] = placed
+                if not dry_run and self._mapping is not None:
+                    answered.append(key)
+        if queued:
+            made = await self._new_units(list(queued.values()))
+            self._placed.update(zip(queued, made, strict=True))
+        for key in answered:
+            await self._remember(key, self._placed[key])
+
+    def ids(self, names: list[str]) -> tuple[int, ...]:
+        """The units of ``names``, once each (``place`` has placed the unknown ones)."""
         found: list[int] = []
         for name in names:
             match = self._resolver.resolve(name)
             if match.status == "matched" and match.unit_id is not None:
                 found.append(match.unit_id)
-                continue
-            key = group_key(name)
-            if key not in self._placed:
-                self._placed[key] = await self._place(key, match, dry_run)
-            found.append(self._placed[key])
+            else:
+                found.append(self._placed[group_key(name)])
         return tuple(dict.fromkeys(found))
 
-    async def _place(self, key: str, match: UnitMatch, dry_run: bool) -> int:
+    async def _place(
+        self,
+        key: str,
+        match: UnitMatch,
+        dry_run: bool,
+        queued: Mapping[str, tuple[str, UnitKind]],
+    ) -> int | tuple[str, UnitKind]:
+        """The name's unit, or the ``(name, kind)`` of a unit to make for it."""
         choice = None if self._mapping is None else self._mapping.get(key)
         if choice is None and self._mapping is None and match.candidates:
             if match.status == "ambiguous":
@@ -191,29 +228,31 @@ class _Units:
             raise UnmappedUnits([best_spelling(self._spellings[key])])
         target = Target.NEW if choice is None else choice.target
         if target is Target.UNIT and choice is not None and choice.unit_id is not None:
-            unit_id = choice.unit_id
-            if await orgs.unit_in_org(self._session, self._actor.org_id, unit_id) is None:
+            if await orgs.unit_in_org(self._session, self._actor.org_id, choice.unit_id) is None:
                 # The unit chosen for the name is gone (merged, deleted, another commune's).
                 raise UnmappedUnits([best_spelling(self._spellings[key])])
-        elif target is Target.NEW:
+            return choice.unit_id
+        if target is Target.NEW:
             name = best_spelling(self._spellings[key])[:NAME_LIMIT]
             self.new.append(name)
-            if dry_run:
-                return -len(self.new)
-            unit_id = await self._new_unit(name, UnitKind.OFFICE)
-        else:
-            kind = _KIND_OF[target]
-            existing = await orgs.unit_of_kind(self._session, self._actor.org_id, kind)
-            if existing is not None:
-                unit_id = existing.id
-            else:
-                self.new.append(KIND_NAMES[kind])
-                if dry_run:
-                    return -len(self.new)
-                unit_id = await self._new_unit(KIND_NAMES[kind], kind)
-        if not dry_run and self._mapping is not None:
-            await self._remember(key, unit_id)
-        return unit_id
+            return -len(self.new) if dry_run else (name, UnitKind.OFFICE)
+        kind = _KIND_OF[target]
+        existing = await orgs.unit_of_kind(self._session, self._actor.org_id, kind)
+        if existing is not None:
+            return existing.id
+        wanted = (KIND_NAMES[kind], kind)
+        if wanted in queued.values():
+            # An earlier name of this plan already asked for the unit.
+            return wanted
+        self.new.append(KIND_NAMES[kind])
+        return -len(self.new) if dry_run else wanted
+
+    async def _new_units(self, wanted: list[tuple[str, UnitKind]]) -> list[int]:
+        try:
+            return await units.add_units(self._session, self._actor, wanted)
+        except UnitExists:
+            # Another admin added one of the names meanwhile: one at a time, as they come.
+            return [await self._new_unit(name, kind) for name, kind in wanted]
 
     async def _new_unit(self, name: str, kind: UnitKind) -> int:
         try:
@@ -273,6 +312,7 @@ async def import_plan(
             raise UnmappedUnits(missing)
     actor = Actor(org_id, actor_id, now)
     plan_units = _Units(session, actor, directory, plan, mapping)
+    await plan_units.place(plan.tasks, dry_run)
     horizon = (date(plan.year, 1, 1), date(plan.year, 12, 31))
     wanted: list[_Wanted] = []
     keys = _match_keys(plan.tasks)
@@ -290,8 +330,8 @@ async def import_plan(
                 offset_days=timeframe.offset_days if timeframe else None,
                 offset_working_days=bool(getattr(timeframe, "offset_working_days", False)),
                 due=due,
-                lead=await plan_units.ids(parsed.lead, dry_run),
-                partners=await plan_units.ids(parsed.partners, dry_run),
+                lead=plan_units.ids(parsed.lead),
+                partners=plan_units.ids(parsed.partners),
             )
         )
         report.per_dimension[parsed.dimension or "-"] += 1
@@ -383,6 +423,8 @@ async def import_plan(
             )
         await session.flush()
         await audit.record_many(session, at=now, actor_id=actor_id, org_id=org_id, entries=entries)
+        if len(created) >= ANALYZE_FROM:
+            await plans.refresh_statistics(session)
     return report
 
 
@@ -447,8 +489,9 @@ async def _insert_tasks(session: AsyncSession, plan_id: int, items: list[_Wanted
     """
     # No RETURNING: SQLite would get one statement per row again. The keys are unique in the
     # plan, so one query reads the new ids back.
-    await session.execute(
-        insert(_TASKS),
+    await insert_rows(
+        session,
+        _TASKS,
         [
             {
                 "plan_id": plan_id,
@@ -465,12 +508,11 @@ async def _insert_tasks(session: AsyncSession, plan_id: int, items: list[_Wanted
     by_key: dict[str, int] = dict(stored.all())
     ids = [by_key[item.key] for item in items]
     units = [
-        {"task_id": task_id, "unit_id": u.unit_id, "role": u.role, "position": u.position}
+        {"task_id": task_id, "unit_id": unit_id, "role": role, "position": index}
         for task_id, item in zip(ids, items, strict=True)
-        for u in _task_units(item)
+        for unit_id, role, index in _unit_links(item)
     ]
-    if units:
-        await session.execute(insert(_TASK_UNITS), units)
+    await insert_rows(session, _TASK_UNITS, units)
     occurrences = [
         {
             "task_id": task_id,
@@ -481,16 +523,23 @@ async def _insert_tasks(session: AsyncSession, plan_id: int, items: list[_Wanted
         for task_id, item in zip(ids, items, strict=True)
         for day in item.due
     ]
-    if occurrences:
-        await session.execute(insert(_OCCURRENCES), occurrences)
+    await insert_rows(session, _OCCURRENCES, occurrences)
     return ids
+
+
+def _unit_links(item: _Wanted) -> list[tuple[int, TaskRole, int]]:
+    """``(unit id, role, position)`` of each unit of the task, leads first."""
+    return [
+        (unit_id, role, index)
+        for role, ids in ((TaskRole.LEAD, item.lead), (TaskRole.PARTNER, item.partners))
+        for index, unit_id in enumerate(ids)
+    ]
 
 
 def _task_units(item: _Wanted) -> list[TaskUnit]:
     return [
         TaskUnit(unit_id=unit_id, role=role, position=index)
-        for role, ids in ((TaskRole.LEAD, item.lead), (TaskRole.PARTNER, item.partners))
-        for index, unit_id in enumerate(ids)
+        for unit_id, role, index in _unit_links(item)
     ]
 
 

@@ -179,6 +179,51 @@ async def add_unit(
     return UnitAdded(unit.id, name, tuple(free))
 
 
+async def add_units(
+    session: AsyncSession, actor: Actor, names: Sequence[tuple[str, UnitKind]]
+) -> list[int]:
+    """Add many units without aliases (a plan's new offices) with one look-up and one insert.
+
+    Returns each name's unit. A name some unit already has (as its name or an alias), or one
+    given twice, gives that unit, where ``add_unit`` would refuse it with ``UnitExists``; the
+    others are created and audited in the order given. ``UnitExists`` only if another admin
+    adds one of the names meanwhile.
+    """
+    cleaned = [(clean_name(name), kind) for name, kind in names]
+    keys = [orgs.name_key(name) for name, _ in cleaned]
+    owners = await orgs.owners_of_keys(session, actor.org_id, set(keys))
+    fresh: dict[str, tuple[str, UnitKind]] = {}
+    for (name, kind), key in zip(cleaned, keys, strict=True):
+        if key not in owners:
+            fresh.setdefault(key, (name, kind))
+    if fresh:
+        try:
+            async with session.begin_nested():
+                made = await orgs.add_units(
+                    session, org_id=actor.org_id, units=list(fresh.values()), now=actor.now
+                )
+        except IntegrityError:
+            raise UnitExists(next(iter(fresh.values()))[0]) from None
+        owners.update({unit.key: unit.id for unit in made})
+        await audit.record_many(
+            session,
+            at=actor.now,
+            actor_id=actor.person_id,
+            org_id=actor.org_id,
+            entries=[
+                (
+                    "unit.created",
+                    "unit",
+                    unit.id,
+                    None,
+                    {"name": name, "aliases": [], "kind": kind.value},
+                )
+                for unit, (name, kind) in zip(made, fresh.values(), strict=True)
+            ],
+        )
+    return [owners[key] for key in keys]
+
+
 async def _locked(session: AsyncSession, actor: Actor, unit: Unit) -> Unit:
     locked = await orgs.lock_unit(session, actor.org_id, unit.id)
     if locked is None:

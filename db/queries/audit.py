@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import func, insert, select, text, update
+from sqlalchemy import Table, func, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.audit_chain import (
@@ -18,8 +18,11 @@ from db.audit_chain import (
     mac_matches,
     verify_chain,
 )
+from db.bulk import insert_rows
 from db.engine import AUDIT_KEY_INFO
 from db.models import AuditEntry
+
+_AUDIT = cast(Table, AuditEntry.__table__)
 
 
 class AuditKeyMissing(RuntimeError):
@@ -148,7 +151,7 @@ async def record_many(
         )
         prev_hash = digest
     # One batched statement, not one INSERT per row; rows are inserted (and numbered) in order.
-    await session.execute(insert(AuditEntry), rows)
+    await insert_rows(session, _AUDIT, rows)
 
 
 async def head(session: AsyncSession) -> tuple[int, int, str]:

@@ -110,6 +110,34 @@ async def add_unit(
     return unit
 
 
+async def add_units(
+    session: AsyncSession, *, org_id: int, units: Sequence[tuple[str, UnitKind]], now: datetime
+) -> list[Unit]:
+    """Create units without aliases in one batched insert; the caller has checked the names."""
+    rows = [
+        Unit(org_id=org_id, name=name, key=name_key(name), kind=kind, created_at=now)
+        for name, kind in units
+    ]
+    session.add_all(rows)
+    await session.flush()
+    return rows
+
+
+async def owners_of_keys(session: AsyncSession, org_id: int, keys: set[str]) -> dict[str, int]:
+    """Which unit each of ``keys`` already names (as its name or an alias): ``key -> unit id``."""
+    if not keys:
+        return {}
+    units = await session.execute(
+        select(Unit.key, Unit.id).where(Unit.org_id == org_id, Unit.key.in_(keys))
+    )
+    aliases = await session.execute(
+        select(UnitAlias.key, UnitAlias.unit_id).where(
+            UnitAlias.org_id == org_id, UnitAlias.key.in_(keys)
+        )
+    )
+    return {**dict(aliases.all()), **dict(units.all())}
+
+
 async def unit_directory(session: AsyncSession, org_id: int) -> dict[str, int]:
     """Every name and alias of the organization's units, as ``key -> unit id``."""
     units = await session.execute(select(Unit.key, Unit.id).where(Unit.org_id == org_id))

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import gc
 import os
 import pty
 import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
+from bot.cli import frozen_heap
 from tests.bot.test_cli import _run
 from tests.conftest import REPO_ROOT
 
@@ -107,3 +111,18 @@ def test_a_terminal_is_asked_name_by_name(tmp_path: Path, database_url: str) -> 
     assert "\tCơ quan ngoài xã\tSở Nội vụ" in listed
     assert "\tTổ dân phố\tCác thôn" in listed
     assert "\tLãnh đạo UBND\tUBND xã" in listed
+
+
+async def test_the_import_keeps_the_collector_off_what_existed_and_gives_it_back() -> None:
+    assert gc.get_freeze_count() == 0
+    assert gc.isenabled()
+    async with frozen_heap():
+        # Everything that existed, this test's own objects included, is left alone.
+        assert gc.get_freeze_count() > 1000
+        assert not gc.isenabled()
+    assert gc.get_freeze_count() == 0
+    assert gc.isenabled()
+    with pytest.raises(ValueError, match="mid-way"):
+        async with frozen_heap():
+            raise ValueError("mid-way")
+    assert (gc.get_freeze_count(), gc.isenabled()) == (0, True)

@@ -10,10 +10,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 
 from bot.clock import ManualClock
-from bot.plans import parse_plan
+from bot.plans import importer, parse_plan
 from bot.plans.importer import ImportReport, content_hash, import_plan
 from bot.runtime import Runtime
 from bot.units import find_unit
@@ -335,3 +335,24 @@ async def test_an_import_is_one_transaction(runtime: Runtime) -> None:
         await session.rollback()
     assert await snapshot(runtime) == before
     assert await count(runtime, Unit) == 0
+
+
+@pytest.mark.parametrize("large_from", [10, 1000])
+async def test_a_large_import_refreshes_the_statistics_in_its_transaction(
+    runtime: Runtime, monkeypatch: pytest.MonkeyPatch, large_from: int
+) -> None:
+    monkeypatch.setattr(importer, "ANALYZE_FROM", large_from)
+    path = PLANS / "luongson-2024.xlsx"
+    first = await run_import(runtime, path)
+    assert len(first.added) == 47
+    async with runtime.sessions() as session:
+        if session.get_bind().dialect.name == "postgresql":
+            tuples = await session.scalar(
+                text("SELECT reltuples FROM pg_class WHERE relname = 'tasks'")
+            )
+            # -1: never analyzed (autovacuum waits a minute, and far more rows).
+            assert tuples == (47 if large_from == 10 else -1)
+    stored = await occurrence_rows(runtime)
+    again = await run_import(runtime, path)
+    assert again.nothing_changed
+    assert await occurrence_rows(runtime) == stored

@@ -9,8 +9,18 @@ from sqlalchemy import select
 
 from bot.i18n import Translator
 from bot.runtime import Runtime
-from bot.units import Actor, UnitChanged, delete_unit, merge_units, rename_unit
-from db.models import Unit
+from bot.units import (
+    Actor,
+    BadUnitName,
+    UnitChanged,
+    add_aliases,
+    add_units,
+    delete_unit,
+    merge_units,
+    rename_unit,
+)
+from db.models import AuditEntry, Unit, UnitKind
+from db.queries import audit
 from tests.handlers.test_common import add_unit, root_org
 
 
@@ -50,3 +60,54 @@ async def test_a_unit_merged_meanwhile_is_not_changed_again(runtime: Runtime, lo
     )
     async with runtime.sessions() as session:
         assert list(await session.scalars(select(Unit.name))) == ["Văn phòng - Thống kê"]
+
+
+async def test_many_units_are_added_at_once_and_known_names_give_their_unit(
+    runtime: Runtime,
+) -> None:
+    vp = await add_unit(runtime, "Văn phòng - Thống kê")
+    actor = Actor(root_org(runtime), None, runtime.clock.now())
+    async with runtime.sessions.begin() as session:
+        await add_aliases(session, actor, await session.get_one(Unit, vp), ["VP-TK"])
+    async with runtime.sessions.begin() as session:
+        ids = await add_units(
+            session,
+            actor,
+            [
+                ("Tư pháp - Hộ tịch", UnitKind.OFFICE),
+                ("vp  tk", UnitKind.OFFICE),  # an alias, spelled loosely
+                ("Lãnh đạo UBND", UnitKind.COMMITTEE),
+                ("TƯ PHÁP - hộ tịch", UnitKind.OFFICE),  # the first one again
+                ("Văn phòng - Thống kê", UnitKind.OFFICE),
+            ],
+        )
+    async with runtime.sessions() as session:
+        units = {u.name: u for u in await session.scalars(select(Unit).order_by(Unit.id))}
+        created = list(
+            await session.scalars(
+                select(AuditEntry.after)
+                .where(AuditEntry.action == "unit.created")
+                .order_by(AuditEntry.id)
+            )
+        )
+        assert await audit.verify(session) == (len(created) + 1, None)
+    assert list(units) == ["Văn phòng - Thống kê", "Tư pháp - Hộ tịch", "Lãnh đạo UBND"]
+    tp, committee = units["Tư pháp - Hộ tịch"].id, units["Lãnh đạo UBND"].id
+    assert ids == [tp, vp, committee, tp, vp]
+    assert units["Lãnh đạo UBND"].kind == UnitKind.COMMITTEE
+    # Audited as add_unit audits each unit, in the order given.
+    assert created == [
+        {"name": "Tư pháp - Hộ tịch", "aliases": [], "kind": "office"},
+        {"name": "Lãnh đạo UBND", "aliases": [], "kind": "committee"},
+    ]
+
+
+async def test_a_bad_name_among_many_adds_none(runtime: Runtime) -> None:
+    actor = Actor(root_org(runtime), None, runtime.clock.now())
+    with pytest.raises(BadUnitName):
+        async with runtime.sessions.begin() as session:
+            await add_units(
+                session, actor, [("Tư pháp", UnitKind.OFFICE), ("/start", UnitKind.OFFICE)]
+            )
+    async with runtime.sessions() as session:
+        assert list(await session.scalars(select(Unit.name))) == []
