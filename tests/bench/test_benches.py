@@ -45,6 +45,8 @@ IMPORT_KEYS = {
     "docx_read_s",
     "cli_import_s",
     "cli_import_over_docx_read",
+    "cli_import_isolated_s",
+    "cli_import_isolated_over_docx_read",
 }
 REMINDERS_KEYS = {
     "plan_tasks",
