@@ -16,8 +16,9 @@ from bot.plans.preview import shorten
 from bot.report_buttons import ReportPlan, ReportYear, StatusPlan
 from bot.reports.delivery import period_report
 from bot.reports.errors import NotInAUnit, UnknownUnit
-from bot.reports.figures import Narrow, feedback_figures, status_figures
+from bot.reports.figures import Narrow, feedback_figures
 from bot.reports.screen import feedback_screen, status_screen
+from bot.reports.status import status_figures
 from bot.roles import Audience
 from bot.status_buttons import Dimension, StatusDimension
 from db.models import Plan

@@ -8,7 +8,7 @@ from datetime import date, datetime, time
 from typing import Any, Final, Literal
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import ColumnElement, Subquery, case, func, select
+from sqlalchemy import ColumnElement, Select, Subquery, case, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import defer
 
@@ -49,27 +49,92 @@ async def change_marks(session: AsyncSession) -> tuple[int | None, ...]:
     return tuple((await session.execute(marks)).one())
 
 
-async def only_cases_changed(
-    session: AsyncSession, before: tuple[int | None, ...], after: tuple[int | None, ...]
-) -> bool:
-    """Whether everything written between two ``change_marks`` was about cases.
+_BY_ENTITY: Final = ("occurrence", "task", "plan", "unit")
+"""Audit entities about the task data, found back to the organizations they touch."""
 
-    Then no task, occurrence, extension, unit or plan changed: each of those changes adds a
-    task event, an occurrence or an audit entry about something other than a case. The audit
-    entries since ``before`` are read from the primary key's index: only the new ones.
+
+async def changed_orgs(
+    session: AsyncSession, before: tuple[int | None, ...], after: tuple[int | None, ...]
+) -> set[int] | None:
+    """The organizations whose tasks may have changed between two ``change_marks``, or
+    ``None`` when some change cannot be attributed (then every organization's may have).
+
+    A new occurrence or task event belongs to its task's organization. An audit entry
+    (those about cases aside) touches its own organization, and, when it is about an
+    occurrence, a task, a plan or a unit, the organization that owns that one (and, for a
+    unit, those whose tasks name it): an actor at a district may act on a commune's task.
+    An entry without an organization whose entity cannot be found back is everyone's.
+    Only rows past ``before`` are read, each range from its primary key's index.
     """
-    audit_before, _case, _event, *tasks_before = before
-    audit_after, _case, _event, *tasks_after = after
-    if tasks_before != tasks_after:
-        return False
-    if audit_before == audit_after:
-        return True
-    other = await session.scalar(
-        select(AuditEntry.id)
-        .where(AuditEntry.id > (audit_before or 0), AuditEntry.entity != "case")
-        .limit(1)
+    audit_before, _case, _event, events_before, occurrences_before = before
+    audit_after, _case, _event, events_after, occurrences_after = after
+    found: set[int] = set()
+    if events_after != events_before:
+        found.update(
+            await session.scalars(_task_orgs(TaskEvent).where(TaskEvent.id > (events_before or 0)))
+        )
+    if occurrences_after != occurrences_before:
+        found.update(
+            await session.scalars(
+                _task_orgs(Occurrence).where(Occurrence.id > (occurrences_before or 0))
+            )
+        )
+    if audit_after == audit_before:
+        return found
+    entries = await session.execute(
+        select(AuditEntry.org_id, AuditEntry.entity, AuditEntry.entity_id).where(
+            AuditEntry.id > (audit_before or 0), AuditEntry.entity != "case"
+        )
     )
-    return other is None
+    wanted: dict[str, dict[int, int | None]] = {entity: {} for entity in _BY_ENTITY}
+    for org_id, entity, entity_id in entries:
+        if org_id is not None:
+            found.add(org_id)
+        if entity in wanted and entity_id.isdigit():
+            wanted[entity][int(entity_id)] = org_id
+        elif org_id is None:
+            return None
+    for entity, ids in wanted.items():
+        owners = await _owners(session, entity, list(ids))
+        if any(org_id is None and entity_id not in owners for entity_id, org_id in ids.items()):
+            return None
+        found.update(owners.values())
+        if entity == "unit" and ids:
+            named = _task_orgs(TaskUnit).where(TaskUnit.unit_id.in_(list(ids)))
+            found.update(await session.scalars(named))
+    return found
+
+
+def _task_orgs(model: type[TaskEvent | Occurrence | TaskUnit]) -> Select[int]:
+    """The distinct organizations owning the tasks of ``model``'s rows (add the WHERE)."""
+    return (
+        select(Plan.org_id)
+        .distinct()
+        .join(Task, Task.plan_id == Plan.id)
+        .join(model, model.task_id == Task.id)
+    )
+
+
+async def _owners(session: AsyncSession, entity: str, ids: Sequence[int]) -> dict[int, int]:
+    """The organization owning each of these occurrences, tasks, plans or units, by id."""
+    owners: dict[int, int] = {}
+    for chunk in _chunks(ids):
+        if entity == "occurrence":
+            query = (
+                select(Occurrence.id, Plan.org_id)
+                .join(Task, Task.id == Occurrence.task_id)
+                .join(Plan, Plan.id == Task.plan_id)
+                .where(Occurrence.id.in_(chunk))
+            )
+        elif entity == "task":
+            query = select(Task.id, Plan.org_id).join(Plan, Plan.id == Task.plan_id)
+            query = query.where(Task.id.in_(chunk))
+        elif entity == "plan":
+            query = select(Plan.id, Plan.org_id).where(Plan.id.in_(chunk))
+        else:
+            query = select(Unit.id, Unit.org_id).where(Unit.id.in_(chunk))
+        owners.update((i, o) for i, o in await session.execute(query))
+    return owners
 
 
 async def org_tree(session: AsyncSession, org_id: int) -> list[tuple[int, str, int | None]]:
@@ -127,6 +192,8 @@ class Scope:
     # Due dates from before ``start`` still open count too: last year's overdue tasks stay
     # on this year's status screen until they are done.
     carry_overdue: bool = False
+    # Only these occurrences (the candidates for a screen's most overdue, say).
+    occurrence_ids: Sequence[int] | None = None
 
 
 def _states(scope: Scope) -> tuple[Subquery, ColumnElement[str]]:
@@ -169,6 +236,7 @@ def _states(scope: Scope) -> tuple[Subquery, ColumnElement[str]]:
             local_date(Occurrence.done_at, scope.tz).label("done_on"),
             Occurrence.due_date.label("moved_due"),
             Task.position,
+            Plan.org_id,
         )
         .join(Task, Task.id == Occurrence.task_id)
         .join(Plan, Plan.id == Task.plan_id)
@@ -186,6 +254,8 @@ def _states(scope: Scope) -> tuple[Subquery, ColumnElement[str]]:
     )
     if scope.plan_id is not None:
         query = query.where(Task.plan_id == scope.plan_id)
+    if scope.occurrence_ids is not None:
+        query = query.where(Occurrence.id.in_(scope.occurrence_ids))
     if scope.dimension is not None:
         query = query.where(Task.dimension == scope.dimension)
     if scope.unit is not None:
@@ -219,6 +289,35 @@ async def state_counts(
     return [(dimension, unit, str(s), int(n)) for dimension, unit, s, n in result]
 
 
+async def org_state_counts(
+    session: AsyncSession, scope: Scope
+) -> list[tuple[int, str | None, str | None, str, int]]:
+    """``(organization, dimension, lead unit, state, occurrences)`` of the scope's dated
+    occurrences: ``state_counts`` of each organization at once."""
+    rows, state = _states(scope)
+    columns = (rows.c.org_id, rows.c.dimension, rows.c.unit, state)
+    result = await session.execute(select(*columns, func.count()).group_by(*columns))
+    return [(org, dimension, unit, str(s), int(n)) for org, dimension, unit, s, n in result]
+
+
+def _listed(rows: Subquery, state: ColumnElement[str]) -> tuple[ColumnElement[Any], ...]:
+    return (
+        rows.c.occurrence_id,
+        rows.c.code,
+        rows.c.text,
+        rows.c.dimension,
+        rows.c.unit,
+        rows.c.due,
+        state.label("state"),
+        rows.c.done_on,
+    )
+
+
+def _oldest_first(rows: Subquery) -> tuple[ColumnElement[Any], ...]:
+    """The earliest due first, then by code: the order of ``oldest``, total (ids last)."""
+    return (rows.c.due, rows.c.code, rows.c.moved_due, rows.c.position, rows.c.occurrence_id)
+
+
 async def occurrences(
     session: AsyncSession, scope: Scope, states: Collection[str], *, oldest: int | None = None
 ) -> list[OccurrenceRow]:
@@ -227,29 +326,42 @@ async def occurrences(
     With ``oldest``, only that many: the earliest due first (then by code), counted in SQL.
     """
     rows, state = _states(scope)
-    order = (rows.c.moved_due, rows.c.position, rows.c.occurrence_id)
-    query = select(
-        rows.c.occurrence_id,
-        rows.c.code,
-        rows.c.text,
-        rows.c.dimension,
-        rows.c.unit,
-        rows.c.due,
-        state,
-        rows.c.done_on,
-    ).where(state.in_(list(states)))
+    query = select(*_listed(rows, state)).where(state.in_(list(states)))
     if oldest is None:
-        query = query.order_by(*order)
+        query = query.order_by(rows.c.moved_due, rows.c.position, rows.c.occurrence_id)
     else:
-        query = query.order_by(rows.c.due, rows.c.code, *order).limit(oldest)
+        query = query.order_by(*_oldest_first(rows)).limit(oldest)
     result = await session.execute(query)
     return [OccurrenceRow(*tuple[Any, ...](row)) for row in result]
 
 
+async def oldest_per_org(
+    session: AsyncSession, scope: Scope, states: Collection[str], oldest: int
+) -> list[tuple[int, OccurrenceRow]]:
+    """``occurrences(..., oldest=oldest)`` of each organization of the scope at once.
+
+    The oldest of all the organizations together are among these, in the same order.
+    """
+    rows, state = _states(scope)
+    rank = func.row_number().over(partition_by=rows.c.org_id, order_by=_oldest_first(rows))
+    ranked = (
+        select(rows.c.org_id, *_listed(rows, state), rank.label("rank"))
+        .where(state.in_(list(states)))
+        .subquery("ranked")
+    )
+    result = await session.execute(
+        select(*(column for column in ranked.c if column.name != "rank")).where(
+            ranked.c.rank <= oldest
+        )
+    )
+    return [(int(org), OccurrenceRow(*found)) for org, *found in result]
+
+
 async def undated_counts(
     session: AsyncSession, org_ids: Sequence[int], year: int, plan_id: int | None = None
-) -> list[tuple[str | None, str, int, str | None, bool]]:
-    """``(dimension, kind, task id, lead unit, has a date)`` of tasks without plan dates."""
+) -> list[tuple[int, str | None, str, int, str | None, bool]]:
+    """``(organization, dimension, kind, task id, lead unit, has a date)`` of tasks without
+    plan dates."""
     lead_unit = (
         select(Unit.name)
         .join(TaskUnit, TaskUnit.unit_id == Unit.id)
@@ -264,7 +376,7 @@ async def undated_counts(
         .scalar_subquery()
     )
     query = (
-        select(Task.dimension, Task.timeframe_kind, Task.id, lead_unit, pending)
+        select(Plan.org_id, Task.dimension, Task.timeframe_kind, Task.id, lead_unit, pending)
         .join(Plan, Plan.id == Task.plan_id)
         .where(
             Plan.org_id.in_(org_ids),
@@ -276,7 +388,7 @@ async def undated_counts(
     if plan_id is not None:
         query = query.where(Plan.id == plan_id)
     rows = await session.execute(query)
-    return [(d, k, i, u, bool(p)) for d, k, i, u, p in rows]
+    return [(o, d, k, i, u, bool(p)) for o, d, k, i, u, p in rows]
 
 
 async def occurrence_events(
