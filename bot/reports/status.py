@@ -2,12 +2,13 @@
 
 Classifying every due date of a province's year costs what its hundred plans hold, so a
 screen's task figures are kept as each organization's part: its tally by dimension, lead
-unit and state (``figures.Tally``), which add up, and its few most overdue due dates, among
-which the screen's most overdue are. ``reports.change_marks`` tells whether anything was
-written since (in any process); ``reports.changed_orgs`` which organizations the writes
-touched. Only those are counted again and the parts summed once more: a due date marked
-done in one commune of a province recounts that commune, a citizen's case none. The
-quarter's feedback is read again from the case tallies after any write.
+unit and state (``figures.Tally``), which add up, and its few most overdue due dates with
+their place in the database's order, among which the screen's most overdue are.
+``reports.change_marks`` tells whether anything was written since (in any process);
+``reports.changes`` which organizations the writes touched. Only those are counted again
+and the parts summed once more: a due date marked done in one commune of a province
+recounts that commune, a citizen's case none. The quarter's feedback is read again from
+the case tallies after any write but those only about occurrences, tasks and plans.
 
 Every part is counted by the same queries and rules as ``figures.task_figures`` (the same
 day, the same scope, only fewer organizations), so the sum is what a fresh count gives.
@@ -42,7 +43,7 @@ from bot.reports.figures import (
 from bot.reports.model import FeedbackTotals, Listed, StatusFigures
 from db.models import Standing
 from db.queries import reports
-from db.queries.reports import OccurrenceRow, Scope
+from db.queries.reports import OccurrenceRow, OldestKey, Scope
 
 PART_TTL: Final = 600.0
 """Seconds an organization's part is reused for, at most (less by up to half, by its id,
@@ -58,7 +59,7 @@ class _Part:
     """One organization's share of a status screen's tasks."""
 
     counts: Tally
-    oldest: tuple[OccurrenceRow, ...]
+    oldest: tuple[tuple[OldestKey, OccurrenceRow], ...]
     until: float
 
 
@@ -69,7 +70,6 @@ class _Kept:
     marks: tuple[int | None, ...]
     parts: dict[int, _Part]
     counts: Tally
-    oldest: tuple[Listed, ...]
     data: StatusFigures
 
     @property
@@ -116,33 +116,32 @@ async def status_figures(
     feedback: FeedbackTotals | None = None
     if kept is not None:
         changed = (
-            set() if kept.marks == marks else await reports.changed_orgs(session, kept.marks, marks)
+            reports.Changes(frozenset(), cases=False)
+            if kept.marks == marks
+            else await reports.changes(session, kept.marks, marks)
         )
-        if changed is not None:
+        if changed.orgs is not None:
             expired = {org for org, part in kept.parts.items() if part.until <= now}
-            stale = every & (changed | expired)
-        if kept.marks == marks:
+            stale = every & (changed.orgs | expired)
+        if not changed.cases:
             feedback = kept.data.feedback
     fresh = await _count(session, replace(scope, org_ids=sorted(stale)), year.year, narrow, now)
-    if kept is None or stale == every:
-        parts, counts = fresh, Counter[tuple[str | None, str | None, str]]()
+    if kept is not None and not fresh:
+        parts, counts, tasks = kept.parts, kept.counts, kept.data.tasks
+    else:
+        if kept is None or stale == every:
+            parts, counts = fresh, Counter[tuple[str | None, str | None, str]]()
+        else:
+            parts, counts = {**kept.parts, **fresh}, Counter(kept.counts)
+            for org in fresh:
+                counts -= kept.parts[org].counts
         for part in fresh.values():
             counts += part.counts
-        oldest = await _oldest(session, scope, parts)
-    else:
-        parts, counts, oldest = dict(kept.parts), Counter(kept.counts), kept.oldest
-        for org, part in fresh.items():
-            counts -= parts[org].counts
-            counts += part.counts
-            parts[org] = part
-        # Only the recounted organizations' candidates can have come, gone or moved.
-        if any(kept.parts[org].oldest or part.oldest for org, part in fresh.items()):
-            oldest = await _oldest(session, scope, parts)
+        tasks = tallied_figures(counts, _most_overdue(parts, today))
     if feedback is None:
         feedback = await feedback_summary(session, org_ids, quarter, tz, narrow)
-    tasks = kept.data.tasks if kept is not None and not fresh else tallied_figures(counts, oldest)
     data = StatusFigures(tasks=tasks, feedback=feedback)
-    _keep(key, _Kept(marks, parts, counts, oldest, data), now)
+    _keep(key, _Kept(marks, parts, counts, data), now)
     return data
 
 
@@ -165,9 +164,10 @@ async def _count(
         undated[org].append((d, k, u, dated))
     for org, rows in undated.items():
         add_undated(counts[org], rows, narrow)
-    oldest: dict[int, list[OccurrenceRow]] = {org: [] for org in scope.org_ids}
-    for org, row in await reports.oldest_per_org(session, scope, {Standing.OVERDUE}, MOST_OVERDUE):
-        oldest[org].append(row)
+    oldest: dict[int, list[tuple[OldestKey, OccurrenceRow]]] = {org: [] for org in scope.org_ids}
+    overdue = {Standing.OVERDUE}
+    for org, place, row in await reports.oldest_per_org(session, scope, overdue, MOST_OVERDUE):
+        oldest[org].append((place, row))
     return {
         org: _Part(counts[org], tuple(oldest[org]), now + PART_TTL * _share(org))
         for org in scope.org_ids
@@ -178,20 +178,13 @@ def _share(org: int) -> float:
     return 1 - (org % _SPREAD) / (2 * _SPREAD)
 
 
-async def _oldest(
-    session: AsyncSession, scope: Scope, parts: dict[int, _Part]
-) -> tuple[Listed, ...]:
-    """The most overdue of all the parts, chosen in SQL in the order a fresh count uses."""
-    candidates = [row.occurrence_id for part in parts.values() for row in part.oldest]
-    if not candidates:
-        return ()
-    rows = await reports.occurrences(
-        session,
-        replace(scope, occurrence_ids=candidates),
-        {Standing.OVERDUE},
-        oldest=MOST_OVERDUE,
+def _most_overdue(parts: dict[int, _Part], today: date) -> tuple[Listed, ...]:
+    """The most overdue of all the parts: the first of their candidates in the order the
+    database chose each part's by (``reports.OldestKey``), as a fresh count chooses them."""
+    candidates = sorted(
+        (found for part in parts.values() for found in part.oldest), key=lambda found: found[0]
     )
-    return most_overdue(listed_item(row, scope.as_of) for row in rows)
+    return most_overdue(listed_item(row, today) for _, row in candidates[:MOST_OVERDUE])
 
 
 def _keep(key: StatusKey, kept: _Kept, now: float) -> None:

@@ -5,10 +5,21 @@ from __future__ import annotations
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time
+from functools import lru_cache
 from typing import Any, Final, Literal
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import ColumnElement, Select, Subquery, case, func, select
+from sqlalchemy import (
+    BindParameter,
+    ColumnElement,
+    Date,
+    Select,
+    Subquery,
+    bindparam,
+    case,
+    func,
+    select,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import defer
 
@@ -35,6 +46,7 @@ from db.models import (
     Unit,
 )
 from db.queries import tallies
+from db.text_order import code_points
 
 
 async def change_marks(session: AsyncSession) -> tuple[int | None, ...]:
@@ -49,70 +61,99 @@ async def change_marks(session: AsyncSession) -> tuple[int | None, ...]:
     return tuple((await session.execute(marks)).one())
 
 
-_BY_ENTITY: Final = ("occurrence", "task", "plan", "unit")
+_TASK_ENTITIES: Final = ("occurrence", "task", "plan")
+_BY_ENTITY: Final = (*_TASK_ENTITIES, "unit")
 """Audit entities about the task data, found back to the organizations they touch."""
 
 
-async def changed_orgs(
+@dataclass(frozen=True, slots=True)
+class Changes:
+    """What was written between two ``change_marks``, as far as the figures care.
+
+    ``orgs``: the organizations whose tasks may have changed (``None``: any may have);
+    ``cases``: whether any case may have (anything but occurrences, tasks and plans).
+    """
+
+    orgs: frozenset[int] | None
+    cases: bool
+
+
+async def changes(
     session: AsyncSession, before: tuple[int | None, ...], after: tuple[int | None, ...]
-) -> set[int] | None:
-    """The organizations whose tasks may have changed between two ``change_marks``, or
-    ``None`` when some change cannot be attributed (then every organization's may have).
+) -> Changes:
+    """What was written between two ``change_marks``.
 
     A new occurrence or task event belongs to its task's organization. An audit entry
     (those about cases aside) touches its own organization, and, when it is about an
     occurrence, a task, a plan or a unit, the organization that owns that one (and, for a
     unit, those whose tasks name it): an actor at a district may act on a commune's task.
     An entry without an organization whose entity cannot be found back is everyone's.
-    Only rows past ``before`` are read, each range from its primary key's index.
+    Cases may have changed when a case or case event was added or an audit entry is about
+    anything but occurrences, tasks and plans. Only rows past ``before`` are read, each
+    range from its primary key's index.
     """
-    audit_before, _case, _event, events_before, occurrences_before = before
-    audit_after, _case, _event, events_after, occurrences_after = after
+    audit_before, cases_before, case_events_before, events_before, occurrences_before = before
+    audit_after, cases_after, case_events_after, events_after, occurrences_after = after
+    cases = (cases_before, case_events_before) != (cases_after, case_events_after)
     found: set[int] = set()
-    if events_after != events_before:
-        found.update(
-            await session.scalars(_task_orgs(TaskEvent).where(TaskEvent.id > (events_before or 0)))
-        )
-    if occurrences_after != occurrences_before:
-        found.update(
-            await session.scalars(
-                _task_orgs(Occurrence).where(Occurrence.id > (occurrences_before or 0))
-            )
-        )
+    for model, mark_before, mark_after in (
+        (TaskEvent, events_before, events_after),
+        (Occurrence, occurrences_before, occurrences_after),
+    ):
+        if mark_after != mark_before:
+            found.update(await session.scalars(_task_orgs(model, mark_before or 0)))
     if audit_after == audit_before:
-        return found
+        return Changes(frozenset(found), cases)
+    since = AuditEntry.id > (audit_before or 0)
+    if not cases:
+        about_case = select(AuditEntry.id).where(since, AuditEntry.entity == "case").limit(1)
+        cases = await session.scalar(about_case) is not None
     entries = await session.execute(
         select(AuditEntry.org_id, AuditEntry.entity, AuditEntry.entity_id).where(
-            AuditEntry.id > (audit_before or 0), AuditEntry.entity != "case"
+            since, AuditEntry.entity != "case"
         )
     )
     wanted: dict[str, dict[int, int | None]] = {entity: {} for entity in _BY_ENTITY}
+    everyone = False
     for org_id, entity, entity_id in entries:
+        cases = cases or entity not in _TASK_ENTITIES
         if org_id is not None:
             found.add(org_id)
         if entity in wanted and entity_id.isdigit():
             wanted[entity][int(entity_id)] = org_id
         elif org_id is None:
-            return None
+            everyone = True
+    if everyone:
+        return Changes(None, cases)
     for entity, ids in wanted.items():
         owners = await _owners(session, entity, list(ids))
         if any(org_id is None and entity_id not in owners for entity_id, org_id in ids.items()):
-            return None
+            return Changes(None, cases)
         found.update(owners.values())
         if entity == "unit" and ids:
-            named = _task_orgs(TaskUnit).where(TaskUnit.unit_id.in_(list(ids)))
+            named = (
+                select(Plan.org_id)
+                .distinct()
+                .where(
+                    Plan.id.in_(
+                        select(Task.plan_id).where(
+                            Task.id.in_(
+                                select(TaskUnit.task_id).where(TaskUnit.unit_id.in_(list(ids)))
+                            )
+                        )
+                    )
+                )
+            )
             found.update(await session.scalars(named))
-    return found
+    return Changes(frozenset(found), cases)
 
 
-def _task_orgs(model: type[TaskEvent | Occurrence | TaskUnit]) -> Select[int]:
-    """The distinct organizations owning the tasks of ``model``'s rows (add the WHERE)."""
-    return (
-        select(Plan.org_id)
-        .distinct()
-        .join(Task, Task.plan_id == Plan.id)
-        .join(model, model.task_id == Task.id)
-    )
+def _task_orgs(model: type[TaskEvent | Occurrence], after: int) -> Select[int]:
+    """The distinct organizations owning the tasks of ``model``'s rows past id ``after``
+    (asked from the new rows outwards, so only those are read)."""
+    tasks = select(model.task_id).where(model.id > after)
+    plans = select(Task.plan_id).where(Task.id.in_(tasks))
+    return select(Plan.org_id).distinct().where(Plan.id.in_(plans))
 
 
 async def _owners(session: AsyncSession, entity: str, ids: Sequence[int]) -> dict[int, int]:
@@ -192,18 +233,55 @@ class Scope:
     # Due dates from before ``start`` still open count too: last year's overdue tasks stay
     # on this year's status screen until they are done.
     carry_overdue: bool = False
-    # Only these occurrences (the candidates for a screen's most overdue, say).
-    occurrence_ids: Sequence[int] | None = None
 
 
-def _states(scope: Scope) -> tuple[Subquery, ColumnElement[str]]:
+_Shape = tuple[ZoneInfo, bool, bool, bool, bool]
+"""What a scope's SQL depends on besides its values: the zone, carrying the overdue, and
+whether it keeps one plan, dimension or unit."""
+
+
+def _shape(scope: Scope) -> _Shape:
+    return (
+        scope.tz,
+        scope.carry_overdue,
+        scope.plan_id is not None,
+        scope.dimension is not None,
+        scope.unit is not None,
+    )
+
+
+def _values(scope: Scope, **more: Any) -> dict[str, Any]:
+    """The values of the scope's statement parameters (see ``_states``)."""
+    values = {
+        "org_ids": list(scope.org_ids),
+        "start": scope.start,
+        "end": scope.end,
+        "as_of": scope.as_of,
+        "due_soon": scope.due_soon,
+        **more,
+    }
+    for name in ("plan_id", "dimension", "unit"):
+        if (value := getattr(scope, name)) is not None:
+            values[name] = value
+    return values
+
+
+@lru_cache(maxsize=64)
+def _states(shape: _Shape) -> tuple[Subquery, ColumnElement[str]]:
     """Occurrences in the scope with their counted due date, done day, and state.
 
     The rules, the same for every screen, document and export: an extension approved on or
     before the planned day (local calendar) moves the due date, one approved later does not;
     an occurrence done after its due day is late; open ones are overdue after it, due soon up
     to ``due_soon``, pending after that.
+
+    Built once per shape with named parameters (``_values``), and so is every statement on
+    it: SQLAlchemy then reuses their cache keys and compiled forms, not only the latter.
     """
+    tz, carry_overdue, by_plan, by_dimension, by_unit = shape
+    org_ids: BindParameter[int] = bindparam("org_ids", expanding=True)
+    start, end = bindparam("start", type_=Date()), bindparam("end", type_=Date())
+    as_of, due_soon = bindparam("as_of", type_=Date()), bindparam("due_soon", type_=Date())
     # The first lead unit names the task's unit (positions count from 0 per role).
     lead = TaskUnit.__table__.alias("lead")
     decided = (
@@ -215,14 +293,14 @@ def _states(scope: Scope) -> tuple[Subquery, ColumnElement[str]]:
         .scalar_subquery()
     )
     moved_in_time = (Occurrence.due_date != Occurrence.planned_date) & (
-        local_date(decided, scope.tz) <= Occurrence.planned_date
+        local_date(decided, tz) <= Occurrence.planned_date
     )
-    in_period = ((Occurrence.due_date >= scope.start) & (Occurrence.due_date <= scope.end)) | (
-        (Occurrence.planned_date >= scope.start) & (Occurrence.planned_date <= scope.end)
+    in_period = ((Occurrence.due_date >= start) & (Occurrence.due_date <= end)) | (
+        (Occurrence.planned_date >= start) & (Occurrence.planned_date <= end)
     )
-    if scope.carry_overdue:
+    if carry_overdue:
         in_period = in_period | (
-            (Occurrence.status == OccurrenceStatus.PENDING) & (Occurrence.due_date < scope.start)
+            (Occurrence.status == OccurrenceStatus.PENDING) & (Occurrence.due_date < start)
         )
     query = (
         select(
@@ -233,7 +311,7 @@ def _states(scope: Scope) -> tuple[Subquery, ColumnElement[str]]:
             Unit.name.label("unit"),
             case((moved_in_time, Occurrence.due_date), else_=Occurrence.planned_date).label("due"),
             Occurrence.status,
-            local_date(Occurrence.done_at, scope.tz).label("done_on"),
+            local_date(Occurrence.done_at, tz).label("done_on"),
             Occurrence.due_date.label("moved_due"),
             Task.position,
             Plan.org_id,
@@ -246,46 +324,48 @@ def _states(scope: Scope) -> tuple[Subquery, ColumnElement[str]]:
         )
         .outerjoin(Unit, Unit.id == lead.c.unit_id)
         .where(
-            Plan.org_id.in_(scope.org_ids),
+            Plan.org_id.in_(org_ids),
             Task.state == TaskState.ACTIVE,
             Occurrence.status != OccurrenceStatus.CANCELLED,
             in_period,
         )
     )
-    if scope.plan_id is not None:
-        query = query.where(Task.plan_id == scope.plan_id)
-    if scope.occurrence_ids is not None:
-        query = query.where(Occurrence.id.in_(scope.occurrence_ids))
-    if scope.dimension is not None:
-        query = query.where(Task.dimension == scope.dimension)
-    if scope.unit is not None:
-        query = query.where(Unit.name == scope.unit)
+    if by_plan:
+        query = query.where(Task.plan_id == bindparam("plan_id"))
+    if by_dimension:
+        query = query.where(Task.dimension == bindparam("dimension"))
+    if by_unit:
+        query = query.where(Unit.name == bindparam("unit"))
     rows = query.subquery("counted")
     done = rows.c.status == OccurrenceStatus.DONE
     # bot.tasks.standing.standing() is the same rule for one occurrence.
     state = case(
         (
-            done & (func.coalesce(rows.c.done_on, scope.as_of) > rows.c.due),
+            done & (func.coalesce(rows.c.done_on, as_of) > rows.c.due),
             Standing.DONE_LATE.value,
         ),
         (done, Standing.DONE_ON_TIME.value),
-        (rows.c.due < scope.as_of, Standing.OVERDUE.value),
-        (rows.c.due <= scope.due_soon, Standing.DUE_SOON.value),
+        (rows.c.due < as_of, Standing.OVERDUE.value),
+        (rows.c.due <= due_soon, Standing.DUE_SOON.value),
         else_=Standing.PENDING.value,
     )
     return rows, state
+
+
+@lru_cache(maxsize=64)
+def _counting(shape: _Shape, *, by_org: bool) -> Select[Any]:
+    rows, state = _states(shape)
+    columns: tuple[ColumnElement[Any], ...] = (rows.c.dimension, rows.c.unit, state)
+    if by_org:
+        columns = (rows.c.org_id, *columns)
+    return select(*columns, func.count()).group_by(*columns)
 
 
 async def state_counts(
     session: AsyncSession, scope: Scope
 ) -> list[tuple[str | None, str | None, str, int]]:
     """``(dimension, lead unit, state, occurrences)`` of the dated occurrences in the scope."""
-    rows, state = _states(scope)
-    result = await session.execute(
-        select(rows.c.dimension, rows.c.unit, state, func.count()).group_by(
-            rows.c.dimension, rows.c.unit, state
-        )
-    )
+    result = await session.execute(_counting(_shape(scope), by_org=False), _values(scope))
     return [(dimension, unit, str(s), int(n)) for dimension, unit, s, n in result]
 
 
@@ -294,9 +374,7 @@ async def org_state_counts(
 ) -> list[tuple[int, str | None, str | None, str, int]]:
     """``(organization, dimension, lead unit, state, occurrences)`` of the scope's dated
     occurrences: ``state_counts`` of each organization at once."""
-    rows, state = _states(scope)
-    columns = (rows.c.org_id, rows.c.dimension, rows.c.unit, state)
-    result = await session.execute(select(*columns, func.count()).group_by(*columns))
+    result = await session.execute(_counting(_shape(scope), by_org=True), _values(scope))
     return [(org, dimension, unit, str(s), int(n)) for org, dimension, unit, s, n in result]
 
 
@@ -314,8 +392,23 @@ def _listed(rows: Subquery, state: ColumnElement[str]) -> tuple[ColumnElement[An
 
 
 def _oldest_first(rows: Subquery) -> tuple[ColumnElement[Any], ...]:
-    """The earliest due first, then by code: the order of ``oldest``, total (ids last)."""
-    return (rows.c.due, rows.c.code, rows.c.moved_due, rows.c.position, rows.c.occurrence_id)
+    """The earliest due first, then by code: the order of ``oldest``, total (ids last), and
+    the same in Python (``OldestKey``)."""
+    code = code_points(rows.c.code)
+    return (rows.c.due, code, rows.c.moved_due, rows.c.position, rows.c.occurrence_id)
+
+
+OldestKey = tuple[date, str, date, int, int]
+"""Where an occurrence stands in ``oldest`` order: ``(due, code, moved due, position, id)``."""
+
+
+@lru_cache(maxsize=64)
+def _listing(shape: _Shape, oldest: int | None) -> Select[Any]:
+    rows, state = _states(shape)
+    query = select(*_listed(rows, state)).where(state.in_(bindparam("states", expanding=True)))
+    if oldest is None:
+        return query.order_by(rows.c.moved_due, rows.c.position, rows.c.occurrence_id)
+    return query.order_by(*_oldest_first(rows)).limit(oldest)
 
 
 async def occurrences(
@@ -325,36 +418,45 @@ async def occurrences(
 
     With ``oldest``, only that many: the earliest due first (then by code), counted in SQL.
     """
-    rows, state = _states(scope)
-    query = select(*_listed(rows, state)).where(state.in_(list(states)))
-    if oldest is None:
-        query = query.order_by(rows.c.moved_due, rows.c.position, rows.c.occurrence_id)
-    else:
-        query = query.order_by(*_oldest_first(rows)).limit(oldest)
-    result = await session.execute(query)
+    query = _listing(_shape(scope), oldest)
+    result = await session.execute(query, _values(scope, states=[str(s) for s in states]))
     return [OccurrenceRow(*tuple[Any, ...](row)) for row in result]
+
+
+@lru_cache(maxsize=64)
+def _oldest_each(shape: _Shape, oldest: int) -> Select[Any]:
+    rows, state = _states(shape)
+    order = _oldest_first(rows)
+    rank = func.row_number().over(partition_by=rows.c.org_id, order_by=order)
+    ranked = (
+        select(
+            rows.c.org_id,
+            rows.c.moved_due,
+            rows.c.position,
+            *_listed(rows, state),
+            rank.label("rank"),
+        )
+        .where(state.in_(bindparam("states", expanding=True)))
+        .subquery("ranked")
+    )
+    return select(*(column for column in ranked.c if column.name != "rank")).where(
+        ranked.c.rank <= oldest
+    )
 
 
 async def oldest_per_org(
     session: AsyncSession, scope: Scope, states: Collection[str], oldest: int
-) -> list[tuple[int, OccurrenceRow]]:
-    """``occurrences(..., oldest=oldest)`` of each organization of the scope at once.
-
-    The oldest of all the organizations together are among these, in the same order.
-    """
-    rows, state = _states(scope)
-    rank = func.row_number().over(partition_by=rows.c.org_id, order_by=_oldest_first(rows))
-    ranked = (
-        select(rows.c.org_id, *_listed(rows, state), rank.label("rank"))
-        .where(state.in_(list(states)))
-        .subquery("ranked")
-    )
-    result = await session.execute(
-        select(*(column for column in ranked.c if column.name != "rank")).where(
-            ranked.c.rank <= oldest
-        )
-    )
-    return [(int(org), OccurrenceRow(*found)) for org, *found in result]
+) -> list[tuple[int, OldestKey, OccurrenceRow]]:
+    """``occurrences(..., oldest=oldest)`` of each organization of the scope at once, each
+    with its place in that order: the oldest of the organizations together are among them,
+    the first ``oldest`` when sorted by it."""
+    query = _oldest_each(_shape(scope), oldest)
+    result = await session.execute(query, _values(scope, states=[str(s) for s in states]))
+    found: list[tuple[int, OldestKey, OccurrenceRow]] = []
+    for org, moved_due, position, *listed in result:
+        row = OccurrenceRow(*listed)
+        found.append((int(org), (row.due, row.code, moved_due, position, row.occurrence_id), row))
+    return found
 
 
 async def undated_counts(
