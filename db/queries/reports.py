@@ -13,11 +13,16 @@ from sqlalchemy import (
     BindParameter,
     ColumnElement,
     Date,
+    Integer,
     Select,
     Subquery,
     bindparam,
     case,
+    cast,
+    exists,
     func,
+    literal,
+    null,
     select,
 )
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -105,18 +110,21 @@ async def changes(
     if audit_after == audit_before:
         return Changes(frozenset(found), cases)
     since = AuditEntry.id > (audit_before or 0)
-    if not cases:
-        about_case = select(AuditEntry.id).where(since, AuditEntry.entity == "case").limit(1)
-        cases = await session.scalar(about_case) is not None
+    # The entries about cases can be many: only whether there is one is read.
+    about_case = select(cast(null(), Integer), literal("case"), literal("")).where(
+        exists().where(since, AuditEntry.entity == "case")
+    )
     entries = await session.execute(
-        select(AuditEntry.org_id, AuditEntry.entity, AuditEntry.entity_id).where(
-            since, AuditEntry.entity != "case"
-        )
+        select(AuditEntry.org_id, AuditEntry.entity, AuditEntry.entity_id)
+        .where(since, AuditEntry.entity != "case")
+        .union_all(about_case)
     )
     wanted: dict[str, dict[int, int | None]] = {entity: {} for entity in _BY_ENTITY}
     everyone = False
     for org_id, entity, entity_id in entries:
         cases = cases or entity not in _TASK_ENTITIES
+        if entity == "case":
+            continue
         if org_id is not None:
             found.add(org_id)
         if entity in wanted and entity_id.isdigit():

@@ -38,6 +38,7 @@ from bot.plans.importer import import_plan
 from bot.plans.preview import ParsedPlan, ParsedTask
 from bot.reports import status
 from bot.reports.figures import Narrow, feedback_summary, task_figures
+from bot.reports.model import StatusFigures
 from bot.roles import Audience
 from bot.runtime import Runtime, open_runtime
 from bot.settings import Settings
@@ -574,4 +575,32 @@ async def test_the_next_day_counts_again_and_expired_parts_are_recounted(
     later = monotonic() + 2e9
     monkeypatch.setattr(status, "monotonic", lambda: later)
     assert await recounted_by_province(world) == sorted(world.everyone)
+    await check(world)
+
+
+async def test_the_feedback_is_kept_after_writes_only_about_tasks(
+    world: World, spy: Callable[[World], None]
+) -> None:
+    spy(world)
+    year, quarter = _year(TODAY)
+
+    async def province() -> StatusFigures:
+        async with world.runtime.sessions() as session:
+            return await status.status_figures(session, world.everyone, year, quarter, TODAY, VN)
+
+    commune = next(iter([c for c in world.communes if await pending(world, c)]))
+    first = await province()
+    assert await mark_done(world, commune) == {commune}
+    second = await province()
+    assert second.feedback is first.feedback
+    assert second.tasks != first.tasks
+    await case_arrives(world, commune)
+    third = await province()
+    assert third.tasks is second.tasks
+    assert third.feedback.received == second.feedback.received + 1
+    await check(world)
+    await rename_unit(world, commune)
+    fourth = await province()
+    assert fourth.feedback is not third.feedback
+    assert fourth.feedback == third.feedback
     await check(world)
