@@ -144,7 +144,8 @@ async def _status(
             for i in range(0, len(dims), 4)
         ]
     if offer_plans:
-        found = await _plans(ctx)
+        # Only the buttons' worth: a province holds a plan per commune and year.
+        found = await plans.plans_in(ctx.session, org_ids, PAGE_SIZE)
         if len(found) > 1:
             buttons += [
                 [Button(_plan_label(ctx, p), StatusPlan(p.id).data)] for p in found[:PAGE_SIZE]
