@@ -25,8 +25,10 @@ Timed, each as wall seconds (median of ``--runs``) and, in a separate run, trace
 * ``status_commune`` / ``status_province`` — ``/status`` sent through the dispatcher by a leader
   of one commune / of the province (role granted with ``db.queries.people.grant_role``);
 * the province's ``/status`` against one indexed single-row lookup (``status_goal``), also
-  right after a write that is not about a case (an audit entry: every figure counted again)
-  and right after a citizen's case arrives (the quarter's cases read from the case tallies);
+  right after a write that is not about a case (an audit entry of the province about
+  something else: the province's own tasks counted again), right after a citizen's case
+  arrives (the quarter's cases read from the case tallies), and right after a due date is
+  marked done in a commune (``mark_done``: that commune's tasks counted again);
 * a breakdown of the province's ``/status``: its queries alone (the year's occurrences counted
   by state, the overdue ones listed, the undated tasks, the quarter's cases counted) and the
   two figure functions the screen calls (``task_figures`` without details, ``feedback_summary``).
@@ -73,6 +75,7 @@ from bot.clock import ManualClock
 from bot.feedback.catalog import KINDS, TOPICS, format_code
 from bot.i18n import Translator
 from bot.messages import Incoming
+from bot.operations import Actor, Operation
 from bot.periods import current_quarter, parse_period
 from bot.reports.delivery import period_report
 from bot.reports.figures import (
@@ -85,6 +88,7 @@ from bot.reports.figures import (
 from bot.reports.model import ReportFigures
 from bot.runtime import Runtime, open_runtime
 from bot.settings import Settings
+from bot.tasks.progress import Evidence, mark_done
 from db.base import Base
 from db.models import (
     Case,
@@ -601,6 +605,19 @@ async def measure(args: argparse.Namespace) -> dict[str, Any]:
                         entity_id=1,
                     )
 
+            pending = await run_in(runtime, _pending_occurrences, commune_ids)
+            marked = iter(range(len(pending)))
+
+            async def task_write() -> None:
+                # An official's due date marked done in one commune, through the domain
+                # function (history, audit, reminders replanned), a commune after another.
+                org_id, occurrence_id = pending[next(marked)]
+                async with runtime.sessions.begin() as session:
+                    actor = Actor(person_id=None, org_id=org_id, audiences=frozenset())
+                    await mark_done(
+                        Operation(session, actor, NOW, tz), occurrence_id, Evidence("Biên bản")
+                    )
+
             received = iter(range(1, 1_000_000))
 
             async def case_write() -> None:
@@ -640,22 +657,26 @@ async def measure(args: argparse.Namespace) -> dict[str, Any]:
             statuses: list[float] = []
             after_write: list[float] = []
             after_case: list[float] = []
+            after_task: list[float] = []
+            changes = ((after_write, write), (after_case, case_write), (after_task, task_write))
             for _ in range(max(runs, 3)):
                 for samples, run in ((lookups, lookup), (statuses, province_status)):
                     began = time.perf_counter()
                     await run()
                     samples.append(time.perf_counter() - began)
-                for samples, change in ((after_write, write), (after_case, case_write)):
+                for samples, change in changes:
                     await change()
                     began = time.perf_counter()
                     await province_status()
                     samples.append(time.perf_counter() - began)
             log.info(
-                "lookup %.4f s, /status %.4f s, after a write %.3f s, after a case %.4f s",
+                "lookup %.4f s, /status %.4f s, after a write %.4f s, after a case %.4f s, "
+                "after a task done %.4f s",
                 median(lookups),
                 median(statuses),
                 median(after_write),
                 median(after_case),
+                median(after_task),
             )
             commune_s, commune_text = await timed(commune_status, runs)
             province_s, province_text = await timed(province_status, runs)
@@ -719,6 +740,8 @@ async def measure(args: argparse.Namespace) -> dict[str, Any]:
         ),
         "status_province_after_case_s": rounded(median(after_case), 4),
         "status_province_after_case_over_lookup": rounded(median(after_case) / median(lookups), 1),
+        "status_province_after_task_s": rounded(median(after_task), 4),
+        "status_province_after_task_over_lookup": rounded(median(after_task) / median(lookups), 1),
         "communes": communes,
         "tasks": built["tasks"],
         "occurrences": built["occurrences"],
@@ -753,6 +776,21 @@ async def _some_case_code(session: AsyncSession) -> str:
     if code is None:
         raise RuntimeError("no case was built")
     return code
+
+
+async def _pending_occurrences(
+    session: AsyncSession, commune_ids: list[int]
+) -> list[tuple[int, int]]:
+    """``(commune, occurrence)`` of pending due dates, one commune after another."""
+    rows = await session.execute(
+        select(Plan.org_id, func.min(Occurrence.id))
+        .join(Task, Task.plan_id == Plan.id)
+        .join(Occurrence, Occurrence.task_id == Task.id)
+        .where(Occurrence.status == OccurrenceStatus.PENDING, Plan.org_id.in_(commune_ids))
+        .group_by(Plan.org_id)
+        .order_by(Plan.org_id)
+    )
+    return [(org_id, occurrence_id) for org_id, occurrence_id in rows]
 
 
 async def run_in(runtime: Runtime, query: Callable[..., Awaitable[T]], *args: Any) -> T:

@@ -16,8 +16,9 @@ from bot.plans.preview import shorten
 from bot.report_buttons import ReportPlan, ReportYear, StatusPlan
 from bot.reports.delivery import period_report
 from bot.reports.errors import NotInAUnit, UnknownUnit
-from bot.reports.figures import Narrow, feedback_figures, status_figures
+from bot.reports.figures import Narrow, feedback_figures
 from bot.reports.screen import feedback_screen, status_screen
+from bot.reports.status import status_figures
 from bot.roles import Audience
 from bot.status_buttons import Dimension, StatusDimension
 from db.models import Plan
@@ -143,7 +144,8 @@ async def _status(
             for i in range(0, len(dims), 4)
         ]
     if offer_plans:
-        found = await _plans(ctx)
+        # Only the buttons' worth: a province holds a plan per commune and year.
+        found = await plans.plans_in(ctx.session, org_ids, PAGE_SIZE)
         if len(found) > 1:
             buttons += [
                 [Button(_plan_label(ctx, p), StatusPlan(p.id).data)] for p in found[:PAGE_SIZE]

@@ -14,10 +14,9 @@ from __future__ import annotations
 
 import math
 from collections import Counter, defaultdict
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, fields
 from datetime import date, datetime, time, timedelta
-from time import monotonic
 from typing import Any, Final, Literal
 from zoneinfo import ZoneInfo
 
@@ -40,7 +39,6 @@ from bot.reports.model import (
     PeriodInfo,
     ReportFigures,
     StateCounts,
-    StatusFigures,
     TaskFigures,
     UnitFigures,
 )
@@ -50,9 +48,6 @@ from db.queries import reports
 from db.queries.reports import CaseScope, Scope
 
 MOST_OVERDUE: Final = 5
-STATUS_TTL: Final = 60.0
-"""Seconds a status screen's figures are reused for, at most (see ``status_figures``)."""
-STATUS_CACHE_SIZE: Final = 512
 CASE_ROWS_LIMIT: Final = 5000
 OPEN: Final = {
     CaseStatus.NEW,
@@ -106,6 +101,84 @@ def task_scope(
     )
 
 
+Tally = Counter[tuple[str | None, str | None, str]]
+"""Dated occurrences and undated tasks by ``(dimension, lead unit, state)``: a sum of
+organizations' tallies is the tally of the organizations together."""
+
+
+def add_undated(
+    counts: Tally,
+    rows: Iterable[tuple[str | None, str, str | None, bool]],
+    narrow: Narrow | None,
+) -> None:
+    """Count in the tasks without a plan date (``(dimension, kind, lead unit, has a date)``):
+    one each, by the kind of their time frame, unless they were given a date."""
+    for dimension, kind, unit, dated in rows:
+        if dated or (narrow is not None and not narrow.keeps(dimension, unit)):
+            continue
+        counts[dimension, unit, undated_standing(kind)] += 1
+
+
+def listed_item(
+    row: reports.OccurrenceRow,
+    as_of: date,
+    evidence: str | None = None,
+    reasons: Sequence[str] = (),
+) -> Listed:
+    """An occurrence as a report lists it."""
+    return Listed(
+        occurrence_id=row.occurrence_id,
+        code=row.code,
+        task=row.text,
+        dimension=row.dimension,
+        unit=row.unit,
+        due=row.due,
+        standing=Standing(row.state),
+        done_on=row.done_on,
+        days_late=days_late(row.due, row.done_on, as_of),
+        evidence=evidence,
+        reasons=tuple(reasons),
+    )
+
+
+def most_overdue(listed: Iterable[Listed]) -> tuple[Listed, ...]:
+    """The ``MOST_OVERDUE`` overdue ones of ``listed``, the most days late first."""
+    overdue = sorted(
+        (item for item in listed if item.standing == Standing.OVERDUE),
+        key=lambda item: (-item.days_late, item.code, item.due),
+    )
+    return tuple(overdue[:MOST_OVERDUE])
+
+
+def tallied_figures(
+    counts: Mapping[tuple[str | None, str | None, str], int],
+    oldest: tuple[Listed, ...],
+    listed: tuple[Listed, ...] = (),
+) -> TaskFigures:
+    """Task figures from a tally, the most overdue and (with details) the listed ones."""
+    totals: list[tuple[str, int]] = []
+    by_dimension: dict[str | None, list[tuple[str, int]]] = defaultdict(list)
+    by_unit: dict[str, list[tuple[str, int]]] = defaultdict(list)
+    for (dimension, unit, state), n in counts.items():
+        for bucket in (totals, by_dimension[dimension], by_unit[unit or "—"]):
+            bucket.append((state, n))
+    total = StateCounts.tally(totals)
+    return TaskFigures(
+        **{f.name: getattr(total, f.name) for f in fields(StateCounts)},
+        by_dimension=tuple(
+            DimensionFigures(d, vietnamese_name(d), StateCounts.tally(found))
+            for d, found in sorted(
+                by_dimension.items(), key=lambda kv: (kv[0] is None, kv[0] or "")
+            )
+        ),
+        by_unit=tuple(
+            UnitFigures(u, StateCounts.tally(found)) for u, found in sorted(by_unit.items())
+        ),
+        most_overdue=oldest,
+        listed=listed,
+    )
+
+
 async def task_figures(
     session: AsyncSession,
     org_ids: Sequence[int],
@@ -120,21 +193,13 @@ async def task_figures(
     """Tasks of the period by state, per dimension and unit; with ``details``, the done and
     late occurrences with their evidence and reasons (a status screen does without them)."""
     scope = task_scope(org_ids, period, as_of, tz, narrow, carry_overdue=carry_overdue)
-    totals: list[tuple[str, int]] = []
-    by_dimension: dict[str | None, list[tuple[str, int]]] = defaultdict(list)
-    by_unit: dict[str, list[tuple[str, int]]] = defaultdict(list)
+    counts: Tally = Counter()
     for dimension, unit, state, n in await reports.state_counts(session, scope):
-        for bucket in (totals, by_dimension[dimension], by_unit[unit or "—"]):
-            bucket.append((state, n))
+        counts[dimension, unit, state] += n
     undated = await reports.undated_counts(
         session, org_ids, period.year, narrow.plan_id if narrow else None
     )
-    for dimension, kind, _task, unit, dated in undated:
-        if dated or (narrow is not None and not narrow.keeps(dimension, unit)):
-            continue
-        state = undated_standing(kind)
-        for bucket in (totals, by_dimension[dimension], by_unit[unit or "—"]):
-            bucket.append((state, 1))
+    add_undated(counts, ((d, k, u, dated) for _org, d, k, _task, u, dated in undated), narrow)
     if details:
         rows = await reports.occurrences(session, scope, (*DONE, Standing.OVERDUE))
     else:
@@ -152,41 +217,16 @@ async def task_figures(
             evidence[event.occurrence_id] = event.file_name or event.link or event.note
         elif event.note:
             reasons[event.occurrence_id].append(event.note)
-    listed = [
-        Listed(
-            occurrence_id=row.occurrence_id,
-            code=row.code,
-            task=row.text,
-            dimension=row.dimension,
-            unit=row.unit,
-            due=row.due,
-            standing=Standing(row.state),
-            done_on=row.done_on,
-            days_late=days_late(row.due, row.done_on, as_of),
-            evidence=evidence.get(row.occurrence_id),
-            reasons=tuple(reasons.get(row.occurrence_id, ())),
+    listed = tuple(
+        listed_item(
+            row,
+            as_of,
+            evidence.get(row.occurrence_id),
+            reasons.get(row.occurrence_id, ()),
         )
         for row in rows
-    ]
-    overdue = sorted(
-        (item for item in listed if item.standing == Standing.OVERDUE),
-        key=lambda item: (-item.days_late, item.code, item.due),
     )
-    counts = StateCounts.tally(totals)
-    return TaskFigures(
-        **{f.name: getattr(counts, f.name) for f in fields(StateCounts)},
-        by_dimension=tuple(
-            DimensionFigures(d, vietnamese_name(d), StateCounts.tally(found))
-            for d, found in sorted(
-                by_dimension.items(), key=lambda kv: (kv[0] is None, kv[0] or "")
-            )
-        ),
-        by_unit=tuple(
-            UnitFigures(u, StateCounts.tally(found)) for u, found in sorted(by_unit.items())
-        ),
-        most_overdue=tuple(overdue[:MOST_OVERDUE]),
-        listed=tuple(listed) if details else (),
-    )
+    return tallied_figures(counts, most_overdue(listed), listed if details else ())
 
 
 def _rank(share: float, count: int) -> int:
@@ -324,68 +364,6 @@ async def feedback_summary(
     """The period's feedback totals without the breakdowns (what the status screen shows)."""
     scope = case_scope(org_ids, period, tz, narrow)
     return FeedbackTotals(**_totals(await reports.case_counts(session, scope)))
-
-
-StatusKey = tuple[str, tuple[int, ...], str, date, str, str, Narrow | None]
-_status_cache: dict[StatusKey, tuple[float, tuple[int | None, ...], StatusFigures]] = {}
-
-
-async def status_figures(
-    session: AsyncSession,
-    org_ids: Sequence[int],
-    year: Period,
-    quarter: Period,
-    today: date,
-    tz: ZoneInfo,
-    narrow: Narrow | None = None,
-) -> StatusFigures:
-    """What the status screen shows: the year's tasks by state and the quarter's feedback.
-
-    Classifying every due date of the year costs what the plans hold, so the result is kept
-    for ``STATUS_TTL`` seconds, and used only while ``reports.change_marks`` shows that
-    nothing was written since (in any process); when only cases changed, its tasks' part
-    still is, and the feedback is counted again from the case tallies. The result is shared:
-    callers must not change it.
-    """
-    key: StatusKey = (
-        str(session.get_bind().engine.url),
-        tuple(org_ids),
-        year.code,
-        today,
-        quarter.code,
-        str(tz),
-        narrow,
-    )
-    marks = await reports.change_marks(session)
-    now = monotonic()
-    cached = _status_cache.get(key)
-    if cached is not None and cached[0] > now and cached[1] == marks:
-        return cached[2]
-    until = now + STATUS_TTL
-    # The year still under way keeps earlier years' open due dates in view.
-    current = year.start <= today <= year.end
-    if (
-        cached is not None
-        and cached[0] > now
-        and await reports.only_cases_changed(session, cached[1], marks)
-    ):
-        # Cases came or moved on (most writes in a province): the tasks' figures stand, and
-        # the feedback is read again from the case tallies, a few rows per commune.
-        until, tasks = cached[0], cached[2].tasks
-    else:
-        tasks = await task_figures(
-            session, org_ids, year, today, tz, narrow, details=False, carry_overdue=current
-        )
-    data = StatusFigures(
-        tasks=tasks, feedback=await feedback_summary(session, org_ids, quarter, tz, narrow)
-    )
-    if len(_status_cache) >= STATUS_CACHE_SIZE:
-        for stale in [k for k, (until, _, _) in _status_cache.items() if until <= now]:
-            del _status_cache[stale]
-        while len(_status_cache) >= STATUS_CACHE_SIZE:
-            del _status_cache[next(iter(_status_cache))]
-    _status_cache[key] = (until, marks, data)
-    return data
 
 
 async def figures(

@@ -42,10 +42,15 @@ async def refresh_statistics(session: AsyncSession) -> None:
         await session.execute(text("ANALYZE tasks, task_units, occurrences"))
 
 
-async def plans_in(session: AsyncSession, org_ids: Sequence[int]) -> Sequence[Plan]:
-    """The plans of these organizations, the latest year first."""
+async def plans_in(
+    session: AsyncSession, org_ids: Sequence[int], limit: int | None = None
+) -> Sequence[Plan]:
+    """The plans of these organizations, the latest year first (the first ``limit``)."""
     result = await session.scalars(
-        select(Plan).where(Plan.org_id.in_(org_ids)).order_by(Plan.year.desc(), Plan.title, Plan.id)
+        select(Plan)
+        .where(Plan.org_id.in_(org_ids))
+        .order_by(Plan.year.desc(), Plan.title, Plan.id)
+        .limit(limit)
     )
     return result.all()
 

@@ -5,10 +5,26 @@ from __future__ import annotations
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time
+from functools import lru_cache
 from typing import Any, Final, Literal
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import ColumnElement, Subquery, case, func, select
+from sqlalchemy import (
+    BindParameter,
+    ColumnElement,
+    Date,
+    Integer,
+    Select,
+    Subquery,
+    bindparam,
+    case,
+    cast,
+    exists,
+    func,
+    literal,
+    null,
+    select,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import defer
 
@@ -35,6 +51,7 @@ from db.models import (
     Unit,
 )
 from db.queries import tallies
+from db.text_order import code_points
 
 
 async def change_marks(session: AsyncSession) -> tuple[int | None, ...]:
@@ -49,27 +66,124 @@ async def change_marks(session: AsyncSession) -> tuple[int | None, ...]:
     return tuple((await session.execute(marks)).one())
 
 
-async def only_cases_changed(
-    session: AsyncSession, before: tuple[int | None, ...], after: tuple[int | None, ...]
-) -> bool:
-    """Whether everything written between two ``change_marks`` was about cases.
+_TASK_ENTITIES: Final = ("occurrence", "task", "plan")
+_BY_ENTITY: Final = (*_TASK_ENTITIES, "unit")
+"""Audit entities about the task data, found back to the organizations they touch."""
 
-    Then no task, occurrence, extension, unit or plan changed: each of those changes adds a
-    task event, an occurrence or an audit entry about something other than a case. The audit
-    entries since ``before`` are read from the primary key's index: only the new ones.
+
+@dataclass(frozen=True, slots=True)
+class Changes:
+    """What was written between two ``change_marks``, as far as the figures care.
+
+    ``orgs``: the organizations whose tasks may have changed (``None``: any may have);
+    ``cases``: whether any case may have (anything but occurrences, tasks and plans).
     """
-    audit_before, _case, _event, *tasks_before = before
-    audit_after, _case, _event, *tasks_after = after
-    if tasks_before != tasks_after:
-        return False
-    if audit_before == audit_after:
-        return True
-    other = await session.scalar(
-        select(AuditEntry.id)
-        .where(AuditEntry.id > (audit_before or 0), AuditEntry.entity != "case")
-        .limit(1)
+
+    orgs: frozenset[int] | None
+    cases: bool
+
+
+async def changes(
+    session: AsyncSession, before: tuple[int | None, ...], after: tuple[int | None, ...]
+) -> Changes:
+    """What was written between two ``change_marks``.
+
+    A new occurrence or task event belongs to its task's organization. An audit entry
+    (those about cases aside) touches its own organization, and, when it is about an
+    occurrence, a task, a plan or a unit, the organization that owns that one (and, for a
+    unit, those whose tasks name it): an actor at a district may act on a commune's task.
+    An entry without an organization whose entity cannot be found back is everyone's.
+    Cases may have changed when a case or case event was added or an audit entry is about
+    anything but occurrences, tasks and plans. Only rows past ``before`` are read, each
+    range from its primary key's index.
+    """
+    audit_before, cases_before, case_events_before, events_before, occurrences_before = before
+    audit_after, cases_after, case_events_after, events_after, occurrences_after = after
+    cases = (cases_before, case_events_before) != (cases_after, case_events_after)
+    found: set[int] = set()
+    for model, mark_before, mark_after in (
+        (TaskEvent, events_before, events_after),
+        (Occurrence, occurrences_before, occurrences_after),
+    ):
+        if mark_after != mark_before:
+            found.update(await session.scalars(_task_orgs(model, mark_before or 0)))
+    if audit_after == audit_before:
+        return Changes(frozenset(found), cases)
+    since = AuditEntry.id > (audit_before or 0)
+    # The entries about cases can be many: only whether there is one is read.
+    about_case = select(cast(null(), Integer), literal("case"), literal("")).where(
+        exists().where(since, AuditEntry.entity == "case")
     )
-    return other is None
+    entries = await session.execute(
+        select(AuditEntry.org_id, AuditEntry.entity, AuditEntry.entity_id)
+        .where(since, AuditEntry.entity != "case")
+        .union_all(about_case)
+    )
+    wanted: dict[str, dict[int, int | None]] = {entity: {} for entity in _BY_ENTITY}
+    everyone = False
+    for org_id, entity, entity_id in entries:
+        cases = cases or entity not in _TASK_ENTITIES
+        if entity == "case":
+            continue
+        if org_id is not None:
+            found.add(org_id)
+        if entity in wanted and entity_id.isdigit():
+            wanted[entity][int(entity_id)] = org_id
+        elif org_id is None:
+            everyone = True
+    if everyone:
+        return Changes(None, cases)
+    for entity, ids in wanted.items():
+        owners = await _owners(session, entity, list(ids))
+        if any(org_id is None and entity_id not in owners for entity_id, org_id in ids.items()):
+            return Changes(None, cases)
+        found.update(owners.values())
+        if entity == "unit" and ids:
+            named = (
+                select(Plan.org_id)
+                .distinct()
+                .where(
+                    Plan.id.in_(
+                        select(Task.plan_id).where(
+                            Task.id.in_(
+                                select(TaskUnit.task_id).where(TaskUnit.unit_id.in_(list(ids)))
+                            )
+                        )
+                    )
+                )
+            )
+            found.update(await session.scalars(named))
+    return Changes(frozenset(found), cases)
+
+
+def _task_orgs(model: type[TaskEvent | Occurrence], after: int) -> Select[int]:
+    """The distinct organizations owning the tasks of ``model``'s rows past id ``after``
+    (asked from the new rows outwards, so only those are read)."""
+    tasks = select(model.task_id).where(model.id > after)
+    plans = select(Task.plan_id).where(Task.id.in_(tasks))
+    return select(Plan.org_id).distinct().where(Plan.id.in_(plans))
+
+
+async def _owners(session: AsyncSession, entity: str, ids: Sequence[int]) -> dict[int, int]:
+    """The organization owning each of these occurrences, tasks, plans or units, by id."""
+    owners: dict[int, int] = {}
+    for chunk in _chunks(ids):
+        if entity == "occurrence":
+            query = (
+                select(Occurrence.id, Plan.org_id)
+                .join(Task, Task.id == Occurrence.task_id)
+                .join(Plan, Plan.id == Task.plan_id)
+                .where(Occurrence.id.in_(chunk))
+            )
+        elif entity == "task":
+            query = select(Task.id, Plan.org_id).join(Plan, Plan.id == Task.plan_id)
+            query = query.where(Task.id.in_(chunk))
+        elif entity == "plan":
+            query = select(Plan.id, Plan.org_id).where(Plan.id.in_(chunk))
+        else:
+            query = select(Unit.id, Unit.org_id).where(Unit.id.in_(chunk))
+        owners.update((i, o) for i, o in await session.execute(query))
+    return owners
 
 
 async def org_tree(session: AsyncSession, org_id: int) -> list[tuple[int, str, int | None]]:
@@ -146,22 +260,61 @@ def counted_due(tz: ZoneInfo) -> ColumnElement[date]:
     return case((moved_in_time, Occurrence.due_date), else_=Occurrence.planned_date)
 
 
-def _states(scope: Scope) -> tuple[Subquery, ColumnElement[str]]:
+_Shape = tuple[ZoneInfo, bool, bool, bool, bool]
+"""What a scope's SQL depends on besides its values: the zone, carrying the overdue, and
+whether it keeps one plan, dimension or unit."""
+
+
+def _shape(scope: Scope) -> _Shape:
+    return (
+        scope.tz,
+        scope.carry_overdue,
+        scope.plan_id is not None,
+        scope.dimension is not None,
+        scope.unit is not None,
+    )
+
+
+def _values(scope: Scope, **more: Any) -> dict[str, Any]:
+    """The values of the scope's statement parameters (see ``_states``)."""
+    values = {
+        "org_ids": list(scope.org_ids),
+        "start": scope.start,
+        "end": scope.end,
+        "as_of": scope.as_of,
+        "due_soon": scope.due_soon,
+        **more,
+    }
+    for name in ("plan_id", "dimension", "unit"):
+        if (value := getattr(scope, name)) is not None:
+            values[name] = value
+    return values
+
+
+@lru_cache(maxsize=64)
+def _states(shape: _Shape) -> tuple[Subquery, ColumnElement[str]]:
     """Occurrences in the scope with their counted due date, done day, and state.
 
     The rules, the same for every screen, document and export: an extension approved on or
     before the planned day (local calendar) moves the due date, one approved later does not;
     an occurrence done after its due day is late; open ones are overdue after it, due soon up
     to ``due_soon``, pending after that.
+
+    Built once per shape with named parameters (``_values``), and so is every statement on
+    it: SQLAlchemy then reuses their cache keys and compiled forms, not only the latter.
     """
+    tz, carry_overdue, by_plan, by_dimension, by_unit = shape
+    org_ids: BindParameter[int] = bindparam("org_ids", expanding=True)
+    start, end = bindparam("start", type_=Date()), bindparam("end", type_=Date())
+    as_of, due_soon = bindparam("as_of", type_=Date()), bindparam("due_soon", type_=Date())
     # The first lead unit names the task's unit (positions count from 0 per role).
     lead = TaskUnit.__table__.alias("lead")
-    in_period = ((Occurrence.due_date >= scope.start) & (Occurrence.due_date <= scope.end)) | (
-        (Occurrence.planned_date >= scope.start) & (Occurrence.planned_date <= scope.end)
+    in_period = ((Occurrence.due_date >= start) & (Occurrence.due_date <= end)) | (
+        (Occurrence.planned_date >= start) & (Occurrence.planned_date <= end)
     )
-    if scope.carry_overdue:
+    if carry_overdue:
         in_period = in_period | (
-            (Occurrence.status == OccurrenceStatus.PENDING) & (Occurrence.due_date < scope.start)
+            (Occurrence.status == OccurrenceStatus.PENDING) & (Occurrence.due_date < start)
         )
     query = (
         select(
@@ -170,11 +323,12 @@ def _states(scope: Scope) -> tuple[Subquery, ColumnElement[str]]:
             Task.text,
             Task.dimension,
             Unit.name.label("unit"),
-            counted_due(scope.tz).label("due"),
+            counted_due(tz).label("due"),
             Occurrence.status,
-            local_date(Occurrence.done_at, scope.tz).label("done_on"),
+            local_date(Occurrence.done_at, tz).label("done_on"),
             Occurrence.due_date.label("moved_due"),
             Task.position,
+            Plan.org_id,
         )
         .join(Task, Task.id == Occurrence.task_id)
         .join(Plan, Plan.id == Task.plan_id)
@@ -184,45 +338,91 @@ def _states(scope: Scope) -> tuple[Subquery, ColumnElement[str]]:
         )
         .outerjoin(Unit, Unit.id == lead.c.unit_id)
         .where(
-            Plan.org_id.in_(scope.org_ids),
+            Plan.org_id.in_(org_ids),
             Task.state == TaskState.ACTIVE,
             Occurrence.status != OccurrenceStatus.CANCELLED,
             in_period,
         )
     )
-    if scope.plan_id is not None:
-        query = query.where(Task.plan_id == scope.plan_id)
-    if scope.dimension is not None:
-        query = query.where(Task.dimension == scope.dimension)
-    if scope.unit is not None:
-        query = query.where(Unit.name == scope.unit)
+    if by_plan:
+        query = query.where(Task.plan_id == bindparam("plan_id"))
+    if by_dimension:
+        query = query.where(Task.dimension == bindparam("dimension"))
+    if by_unit:
+        query = query.where(Unit.name == bindparam("unit"))
     rows = query.subquery("counted")
     done = rows.c.status == OccurrenceStatus.DONE
     # bot.tasks.standing.standing() is the same rule for one occurrence.
     state = case(
         (
-            done & (func.coalesce(rows.c.done_on, scope.as_of) > rows.c.due),
+            done & (func.coalesce(rows.c.done_on, as_of) > rows.c.due),
             Standing.DONE_LATE.value,
         ),
         (done, Standing.DONE_ON_TIME.value),
-        (rows.c.due < scope.as_of, Standing.OVERDUE.value),
-        (rows.c.due <= scope.due_soon, Standing.DUE_SOON.value),
+        (rows.c.due < as_of, Standing.OVERDUE.value),
+        (rows.c.due <= due_soon, Standing.DUE_SOON.value),
         else_=Standing.PENDING.value,
     )
     return rows, state
+
+
+@lru_cache(maxsize=64)
+def _counting(shape: _Shape, *, by_org: bool) -> Select[Any]:
+    rows, state = _states(shape)
+    columns: tuple[ColumnElement[Any], ...] = (rows.c.dimension, rows.c.unit, state)
+    if by_org:
+        columns = (rows.c.org_id, *columns)
+    return select(*columns, func.count()).group_by(*columns)
 
 
 async def state_counts(
     session: AsyncSession, scope: Scope
 ) -> list[tuple[str | None, str | None, str, int]]:
     """``(dimension, lead unit, state, occurrences)`` of the dated occurrences in the scope."""
-    rows, state = _states(scope)
-    result = await session.execute(
-        select(rows.c.dimension, rows.c.unit, state, func.count()).group_by(
-            rows.c.dimension, rows.c.unit, state
-        )
-    )
+    result = await session.execute(_counting(_shape(scope), by_org=False), _values(scope))
     return [(dimension, unit, str(s), int(n)) for dimension, unit, s, n in result]
+
+
+async def org_state_counts(
+    session: AsyncSession, scope: Scope
+) -> list[tuple[int, str | None, str | None, str, int]]:
+    """``(organization, dimension, lead unit, state, occurrences)`` of the scope's dated
+    occurrences: ``state_counts`` of each organization at once."""
+    result = await session.execute(_counting(_shape(scope), by_org=True), _values(scope))
+    return [(org, dimension, unit, str(s), int(n)) for org, dimension, unit, s, n in result]
+
+
+def _listed(rows: Subquery, state: ColumnElement[str]) -> tuple[ColumnElement[Any], ...]:
+    return (
+        rows.c.occurrence_id,
+        rows.c.code,
+        rows.c.text,
+        rows.c.dimension,
+        rows.c.unit,
+        rows.c.due,
+        state.label("state"),
+        rows.c.done_on,
+    )
+
+
+def _oldest_first(rows: Subquery) -> tuple[ColumnElement[Any], ...]:
+    """The earliest due first, then by code: the order of ``oldest``, total (ids last), and
+    the same in Python (``OldestKey``)."""
+    code = code_points(rows.c.code)
+    return (rows.c.due, code, rows.c.moved_due, rows.c.position, rows.c.occurrence_id)
+
+
+OldestKey = tuple[date, str, date, int, int]
+"""Where an occurrence stands in ``oldest`` order: ``(due, code, moved due, position, id)``."""
+
+
+@lru_cache(maxsize=64)
+def _listing(shape: _Shape, oldest: int | None) -> Select[Any]:
+    rows, state = _states(shape)
+    query = select(*_listed(rows, state)).where(state.in_(bindparam("states", expanding=True)))
+    if oldest is None:
+        return query.order_by(rows.c.moved_due, rows.c.position, rows.c.occurrence_id)
+    return query.order_by(*_oldest_first(rows)).limit(oldest)
 
 
 async def occurrences(
@@ -232,30 +432,52 @@ async def occurrences(
 
     With ``oldest``, only that many: the earliest due first (then by code), counted in SQL.
     """
-    rows, state = _states(scope)
-    order = (rows.c.moved_due, rows.c.position, rows.c.occurrence_id)
-    query = select(
-        rows.c.occurrence_id,
-        rows.c.code,
-        rows.c.text,
-        rows.c.dimension,
-        rows.c.unit,
-        rows.c.due,
-        state,
-        rows.c.done_on,
-    ).where(state.in_(list(states)))
-    if oldest is None:
-        query = query.order_by(*order)
-    else:
-        query = query.order_by(rows.c.due, rows.c.code, *order).limit(oldest)
-    result = await session.execute(query)
+    query = _listing(_shape(scope), oldest)
+    result = await session.execute(query, _values(scope, states=[str(s) for s in states]))
     return [OccurrenceRow(*tuple[Any, ...](row)) for row in result]
+
+
+@lru_cache(maxsize=64)
+def _oldest_each(shape: _Shape, oldest: int) -> Select[Any]:
+    rows, state = _states(shape)
+    order = _oldest_first(rows)
+    rank = func.row_number().over(partition_by=rows.c.org_id, order_by=order)
+    ranked = (
+        select(
+            rows.c.org_id,
+            rows.c.moved_due,
+            rows.c.position,
+            *_listed(rows, state),
+            rank.label("rank"),
+        )
+        .where(state.in_(bindparam("states", expanding=True)))
+        .subquery("ranked")
+    )
+    return select(*(column for column in ranked.c if column.name != "rank")).where(
+        ranked.c.rank <= oldest
+    )
+
+
+async def oldest_per_org(
+    session: AsyncSession, scope: Scope, states: Collection[str], oldest: int
+) -> list[tuple[int, OldestKey, OccurrenceRow]]:
+    """``occurrences(..., oldest=oldest)`` of each organization of the scope at once, each
+    with its place in that order: the oldest of the organizations together are among them,
+    the first ``oldest`` when sorted by it."""
+    query = _oldest_each(_shape(scope), oldest)
+    result = await session.execute(query, _values(scope, states=[str(s) for s in states]))
+    found: list[tuple[int, OldestKey, OccurrenceRow]] = []
+    for org, moved_due, position, *listed in result:
+        row = OccurrenceRow(*listed)
+        found.append((int(org), (row.due, row.code, moved_due, position, row.occurrence_id), row))
+    return found
 
 
 async def undated_counts(
     session: AsyncSession, org_ids: Sequence[int], year: int, plan_id: int | None = None
-) -> list[tuple[str | None, str, int, str | None, bool]]:
-    """``(dimension, kind, task id, lead unit, has a date)`` of tasks without plan dates."""
+) -> list[tuple[int, str | None, str, int, str | None, bool]]:
+    """``(organization, dimension, kind, task id, lead unit, has a date)`` of tasks without
+    plan dates."""
     lead_unit = (
         select(Unit.name)
         .join(TaskUnit, TaskUnit.unit_id == Unit.id)
@@ -270,7 +492,7 @@ async def undated_counts(
         .scalar_subquery()
     )
     query = (
-        select(Task.dimension, Task.timeframe_kind, Task.id, lead_unit, pending)
+        select(Plan.org_id, Task.dimension, Task.timeframe_kind, Task.id, lead_unit, pending)
         .join(Plan, Plan.id == Task.plan_id)
         .where(
             Plan.org_id.in_(org_ids),
@@ -282,7 +504,7 @@ async def undated_counts(
     if plan_id is not None:
         query = query.where(Plan.id == plan_id)
     rows = await session.execute(query)
-    return [(d, k, i, u, bool(p)) for d, k, i, u, p in rows]
+    return [(o, d, k, i, u, bool(p)) for o, d, k, i, u, p in rows]
 
 
 async def occurrence_events(

@@ -77,5 +77,7 @@ def test_reports_status_and_report() -> None:
             "status_province_after_write_s",
             "status_province_after_case_s",
             "status_province_after_case_over_lookup",
+            "status_province_after_task_s",
+            "status_province_after_task_over_lookup",
         },
     )

@@ -16,8 +16,9 @@ from sqlalchemy import select
 from bot.i18n import Translator
 from bot.periods import Period, parse_period, quarter
 from bot.reports.document import render_document
-from bot.reports.figures import Narrow, figures, status_figures, task_figures
+from bot.reports.figures import Narrow, figures, task_figures
 from bot.reports.model import ReportFigures
+from bot.reports.status import status_figures
 from bot.reports.workbook import render_workbook
 from bot.runtime import Runtime
 from db.models import Case, CaseKind, CaseStatus, ExtensionRequest, Occurrence, Person
