@@ -55,6 +55,8 @@ class Settings:
     http_port: int = 8080
     public_url: str | None = None
     inbox_lease_seconds: int = 60
+    # Processes that handle stored webhook events beside the one serving HTTP (0: that one).
+    inbox_workers: int = 1
     zalo_app_id: str | None = None
     zalo_app_secret: str | None = None
     zalo_oa_secret_key: str | None = None
@@ -239,6 +241,8 @@ def load_settings(
         kwargs["public_url"] = _url("BOT_PUBLIC_URL", public, ("https", "http")).rstrip("/")
     if lease := get("BOT_INBOX_LEASE_SECONDS"):
         kwargs["inbox_lease_seconds"] = _int("BOT_INBOX_LEASE_SECONDS", lease, 1, 3600)
+    if workers := get("BOT_INBOX_WORKERS"):
+        kwargs["inbox_workers"] = _int("BOT_INBOX_WORKERS", workers, 0, 16)
     for key in ("ZALO_APP_ID", "ZALO_APP_SECRET", "ZALO_OA_SECRET_KEY"):
         if value := get(key):
             kwargs[key.lower()] = value
