@@ -29,11 +29,9 @@ async def run_bot(runtime: Runtime, stop: asyncio.Event, workers: int) -> None:
     The workers start once the HTTP server listens (a taken port starts none) and stop
     after it.
     """
-    if workers == 0:
-        await run_channels(runtime, stop)
-        return
     ready = asyncio.Event()
-    serving = asyncio.create_task(run_channels(runtime, stop, ready=ready, duties=RECEIVE))
+    duties = RECEIVE if workers else BOTH
+    serving = asyncio.create_task(run_channels(runtime, stop, ready=ready, duties=duties))
     started = asyncio.create_task(ready.wait())
     await asyncio.wait({serving, started}, return_when=asyncio.FIRST_COMPLETED)
     if not ready.is_set():
@@ -41,6 +39,9 @@ async def run_bot(runtime: Runtime, stop: asyncio.Event, workers: int) -> None:
         await serving
         return
     freeze_heap()
+    if workers == 0:
+        await serving
+        return
     handling = asyncio.create_task(supervise(workers, stop, worker_command(os.getpid())))
     try:
         await serving
