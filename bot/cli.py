@@ -112,7 +112,9 @@ async def _serve(runtime: Runtime, console: bool) -> None:
             from bot.http.server import HttpServerError
 
             try:
-                await run_bot(runtime, _stop_event(), runtime.settings.inbox_workers)
+                settings = runtime.settings
+                workers = settings.inbox_workers if settings.inbox_channels else 0
+                await run_bot(runtime, _stop_event(), workers)
             except HttpServerError as exc:
                 raise CliError(f"{exc} (set BOT_HTTP_HOST / BOT_HTTP_PORT)") from None
     finally:

@@ -119,6 +119,16 @@ class Settings:
         return self.telegram_token is not None or self.zalo_configured or bool(self.zalo_bot_token)
 
     @property
+    def inbox_channels(self) -> bool:
+        """Whether a configured channel keeps its events in the inbox (webhooks, Zalo Bot)."""
+        telegram_hook = (
+            self.telegram_token is not None
+            and self.telegram_mode == "webhook"
+            and self.telegram_webhook_url is not None
+        )
+        return telegram_hook or self.zalo_configured or bool(self.zalo_bot_token)
+
+    @property
     def file_base_url(self) -> str:
         """Where Bot API file downloads live (derived from the API base URL by default)."""
         if self.telegram_file_base_url:

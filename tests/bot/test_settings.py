@@ -35,6 +35,7 @@ def test_defaults(chdir_tmp: Path) -> None:
     assert not settings.zalo_configured
     assert settings.log_level == "INFO"
     assert settings.inbox_workers == 1
+    assert not settings.inbox_channels
 
 
 def test_every_setting_is_read() -> None:
@@ -368,3 +369,17 @@ def test_bad_zalo_bot_settings_are_named(environ: dict[str, str], name: str) -> 
     with pytest.raises(SettingsError) as caught:
         load_settings(environ, env_file=None)
     assert caught.value.name == name
+
+
+def test_only_channels_that_keep_events_in_the_inbox_need_its_workers() -> None:
+    token = {"TELEGRAM_BOT_TOKEN": "123456:ABC-def_ghi"}
+    assert not load_settings(token, env_file=None).inbox_channels  # polling
+    hook = {
+        **token,
+        "TELEGRAM_MODE": "webhook",
+        "BOT_PUBLIC_URL": "https://bot.example.vn",
+        "TELEGRAM_WEBHOOK_SECRET": SECRET,
+    }
+    assert load_settings(hook, env_file=None).inbox_channels
+    zalo = {"ZALO_APP_ID": "1", "ZALO_APP_SECRET": "2", "ZALO_OA_SECRET_KEY": "3"}
+    assert load_settings(zalo, env_file=None).inbox_channels
