@@ -84,6 +84,15 @@ def _cpu(process: psutil.Process) -> float:
     return float(times.user + times.system)
 
 
+def _tree_cpu(process: psutil.Process) -> float:
+    """CPU seconds of ``process`` and its children (the bot's inbox worker processes)."""
+    total = _cpu(process)
+    for child in process.children(recursive=True):
+        with contextlib.suppress(psutil.NoSuchProcess):
+            total += _cpu(child)
+    return total
+
+
 async def _post_all(url: str, requests: Sequence[Request], rate: float) -> Load:
     """Post ``requests`` at ``rate`` a second on a fixed schedule, whatever the answers take."""
     latencies: list[float] = []
@@ -228,7 +237,7 @@ async def _phase(
     done, and that span in seconds.
     """
     before = await _done(bot.database_url, channel)
-    cpu_before = _cpu(bot.watched)
+    cpu_before = _tree_cpu(bot.watched)
     load = await _post_all(f"http://127.0.0.1:{bot.port}{path}", requests, rate)
     accepted = load.statuses.get(200, 0)
 
@@ -237,7 +246,7 @@ async def _phase(
 
     await _until(drained, DRAIN_TIMEOUT, f"the bot did not handle every {channel} event")
     span = time.perf_counter() - load.started
-    return load, _cpu(bot.watched) - cpu_before, span
+    return load, _tree_cpu(bot.watched) - cpu_before, span
 
 
 def _zalo_requests(zalo: ZaloOAEmulator, users: int, count: int) -> list[Request]:
@@ -271,7 +280,11 @@ def _telegram_requests(emu: BotApiEmulator, users: int, count: int, secret: str)
 
 
 async def _start_bot(
-    zalo: ZaloOAEmulator, emu: BotApiEmulator, database_url: str, workdir: Path
+    zalo: ZaloOAEmulator,
+    emu: BotApiEmulator,
+    database_url: str,
+    workdir: Path,
+    workers: int | None,
 ) -> _Bot:
     key, audit_key = Fernet.generate_key().decode(), secrets.token_urlsafe(32)
     settings = Settings(
@@ -297,6 +310,7 @@ async def _start_bot(
         "TELEGRAM_FILE_BASE_URL": emu.base_file_url,
         "TELEGRAM_MODE": "webhook",
         "TELEGRAM_WEBHOOK_SECRET": secret,
+        **({} if workers is None else {"BOT_INBOX_WORKERS": str(workers)}),
         **zalo.environ(),
     }
     log_file = (workdir / "bot.log").open("ab")
@@ -345,7 +359,12 @@ def _ratio(value: float, base: float) -> float:
 
 
 async def measure(
-    rate: float, seconds: float, telegram_seconds: float, users: int, database_url: str | None
+    rate: float,
+    seconds: float,
+    telegram_seconds: float,
+    users: int,
+    database_url: str | None,
+    workers: int | None = None,
 ) -> dict[str, Any]:
     """Run the three phases and return the figures."""
     zalo_count = max(1, int(rate * seconds))
@@ -362,7 +381,7 @@ async def measure(
             base_load, base_cpu = await _baseline(
                 [(body, {"Content-Type": "application/json"}) for body, _ in zalo_requests], rate
             )
-            bot = await _start_bot(zalo, emu, url, workdir)
+            bot = await _start_bot(zalo, emu, url, workdir, workers)
             try:
                 log.info("zalo: %d events at %g/s", zalo_count, rate)
                 zalo_load, zalo_cpu, zalo_span = await _phase(
@@ -386,6 +405,7 @@ async def measure(
         "rate_per_s": rate,
         "seconds": seconds,
         "users": users,
+        "inbox_workers": "default" if workers is None else workers,
         "zalo_events": zalo_load.sent,
         "zalo_answered_200": zalo_ok,
         "zalo_p50_ms": rounded(zalo_p50, 2),
@@ -419,6 +439,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seconds", type=float, help="Zalo phase length (60; quick: 1)")
     parser.add_argument("--telegram-seconds", type=float, help="Telegram phase (20; quick: 1)")
     parser.add_argument("--users", type=int, help="distinct senders (1000; quick: 10)")
+    parser.add_argument(
+        "--inbox-workers", type=int, help="BOT_INBOX_WORKERS of the bot (default: its own)"
+    )
     parser.add_argument("--database-url", help="default: a SQLite file in a temporary folder")
     parser.add_argument("--serve-baseline", type=int, metavar="PORT", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
@@ -434,6 +457,7 @@ def main(argv: list[str] | None = None) -> int:
             args.telegram_seconds or defaults[2],
             args.users or defaults[3],
             args.database_url,
+            args.inbox_workers,
         )
     )
     emit("zalo_webhook", figures)

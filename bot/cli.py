@@ -99,7 +99,7 @@ async def _audit(
 
 
 async def _serve(runtime: Runtime, console: bool) -> None:
-    from bot.serving import has_channels, run_channels
+    from bot.serving import has_channels, run_bot
 
     scheduler = build_scheduler(runtime)
     scheduler.start()
@@ -114,7 +114,9 @@ async def _serve(runtime: Runtime, console: bool) -> None:
             from bot.http.server import HttpServerError
 
             try:
-                await run_channels(runtime, _stop_event())
+                settings = runtime.settings
+                workers = settings.inbox_workers if settings.inbox_channels else 0
+                await run_bot(runtime, _stop_event(), workers)
             except HttpServerError as exc:
                 raise CliError(f"{exc} (set BOT_HTTP_HOST / BOT_HTTP_PORT)") from None
     finally:
@@ -125,6 +127,27 @@ async def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
     """Run the bot on every configured channel (Telegram, Zalo), else the console chat."""
     async with open_runtime(settings) as runtime:
         await _serve(runtime, console=False)
+    return 0
+
+
+async def cmd_inbox_worker(args: argparse.Namespace, settings: Settings) -> int:
+    """Handle stored webhook events (``run`` starts these; more may run on other machines)."""
+    from bot.inbox.processes import die_with_parent, watch_parent
+    from bot.serving import run_handlers
+
+    if args.parent is not None and not die_with_parent(args.parent):
+        return 0
+    stop = _stop_event()
+    async with open_runtime(settings) as runtime:
+        if args.parent is None:
+            await run_handlers(runtime, stop)
+        else:
+            watching = asyncio.create_task(watch_parent(args.parent, stop))
+            try:
+                await run_handlers(runtime, stop)
+            finally:
+                stop.set()
+                await watching
     return 0
 
 
@@ -736,6 +759,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     sub.add_parser("run", help="run the bot on every configured channel, else the console chat")
     sub.add_parser("chat", help="chat with the bot in this terminal")
+    worker = sub.add_parser(
+        "inbox-worker", help="only handle stored webhook events (`run` starts its own)"
+    )
+    worker.add_argument("--parent", type=int, help=argparse.SUPPRESS)
 
     invite = sub.add_parser("invite", help="print a one-time invite code")
     invite.add_argument("--role", required=True, choices=[r.value for r in Role])
@@ -886,6 +913,7 @@ COMMANDS: dict[str, Command] = {
     "report": cmd_report,
     "export-public": cmd_export_public,
     "zalo": cmd_zalo,
+    "inbox-worker": cmd_inbox_worker,
     "key": cli_ops.cmd_key,
     "backup": cli_ops.cmd_backup,
     "restore": cli_ops.cmd_restore,

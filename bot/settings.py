@@ -55,6 +55,8 @@ class Settings:
     http_port: int = 8080
     public_url: str | None = None
     inbox_lease_seconds: int = 60
+    # Processes that handle stored webhook events beside the one serving HTTP (0: that one).
+    inbox_workers: int = 1
     zalo_app_id: str | None = None
     zalo_app_secret: str | None = None
     zalo_oa_secret_key: str | None = None
@@ -115,6 +117,16 @@ class Settings:
     def networked(self) -> bool:
         """Whether any networked channel is configured (else the bot is the console chat)."""
         return self.telegram_token is not None or self.zalo_configured or bool(self.zalo_bot_token)
+
+    @property
+    def inbox_channels(self) -> bool:
+        """Whether a configured channel keeps its events in the inbox (webhooks, Zalo Bot)."""
+        telegram_hook = (
+            self.telegram_token is not None
+            and self.telegram_mode == "webhook"
+            and self.telegram_webhook_url is not None
+        )
+        return telegram_hook or self.zalo_configured or bool(self.zalo_bot_token)
 
     @property
     def file_base_url(self) -> str:
@@ -239,6 +251,8 @@ def load_settings(
         kwargs["public_url"] = _url("BOT_PUBLIC_URL", public, ("https", "http")).rstrip("/")
     if lease := get("BOT_INBOX_LEASE_SECONDS"):
         kwargs["inbox_lease_seconds"] = _int("BOT_INBOX_LEASE_SECONDS", lease, 1, 3600)
+    if workers := get("BOT_INBOX_WORKERS"):
+        kwargs["inbox_workers"] = _int("BOT_INBOX_WORKERS", workers, 0, 16)
     for key in ("ZALO_APP_ID", "ZALO_APP_SECRET", "ZALO_OA_SECRET_KEY"):
         if value := get(key):
             kwargs[key.lower()] = value

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import logging
 import os
+import time
+from collections.abc import Awaitable, Callable
 from pathlib import Path
-from typing import Any, Final
+from typing import Any, Final, TypeVar
 
 from sqlalchemy import event
 from sqlalchemy.engine import ExceptionContext, make_url
@@ -19,6 +21,8 @@ from sqlalchemy.ext.asyncio import (
 from db.datetime_sql import register_sqlite
 
 log = logging.getLogger(__name__)
+
+T = TypeVar("T")
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 MIGRATING = "commune_bot_migrating"
@@ -48,11 +52,19 @@ def make_private_dir(path: Path) -> None:
 
 READ_FIRST: Final = "commune_bot_read_first"
 """Execution option of a connection whose SQLite transaction begins without the write lock."""
+EAGER_WRITE: Final = "commune_bot_eager_write"
+"""Execution option of a connection whose SQLite transaction asks for the write lock again
+every millisecond (see ``write_eagerly``)."""
+_EAGER_POLL_MS: Final = 1
 _SQLITE_BUSY: Final = 5
 
 
 class WriteLockNeeded(Exception):
     """A read-first SQLite transaction could not start writing: run its work again."""
+
+
+class WriteLockBusy(Exception):
+    """An eager SQLite transaction found the write lock taken: ask again."""
 
 
 def _prepare_sqlite_file(url: str) -> None:
@@ -91,6 +103,12 @@ def _on_sqlite_begin(conn: Any) -> None:
         conn.exec_driver_sql("PRAGMA foreign_keys=OFF")
     if options.get(READ_FIRST):
         conn.exec_driver_sql("BEGIN")
+    elif options.get(EAGER_WRITE):
+        conn.exec_driver_sql(f"PRAGMA busy_timeout={_EAGER_POLL_MS}")
+        try:
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
+        finally:
+            conn.exec_driver_sql(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
     else:
         # IMMEDIATE takes the write lock up front, so a transaction that reads then writes
         # waits for the lock instead of failing with SQLITE_BUSY half-way through.
@@ -104,8 +122,12 @@ def _on_sqlite_error(context: ExceptionContext) -> BaseException | None:
     code = getattr(context.original_exception, "sqlite_errorcode", None)
     conn = context.connection
     busy = code is not None and code & 0xFF == _SQLITE_BUSY
-    if busy and conn is not None and conn.get_execution_options().get(READ_FIRST):
-        return WriteLockNeeded()
+    if busy and conn is not None:
+        options = conn.get_execution_options()
+        if options.get(READ_FIRST):
+            return WriteLockNeeded()
+        if options.get(EAGER_WRITE):
+            return WriteLockBusy()
     return None
 
 
@@ -128,6 +150,33 @@ async def begin_read_first(session: AsyncSession) -> None:
     transaction takes the lock up front). On PostgreSQL this changes nothing.
     """
     await session.connection(execution_options={READ_FIRST: True})
+
+
+async def write_eagerly(
+    sessions: async_sessionmaker[AsyncSession],
+    work: Callable[[AsyncSession], Awaitable[T]],
+    *,
+    within: float = SQLITE_BUSY_TIMEOUT_MS / 1000,
+) -> T:
+    """Run ``work`` in a transaction of its own and commit it; return what it returned.
+
+    On SQLite the transaction waits for the write lock by asking again every millisecond
+    (from the driver's thread), where SQLite's own wait sleeps longer the longer it waits
+    (up to 100 ms at a time) and loses the lock to other processes' new transactions. It is
+    for short writes someone waits on (a webhook's 200); on PostgreSQL it changes nothing.
+    """
+    deadline = time.monotonic() + within
+    while True:
+        async with sessions() as session:
+            try:
+                await session.connection(execution_options={EAGER_WRITE: True})
+            except WriteLockBusy:
+                if time.monotonic() > deadline:
+                    raise
+                continue
+            result = await work(session)
+            await session.commit()
+            return result
 
 
 def _on_postgresql_connect(dbapi_connection: Any, _record: Any) -> None:

@@ -18,6 +18,7 @@ from bot.channels.telegram import (
     webhook_secret,
 )
 from bot.channels.telegram_webhook import TelegramProcessor, TelegramWebhook
+from bot.inbox.duties import BOTH, Duties
 from bot.inbox.worker import InboxWorker
 from bot.runtime import Runtime
 from jobs.scheduler import worker_id
@@ -30,9 +31,19 @@ async def run_telegram(
     stop: asyncio.Event,
     limiter: BaseRateLimiter[Any] | None = None,
     ready: asyncio.Event | None = None,
+    duties: Duties = BOTH,
 ) -> None:
     """Serve Telegram (polling or webhook) until ``stop`` is set."""
     settings = runtime.settings
+    webhook = settings.telegram_mode == "webhook" and settings.telegram_webhook_url is not None
+    if not duties.receive:
+        if webhook:
+            await _handle_webhook_updates(runtime, stop, limiter, ready)
+        else:  # polled updates are handled where they are fetched
+            if ready is not None:
+                ready.set()
+            await stop.wait()
+        return
     app = build_application(runtime, limiter)
     async with app:
         runtime.set_bot_username(settings.telegram_bot_username or app.bot.username)
@@ -44,10 +55,11 @@ async def run_telegram(
             raise RuntimeError("the application was built without an updater")
         hook_url = settings.telegram_webhook_url
         inbox: InboxWorker | None = None
-        if settings.telegram_mode == "webhook" and hook_url:
+        if webhook and hook_url:
             # Updates arrive on the bot's HTTP server (POST /telegram), are kept in the
             # inbox before the 200, and are handled from there.
             inbox = _webhook_inbox(runtime, app)
+            runtime.channels[CHANNEL] = TelegramWebhook(app, inbox)
             await app.bot.set_webhook(
                 hook_url,
                 secret_token=webhook_secret(settings),
@@ -58,7 +70,7 @@ async def run_telegram(
         log.info("ready: Telegram bot @%s (%s)", app.bot.username, settings.telegram_mode)
         if ready is not None:
             ready.set()
-        await (stop.wait() if inbox is None else inbox.run(stop))
+        await (stop.wait() if inbox is None or not duties.handle else inbox.run(stop))
         runtime.senders.pop(CHANNEL, None)
         runtime.channels.pop(CHANNEL, None)
         if updater.running:
@@ -66,9 +78,29 @@ async def run_telegram(
         await app.stop()
 
 
+async def _handle_webhook_updates(
+    runtime: Runtime,
+    stop: asyncio.Event,
+    limiter: BaseRateLimiter[Any] | None,
+    ready: asyncio.Event | None,
+) -> None:
+    """Handle stored webhook updates only: the receiving process owns the webhook and menus."""
+    app = build_application(runtime, limiter)
+    async with app:
+        runtime.set_bot_username(runtime.settings.telegram_bot_username or app.bot.username)
+        runtime.senders[CHANNEL] = TelegramSender(app)
+        inbox = _webhook_inbox(runtime, app)
+        if ready is not None:
+            ready.set()
+        try:
+            await inbox.run(stop)
+        finally:
+            runtime.senders.pop(CHANNEL, None)
+
+
 def _webhook_inbox(runtime: Runtime, app: Application[Any, Any, Any, Any, Any, Any]) -> InboxWorker:
-    """The inbox worker for webhook updates, published for ``POST /telegram``."""
-    inbox = InboxWorker(
+    """The inbox worker for webhook updates."""
+    return InboxWorker(
         channel=CHANNEL,
         sessions=runtime.sessions,
         clock=runtime.clock,
@@ -77,5 +109,3 @@ def _webhook_inbox(runtime: Runtime, app: Application[Any, Any, Any, Any, Any, A
         worker=worker_id(),
         lease=timedelta(seconds=runtime.settings.inbox_lease_seconds),
     )
-    runtime.channels[CHANNEL] = TelegramWebhook(app, inbox)
-    return inbox

@@ -14,6 +14,7 @@ import traceback
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
+from functools import partial
 from typing import Final, Protocol
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -24,6 +25,7 @@ from bot.crypto import Sealer
 from bot.errors import BotError
 from bot.inbox.codec import decode_replies, encode_replies
 from bot.messages import Reply
+from db.engine import write_eagerly
 from db.models import InboxEvent, InboxStatus
 from db.queries import inbox
 
@@ -124,13 +126,7 @@ class InboxWorker:
         while self._arrived:
             group, self._arrived = self._arrived[:GROUP], self._arrived[GROUP:]
             try:
-                async with self._sessions.begin() as session:
-                    stored = await inbox.store_many(
-                        session,
-                        channel=self.channel,
-                        events=[event for event, _ in group],
-                        now=self._clock.now(),
-                    )
+                stored = await write_eagerly(self._sessions, partial(self._store, group))
             except Exception as exc:
                 for _, waiter in group:
                     if not waiter.done():
@@ -141,6 +137,16 @@ class InboxWorker:
                     waiter.set_result(new)
             if stored:
                 self._wakeup.set()
+
+    async def _store(
+        self,
+        group: Sequence[tuple[inbox.Arrived, asyncio.Future[bool]]],
+        session: AsyncSession,
+    ) -> set[str]:
+        events = [event for event, _ in group]
+        return await inbox.store_many(
+            session, channel=self.channel, events=events, now=self._clock.now()
+        )
 
     async def run(self, stop: asyncio.Event) -> None:
         """Work until ``stop`` is set, woken by new events and polling for other workers'."""

@@ -34,6 +34,8 @@ def test_defaults(chdir_tmp: Path) -> None:
     assert settings.zalo_oauth_base_url == "https://oauth.zaloapp.com"
     assert not settings.zalo_configured
     assert settings.log_level == "INFO"
+    assert settings.inbox_workers == 1
+    assert not settings.inbox_channels
 
 
 def test_every_setting_is_read() -> None:
@@ -202,6 +204,9 @@ def test_bad_value_in_dotenv_is_named(chdir_tmp: Path) -> None:
         ("BOT_PUBLIC_URL", "javascript:alert(1)"),
         ("BOT_ZALO_OA_URL", "http://zalo.me/123"),
         ("BOT_ZALO_OA_URL", "javascript:alert(1)"),
+        ("BOT_INBOX_WORKERS", "-1"),
+        ("BOT_INBOX_WORKERS", "17"),
+        ("BOT_INBOX_WORKERS", "two"),
     ],
 )
 def test_each_bad_value_names_its_setting(name: str, value: str) -> None:
@@ -297,6 +302,8 @@ def test_webhook_mode_needs_a_url() -> None:
         ("BOT_INVITE_TTL_DAYS", "invite_ttl_days", 365),
         ("BOT_DIALOG_TTL_MINUTES", "dialog_ttl_minutes", 1),
         ("BOT_DIALOG_TTL_MINUTES", "dialog_ttl_minutes", 60 * 24 * 30),
+        ("BOT_INBOX_WORKERS", "inbox_workers", 0),
+        ("BOT_INBOX_WORKERS", "inbox_workers", 16),
     ],
 )
 def test_limits_are_inclusive(name: str, attribute: str, value: int) -> None:
@@ -362,3 +369,17 @@ def test_bad_zalo_bot_settings_are_named(environ: dict[str, str], name: str) -> 
     with pytest.raises(SettingsError) as caught:
         load_settings(environ, env_file=None)
     assert caught.value.name == name
+
+
+def test_only_channels_that_keep_events_in_the_inbox_need_its_workers() -> None:
+    token = {"TELEGRAM_BOT_TOKEN": "123456:ABC-def_ghi"}
+    assert not load_settings(token, env_file=None).inbox_channels  # polling
+    hook = {
+        **token,
+        "TELEGRAM_MODE": "webhook",
+        "BOT_PUBLIC_URL": "https://bot.example.vn",
+        "TELEGRAM_WEBHOOK_SECRET": SECRET,
+    }
+    assert load_settings(hook, env_file=None).inbox_channels
+    zalo = {"ZALO_APP_ID": "1", "ZALO_APP_SECRET": "2", "ZALO_OA_SECRET_KEY": "3"}
+    assert load_settings(zalo, env_file=None).inbox_channels

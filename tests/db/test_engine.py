@@ -5,14 +5,23 @@ from __future__ import annotations
 import asyncio
 import stat
 from collections.abc import AsyncIterator
+from functools import partial
 from pathlib import Path
 
 import pytest
 from sqlalchemy import text
 from sqlalchemy.engine import Connection
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
-from db.engine import WriteLockNeeded, begin_read_first, create_engine, session_factory
+from db.engine import (
+    SQLITE_BUSY_TIMEOUT_MS,
+    WriteLockBusy,
+    WriteLockNeeded,
+    begin_read_first,
+    create_engine,
+    session_factory,
+    write_eagerly,
+)
 
 
 async def test_connections_are_prepared(database_url: str) -> None:
@@ -138,3 +147,52 @@ async def test_a_transaction_left_open_is_rolled_back_on_return(
     async with sqlite_engine.begin() as conn:  # and the connection is usable again
         await conn.exec_driver_sql("INSERT INTO t VALUES (6)")
     assert await _rows(sqlite_engine) == [6]
+
+
+async def _insert(session: AsyncSession, n: int) -> int:
+    await session.execute(text("INSERT INTO t VALUES (:n)"), {"n": n})
+    return n
+
+
+async def test_an_eager_write_takes_the_lock_as_soon_as_it_is_free(
+    sqlite_engine: AsyncEngine,
+) -> None:
+    sessions = session_factory(sqlite_engine)
+    async with sessions.begin() as holder:
+        await holder.execute(text("INSERT INTO t VALUES (7)"))
+        eager = asyncio.create_task(write_eagerly(sessions, partial(_insert, n=8)))
+        await asyncio.sleep(0.2)
+        assert not eager.done()  # waits for the holder, does not fail
+    assert await asyncio.wait_for(eager, 5) == 8
+    assert await _rows(sqlite_engine) == [7, 8]
+    async with sessions.begin() as after:  # the connection waits as long as before for others
+        timeout = await after.scalar(text("PRAGMA busy_timeout"))
+    assert timeout == SQLITE_BUSY_TIMEOUT_MS
+
+
+async def test_an_eager_write_gives_up_after_its_time(sqlite_engine: AsyncEngine) -> None:
+    sessions = session_factory(sqlite_engine)
+    async with sessions.begin() as holder:
+        await holder.execute(text("INSERT INTO t VALUES (9)"))
+        with pytest.raises(WriteLockBusy):
+            await write_eagerly(sessions, partial(_insert, n=10), within=0.1)
+    assert await _rows(sqlite_engine) == [9]
+
+
+async def test_an_eager_write_that_fails_writes_nothing(database_url: str) -> None:
+    engine = create_engine(database_url)
+    try:
+        async with engine.begin() as conn:
+            await conn.exec_driver_sql("CREATE TABLE t (n INTEGER)")
+        sessions = session_factory(engine)
+
+        async def half(session: AsyncSession) -> None:
+            await _insert(session, 11)
+            raise LookupError
+
+        with pytest.raises(LookupError):
+            await write_eagerly(sessions, half)
+        assert await write_eagerly(sessions, partial(_insert, n=12)) == 12
+        assert await _rows(engine) == [12]
+    finally:
+        await engine.dispose()

@@ -24,6 +24,7 @@ from bot.channels.zalo_bot.platform import (
 from bot.channels.zalo_bot.processor import ZaloBotProcessor
 from bot.channels.zalo_bot.sender import ZaloBotSender
 from bot.errors import BotError
+from bot.inbox.duties import BOTH, Duties
 from bot.inbox.worker import InboxWorker
 from bot.runtime import Runtime
 from jobs.scheduler import worker_id
@@ -68,9 +69,12 @@ async def keep(inbox: InboxWorker, update: object) -> bool:
 
 
 async def run_zalo_bot(
-    runtime: Runtime, stop: asyncio.Event, ready: asyncio.Event | None = None
+    runtime: Runtime,
+    stop: asyncio.Event,
+    ready: asyncio.Event | None = None,
+    duties: Duties = BOTH,
 ) -> None:
-    """Serve the Zalo Bot channel until ``stop`` is set."""
+    """Serve the Zalo Bot channel until ``stop`` is set: receive updates, handle them, or both."""
     settings = runtime.settings
     token = settings.zalo_bot_token
     if token is None:
@@ -91,18 +95,21 @@ async def run_zalo_bot(
         if settings.zalo_bot_webhook_secret and mode == "polling":
             log.warning("ZALO_BOT_WEBHOOK_SECRET is set but BOT_PUBLIC_URL is not: polling")
         runtime.senders[CHANNEL] = sender
-        runtime.channels[CHANNEL] = ZaloBotChannel(
-            worker, settings.zalo_bot_webhook_secret if mode == "webhook" else None
-        )
+        parts = []
         try:
-            await _connect(runtime, api)
-            log.info("ready: Zalo Bot channel (%s)", mode)
+            if duties.receive:
+                runtime.channels[CHANNEL] = ZaloBotChannel(
+                    worker, settings.zalo_bot_webhook_secret if mode == "webhook" else None
+                )
+                await _connect(runtime, api)
+                log.info("ready: Zalo Bot channel (%s)", mode)
+                if mode == "polling":
+                    parts.append(poll(api, worker, stop))
+            if duties.handle:
+                parts.append(worker.run(stop))
             if ready is not None:
                 ready.set()
-            if mode == "webhook":
-                await worker.run(stop)
-            else:
-                await asyncio.gather(worker.run(stop), poll(api, worker, stop))
+            await asyncio.gather(*parts, stop.wait())
         finally:
             runtime.senders.pop(CHANNEL, None)
             runtime.channels.pop(CHANNEL, None)

@@ -17,6 +17,7 @@ from bot.channels.zalo_oa.api import ZaloApi
 from bot.channels.zalo_oa.processor import ZaloProcessor
 from bot.channels.zalo_oa.sender import ZaloSender
 from bot.channels.zalo_oa.tokens import NotConnected, OAuthUnavailable, TokenStore
+from bot.inbox.duties import BOTH, Duties
 from bot.inbox.worker import InboxWorker
 from bot.reminders.notices import notify
 from bot.runtime import Runtime
@@ -64,9 +65,12 @@ def token_store(runtime: Runtime, http: httpx.AsyncClient) -> TokenStore:
 
 
 async def run_zalo(
-    runtime: Runtime, stop: asyncio.Event, ready: asyncio.Event | None = None
+    runtime: Runtime,
+    stop: asyncio.Event,
+    ready: asyncio.Event | None = None,
+    duties: Duties = BOTH,
 ) -> None:
-    """Serve the Zalo OA channel until ``stop`` is set."""
+    """Serve the Zalo OA channel until ``stop`` is set: receive events, handle them, or both."""
     settings = runtime.settings
     async with httpx.AsyncClient(follow_redirects=False) as http:
         tokens = token_store(runtime, http)
@@ -82,15 +86,20 @@ async def run_zalo(
             lease=timedelta(seconds=settings.inbox_lease_seconds),
         )
         runtime.senders[CHANNEL] = sender
-        runtime.channels[CHANNEL] = ZaloChannel(tokens, worker)
-        status = await tokens.status()
-        if not status.connected:
-            log.warning("Zalo OA not connected: run `python -m bot zalo connect`")
-        log.info("ready: Zalo OA channel (webhook /zalo/webhook)")
+        parts = []
+        if duties.receive:
+            runtime.channels[CHANNEL] = ZaloChannel(tokens, worker)
+            status = await tokens.status()
+            if not status.connected:
+                log.warning("Zalo OA not connected: run `python -m bot zalo connect`")
+            log.info("ready: Zalo OA channel (webhook /zalo/webhook)")
+            parts.append(_keep_token_fresh(tokens, stop))
+        if duties.handle:
+            parts.append(worker.run(stop))
         if ready is not None:
             ready.set()
         try:
-            await asyncio.gather(worker.run(stop), _keep_token_fresh(tokens, stop))
+            await asyncio.gather(*parts)
         finally:
             runtime.senders.pop(CHANNEL, None)
             runtime.channels.pop(CHANNEL, None)

@@ -1,0 +1,258 @@
+"""``python -m bot run`` hands stored events to inbox worker processes and keeps them running.
+
+The real bot process serves the Zalo OA webhook; its workers (``BOT_INBOX_WORKERS``) handle
+the events. A worker killed in the middle of an event is replaced, and the event is handled
+once by whichever worker takes it after the lease; SIGTERM stops the bot and every worker
+with status 0; a worker whose bot is gone stops by itself.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import secrets
+import signal
+import sys
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+import httpx
+import psutil
+from cryptography.fernet import Fernet
+from sqlalchemy import func, select
+
+from bot.channels.zalo_oa.channel import token_store
+from bot.clock import SystemClock
+from bot.inbox.processes import supervise
+from bot.runtime import open_runtime
+from bot.settings import Settings
+from db.models import Identity, InboxEvent, InboxStatus
+from tests.conftest import REPO_ROOT
+from tests.support.running import free_port
+from tests.support.zalo_oa import ZaloOAEmulator
+
+WAIT = 30.0
+
+
+async def _until(check: Callable[[], bool | Awaitable[bool]], what: str, log: Path) -> None:
+    """Poll ``check`` in real time (real processes are working) until true, or fail."""
+    deadline = time.monotonic() + WAIT
+    while True:
+        result = check()
+        if not isinstance(result, bool):
+            result = await result
+        if result:
+            return
+        if time.monotonic() > deadline:
+            raise AssertionError(f"{what}:\n{_tail(log)}")
+        await asyncio.sleep(0.05)
+
+
+def _tail(log: Path) -> str:
+    return _tail(log) if log.exists() else ""
+
+
+def _workers(bot: asyncio.subprocess.Process) -> set[int]:
+    """The bot's inbox worker processes (its children running ``inbox-worker``)."""
+    found = set()
+    for child in psutil.Process(bot.pid).children():
+        try:
+            if "inbox-worker" in child.cmdline():
+                found.add(child.pid)
+        except psutil.NoSuchProcess:
+            continue
+    return found
+
+
+async def _events(settings: Settings) -> list[tuple[InboxStatus, str | None]]:
+    async with open_runtime(settings, SystemClock()) as runtime, runtime.sessions() as session:
+        rows = await session.scalars(select(InboxEvent).order_by(InboxEvent.id))
+        return [(row.status, row.claimed_by) for row in rows]
+
+
+async def _identities(settings: Settings) -> int:
+    async with open_runtime(settings, SystemClock()) as runtime, runtime.sessions() as session:
+        return int(await session.scalar(select(func.count()).select_from(Identity)) or 0)
+
+
+@asynccontextmanager
+async def _bot(
+    database_url: str, tmp_path: Path, zalo: ZaloOAEmulator, workers: int
+) -> AsyncIterator[tuple[asyncio.subprocess.Process, Settings, Path]]:
+    """The real ``python -m bot run`` on Zalo with ``workers`` inbox workers, serving."""
+    key, audit_key = Fernet.generate_key().decode(), secrets.token_urlsafe(32)
+    settings = Settings(
+        database_url=database_url,
+        data_key=key,
+        audit_key=audit_key,
+        **zalo.settings(),  # type: ignore[arg-type]
+    )
+    async with open_runtime(settings, SystemClock()) as runtime, httpx.AsyncClient() as http:
+        await token_store(runtime, http).store_refresh_token(zalo.grant())
+    port = free_port()
+    env = {
+        **os.environ,
+        "PYTHONPATH": str(REPO_ROOT),
+        "DATABASE_URL": database_url,
+        "BOT_DATA_KEY": key,
+        "BOT_AUDIT_KEY": audit_key,
+        "BOT_HTTP_PORT": str(port),
+        "BOT_PUBLIC_URL": f"http://127.0.0.1:{port}",
+        "BOT_INBOX_LEASE_SECONDS": "2",
+        "BOT_INBOX_WORKERS": str(workers),
+        **zalo.environ(),
+    }
+    zalo.webhook_url = f"http://127.0.0.1:{port}/zalo/webhook"
+    log_path = tmp_path / "bot.log"
+
+    async def serving() -> bool:
+        try:
+            async with httpx.AsyncClient() as http:
+                answer = await http.get(f"http://127.0.0.1:{port}/zalo/oauth")
+        except httpx.HTTPError:
+            return False
+        return answer.status_code == 400  # the channel runs (the link lacks its code)
+
+    with log_path.open("ab") as log:
+        bot = await asyncio.create_subprocess_exec(
+            sys.executable,
+            "-m",
+            "bot",
+            "run",
+            cwd=tmp_path,
+            env=env,
+            stdin=asyncio.subprocess.DEVNULL,
+            stdout=log,
+            stderr=log,
+        )
+    try:
+        await _until(serving, "the bot did not start", log_path)
+        await _until(lambda: len(_workers(bot)) == workers, "workers not started", log_path)
+        yield bot, settings, log_path
+    finally:
+        if bot.returncode is None:
+            bot.send_signal(signal.SIGKILL)
+            await bot.wait()
+
+
+async def test_a_killed_worker_is_replaced_and_its_event_is_handled_once(
+    database_url: str, tmp_path: Path
+) -> None:
+    async with ZaloOAEmulator() as zalo, _bot(database_url, tmp_path, zalo, 2) as running:
+        bot, settings, log = running
+        first = _workers(bot)
+        lan = zalo.user("Lan")
+        zalo.detail_latency = 60.0  # handling hangs on Zalo's profile call
+        assert await lan.send("/whoami") == 200
+        await _until(lambda: "user/detail" in zalo.calls, "not handling", log)
+        [(status, holder)] = await _events(settings)
+        assert status is InboxStatus.PENDING
+        assert holder is not None
+        busy = int(holder.split(":")[1])  # the claim names the worker's pid
+        assert busy in first
+
+        zalo.detail_latency = 0.0
+        os.kill(busy, signal.SIGKILL)
+        await _until(
+            lambda: len(_workers(bot)) == 2 and busy not in _workers(bot),
+            "the killed worker was not replaced",
+            log,
+        )
+        await _until(lambda: len(lan.messages()) >= 1, "the event was not handled", log)
+
+        async def closed() -> bool:
+            [(status, _)] = await _events(settings)
+            return status is InboxStatus.DONE
+
+        await _until(closed, "the event is not closed", log)
+        await asyncio.sleep(1.0)  # a second handling would have answered by now
+        [answer] = lan.messages()
+        assert (answer.text or "").startswith("Bạn là Lan.")
+        assert await _identities(settings) == 1
+
+        workers = [psutil.Process(pid) for pid in _workers(bot)]
+        bot.send_signal(signal.SIGTERM)
+        await asyncio.wait_for(bot.wait(), 25)
+        assert bot.returncode == 0, _tail(log)
+        _, alive = psutil.wait_procs(workers, timeout=5)
+        assert alive == []
+
+
+async def test_events_stored_while_every_worker_is_down_are_handled_by_the_next_one(
+    database_url: str, tmp_path: Path
+) -> None:
+    async with ZaloOAEmulator() as zalo, _bot(database_url, tmp_path, zalo, 1) as running:
+        bot, settings, log = running
+        [worker] = _workers(bot)
+        os.kill(worker, signal.SIGSTOP)  # handles nothing, as if stuck
+        people = [zalo.user(f"Người {n}") for n in range(3)]
+        for person in people:
+            assert await person.send("/whoami") == 200
+        assert [status for status, _ in await _events(settings)] == [InboxStatus.PENDING] * 3
+        os.kill(worker, signal.SIGKILL)
+        await _until(lambda: _workers(bot) - {worker} != set(), "no new worker", log)
+
+        def answered() -> bool:
+            return all(len(person.messages()) == 1 for person in people)
+
+        await _until(answered, "not every event was answered once", log)
+        bot.send_signal(signal.SIGTERM)
+        await asyncio.wait_for(bot.wait(), 25)
+        assert bot.returncode == 0
+
+
+async def test_workers_of_a_killed_bot_stop_with_it(database_url: str, tmp_path: Path) -> None:
+    async with ZaloOAEmulator() as zalo, _bot(database_url, tmp_path, zalo, 2) as running:
+        bot, _, _ = running
+        workers = [psutil.Process(pid) for pid in _workers(bot)]
+        bot.send_signal(signal.SIGKILL)
+        await bot.wait()
+        _, alive = psutil.wait_procs(workers, timeout=10)
+        assert alive == []
+
+
+async def test_a_worker_started_for_a_bot_that_is_gone_does_nothing(tmp_path: Path) -> None:
+    gone = await asyncio.create_subprocess_exec(sys.executable, "-c", "pass")
+    await gone.wait()
+    worker = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "bot",
+        "inbox-worker",
+        "--parent",
+        str(gone.pid),
+        cwd=tmp_path,
+        env={**os.environ, "PYTHONPATH": str(REPO_ROOT)},
+        stdin=asyncio.subprocess.DEVNULL,
+        stdout=asyncio.subprocess.DEVNULL,
+        stderr=asyncio.subprocess.DEVNULL,
+    )
+    assert await asyncio.wait_for(worker.wait(), 20) == 0
+    assert not (tmp_path / "data").exists()  # it opened no database
+
+
+async def test_supervise_replaces_a_worker_that_exits_and_stops_the_rest(
+    tmp_path: Path,
+) -> None:
+    starts = tmp_path / "starts"
+    script = (
+        "import os, sys, time; "
+        f"open({str(starts)!r}, 'a').write(str(os.getpid()) + chr(10)); "
+        "time.sleep(60)"
+    )
+    stop = asyncio.Event()
+    task = asyncio.create_task(supervise(2, stop, [sys.executable, "-c", script]))
+
+    def started() -> list[int]:
+        return [int(line) for line in starts.read_text().split()] if starts.exists() else []
+
+    await _until(lambda: len(started()) == 2, "two workers not started", tmp_path / "none")
+    victim = started()[0]
+    os.kill(victim, signal.SIGKILL)
+    await _until(lambda: len(started()) == 3, "the worker was not replaced", tmp_path / "none")
+    running = [psutil.Process(pid) for pid in started()[1:]]
+    stop.set()
+    await asyncio.wait_for(task, 30)
+    assert not any(process.is_running() for process in running)
