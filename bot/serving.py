@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 import logging
 from collections.abc import Coroutine, Sequence
 from typing import Any
@@ -76,6 +77,7 @@ async def run_channels(
     try:
         started = await _until_ready(tasks)
         if started:
+            _settle_heap()
             if ready is not None:
                 ready.set()
             stopping = asyncio.create_task(stop.wait())
@@ -90,6 +92,16 @@ async def run_channels(
             raise result
     if not started:
         raise RuntimeError("a channel stopped while starting")
+
+
+def _settle_heap() -> None:
+    """Keep what start-up built (modules, mappers, the router) out of every later collection.
+
+    Those few hundred thousand objects live as long as the process; a full garbage
+    collection would walk them all again and again, a tenth of a second each time.
+    """
+    gc.collect()
+    gc.freeze()
 
 
 async def _until_ready(tasks: dict[asyncio.Task[None], asyncio.Event]) -> bool:

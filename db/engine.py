@@ -16,11 +16,16 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 
+from db import sqlite_driver
 from db.datetime_sql import register_sqlite
 
 log = logging.getLogger(__name__)
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
+# Above the updates handled at once (8, see bot.channels.telegram) plus the jobs: a pool
+# smaller than that opens and closes a connection (a thread, its pragmas, its cache of
+# prepared statements) for nearly every update.
+SQLITE_POOL_SIZE: Final = 12
 MIGRATING = "commune_bot_migrating"
 """Execution option of the connection that migrates the schema (see ``db.migrate``)."""
 AUDIT_KEY_INFO: Final = "audit_key"
@@ -148,7 +153,11 @@ def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
     kwargs.setdefault("hide_parameters", True)
     if url.startswith("sqlite"):
         _prepare_sqlite_file(url)
-        engine = create_async_engine(url, pool_reset_on_return=None, **kwargs)
+        if sqlite_path(url) is not None:  # a file's queue pool; memory has one connection
+            kwargs.setdefault("pool_size", SQLITE_POOL_SIZE)
+        engine = create_async_engine(
+            url, module=sqlite_driver.dbapi(), pool_reset_on_return=None, **kwargs
+        )
         event.listen(engine.sync_engine, "connect", _on_sqlite_connect)
         event.listen(engine.sync_engine, "begin", _on_sqlite_begin)
         event.listen(engine.sync_engine, "handle_error", _on_sqlite_error)
