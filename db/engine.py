@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import (
 
 from db import sqlite_driver
 from db.datetime_sql import register_sqlite
+from db.sqlite_driver import OneTripConnection
 
 log = logging.getLogger(__name__)
 
@@ -95,7 +96,12 @@ def _on_sqlite_begin(conn: Any) -> None:
         # Only outside a transaction does SQLite let foreign keys be switched off.
         conn.exec_driver_sql("PRAGMA foreign_keys=OFF")
     if options.get(READ_FIRST):
-        conn.exec_driver_sql("BEGIN")
+        dbapi_connection = conn.connection.dbapi_connection
+        if isinstance(dbapi_connection, OneTripConnection):
+            # Deferred: it takes no lock, so it goes with the first statement, in one trip.
+            dbapi_connection.begin_with_next_statement()
+        else:
+            conn.exec_driver_sql("BEGIN")
     else:
         # IMMEDIATE takes the write lock up front, so a transaction that reads then writes
         # waits for the lock instead of failing with SQLITE_BUSY half-way through.
@@ -117,6 +123,8 @@ def _on_sqlite_error(context: ExceptionContext) -> BaseException | None:
 def _on_sqlite_reset(dbapi_connection: Any, record: Any, reset_state: Any) -> None:
     # Sessions end their transactions themselves; a rollback on every return to the pool
     # is one more trip to aiosqlite's thread. Roll back only what is really left open.
+    if isinstance(dbapi_connection, OneTripConnection):
+        dbapi_connection.take_begin()  # a transaction that never began: nothing to end
     if reset_state.terminate_only:
         return
     driver = record.driver_connection

@@ -24,8 +24,10 @@ from sqlalchemy.util.concurrency import await_
 _Outcome = tuple[Any, list[Any], int, int | None]
 
 
-def _execute(conn: sqlite3.Connection, operation: str, parameters: Any) -> _Outcome:
+def _execute(conn: sqlite3.Connection, operation: str, parameters: Any, begin: bool) -> _Outcome:
     """On the connection's thread: run one statement and take all it returns."""
+    if begin:
+        conn.execute("BEGIN")
     cursor = conn.cursor()
     try:
         cursor.execute(operation, () if parameters is None else parameters)
@@ -36,8 +38,12 @@ def _execute(conn: sqlite3.Connection, operation: str, parameters: Any) -> _Outc
         cursor.close()
 
 
-def _executemany(conn: sqlite3.Connection, operation: str, parameters: Any) -> _Outcome:
+def _executemany(
+    conn: sqlite3.Connection, operation: str, parameters: Any, begin: bool
+) -> _Outcome:
     """On the connection's thread: run one statement for each set of parameters."""
+    if begin:
+        conn.execute("BEGIN")
     cursor = conn.cursor()
     try:
         cursor.executemany(operation, parameters)
@@ -70,10 +76,11 @@ class OneTripCursor:
         self.rowcount = -1
 
     def _run(self, call: Any, operation: str, parameters: Any) -> None:
+        begin = self._adapted.take_begin()
         try:
             # aiosqlite's own queue to the thread; its public calls take one trip each.
             outcome: _Outcome = await_(
-                self._driver._execute(call, self._driver._conn, operation, parameters)
+                self._driver._execute(call, self._driver._conn, operation, parameters, begin)
             )
         except Exception as error:
             self._adapted._handle_exception(error)
@@ -119,9 +126,36 @@ class OneTripCursor:
 
 
 class OneTripConnection(AsyncAdapt_aiosqlite_connection):
-    """SQLAlchemy's adapted aiosqlite connection, handing out one-trip cursors."""
+    """SQLAlchemy's adapted aiosqlite connection, handing out one-trip cursors.
 
-    __slots__ = ()
+    A deferred ``BEGIN`` takes no lock, so it can wait and go with the next statement, in
+    that statement's trip; if no statement follows, there is nothing to commit or roll back.
+    """
+
+    __slots__ = ("_begin",)
+
+    def __init__(self, dbapi: Any, connection: Any) -> None:
+        super().__init__(dbapi, connection)
+        self._begin = False
+
+    def begin_with_next_statement(self) -> None:
+        """Begin a deferred transaction, in the same trip as the next statement."""
+        self._begin = True
+
+    def take_begin(self) -> bool:
+        """Whether a ``BEGIN`` is waiting for a statement; it is not waiting any more."""
+        begin, self._begin = self._begin, False
+        return begin
+
+    def commit(self) -> None:
+        """Commit, unless the transaction has not begun yet."""
+        if not self.take_begin():
+            super().commit()
+
+    def rollback(self) -> None:
+        """Roll back, unless the transaction has not begun yet."""
+        if not self.take_begin():
+            super().rollback()
 
     def cursor(self, server_side: bool = False) -> Any:
         """A one-trip cursor; aiosqlite's own for a server-side (streamed) result."""

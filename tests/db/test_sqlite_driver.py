@@ -14,7 +14,7 @@ from sqlalchemy import text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from db.engine import SQLITE_POOL_SIZE, create_engine
+from db.engine import SQLITE_POOL_SIZE, begin_read_first, create_engine, session_factory
 
 
 @pytest.fixture
@@ -106,3 +106,28 @@ async def test_updates_in_flight_reuse_the_pooled_connections(
     # Eight at a time fit in the pool: no connection is opened (and closed) again.
     assert trips["connector"] == opened
     assert SQLITE_POOL_SIZE >= 8
+
+
+async def test_a_read_first_transaction_begins_with_its_first_statement(
+    engine: AsyncEngine, trips: Counter[str]
+) -> None:
+    sessions = session_factory(engine)
+    async with sessions() as session:  # the pool has a connection already
+        await session.execute(text("SELECT 1"))
+    trips.clear()
+    async with sessions() as session:
+        await begin_read_first(session)
+        assert (await session.execute(text("SELECT count(*) FROM t"))).scalar() == 0
+        await session.commit()
+    assert trips == Counter({"_execute": 1, "commit": 1})
+    trips.clear()
+    async with sessions() as session:  # begun, nothing asked: nothing to end either
+        await begin_read_first(session)
+        await session.commit()
+    assert not trips
+    async with sessions() as session:
+        await begin_read_first(session)
+        await session.execute(text("INSERT INTO t (name) VALUES ('Lan')"))
+        await session.commit()
+    async with sessions() as session:
+        assert (await session.execute(text("SELECT name FROM t"))).scalars().all() == ["Lan"]
