@@ -41,6 +41,12 @@ def negotiate(requested: str | None, default: str = DEFAULT_LOCALE) -> str:
 
 
 @cache
+def _babel_locale(lang: str) -> Locale:
+    # Parsed once: every update builds a translator, and parsing costs more than the update.
+    return Locale.parse(lang)
+
+
+@cache
 def _catalog(lang: str) -> gettext.NullTranslations:
     path = LOCALES_DIR / lang / "LC_MESSAGES" / f"{DOMAIN}.po"
     if not path.exists():
@@ -59,7 +65,7 @@ class Translator:
     def __init__(self, locale: str, tz: tzinfo | None = None) -> None:
         self.locale = locale if locale in SUPPORTED else DEFAULT_LOCALE
         self.tz = tz
-        self._babel = Locale.parse(self.locale)
+        self._babel = _babel_locale(self.locale)
         self._trans = _catalog(self.locale)
 
     def _(self, message: str, /, **params: object) -> str:

@@ -18,13 +18,20 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 
+from db import sqlite_driver
 from db.datetime_sql import register_sqlite
+from db.sqlite_driver import OneTripConnection
 
 log = logging.getLogger(__name__)
 
 T = TypeVar("T")
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
+# Above the updates handled at once (8, see bot.channels.telegram) plus the jobs: a pool
+# smaller than that opens and closes a connection (a thread, its pragmas, its cache of
+# prepared statements) for nearly every update.
+SQLITE_POOL_SIZE: Final = 12
+POSTGRESQL_POOL_SIZE: Final = 15
 MIGRATING = "commune_bot_migrating"
 """Execution option of the connection that migrates the schema (see ``db.migrate``)."""
 AUDIT_KEY_INFO: Final = "audit_key"
@@ -102,7 +109,12 @@ def _on_sqlite_begin(conn: Any) -> None:
         # Only outside a transaction does SQLite let foreign keys be switched off.
         conn.exec_driver_sql("PRAGMA foreign_keys=OFF")
     if options.get(READ_FIRST):
-        conn.exec_driver_sql("BEGIN")
+        dbapi_connection = conn.connection.dbapi_connection
+        if isinstance(dbapi_connection, OneTripConnection):
+            # Deferred: it takes no lock, so it goes with the first statement, in one trip.
+            dbapi_connection.begin_with_next_statement()
+        else:
+            conn.exec_driver_sql("BEGIN")
     elif options.get(EAGER_WRITE):
         conn.exec_driver_sql(f"PRAGMA busy_timeout={_EAGER_POLL_MS}")
         try:
@@ -134,6 +146,8 @@ def _on_sqlite_error(context: ExceptionContext) -> BaseException | None:
 def _on_sqlite_reset(dbapi_connection: Any, record: Any, reset_state: Any) -> None:
     # Sessions end their transactions themselves; a rollback on every return to the pool
     # is one more trip to aiosqlite's thread. Roll back only what is really left open.
+    if isinstance(dbapi_connection, OneTripConnection):
+        dbapi_connection.take_begin()  # a transaction that never began: nothing to end
     if reset_state.terminate_only:
         return
     driver = record.driver_connection
@@ -197,12 +211,21 @@ def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
     kwargs.setdefault("hide_parameters", True)
     if url.startswith("sqlite"):
         _prepare_sqlite_file(url)
-        engine = create_async_engine(url, pool_reset_on_return=None, **kwargs)
+        if sqlite_path(url) is not None:  # a file's queue pool; memory has one connection
+            kwargs.setdefault("pool_size", SQLITE_POOL_SIZE)
+        engine = create_async_engine(
+            url, module=sqlite_driver.dbapi(), pool_reset_on_return=None, **kwargs
+        )
         event.listen(engine.sync_engine, "connect", _on_sqlite_connect)
         event.listen(engine.sync_engine, "begin", _on_sqlite_begin)
         event.listen(engine.sync_engine, "handle_error", _on_sqlite_error)
         event.listen(engine.sync_engine.pool, "reset", _on_sqlite_reset)
         return engine
+    # Fifteen at most, as SQLAlchemy's default allows, but all kept: with 256 updates in
+    # flight the ten "overflow" connections were closed after every burst and opened again
+    # (connect, settings, statements prepared anew) for the next.
+    kwargs.setdefault("pool_size", POSTGRESQL_POOL_SIZE)
+    kwargs.setdefault("max_overflow", 0)
     engine = create_async_engine(url, pool_pre_ping=True, **kwargs)
     event.listen(engine.sync_engine, "connect", _on_postgresql_connect)
     return engine
