@@ -38,6 +38,7 @@ async def run_bot(runtime: Runtime, stop: asyncio.Event, workers: int) -> None:
         started.cancel()
         await serving
         return
+    freeze_heap()
     if workers == 0:
         await serving
         return
@@ -105,7 +106,6 @@ async def run_channels(
     try:
         started = await _until_ready(tasks)
         if started:
-            freeze_heap()
             if ready is not None:
                 ready.set()
             stopping = asyncio.create_task(stop.wait())
