@@ -6,7 +6,7 @@ import asyncio
 import gc
 import logging
 import os
-from collections.abc import Coroutine, Sequence
+from collections.abc import Callable, Coroutine, Sequence
 from typing import Any
 
 from starlette.routing import BaseRoute
@@ -102,12 +102,42 @@ async def run_channels(
         raise RuntimeError("the HTTP server stopped while starting")
     tasks = {http_task: http_ready}
     tasks |= {asyncio.create_task(coro, name=name): event for name, coro, event in rest}
-    started = False
+    await _run_parts(tasks, stop, ready)
+
+
+async def run_handlers(
+    runtime: Runtime, stop: asyncio.Event, *, ready: asyncio.Event | None = None
+) -> None:
+    """Handle every configured channel's stored events until ``stop`` is set (no HTTP)."""
+    parts = _channels(runtime, stop, None, HANDLE)
+    tasks = {asyncio.create_task(coro, name=name): event for name, coro, event in parts}
+
+    def started() -> None:
+        log.info("ready: inbox worker (pid %d)", os.getpid())
+        freeze_heap()
+
+    await _run_parts(tasks, stop, ready, started)
+
+
+async def _run_parts(
+    tasks: dict[asyncio.Task[None], asyncio.Event],
+    stop: asyncio.Event,
+    ready: asyncio.Event | None,
+    started: Callable[[], None] | None = None,
+) -> None:
+    """Once every part is ready set ``ready`` and call ``started``; then run until ``stop``
+    is set or a part ends.
+
+    Every part is stopped and awaited on the way out; the first one's error is raised.
+    """
+    all_ready = False
     try:
-        started = await _until_ready(tasks)
-        if started:
+        all_ready = await _until_ready(tasks)
+        if all_ready:
             if ready is not None:
                 ready.set()
+            if started is not None:
+                started()
             stopping = asyncio.create_task(stop.wait())
             await asyncio.wait({*tasks, stopping}, return_when=asyncio.FIRST_COMPLETED)
             stopping.cancel()
@@ -118,33 +148,8 @@ async def run_channels(
         if isinstance(result, BaseException):
             log.error("%s stopped with an error", task.get_name())
             raise result
-    if not started:
+    if not all_ready:
         raise RuntimeError("a channel stopped while starting")
-
-
-async def run_handlers(
-    runtime: Runtime, stop: asyncio.Event, *, ready: asyncio.Event | None = None
-) -> None:
-    """Handle every configured channel's stored events until ``stop`` is set (no HTTP)."""
-    parts = _channels(runtime, stop, None, HANDLE)
-    tasks = {asyncio.create_task(coro, name=name): event for name, coro, event in parts}
-    try:
-        if not await _until_ready(tasks):
-            raise RuntimeError("a channel stopped while starting")
-        log.info("ready: inbox worker (pid %d)", os.getpid())
-        if ready is not None:
-            ready.set()
-        freeze_heap()
-        stopping = asyncio.create_task(stop.wait())
-        await asyncio.wait({*tasks, stopping}, return_when=asyncio.FIRST_COMPLETED)
-        stopping.cancel()
-    finally:
-        stop.set()
-        results = await asyncio.gather(*tasks, return_exceptions=True)
-    for task, result in zip(tasks, results, strict=True):
-        if isinstance(result, BaseException):
-            log.error("%s stopped with an error", task.get_name())
-            raise result
 
 
 def _channels(
