@@ -13,12 +13,10 @@ import asyncio
 import os
 import secrets
 import signal
-import sys
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import IO
 
 from cryptography.fernet import Fernet
 from sqlalchemy import select
@@ -31,6 +29,7 @@ from db.queries import calendar, people
 from jobs.outbox import LEASE
 from tests.conftest import REPO_ROOT
 from tests.support.botapi import BotApiEmulator
+from tests.support.processes import start_bot
 from tests.support.running import free_port
 
 TOKEN = "424242:CRASH-test"
@@ -90,20 +89,6 @@ async def prepare(settings: Settings) -> None:
                         attempts=0,
                     )
                 )
-
-
-async def start_bot(env: dict[str, str], cwd: Path, log: IO[bytes]) -> asyncio.subprocess.Process:
-    return await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "bot",
-        "run",
-        cwd=cwd,
-        env=env,
-        stdin=asyncio.subprocess.DEVNULL,
-        stdout=log,
-        stderr=log,
-    )
 
 
 async def wait_until(check: Callable[[], bool], seconds: float, what: Callable[[], str]) -> None:

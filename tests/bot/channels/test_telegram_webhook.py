@@ -9,15 +9,12 @@ restart, once.
 from __future__ import annotations
 
 import asyncio
-import os
 import secrets
 import signal
-import sys
-import time
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import IO, Any
+from typing import Any
 
 import httpx
 from cryptography.fernet import Fernet
@@ -27,30 +24,11 @@ from bot.clock import SystemClock
 from bot.runtime import open_runtime
 from bot.settings import Settings
 from db.models import InboxEvent, InboxStatus
-from tests.conftest import REPO_ROOT
 from tests.support.botapi import BotApiEmulator
+from tests.support.processes import WAIT, bot_environ, log_tail, start_bot, until
 from tests.support.running import TOKEN, free_port
 
-WAIT = 30.0
 SECRET = "w" * 16 + secrets.token_hex(16)
-
-
-def _tail(log: Path) -> str:
-    return log.read_text(errors="replace")[-3000:]
-
-
-async def _until(check: Callable[[], bool | Awaitable[bool]], what: str, log: Path) -> None:
-    """Poll ``check`` in real time (a real process is working) until true, or fail."""
-    deadline = time.monotonic() + WAIT
-    while True:
-        result = check()
-        if not isinstance(result, bool):
-            result = await result
-        if result:
-            return
-        if time.monotonic() > deadline:
-            raise AssertionError(f"{what}:\n{_tail(log)}")
-        await asyncio.sleep(0.05)
 
 
 class _Bot:
@@ -64,29 +42,26 @@ class _Bot:
         self._emulator = emulator
         key, audit_key = Fernet.generate_key().decode(), secrets.token_urlsafe(32)
         self.settings = Settings(database_url=database_url, data_key=key, audit_key=audit_key)
-        self._env = {
-            **os.environ,
-            "PYTHONPATH": str(REPO_ROOT),
-            "DATABASE_URL": database_url,
-            "BOT_DATA_KEY": key,
-            "BOT_AUDIT_KEY": audit_key,
-            "BOT_HTTP_PORT": str(self.port),
-            "BOT_PUBLIC_URL": f"http://127.0.0.1:{self.port}",
-            "BOT_INBOX_LEASE_SECONDS": "2",
-            "TELEGRAM_BOT_TOKEN": TOKEN,
-            "TELEGRAM_API_BASE_URL": emulator.base_url,
-            "TELEGRAM_FILE_BASE_URL": emulator.base_file_url,
-            "TELEGRAM_MODE": "webhook",
-            "TELEGRAM_WEBHOOK_SECRET": SECRET,
-        }
+        self._env = bot_environ(
+            database_url,
+            key,
+            audit_key,
+            self.port,
+            BOT_INBOX_LEASE_SECONDS="2",
+            TELEGRAM_BOT_TOKEN=TOKEN,
+            TELEGRAM_API_BASE_URL=emulator.base_url,
+            TELEGRAM_FILE_BASE_URL=emulator.base_file_url,
+            TELEGRAM_MODE="webhook",
+            TELEGRAM_WEBHOOK_SECRET=SECRET,
+        )
 
     @asynccontextmanager
     async def running(self, *, kill: bool = False) -> AsyncIterator[None]:
         """Start the bot, wait until its webhook is set; SIGKILL or SIGTERM it at the end."""
         with self.log.open("ab") as log:
-            process = await self._start(log)
+            process = await start_bot(self._env, self._cwd, log)
             try:
-                await _until(self._serving, "the bot did not start", self.log)
+                await until(self._serving, "the bot did not start", self.log)
                 yield
             finally:
                 if kill:
@@ -99,20 +74,7 @@ class _Bot:
                     except TimeoutError:
                         process.kill()
                         await process.wait()
-                    assert process.returncode == 0, _tail(self.log)
-
-    async def _start(self, log: IO[bytes]) -> asyncio.subprocess.Process:
-        return await asyncio.create_subprocess_exec(
-            sys.executable,
-            "-m",
-            "bot",
-            "run",
-            cwd=self._cwd,
-            env=self._env,
-            stdin=asyncio.subprocess.DEVNULL,
-            stdout=log,
-            stderr=log,
-        )
+                    assert process.returncode == 0, log_tail(self.log)
 
     async def _serving(self) -> bool:
         if self._emulator.webhook_url != self.url:
@@ -213,7 +175,7 @@ async def test_a_bot_killed_after_the_200_handles_the_update_once_after_restart(
             async def closed() -> bool:
                 return all(status is InboxStatus.DONE for _, status in await bot.inbox())
 
-            await _until(closed, "the update is not closed", bot.log)
+            await until(closed, "the update is not closed", bot.log)
             await asyncio.sleep(1.0)  # a second handling would have answered by now
     forged = citizen.messages()[1]
     assert forged.text == "This button is not for you. Nothing was changed."

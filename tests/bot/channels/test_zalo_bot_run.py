@@ -7,12 +7,9 @@ in the middle of a long poll.
 from __future__ import annotations
 
 import asyncio
-import os
 import secrets
 import signal
-import sys
 import time
-from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -25,23 +22,9 @@ from bot.runtime import open_runtime
 from bot.settings import Settings
 from db.models import Role
 from db.queries import orgs
-from tests.conftest import REPO_ROOT
+from tests.support.processes import bot_environ, start_bot, until
 from tests.support.running import free_port
 from tests.support.zalo_bot import ZaloBotEmulator
-
-WAIT = 30.0
-
-
-def _tail(log: Path) -> str:
-    return log.read_text(errors="replace")[-3000:]
-
-
-async def _until(check: Callable[[], bool], what: str, log: Path) -> None:
-    deadline = time.monotonic() + WAIT
-    while not check():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"{what}:\n{_tail(log)}")
-        await asyncio.sleep(0.05)
 
 
 @pytest.mark.parametrize("mode", ["polling", "webhook"])
@@ -75,35 +58,16 @@ async def test_the_bot_runs_on_the_zalo_bot_and_stops_cleanly(
         )
     log_path = tmp_path / "bot.log"
     async with ZaloBotEmulator() as zbot:
-        env = {
-            **os.environ,
-            "PYTHONPATH": str(REPO_ROOT),
-            "DATABASE_URL": database_url,
-            "BOT_DATA_KEY": key,
-            "BOT_AUDIT_KEY": audit_key,
-            "BOT_HTTP_PORT": str(port),
-            "BOT_PUBLIC_URL": f"http://127.0.0.1:{port}",
-            **zbot.environ(secret),
-        }
+        env = bot_environ(database_url, key, audit_key, port, **zbot.environ(secret))
         minh = zbot.user("Minh")
         with log_path.open("ab") as log:
-            process = await asyncio.create_subprocess_exec(
-                sys.executable,
-                "-m",
-                "bot",
-                "run",
-                cwd=tmp_path,
-                env=env,
-                stdin=asyncio.subprocess.DEVNULL,
-                stdout=log,
-                stderr=log,
-            )
+            process = await start_bot(env, tmp_path, log)
             try:
                 wanted = "setWebhook" if mode == "webhook" else "getUpdates"
-                await _until(lambda: wanted in zbot.calls, "the bot did not start", log_path)
+                await until(lambda: wanted in zbot.calls, "the bot did not start", log_path)
                 status = await minh.send(f"/start {code}")
                 assert status == (200 if mode == "webhook" else None)
-                await _until(lambda: len(minh.messages()) >= 1, "no answer", log_path)
+                await until(lambda: len(minh.messages()) >= 1, "no answer", log_path)
                 await asyncio.sleep(0.3)  # a long poll is under way again
                 started = time.monotonic()
                 process.send_signal(signal.SIGTERM)

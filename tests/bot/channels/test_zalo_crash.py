@@ -8,14 +8,9 @@ person, one answer.
 from __future__ import annotations
 
 import asyncio
-import os
 import secrets
 import signal
-import sys
-import time
-from collections.abc import Awaitable, Callable
 from pathlib import Path
-from typing import IO
 
 import httpx
 from cryptography.fernet import Fernet
@@ -26,43 +21,9 @@ from bot.clock import SystemClock
 from bot.runtime import open_runtime
 from bot.settings import Settings
 from db.models import Identity, InboxEvent, InboxStatus
-from tests.conftest import REPO_ROOT
+from tests.support.processes import bot_environ, log_tail, start_bot, until
 from tests.support.running import free_port
 from tests.support.zalo_oa import ZaloOAEmulator
-
-WAIT = 30.0
-
-
-async def _start(env: dict[str, str], cwd: Path, log: IO[bytes]) -> asyncio.subprocess.Process:
-    return await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "bot",
-        "run",
-        cwd=cwd,
-        env=env,
-        stdin=asyncio.subprocess.DEVNULL,
-        stdout=log,
-        stderr=log,
-    )
-
-
-def _tail(log: Path) -> str:
-    return log.read_text(errors="replace")[-3000:]
-
-
-async def _until(check: Callable[[], bool | Awaitable[bool]], what: str, log: Path) -> None:
-    """Poll ``check`` in real time (a real process is working) until true, or fail."""
-    deadline = time.monotonic() + WAIT
-    while True:
-        result = check()
-        if not isinstance(result, bool):
-            result = await result
-        if result:
-            return
-        if time.monotonic() > deadline:
-            raise AssertionError(f"{what}:\n{_tail(log)}")
-        await asyncio.sleep(0.05)
 
 
 async def _inbox(settings: Settings) -> list[tuple[InboxStatus, bool]]:
@@ -92,17 +53,9 @@ async def test_a_bot_killed_after_the_200_handles_the_event_once_after_restart(
         )
         async with open_runtime(settings, SystemClock()) as runtime, httpx.AsyncClient() as http:
             await token_store(runtime, http).store_refresh_token(zalo.grant())
-        env = {
-            **os.environ,
-            "PYTHONPATH": str(REPO_ROOT),
-            "DATABASE_URL": database_url,
-            "BOT_DATA_KEY": key,
-            "BOT_AUDIT_KEY": audit_key,
-            "BOT_HTTP_PORT": str(port),
-            "BOT_PUBLIC_URL": f"http://127.0.0.1:{port}",
-            "BOT_INBOX_LEASE_SECONDS": "2",
-            **zalo.environ(),
-        }
+        env = bot_environ(
+            database_url, key, audit_key, port, BOT_INBOX_LEASE_SECONDS="2", **zalo.environ()
+        )
         zalo.webhook_url = f"http://127.0.0.1:{port}/zalo/webhook"
         lan = zalo.user("Lan")
 
@@ -115,12 +68,12 @@ async def test_a_bot_killed_after_the_200_handles_the_event_once_after_restart(
             return answer.status_code == 400  # the channel runs (the link lacks its code)
 
         with log_path.open("ab") as log:
-            first = await _start(env, tmp_path, log)
+            first = await start_bot(env, tmp_path, log)
             try:
-                await _until(serving, "the bot did not start", log_path)
+                await until(serving, "the bot did not start", log_path)
                 zalo.detail_latency = 60.0  # handling hangs on Zalo's profile call
                 assert await lan.send("/whoami") == 200
-                await _until(lambda: "user/detail" in zalo.calls, "not handling", log_path)
+                await until(lambda: "user/detail" in zalo.calls, "not handling", log_path)
             finally:
                 first.send_signal(signal.SIGKILL)
                 await first.wait()
@@ -129,14 +82,14 @@ async def test_a_bot_killed_after_the_200_handles_the_event_once_after_restart(
             assert lan.messages() == []
 
             zalo.detail_latency = 0.0
-            second = await _start(env, tmp_path, log)
+            second = await start_bot(env, tmp_path, log)
             try:
-                await _until(lambda: len(lan.messages()) >= 1, "no answer after restart", log_path)
+                await until(lambda: len(lan.messages()) >= 1, "no answer after restart", log_path)
 
                 async def done() -> bool:
                     return await _inbox(settings) == [(InboxStatus.DONE, False)]
 
-                await _until(done, "the event is not closed", log_path)
+                await until(done, "the event is not closed", log_path)
                 await asyncio.sleep(1.0)  # any second handling would answer by now
             finally:
                 second.send_signal(signal.SIGTERM)
@@ -145,7 +98,7 @@ async def test_a_bot_killed_after_the_200_handles_the_event_once_after_restart(
                 except TimeoutError:
                     second.kill()
                     await second.wait()
-        assert second.returncode == 0, _tail(log_path)
+        assert second.returncode == 0, log_tail(log_path)
     [answer] = lan.messages()
     assert (answer.text or "").startswith("Bạn là Lan.")
     assert await _identities(settings) == 1

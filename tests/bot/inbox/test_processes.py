@@ -13,8 +13,7 @@ import os
 import secrets
 import signal
 import sys
-import time
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 
@@ -30,28 +29,9 @@ from bot.runtime import open_runtime
 from bot.settings import Settings
 from db.models import Identity, InboxEvent, InboxStatus
 from tests.conftest import REPO_ROOT
+from tests.support.processes import bot_environ, log_tail, start_bot, until
 from tests.support.running import free_port
 from tests.support.zalo_oa import ZaloOAEmulator
-
-WAIT = 30.0
-
-
-async def _until(check: Callable[[], bool | Awaitable[bool]], what: str, log: Path) -> None:
-    """Poll ``check`` in real time (real processes are working) until true, or fail."""
-    deadline = time.monotonic() + WAIT
-    while True:
-        result = check()
-        if not isinstance(result, bool):
-            result = await result
-        if result:
-            return
-        if time.monotonic() > deadline:
-            raise AssertionError(f"{what}:\n{_tail(log)}")
-        await asyncio.sleep(0.05)
-
-
-def _tail(log: Path) -> str:
-    return _tail(log) if log.exists() else ""
 
 
 def _workers(bot: asyncio.subprocess.Process) -> set[int]:
@@ -92,18 +72,15 @@ async def _bot(
     async with open_runtime(settings, SystemClock()) as runtime, httpx.AsyncClient() as http:
         await token_store(runtime, http).store_refresh_token(zalo.grant())
     port = free_port()
-    env = {
-        **os.environ,
-        "PYTHONPATH": str(REPO_ROOT),
-        "DATABASE_URL": database_url,
-        "BOT_DATA_KEY": key,
-        "BOT_AUDIT_KEY": audit_key,
-        "BOT_HTTP_PORT": str(port),
-        "BOT_PUBLIC_URL": f"http://127.0.0.1:{port}",
-        "BOT_INBOX_LEASE_SECONDS": "2",
-        "BOT_INBOX_WORKERS": str(workers),
+    env = bot_environ(
+        database_url,
+        key,
+        audit_key,
+        port,
+        BOT_INBOX_LEASE_SECONDS="2",
+        BOT_INBOX_WORKERS=str(workers),
         **zalo.environ(),
-    }
+    )
     zalo.webhook_url = f"http://127.0.0.1:{port}/zalo/webhook"
     log_path = tmp_path / "bot.log"
 
@@ -116,20 +93,10 @@ async def _bot(
         return answer.status_code == 400  # the channel runs (the link lacks its code)
 
     with log_path.open("ab") as log:
-        bot = await asyncio.create_subprocess_exec(
-            sys.executable,
-            "-m",
-            "bot",
-            "run",
-            cwd=tmp_path,
-            env=env,
-            stdin=asyncio.subprocess.DEVNULL,
-            stdout=log,
-            stderr=log,
-        )
+        bot = await start_bot(env, tmp_path, log)
     try:
-        await _until(serving, "the bot did not start", log_path)
-        await _until(lambda: len(_workers(bot)) == workers, "workers not started", log_path)
+        await until(serving, "the bot did not start", log_path)
+        await until(lambda: len(_workers(bot)) == workers, "workers not started", log_path)
         yield bot, settings, log_path
     finally:
         if bot.returncode is None:
@@ -146,7 +113,7 @@ async def test_a_killed_worker_is_replaced_and_its_event_is_handled_once(
         lan = zalo.user("Lan")
         zalo.detail_latency = 60.0  # handling hangs on Zalo's profile call
         assert await lan.send("/whoami") == 200
-        await _until(lambda: "user/detail" in zalo.calls, "not handling", log)
+        await until(lambda: "user/detail" in zalo.calls, "not handling", log)
         [(status, holder)] = await _events(settings)
         assert status is InboxStatus.PENDING
         assert holder is not None
@@ -155,18 +122,18 @@ async def test_a_killed_worker_is_replaced_and_its_event_is_handled_once(
 
         zalo.detail_latency = 0.0
         os.kill(busy, signal.SIGKILL)
-        await _until(
+        await until(
             lambda: len(_workers(bot)) == 2 and busy not in _workers(bot),
             "the killed worker was not replaced",
             log,
         )
-        await _until(lambda: len(lan.messages()) >= 1, "the event was not handled", log)
+        await until(lambda: len(lan.messages()) >= 1, "the event was not handled", log)
 
         async def closed() -> bool:
             [(status, _)] = await _events(settings)
             return status is InboxStatus.DONE
 
-        await _until(closed, "the event is not closed", log)
+        await until(closed, "the event is not closed", log)
         await asyncio.sleep(1.0)  # a second handling would have answered by now
         [answer] = lan.messages()
         assert (answer.text or "").startswith("Bạn là Lan.")
@@ -175,7 +142,7 @@ async def test_a_killed_worker_is_replaced_and_its_event_is_handled_once(
         workers = [psutil.Process(pid) for pid in _workers(bot)]
         bot.send_signal(signal.SIGTERM)
         await asyncio.wait_for(bot.wait(), 25)
-        assert bot.returncode == 0, _tail(log)
+        assert bot.returncode == 0, log_tail(log)
         _, alive = psutil.wait_procs(workers, timeout=5)
         assert alive == []
 
@@ -192,12 +159,12 @@ async def test_events_stored_while_every_worker_is_down_are_handled_by_the_next_
             assert await person.send("/whoami") == 200
         assert [status for status, _ in await _events(settings)] == [InboxStatus.PENDING] * 3
         os.kill(worker, signal.SIGKILL)
-        await _until(lambda: _workers(bot) - {worker} != set(), "no new worker", log)
+        await until(lambda: _workers(bot) - {worker} != set(), "no new worker", log)
 
         def answered() -> bool:
             return all(len(person.messages()) == 1 for person in people)
 
-        await _until(answered, "not every event was answered once", log)
+        await until(answered, "not every event was answered once", log)
         bot.send_signal(signal.SIGTERM)
         await asyncio.wait_for(bot.wait(), 25)
         assert bot.returncode == 0
@@ -248,10 +215,10 @@ async def test_supervise_replaces_a_worker_that_exits_and_stops_the_rest(
     def started() -> list[int]:
         return [int(line) for line in starts.read_text().split()] if starts.exists() else []
 
-    await _until(lambda: len(started()) == 2, "two workers not started", tmp_path / "none")
+    await until(lambda: len(started()) == 2, "two workers not started", tmp_path / "none")
     victim = started()[0]
     os.kill(victim, signal.SIGKILL)
-    await _until(lambda: len(started()) == 3, "the worker was not replaced", tmp_path / "none")
+    await until(lambda: len(started()) == 3, "the worker was not replaced", tmp_path / "none")
     running = [psutil.Process(pid) for pid in started()[1:]]
     stop.set()
     await asyncio.wait_for(task, 30)
