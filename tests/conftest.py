@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import secrets
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -19,6 +19,7 @@ from bot.clock import ManualClock
 from bot.messages import Incoming, Outcome
 from bot.runtime import Runtime, open_runtime
 from bot.settings import Settings
+from db.base import Base
 from db.engine import create_engine
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -56,6 +57,19 @@ async def database_url(tmp_path: Path) -> AsyncIterator[str]:
         async with admin.connect() as conn:
             await conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         await admin.dispose()
+
+
+@pytest.fixture(autouse=True)
+def _forget_dialects() -> Iterator[None]:
+    """Drop the mappers' cached statements after each test.
+
+    Each test's engine has its own dialect; the mappers' statement caches keep it, and through
+    its type memos every table the migrations built: thousands of objects per test, which made
+    full collections take seconds late in a run and fail a CPU-time bound.
+    """
+    yield
+    for mapper in Base.registry.mappers:
+        mapper._compiled_cache.clear()
 
 
 @pytest.fixture
