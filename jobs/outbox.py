@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections import defaultdict
-from collections.abc import Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -22,11 +22,11 @@ from bot.people.notices import ACCOUNT_NOTICE
 from bot.periods import PeriodError, parse_period
 from bot.public.metrics import timed_sweep
 from bot.reminders.ladder import in_working_hours
-from bot.reminders.locales import person_locale, person_locales
+from bot.reminders.locales import chosen_locale, chosen_locales, route_locale
 from bot.reminders.notice_kinds import read_notice
 from bot.reminders.notices import BadNotice, notify
 from bot.reminders.policy import policy_from
-from bot.reminders.render import Row, render_bundle
+from bot.reminders.render import Rendered, Row, render_bundle
 from bot.reminders.stored import stored_id
 from bot.reports.delivery import period_report, weekly_summary
 from bot.workcal import WorkCalendar, load_calendar
@@ -60,7 +60,7 @@ class _Subjects:
     tasks: dict[int, reminders.Subject]
     cases: dict[int, reminders.CaseSubject]
     undated: dict[int, int]
-    locales: dict[int, str | None]
+    locales: dict[int, str | None]  # the language each person chose, if any
     routes: dict[int, list[reach.Route]]
 
 
@@ -156,7 +156,7 @@ class Sweeper:
             cases = await reminders.case_subjects(session, case_ids)
             undated_orgs = {r.org_id for r in rows if r.kind == "undated" and r.org_id}
             undated = {o: await reminders.undated_count(session, o) for o in undated_orgs}
-            locales = await person_locales(session, {r.person_id for r in rows})
+            locales = await chosen_locales(session, {r.person_id for r in rows})
         return _Subjects(occurrences, tasks, cases, undated, locales, routes)
 
     async def _settle(
@@ -223,27 +223,35 @@ class Sweeper:
         if not rows:
             return
         undated_orgs = {r.org_id for r in rows if r.kind == "undated" and r.org_id}
-        locale = subjects.locales.get(person) or self._default_locale
-        t = Translator(locale, self._tz)
-        rendered = render_bundle(
-            [Row(r.id, r.kind, r.params, r.due_at) for r in rows],
-            subjects.occurrences,
-            subjects.tasks,
-            sum(subjects.undated[o] for o in undated_orgs),
-            t,
-            now,
-            now.astimezone(self._tz).date(),
-            cal,
-            subjects.cases,
-        )
+        routes = subjects.routes.get(person, [])
+        chosen = subjects.locales.get(person)
+
+        def render(t: Translator) -> Rendered:
+            return render_bundle(
+                [Row(r.id, r.kind, r.params, r.due_at) for r in rows],
+                subjects.occurrences,
+                subjects.tasks,
+                sum(subjects.undated[o] for o in undated_orgs),
+                t,
+                now,
+                now.astimezone(self._tz).date(),
+                cal,
+                subjects.cases,
+            )
+
+        async def compose(t: Translator) -> Sequence[Reply]:
+            reply = render(t).reply
+            return [reply] if reply is not None else []
+
+        # Which rows are stale or covered does not depend on the language.
+        first = routes[0] if routes else None
+        rendered = render(self._translator(route_locale(chosen, first, self._default_locale)))
         stats.stale += len(rendered.stale)
         settled[OutboxStatus.CANCELLED].extend(rendered.stale)
         if rendered.reply is None:
             return
         try:
-            await self._send(
-                person, subjects.routes.get(person, []), rows[-1].org_id, [rendered.reply], now, cal
-            )
+            await self._send(person, routes, chosen, rows[-1].org_id, compose, now, cal)
         except _Undelivered as exc:
             stats.failed += len(rendered.covered)
             await self._settle(rendered.covered, OutboxStatus.FAILED, now, error=exc.detail)
@@ -286,20 +294,22 @@ class Sweeper:
             await self._settle([row.id], OutboxStatus.CANCELLED, now)
             return
         async with self._sessions() as session:
-            locale = await person_locale(session, person) or self._default_locale
-            t = Translator(locale, self._tz)
+            chosen = await chosen_locale(session, person)
+
+        async def compose(t: Translator) -> Sequence[Reply]:
             if row.kind == contact_request.KIND:
-                replies = [contact_request.contact_card(str(params.get("code", "")), t)]
-            elif row.kind == "weekly_summary":
-                replies = await weekly_summary(
+                return [contact_request.contact_card(str(params.get("code", "")), t)]
+            async with self._sessions() as session:
+                if row.kind == "weekly_summary":
+                    return await weekly_summary(
+                        session, org_id=org_id, period=period, as_of=today, tz=self._tz, t=t
+                    )
+                return await period_report(
                     session, org_id=org_id, period=period, as_of=today, tz=self._tz, t=t
                 )
-            else:
-                replies = await period_report(
-                    session, org_id=org_id, period=period, as_of=today, tz=self._tz, t=t
-                )
+
         try:
-            await self._send(person, routes, row.org_id, replies, now, cal)
+            sent = await self._send(person, routes, chosen, row.org_id, compose, now, cal)
         except _Undelivered as exc:
             stats.failed += 1
             await self._settle([row.id], OutboxStatus.FAILED, now, error=exc.detail)
@@ -307,7 +317,7 @@ class Sweeper:
         except TemporaryFailure as exc:
             await self._retry([row.id], [row], now, exc.detail, cal, stats)
             return
-        stats.messages += len(replies)
+        stats.messages += sent
         stats.rows += 1
         await self._settle([row.id], OutboxStatus.SENT, now)
 
@@ -335,10 +345,11 @@ class Sweeper:
             stats.stale += 1
             await self._settle([row.id], OutboxStatus.CANCELLED, now)
             return
-        async with self._sessions() as session:
-            locale = await person_locale(session, person) or self._default_locale
-        reply = Reply(notice.render(Translator(locale, self._tz)))
         route = own[0]
+        async with self._sessions() as session:
+            chosen = await chosen_locale(session, person)
+        locale = route_locale(chosen, route, self._default_locale)
+        reply = Reply(notice.render(self._translator(locale)))
         try:
             await self._senders[route.channel].send(route.chat_id, reply)
         except Unreachable as exc:
@@ -385,16 +396,25 @@ class Sweeper:
         wait = min(BACKOFF * 2 ** (attempts - 1), MAX_BACKOFF)
         await self._settle(ids, OutboxStatus.PENDING, now, error=detail, retry_at=now + wait)
 
+    def _translator(self, locale: str) -> Translator:
+        return Translator(locale, self._tz)
+
     async def _send(
         self,
         person: int,
         routes: list[reach.Route],
+        chosen: str | None,
         org_id: int | None,
-        replies: Sequence[Reply],
+        compose: Callable[[Translator], Awaitable[Sequence[Reply]]],
         now: datetime,
         cal: WorkCalendar,
-    ) -> None:
-        """Deliver on the person's chosen channel, else on each next linked one in turn.
+    ) -> int:
+        """Deliver on the person's chosen channel, else on each next linked one in turn;
+        return how many messages went.
+
+        Each account gets the messages worded in its own language (``route_locale``): a
+        person who never chose one reads their Zalo chat in Vietnamese even when their
+        Telegram client reports English.
 
         A channel that refuses the person (``Unreachable``) is marked with why and since
         when, and left out of ``routes`` for the rest of the batch; only when every channel
@@ -404,7 +424,12 @@ class Sweeper:
         if not routes:
             raise _Undelivered("no reachable channel")
         detail = ""
+        worded: dict[str, Sequence[Reply]] = {}
         for route in list(routes):
+            locale = route_locale(chosen, route, self._default_locale)
+            if locale not in worded:
+                worded[locale] = await compose(self._translator(locale))
+            replies = worded[locale]
             try:
                 for reply in replies:
                     await self._senders[route.channel].send(route.chat_id, reply)
@@ -414,7 +439,7 @@ class Sweeper:
                 await self._mark(route, exc.code, now)
                 log.info("person %d unreachable on %s (%s)", person, route.channel, exc.code)
                 continue
-            return
+            return len(replies)
         await self._unreachable(person, org_id, now, cal)
         raise _Undelivered(detail)
 
