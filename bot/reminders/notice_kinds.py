@@ -17,7 +17,7 @@ from bot.feedback.notices import (
     CaseReopened,
     NewCase,
 )
-from bot.people.notices import AccountLinked
+from bot.people.notices import AccountLinked, AccountUnlinked
 from bot.reminders.notices import BadNotice, Notice
 from bot.tasks.notices import ExtensionAsked, ExtensionDecided, TaskBlocked
 
@@ -38,6 +38,7 @@ CLASSES: Final[tuple[type[Notice], ...]] = (
     Undelivered,
     ZaloReconnect,
     AccountLinked,
+    AccountUnlinked,
 )
 
 

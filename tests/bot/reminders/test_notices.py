@@ -23,7 +23,7 @@ from bot.feedback.notices import (
     NewCase,
 )
 from bot.i18n import Translator
-from bot.people.notices import AccountLinked
+from bot.people.notices import AccountLinked, AccountUnlinked
 from bot.reminders.notice_kinds import CLASSES, read_notice
 from bot.reminders.notices import BadNotice, Notice
 from bot.reminders.render import Row, render_bundle
@@ -60,6 +60,7 @@ SAMPLES: list[Notice] = [
     Undelivered(name="Lan"),
     ZaloReconnect(),
     AccountLinked(channels="zalo_oa"),
+    AccountUnlinked(channel="telegram"),
 ]
 
 
