@@ -29,6 +29,7 @@ from bot.reminders.policy import policy_from
 from bot.reminders.render import Rendered, Row, render_bundle
 from bot.reminders.stored import stored_id
 from bot.reports.delivery import period_report, weekly_summary
+from bot.reports.notices import report_failed
 from bot.workcal import WorkCalendar, load_calendar
 from db.models import OutboxMessage, OutboxStatus
 from db.queries import outbox, reach, reminders
@@ -192,8 +193,8 @@ class Sweeper:
         """Deliver one person's rows; whatever goes wrong with them is theirs alone.
 
         Their bundled rows are tried again later (and given up on, with the admins told;
-        a report settles itself as it goes, or waits for its lease), while the rest of the
-        batch goes out and is settled as usual.
+        a report or other solo row settles itself, see ``_solo_broke``), while the rest of
+        the batch goes out and is settled as usual.
         """
         try:
             await self._deliver(person, rows, now, cal, stats, subjects, settled)
@@ -217,9 +218,12 @@ class Sweeper:
         reports_due = [r for r in rows if r.kind in outbox.SOLO_KINDS]
         rows = [r for r in rows if r.kind not in outbox.SOLO_KINDS]
         for row in reports_due:
-            await self._deliver_report(
-                person, row, now, cal, stats, subjects.routes.get(person, [])
-            )
+            try:
+                await self._deliver_report(
+                    person, row, now, cal, stats, subjects.routes.get(person, [])
+                )
+            except Exception as exc:
+                await self._solo_broke(row, now, type(exc).__name__, cal, stats)
         if not rows:
             return
         undated_orgs = {r.org_id for r in rows if r.kind == "undated" and r.org_id}
@@ -393,8 +397,56 @@ class Sweeper:
                 )
             return
         stats.retried += len(ids)
-        wait = min(BACKOFF * 2 ** (attempts - 1), MAX_BACKOFF)
-        await self._settle(ids, OutboxStatus.PENDING, now, error=detail, retry_at=now + wait)
+        await self._settle(
+            ids, OutboxStatus.PENDING, now, error=detail, retry_at=now + _backoff(attempts)
+        )
+
+    async def _solo_broke(
+        self, row: OutboxMessage, now: datetime, detail: str, cal: WorkCalendar, stats: SweepStats
+    ) -> None:
+        """A report (or another solo row) failed for a reason no channel gave: a bug, the
+        database. It is tried again with the same backoff as any row, then given up on;
+        the person a report was for is told it will not come (``ReportFailed``).
+
+        ``detail`` is the exception's type only: its text may quote what the row is about.
+        """
+        attempts = row.attempts + 1
+        if attempts < MAX_ATTEMPTS:
+            log.warning(
+                "outbox row %d (%s) failed: %s; attempt %d of %d",
+                row.id,
+                row.kind,
+                detail,
+                attempts,
+                MAX_ATTEMPTS,
+            )
+            stats.retried += 1
+            retry_at = now + _backoff(attempts)
+            await self._settle([row.id], OutboxStatus.PENDING, now, error=detail, retry_at=retry_at)
+            return
+        log.error(
+            "gave up on outbox row %d (%s) after %d attempts: %s",
+            row.id,
+            row.kind,
+            attempts,
+            detail,
+        )
+        stats.failed += 1
+        await self._settle([row.id], OutboxStatus.FAILED, now, error=detail)
+        if row.kind not in outbox.REPORT_KINDS:
+            return
+        params = row.params if isinstance(row.params, Mapping) else {}
+        async with self._sessions.begin() as session:
+            await notify(
+                session,
+                people=[row.person_id],
+                org_id=row.org_id,
+                notice=report_failed(row.kind, params),
+                key=f"report_failed:{row.id}",
+                now=now,
+                tz=self._tz,
+                calendar=cal,
+            )
 
     def _translator(self, locale: str) -> Translator:
         return Translator(locale, self._tz)
@@ -464,6 +516,11 @@ class Sweeper:
                 calendar=cal,
             )
         log.info("person %d is unreachable on every channel", person)
+
+
+def _backoff(attempts: int) -> timedelta:
+    """How long a row waits after its ``attempts``-th failed try."""
+    return min(BACKOFF * (1 << max(0, attempts - 1)), MAX_BACKOFF)
 
 
 def _ids(rows: Sequence[OutboxMessage], kinds: set[str], name: str) -> set[int]:

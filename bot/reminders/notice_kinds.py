@@ -19,6 +19,7 @@ from bot.feedback.notices import (
 )
 from bot.people.notices import AccountLinked, AccountUnlinked
 from bot.reminders.notices import BadNotice, Notice
+from bot.reports.notices import ReportFailed
 from bot.tasks.notices import ExtensionAsked, ExtensionDecided, TaskBlocked
 
 CLASSES: Final[tuple[type[Notice], ...]] = (
@@ -39,6 +40,7 @@ CLASSES: Final[tuple[type[Notice], ...]] = (
     ZaloReconnect,
     AccountLinked,
     AccountUnlinked,
+    ReportFailed,
 )
 
 

@@ -27,6 +27,7 @@ from bot.people.notices import AccountLinked, AccountUnlinked
 from bot.reminders.notice_kinds import CLASSES, read_notice
 from bot.reminders.notices import BadNotice, Notice
 from bot.reminders.render import Row, render_bundle
+from bot.reports.notices import ReportFailed
 from bot.tasks.notices import ExtensionAsked, ExtensionDecided, TaskBlocked
 from bot.workcal import WorkCalendar
 
@@ -61,6 +62,7 @@ SAMPLES: list[Notice] = [
     ZaloReconnect(),
     AccountLinked(channels="zalo_oa"),
     AccountUnlinked(channel="telegram"),
+    ReportFailed(period="Q3/2024", closing=True),
 ]
 
 
