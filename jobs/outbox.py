@@ -243,13 +243,14 @@ class Sweeper:
                 subjects.cases,
             )
 
+        # Which rows are stale or covered does not depend on the language.
+        first = route_locale(chosen, routes[0] if routes else None, self._default_locale)
+        rendered = render(self._translator(first))
+
         async def compose(t: Translator) -> Sequence[Reply]:
-            reply = render(t).reply
+            reply = rendered.reply if t.locale == first else render(t).reply
             return [reply] if reply is not None else []
 
-        # Which rows are stale or covered does not depend on the language.
-        first = routes[0] if routes else None
-        rendered = render(self._translator(route_locale(chosen, first, self._default_locale)))
         stats.stale += len(rendered.stale)
         settled[OutboxStatus.CANCELLED].extend(rendered.stale)
         if rendered.reply is None:
