@@ -12,7 +12,7 @@ from bot.access import Access
 from bot.clock import Clock
 from bot.context import DIALOG_ORG, Context, Deferred, Deployment
 from bot.errors import BotError
-from bot.i18n import Translator, negotiate
+from bot.i18n import Translator, reader_locale
 from bot.messages import Incoming, Outcome, Reply
 from bot.ordering import KeyedLocks
 from bot.public.metrics import timed_updates
@@ -106,7 +106,7 @@ class Dispatcher:
             seal=self.deployment.sealer.seal,
         )
         person, memberships = found.person, found.memberships
-        locale = person.locale or negotiate(incoming.language_code, settings.default_locale)
+        locale = reader_locale(person.locale, incoming.language_code, settings.default_locale)
         return Context(
             incoming=incoming,
             session=session,

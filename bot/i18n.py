@@ -40,6 +40,18 @@ def negotiate(requested: str | None, default: str = DEFAULT_LOCALE) -> str:
     return default
 
 
+def reader_locale(chosen: str | None, reported: str | None, default: str = DEFAULT_LOCALE) -> str:
+    """The language a person reads on one account, the same for replies and queued messages.
+
+    The one they chose with /language wins; else the language the account's chat client
+    reports (Zalo reports none); else ``default``. A message is worded for the account it
+    is delivered on, so a linked person never gets one channel's client language on another.
+    """
+    if chosen in SUPPORTED:
+        return chosen
+    return negotiate(reported, default)
+
+
 @cache
 def _babel_locale(lang: str) -> Locale:
     # Parsed once: every update builds a translator, and parsing costs more than the update.

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date
 from typing import Final
 
 from bot.context import Context
@@ -15,16 +15,16 @@ from bot.plans.preview import shorten
 from bot.reminders.render import action_buttons
 from bot.roles import Audience
 from bot.task_buttons import TaskFile
-from bot.tasks import policy
+from bot.tasks import policy, standing
 from bot.tasks import progress as steps
 from bot.tasks.errors import NoSuchTask
 from bot.tasks.payloads import ApproveExtension, DeclineExtension, OpenTask
-from db.models import EventKind, Occurrence, OccurrenceStatus, Task, TaskEvent
+from bot.tasks.standing import NextDue
+from db.models import EventKind, OccurrenceStatus, Standing, Task, TaskEvent
 from db.queries import plans, progress
 
 EVIDENCE_SHOWN: Final = 5
 
-DUE_SOON: Final = timedelta(days=14)
 LISTED_PER_GROUP: Final = 30
 
 
@@ -32,41 +32,60 @@ def _today(ctx: Context) -> date:
     return ctx.now.astimezone(ctx.deployment.settings.tz).date()
 
 
-def _line(ctx: Context, task: Task, occurrence: Occurrence | None) -> str:
+def _line(ctx: Context, task: Task, due: NextDue | None = None) -> str:
     head = f"#{task.id} [{task.code}] {shorten(task.text, 80)}"
-    if occurrence is None:
+    if due is None:
         return f"{head}\n   {task.timeframe_text or '—'}"
-    return f"{head}\n   " + ctx._(
-        "due {date} ({phrase})", date=ctx.t.date(occurrence.due_date), phrase=task.timeframe_text
+    line = f"{head}\n   " + ctx._(
+        "due {date} ({phrase})", date=ctx.t.date(due.counted), phrase=task.timeframe_text
     )
+    if due.counted != due.planned:
+        line += ctx._(" (moved from {date})", date=ctx.t.date(due.planned))
+    elif due.moved != due.planned:
+        line += " " + ctx._(
+            "— extended to {date}, but approved after the due day, so it still counts late",
+            date=ctx.t.date(due.moved),
+        )
+    return line
 
 
 async def list_tasks(ctx: Context) -> None:
-    """List the person's tasks: overdue, due soon, later, ongoing, waiting, without a date."""
+    """List the person's tasks: overdue, due soon, later, ongoing, waiting, without a date.
+
+    Dated tasks are grouped and ordered by the due day that counts (``bot.tasks.standing``),
+    as /overdue, /status and the reports count them: an extension approved after the
+    planned day is shown, but does not make the task look on time.
+    """
     tasks = await plans.tasks_for_person(ctx.session, ctx.person.id)
     if not tasks:
         ctx.reply(ctx._("You have no tasks from the plans."))
         return
     today = _today(ctx)
+    tz = ctx.deployment.settings.tz
+    approvals = await progress.approvals_of(
+        ctx.session, [o.id for t in tasks for o in t.occurrences]
+    )
+    approved_on = {o: moment.astimezone(tz).date() for o, moment in approvals.items()}
+    dated = {
+        Standing.OVERDUE: ctx._("Overdue"),
+        Standing.DUE_SOON: ctx._("Due in the next 14 days"),
+        Standing.PENDING: ctx._("Later"),
+    }
     order = (
-        ctx._("Overdue"),
-        ctx._("Due in the next 14 days"),
-        ctx._("Later"),
+        *dated.values(),
         ctx._("Ongoing"),
         ctx._("Waiting for an event"),
         ctx._("Without a date"),
         ctx._("Done"),
     )
-    groups: dict[str, list[str]] = {group: [] for group in order}
+    groups: dict[str, list[tuple[date, date, str]]] = {group: [] for group in order}
     for task in tasks:
-        occurrence = plans.next_due(task)
-        if occurrence is not None and occurrence.due_date < today:
-            group = ctx._("Overdue")
-        elif occurrence is not None and occurrence.due_date <= today + DUE_SOON:
-            group = ctx._("Due in the next 14 days")
-        elif occurrence is not None:
-            group = ctx._("Later")
-        elif task.timeframe_kind == "ongoing":
+        due = standing.next_due(task.occurrences, approved_on)
+        if due is not None:
+            group = dated[standing.standing(due.counted, None, done=False, as_of=today)]
+            groups[group].append((due.counted, due.moved, _line(ctx, task, due)))
+            continue
+        if task.timeframe_kind == "ongoing":
             group = ctx._("Ongoing")
         elif task.timeframe_kind == "event":
             group = ctx._("Waiting for an event")
@@ -74,13 +93,15 @@ async def list_tasks(ctx: Context) -> None:
             group = ctx._("Done")
         else:
             group = ctx._("Without a date")
-        groups.setdefault(group, []).append(_line(ctx, task, occurrence))
+        groups[group].append((date.max, date.max, _line(ctx, task)))
     lines: list[str] = []
     for group, items in groups.items():
         if not items:
             continue
+        # Stable: tasks due the same day keep the plan's order.
+        items.sort(key=lambda item: item[:2])
         lines.append(f"\n{group} ({ctx.t.number(len(items))}):")
-        lines += items[:LISTED_PER_GROUP]
+        lines += [text for _, _, text in items[:LISTED_PER_GROUP]]
         if len(items) > LISTED_PER_GROUP:
             lines.append(ctx._("… and {n} more", n=len(items) - LISTED_PER_GROUP))
     ctx.reply(ctx._("Your tasks:") + "\n".join(lines))
@@ -93,7 +114,7 @@ async def list_undated(ctx: Context) -> None:
         ctx.reply(ctx._("Every task has a date or needs none."))
         return
     lines = [ctx._("Tasks that need a date (set one with /setdate ID DATE):")]
-    lines += [_line(ctx, task, None) for task in tasks[:50]]
+    lines += [_line(ctx, task) for task in tasks[:50]]
     ctx.reply("\n".join(lines))
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections import defaultdict
-from collections.abc import Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -22,13 +22,14 @@ from bot.people.notices import ACCOUNT_NOTICE
 from bot.periods import PeriodError, parse_period
 from bot.public.metrics import timed_sweep
 from bot.reminders.ladder import in_working_hours
-from bot.reminders.locales import person_locale, person_locales
+from bot.reminders.locales import chosen_locale, chosen_locales, route_locale
 from bot.reminders.notice_kinds import read_notice
 from bot.reminders.notices import BadNotice, notify
 from bot.reminders.policy import policy_from
-from bot.reminders.render import Row, render_bundle
+from bot.reminders.render import Rendered, Row, render_bundle
 from bot.reminders.stored import stored_id
 from bot.reports.delivery import period_report, weekly_summary
+from bot.reports.notices import report_failed
 from bot.workcal import WorkCalendar, load_calendar
 from db.models import OutboxMessage, OutboxStatus
 from db.queries import outbox, reach, reminders
@@ -60,7 +61,7 @@ class _Subjects:
     tasks: dict[int, reminders.Subject]
     cases: dict[int, reminders.CaseSubject]
     undated: dict[int, int]
-    locales: dict[int, str | None]
+    locales: dict[int, str | None]  # the language each person chose, if any
     routes: dict[int, list[reach.Route]]
 
 
@@ -156,7 +157,7 @@ class Sweeper:
             cases = await reminders.case_subjects(session, case_ids)
             undated_orgs = {r.org_id for r in rows if r.kind == "undated" and r.org_id}
             undated = {o: await reminders.undated_count(session, o) for o in undated_orgs}
-            locales = await person_locales(session, {r.person_id for r in rows})
+            locales = await chosen_locales(session, {r.person_id for r in rows})
         return _Subjects(occurrences, tasks, cases, undated, locales, routes)
 
     async def _settle(
@@ -192,8 +193,8 @@ class Sweeper:
         """Deliver one person's rows; whatever goes wrong with them is theirs alone.
 
         Their bundled rows are tried again later (and given up on, with the admins told;
-        a report settles itself as it goes, or waits for its lease), while the rest of the
-        batch goes out and is settled as usual.
+        a report or other solo row settles itself, see ``_solo_broke``), while the rest of
+        the batch goes out and is settled as usual.
         """
         try:
             await self._deliver(person, rows, now, cal, stats, subjects, settled)
@@ -217,33 +218,45 @@ class Sweeper:
         reports_due = [r for r in rows if r.kind in outbox.SOLO_KINDS]
         rows = [r for r in rows if r.kind not in outbox.SOLO_KINDS]
         for row in reports_due:
-            await self._deliver_report(
-                person, row, now, cal, stats, subjects.routes.get(person, [])
-            )
+            try:
+                await self._deliver_report(
+                    person, row, now, cal, stats, subjects.routes.get(person, [])
+                )
+            except Exception as exc:
+                await self._solo_broke(row, now, type(exc).__name__, cal, stats)
         if not rows:
             return
         undated_orgs = {r.org_id for r in rows if r.kind == "undated" and r.org_id}
-        locale = subjects.locales.get(person) or self._default_locale
-        t = Translator(locale, self._tz)
-        rendered = render_bundle(
-            [Row(r.id, r.kind, r.params, r.due_at) for r in rows],
-            subjects.occurrences,
-            subjects.tasks,
-            sum(subjects.undated[o] for o in undated_orgs),
-            t,
-            now,
-            now.astimezone(self._tz).date(),
-            cal,
-            subjects.cases,
-        )
+        routes = subjects.routes.get(person, [])
+        chosen = subjects.locales.get(person)
+
+        def render(t: Translator) -> Rendered:
+            return render_bundle(
+                [Row(r.id, r.kind, r.params, r.due_at) for r in rows],
+                subjects.occurrences,
+                subjects.tasks,
+                sum(subjects.undated[o] for o in undated_orgs),
+                t,
+                now,
+                now.astimezone(self._tz).date(),
+                cal,
+                subjects.cases,
+            )
+
+        # Which rows are stale or covered does not depend on the language.
+        first = route_locale(chosen, routes[0] if routes else None, self._default_locale)
+        rendered = render(self._translator(first))
+
+        async def compose(t: Translator) -> Sequence[Reply]:
+            reply = rendered.reply if t.locale == first else render(t).reply
+            return [reply] if reply is not None else []
+
         stats.stale += len(rendered.stale)
         settled[OutboxStatus.CANCELLED].extend(rendered.stale)
         if rendered.reply is None:
             return
         try:
-            await self._send(
-                person, subjects.routes.get(person, []), rows[-1].org_id, [rendered.reply], now, cal
-            )
+            await self._send(person, routes, chosen, rows[-1].org_id, compose, now, cal)
         except _Undelivered as exc:
             stats.failed += len(rendered.covered)
             await self._settle(rendered.covered, OutboxStatus.FAILED, now, error=exc.detail)
@@ -286,20 +299,22 @@ class Sweeper:
             await self._settle([row.id], OutboxStatus.CANCELLED, now)
             return
         async with self._sessions() as session:
-            locale = await person_locale(session, person) or self._default_locale
-            t = Translator(locale, self._tz)
+            chosen = await chosen_locale(session, person)
+
+        async def compose(t: Translator) -> Sequence[Reply]:
             if row.kind == contact_request.KIND:
-                replies = [contact_request.contact_card(str(params.get("code", "")), t)]
-            elif row.kind == "weekly_summary":
-                replies = await weekly_summary(
+                return [contact_request.contact_card(str(params.get("code", "")), t)]
+            async with self._sessions() as session:
+                if row.kind == "weekly_summary":
+                    return await weekly_summary(
+                        session, org_id=org_id, period=period, as_of=today, tz=self._tz, t=t
+                    )
+                return await period_report(
                     session, org_id=org_id, period=period, as_of=today, tz=self._tz, t=t
                 )
-            else:
-                replies = await period_report(
-                    session, org_id=org_id, period=period, as_of=today, tz=self._tz, t=t
-                )
+
         try:
-            await self._send(person, routes, row.org_id, replies, now, cal)
+            sent = await self._send(person, routes, chosen, row.org_id, compose, now, cal)
         except _Undelivered as exc:
             stats.failed += 1
             await self._settle([row.id], OutboxStatus.FAILED, now, error=exc.detail)
@@ -307,7 +322,7 @@ class Sweeper:
         except TemporaryFailure as exc:
             await self._retry([row.id], [row], now, exc.detail, cal, stats)
             return
-        stats.messages += len(replies)
+        stats.messages += sent
         stats.rows += 1
         await self._settle([row.id], OutboxStatus.SENT, now)
 
@@ -335,10 +350,11 @@ class Sweeper:
             stats.stale += 1
             await self._settle([row.id], OutboxStatus.CANCELLED, now)
             return
-        async with self._sessions() as session:
-            locale = await person_locale(session, person) or self._default_locale
-        reply = Reply(notice.render(Translator(locale, self._tz)))
         route = own[0]
+        async with self._sessions() as session:
+            chosen = await chosen_locale(session, person)
+        locale = route_locale(chosen, route, self._default_locale)
+        reply = Reply(notice.render(self._translator(locale)))
         try:
             await self._senders[route.channel].send(route.chat_id, reply)
         except Unreachable as exc:
@@ -382,19 +398,76 @@ class Sweeper:
                 )
             return
         stats.retried += len(ids)
-        wait = min(BACKOFF * 2 ** (attempts - 1), MAX_BACKOFF)
-        await self._settle(ids, OutboxStatus.PENDING, now, error=detail, retry_at=now + wait)
+        await self._settle(
+            ids, OutboxStatus.PENDING, now, error=detail, retry_at=now + _backoff(attempts)
+        )
+
+    async def _solo_broke(
+        self, row: OutboxMessage, now: datetime, detail: str, cal: WorkCalendar, stats: SweepStats
+    ) -> None:
+        """A report (or another solo row) failed for a reason no channel gave: a bug, the
+        database. It is tried again with the same backoff as any row, then given up on;
+        the person a report was for is told it will not come (``ReportFailed``).
+
+        ``detail`` is the exception's type only: its text may quote what the row is about.
+        """
+        attempts = row.attempts + 1
+        if attempts < MAX_ATTEMPTS:
+            log.warning(
+                "outbox row %d (%s) failed: %s; attempt %d of %d",
+                row.id,
+                row.kind,
+                detail,
+                attempts,
+                MAX_ATTEMPTS,
+            )
+            stats.retried += 1
+            retry_at = now + _backoff(attempts)
+            await self._settle([row.id], OutboxStatus.PENDING, now, error=detail, retry_at=retry_at)
+            return
+        log.error(
+            "gave up on outbox row %d (%s) after %d attempts: %s",
+            row.id,
+            row.kind,
+            attempts,
+            detail,
+        )
+        stats.failed += 1
+        await self._settle([row.id], OutboxStatus.FAILED, now, error=detail)
+        if row.kind not in outbox.REPORT_KINDS:
+            return
+        params = row.params if isinstance(row.params, Mapping) else {}
+        async with self._sessions.begin() as session:
+            await notify(
+                session,
+                people=[row.person_id],
+                org_id=row.org_id,
+                notice=report_failed(row.kind, params),
+                key=f"report_failed:{row.id}",
+                now=now,
+                tz=self._tz,
+                calendar=cal,
+            )
+
+    def _translator(self, locale: str) -> Translator:
+        return Translator(locale, self._tz)
 
     async def _send(
         self,
         person: int,
         routes: list[reach.Route],
+        chosen: str | None,
         org_id: int | None,
-        replies: Sequence[Reply],
+        compose: Callable[[Translator], Awaitable[Sequence[Reply]]],
         now: datetime,
         cal: WorkCalendar,
-    ) -> None:
-        """Deliver on the person's chosen channel, else on each next linked one in turn.
+    ) -> int:
+        """Deliver on the person's chosen channel, else on each next linked one in turn;
+        return how many messages went.
+
+        Each account gets the messages worded in its own language (``route_locale``): a
+        person who never chose one reads their Zalo chat in Vietnamese even when their
+        Telegram client reports English.
 
         A channel that refuses the person (``Unreachable``) is marked with why and since
         when, and left out of ``routes`` for the rest of the batch; only when every channel
@@ -404,7 +477,12 @@ class Sweeper:
         if not routes:
             raise _Undelivered("no reachable channel")
         detail = ""
+        worded: dict[str, Sequence[Reply]] = {}
         for route in list(routes):
+            locale = route_locale(chosen, route, self._default_locale)
+            if locale not in worded:
+                worded[locale] = await compose(self._translator(locale))
+            replies = worded[locale]
             try:
                 for reply in replies:
                     await self._senders[route.channel].send(route.chat_id, reply)
@@ -414,7 +492,7 @@ class Sweeper:
                 await self._mark(route, exc.code, now)
                 log.info("person %d unreachable on %s (%s)", person, route.channel, exc.code)
                 continue
-            return
+            return len(replies)
         await self._unreachable(person, org_id, now, cal)
         raise _Undelivered(detail)
 
@@ -439,6 +517,11 @@ class Sweeper:
                 calendar=cal,
             )
         log.info("person %d is unreachable on every channel", person)
+
+
+def _backoff(attempts: int) -> timedelta:
+    """How long a row waits after its ``attempts``-th failed try."""
+    return min(BACKOFF * (1 << max(0, attempts - 1)), MAX_BACKOFF)
 
 
 def _ids(rows: Sequence[OutboxMessage], kinds: set[str], name: str) -> set[int]:

@@ -16,7 +16,7 @@ from typing import Final
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.channels import choices
-from bot.i18n import Translator
+from bot.i18n import Translator, reader_locale
 from bot.inbox.worker import Commit
 from bot.messages import Attachment, Incoming, InfoCard, Reply
 from bot.runtime import Runtime
@@ -114,8 +114,10 @@ async def answer_directly(
     async with runtime.sessions.begin() as session:
         if interaction:
             await usage.note_interaction(session, channel, sender, runtime.clock.now())
-        locale = await people.locale_of(session, channel=channel, user_id=sender)
-        t = Translator(locale or settings.default_locale, settings.tz)
+        chosen, reported = await people.languages_of_account(
+            session, channel=channel, user_id=sender
+        )
+        t = Translator(reader_locale(chosen, reported, settings.default_locale), settings.tz)
         replies = await act(session, runtime.clock.now(), t)
         await commit(session, replies)
 

@@ -131,7 +131,8 @@ async def unlink(op: Operation, *, person_id: int, account_id: int) -> Unlinked:
     """Remove one of the person's channel accounts; the last one always stays.
 
     The chat keeps nothing of the person: its shown choices are forgotten, reminders go to
-    the accounts left (the chosen channel too, when it was the only one there).
+    the accounts left (the chosen channel too, when it was the only one there). Each account
+    left is told at once, as after a link (see ``bot.people.notices``).
     """
     locked = await links.lock_people(op.session, [person_id])
     accounts = await reach.accounts_of(op.session, person_id)
@@ -154,6 +155,13 @@ async def unlink(op: Operation, *, person_id: int, account_id: int) -> Unlinked:
         person.id,
         before={"account": target.id, "channel": channel, "preferred": before},
         after={"accounts": len(left), "preferred": person.preferred_channel},
+    )
+    await notices.tell_accounts(
+        op,
+        person.id,
+        notices.accounts(left),
+        notices.AccountUnlinked(channel=channel),
+        f"unlinked:{target.id}",
     )
     return Unlinked(channel, len(left))
 

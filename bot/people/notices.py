@@ -2,6 +2,10 @@
 
 A link made with a code someone tricked out of a person joins a stranger's chat to their
 account: the accounts that were already theirs are told at once, wherever reminders go.
+An account removed with /unlink is told of to the accounts that stay, the same way: whoever
+holds one of them may have removed the owner's own chat. The removed chat itself is not
+told: it is nobody's account any more (a new person if it writes again), and Zalo lets the
+bot write only to accounts whose messaging window it keeps.
 """
 
 from __future__ import annotations
@@ -35,6 +39,22 @@ class AccountLinked(Notice):
             "Your account was linked to a new channel: {channel}. If this wasn't you, send "
             "/unlink here to remove that channel, and tell your commune's administrator.",
             channel=", ".join(names),
+        )
+
+
+@dataclasses.dataclass(frozen=True, slots=True, kw_only=True)
+class AccountUnlinked(Notice):
+    """One of the person's channel accounts was removed with /unlink."""
+
+    notice: ClassVar[str] = "account_unlinked"
+    channel: str  # the removed account's channel (``zalo_oa``)
+
+    def render(self, t: Translator) -> str:
+        """The notice's text."""
+        return "🔐 " + t._(
+            "A channel was removed from your account: {channel}. It no longer gets your "
+            "reminders or messages. If this wasn't you, tell your commune's administrator.",
+            channel=channel_name(self.channel, t),
         )
 
 

@@ -1,21 +1,23 @@
-"""The language the outbox writes to a person in: the one they chose, else their client's."""
+"""The language the outbox writes to a person in, worded for the account it is sent on."""
 
 from __future__ import annotations
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.i18n import negotiate
-from db.queries import reminders
+from bot.i18n import reader_locale
+from db.queries import reach, reminders
 
 
-async def person_locales(session: AsyncSession, person_ids: set[int]) -> dict[int, str | None]:
-    """Each person's language; ``None`` when neither chosen nor reported in a known one."""
-    languages = await reminders.languages_of(session, person_ids)
-    return {
-        p: chosen or negotiate(reported, "") or None for p, (chosen, reported) in languages.items()
-    }
+async def chosen_locales(session: AsyncSession, person_ids: set[int]) -> dict[int, str | None]:
+    """The language each person chose, ``None`` when they never chose one."""
+    return await reminders.chosen_locales(session, person_ids)
 
 
-async def person_locale(session: AsyncSession, person_id: int) -> str | None:
-    """``person_locales`` of one person."""
-    return (await person_locales(session, {person_id})).get(person_id)
+async def chosen_locale(session: AsyncSession, person_id: int) -> str | None:
+    """``chosen_locales`` of one person."""
+    return (await chosen_locales(session, {person_id})).get(person_id)
+
+
+def route_locale(chosen: str | None, route: reach.Route | None, default: str) -> str:
+    """The locale of a message sent on ``route``: ``reader_locale`` of that account."""
+    return reader_locale(chosen, route.language_code if route is not None else None, default)

@@ -17,8 +17,9 @@ from bot.feedback.notices import (
     CaseReopened,
     NewCase,
 )
-from bot.people.notices import AccountLinked
+from bot.people.notices import AccountLinked, AccountUnlinked
 from bot.reminders.notices import BadNotice, Notice
+from bot.reports.notices import ReportFailed
 from bot.tasks.notices import ExtensionAsked, ExtensionDecided, TaskBlocked
 
 CLASSES: Final[tuple[type[Notice], ...]] = (
@@ -38,6 +39,8 @@ CLASSES: Final[tuple[type[Notice], ...]] = (
     Undelivered,
     ZaloReconnect,
     AccountLinked,
+    AccountUnlinked,
+    ReportFailed,
 )
 
 

@@ -15,11 +15,12 @@ other place (figures, documents, the chat, the public pages) asks this module.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Final
 
-from db.models import Standing
+from db.models import Occurrence, OccurrenceStatus, Standing
 
 DUE_SOON: Final = timedelta(days=14)
 STATES: Final = tuple(Standing)
@@ -39,6 +40,32 @@ def counted_due(planned: date, moved: date, approved_on: date | None) -> date:
     if moved != planned and approved_on is not None and approved_on <= planned:
         return moved
     return planned
+
+
+@dataclass(frozen=True, slots=True)
+class NextDue:
+    """A task's next open due date: the day that counts, and the day it was moved to."""
+
+    occurrence_id: int
+    counted: date
+    planned: date
+    moved: date
+
+
+def next_due(occurrences: Iterable[Occurrence], approved_on: Mapping[int, date]) -> NextDue | None:
+    """The pending due date that comes first by the day that counts (``counted_due``;
+    ``approved_on``: when the latest extension of each was approved), else ``None``."""
+    pending = [
+        NextDue(
+            o.id,
+            counted_due(o.planned_date, o.due_date, approved_on.get(o.id)),
+            o.planned_date,
+            o.due_date,
+        )
+        for o in occurrences
+        if o.status == OccurrenceStatus.PENDING
+    ]
+    return min(pending, key=lambda d: (d.counted, d.moved, d.occurrence_id), default=None)
 
 
 def standing(due: date, done_on: date | None, *, done: bool, as_of: date) -> Standing:

@@ -199,10 +199,15 @@ async def set_contact(
     return identity.person_id
 
 
-async def locale_of(session: AsyncSession, *, channel: str, user_id: str) -> str | None:
-    """The language a channel account's person chose, if any."""
-    return await session.scalar(
-        select(Person.locale)
-        .join(Identity, Identity.person_id == Person.id)
-        .where(Identity.channel == channel, Identity.user_id == user_id)
-    )
+async def languages_of_account(
+    session: AsyncSession, *, channel: str, user_id: str
+) -> tuple[str | None, str | None]:
+    """The language the account's person chose and the one its chat client reports."""
+    row = (
+        await session.execute(
+            select(Person.locale, Identity.language_code)
+            .join(Identity, Identity.person_id == Person.id)
+            .where(Identity.channel == channel, Identity.user_id == user_id)
+        )
+    ).first()
+    return (row[0], row[1]) if row is not None else (None, None)

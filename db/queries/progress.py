@@ -104,6 +104,21 @@ async def last_approval(session: AsyncSession, occurrence_id: int) -> datetime |
     )
 
 
+async def approvals_of(session: AsyncSession, occurrence_ids: Sequence[int]) -> dict[int, datetime]:
+    """``last_approval`` of each of these due dates that has one."""
+    if not occurrence_ids:
+        return {}
+    rows = await session.execute(
+        select(ExtensionRequest.occurrence_id, func.max(ExtensionRequest.decided_at))
+        .where(
+            ExtensionRequest.occurrence_id.in_(occurrence_ids),
+            ExtensionRequest.status == ExtensionStatus.APPROVED,
+        )
+        .group_by(ExtensionRequest.occurrence_id)
+    )
+    return {occurrence: decided for occurrence, decided in rows if decided is not None}
+
+
 async def official_unit_ids(session: AsyncSession, person_id: int, org_id: int) -> set[int]:
     """The units a person works in as an official of the organization."""
     result = await session.scalars(

@@ -22,10 +22,11 @@ def preferred_first() -> ColumnElement[int]:
 
 @dataclass(frozen=True, slots=True)
 class Route:
-    """One account to try."""
+    """One account to try, and the language its chat client reports (``None``: none)."""
 
     channel: str
     chat_id: str
+    language_code: str | None = None
 
 
 async def routes_for(
@@ -35,7 +36,7 @@ async def routes_for(
     routes: dict[int, list[Route]] = {p: [] for p in person_ids}
     for chunk in _chunks(sorted(person_ids)):
         rows = await session.execute(
-            select(Identity.person_id, Identity.channel, Identity.chat_id)
+            select(Identity.person_id, Identity.channel, Identity.chat_id, Identity.language_code)
             .join(Person, Person.id == Identity.person_id)
             .where(
                 Identity.person_id.in_(chunk),
@@ -44,8 +45,8 @@ async def routes_for(
             )
             .order_by(Identity.person_id, preferred_first(), Identity.id)
         )
-        for person_id, channel, chat_id in rows:
-            routes[person_id].append(Route(channel, chat_id))
+        for person_id, channel, chat_id, language_code in rows:
+            routes[person_id].append(Route(channel, chat_id, language_code))
     return routes
 
 

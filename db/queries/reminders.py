@@ -313,10 +313,8 @@ async def undated_count(session: AsyncSession, org_id: int) -> int:
     return sum(1 for t in facts.undated if t.kind == "unspecified" and not t.has_pending)
 
 
-async def languages_of(
-    session: AsyncSession, person_ids: set[int]
-) -> dict[int, tuple[str | None, str | None]]:
-    """Each person's chosen language and the one their chat client first reported."""
+async def chosen_locales(session: AsyncSession, person_ids: set[int]) -> dict[int, str | None]:
+    """The language each person chose with /language (``None``: they never chose one)."""
     if not person_ids:
         return {}
     chosen = dict(
@@ -324,16 +322,7 @@ async def languages_of(
             await session.execute(select(Person.id, Person.locale).where(Person.id.in_(person_ids)))
         ).all()
     )
-    reported: dict[int, str] = {}
-    rows = await session.execute(
-        select(Identity.person_id, Identity.language_code)
-        .where(Identity.person_id.in_(person_ids), Identity.language_code.is_not(None))
-        .order_by(Identity.id)
-    )
-    for person_id, language_code in rows:
-        if language_code is not None:
-            reported.setdefault(person_id, language_code)
-    return {p: (chosen.get(p), reported.get(p)) for p in person_ids}
+    return {p: chosen.get(p) for p in person_ids}
 
 
 async def mark_unreachable(

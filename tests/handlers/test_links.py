@@ -13,7 +13,7 @@ from bot.channels.notices import ZaloReconnect
 from bot.clock import ManualClock
 from bot.i18n import Translator
 from bot.messages import Attachment, Incoming
-from bot.people.notices import AccountLinked
+from bot.people.notices import AccountLinked, AccountUnlinked
 from bot.runtime import Runtime, open_runtime
 from bot.settings import Settings
 from db.models import (
@@ -44,6 +44,10 @@ EXPIRED = "This link code has expired. Send /link on your other channel for a ne
 LAST = "This is your only channel, so it cannot be removed. Nothing was changed."
 NOT_YOURS = "You have no account on that channel. Nothing was changed."
 NOT_VALID = "This button is no longer valid. Nothing was changed."
+UNLINKED_TELEGRAM = (
+    "🔐 A channel was removed from your account: Telegram. It no longer gets your reminders "
+    "or messages. If this wasn't you, tell your commune's administrator."
+)
 
 
 class On(Speaker):
@@ -493,7 +497,8 @@ async def test_a_notice_for_an_account_unlinked_meanwhile_is_cancelled(runtime: 
     await sweeper.sweep()
     assert [r.text for r in to_test.to(mai)] == [
         "🔐 Your account was linked to a new channel: Zalo OA. If this wasn't you, send "
-        "/unlink here to remove that channel, and tell your commune's administrator."
+        "/unlink here to remove that channel, and tell your commune's administrator.",
+        UNLINKED_TELEGRAM,
     ]
     assert to_telegram.sent == []
     statuses = {(r.channel, r.status) for r in await _account_notices(runtime)}
@@ -526,3 +531,44 @@ async def test_the_security_notice_does_not_wait_for_working_hours(
     assert (await sweep(runtime, datetime(2026, 3, 8, 23, 59, tzinfo=VN))).sent == []
     [later] = (await sweep(runtime, datetime(2026, 3, 9, 8, 0, tzinfo=VN))).to(mai)
     assert "⚠️ Zalo refused the bot's token" in later.text
+
+
+async def test_each_account_left_is_told_of_an_unlink_and_the_removed_one_is_not(
+    runtime: Runtime, clock: ManualClock
+) -> None:
+    # Someone holding Mai's Telegram account removes her own chat at night; her Zalo hears.
+    clock.set(datetime(2026, 3, 7, 23, 30, tzinfo=VN))  # a Saturday night
+    mai = Speaker(runtime, 81, "Mai", "en")
+    await mai.say("/help")
+    telegram = On(runtime, "telegram", 82, "Ai đó", "en")
+    await telegram.text_of(f"/link {await code_of(mai)}")
+    zalo = On(runtime, "zalo_oa", 83, "Mai Zalo", "")
+    await zalo.text_of(f"/link {await code_of(mai)}")
+    await sweep(runtime)
+    async with runtime.sessions() as session:
+        own = await session.scalar(select(Identity.id).where(Identity.user_id == "81"))
+    assert await pressed(telegram, f"channel:unlink:{own}") == (
+        "test is no longer linked to your account. Send /channel to see the ones left."
+    )
+    rows = [r for r in await _account_notices(runtime) if r.params["notice"] == "account_unlinked"]
+    assert sorted((r.channel, r.chat_id) for r in rows) == [("telegram", "82"), ("zalo_oa", "83")]
+    to_test, to_telegram, to_zalo = RecordingSender(), RecordingSender(), RecordingSender()
+    sweeper = Sweeper(
+        runtime.sessions,
+        runtime.clock,
+        {"test": to_test, "telegram": to_telegram, "zalo_oa": to_zalo},
+        runtime.settings.tz,
+        worker="w",
+    )
+    await sweeper.sweep()
+    assert to_test.sent == []
+    [on_telegram] = [r.text for _, r in to_telegram.sent if "removed" in r.text]
+    assert on_telegram == UNLINKED_TELEGRAM.replace("Telegram", "test")
+    # Zalo reports no language and Mai chose none: she reads it in Vietnamese there.
+    [(_, on_zalo)] = to_zalo.sent
+    assert on_zalo.text == AccountUnlinked(channel="test").render(Translator("vi"))
+    assert on_zalo.text.startswith("🔐 Một kênh vừa bị gỡ khỏi tài khoản của bạn")
+    # The same button again changes nothing and tells nobody twice.
+    assert await pressed(telegram, f"channel:unlink:{own}") == NOT_YOURS
+    again = [r for r in await _account_notices(runtime) if r.params["notice"] == "account_unlinked"]
+    assert len(again) == len(rows)

@@ -40,6 +40,7 @@ from tests.handlers.conftest import (
     working_calendar,
 )
 from tests.handlers.test_common import assert_only_dialogs_ended, snapshot
+from tests.handlers.test_tasks import LATER, OVERDUE, SOON, grouped
 
 NOT_FOR_YOU = "This button is not for you. Nothing was changed."
 NOT_VALID = "This button is no longer valid. Nothing was changed."
@@ -562,6 +563,8 @@ async def test_an_extended_task_stands_the_same_in_overdue_status_and_the_report
 
     overdue = await office.leader.text_of("/overdue")
     status = await office.leader.text_of("/status")
+    mine = await office.minh.text_of("/tasks")
+    task_line = f"   due {en_date(date(2026, 3, 10))} (chậm nhất ngày 10/3/2026) — extended to "
     async with office.runtime.sessions() as session:
         [row] = [
             r
@@ -589,12 +592,36 @@ async def test_an_extended_task_stands_the_same_in_overdue_status_and_the_report
         assert f"{line} — extended to {en_date(date(2026, 3, 20))}, but approved after " in overdue
         assert " · overdue 3 · " in status
         assert late_on_status in status.splitlines()
+        # /tasks counts it late too, oldest due day first, and says why.
+        assert (OVERDUE, ["1.1", "1.2"]) in grouped(mine)
+        assert (
+            f"{task_line}{en_date(date(2026, 3, 20))}, but approved after the due day, so it "
+            "still counts late"
+        ) in mine.splitlines()
     else:
         assert (row.state, row.due) == (Standing.DUE_SOON, date(2026, 3, 20))
         assert overdue.startswith("2 overdue tasks:")
         assert "[1.2]" not in overdue
         assert " · overdue 2 · " in status
         assert "[1.2]" not in status
+        assert (SOON, ["1.2"]) in grouped(mine)
+        assert (
+            f"   due {en_date(date(2026, 3, 20))} (chậm nhất ngày 10/3/2026) "
+            f"(moved from {en_date(date(2026, 3, 10))})"
+        ) in mine.splitlines()
+
+
+async def test_tasks_follow_a_due_date_moved_in_time(office: Office) -> None:
+    # 1.2 (10 March) moved past 2.2 with an approval in time: it now comes after 2.2.
+    before = grouped(await office.minh.text_of("/tasks"))
+    assert (SOON, ["1.2"]) in before
+    assert (LATER, ["2.2"]) in before
+    request_id = await ask_more_time(office, "1.2", "30/12/2026", "Chờ số liệu")
+    await office.leader.press(f"ext:approve:{request_id}")
+    after = await office.minh.text_of("/tasks")
+    assert (LATER, ["2.2", "1.2"]) in grouped(after)
+    assert not [group for group, _ in grouped(after) if group == SOON]
+    assert f"(moved from {en_date(date(2026, 3, 10))})" in after
 
 
 async def test_digest_toggles(office: Office) -> None:

@@ -8,8 +8,8 @@ from datetime import date, datetime, timedelta
 import pytest
 from sqlalchemy import select
 
+from bot.tasks.standing import DUE_SOON
 from db.models import EventKind, Occurrence, OccurrenceStatus
-from handlers.tasks import DUE_SOON
 from tests.conftest import VN
 from tests.handlers.conftest import (
     VP,
@@ -87,7 +87,7 @@ async def test_tasks_are_grouped_overdue_soon_later_ongoing_waiting_undated(
 
 async def test_tasks_of_a_partner_unit_are_listed_too(office: Office) -> None:
     assert grouped(await office.hoa.text_of("/tasks")) == [
-        (OVERDUE, ["1.1", "2.1"]),
+        (OVERDUE, ["2.1", "1.1"]),
         (LATER, ["1.3"]),
     ]
 
@@ -97,7 +97,7 @@ async def test_the_groups_follow_the_clock_and_what_is_done(office: Office) -> N
     office.clock.set(datetime.combine(due - DUE_SOON, datetime.min.time(), VN))
     office.clock.advance(timedelta(hours=9))
     assert grouped(await office.hoa.text_of("/tasks")) == [
-        (OVERDUE, ["1.1", "2.1"]),
+        (OVERDUE, ["2.1", "1.1"]),
         (SOON, ["1.3"]),
     ]
     office.clock.advance(timedelta(days=-1))
@@ -258,7 +258,8 @@ async def test_setdate_of_a_past_day_makes_the_task_overdue(office: Office) -> N
     task_id = office.tasks["1.6"]
     await office.admin.say(f"/setdate {task_id} 27/02/2026")
     today = local_day(office.clock.now(), office.runtime)
-    assert (OVERDUE, ["1.1", "1.6"]) in grouped(await office.minh.text_of("/tasks"))
+    # The earliest due day first: 1.6 (27 February) before 1.1 (28 February).
+    assert (OVERDUE, ["1.6", "1.1"]) in grouped(await office.minh.text_of("/tasks"))
     assert f"[1.6] {(today - date(2026, 2, 27)).days} days late" in (
         await office.leader.text_of("/overdue")
     )

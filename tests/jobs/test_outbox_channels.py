@@ -158,3 +158,67 @@ async def test_a_temporary_failure_is_retried_later_not_sent_elsewhere(
     assert zalo.tries == []
     state = await marks(world, anh.id)
     assert state["test"] == (None, None)
+
+
+async def english_client_no_choice(world: World, anh: Member) -> None:
+    """Anh chose no language; her test-channel client reports English, Zalo reports none."""
+    async with world.sessions.begin() as session:
+        (await session.get_one(Person, anh.id)).locale = None
+        test = await session.scalar(
+            select(Identity).where(Identity.person_id == anh.id, Identity.channel == "test")
+        )
+        assert test is not None
+        test.language_code = "en-US"
+
+
+async def test_a_message_is_worded_for_the_account_it_is_delivered_on(
+    world: World, sender: RecordingSender
+) -> None:
+    zalo = RecordingSender(world.clock)
+    anh, zalo_chat = await linked_official(world)
+    await english_client_no_choice(world, anh)
+    await world.plan()
+    await choose(world, anh.id, "zalo_oa")
+
+    await two_channel_sweeper(world, sender, zalo).sweep()
+
+    [message] = zalo.to(zalo_chat)
+    # Zalo reports no language: Vietnamese, as the bot answers her there.
+    assert "[1.1]" in message.text
+    assert "hạn 05/03/2026" in message.text
+    assert "working day" not in message.text
+
+
+async def test_a_fallback_account_gets_the_message_in_its_own_language(
+    world: World, sender: RecordingSender
+) -> None:
+    zalo = RecordingSender(world.clock)
+    anh, zalo_chat = await linked_official(world)
+    await english_client_no_choice(world, anh)
+    await world.plan()
+    await choose(world, anh.id, "zalo_oa")
+    zalo.always_fail[zalo_chat] = Unreachable("zalo -230: outside the window", code="zalo-230")
+
+    await two_channel_sweeper(world, sender, zalo).sweep()
+
+    [message] = sender.to(anh.chat_id)
+    assert "[1.1]" in message.text
+    assert "working day" in message.text
+    assert "ngày làm việc" not in message.text
+
+
+async def test_the_chosen_language_is_used_on_every_account(
+    world: World, sender: RecordingSender
+) -> None:
+    zalo = RecordingSender(world.clock)
+    anh, zalo_chat = await linked_official(world)
+    await english_client_no_choice(world, anh)
+    await world.set_locale(anh.id, "en")
+    await world.plan()
+    await choose(world, anh.id, "zalo_oa")
+
+    await two_channel_sweeper(world, sender, zalo).sweep()
+
+    [message] = zalo.to(zalo_chat)
+    assert "working day" in message.text
+    assert "ngày làm việc" not in message.text

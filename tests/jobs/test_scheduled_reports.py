@@ -8,20 +8,27 @@ from __future__ import annotations
 
 import io
 from dataclasses import dataclass, field
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
+from typing import Any
 
 import pytest
 from openpyxl import load_workbook
 from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
 
+import jobs.outbox as outbox_job
 from bot.clock import ManualClock
+from bot.i18n import Translator
 from bot.messages import Reply
+from bot.periods import Period
 from bot.reminders.scheduling import replan
+from bot.reports import delivery
+from bot.reports.notices import ReportFailed, report_failed
 from bot.runtime import Runtime
 from bot.workcal import WorkCalendar
 from db.models import OutboxMessage, OutboxStatus, Role
 from db.queries import people
-from jobs.outbox import Sweeper
+from jobs.outbox import BACKOFF, MAX_ATTEMPTS, Sweeper
 from tests.bot.reports.dataset import TP, VN, VP, Dataset, build
 
 PNG = b"\x89PNG\r\n\x1a\n"
@@ -286,3 +293,77 @@ async def test_a_holiday_moves_the_year_report(
     reports = by_report(after.reports_to(LEADER))
     assert sorted(reports) == ["Report Q4 2024", "Report Year 2024"]
     assert all(len(replies) == 4 for replies in reports.values())
+
+
+async def test_a_report_that_keeps_failing_is_retried_a_few_times_then_the_leader_is_told(
+    runtime: Runtime,
+    data: Dataset,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    real = delivery.period_report
+
+    async def broken(session: AsyncSession, *, period: Period, **kwargs: Any) -> list[Reply]:
+        if period.code == "Q3/2024":
+            raise RuntimeError("Nguyễn Văn Dân, 0912345678")  # what must never be logged
+        return await real(session, period=period, **kwargs)
+
+    monkeypatch.setattr(outbox_job, "period_report", broken)
+    await sweep(runtime, at(date(2024, 9, 30), 8))  # the summaries of the weeks before
+    moment = at(date(2024, 10, 1), 8)
+    first = await sweep(runtime, moment)
+    # The broken quarter does not hold back the nine months' report.
+    assert list(by_report(first.reports_to(LEADER))) == ["Report First nine months of 2024"]
+    tries, waits = 1, []
+    while True:
+        row = await quarter_row(runtime)
+        if row.status is not OutboxStatus.PENDING:
+            break
+        assert (row.attempts, row.last_error) == (tries, "RuntimeError")
+        waits.append(row.due_at - moment)
+        moment = row.due_at
+        assert by_report((await sweep(runtime, moment)).reports_to(LEADER)) == {}
+        tries += 1
+    assert row.status is OutboxStatus.FAILED
+    assert tries == MAX_ATTEMPTS
+    # Each wait doubles from the first: no row is stuck for a lease, none is tried forever.
+    assert waits == [BACKOFF * 2**i for i in range(MAX_ATTEMPTS - 1)]
+    later = await sweep(runtime, moment + timedelta(hours=2))
+    assert later.reports_to(LEADER) == []
+    [told] = [r.text for r in later.to(LEADER) if r.text.startswith("⚠️")]
+    assert told == (
+        "⚠️ The report for Q3/2024 could not be prepared, even after several tries. The error "
+        "is in the bot's log for the administrator. Send /report Q3/2024 to ask for it again."
+    )
+    # The district's leader, whose quarter failed too, is told on their own.
+    assert [r.text for r in later.to(DISTRICT_LEADER) if r.text.startswith("⚠️")] == [told]
+    assert "gave up on outbox row" in caplog.text
+    assert "Nguyễn" not in caplog.text
+    assert "0912345678" not in caplog.text
+    # Nothing more is tried or told.
+    assert (await sweep(runtime, moment + timedelta(days=1, hours=2))).sent == []
+
+
+async def quarter_row(runtime: Runtime) -> OutboxMessage:
+    """The commune leader's Q3 report row."""
+    async with runtime.sessions() as session:
+        rows = await session.scalars(
+            select(OutboxMessage).where(
+                OutboxMessage.kind == "period_report", OutboxMessage.chat_id == str(LEADER)
+            )
+        )
+        [row] = [r for r in rows if r.params.get("period") == "Q3/2024"]
+        return row
+
+
+def test_the_report_failure_notice_reads_in_vietnamese() -> None:
+    vi = Translator("vi")
+    assert ReportFailed(period="Q3/2024", closing=True).render(vi) == (
+        "⚠️ Không lập được báo cáo kỳ Q3/2024 dù đã thử nhiều lần. Lỗi đã được ghi vào nhật ký "
+        "của bot để quản trị viên xem xét. Gửi /report Q3/2024 closing để yêu cầu lại."
+    )
+    assert ReportFailed().render(vi).startswith("⚠️ Không lập được bản tổng hợp tuần này")
+    assert report_failed("weekly_summary", {"day": "2024-09-30"}) == ReportFailed()
+    assert report_failed("period_report", {"period": "9T/2024", "closing": "yes"}) == (
+        ReportFailed(period="9T/2024")
+    )

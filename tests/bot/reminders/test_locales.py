@@ -1,14 +1,33 @@
-"""What the outbox writes in: the chosen language, else the chat client's."""
+"""What a person reads: the language they chose, else the account's client's, else the default."""
 
 from __future__ import annotations
 
 from bot.clock import ManualClock
+from bot.i18n import reader_locale
 from bot.reminders import locales
 from bot.runtime import Runtime
-from db.queries import people
+from db.queries import people, reach
 
 
-async def test_outbox_language_follows_choice_then_client(
+def test_the_chosen_language_wins_then_the_account_then_the_default() -> None:
+    assert reader_locale("vi", "en-US", "en") == "vi"
+    assert reader_locale(None, "en-US", "vi") == "en"
+    assert reader_locale(None, None, "vi") == "vi"
+    assert reader_locale(None, "fr", "vi") == "vi"
+    assert reader_locale("xx", "en", "vi") == "en"  # a stored value no catalog has is ignored
+    assert reader_locale(None, None) == "vi"
+
+
+def test_a_route_is_worded_for_its_own_account() -> None:
+    telegram = reach.Route("telegram", "1", "en")
+    zalo = reach.Route("zalo_oa", "2")
+    assert locales.route_locale(None, telegram, "vi") == "en"
+    assert locales.route_locale(None, zalo, "vi") == "vi"
+    assert locales.route_locale("en", zalo, "vi") == "en"
+    assert locales.route_locale(None, None, "vi") == "vi"
+
+
+async def test_only_the_chosen_language_is_read_for_a_person(
     runtime: Runtime, clock: ManualClock
 ) -> None:
     async with runtime.sessions.begin() as session:
@@ -22,20 +41,14 @@ async def test_outbox_language_follows_choice_then_client(
             language_code="en-US",
             now=clock.now(),
         )
-        silent, _ = await people.person_for_identity(
-            session,
-            channel="test",
-            user_id=str(2),
-            chat_id=str(2),
-            display_name="Minh",
-            username=None,
-            now=clock.now(),
-        )
-        assert await locales.person_locale(session, english.id) == "en"
-        assert await locales.person_locale(session, silent.id) is None
-        both = {english.id, silent.id}
-        assert await locales.person_locales(session, both) == {english.id: "en", silent.id: None}
+        assert await locales.chosen_locale(session, english.id) is None
         english.locale = "vi"
-        assert await locales.person_locale(session, english.id) == "vi"
-        assert (await locales.person_locales(session, both))[english.id] == "vi"
-        assert await locales.person_locales(session, set()) == {}
+        assert await locales.chosen_locale(session, english.id) == "vi"
+        assert await locales.chosen_locales(session, {english.id}) == {english.id: "vi"}
+        assert await locales.chosen_locales(session, set()) == {}
+        chosen, reported = await people.languages_of_account(session, channel="test", user_id="1")
+        assert (chosen, reported) == ("vi", "en-US")
+        assert await people.languages_of_account(session, channel="test", user_id="9") == (
+            None,
+            None,
+        )

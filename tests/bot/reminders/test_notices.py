@@ -23,10 +23,11 @@ from bot.feedback.notices import (
     NewCase,
 )
 from bot.i18n import Translator
-from bot.people.notices import AccountLinked
+from bot.people.notices import AccountLinked, AccountUnlinked
 from bot.reminders.notice_kinds import CLASSES, read_notice
 from bot.reminders.notices import BadNotice, Notice
 from bot.reminders.render import Row, render_bundle
+from bot.reports.notices import ReportFailed
 from bot.tasks.notices import ExtensionAsked, ExtensionDecided, TaskBlocked
 from bot.workcal import WorkCalendar
 
@@ -60,6 +61,8 @@ SAMPLES: list[Notice] = [
     Undelivered(name="Lan"),
     ZaloReconnect(),
     AccountLinked(channels="zalo_oa"),
+    AccountUnlinked(channel="telegram"),
+    ReportFailed(period="Q3/2024", closing=True),
 ]
 
 
