@@ -320,12 +320,15 @@ def _place(organization: str) -> str:
 
 
 def _dated(place: str, when: date, t: Translator) -> str:
+    # Offices write days with two digits, and months under 3 too ("ngày 05 tháng 02").
+    day = str(when.day).zfill(2)
+    month = str(when.month).zfill(2) if when.month < 3 else str(when.month)
     return t._(
         # TRANSLATORS: Vietnamese offices write "Lương Sơn, ngày 05 tháng 3 năm 2024".
         "{place}, {day}/{month}/{year}",
         place=place,
-        day=f"{when.day:02d}",
-        month=f"{when.month:02d}" if when.month < 3 else str(when.month),
+        day=day,
+        month=month,
         year=when.year,
     )
 
