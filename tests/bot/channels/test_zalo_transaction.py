@@ -16,10 +16,12 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import select
 
+from bot.channels.base import Deferred
 from bot.channels.zalo_oa import transaction
 from bot.clock import ManualClock
 from bot.feedback import lifecycle
 from bot.feedback.intake import Submission, receive_case
+from bot.messages import Attachment, Reply
 from bot.operations import Actor, Operation
 from bot.runtime import Runtime
 from bot.settings import Settings
@@ -270,3 +272,67 @@ async def test_beyond_a_year_with_zalo_alone_the_admins_hear_the_citizen_is_unre
         assert identity is not None
         assert identity.unreachable_reason == "zalo-232"
         assert identity.unreachable_since == clock.now()
+
+
+async def _gone_quiet(runtime: Runtime, lan: SimulatedZaloUser, clock: ManualClock) -> None:
+    """Lan wrote once, eight days ago: only transaction messages reach her now."""
+    await _citizen(runtime, lan)
+    clock.advance(timedelta(days=8))
+
+
+async def test_a_long_text_goes_in_numbered_parts_and_a_refused_part_again_shorter(
+    settings: Settings, clock: ManualClock, zalo: ZaloOAEmulator
+) -> None:
+    settings = zalo_settings(settings, zalo)
+    lan = zalo.user("Lan")
+    words = " ".join(f"từ{i}" for i in range(200))  # about 1,100 characters
+    async with running_on_zalo(settings, clock, zalo) as runtime:
+        await _gone_quiet(runtime, lan, clock)
+        before = len(lan.messages())
+        await runtime.senders["zalo_oa"].send(lan.user_id, Reply(words))
+        sent = lan.messages()[before:]
+        assert len(sent) == 3
+        assert [m.header for m in sent] == [f"Thông báo ({n}/3)" for n in (1, 2, 3)]
+        assert " ".join(line for m in sent for line in m.lines) == words
+
+        zalo.fail_next(lan.user_id, -210)  # Zalo counts differently: the part goes shorter
+        before = len(lan.messages())
+        await runtime.senders["zalo_oa"].send(lan.user_id, Reply(words[:400]))
+        sent = lan.messages()[before:]
+        assert len(sent) == 2
+        elements = [e for m in sent for e in m.attachment["payload"]["elements"]]  # type: ignore[index]
+        assert max(len(e["content"]) for e in elements if e["type"] == "text") <= 125
+        assert " ".join(line for m in sent for line in m.lines) == words[:400].strip()
+        counts = await _counts(runtime)
+    assert counts[("2026-03", "transaction")] == (5, 5 * 165)
+
+
+async def test_zalo_saying_not_at_night_holds_the_message_and_a_file_goes_as_a_link(
+    settings: Settings, clock: ManualClock, zalo: ZaloOAEmulator
+) -> None:
+    settings = zalo_settings(settings, zalo)
+    lan = zalo.user("Lan")
+    async with running_on_zalo(settings, clock, zalo) as runtime:
+        await _gone_quiet(runtime, lan, clock)
+        zalo.fail_next(lan.user_id, -234)
+        with pytest.raises(Deferred) as held:
+            await runtime.senders["zalo_oa"].send(lan.user_id, Reply("Kết quả"))
+        assert held.value.until == clock.now() + timedelta(hours=1)
+
+        uploads = len(zalo.uploads)
+        before = len(lan.messages())
+        pdf = Attachment("ket-qua.pdf", "application/pdf", None, b"%PDF-1.4")
+        await runtime.senders["zalo_oa"].send(lan.user_id, Reply("Kết quả", file=pdf))
+        [sent] = lan.messages()[before:]
+        assert sent.kind == "transaction"
+        assert sent.lines[0] == "Kết quả"
+        assert sent.lines[1].startswith(f"📎 ket-qua.pdf: {settings.public_url}/files/")
+        assert len(zalo.uploads) == uploads  # a template carries no file: a link instead
+
+        local = clock.now().astimezone(settings.tz)
+        clock.set(local.replace(hour=22, minute=30))
+        calls = zalo.calls.count("message/transaction")
+        with pytest.raises(Deferred) as night:
+            await runtime.senders["zalo_oa"].send(lan.user_id, Reply("Kết quả"))
+        assert night.value.until == (local + timedelta(days=1)).replace(hour=6, minute=0)
+        assert zalo.calls.count("message/transaction") == calls
