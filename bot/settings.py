@@ -181,7 +181,7 @@ def _url(name: str, raw: str, schemes: tuple[str, ...]) -> str:
 
 
 def _api_path(name: str, raw: str) -> str:
-    if not re.fullmatch(r"(/[A-Za-z0-9._-]+)+", raw):
+    if not re.fullmatch(r"(/[A-Za-z0-9_-][A-Za-z0-9._-]*)+", raw):
         raise SettingsError(
             name, f"expected a path such as /v3.0/oa/message/transaction, got {raw!r}"
         )
