@@ -5,7 +5,9 @@ Zalo's documentation (``/v3.0/oa/message/transaction``): an ``attachment`` of ty
 and lists ``elements``: at most one ``header`` of 100 characters and at most two ``text``
 elements of 250 characters each, lines broken with ``<br>``; up to 4 buttons. Zalo accepts
 them at any hour but pushes a notification only from 06:00 to 21:59, so they are held for
-06:00. The endpoint and the template type are settings: neither has been tried on a real OA.
+06:00: account security notices too, since one sent at night would wait unseen in the chat
+while at 06:00 the phone shows it. The endpoint and the template type are settings: neither
+has been tried on a real OA.
 """
 
 from __future__ import annotations
