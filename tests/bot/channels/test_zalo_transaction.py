@@ -336,3 +336,17 @@ async def test_zalo_saying_not_at_night_holds_the_message_and_a_file_goes_as_a_l
             await runtime.senders["zalo_oa"].send(lan.user_id, Reply("Kết quả"))
         assert night.value.until == (local + timedelta(days=1)).replace(hour=6, minute=0)
         assert zalo.calls.count("message/transaction") == calls
+
+
+def test_lines_are_packed_into_elements_with_br_and_nothing_is_lost() -> None:
+    lines = [f"Dòng {i}" for i in range(100)]
+    parts = transaction.messages("\n\n".join(lines))
+    pieces = [piece for part in parts for piece in part]
+    assert all(len(piece) <= transaction.TEXT_LIMIT for piece in pieces)
+    assert all(1 <= len(part) <= transaction.TEXTS_PER_MESSAGE for part in parts)
+    assert len(parts) <= 3  # packed, not one message a line
+    assert [x for x in "<br>".join(pieces).split("<br>") if x] == lines
+    assert transaction.plain(parts[0]).splitlines()[:3] == ["Dòng 0", "", "Dòng 1"]
+    one_word = "x" * 600
+    assert [len(p) for part in transaction.messages(one_word) for p in part] == [250, 250, 100]
+    assert transaction.messages("  \n ") == [[""]]
