@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import binascii
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,6 +23,25 @@ DEFAULT_ORG_NAME: Final = "UBND xã"
 DEFAULT_ZALO_OA_API_BASE_URL: Final = "https://openapi.zalo.me"
 DEFAULT_ZALO_OAUTH_BASE_URL: Final = "https://oauth.zaloapp.com"
 DEFAULT_ZALO_BOT_API_BASE_URL: Final = "https://bot-api.zaloplatforms.com"
+# The template types Zalo's documentation lists for transaction messages.
+ZALO_TRANSACTION_TEMPLATES: Final = tuple(
+    "transaction_" + kind
+    for kind in (
+        "billing",
+        "order",
+        "reward",
+        "contract",
+        "booking",
+        "membership",
+        "event",
+        "transaction",
+        "account",
+        "internal",
+        "partnership",
+        "education",
+        "rating",
+    )
+)
 WEBHOOK_SECRET_MIN: Final = 32
 # Telegram accepts 1-256 characters A-Z, a-z, 0-9, _ and - in X-Telegram-Bot-Api-Secret-Token.
 _SECRET_CHARS: Final = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-")
@@ -71,6 +91,10 @@ class Settings:
     zalo_price_transaction: int = 165
     # The picture on Zalo's "request user info" card (unverified whether Zalo requires one).
     zalo_card_image_url: str | None = None
+    # Where transaction messages go and which of Zalo's template types they use: from the
+    # documentation's mirror, unverified on a real OA (the README's Zalo section says so).
+    zalo_transaction_path: str = "/v3.0/oa/message/transaction"
+    zalo_transaction_template: str = "transaction_event"
     database_url: str = DEFAULT_DATABASE_URL
     timezone: str = "Asia/Ho_Chi_Minh"
     default_locale: str = "vi"
@@ -153,6 +177,14 @@ def _int(name: str, raw: str, low: int, high: int) -> int:
 def _url(name: str, raw: str, schemes: tuple[str, ...]) -> str:
     if not raw.startswith(tuple(f"{s}://" for s in schemes)):
         raise SettingsError(name, f"expected a URL starting with {' or '.join(schemes)}://")
+    return raw
+
+
+def _api_path(name: str, raw: str) -> str:
+    if not re.fullmatch(r"(/[A-Za-z0-9_-][A-Za-z0-9._-]*)+", raw):
+        raise SettingsError(
+            name, f"expected a path such as /v3.0/oa/message/transaction, got {raw!r}"
+        )
     return raw
 
 
@@ -264,6 +296,12 @@ def load_settings(
         kwargs["zalo_price_transaction"] = _int("ZALO_PRICE_TRANSACTION_VND", price, 0, 100_000)
     if image := get("ZALO_CARD_IMAGE_URL"):
         kwargs["zalo_card_image_url"] = _url("ZALO_CARD_IMAGE_URL", image, ("https",))
+    if path := get("ZALO_TRANSACTION_PATH"):
+        kwargs["zalo_transaction_path"] = _api_path("ZALO_TRANSACTION_PATH", path)
+    if template := get("ZALO_TRANSACTION_TEMPLATE"):
+        kwargs["zalo_transaction_template"] = _choice(
+            "ZALO_TRANSACTION_TEMPLATE", template, ZALO_TRANSACTION_TEMPLATES
+        )
     for key in ("ZALO_OA_API_BASE_URL", "ZALO_OAUTH_BASE_URL"):
         if value := get(key):
             kwargs[key.lower()] = _url(key, value, ("https", "http")).rstrip("/")

@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.channels.base import Sender, TemporaryFailure, Unreachable
+from bot.channels.base import Deferred, Sender, TemporaryFailure, Unreachable
 from bot.channels.notices import PersonUnreachable, Undelivered
 from bot.clock import Clock
 from bot.feedback import contact_request
@@ -50,6 +50,7 @@ class SweepStats:
     rows: int = 0
     stale: int = 0
     retried: int = 0
+    held: int = 0
     failed: int = 0
 
 
@@ -167,6 +168,7 @@ class Sweeper:
         now: datetime,
         error: str | None = None,
         retry_at: datetime | None = None,
+        counted: bool = True,
     ) -> None:
         if ids:
             async with self._sessions.begin() as session:
@@ -178,6 +180,7 @@ class Sweeper:
                     worker=self._worker,
                     error=error,
                     retry_at=retry_at,
+                    failed_attempt=counted,
                 )
 
     async def _deliver_apart(
@@ -261,6 +264,9 @@ class Sweeper:
             stats.failed += len(rendered.covered)
             await self._settle(rendered.covered, OutboxStatus.FAILED, now, error=exc.detail)
             return
+        except Deferred as exc:
+            await self._hold(rendered.covered, now, exc, stats)
+            return
         except TemporaryFailure as exc:
             await self._retry(rendered.covered, rows, now, exc.detail, cal, stats)
             return
@@ -319,6 +325,9 @@ class Sweeper:
             stats.failed += 1
             await self._settle([row.id], OutboxStatus.FAILED, now, error=exc.detail)
             return
+        except Deferred as exc:
+            await self._hold([row.id], now, exc, stats)
+            return
         except TemporaryFailure as exc:
             await self._retry([row.id], [row], now, exc.detail, cal, stats)
             return
@@ -362,12 +371,22 @@ class Sweeper:
             stats.failed += 1
             await self._settle([row.id], OutboxStatus.FAILED, now, error=exc.detail)
             return
+        except Deferred as exc:
+            await self._hold([row.id], now, exc, stats)
+            return
         except TemporaryFailure as exc:
             await self._retry([row.id], [row], now, exc.detail, cal, stats)
             return
         stats.messages += 1
         stats.rows += 1
         await self._settle([row.id], OutboxStatus.SENT, now)
+
+    async def _hold(self, ids: list[int], now: datetime, exc: Deferred, stats: SweepStats) -> None:
+        """Keep rows for the moment the channel may carry them; no attempt is counted."""
+        stats.held += len(ids)
+        await self._settle(
+            ids, OutboxStatus.PENDING, now, error=exc.detail, retry_at=exc.until, counted=False
+        )
 
     async def _retry(
         self,

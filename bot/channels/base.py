@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Protocol
 
 from bot.errors import BotError
@@ -30,6 +31,14 @@ class Unreachable(DeliveryError):
 
 class TemporaryFailure(DeliveryError):
     """The channel failed for now (network, server error, flood); try again later."""
+
+
+class Deferred(TemporaryFailure):
+    """The channel may not carry the message before ``until`` (a quiet time); not a failure."""
+
+    def __init__(self, detail: str, until: datetime) -> None:
+        super().__init__(detail)
+        self.until = until
 
 
 class Sender(Protocol):

@@ -239,14 +239,19 @@ async def settle(
     worker: str,
     error: str | None = None,
     retry_at: datetime | None = None,
+    failed_attempt: bool = True,
 ) -> None:
-    """Record how a claimed send ended (only for rows this worker still holds)."""
+    """Record how a claimed send ended (only for rows this worker still holds).
+
+    ``failed_attempt=False``: the rows were held back (a channel's quiet time), not refused.
+    """
     values: dict[str, Any] = {"status": status, "last_error": error}
     if status == OutboxStatus.SENT:
         values["sent_at"] = now
     if retry_at is not None:
         values["due_at"] = retry_at
-        values["attempts"] = OutboxMessage.attempts + 1
+        if failed_attempt:
+            values["attempts"] = OutboxMessage.attempts + 1
     await session.execute(
         update(OutboxMessage)
         .where(OutboxMessage.id.in_(ids), OutboxMessage.claimed_by == worker)

@@ -32,6 +32,8 @@ def test_defaults(chdir_tmp: Path) -> None:
     assert settings.http_port == 8080
     assert settings.zalo_oa_api_base_url == "https://openapi.zalo.me"
     assert settings.zalo_oauth_base_url == "https://oauth.zaloapp.com"
+    assert settings.zalo_transaction_path == "/v3.0/oa/message/transaction"
+    assert settings.zalo_transaction_template == "transaction_event"
     assert not settings.zalo_configured
     assert settings.log_level == "INFO"
     assert settings.inbox_workers == 1
@@ -63,10 +65,14 @@ def test_every_setting_is_read() -> None:
             "BOT_DIALOG_TTL_MINUTES": "15",
             "BOT_LOG_LEVEL": "debug",
             "BOT_ZALO_OA_URL": "https://zalo.me/1234567890",
+            "ZALO_TRANSACTION_PATH": "/v3.0/oa/message/transaction_v2",
+            "ZALO_TRANSACTION_TEMPLATE": "transaction_account",
         },
         env_file=None,
     )
     assert settings.zalo_oa_url == "https://zalo.me/1234567890"
+    assert settings.zalo_transaction_path == "/v3.0/oa/message/transaction_v2"
+    assert settings.zalo_transaction_template == "transaction_account"
     assert settings.telegram_token == "123456:ABC-def_GHI"
     assert settings.telegram_bot_username == "XaBot"
     assert settings.telegram_mode == "webhook"
@@ -207,6 +213,14 @@ def test_bad_value_in_dotenv_is_named(chdir_tmp: Path) -> None:
         ("BOT_INBOX_WORKERS", "-1"),
         ("BOT_INBOX_WORKERS", "17"),
         ("BOT_INBOX_WORKERS", "two"),
+        ("ZALO_TRANSACTION_PATH", "https://evil.example/v3.0/oa/message/transaction"),
+        ("ZALO_TRANSACTION_PATH", "v3.0/oa/message/transaction"),
+        ("ZALO_TRANSACTION_PATH", "/v3.0/../oauth"),
+        ("ZALO_TRANSACTION_PATH", "/v3.0/oa/message/transaction?x=1"),
+        ("ZALO_TRANSACTION_PATH", "/v3.0/oa\nmessage"),
+        ("ZALO_TRANSACTION_TEMPLATE", "media"),
+        ("ZALO_TRANSACTION_TEMPLATE", "transaction_unknown"),
+        ("ZALO_TRANSACTION_TEMPLATE", "TRANSACTION_EVENT"),
     ],
 )
 def test_each_bad_value_names_its_setting(name: str, value: str) -> None:

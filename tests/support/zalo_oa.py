@@ -21,8 +21,14 @@ What it models:
 * ``/v3.0/oa/message/cs`` (text up to 2,000 characters, -210 beyond; image and file
   attachments; the "request user info" card, title up to 100 and subtitle up to 500
   characters), uploads (images jpg/png up to 1 MB, files PDF/DOC/DOCX up to 5 MB), user detail;
-* the messaging window: a person who never interacted gets -213; errors can be queued per
-  person (:meth:`ZaloOAEmulator.fail_next`);
+* ``/v3.0/oa/message/transaction``: a ``template`` attachment with a documented
+  ``template_type``, ``language`` VI or EN, elements (one banner, one header of 100
+  characters, at most two texts of 250, a table of keys up to 35 and values up to 100),
+  at most 4 buttons of titles up to 35 characters; anything else is refused (-201, -210);
+* the messaging window, on the clock the emulator is given: a person who never interacted
+  gets -213; a consultation more than 7 days after their last interaction -230, a
+  transaction message more than a year after it -232; errors can be queued per person
+  (:meth:`ZaloOAEmulator.fail_next`);
 * webhook delivery signed with ``mac = sha256(app_id + body + timestamp + OA secret key)``,
   retries with ``num_retry``, forged signatures on request; media URLs served here.
 """
@@ -38,7 +44,7 @@ import json
 import secrets
 import time
 from collections import deque
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from types import TracebackType
 from typing import Any, Final, Self
@@ -60,6 +66,35 @@ ACCESS_LIFETIME: Final = 90_000
 CODE_LIFETIME: Final = 600.0
 INFO_TITLE_LIMIT: Final = 100
 INFO_SUBTITLE_LIMIT: Final = 500
+CONSULTATION_WINDOW: Final = 7 * 24 * 3600.0
+TRANSACTION_WINDOW: Final = 365 * 24 * 3600.0
+TEMPLATE_TYPES: Final = frozenset(
+    "transaction_" + kind
+    for kind in [
+        "billing",
+        "order",
+        "reward",
+        "contract",
+        "booking",
+        "membership",
+        "event",
+        "transaction",
+        "account",
+        "internal",
+        "partnership",
+        "education",
+        "rating",
+    ]
+)
+HEADER_LIMIT: Final = 100
+TEXT_ELEMENT_LIMIT: Final = 250
+TEXT_ELEMENTS: Final = 2
+TABLE_KEY_LIMIT: Final = 35
+TABLE_VALUE_LIMIT: Final = 100
+TABLE_FREE_ROWS: Final = 5
+BUTTONS: Final = 4
+BUTTON_TITLE_LIMIT: Final = 35
+STYLES: Final = frozenset({"green", "blue", "yellow", "red", "grey"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,11 +104,26 @@ class SentZaloMessage:
     user_id: str
     text: str | None = None
     attachment: JSONDict | None = None
+    # "cs" (consultation) or "transaction": the endpoint it came through.
+    kind: str = "cs"
 
     @property
     def lines(self) -> list[str]:
-        """The text's lines (empty for attachments)."""
+        """The text's lines (empty for attachments); a transaction message's text elements,
+        their ``<br>`` read as line breaks."""
+        if self.kind == "transaction" and self.attachment is not None:
+            elements = self.attachment["payload"]["elements"]
+            texts = [e["content"] for e in elements if e["type"] == "text"]
+            return "<br>".join(texts).split("<br>")
         return (self.text or "").splitlines()
+
+    @property
+    def header(self) -> str | None:
+        """A transaction message's header."""
+        if self.kind != "transaction" or self.attachment is None:
+            return None
+        elements = self.attachment["payload"]["elements"]
+        return next((e["content"] for e in elements if e["type"] == "header"), None)
 
 
 @dataclass(slots=True)
@@ -89,6 +139,8 @@ class _Person:
     user_id: str
     name: str
     interacted: bool = False
+    # When they last interacted, on the emulator's clock (seconds since the epoch).
+    interacted_at: float = 0.0
     sent: list[SentZaloMessage] = field(default_factory=list)
     failures: deque[int] = field(default_factory=deque)
 
@@ -183,10 +235,13 @@ class SimulatedZaloUser:
         info: JSONDict | None = None,
     ) -> JSONDict:
         self._person.interacted = name != "unfollow"
+        now = self._emu.now()
+        if name != "unfollow":
+            self._person.interacted_at = now
         event: JSONDict = {
             "app_id": self._emu.app_id,
             "event_name": name,
-            "timestamp": str(int(time.time() * 1000)),
+            "timestamp": str(int(now * 1000)),
             "user_id_by_app": str(int(self._person.user_id) // 7),
         }
         if follower:
@@ -212,8 +267,10 @@ class ZaloOAEmulator:
         app_secret: str = APP_SECRET,
         oa_secret_key: str = OA_SECRET_KEY,
         oa_id: str = OA_ID,
+        now: Callable[[], float] = time.time,
     ) -> None:
         self.app_id = app_id
+        self.now = now
         self.app_secret = app_secret
         self.oa_secret_key = oa_secret_key
         self.oa_id = oa_id
@@ -244,6 +301,7 @@ class ZaloOAEmulator:
         app = web.Application(client_max_size=FILE_LIMIT * 2)
         app.router.add_post("/v4/oa/access_token", self._token)
         app.router.add_post("/v3.0/oa/message/cs", self._message)
+        app.router.add_post("/v3.0/oa/message/transaction", self._transaction)
         app.router.add_post("/v2.0/oa/upload/{kind}", self._upload)
         app.router.add_get("/v3.0/oa/user/detail", self._detail)
         app.router.add_get("/media/{name}", self._media)
@@ -408,6 +466,8 @@ class ZaloOAEmulator:
             return _api_error(-213, "user has not followed or interacted with the OA")
         if person.failures:
             return _api_error(person.failures.popleft(), "injected failure")
+        if self.now() - person.interacted_at > CONSULTATION_WINDOW:
+            return _api_error(-230, "user has not interacted with the OA in the last 7 days")
         text = message.get("text") if isinstance(message, dict) else None
         attachment = message.get("attachment") if isinstance(message, dict) else None
         if text is not None:
@@ -426,6 +486,34 @@ class ZaloOAEmulator:
                 "error": 0,
                 "message": "Success",
                 "data": {"message_id": message_id, "user_id": user_id, "quota": quota},
+            }
+        )
+
+    async def _transaction(self, request: web.Request) -> web.Response:
+        self.calls.append("message/transaction")
+        if (code := self._auth_error(request)) is not None:
+            return _api_error(code, "access token invalid or expired")
+        try:
+            body = await request.json()
+            user_id = str(body["recipient"]["user_id"])
+            attachment = body["message"]["attachment"]
+        except (ValueError, KeyError, TypeError):
+            return _api_error(-201, "parameters are invalid")
+        person = self._people.get(user_id)
+        if person is None or not person.interacted:
+            return _api_error(-213, "user has not followed or interacted with the OA")
+        if person.failures:
+            return _api_error(person.failures.popleft(), "injected failure")
+        if self.now() - person.interacted_at > TRANSACTION_WINDOW:
+            return _api_error(-232, "the user's interaction has expired")
+        if (code := _transaction_error(attachment)) is not None:
+            return _api_error(code, "template is invalid")
+        person.sent.append(SentZaloMessage(user_id, attachment=attachment, kind="transaction"))
+        return web.json_response(
+            {
+                "error": 0,
+                "message": "Success",
+                "data": {"message_id": secrets.token_hex(16), "user_id": user_id},
             }
         )
 
@@ -560,6 +648,79 @@ def _info_card_ok(elements: object) -> bool:
         and isinstance(subtitle, str)
         and len(subtitle) <= INFO_SUBTITLE_LIMIT
     )
+
+
+def _transaction_error(attachment: object) -> int | None:
+    """Why Zalo would refuse this transaction template: -201 malformed, -210 over a limit."""
+    if not isinstance(attachment, dict) or attachment.get("type") != "template":
+        return -201
+    payload = attachment.get("payload")
+    if not isinstance(payload, dict) or payload.get("template_type") not in TEMPLATE_TYPES:
+        return -201
+    if payload.get("language", "VI") not in {"VI", "EN"}:
+        return -201
+    elements, buttons = payload.get("elements"), payload.get("buttons", [])
+    if not isinstance(elements, list) or not elements or not isinstance(buttons, list):
+        return -201
+    if len(buttons) > BUTTONS:
+        return -210
+    for button in buttons:
+        title = button.get("title") if isinstance(button, dict) else None
+        if not isinstance(title, str) or not title or "type" not in button:
+            return -201
+        if len(title) > BUTTON_TITLE_LIMIT:
+            return -210
+    kinds = [e.get("type") if isinstance(e, dict) else None for e in elements]
+    if any(k not in {"banner", "header", "text", "table"} for k in kinds):
+        return -201
+    if kinds.count("banner") > 1 or kinds.count("header") > 1 or kinds.count("table") > 1:
+        return -201
+    if kinds.count("text") > TEXT_ELEMENTS:
+        return -210
+    for element in elements:
+        if (code := _element_error(element)) is not None:
+            return code
+    return None
+
+
+def _element_error(element: JSONDict) -> int | None:
+    kind, content = element["type"], element.get("content")
+    if element.get("align", "left") not in {"left", "center", "right", ""}:
+        return -201
+    if kind == "banner":
+        has = [k for k in ("image_url", "attachment_id") if isinstance(element.get(k), str)]
+        return None if len(has) == 1 else -201
+    if kind in {"header", "text"}:
+        limit = HEADER_LIMIT if kind == "header" else TEXT_ELEMENT_LIMIT
+        if not isinstance(content, str) or not content.strip():
+            return -201
+        return -210 if len(content) > limit else None
+    return _table_error(content)
+
+
+def _table_error(rows: object) -> int | None:
+    """Rows of ``key``/``value``; one names the recipient (a key starting "Mã", holding
+    "Code", or "Tên khách hàng"/"Customer Name"); five more at most; style on the status."""
+    if not isinstance(rows, list) or not rows or not all(isinstance(r, dict) for r in rows):
+        return -201
+    for row in rows:
+        key, value = row.get("key"), row.get("value")
+        if not isinstance(key, str) or not isinstance(value, str) or not key:
+            return -201
+        if len(key) > TABLE_KEY_LIMIT or len(value) > TABLE_VALUE_LIMIT:
+            return -210
+        if "style" in row and (key not in {"Trạng thái", "Status"} or row["style"] not in STYLES):
+            return -201
+    keys = [r["key"] for r in rows]
+    naming = [
+        k
+        for k in keys
+        if k.startswith("Mã") or "Code" in k or k in {"Tên khách hàng", "Customer Name"}
+    ]
+    if not naming:
+        return -201
+    status = [k for k in keys if k in {"Trạng thái", "Status"}]
+    return -210 if len(keys) - 1 - len(status[:1]) > TABLE_FREE_ROWS else None
 
 
 def _api_error(code: int, message: str) -> web.Response:

@@ -23,6 +23,8 @@ OUTSIDE_WINDOW: Final = frozenset({-230, -232, -213})
 SLOW_DOWN: Final = -32
 HOLD: Final = frozenset({-211, -218})
 TOO_LONG: Final = -210
+NOT_AT_NIGHT: Final = -234
+CONSULTATION_PATH: Final = "/v3.0/oa/message/cs"
 TIMEOUT: Final = httpx.Timeout(10.0, connect=5.0)
 MAX_DOWNLOAD: Final = 20 * 1024 * 1024  # as much as Telegram lets a bot download
 
@@ -44,10 +46,13 @@ class ZaloApi:
         self._tokens = tokens
         self._http = http
 
-    async def send_message(self, user_id: str, message: dict[str, Any]) -> dict[str, Any]:
-        """A consultation message (``/v3.0/oa/message/cs``); returns Zalo's ``data``."""
+    async def send_message(
+        self, user_id: str, message: dict[str, Any], path: str = CONSULTATION_PATH
+    ) -> dict[str, Any]:
+        """A message to one person (a consultation unless ``path`` says otherwise, such as
+        the transaction endpoint); returns Zalo's ``data``."""
         body = {"recipient": {"user_id": user_id}, "message": message}
-        data = await self._call("POST", "/v3.0/oa/message/cs", json_body=body)
+        data = await self._call("POST", path, json_body=body)
         quota = data.get("quota")
         if isinstance(quota, dict):
             await self._tokens.note_quota(quota)
