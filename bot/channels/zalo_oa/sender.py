@@ -27,7 +27,7 @@ from bot.channels.zalo_oa.tokens import NotConnected, OAuthUnavailable
 from bot.channels.zalo_oa.window import MessageClass, WindowPolicy, pick_class, record_sent
 from bot.errors import BotError
 from bot.http import links
-from bot.i18n import Translator
+from bot.i18n import Translator, reader_locale
 from bot.messages import Attachment, InfoCard, Reply
 from bot.runtime import Runtime
 from db.queries import people
@@ -119,8 +119,11 @@ class ZaloSender(NumberedSender):
         it takes more than one; a part Zalo finds too long goes again in shorter pieces."""
         settings = self._runtime.settings
         async with self._runtime.sessions() as session:
-            locale = await people.locale_of(session, channel=CHANNEL, user_id=chat_id)
-        t = Translator(locale or settings.default_locale, settings.tz)
+            chosen, reported = await people.languages_of_account(
+                session, channel=CHANNEL, user_id=chat_id
+            )
+        locale = reader_locale(chosen, reported, settings.default_locale)
+        t = Translator(locale, settings.tz)
         parts = transaction.messages(text, limit)
         for number, pieces in enumerate(parts, start=1):
             header = t._("Notice")
@@ -130,7 +133,7 @@ class ZaloSender(NumberedSender):
                 pieces,
                 header=header,
                 template_type=settings.zalo_transaction_template,
-                lang=transaction.language(locale or settings.default_locale),
+                lang=transaction.language(locale),
             )
             try:
                 await self.send_message(
