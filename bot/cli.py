@@ -417,7 +417,7 @@ async def cmd_import_plan(args: argparse.Namespace, settings: Settings) -> int:
     from bot.plans.importer import content_hash, import_plan
     from bot.plans.mapping import UnmappedUnits, find_question, unit_questions
     from bot.plans.summary import render_questions, render_report
-    from bot.plans.worker import parse_isolated
+    from bot.plans.worker import start_parse
     from bot.reminders.scheduling import replan
     from bot.timeframes import parse_timeframe
 
@@ -434,6 +434,9 @@ async def cmd_import_plan(args: argparse.Namespace, settings: Settings) -> int:
         raise CliError(f"cannot read {path}: {exc.strerror}") from None
     clock = SystemClock()
     async with (
+        # The bounded child starts and parses while this process opens the database; it
+        # waits for the unit directory only to flag the plan's units.
+        start_parse(path, year=args.year) as parsing,
         open_runtime(settings, clock) as runtime,
         runtime.sessions() as session,
         frozen_heap(),
@@ -441,7 +444,7 @@ async def cmd_import_plan(args: argparse.Namespace, settings: Settings) -> int:
         org_id = await _org_id(session, runtime, args.org)
         directory = await orgs.unit_directory(session, org_id)
         try:
-            plan = await parse_isolated(path, year=args.year, directory=directory)
+            plan = await parsing.plan(directory)
         except PlanImportError as exc:
             raise CliError(exc.message(t)) from None
         questions = unit_questions(plan, directory)

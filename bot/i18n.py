@@ -20,15 +20,12 @@ from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.numbers import format_decimal
 
+from bot.msgid import N_ as N_
+
 LOCALES_DIR: Final = Path(__file__).resolve().parent.parent / "locales"
 SUPPORTED: Final = ("vi", "en")
 DEFAULT_LOCALE: Final = "vi"
 DOMAIN: Final = "messages"
-
-
-def N_(message: str) -> str:
-    """Mark a message for extraction without translating it yet."""
-    return message
 
 
 def negotiate(requested: str | None, default: str = DEFAULT_LOCALE) -> str:

@@ -7,7 +7,7 @@ from collections import Counter
 from typing import TYPE_CHECKING, Final
 
 from bot.filelimits import PLAN_LIMITS
-from bot.i18n import N_
+from bot.msgid import N_
 from bot.plans.errors import MissingColumn, NoTaskTable, YearNotFound
 from bot.plans.headers import Role, find_header
 from bot.plans.normalize import one_line

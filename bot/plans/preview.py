@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import TYPE_CHECKING, Any, Final, Protocol, TypeAlias
 
-from bot.i18n import N_
+from bot.msgid import N_
 from bot.safetext import displayable
 from bot.timeframes import parse_timeframe
 

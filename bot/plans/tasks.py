@@ -7,7 +7,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Final
 
-from bot.i18n import N_
+from bot.msgid import N_
 from bot.plans.headers import Role, is_column_number_row, repeats_header
 from bot.plans.normalize import clean, one_line
 from bot.plans.preview import PlanWarning

@@ -20,7 +20,13 @@ from bot.plans.errors import (
     UnsupportedFormat,
     YearNotFound,
 )
-from bot.plans.worker import error_from_json, error_to_json, parse_isolated, run_worker
+from bot.plans.worker import (
+    error_from_json,
+    error_to_json,
+    parse_isolated,
+    run_worker,
+    start_parse,
+)
 from tests.bot.plans import crafted
 from tests.bot.plans.builders import PLANS
 
@@ -146,3 +152,39 @@ async def test_files_wait_their_turn_beyond_the_worker_slots(tmp_path: Path) -> 
     assert len(seen) == len(reads)
     for read in reads:
         assert isinstance(read.exception(), FileLimitExceeded)
+
+
+async def test_a_started_parse_flags_the_units_of_the_directory_sent_later() -> None:
+    path = sorted(PLANS.iterdir())[0]
+    async with start_parse(path) as parsing:
+        # The child parses meanwhile; the directory arrives when the caller has read it.
+        await asyncio.sleep(0.05)
+        plan = await parsing.plan({"van phong": 1})
+    assert plan == parse_plan(path, directory={"van phong": 1})
+    assert plan != parse_plan(path, directory={})
+
+
+async def test_a_refusal_does_not_wait_for_the_directory(tmp_path: Path) -> None:
+    path = crafted.save(tmp_path / "bomb.docx", crafted.zip_bomb_part())
+    async with start_parse(path) as parsing:
+        result = await parsing.result({"van phong": 1})
+    refusal = error_from_json(result.payload["error"])
+    assert isinstance(refusal, FileLimitExceeded)
+    assert refusal.limit == "part_unpacked"
+
+
+async def _fail_while_parsing(path: Path) -> set[int]:
+    """Start a parse, then fail before collecting it; the children alive meanwhile."""
+    running: set[int] = set()
+    try:
+        async with start_parse(path):
+            running = crafted.worker_pids()
+            raise RuntimeError("the caller failed before it had the directory")
+    except RuntimeError:
+        return running
+
+
+async def test_a_parse_left_uncollected_ends_with_its_block(tmp_path: Path) -> None:
+    path = _big_sheet(tmp_path / "big.xlsx")
+    assert len(await _fail_while_parsing(path)) == 1
+    assert crafted.worker_pids() == set()
