@@ -363,7 +363,12 @@ async def feedback_summary(
 ) -> FeedbackTotals:
     """The period's feedback totals without the breakdowns (what the status screen shows)."""
     scope = case_scope(org_ids, period, tz, narrow)
-    return FeedbackTotals(**_totals(await reports.case_counts(session, scope)))
+    return feedback_totals(await reports.case_counts(session, scope))
+
+
+def feedback_totals(groups: Sequence[reports.CaseGroup]) -> FeedbackTotals:
+    """The totals of these counted cases (the status screen's feedback)."""
+    return FeedbackTotals(**_totals(groups))
 
 
 async def figures(
