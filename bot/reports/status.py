@@ -1,14 +1,15 @@
 """What the status screen shows, kept per organization and counted again only where written.
 
 Classifying every due date of a province's year costs what its hundred plans hold, so a
-screen's task figures are kept as each organization's part: its tally by dimension, lead
-unit and state (``figures.Tally``), which add up, and its few most overdue due dates with
-their place in the database's order, among which the screen's most overdue are.
-``reports.change_marks`` tells whether anything was written since (in any process);
-``reports.changes`` which organizations the writes touched. Only those are counted again
-and the parts summed once more: a due date marked done in one commune of a province
-recounts that commune, a citizen's case none. The quarter's feedback is read again from
-the case tallies after any write but those only about occurrences, tasks and plans.
+screen's figures are kept as each organization's part: its tally by dimension, lead unit
+and state (``figures.Tally``), which add up, its few most overdue due dates with their
+place in the database's order, among which the screen's most overdue are, and its
+quarter's cases by group. ``reports.change_marks`` tells whether anything was written
+since (in any process); ``reports.changes_since`` which organizations' tasks and cases the
+writes touched. Only those halves are counted again (``reports.org_parts``, one statement
+for the tasks; the case tallies for the cases) and, when they come out different, the
+parts summed once more: a due date marked done in one commune of a province recounts that
+commune's tasks, a citizen's case that commune's cases.
 
 Every part is counted by the same queries and rules as ``figures.task_figures`` (the same
 day, the same scope, only fewer organizations), so the sum is what a fresh count gives.
@@ -44,7 +45,7 @@ from bot.reports.figures import (
 from bot.reports.model import Listed, StatusFigures
 from db.models import Standing
 from db.queries import reports
-from db.queries.reports import NO_CHANGES, CaseGroup, Marks, OccurrenceRow, OldestKey, Scope
+from db.queries.reports import CaseGroup, Marks, OccurrenceRow, OldestKey, Scope
 
 PART_TTL: Final = 600.0
 """Seconds an organization's part is reused for, at most (less by up to half, by its id,
@@ -112,16 +113,16 @@ async def status_figures(
         str(tz),
         narrow,
     )
-    kept = _kept.get(key)
+    marks = await reports.change_marks(session)
     now = monotonic()
+    kept = _kept.get(key)
+    if kept is not None and kept.marks == marks and kept.until > now:
+        return kept.data
     every = set(org_ids)
     if kept is None:
-        marks = await reports.change_marks(session)
         stale_tasks = stale_cases = every
     else:
-        marks, changed = await reports.changes_since(session, kept.marks)
-        if changed == NO_CHANGES and kept.until > now:
-            return kept.data
+        changed = await reports.changes_since(session, kept.marks, marks)
         expired = {org for org, part in kept.parts.items() if part.until <= now}
         stale_tasks = every if changed.orgs is None else every & (changed.orgs | expired)
         stale_cases = every if changed.cases is None else every & (changed.cases | expired)

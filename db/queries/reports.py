@@ -89,8 +89,8 @@ class Changes:
 
 NO_CHANGES: Final = Changes(frozenset(), frozenset())
 
-# What a row of ``_since`` is: a mark (its place in ``_MARKED``), or one of these.
-_TASKS_OF, _CASES_OF, _UNIT_NAMED_BY = 10, 11, 12
+# What a row of ``_since`` is about.
+_TASKS_OF, _CASES_OF = 10, 11
 _ABOUT_TASKS, _ABOUT_UNIT, _ABOUT_CASE, _ABOUT_OTHER = 20, 21, 22, 23
 
 
@@ -99,35 +99,57 @@ def _what(tag: int) -> ColumnElement[int]:
     return literal_column(str(tag), Integer)
 
 
-@lru_cache(maxsize=1)
-def _since() -> Select[Any]:
-    """The marks now and what was written since the given ones (parameters ``m0``..``m4``),
-    in one statement: one snapshot, one trip. Rows: ``(what, organization, owner)``.
+@lru_cache(maxsize=32)
+def _since(moved: tuple[bool, ...]) -> Select[Any]:
+    """What was written past the marks that ``moved`` (parameters ``m0``..``m4``), in one
+    statement of only the readings those need (PostgreSQL plans it at every run).
 
-    Each range is read from its primary key's index and only its new rows are followed
-    outwards: the organizations of new task events' and occurrences' tasks, of new cases
-    and new case events' cases, and each new audit entry's organization with the owner of
-    the occurrence, task, plan, unit or case it names (a look-up by primary key, guarded
-    so that an entity id that is not a number finds nothing and fails nothing).
+    Rows ``(what, organization, owner, unit)``. Each range is read from its primary key's
+    index and only its new rows are followed outwards: the organizations of new task
+    events' and occurrences' tasks, of new cases and new case events' cases, and each new
+    audit entry's organization with the owner of the occurrence, task, plan, unit or case
+    it names (a look-up by primary key, guarded so that an entity id that is not a number
+    finds nothing and fails nothing), and the unit's id.
     """
+    audit_moved, cases_moved, case_events_moved, events_moved, occurrences_moved = moved
     after = [bindparam(f"m{i}", type_=Integer()) for i in range(len(_MARKED))]
     audit_after, cases_after, case_events_after, events_after, occurrences_after = after
     nothing = cast(null(), Integer)
-    marks = [select(_what(i), func.max(id_), nothing) for i, id_ in enumerate(_MARKED)]
-    tasks = union_all(
-        select(TaskEvent.task_id).where(TaskEvent.id > events_after),
-        select(Occurrence.task_id).where(Occurrence.id > occurrences_after),
-    )
-    tasks_of = (
-        select(_what(_TASKS_OF), Plan.org_id, nothing)
-        .distinct()
-        .where(Plan.id.in_(select(Task.plan_id).where(Task.id.in_(tasks))))
-    )
-    cases = union_all(
-        select(Case.id).where(Case.id > cases_after),
-        select(CaseEvent.case_id).where(CaseEvent.id > case_events_after),
-    )
-    cases_of = select(_what(_CASES_OF), Case.org_id, nothing).distinct().where(Case.id.in_(cases))
+    readings: list[Select[Any, Any, Any, Any]] = []
+    tasks = [
+        select(model.task_id).where(model.id > mark)
+        for model, mark, moved_ in (
+            (TaskEvent, events_after, events_moved),
+            (Occurrence, occurrences_after, occurrences_moved),
+        )
+        if moved_
+    ]
+    if tasks:
+        readings.append(
+            select(_what(_TASKS_OF), Plan.org_id, nothing, nothing)
+            .distinct()
+            .where(Plan.id.in_(select(Task.plan_id).where(Task.id.in_(union_all(*tasks)))))
+        )
+    cases = [
+        query
+        for query, moved_ in (
+            (select(Case.id).where(Case.id > cases_after), cases_moved),
+            (select(CaseEvent.case_id).where(CaseEvent.id > case_events_after), case_events_moved),
+        )
+        if moved_
+    ]
+    if cases:
+        readings.append(
+            select(_what(_CASES_OF), Case.org_id, nothing, nothing)
+            .distinct()
+            .where(Case.id.in_(union_all(*cases)))
+        )
+    if audit_moved:
+        readings.append(_entries(audit_after))
+    return union_all(*readings) if len(readings) > 1 else readings[0]  # type: ignore[return-value]
+
+
+def _entries(audit_after: BindParameter[int]) -> Select[Any]:
     entity, entity_id = AuditEntry.entity, AuditEntry.entity_id
     numbered = func.length(entity_id).between(1, 18) & (func.trim(entity_id, "0123456789") == "")
     number = case((numbered, cast(entity_id, BigInteger)), else_=null())
@@ -150,7 +172,7 @@ def _since() -> Select[Any]:
         (entity == "plan", select(Plan.org_id).where(Plan.id == number).scalar_subquery()),
         (entity == "unit", select(Unit.org_id).where(Unit.id == number).scalar_subquery()),
         (entity == "case", select(Case.org_id).where(Case.id == number).scalar_subquery()),
-        else_=nothing,
+        else_=cast(null(), Integer),
     )
     about = case(
         (entity.in_(_TASK_ENTITIES), _what(_ABOUT_TASKS)),
@@ -158,24 +180,25 @@ def _since() -> Select[Any]:
         (entity == "case", _what(_ABOUT_CASE)),
         else_=_what(_ABOUT_OTHER),
     )
-    entries = select(about, AuditEntry.org_id, owner).distinct().where(AuditEntry.id > audit_after)
-    units = select(number).where(AuditEntry.id > audit_after, entity == "unit")
-    named = (
-        select(_what(_UNIT_NAMED_BY), Plan.org_id, nothing)
-        .distinct()
-        .where(
-            Plan.id.in_(
-                select(Task.plan_id).where(
-                    Task.id.in_(select(TaskUnit.task_id).where(TaskUnit.unit_id.in_(units)))
-                )
-            )
-        )
+    unit = case((entity == "unit", number), else_=null())
+    return (
+        select(about, AuditEntry.org_id, owner, unit).distinct().where(AuditEntry.id > audit_after)
     )
-    return union_all(*marks, tasks_of, cases_of, entries, named)  # type: ignore[return-value]
 
 
-async def changes_since(session: AsyncSession, before: Marks) -> tuple[Marks, Changes]:
-    """The marks now, and what was written since ``before``, in one statement.
+@lru_cache(maxsize=1)
+def _named() -> Select[Any]:
+    """The organizations whose tasks name one of the units ``unit_ids``."""
+    task_ids = select(TaskUnit.task_id).where(
+        TaskUnit.unit_id.in_(bindparam("unit_ids", expanding=True))
+    )
+    plan_ids = select(Task.plan_id).where(Task.id.in_(task_ids))
+    return select(Plan.org_id).distinct().where(Plan.id.in_(plan_ids))
+
+
+async def changes_since(session: AsyncSession, before: Marks, after: Marks) -> Changes:
+    """What was written between two ``change_marks`` (one statement; one more when units
+    were written).
 
     A new occurrence or task event belongs to its task's organization, a new case or case
     event to its case's. An audit entry touches its own organization, and, when it is
@@ -183,22 +206,24 @@ async def changes_since(session: AsyncSession, before: Marks) -> tuple[Marks, Ch
     one (and, for a unit, those whose tasks name it): an actor at a district may act on a
     commune's task. Tasks may have changed by any entry but those about cases; cases by
     any but those about occurrences, tasks and plans. An entry without an organization
-    whose entity cannot be found back is everyone's.
+    whose entity cannot be found back is everyone's. Rows written after ``after`` may be
+    among those read: they are counted now, and again next time.
 
     On PostgreSQL an id is handed out before its transaction commits, so a new event or
     occurrence may become visible below a mark already read; appends to the audit trail
     are serialized until commit (``audit.record_many``), so its ids are not, and every
     domain write names what it changed there: such a write is found through its entry.
     """
+    moved = tuple(old != new for old, new in zip(before, after, strict=True))
+    if not any(moved):
+        return NO_CHANGES
     values = {f"m{i}": mark or 0 for i, mark in enumerate(before)}
-    marks: list[int | None] = [None] * len(_MARKED)
     tasks: set[int] = set()
     cases: set[int] = set()
+    units: set[int] = set()
     any_task = any_case = False
-    for what, org_id, owner in await session.execute(_since(), values):
-        if what < len(_MARKED):
-            marks[what] = org_id
-        elif what in (_TASKS_OF, _UNIT_NAMED_BY):
+    for what, org_id, owner, unit in await session.execute(_since(moved), values):
+        if what == _TASKS_OF:
             tasks.add(org_id)
         elif what == _CASES_OF:
             cases.add(org_id)
@@ -210,9 +235,11 @@ async def changes_since(session: AsyncSession, before: Marks) -> tuple[Marks, Ch
             if what != _ABOUT_TASKS:
                 cases |= found
                 any_case = any_case or not found
-    return tuple(marks), Changes(
-        None if any_task else frozenset(tasks), None if any_case else frozenset(cases)
-    )
+            if unit is not None:
+                units.add(int(unit))
+    if units and not any_task:
+        tasks.update(await session.scalars(_named(), {"unit_ids": sorted(units)}))
+    return Changes(None if any_task else frozenset(tasks), None if any_case else frozenset(cases))
 
 
 async def org_tree(session: AsyncSession, org_id: int) -> list[tuple[int, str, int | None]]:
