@@ -10,6 +10,7 @@ from typing import Any, Final, Literal
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import (
+    CTE,
     BigInteger,
     BindParameter,
     ColumnElement,
@@ -348,8 +349,9 @@ def _values(scope: Scope, **more: Any) -> dict[str, Any]:
 
 
 @lru_cache(maxsize=64)
-def _states(shape: _Shape) -> tuple[Subquery, ColumnElement[str]]:
-    """Occurrences in the scope with their counted due date, done day, and state.
+def _states(shape: _Shape, *, shared: bool = False) -> tuple[Subquery | CTE, ColumnElement[str]]:
+    """Occurrences in the scope with their counted due date, done day, and state (with
+    ``shared``, as a common table expression: read twice by a statement, found once).
 
     The rules, the same for every screen, document and export: an extension approved on or
     before the planned day (local calendar) moves the due date, one approved later does not;
@@ -406,7 +408,7 @@ def _states(shape: _Shape) -> tuple[Subquery, ColumnElement[str]]:
         query = query.where(Task.dimension == bindparam("dimension"))
     if by_unit:
         query = query.where(Unit.name == bindparam("unit"))
-    rows = query.subquery("counted")
+    rows = query.cte("counted") if shared else query.subquery("counted")
     done = rows.c.status == OccurrenceStatus.DONE
     # bot.tasks.standing.standing() is the same rule for one occurrence.
     state = case(
@@ -439,7 +441,7 @@ async def state_counts(
     return [(dimension, unit, str(s), int(n)) for dimension, unit, s, n in result]
 
 
-def _listed(rows: Subquery, state: ColumnElement[str]) -> tuple[ColumnElement[Any], ...]:
+def _listed(rows: Subquery | CTE, state: ColumnElement[str]) -> tuple[ColumnElement[Any], ...]:
     return (
         rows.c.occurrence_id,
         rows.c.code,
@@ -452,7 +454,7 @@ def _listed(rows: Subquery, state: ColumnElement[str]) -> tuple[ColumnElement[An
     )
 
 
-def _oldest_first(rows: Subquery) -> tuple[ColumnElement[Any], ...]:
+def _oldest_first(rows: Subquery | CTE) -> tuple[ColumnElement[Any], ...]:
     """The earliest due first, then by code: the order of ``oldest``, total (ids last), and
     the same in Python (``OldestKey``)."""
     code = code_points(rows.c.code)
@@ -550,7 +552,7 @@ def _parts(shape: _Shape, oldest: int) -> Select[Any]:
     """``org_parts``' three readings as one statement (one trip): rows of
     ``(what, organization, dimension, unit, state or kind, count, code, text, due, done on,
     moved due, position, occurrence)``, each reading filling the columns it has."""
-    rows, state = _states(shape)
+    rows, state = _states(shape, shared=True)
     order = _oldest_first(rows)
     rank = func.row_number().over(partition_by=rows.c.org_id, order_by=order)
     ranked = (
