@@ -19,6 +19,7 @@ own time: a net for a write that left no trace the marks can see.
 
 from __future__ import annotations
 
+import heapq
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
@@ -244,10 +245,12 @@ def _share(org: int) -> float:
 def _most_overdue(parts: dict[int, _Part], today: date) -> tuple[Listed, ...]:
     """The most overdue of all the parts: the first of their candidates in the order the
     database chose each part's by (``reports.OldestKey``), as a fresh count chooses them."""
-    candidates = sorted(
-        (found for part in parts.values() for found in part.oldest), key=lambda found: found[0]
+    candidates = heapq.nsmallest(
+        MOST_OVERDUE,
+        (found for part in parts.values() for found in part.oldest),
+        key=lambda found: found[0],
     )
-    return most_overdue(listed_item(row, today) for _, row in candidates[:MOST_OVERDUE])
+    return most_overdue(listed_item(row, today) for _, row in candidates)
 
 
 def _keep(key: StatusKey, kept: _Kept, now: float) -> None:
