@@ -156,23 +156,24 @@ def tallied_figures(
     listed: tuple[Listed, ...] = (),
 ) -> TaskFigures:
     """Task figures from a tally, the most overdue and (with details) the listed ones."""
-    totals: list[tuple[str, int]] = []
-    by_dimension: dict[str | None, list[tuple[str, int]]] = defaultdict(list)
-    by_unit: dict[str, list[tuple[str, int]]] = defaultdict(list)
+    # Summed by state first: a province's tally holds thousands of keys, nine states.
+    totals: dict[str, int] = {}
+    by_dimension: dict[str | None, dict[str, int]] = defaultdict(dict)
+    by_unit: dict[str, dict[str, int]] = defaultdict(dict)
     for (dimension, unit, state), n in counts.items():
         for bucket in (totals, by_dimension[dimension], by_unit[unit or "—"]):
-            bucket.append((state, n))
-    total = StateCounts.tally(totals)
+            bucket[state] = bucket.get(state, 0) + n
+    total = StateCounts.tally(totals.items())
     return TaskFigures(
         **{f.name: getattr(total, f.name) for f in fields(StateCounts)},
         by_dimension=tuple(
-            DimensionFigures(d, vietnamese_name(d), StateCounts.tally(found))
+            DimensionFigures(d, vietnamese_name(d), StateCounts.tally(found.items()))
             for d, found in sorted(
                 by_dimension.items(), key=lambda kv: (kv[0] is None, kv[0] or "")
             )
         ),
         by_unit=tuple(
-            UnitFigures(u, StateCounts.tally(found)) for u, found in sorted(by_unit.items())
+            UnitFigures(u, StateCounts.tally(found.items())) for u, found in sorted(by_unit.items())
         ),
         most_overdue=oldest,
         listed=listed,
@@ -363,7 +364,12 @@ async def feedback_summary(
 ) -> FeedbackTotals:
     """The period's feedback totals without the breakdowns (what the status screen shows)."""
     scope = case_scope(org_ids, period, tz, narrow)
-    return FeedbackTotals(**_totals(await reports.case_counts(session, scope)))
+    return feedback_totals(await reports.case_counts(session, scope))
+
+
+def feedback_totals(groups: Sequence[reports.CaseGroup]) -> FeedbackTotals:
+    """The totals of these counted cases (the status screen's feedback)."""
+    return FeedbackTotals(**_totals(groups))
 
 
 async def figures(

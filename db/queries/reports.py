@@ -10,20 +10,23 @@ from typing import Any, Final, Literal
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import (
+    CTE,
+    BigInteger,
     BindParameter,
     ColumnElement,
     Date,
     Integer,
     Select,
+    String,
     Subquery,
     bindparam,
     case,
     cast,
-    exists,
     func,
-    literal,
+    literal_column,
     null,
     select,
+    union_all,
 )
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import defer
@@ -53,137 +56,191 @@ from db.models import (
 from db.queries import tallies
 from db.text_order import code_points
 
+Marks = tuple[int | None, ...]
+"""The newest ids of the audit trail, cases, case events, task events and occurrences."""
 
-async def change_marks(session: AsyncSession) -> tuple[int | None, ...]:
+_MARKED: Final = (AuditEntry.id, Case.id, CaseEvent.id, TaskEvent.id, Occurrence.id)
+
+
+async def change_marks(session: AsyncSession) -> Marks:
     """The newest ids of the audit trail, cases, case and task events, and occurrences.
 
     Every change the figures depend on adds one of these rows (a change of a case or an
     occurrence is recorded as an event and in the audit trail), so equal marks mean nothing
     the figures read has changed. Each is one step down a primary-key index.
     """
-    tables = (AuditEntry, Case, CaseEvent, TaskEvent, Occurrence)
-    marks = select(*(select(func.max(t.id)).scalar_subquery() for t in tables))
+    marks = select(*(select(func.max(id_)).scalar_subquery() for id_ in _MARKED))
     return tuple((await session.execute(marks)).one())
 
 
 _TASK_ENTITIES: Final = ("occurrence", "task", "plan")
-_BY_ENTITY: Final = (*_TASK_ENTITIES, "unit")
-"""Audit entities about the task data, found back to the organizations they touch."""
 
 
 @dataclass(frozen=True, slots=True)
 class Changes:
     """What was written between two ``change_marks``, as far as the figures care.
 
-    ``orgs``: the organizations whose tasks may have changed (``None``: any may have);
-    ``cases``: whether any case may have (anything but occurrences, tasks and plans).
+    ``orgs``: the organizations whose tasks may have changed; ``cases``: those whose cases
+    may have (``None``: any may have).
     """
 
     orgs: frozenset[int] | None
-    cases: bool
+    cases: frozenset[int] | None
 
 
-async def changes(
-    session: AsyncSession, before: tuple[int | None, ...], after: tuple[int | None, ...]
-) -> Changes:
-    """What was written between two ``change_marks``.
+NO_CHANGES: Final = Changes(frozenset(), frozenset())
 
-    A new occurrence or task event belongs to its task's organization. An audit entry
-    (those about cases aside) touches its own organization, and, when it is about an
-    occurrence, a task, a plan or a unit, the organization that owns that one (and, for a
-    unit, those whose tasks name it): an actor at a district may act on a commune's task.
-    An entry without an organization whose entity cannot be found back is everyone's.
-    Cases may have changed when a case or case event was added or an audit entry is about
-    anything but occurrences, tasks and plans. Only rows past ``before`` are read, each
-    range from its primary key's index.
+# What a row of ``_since`` is about.
+_TASKS_OF, _CASES_OF = 10, 11
+_ABOUT_TASKS, _ABOUT_UNIT, _ABOUT_CASE, _ABOUT_OTHER = 20, 21, 22, 23
+
+
+def _what(tag: int) -> ColumnElement[int]:
+    # Written into the SQL, not bound: a constant the planner sees.
+    return literal_column(str(tag), Integer)
+
+
+@lru_cache(maxsize=32)
+def _since(moved: tuple[bool, ...]) -> Select[Any]:
+    """What was written past the marks that ``moved`` (parameters ``m0``..``m4``), in one
+    statement of only the readings those need (PostgreSQL plans it at every run).
+
+    Rows ``(what, organization, owner, unit)``. Each range is read from its primary key's
+    index and only its new rows are followed outwards: the organizations of new task
+    events' and occurrences' tasks, of new cases and new case events' cases, and each new
+    audit entry's organization with the owner of the occurrence, task, plan, unit or case
+    it names (a look-up by primary key, guarded so that an entity id that is not a number
+    finds nothing and fails nothing), and the unit's id.
     """
-    audit_before, cases_before, case_events_before, events_before, occurrences_before = before
+    audit_moved, cases_moved, case_events_moved, events_moved, occurrences_moved = moved
+    after = [bindparam(f"m{i}", type_=Integer()) for i in range(len(_MARKED))]
     audit_after, cases_after, case_events_after, events_after, occurrences_after = after
-    cases = (cases_before, case_events_before) != (cases_after, case_events_after)
-    found: set[int] = set()
-    for model, mark_before, mark_after in (
-        (TaskEvent, events_before, events_after),
-        (Occurrence, occurrences_before, occurrences_after),
-    ):
-        if mark_after != mark_before:
-            found.update(await session.scalars(_task_orgs(model, mark_before or 0)))
-    if audit_after == audit_before:
-        return Changes(frozenset(found), cases)
-    since = AuditEntry.id > (audit_before or 0)
-    # The entries about cases can be many: only whether there is one is read.
-    about_case = select(cast(null(), Integer), literal("case"), literal("")).where(
-        exists().where(since, AuditEntry.entity == "case")
+    nothing = cast(null(), Integer)
+    readings: list[Select[Any, Any, Any, Any]] = []
+    tasks = [
+        select(model.task_id).where(model.id > mark)
+        for model, mark, moved_ in (
+            (TaskEvent, events_after, events_moved),
+            (Occurrence, occurrences_after, occurrences_moved),
+        )
+        if moved_
+    ]
+    if tasks:
+        readings.append(
+            select(_what(_TASKS_OF), Plan.org_id, nothing, nothing)
+            .distinct()
+            .where(Plan.id.in_(select(Task.plan_id).where(Task.id.in_(union_all(*tasks)))))
+        )
+    cases = [
+        query
+        for query, moved_ in (
+            (select(Case.id).where(Case.id > cases_after), cases_moved),
+            (select(CaseEvent.case_id).where(CaseEvent.id > case_events_after), case_events_moved),
+        )
+        if moved_
+    ]
+    if cases:
+        readings.append(
+            select(_what(_CASES_OF), Case.org_id, nothing, nothing)
+            .distinct()
+            .where(Case.id.in_(union_all(*cases)))
+        )
+    if audit_moved:
+        readings.append(_entries(audit_after))
+    return union_all(*readings) if len(readings) > 1 else readings[0]  # type: ignore[return-value]
+
+
+def _entries(audit_after: BindParameter[int]) -> Select[Any]:
+    entity, entity_id = AuditEntry.entity, AuditEntry.entity_id
+    numbered = func.length(entity_id).between(1, 18) & (func.trim(entity_id, "0123456789") == "")
+    number = case((numbered, cast(entity_id, BigInteger)), else_=null())
+    owner = case(
+        (
+            entity == "occurrence",
+            select(Plan.org_id)
+            .join(Task, Task.plan_id == Plan.id)
+            .join(Occurrence, Occurrence.task_id == Task.id)
+            .where(Occurrence.id == number)
+            .scalar_subquery(),
+        ),
+        (
+            entity == "task",
+            select(Plan.org_id)
+            .join(Task, Task.plan_id == Plan.id)
+            .where(Task.id == number)
+            .scalar_subquery(),
+        ),
+        (entity == "plan", select(Plan.org_id).where(Plan.id == number).scalar_subquery()),
+        (entity == "unit", select(Unit.org_id).where(Unit.id == number).scalar_subquery()),
+        (entity == "case", select(Case.org_id).where(Case.id == number).scalar_subquery()),
+        else_=cast(null(), Integer),
     )
-    entries = await session.execute(
-        select(AuditEntry.org_id, AuditEntry.entity, AuditEntry.entity_id)
-        .where(since, AuditEntry.entity != "case")
-        .union_all(about_case)
+    about = case(
+        (entity.in_(_TASK_ENTITIES), _what(_ABOUT_TASKS)),
+        (entity == "unit", _what(_ABOUT_UNIT)),
+        (entity == "case", _what(_ABOUT_CASE)),
+        else_=_what(_ABOUT_OTHER),
     )
-    wanted: dict[str, dict[int, int | None]] = {entity: {} for entity in _BY_ENTITY}
-    everyone = False
-    for org_id, entity, entity_id in entries:
-        cases = cases or entity not in _TASK_ENTITIES
-        if entity == "case":
-            continue
-        if org_id is not None:
-            found.add(org_id)
-        if entity in wanted and entity_id.isdigit():
-            wanted[entity][int(entity_id)] = org_id
-        elif org_id is None:
-            everyone = True
-    if everyone:
-        return Changes(None, cases)
-    for entity, ids in wanted.items():
-        owners = await _owners(session, entity, list(ids))
-        if any(org_id is None and entity_id not in owners for entity_id, org_id in ids.items()):
-            return Changes(None, cases)
-        found.update(owners.values())
-        if entity == "unit" and ids:
-            named = (
-                select(Plan.org_id)
-                .distinct()
-                .where(
-                    Plan.id.in_(
-                        select(Task.plan_id).where(
-                            Task.id.in_(
-                                select(TaskUnit.task_id).where(TaskUnit.unit_id.in_(list(ids)))
-                            )
-                        )
-                    )
-                )
-            )
-            found.update(await session.scalars(named))
-    return Changes(frozenset(found), cases)
+    unit = case((entity == "unit", number), else_=null())
+    return (
+        select(about, AuditEntry.org_id, owner, unit).distinct().where(AuditEntry.id > audit_after)
+    )
 
 
-def _task_orgs(model: type[TaskEvent | Occurrence], after: int) -> Select[int]:
-    """The distinct organizations owning the tasks of ``model``'s rows past id ``after``
-    (asked from the new rows outwards, so only those are read)."""
-    tasks = select(model.task_id).where(model.id > after)
-    plans = select(Task.plan_id).where(Task.id.in_(tasks))
-    return select(Plan.org_id).distinct().where(Plan.id.in_(plans))
+@lru_cache(maxsize=1)
+def _named() -> Select[Any]:
+    """The organizations whose tasks name one of the units ``unit_ids``."""
+    task_ids = select(TaskUnit.task_id).where(
+        TaskUnit.unit_id.in_(bindparam("unit_ids", expanding=True))
+    )
+    plan_ids = select(Task.plan_id).where(Task.id.in_(task_ids))
+    return select(Plan.org_id).distinct().where(Plan.id.in_(plan_ids))
 
 
-async def _owners(session: AsyncSession, entity: str, ids: Sequence[int]) -> dict[int, int]:
-    """The organization owning each of these occurrences, tasks, plans or units, by id."""
-    owners: dict[int, int] = {}
-    for chunk in _chunks(ids):
-        if entity == "occurrence":
-            query = (
-                select(Occurrence.id, Plan.org_id)
-                .join(Task, Task.id == Occurrence.task_id)
-                .join(Plan, Plan.id == Task.plan_id)
-                .where(Occurrence.id.in_(chunk))
-            )
-        elif entity == "task":
-            query = select(Task.id, Plan.org_id).join(Plan, Plan.id == Task.plan_id)
-            query = query.where(Task.id.in_(chunk))
-        elif entity == "plan":
-            query = select(Plan.id, Plan.org_id).where(Plan.id.in_(chunk))
+async def changes_since(session: AsyncSession, before: Marks, after: Marks) -> Changes:
+    """What was written between two ``change_marks`` (one statement; one more when units
+    were written).
+
+    A new occurrence or task event belongs to its task's organization, a new case or case
+    event to its case's. An audit entry touches its own organization, and, when it is
+    about an occurrence, a task, a plan, a unit or a case, the organization that owns that
+    one (and, for a unit, those whose tasks name it): an actor at a district may act on a
+    commune's task. Tasks may have changed by any entry but those about cases; cases by
+    any but those about occurrences, tasks and plans. An entry without an organization
+    whose entity cannot be found back is everyone's. Rows written after ``after`` may be
+    among those read: they are counted now, and again next time.
+
+    On PostgreSQL an id is handed out before its transaction commits, so a new event or
+    occurrence may become visible below a mark already read; appends to the audit trail
+    are serialized until commit (``audit.record_many``), so its ids are not, and every
+    domain write names what it changed there: such a write is found through its entry.
+    """
+    moved = tuple(old != new for old, new in zip(before, after, strict=True))
+    if not any(moved):
+        return NO_CHANGES
+    values = {f"m{i}": mark or 0 for i, mark in enumerate(before)}
+    tasks: set[int] = set()
+    cases: set[int] = set()
+    units: set[int] = set()
+    any_task = any_case = False
+    for what, org_id, owner, unit in await session.execute(_since(moved), values):
+        if what == _TASKS_OF:
+            tasks.add(org_id)
+        elif what == _CASES_OF:
+            cases.add(org_id)
         else:
-            query = select(Unit.id, Unit.org_id).where(Unit.id.in_(chunk))
-        owners.update((i, o) for i, o in await session.execute(query))
-    return owners
+            found = {org for org in (org_id, owner) if org is not None}
+            if what != _ABOUT_CASE:
+                tasks |= found
+                any_task = any_task or not found
+            if what != _ABOUT_TASKS:
+                cases |= found
+                any_case = any_case or not found
+            if unit is not None:
+                units.add(int(unit))
+    if units and not any_task:
+        tasks.update(await session.scalars(_named(), {"unit_ids": sorted(units)}))
+    return Changes(None if any_task else frozenset(tasks), None if any_case else frozenset(cases))
 
 
 async def org_tree(session: AsyncSession, org_id: int) -> list[tuple[int, str, int | None]]:
@@ -292,8 +349,9 @@ def _values(scope: Scope, **more: Any) -> dict[str, Any]:
 
 
 @lru_cache(maxsize=64)
-def _states(shape: _Shape) -> tuple[Subquery, ColumnElement[str]]:
-    """Occurrences in the scope with their counted due date, done day, and state.
+def _states(shape: _Shape, *, shared: bool = False) -> tuple[Subquery | CTE, ColumnElement[str]]:
+    """Occurrences in the scope with their counted due date, done day, and state (with
+    ``shared``, as a common table expression: read twice by a statement, found once).
 
     The rules, the same for every screen, document and export: an extension approved on or
     before the planned day (local calendar) moves the due date, one approved later does not;
@@ -350,7 +408,7 @@ def _states(shape: _Shape) -> tuple[Subquery, ColumnElement[str]]:
         query = query.where(Task.dimension == bindparam("dimension"))
     if by_unit:
         query = query.where(Unit.name == bindparam("unit"))
-    rows = query.subquery("counted")
+    rows = query.cte("counted") if shared else query.subquery("counted")
     done = rows.c.status == OccurrenceStatus.DONE
     # bot.tasks.standing.standing() is the same rule for one occurrence.
     state = case(
@@ -383,16 +441,7 @@ async def state_counts(
     return [(dimension, unit, str(s), int(n)) for dimension, unit, s, n in result]
 
 
-async def org_state_counts(
-    session: AsyncSession, scope: Scope
-) -> list[tuple[int, str | None, str | None, str, int]]:
-    """``(organization, dimension, lead unit, state, occurrences)`` of the scope's dated
-    occurrences: ``state_counts`` of each organization at once."""
-    result = await session.execute(_counting(_shape(scope), by_org=True), _values(scope))
-    return [(org, dimension, unit, str(s), int(n)) for org, dimension, unit, s, n in result]
-
-
-def _listed(rows: Subquery, state: ColumnElement[str]) -> tuple[ColumnElement[Any], ...]:
+def _listed(rows: Subquery | CTE, state: ColumnElement[str]) -> tuple[ColumnElement[Any], ...]:
     return (
         rows.c.occurrence_id,
         rows.c.code,
@@ -405,7 +454,7 @@ def _listed(rows: Subquery, state: ColumnElement[str]) -> tuple[ColumnElement[An
     )
 
 
-def _oldest_first(rows: Subquery) -> tuple[ColumnElement[Any], ...]:
+def _oldest_first(rows: Subquery | CTE) -> tuple[ColumnElement[Any], ...]:
     """The earliest due first, then by code: the order of ``oldest``, total (ids last), and
     the same in Python (``OldestKey``)."""
     code = code_points(rows.c.code)
@@ -437,47 +486,10 @@ async def occurrences(
     return [OccurrenceRow(*tuple[Any, ...](row)) for row in result]
 
 
-@lru_cache(maxsize=64)
-def _oldest_each(shape: _Shape, oldest: int) -> Select[Any]:
-    rows, state = _states(shape)
-    order = _oldest_first(rows)
-    rank = func.row_number().over(partition_by=rows.c.org_id, order_by=order)
-    ranked = (
-        select(
-            rows.c.org_id,
-            rows.c.moved_due,
-            rows.c.position,
-            *_listed(rows, state),
-            rank.label("rank"),
-        )
-        .where(state.in_(bindparam("states", expanding=True)))
-        .subquery("ranked")
-    )
-    return select(*(column for column in ranked.c if column.name != "rank")).where(
-        ranked.c.rank <= oldest
-    )
-
-
-async def oldest_per_org(
-    session: AsyncSession, scope: Scope, states: Collection[str], oldest: int
-) -> list[tuple[int, OldestKey, OccurrenceRow]]:
-    """``occurrences(..., oldest=oldest)`` of each organization of the scope at once, each
-    with its place in that order: the oldest of the organizations together are among them,
-    the first ``oldest`` when sorted by it."""
-    query = _oldest_each(_shape(scope), oldest)
-    result = await session.execute(query, _values(scope, states=[str(s) for s in states]))
-    found: list[tuple[int, OldestKey, OccurrenceRow]] = []
-    for org, moved_due, position, *listed in result:
-        row = OccurrenceRow(*listed)
-        found.append((int(org), (row.due, row.code, moved_due, position, row.occurrence_id), row))
-    return found
-
-
-async def undated_counts(
-    session: AsyncSession, org_ids: Sequence[int], year: int, plan_id: int | None = None
-) -> list[tuple[int, str | None, str, int, str | None, bool]]:
-    """``(organization, dimension, kind, task id, lead unit, has a date)`` of tasks without
-    plan dates."""
+@lru_cache(maxsize=8)
+def _undated(by_plan: bool) -> Select[Any]:
+    """Tasks without plan dates: ``(organization, dimension, kind, task id, lead unit,
+    due dates)``, for the parameters ``org_ids``, ``year`` and maybe ``plan_id``."""
     lead_unit = (
         select(Unit.name)
         .join(TaskUnit, TaskUnit.unit_id == Unit.id)
@@ -485,26 +497,143 @@ async def undated_counts(
         .order_by(TaskUnit.position)
         .limit(1)
         .scalar_subquery()
+        .label("unit")
     )
     pending = (
         select(func.count(Occurrence.id))
         .where(Occurrence.task_id == Task.id, Occurrence.status != OccurrenceStatus.CANCELLED)
         .scalar_subquery()
+        .label("dated")
     )
     query = (
         select(Plan.org_id, Task.dimension, Task.timeframe_kind, Task.id, lead_unit, pending)
         .join(Plan, Plan.id == Task.plan_id)
         .where(
-            Plan.org_id.in_(org_ids),
-            Plan.year == year,
+            Plan.org_id.in_(bindparam("org_ids", expanding=True)),
+            Plan.year == bindparam("year", type_=Integer()),
             Task.state == TaskState.ACTIVE,
             Task.timeframe_kind.in_(("ongoing", "event", "unspecified")),
         )
     )
+    if by_plan:
+        query = query.where(Plan.id == bindparam("plan_id", type_=Integer()))
+    return query
+
+
+async def undated_counts(
+    session: AsyncSession, org_ids: Sequence[int], year: int, plan_id: int | None = None
+) -> list[tuple[int, str | None, str, int, str | None, bool]]:
+    """``(organization, dimension, kind, task id, lead unit, has a date)`` of tasks without
+    plan dates."""
+    values: dict[str, Any] = {"org_ids": list(org_ids), "year": year}
     if plan_id is not None:
-        query = query.where(Plan.id == plan_id)
-    rows = await session.execute(query)
+        values["plan_id"] = plan_id
+    rows = await session.execute(_undated(plan_id is not None), values)
     return [(o, d, k, i, u, bool(p)) for o, d, k, i, u, p in rows]
+
+
+@dataclass(frozen=True, slots=True)
+class OrgParts:
+    """What the status screen keeps of each organization, counted by ``org_parts``."""
+
+    counts: list[tuple[int, str | None, str | None, str, int]]
+    """``(organization, dimension, lead unit, state, occurrences)`` of the dated ones."""
+    undated: list[tuple[int, str | None, str, str | None, bool]]
+    """``(organization, dimension, kind, lead unit, has a date)`` of the tasks without."""
+    oldest: list[tuple[int, OldestKey, OccurrenceRow]]
+    """Each organization's first ``oldest`` in ``oldest`` order, with their place in it."""
+
+
+_COUNTED, _UNDATED, _OLDEST = 0, 1, 2
+
+
+@lru_cache(maxsize=64)
+def _parts(shape: _Shape, oldest: int) -> Select[Any]:
+    """``org_parts``' three readings as one statement (one trip): rows of
+    ``(what, organization, dimension, unit, state or kind, count, code, text, due, done on,
+    moved due, position, occurrence)``, each reading filling the columns it has."""
+    rows, state = _states(shape, shared=True)
+    order = _oldest_first(rows)
+    rank = func.row_number().over(partition_by=rows.c.org_id, order_by=order)
+    ranked = (
+        select(
+            rows.c.org_id,
+            rows.c.dimension,
+            rows.c.unit,
+            state.label("state"),
+            rows.c.code,
+            rows.c.text,
+            rows.c.due,
+            rows.c.done_on,
+            rows.c.moved_due,
+            rows.c.position,
+            rows.c.occurrence_id,
+            rank.label("rank"),
+        )
+        .where(state.in_(bindparam("states", expanding=True)))
+        .subquery("ranked")
+    )
+    # The first reading gives the columns their types (dates read back as dates).
+    listed = select(
+        _what(_OLDEST),
+        ranked.c.org_id,
+        ranked.c.dimension,
+        ranked.c.unit,
+        ranked.c.state,
+        cast(null(), Integer),
+        *(ranked.c[name] for name in ("code", "text", "due", "done_on", "moved_due")),
+        ranked.c.position,
+        ranked.c.occurrence_id,
+    ).where(ranked.c.rank <= oldest)
+    blank = (
+        cast(null(), String),
+        cast(null(), String),
+        cast(null(), Date),
+        cast(null(), Date),
+        cast(null(), Date),
+        cast(null(), Integer),
+        cast(null(), Integer),
+    )
+    grouped = (rows.c.org_id, rows.c.dimension, rows.c.unit, state)
+    counted = select(_what(_COUNTED), *grouped, func.count(), *blank).group_by(*grouped)
+    undated = _undated(shape[2]).subquery("undated")
+    without = select(
+        _what(_UNDATED),
+        undated.c.org_id,
+        undated.c.dimension,
+        undated.c.unit,
+        undated.c.timeframe_kind,
+        undated.c.dated,
+        *blank,
+    )
+    return union_all(listed, counted, without)  # type: ignore[return-value]
+
+
+async def org_parts(
+    session: AsyncSession, scope: Scope, year: int, states: Collection[str], oldest: int
+) -> OrgParts:
+    """Each organization's tally of its dated occurrences in the scope (``state_counts``
+    of each at once), its tasks without dates of the plans of ``year``
+    (``undated_counts``), and its first ``oldest`` occurrences in one of ``states`` in
+    ``occurrences(..., oldest=oldest)`` order, each with its place in that order: the
+    oldest of the organizations together are among them, the first ``oldest`` when sorted
+    by it. One statement."""
+    values = _values(scope, states=[str(s) for s in states], year=year)
+    found = OrgParts([], [], [])
+    for what, org, dimension, unit, state, n, *more in await session.execute(
+        _parts(_shape(scope), oldest), values
+    ):
+        if what == _COUNTED:
+            found.counts.append((org, dimension, unit, str(state), int(n)))
+        elif what == _UNDATED:
+            found.undated.append((org, dimension, str(state), unit, bool(n)))
+        else:
+            code, text, due, done_on, moved_due, position, occurrence_id = more
+            row = OccurrenceRow(
+                occurrence_id, code, text, dimension, unit, due, str(state), done_on
+            )
+            found.oldest.append((org, (due, code, moved_due, position, occurrence_id), row))
+    return found
 
 
 async def occurrence_events(
@@ -598,20 +727,57 @@ async def case_counts(session: AsyncSession, scope: CaseScope) -> list[CaseGroup
 
     Read from the tallies (a few rows per organization and day) when the scope allows it.
     """
+    return [group for _, group in await _case_counts(session, scope, by_org=False)]
+
+
+async def org_case_counts(session: AsyncSession, scope: CaseScope) -> list[tuple[int, CaseGroup]]:
+    """``case_counts`` of each organization of the scope at once."""
+    return [(int(org), group) for org, group in await _case_counts(session, scope, by_org=True)]
+
+
+async def _case_counts(
+    session: AsyncSession, scope: CaseScope, *, by_org: bool
+) -> list[tuple[Any, CaseGroup]]:
+    """``(organization or None, group)`` of the scope's cases."""
     if (days := _tallied_days(session, scope)) is not None:
-        by = ("status", "rating", "verdict", "reopened", "answered")
-        return [
-            CaseGroup(str(s), str(r) or None, _VERDICTS[str(v)], bool(re), bool(a), int(n))
-            for s, r, v, re, a, n in await tallies.grouped(session, scope.org_ids, *days, by)
-        ]
-    columns = (Case.status, Case.rating, Case.on_time, Case.reopened > 0, _answered())
+        by: tuple[str, ...] = ("status", "rating", "verdict", "reopened", "answered")
+        tallied = await tallies.grouped(
+            session, scope.org_ids, *days, ("org_id", *by) if by_org else by
+        )
+        return [(row[0] if by_org else None, _tallied_group(*row[-6:])) for row in tallied]
+    columns: tuple[Any, ...] = (
+        Case.status,
+        Case.rating,
+        Case.on_time,
+        Case.reopened > 0,
+        _answered(),
+    )
+    if by_org:
+        columns = (Case.org_id, *columns)
     rows = await session.execute(
         select(*columns, func.count()).where(*_received(scope)).group_by(*columns)
     )
-    return [
-        CaseGroup(str(s), None if r is None else str(r), o, bool(re), bool(a), int(n))
-        for s, r, o, re, a, n in rows
-    ]
+    return [(row[0] if by_org else None, _counted_group(*row[-6:])) for row in rows]
+
+
+def _tallied_group(
+    status: Any, rating: Any, verdict: Any, reopened: Any, answered: Any, n: Any
+) -> CaseGroup:
+    return CaseGroup(
+        str(status),
+        str(rating) or None,
+        _VERDICTS[str(verdict)],
+        bool(reopened),
+        bool(answered),
+        int(n),
+    )
+
+
+def _counted_group(
+    status: Any, rating: Any, on_time: Any, reopened: Any, answered: Any, n: Any
+) -> CaseGroup:
+    rated = None if rating is None else str(rating)
+    return CaseGroup(str(status), rated, on_time, bool(reopened), bool(answered), int(n))
 
 
 async def case_breakdown(

@@ -6,10 +6,24 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
+from functools import lru_cache
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Select, String, case, delete, false, func, insert, select, union_all
+from sqlalchemy import (
+    BindParameter,
+    Date,
+    Select,
+    String,
+    bindparam,
+    case,
+    delete,
+    false,
+    func,
+    insert,
+    select,
+    union_all,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.datetime_sql import local_date
@@ -63,20 +77,31 @@ async def grouped(
     ]
     if not parts:
         return []
+    values: dict[str, Any] = {"org_ids": list(org_ids)}
+    for i, (_, low, high) in enumerate(parts):
+        values[f"low{i}"], values[f"high{i}"] = low, high
+    statement = _grouped(tuple(month for month, _, _ in parts), tuple(by))
+    return [tuple(row) for row in await session.execute(statement, values)]
+
+
+@lru_cache(maxsize=32)
+def _grouped(months: tuple[bool, ...], by: tuple[str, ...]) -> Select[Any]:
+    """``grouped``'s statement for parts of days or months, built once: parameters
+    ``org_ids`` and each part's ``low<i>`` and ``high<i>``."""
+    org_ids: BindParameter[int] = bindparam("org_ids", expanding=True)
     reads = [
         select(*(getattr(CaseTally, name) for name in by), CaseTally.cases).where(
             CaseTally.month == month,
             CaseTally.org_id.in_(org_ids),
-            CaseTally.day >= low,
-            CaseTally.day < high,
+            CaseTally.day >= bindparam(f"low{i}", type_=Date()),
+            CaseTally.day < bindparam(f"high{i}", type_=Date()),
         )
-        for month, low, high in parts
+        for i, month in enumerate(months)
     ]
     rows = union_all(*reads).subquery() if len(reads) > 1 else reads[0].subquery()
     columns = [rows.c[name] for name in by]
     total = func.sum(rows.c.cases)
-    result = await session.execute(select(*columns, total).group_by(*columns).having(total != 0))
-    return [tuple(row) for row in result]
+    return select(*columns, total).group_by(*columns).having(total != 0)
 
 
 def _recount(tz: ZoneInfo) -> Select[Any]:

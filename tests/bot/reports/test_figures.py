@@ -12,6 +12,7 @@ import pytest
 from docx import Document
 from openpyxl import load_workbook
 from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.i18n import Translator
 from bot.periods import Period, parse_period, quarter
@@ -22,7 +23,8 @@ from bot.reports.status import status_figures
 from bot.reports.workbook import render_workbook
 from bot.runtime import Runtime
 from db.models import Case, CaseKind, CaseStatus, ExtensionRequest, Occurrence, Person
-from db.queries import audit
+from db.queries import audit, reports
+from db.queries.reports import Scope
 from tests.bot.reports.dataset import (
     A_D1,
     A_D2,
@@ -551,8 +553,16 @@ async def test_status_figures_are_reused_only_while_nothing_is_written(
 
 
 async def test_status_figures_count_new_cases_again_and_reuse_the_tasks(
-    runtime: Runtime, data: Dataset
+    runtime: Runtime, data: Dataset, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    counted: list[list[int]] = []
+    org_parts = reports.org_parts
+
+    async def counting(session: AsyncSession, scope: Scope, *args: Any) -> reports.OrgParts:
+        counted.append(list(scope.org_ids))
+        return await org_parts(session, scope, *args)
+
+    monkeypatch.setattr(reports, "org_parts", counting)
     async with runtime.sessions() as session:
         first = await status_figures(session, [data.commune_a], Q3, Q3, AS_OF, VN)
         citizen = await session.scalar(select(Person.id).limit(1))
@@ -589,6 +599,7 @@ async def test_status_figures_count_new_cases_again_and_reuse_the_tasks(
     assert second.feedback.received == first.feedback.received + 1
     assert second.feedback.open == first.feedback.open + 1
     assert second.tasks is first.tasks
+    assert counted == [[data.commune_a]]
     async with runtime.sessions.begin() as session:
         await audit.record(
             session,
@@ -601,6 +612,7 @@ async def test_status_figures_count_new_cases_again_and_reuse_the_tasks(
         )
     async with runtime.sessions() as session:
         third = await status_figures(session, [data.commune_a], Q3, Q3, AS_OF, VN)
-    assert third.tasks is not second.tasks
-    assert third.tasks == second.tasks
+    # Counted again, and the same: the figures are kept.
+    assert counted == [[data.commune_a], [data.commune_a]]
+    assert third.tasks is second.tasks
     assert third.feedback == second.feedback

@@ -23,7 +23,7 @@ from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from time import monotonic
-from typing import Final
+from typing import Any, Final
 
 import pytest
 from sqlalchemy import select
@@ -56,7 +56,7 @@ from db.models import (
     TaskState,
 )
 from db.queries import audit, orgs, people, reports
-from db.queries.reports import Scope
+from db.queries.reports import CaseGroup, CaseScope, Scope
 from tests.conftest import REPO_ROOT, VN
 
 TODAY: Final = date(2026, 9, 16)
@@ -101,6 +101,7 @@ class World:
     numbered: int = 0
     cases: int = 0
     recounted: list[list[int]] = field(default_factory=list)
+    cases_recounted: list[list[int]] = field(default_factory=list)
 
     @property
     def everyone(self) -> list[int]:
@@ -428,8 +429,10 @@ async def check(world: World) -> None:
 
 
 async def recounted_by_province(world: World) -> list[int]:
-    """The organizations the province's screen counted again (checked against fresh)."""
+    """The organizations whose tasks the province's screen counted again (checked against
+    fresh); ``world.cases_recounted`` holds those whose cases it did."""
     world.recounted.clear()
+    world.cases_recounted.clear()
     today = world.runtime.clock.now().astimezone(VN).date()
     year, quarter = _year(today)
     async with world.runtime.sessions() as session:
@@ -437,21 +440,31 @@ async def recounted_by_province(world: World) -> list[int]:
     return sorted(org for scope in world.recounted for org in scope)
 
 
+def cases_recounted(world: World) -> list[int]:
+    return sorted(org for scope in world.cases_recounted for org in scope)
+
+
 @pytest.fixture(autouse=True)
 def spy(monkeypatch: pytest.MonkeyPatch) -> Callable[[World], None]:
     """Record which organizations the screens count; parts never expire during a test."""
     monkeypatch.setattr(status, "PART_TTL", 1e9)
-    counted = reports.org_state_counts
+    counted, cases_counted = reports.org_parts, reports.org_case_counts
     watching: list[World] = []
 
-    async def recording(
-        session: AsyncSession, scope: Scope
-    ) -> list[tuple[int, str | None, str | None, str, int]]:
+    async def recording(session: AsyncSession, scope: Scope, *args: Any) -> reports.OrgParts:
         for world in watching:
             world.recounted.append(list(scope.org_ids))
-        return await counted(session, scope)
+        return await counted(session, scope, *args)
 
-    monkeypatch.setattr(reports, "org_state_counts", recording)
+    async def recording_cases(
+        session: AsyncSession, scope: CaseScope
+    ) -> list[tuple[int, CaseGroup]]:
+        for world in watching:
+            world.cases_recounted.append(list(scope.org_ids))
+        return await cases_counted(session, scope)
+
+    monkeypatch.setattr(reports, "org_parts", recording)
+    monkeypatch.setattr(reports, "org_case_counts", recording_cases)
     return watching.append
 
 
@@ -472,7 +485,13 @@ async def test_kept_figures_equal_a_fresh_count_after_random_writes(
         except BotError:
             touched = set()  # refused (a date already due, a request moot): nothing written
         done[write.__name__] = done.get(write.__name__, 0) + 1
-        assert await recounted_by_province(world) == sorted(touched), write.__name__
+        recounted = await recounted_by_province(world)
+        if write is case_arrives:
+            assert (recounted, cases_recounted(world)) == ([], [org_id])
+        else:
+            assert recounted == sorted(touched), write.__name__
+            # Writes about tasks leave the cases alone; units and plans count both again.
+            assert set(cases_recounted(world)) <= touched, write.__name__
         await check(world)
     assert len(done) >= 8, done
 
@@ -591,16 +610,91 @@ async def test_the_feedback_is_kept_after_writes_only_about_tasks(
     commune = next(iter([c for c in world.communes if await pending(world, c)]))
     first = await province()
     assert await mark_done(world, commune) == {commune}
+    world.cases_recounted.clear()
     second = await province()
     assert second.feedback is first.feedback
     assert second.tasks != first.tasks
+    assert cases_recounted(world) == []
     await case_arrives(world, commune)
     third = await province()
     assert third.tasks is second.tasks
     assert third.feedback.received == second.feedback.received + 1
+    assert cases_recounted(world) == [commune]
     await check(world)
+    # A unit renamed may change which cases a unit's screen picks: its commune's are
+    # counted again; the province's figures come out the same, and are kept.
     await rename_unit(world, commune)
+    world.cases_recounted.clear()
     fourth = await province()
-    assert fourth.feedback is not third.feedback
-    assert fourth.feedback == third.feedback
+    assert cases_recounted(world) == [commune]
+    assert fourth.feedback is third.feedback
+    await check(world)
+
+
+async def test_a_case_recounts_only_its_organization_s_cases(
+    world: World, spy: Callable[[World], None]
+) -> None:
+    spy(world)
+    await check(world)
+    for commune in world.communes[1:3]:
+        await case_arrives(world, commune)
+        assert await recounted_by_province(world) == []
+        assert cases_recounted(world) == [commune]
+        await check(world)
+
+
+async def test_entries_naming_no_number_or_a_huge_one_are_everyone_s_and_fail_nothing(
+    world: World, spy: Callable[[World], None]
+) -> None:
+    spy(world)
+    await check(world)
+    everyone = sorted(world.everyone)
+    for entity, entity_id, tasks, cases in (
+        ("task", "abc", everyone, []),
+        ("occurrence", "9" * 30, everyone, []),
+        ("plan", "-1", everyone, []),
+        ("unit", "12\n", everyone, everyone),
+        ("case", "1e3", [], everyone),
+        ("case", "99999999", [], everyone),
+        ("task", "", everyone, []),
+        ("calendar", "2026", everyone, everyone),
+    ):
+        async with world.runtime.sessions.begin() as session:
+            await audit.record(
+                session,
+                at=world.runtime.clock.now(),
+                actor_id=None,
+                org_id=None,
+                action=f"{entity}.touch",
+                entity=entity,
+                entity_id=entity_id,
+            )
+        assert await recounted_by_province(world) == tasks, (entity, entity_id)
+        assert cases_recounted(world) == cases, (entity, entity_id)
+        await check(world)
+
+
+async def test_an_entry_about_a_case_recounts_the_case_s_organization(
+    world: World, spy: Callable[[World], None]
+) -> None:
+    """An entry names what changed even when its own rows' ids were read past already (on
+    PostgreSQL ids are not handed out in commit order; the trail's are)."""
+    spy(world)
+    commune = world.communes[3]
+    await case_arrives(world, commune)
+    await check(world)
+    async with world.runtime.sessions() as session:
+        case_id = await session.scalar(select(Case.id).where(Case.org_id == commune))
+    async with world.runtime.sessions.begin() as session:
+        await audit.record(
+            session,
+            at=world.runtime.clock.now(),
+            actor_id=None,
+            org_id=world.district,
+            action="case.touch",
+            entity="case",
+            entity_id=case_id or 0,
+        )
+    assert await recounted_by_province(world) == []
+    assert cases_recounted(world) == sorted([world.district, commune])
     await check(world)
