@@ -148,8 +148,9 @@ async def test_a_single_read_is_one_trip_and_leaves_no_transaction(
     trips.clear()
     async with reads.connect() as conn:
         assert (await conn.execute(text("SELECT count(*) FROM t"))).scalar() == 0
-        raw = await conn.get_raw_connection()
-        assert not raw.driver_connection.in_transaction
+        driver = (await conn.get_raw_connection()).driver_connection
+        assert driver is not None
+        assert not driver.in_transaction
     assert trips == Counter({"_execute": 1})
     # A writer is not held up by it: the read took no lock and left no snapshot open.
     sessions = session_factory(engine)
