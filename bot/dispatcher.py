@@ -88,6 +88,9 @@ class Dispatcher:
             # Most updates only read: they need not queue for SQLite's lock, and most need
             # nothing but the caller, read here in one statement outside any transaction;
             # a handler's session then takes a connection only if it touches the database.
+            # The caller is then not read in the handler's SQLite snapshot: this person's
+            # updates wait for each other (the lock above), so only another process changing
+            # their roles or dialog in between is seen a moment late, as on PostgreSQL.
             known = await people.read_caller(
                 self._reads, channel=incoming.channel, user_id=incoming.user_id
             )
