@@ -18,7 +18,7 @@ from bot.ordering import KeyedLocks
 from bot.public.metrics import timed_updates
 from bot.roles import Audience
 from bot.router import Route
-from db.engine import WriteLockNeeded, begin_read_first
+from db.engine import WriteLockNeeded, read_first_sessions, single_reads
 from db.queries import people
 
 log = logging.getLogger(__name__)
@@ -35,6 +35,8 @@ class Dispatcher:
     ) -> None:
         self.deployment = deployment
         self._sessions = sessions
+        self._read_first = read_first_sessions(sessions)
+        self._reads = single_reads(sessions.kw["bind"])
         self._clock = clock
         self._locks = KeyedLocks()
 
@@ -81,30 +83,50 @@ class Dispatcher:
         *,
         read_first: bool,
     ) -> tuple[Outcome, Deferred | None]:
-        async with self._sessions() as s:
-            if read_first:  # most updates only read: they need not queue for SQLite's lock
-                await begin_read_first(s)
-            ctx = await self._handle(s, incoming)
+        known = None
+        if read_first:
+            # Most updates only read: they need not queue for SQLite's lock, and most need
+            # nothing but the caller, read here in one statement outside any transaction;
+            # a handler's session then takes a connection only if it touches the database.
+            # The caller is then not read in the handler's SQLite snapshot: this person's
+            # updates wait for each other (the lock above), so only another process changing
+            # their roles or dialog in between is seen a moment late, as on PostgreSQL.
+            known = await people.read_caller(
+                self._reads, channel=incoming.channel, user_id=incoming.user_id
+            )
+        async with (self._read_first if read_first else self._sessions)() as s:
+            ctx = await self._handle(s, incoming, known)
             outcome, deferred = self._finish(ctx), ctx.deferred
             if deferred is None and before_commit is not None:
                 await before_commit(s, outcome)
             await s.commit()
             return outcome, deferred
 
-    async def _context(self, session: AsyncSession, incoming: Incoming) -> Context:
+    async def _context(
+        self, session: AsyncSession, incoming: Incoming, known: people.Known | None = None
+    ) -> Context:
         now = self._clock.now()
         settings = self.deployment.settings
-        found = await people.caller(
-            session,
-            channel=incoming.channel,
-            user_id=incoming.user_id,
-            chat_id=incoming.chat_id,
-            display_name=incoming.display_name,
-            username=incoming.username,
-            language_code=incoming.language_code,
-            now=now,
-            seal=self.deployment.sealer.seal,
-        )
+        if known is not None:
+            found = people.attach(
+                session,
+                known,
+                chat_id=incoming.chat_id,
+                language_code=incoming.language_code,
+                now=now,
+            )
+        else:
+            found = await people.caller(
+                session,
+                channel=incoming.channel,
+                user_id=incoming.user_id,
+                chat_id=incoming.chat_id,
+                display_name=incoming.display_name,
+                username=incoming.username,
+                language_code=incoming.language_code,
+                now=now,
+                seal=self.deployment.sealer.seal,
+            )
         person, memberships = found.person, found.memberships
         locale = reader_locale(person.locale, incoming.language_code, settings.default_locale)
         return Context(
@@ -121,8 +143,10 @@ class Dispatcher:
             dialog=found.dialog,
         )
 
-    async def _handle(self, session: AsyncSession, incoming: Incoming) -> Context:
-        ctx = await self._context(session, incoming)
+    async def _handle(
+        self, session: AsyncSession, incoming: Incoming, known: people.Known | None
+    ) -> Context:
+        ctx = await self._context(session, incoming, known)
         now = ctx.now
         if ctx.dialog is not None and ctx.dialog.expires_at <= now:
             await ctx.end_dialog()

@@ -62,6 +62,9 @@ READ_FIRST: Final = "commune_bot_read_first"
 EAGER_WRITE: Final = "commune_bot_eager_write"
 """Execution option of a connection whose SQLite transaction asks for the write lock again
 every millisecond (see ``write_eagerly``)."""
+SINGLE_READ: Final = "commune_bot_single_read"
+"""Execution option of a connection whose every statement is a read standing alone: on
+SQLite no ``BEGIN`` (each statement is its own transaction), nothing to commit."""
 _EAGER_POLL_MS: Final = 1
 _SQLITE_BUSY: Final = 5
 
@@ -108,6 +111,8 @@ def _on_sqlite_begin(conn: Any) -> None:
     if options.get(MIGRATING):
         # Only outside a transaction does SQLite let foreign keys be switched off.
         conn.exec_driver_sql("PRAGMA foreign_keys=OFF")
+    if options.get(SINGLE_READ):
+        return  # the driver is in autocommit mode: each statement reads on its own
     if options.get(READ_FIRST):
         dbapi_connection = conn.connection.dbapi_connection
         if isinstance(dbapi_connection, OneTripConnection):
@@ -164,6 +169,32 @@ async def begin_read_first(session: AsyncSession) -> None:
     transaction takes the lock up front). On PostgreSQL this changes nothing.
     """
     await session.connection(execution_options={READ_FIRST: True})
+
+
+def read_first_sessions(
+    sessions: async_sessionmaker[AsyncSession],
+) -> async_sessionmaker[AsyncSession]:
+    """Sessions like ``sessions``' whose transactions begin as ``begin_read_first``'s do.
+
+    The transaction begins (and takes a pooled connection) only when the session first
+    touches the database, so work that turns out not to need it costs no trip at all.
+    """
+    bind = sessions.kw["bind"]
+    return async_sessionmaker(
+        **{**sessions.kw, "bind": bind.execution_options(**{READ_FIRST: True})}
+    )
+
+
+def single_reads(engine: AsyncEngine) -> AsyncEngine:
+    """``engine`` for reads that are one statement each, run outside any transaction.
+
+    No ``BEGIN``, ``COMMIT`` or rollback goes to the database: on SQLite the statement is a
+    transaction of its own, on PostgreSQL the connection is in autocommit mode. Only for
+    reads: a write through it would be committed at once.
+    """
+    if engine.dialect.name == "sqlite":
+        return engine.execution_options(**{SINGLE_READ: True})
+    return engine.execution_options(isolation_level="AUTOCOMMIT")
 
 
 async def write_eagerly(

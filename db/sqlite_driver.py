@@ -148,13 +148,13 @@ class OneTripConnection(AsyncAdapt_aiosqlite_connection):
         return begin
 
     def commit(self) -> None:
-        """Commit, unless the transaction has not begun yet."""
-        if not self.take_begin():
+        """Commit, unless no transaction is open (or it has not begun yet)."""
+        if not self.take_begin() and self._connection.in_transaction:
             super().commit()
 
     def rollback(self) -> None:
-        """Roll back, unless the transaction has not begun yet."""
-        if not self.take_begin():
+        """Roll back, unless no transaction is open (or it has not begun yet)."""
+        if not self.take_begin() and self._connection.in_transaction:
             super().rollback()
 
     def cursor(self, server_side: bool = False) -> Any:

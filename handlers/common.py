@@ -96,8 +96,9 @@ async def _redeem(ctx: Context, code: str) -> None:
 async def show_help(ctx: Context) -> None:
     """List the commands this person may use, with what each does."""
     lines = [ctx._("What you can do:")]
+    anywhere = ctx.access.anywhere
     for command in ctx.deployment.router.commands():
-        if command.in_menu and command.audiences & ctx.access.anywhere:
+        if command.in_menu and command.audiences & anywhere:
             lines.append(f"/{command.name} — {ctx._(command.description)}")
     ctx.reply("\n".join(lines))
 

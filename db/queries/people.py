@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Final
+from typing import Any, Final, TypeVar
 
-from sqlalchemy import bindparam, select
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy import Engine, Row, bindparam, select
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
+from sqlalchemy.orm import make_transient_to_detached
+from sqlalchemy.util import greenlet_spawn
 
 from db.models import Dialog, Identity, Membership, Person, Role
 
@@ -26,6 +28,48 @@ _CALLER: Final = (
     .where(Identity.channel == bindparam("channel"), Identity.user_id == bindparam("user_id"))
     .order_by(Membership.id)
 )
+
+
+_Model = TypeVar("_Model", Identity, Person, Membership, Dialog)
+
+
+def _fields(model: type[Any], offset: int) -> tuple[tuple[str, int], ...]:
+    columns = model.__table__.columns
+    return tuple(
+        (model.__mapper__.get_property_by_column(c).key, offset + i) for i, c in enumerate(columns)
+    )
+
+
+_IDENTITY_FIELDS: Final = _fields(Identity, 0)
+_PERSON_FIELDS: Final = _fields(Person, len(_IDENTITY_FIELDS))
+_MEMBERSHIP_FIELDS: Final = _fields(Membership, _PERSON_FIELDS[-1][1] + 1)
+_DIALOG_FIELDS: Final = _fields(Dialog, _MEMBERSHIP_FIELDS[-1][1] + 1)
+# The same four tables as _CALLER, as plain column values: no ORM objects are loaded.
+_CALLER_VALUES: Final = (
+    select(
+        *Identity.__table__.columns,
+        *Person.__table__.columns,
+        *Membership.__table__.columns,
+        *Dialog.__table__.columns,
+    )
+    .join_from(Identity, Person, Person.id == Identity.person_id)
+    .outerjoin(Membership, Membership.person_id == Person.id)
+    .outerjoin(Dialog, Dialog.person_id == Person.id)
+    .where(Identity.channel == bindparam("channel"), Identity.user_id == bindparam("user_id"))
+    .order_by(Membership.id)
+)
+
+Values = Mapping[str, Any]
+
+
+@dataclass(frozen=True, slots=True)
+class Known:
+    """A person the bot has met, as read by ``read_caller``: column values by attribute."""
+
+    identity: Values
+    person: Values
+    memberships: Sequence[Values]
+    dialog: Values | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,15 +108,8 @@ async def caller(
     rows = (await session.execute(_CALLER, {"channel": channel, "user_id": user_id})).all()
     if rows:
         identity, person, _, dialog = rows[0]
-        fields: dict[str, object] = {
-            "chat_id": chat_id,
-            "language_code": language_code,
-            "unreachable_since": None,
-            "unreachable_reason": None,
-        }
-        changed = {k: v for k, v in fields.items() if getattr(identity, k) != v}
-        if _interaction_moves(identity, now):
-            changed |= {"last_interaction_at": now, "sent_since_interaction": 0}
+        current = {key: getattr(identity, key) for key, _ in _IDENTITY_FIELDS}
+        changed = _changes(current, chat_id=chat_id, language_code=language_code, now=now)
         for key, value in changed.items():
             setattr(identity, key, value)
         memberships = [row[2] for row in rows if row[2] is not None]
@@ -100,14 +137,98 @@ async def caller(
     return Caller(person, [], None, created=True, changed=True)
 
 
-def _interaction_moves(identity: Identity, now: datetime) -> bool:
+async def read_caller(reads: AsyncEngine, *, channel: str, user_id: str) -> Known | None:
+    """The person behind a channel account, their roles and dialog, if the bot has met them.
+
+    One statement on ``reads`` (an engine of ``db.engine.single_reads``): no transaction, no
+    session, no ORM objects. ``attach`` then puts what it read into a session.
+    """
+    # Checking a connection out, running the statement and checking it in all go in one
+    # hand-off to SQLAlchemy's synchronous core, where AsyncConnection takes three.
+    rows = await greenlet_spawn(
+        _read_rows, reads.sync_engine, {"channel": channel, "user_id": user_id}
+    )
+    if not rows:
+        return None
+    first = rows[0]
+    dialog = None if first[_DIALOG_FIELDS[0][1]] is None else _values(first, _DIALOG_FIELDS)
+    return Known(
+        identity=_values(first, _IDENTITY_FIELDS),
+        person=_values(first, _PERSON_FIELDS),
+        memberships=[
+            _values(row, _MEMBERSHIP_FIELDS)
+            for row in rows
+            if row[_MEMBERSHIP_FIELDS[0][1]] is not None
+        ],
+        dialog=dialog,
+    )
+
+
+def attach(
+    session: AsyncSession,
+    known: Known,
+    *,
+    chat_id: str,
+    language_code: str | None,
+    now: datetime,
+) -> Caller:
+    """Put a caller ``read_caller`` read into ``session`` as if loaded there, without SQL.
+
+    Changes to the objects are written when the session flushes, as for a query's. The
+    identity's channel fields are updated as ``caller`` does.
+    """
+    person = _persistent(session, Person, known.person)
+    memberships = [_persistent(session, Membership, m) for m in known.memberships]
+    dialog = None if known.dialog is None else _persistent(session, Dialog, known.dialog)
+    changed = _changes(known.identity, chat_id=chat_id, language_code=language_code, now=now)
+    if changed:
+        identity = _persistent(session, Identity, known.identity)
+        for key, value in changed.items():
+            setattr(identity, key, value)
+    return Caller(person, memberships, dialog, created=False, changed=bool(changed))
+
+
+def _read_rows(engine: Engine, parameters: dict[str, str]) -> Sequence[Row[Any]]:
+    with engine.connect() as connection:
+        return connection.execute(_CALLER_VALUES, parameters).all()
+
+
+def _values(row: Sequence[Any], fields: tuple[tuple[str, int], ...]) -> Values:
+    return {key: row[index] for key, index in fields}
+
+
+def _persistent(session: AsyncSession, model: type[_Model], values: Values) -> _Model:
+    instance = model(**values)
+    make_transient_to_detached(instance)  # as if loaded: no history, an identity key
+    session.add(instance)
+    return instance
+
+
+def _changes(
+    identity: Values, *, chat_id: str, language_code: str | None, now: datetime
+) -> dict[str, object]:
+    """The identity's fields this contact changes (none, for most updates)."""
+    fields: dict[str, object] = {
+        "chat_id": chat_id,
+        "language_code": language_code,
+        "unreachable_since": None,
+        "unreachable_reason": None,
+    }
+    changed = {k: v for k, v in fields.items() if identity.get(k) != v}
+    if _interaction_moves(
+        identity.get("last_interaction_at"), identity.get("sent_since_interaction"), now
+    ):
+        changed |= {"last_interaction_at": now, "sent_since_interaction": 0}
+    return changed
+
+
+def _interaction_moves(last: datetime | None, sent_since: int | None, now: datetime) -> bool:
     """Whether this contact must be written down as the person's last interaction.
 
     Zalo's windows run for days, so a minute does not matter; skipping the write when
     nothing was sent since spares most updates a write (and SQLite's write lock).
     """
-    last = identity.last_interaction_at
-    if last is None or identity.sent_since_interaction:
+    if last is None or sent_since:
         return True
     return now - last >= _INTERACTION_STEP
 

@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+from functools import partial
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import event, select
 
 from bot.clock import ManualClock
 from bot.runtime import Runtime
+from db.engine import single_reads
 from db.models import Identity, Membership, Role
 from db.models import Person as PersonRow
-from db.queries import people
+from db.queries import dialogs, people
 from tests.conftest import Person
 from tests.handlers.test_common import add_unit, count, root_org
 
@@ -233,3 +236,71 @@ async def test_the_caller_comes_with_roles_and_dialog_and_writes_only_changes(
     async with runtime.sessions() as session:
         (identity,) = await people.identities_of(session, first.person.id)
         assert identity.chat_id == "42"
+
+
+async def test_the_caller_read_outside_a_transaction_is_attached_without_sql(
+    runtime: Runtime, clock: ManualClock
+) -> None:
+    reads = single_reads(runtime.engine)
+    assert await people.read_caller(reads, channel="telegram", user_id=str(BIG_ID)) is None
+    account: dict[str, Any] = {
+        "channel": "telegram",
+        "user_id": str(BIG_ID),
+        "chat_id": str(BIG_ID),
+        "display_name": "Lan",
+        "username": None,
+        "now": clock.now(),
+    }
+    async with runtime.sessions.begin() as session:
+        first = await people.caller(session, **account)
+        for role in (Role.LEADER, Role.ADMIN):
+            await people.grant_role(
+                session,
+                person_id=first.person.id,
+                org_id=root_org(runtime),
+                role=role,
+                unit_id=None,
+                now=clock.now(),
+            )
+        await dialogs.save_dialog(
+            session,
+            person_id=first.person.id,
+            flow="feedback",
+            step="text",
+            data={"kind": "feedback", "n": 1},
+            now=clock.now(),
+            expires_at=clock.now() + timedelta(hours=1),
+        )
+    known = await people.read_caller(reads, channel="telegram", user_id=str(BIG_ID))
+    assert known is not None
+    assert known.person["id"] == first.person.id
+    assert [m["role"] for m in known.memberships] == [Role.LEADER, Role.ADMIN]
+    assert known.dialog is not None
+    assert (known.dialog["step"], known.dialog["data"]) == ("text", {"kind": "feedback", "n": 1})
+    statements: list[str] = []
+    listen = partial(event.listen, runtime.engine.sync_engine, "before_cursor_execute")
+    listen(lambda *args: statements.append(args[2]))
+    async with runtime.sessions() as session:
+        same = people.attach(
+            session, known, chat_id=str(BIG_ID), language_code=None, now=clock.now()
+        )
+        assert (same.created, same.changed) == (False, False)
+        assert [m.role for m in same.memberships] == [Role.LEADER, Role.ADMIN]
+        assert same.dialog is not None
+        assert same.dialog.flow == "feedback"
+        assert not session.dirty
+        assert not session.new
+        await session.commit()
+    assert statements == []
+    async with runtime.sessions() as session:
+        moved = people.attach(session, known, chat_id="42", language_code="vi", now=clock.now())
+        assert moved.changed
+        moved.person.locale = "en"
+        await session.commit()
+    async with runtime.sessions() as session:
+        (identity,) = await people.identities_of(session, first.person.id)
+        assert (identity.chat_id, identity.language_code) == ("42", "vi")
+        person = await session.get(PersonRow, first.person.id)
+        assert person is not None
+        assert person.locale == "en"
+        assert len(await people.memberships_of(session, first.person.id)) == 2

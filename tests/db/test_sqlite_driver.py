@@ -14,7 +14,13 @@ from sqlalchemy import text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from db.engine import SQLITE_POOL_SIZE, begin_read_first, create_engine, session_factory
+from db.engine import (
+    SQLITE_POOL_SIZE,
+    begin_read_first,
+    create_engine,
+    session_factory,
+    single_reads,
+)
 
 
 @pytest.fixture
@@ -131,3 +137,25 @@ async def test_a_read_first_transaction_begins_with_its_first_statement(
         await session.commit()
     async with sessions() as session:
         assert (await session.execute(text("SELECT name FROM t"))).scalars().all() == ["Lan"]
+
+
+async def test_a_single_read_is_one_trip_and_leaves_no_transaction(
+    engine: AsyncEngine, trips: Counter[str]
+) -> None:
+    reads = single_reads(engine)
+    async with reads.connect() as conn:  # the pool has a connection already
+        await conn.execute(text("SELECT 1"))
+    trips.clear()
+    async with reads.connect() as conn:
+        assert (await conn.execute(text("SELECT count(*) FROM t"))).scalar() == 0
+        driver = (await conn.get_raw_connection()).driver_connection
+        assert driver is not None
+        assert not driver.in_transaction
+    assert trips == Counter({"_execute": 1})
+    # A writer is not held up by it: the read took no lock and left no snapshot open.
+    sessions = session_factory(engine)
+    async with sessions() as session:
+        await session.execute(text("INSERT INTO t (name) VALUES ('Lan')"))
+        await session.commit()
+    async with reads.connect() as conn:
+        assert (await conn.execute(text("SELECT name FROM t"))).scalars().all() == ["Lan"]
