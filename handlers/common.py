@@ -10,6 +10,7 @@ from bot.i18n import SUPPORTED, Translator
 from bot.invites import InviteError
 from bot.language_buttons import Language, SetLanguage
 from bot.messages import Button
+from bot.people import language
 from bot.privacy.names import name_of, show_name_to_colleagues
 from bot.roles import Audience, audience_label
 from db.queries import orgs, people
@@ -134,7 +135,7 @@ async def choose_language(ctx: Context) -> None:
 async def set_language(ctx: Context) -> None:
     """Switch the person's language to the one on the pressed button."""
     code = str(ctx.payload_as(SetLanguage).language)
-    ctx.person.locale = code
+    await language.choose_language(ctx.operation(), person=ctx.person, language=code)
     ctx.t = Translator(code, ctx.deployment.settings.tz)
     ctx.outcome.roles_changed = True
     ctx.reply(ctx._("Language set to English."))

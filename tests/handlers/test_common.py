@@ -15,7 +15,7 @@ from bot.clock import ManualClock
 from bot.roles import audiences_of
 from bot.runtime import Runtime
 from db.base import Base
-from db.models import Dialog, Identity, InviteAttempt, Membership, Role
+from db.models import AuditEntry, Dialog, Identity, InviteAttempt, Membership, Role
 from db.models import Person as PersonRow
 from db.queries import orgs
 from tests.conftest import Person
@@ -400,6 +400,20 @@ async def test_lang_switches_and_is_remembered(runtime: Runtime, person: Person)
     assert [r.text for r in outcome.replies] == ["Language set to English."]
     assert outcome.locale == "en"
     assert (await person.text_of("/help")).startswith("What you can do:")
+    # Pressed again: nothing changes, so nothing more is audited.
+    await person.press("lang:set:en")
+    async with runtime.sessions() as session:
+        rows = (
+            await session.execute(
+                select(AuditEntry.before, AuditEntry.after)
+                .where(AuditEntry.action == "person.language_chosen")
+                .order_by(AuditEntry.id)
+            )
+        ).all()
+    assert [(r.before, r.after) for r in rows] == [
+        ({"language": None}, {"language": "vi"}),
+        ({"language": "vi"}, {"language": "en"}),
+    ]
 
 
 @pytest.mark.parametrize(
