@@ -4,7 +4,13 @@ The process that serves HTTP only checks, stores and acknowledges webhook events
 them costs tens of milliseconds of CPU each, and done on the same event loop it delayed the
 acknowledgements by hundreds (and its many connections emptied the pool the stores need).
 So the handling runs in child processes (``python -m bot inbox-worker``) that take stored
-events with ``claim_heads``, like workers on other machines would.
+events with ``claim_heads``, like workers on other machines would. The first worker also
+runs the scheduled jobs (reminder planning, the outbox sweep, housekeeping), which used to
+share the HTTP process's event loop too.
+
+Workers run at a lower CPU priority than the HTTP process (``BOT_INBOX_NICE``): on a small
+machine the worker is busy whenever a backlog builds, and a webhook must get its 200 within
+Zalo's 2 s while handling may lag behind by seconds.
 """
 
 from __future__ import annotations
@@ -17,7 +23,7 @@ import os
 import signal
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Final
 
 log = logging.getLogger(__name__)
@@ -29,17 +35,24 @@ STOP_WITHIN: Final = 20.0  # then killed: its claimed events come back when thei
 _PR_SET_PDEATHSIG: Final = 1
 
 
-def worker_command(parent: int) -> list[str]:
-    """The command line of one inbox worker of the process ``parent``."""
-    return [sys.executable, "-m", "bot", "inbox-worker", "--parent", str(parent)]
+def worker_command(parent: int, number: int) -> list[str]:
+    """The command line of inbox worker ``number`` of the process ``parent``.
+
+    The first one runs the scheduled jobs as well.
+    """
+    command = [sys.executable, "-m", "bot", "inbox-worker", "--parent", str(parent)]
+    return [*command, "--jobs"] if number == 1 else command
 
 
-async def supervise(count: int, stop: asyncio.Event, command: Sequence[str]) -> None:
-    """Keep ``count`` workers running ``command`` until ``stop`` is set, then stop them.
+async def supervise(
+    count: int, stop: asyncio.Event, command: Callable[[int], Sequence[str]]
+) -> None:
+    """Keep ``count`` workers (``command(number)``, numbered from 1) running until ``stop``
+    is set, then stop them.
 
     A worker that dies is started again (after a pause that grows while it keeps dying).
     """
-    await asyncio.gather(*(_keep(number, stop, command) for number in range(1, count + 1)))
+    await asyncio.gather(*(_keep(number, stop, command(number)) for number in range(1, count + 1)))
 
 
 async def _keep(number: int, stop: asyncio.Event, command: Sequence[str]) -> None:
@@ -95,6 +108,20 @@ async def _stop(number: int, process: asyncio.subprocess.Process) -> None:
         await process.wait()
     if process.returncode not in (0, -signal.SIGKILL):
         log.warning("inbox worker %d stopped with status %s", number, process.returncode)
+
+
+def lower_priority(nice: int) -> int:
+    """Lower this process's CPU priority by ``nice`` (0 to 19); return the niceness it has.
+
+    Linux's scheduler then gives the HTTP process the CPU first when both want it, so the
+    webhook's 200 is not kept waiting behind a worker's handling.
+    """
+    if nice > 0:
+        try:
+            return os.nice(nice)
+        except OSError as exc:
+            log.warning("inbox worker priority not lowered: %s", type(exc).__name__)
+    return os.getpriority(os.PRIO_PROCESS, 0)
 
 
 def die_with_parent(parent: int) -> bool:

@@ -210,7 +210,7 @@ async def test_supervise_replaces_a_worker_that_exits_and_stops_the_rest(
         "time.sleep(60)"
     )
     stop = asyncio.Event()
-    task = asyncio.create_task(supervise(2, stop, [sys.executable, "-c", script]))
+    task = asyncio.create_task(supervise(2, stop, lambda _: [sys.executable, "-c", script]))
 
     def started() -> list[int]:
         return [int(line) for line in starts.read_text().split()] if starts.exists() else []
