@@ -152,12 +152,12 @@ async def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
 async def cmd_inbox_worker(args: argparse.Namespace, settings: Settings) -> int:
     """Handle stored webhook events (``run`` starts these; more may run on other machines)."""
     from bot.inbox import collector
-    from bot.inbox.processes import die_with_parent, lower_priority, watch_parent
+    from bot.inbox.processes import die_with_parent, run_as_batch, watch_parent
     from bot.serving import run_handlers
 
     if args.parent is not None and not die_with_parent(args.parent):
         return 0
-    lower_priority(settings.inbox_nice)
+    run_as_batch()
     stop = _stop_event()
     async with open_runtime(settings) as runtime:
         collector.install(runtime.engine)

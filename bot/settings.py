@@ -57,8 +57,6 @@ class Settings:
     inbox_lease_seconds: int = 60
     # Processes that handle stored webhook events beside the one serving HTTP (0: that one).
     inbox_workers: int = 1
-    # How much lower those processes' CPU priority is (os.nice): the 200 first, handling after.
-    inbox_nice: int = 10
     zalo_app_id: str | None = None
     zalo_app_secret: str | None = None
     zalo_oa_secret_key: str | None = None
@@ -257,8 +255,6 @@ def load_settings(
         kwargs["inbox_lease_seconds"] = _int("BOT_INBOX_LEASE_SECONDS", lease, 1, 3600)
     if workers := get("BOT_INBOX_WORKERS"):
         kwargs["inbox_workers"] = _int("BOT_INBOX_WORKERS", workers, 0, 16)
-    if nice := get("BOT_INBOX_NICE"):
-        kwargs["inbox_nice"] = _int("BOT_INBOX_NICE", nice, 0, 19)
     for key in ("ZALO_APP_ID", "ZALO_APP_SECRET", "ZALO_OA_SECRET_KEY"):
         if value := get(key):
             kwargs[key.lower()] = value

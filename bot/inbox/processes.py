@@ -8,9 +8,11 @@ events with ``claim_heads``, like workers on other machines would. The first wor
 runs the scheduled jobs (reminder planning, the outbox sweep, housekeeping), which used to
 share the HTTP process's event loop too.
 
-Workers run at a lower CPU priority than the HTTP process (``BOT_INBOX_NICE``): on a small
-machine the worker is busy whenever a backlog builds, and a webhook must get its 200 within
-Zalo's 2 s while handling may lag behind by seconds.
+Workers tell Linux's scheduler they are batch work (``SCHED_BATCH``): on a small machine a
+worker is busy whenever a backlog builds, and a webhook must get its 200 within Zalo's 2 s
+while handling may lag behind by seconds. A batch process does not take the CPU from others
+when it wakes, but keeps its fair share: a lower priority (``nice``) made the 200 wait far
+longer on SQLite, whose write lock a starved worker then held (see bench/README.md).
 """
 
 from __future__ import annotations
@@ -110,18 +112,17 @@ async def _stop(number: int, process: asyncio.subprocess.Process) -> None:
         log.warning("inbox worker %d stopped with status %s", number, process.returncode)
 
 
-def lower_priority(nice: int) -> int:
-    """Lower this process's CPU priority by ``nice`` (0 to 19); return the niceness it has.
-
-    Linux's scheduler then gives the HTTP process the CPU first when both want it, so the
-    webhook's 200 is not kept waiting behind a worker's handling.
-    """
-    if nice > 0:
-        try:
-            return os.nice(nice)
-        except OSError as exc:
-            log.warning("inbox worker priority not lowered: %s", type(exc).__name__)
-    return os.getpriority(os.PRIO_PROCESS, 0)
+def run_as_batch() -> bool:
+    """Mark this process as batch work for Linux's scheduler; ``False`` where it cannot be."""
+    policy = getattr(os, "SCHED_BATCH", None)
+    if policy is None:
+        return False
+    try:
+        os.sched_setscheduler(0, policy, os.sched_param(0))
+    except OSError as exc:
+        log.warning("inbox worker not marked as batch work: %s", type(exc).__name__)
+        return False
+    return True
 
 
 def die_with_parent(parent: int) -> bool:
