@@ -14,7 +14,7 @@ from collections.abc import AsyncIterator, Callable, Coroutine, Sequence
 from contextlib import asynccontextmanager
 from datetime import timedelta
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -36,6 +36,9 @@ from db.engine import create_engine
 from db.models import Role, Unit
 from db.queries import audit, calendar, cases, orgs
 from jobs.scheduler import build_scheduler
+
+if TYPE_CHECKING:
+    from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 log = logging.getLogger("bot")
 
@@ -98,13 +101,30 @@ async def _audit(
     )
 
 
+def serving_scheduler(runtime: Runtime, workers: int) -> AsyncIOScheduler | None:
+    """The jobs the process serving HTTP runs itself when it has ``workers`` inbox workers.
+
+    With workers the first one runs the jobs, off the event loop that answers webhooks;
+    only a polled Telegram's sender lives here alone, so the outbox sweep stays for it.
+    """
+    if workers == 0:
+        return build_scheduler(runtime)
+    if runtime.settings.telegram_polls:
+        return build_scheduler(runtime, only_sweep=True)
+    return None
+
+
 async def _serve(runtime: Runtime, console: bool) -> None:
     from bot.serving import has_channels, run_bot
 
-    scheduler = build_scheduler(runtime)
-    scheduler.start()
+    settings = runtime.settings
+    chat = console or not has_channels(runtime)
+    workers = 0 if chat or not settings.inbox_channels else settings.inbox_workers
+    scheduler = serving_scheduler(runtime, workers)
+    if scheduler is not None:
+        scheduler.start()
     try:
-        if console or not has_channels(runtime):
+        if chat:
             if not console:
                 log.info("no channel configured (Telegram, Zalo): starting the console chat")
             runtime.senders[CONSOLE] = ConsoleSender(runtime, sys.stdout)
@@ -114,13 +134,12 @@ async def _serve(runtime: Runtime, console: bool) -> None:
             from bot.http.server import HttpServerError
 
             try:
-                settings = runtime.settings
-                workers = settings.inbox_workers if settings.inbox_channels else 0
                 await run_bot(runtime, _stop_event(), workers)
             except HttpServerError as exc:
                 raise CliError(f"{exc} (set BOT_HTTP_HOST / BOT_HTTP_PORT)") from None
     finally:
-        scheduler.shutdown(wait=False)
+        if scheduler is not None:
+            scheduler.shutdown(wait=False)
 
 
 async def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
@@ -132,21 +151,29 @@ async def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
 
 async def cmd_inbox_worker(args: argparse.Namespace, settings: Settings) -> int:
     """Handle stored webhook events (``run`` starts these; more may run on other machines)."""
-    from bot.inbox.processes import die_with_parent, watch_parent
+    from bot.inbox import collector
+    from bot.inbox.processes import die_with_parent, run_as_batch, watch_parent
     from bot.serving import run_handlers
 
     if args.parent is not None and not die_with_parent(args.parent):
         return 0
+    run_as_batch()
     stop = _stop_event()
     async with open_runtime(settings) as runtime:
-        if args.parent is None:
-            await run_handlers(runtime, stop)
-        else:
+        collector.install(runtime.engine)
+        scheduler = build_scheduler(runtime) if args.jobs else None
+        if scheduler is not None:
+            scheduler.start()
+        watching = None
+        if args.parent is not None:
             watching = asyncio.create_task(watch_parent(args.parent, stop))
-            try:
-                await run_handlers(runtime, stop)
-            finally:
-                stop.set()
+        try:
+            await run_handlers(runtime, stop)
+        finally:
+            stop.set()
+            if scheduler is not None:
+                scheduler.shutdown(wait=False)
+            if watching is not None:
                 await watching
     return 0
 
@@ -766,6 +793,9 @@ def build_parser() -> argparse.ArgumentParser:
         "inbox-worker", help="only handle stored webhook events (`run` starts its own)"
     )
     worker.add_argument("--parent", type=int, help=argparse.SUPPRESS)
+    worker.add_argument(
+        "--jobs", action="store_true", help="run the scheduled jobs too (`run` asks its first)"
+    )
 
     invite = sub.add_parser("invite", help="print a one-time invite code")
     invite.add_argument("--role", required=True, choices=[r.value for r in Role])

@@ -7,6 +7,7 @@ import gc
 import logging
 import os
 from collections.abc import Callable, Coroutine, Sequence
+from functools import partial
 from typing import Any
 
 from starlette.routing import BaseRoute
@@ -42,7 +43,7 @@ async def run_bot(runtime: Runtime, stop: asyncio.Event, workers: int) -> None:
     if workers == 0:
         await serving
         return
-    handling = asyncio.create_task(supervise(workers, stop, worker_command(os.getpid())))
+    handling = asyncio.create_task(supervise(workers, stop, partial(worker_command, os.getpid())))
     try:
         await serving
     finally:

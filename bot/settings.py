@@ -145,12 +145,14 @@ class Settings:
     @property
     def inbox_channels(self) -> bool:
         """Whether a configured channel keeps its events in the inbox (webhooks, Zalo Bot)."""
-        telegram_hook = (
-            self.telegram_token is not None
-            and self.telegram_mode == "webhook"
-            and self.telegram_webhook_url is not None
-        )
+        telegram_hook = self.telegram_token is not None and not self.telegram_polls
         return telegram_hook or self.zalo_configured or bool(self.zalo_bot_token)
+
+    @property
+    def telegram_polls(self) -> bool:
+        """Whether Telegram updates are fetched (and handled) by the HTTP process itself."""
+        webhook = self.telegram_mode == "webhook" and self.telegram_webhook_url is not None
+        return self.telegram_token is not None and not webhook
 
     @property
     def file_base_url(self) -> str:

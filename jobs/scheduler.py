@@ -7,6 +7,7 @@ import socket
 import uuid
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
@@ -42,12 +43,19 @@ def build_sweeper(runtime: Runtime) -> Sweeper:
     )
 
 
-def build_scheduler(runtime: Runtime) -> AsyncIOScheduler:
-    """Create the scheduler with every recurring job under a fixed id."""
+def build_scheduler(runtime: Runtime, *, only_sweep: bool = False) -> AsyncIOScheduler:
+    """Create the scheduler with every recurring job under a fixed id.
+
+    ``only_sweep``: just the outbox sweep (for channels whose sender lives only in this
+    process, when the other jobs run in an inbox worker).
+    """
     tz = runtime.settings.tz
     now = runtime.clock.now()
     scheduler = AsyncIOScheduler(timezone=tz)
     common = {"replace_existing": True, "coalesce": True, "max_instances": 1}
+    if only_sweep:
+        _add_sweep(scheduler, runtime, common)
+        return scheduler
     scheduler.add_job(
         housekeeping.purge_expired,
         "interval",
@@ -103,12 +111,16 @@ def build_scheduler(runtime: Runtime) -> AsyncIOScheduler:
         next_run_time=now,
         **common,
     )
+    _add_sweep(scheduler, runtime, common)
+    return scheduler
+
+
+def _add_sweep(scheduler: AsyncIOScheduler, runtime: Runtime, common: dict[str, Any]) -> None:
     scheduler.add_job(
         build_sweeper(runtime).sweep,
         "interval",
         seconds=SWEEP_EVERY.total_seconds(),
         id="outbox.sweep",
-        next_run_time=now + timedelta(seconds=5),
+        next_run_time=runtime.clock.now() + timedelta(seconds=5),
         **common,
     )
-    return scheduler

@@ -4,7 +4,15 @@ The process that serves HTTP only checks, stores and acknowledges webhook events
 them costs tens of milliseconds of CPU each, and done on the same event loop it delayed the
 acknowledgements by hundreds (and its many connections emptied the pool the stores need).
 So the handling runs in child processes (``python -m bot inbox-worker``) that take stored
-events with ``claim_heads``, like workers on other machines would.
+events with ``claim_heads``, like workers on other machines would. The first worker also
+runs the scheduled jobs (reminder planning, the outbox sweep, housekeeping), which used to
+share the HTTP process's event loop too.
+
+Workers tell Linux's scheduler they are batch work (``SCHED_BATCH``): on a small machine a
+worker is busy whenever a backlog builds, and a webhook must get its 200 within Zalo's 2 s
+while handling may lag behind by seconds. A batch process does not take the CPU from others
+when it wakes, but keeps its fair share: a lower priority (``nice``) made the 200 wait far
+longer on SQLite, whose write lock a starved worker then held (see bench/README.md).
 """
 
 from __future__ import annotations
@@ -17,7 +25,7 @@ import os
 import signal
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Final
 
 log = logging.getLogger(__name__)
@@ -29,17 +37,24 @@ STOP_WITHIN: Final = 20.0  # then killed: its claimed events come back when thei
 _PR_SET_PDEATHSIG: Final = 1
 
 
-def worker_command(parent: int) -> list[str]:
-    """The command line of one inbox worker of the process ``parent``."""
-    return [sys.executable, "-m", "bot", "inbox-worker", "--parent", str(parent)]
+def worker_command(parent: int, number: int) -> list[str]:
+    """The command line of inbox worker ``number`` of the process ``parent``.
+
+    The first one runs the scheduled jobs as well.
+    """
+    command = [sys.executable, "-m", "bot", "inbox-worker", "--parent", str(parent)]
+    return [*command, "--jobs"] if number == 1 else command
 
 
-async def supervise(count: int, stop: asyncio.Event, command: Sequence[str]) -> None:
-    """Keep ``count`` workers running ``command`` until ``stop`` is set, then stop them.
+async def supervise(
+    count: int, stop: asyncio.Event, command: Callable[[int], Sequence[str]]
+) -> None:
+    """Keep ``count`` workers (``command(number)``, numbered from 1) running until ``stop``
+    is set, then stop them.
 
     A worker that dies is started again (after a pause that grows while it keeps dying).
     """
-    await asyncio.gather(*(_keep(number, stop, command) for number in range(1, count + 1)))
+    await asyncio.gather(*(_keep(number, stop, command(number)) for number in range(1, count + 1)))
 
 
 async def _keep(number: int, stop: asyncio.Event, command: Sequence[str]) -> None:
@@ -95,6 +110,19 @@ async def _stop(number: int, process: asyncio.subprocess.Process) -> None:
         await process.wait()
     if process.returncode not in (0, -signal.SIGKILL):
         log.warning("inbox worker %d stopped with status %s", number, process.returncode)
+
+
+def run_as_batch() -> bool:
+    """Mark this process as batch work for Linux's scheduler; ``False`` where it cannot be."""
+    policy = getattr(os, "SCHED_BATCH", None)
+    if policy is None:
+        return False
+    try:
+        os.sched_setscheduler(0, policy, os.sched_param(0))
+    except OSError as exc:
+        log.warning("inbox worker not marked as batch work: %s", type(exc).__name__)
+        return False
+    return True
 
 
 def die_with_parent(parent: int) -> bool:

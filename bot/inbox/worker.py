@@ -23,6 +23,7 @@ from bot.channels.base import TemporaryFailure, Unreachable
 from bot.clock import Clock
 from bot.crypto import Sealer
 from bot.errors import BotError
+from bot.inbox import collector
 from bot.inbox.codec import decode_replies, encode_replies
 from bot.messages import Reply
 from db.engine import write_eagerly
@@ -152,7 +153,9 @@ class InboxWorker:
         """Work until ``stop`` is set, woken by new events and polling for other workers'."""
         while not stop.is_set():
             try:
-                if await self.run_once():
+                taken = await self.run_once()
+                collector.between_rounds(taken)
+                if taken:
                     continue
             except Exception as exc:
                 log.error("inbox round failed on %s: %s", self.channel, _where(exc))

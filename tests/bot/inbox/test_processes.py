@@ -1,9 +1,10 @@
 """``python -m bot run`` hands stored events to inbox worker processes and keeps them running.
 
-The real bot process serves the Zalo OA webhook; its workers (``BOT_INBOX_WORKERS``) handle
-the events. A worker killed in the middle of an event is replaced, and the event is handled
-once by whichever worker takes it after the lease; SIGTERM stops the bot and every worker
-with status 0; a worker whose bot is gone stops by itself.
+The real bot process serves the Zalo OA webhook; its workers (``BOT_INBOX_WORKERS``, batch
+work for Linux's scheduler, the first one running the scheduled jobs) handle the events. A
+worker killed in the middle of an event is replaced, and the event is handled once by
+whichever worker takes it after the lease; SIGTERM stops the bot and every worker with
+status 0; a worker whose bot is gone stops by itself.
 """
 
 from __future__ import annotations
@@ -44,6 +45,14 @@ def _workers(bot: asyncio.subprocess.Process) -> set[int]:
         except psutil.NoSuchProcess:
             continue
     return found
+
+
+def _batch(workers: set[int]) -> bool:
+    """Whether every one of ``workers`` runs as batch work (``SCHED_BATCH``)."""
+    try:
+        return all(os.sched_getscheduler(pid) == os.SCHED_BATCH for pid in workers)
+    except ProcessLookupError:
+        return False
 
 
 async def _events(settings: Settings) -> list[tuple[InboxStatus, str | None]]:
@@ -97,6 +106,8 @@ async def _bot(
     try:
         await until(serving, "the bot did not start", log_path)
         await until(lambda: len(_workers(bot)) == workers, "workers not started", log_path)
+        # Marked as batch work right after asking the kernel to kill them with the bot.
+        await until(lambda: _batch(_workers(bot)), "workers not started", log_path)
         yield bot, settings, log_path
     finally:
         if bot.returncode is None:
@@ -110,6 +121,9 @@ async def test_a_killed_worker_is_replaced_and_its_event_is_handled_once(
     async with ZaloOAEmulator() as zalo, _bot(database_url, tmp_path, zalo, 2) as running:
         bot, settings, log = running
         first = _workers(bot)
+        assert sum("--jobs" in psutil.Process(pid).cmdline() for pid in first) == 1
+        assert _batch(first)
+        assert os.sched_getscheduler(bot.pid) == os.SCHED_OTHER
         lan = zalo.user("Lan")
         zalo.detail_latency = 60.0  # handling hangs on Zalo's profile call
         assert await lan.send("/whoami") == 200
@@ -218,7 +232,7 @@ async def test_supervise_replaces_a_worker_that_exits_and_stops_the_rest(
         "time.sleep(60)"
     )
     stop = asyncio.Event()
-    task = asyncio.create_task(supervise(2, stop, [sys.executable, "-c", script]))
+    task = asyncio.create_task(supervise(2, stop, lambda _: [sys.executable, "-c", script]))
 
     def started() -> list[int]:
         return [int(line) for line in starts.read_text().split()] if starts.exists() else []
