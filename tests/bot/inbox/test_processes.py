@@ -14,7 +14,8 @@ import os
 import secrets
 import signal
 import sys
-from collections.abc import AsyncIterator
+import time
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
 
@@ -167,6 +168,9 @@ async def test_events_stored_while_every_worker_is_down_are_handled_by_the_next_
     async with ZaloOAEmulator() as zalo, _bot(database_url, tmp_path, zalo, 1) as running:
         bot, settings, log = running
         [worker] = _workers(bot)
+        # Stopped once idle: a worker stopped inside a write (its start-up jobs) would hold
+        # SQLite's write lock, and every store with it.
+        await until(_idle(worker), "the worker never went idle", log)
         os.kill(worker, signal.SIGSTOP)  # handles nothing, as if stuck
         people = [zalo.user(f"Người {n}") for n in range(3)]
         for person in people:
@@ -191,6 +195,26 @@ async def test_workers_of_a_killed_bot_stop_with_it(database_url: str, tmp_path:
         bot.send_signal(signal.SIGKILL)
         await bot.wait()
         await until(lambda: all(_ended(w) for w in workers), "a worker outlived the bot", log)
+
+
+def _idle(pid: int) -> Callable[[], bool]:
+    """A check that is true once the process used under 20 ms of CPU over a second."""
+    process = psutil.Process(pid)
+
+    def used() -> float:
+        times = process.cpu_times()
+        return float(times.user + times.system)
+
+    mark = [used(), time.monotonic()]
+
+    def idle() -> bool:
+        if time.monotonic() - mark[1] < 1.0:
+            return False
+        spent = used() - mark[0]
+        mark[:] = [used(), time.monotonic()]
+        return spent < 0.02
+
+    return idle
 
 
 def _ended(process: psutil.Process) -> bool:
