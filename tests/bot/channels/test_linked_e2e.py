@@ -58,12 +58,14 @@ async def test_a_reminder_refused_outside_the_zalo_window_arrives_on_linked_tele
         assert done.startswith("Done: your channels are now one account"), done
         assert "Zalo OA" in done
         assert "Telegram" in done
-        # The Zalo chat, already hers, is warned of the new channel at once, in its own chat.
+        # The Zalo chat, already hers, is warned of the new channel at once, in its own chat
+        # and in that chat's language (Zalo reports none: Vietnamese), as its replies are,
+        # not in her Telegram client's English.
         before_notice = len(mai_zalo.messages())
         await build_sweeper(runtime).sweep()
         [warned] = (await mai_zalo.wait_for(before_notice + 1))[before_notice:]
         assert (warned.text or "").startswith(
-            "🔐 Your account was linked to a new channel: Telegram. If this wasn't you"
+            "🔐 Tài khoản của bạn vừa được liên kết với kênh mới: Telegram. Nếu không phải bạn"
         )
 
         # /channel on Zalo shows numbered choices; "1" picks Zalo.
