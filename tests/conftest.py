@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from cryptography.fernet import Fernet
 from sqlalchemy import text
+from sqlalchemy.dialects.postgresql.base import PGDialect
 from sqlalchemy.engine import make_url
 
 from bot.clock import ManualClock
@@ -70,6 +71,10 @@ def _forget_dialects() -> Iterator[None]:
     yield
     for mapper in Base.registry.mappers:
         mapper._compiled_cache.clear()
+    # PostgreSQL's dialect memoizes its catalog queries per dialect, keeping them too.
+    for member in vars(PGDialect).values():
+        if hasattr(member, "cache_clear"):
+            member.cache_clear()
 
 
 @pytest.fixture
