@@ -462,12 +462,15 @@ class ZaloOAEmulator:
         except (ValueError, KeyError, TypeError):
             return _api_error(-201, "parameters are invalid")
         person = self._people.get(user_id)
-        if person is None or not person.interacted:
-            return _api_error(-213, "user has not followed or interacted with the OA")
-        if person.failures:
-            return _api_error(person.failures.popleft(), "injected failure")
-        if self.now() - person.interacted_at > CONSULTATION_WINDOW:
-            return _api_error(-230, "user has not interacted with the OA in the last 7 days")
+        if (
+            refused := self._refusal(
+                person,
+                CONSULTATION_WINDOW,
+                (-230, "user has not interacted with the OA in the last 7 days"),
+            )
+        ) is not None:
+            return refused
+        assert person is not None
         text = message.get("text") if isinstance(message, dict) else None
         attachment = message.get("attachment") if isinstance(message, dict) else None
         if text is not None:
@@ -489,6 +492,19 @@ class ZaloOAEmulator:
             }
         )
 
+    def _refusal(
+        self, person: _Person | None, window: float, expired: tuple[int, str]
+    ) -> web.Response | None:
+        """Zalo's answer when a message may not reach ``person``: never interacted, a failure
+        the test injected, or last seen longer ago than the endpoint's ``window``."""
+        if person is None or not person.interacted:
+            return _api_error(-213, "user has not followed or interacted with the OA")
+        if person.failures:
+            return _api_error(person.failures.popleft(), "injected failure")
+        if self.now() - person.interacted_at > window:
+            return _api_error(*expired)
+        return None
+
     async def _transaction(self, request: web.Request) -> web.Response:
         self.calls.append("message/transaction")
         if (code := self._auth_error(request)) is not None:
@@ -500,12 +516,13 @@ class ZaloOAEmulator:
         except (ValueError, KeyError, TypeError):
             return _api_error(-201, "parameters are invalid")
         person = self._people.get(user_id)
-        if person is None or not person.interacted:
-            return _api_error(-213, "user has not followed or interacted with the OA")
-        if person.failures:
-            return _api_error(person.failures.popleft(), "injected failure")
-        if self.now() - person.interacted_at > TRANSACTION_WINDOW:
-            return _api_error(-232, "the user's interaction has expired")
+        if (
+            refused := self._refusal(
+                person, TRANSACTION_WINDOW, (-232, "the user's interaction has expired")
+            )
+        ) is not None:
+            return refused
+        assert person is not None
         if (code := _transaction_error(attachment)) is not None:
             return _api_error(code, "template is invalid")
         person.sent.append(SentZaloMessage(user_id, attachment=attachment, kind="transaction"))
